@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+// Kac: DistillKac image generators on the CPU — a rendering daemon (`kacd`) and its companion CLI (`kac`).
+// Layers, bottom to top: C system libraries → TensorCore/DiskIO → NeuralNet, KacFlow, ModelStore,
+// Spool, Imaging → Training, RenderService → executables. Dependencies point one way.
+import PackageDescription
+
+let package = Package(
+    name: "Kac",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kac", targets: ["kac"]),
+        .executable(name: "kacd", targets: ["kacd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C system libraries (Debian packages named in `providers`).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libvips' API is variadic; Swift cannot call variadic C, so this shim wraps what we use.
+        .target(name: "CVipsShim", dependencies: ["CVips"]),
+
+        // Foundations.
+        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        .target(name: "DiskIO"),
+
+        // Domain libraries.
+        .target(name: "NeuralNet", dependencies: ["TensorCore"]),
+        .target(name: "KacFlow", dependencies: ["TensorCore"]),
+        .target(name: "ModelStore", dependencies: [
+            "DiskIO", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Spool", dependencies: ["DiskIO"]),
+        .target(name: "Imaging", dependencies: ["CVipsShim", "DiskIO"]),
+
+        // Wiring.
+        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "KacFlow", "ModelStore", "CZlib"]),
+        .target(name: "RenderService", dependencies: [
+            "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Training",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // Executables.
+        .executableTarget(name: "kac", dependencies: [
+            "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Training", "RenderService",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "kacd", dependencies: [
+            "RenderService", "Spool", "ModelStore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // Tests.
+        .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "DiskIOTests", dependencies: ["DiskIO", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
+        .testTarget(name: "KacFlowTests", dependencies: ["KacFlow", "TestSupport"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "TestSupport"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "RenderServiceTests", dependencies: ["RenderService", "TestSupport"]),
+    ]
+)

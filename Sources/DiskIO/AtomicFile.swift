@@ -1,0 +1,119 @@
+// The one way the project writes a file that others may read: a temporary file in the destination
+// directory, write, fsync, close, rename over the destination, fsync the directory. A reader sees
+// the old file or the whole new one, never a part; after a crash at any point the destination is
+// intact. `FaultPoint` hooks let tests crash at each dangerous step.
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import Foundation
+
+public struct DiskIOError: Error, CustomStringConvertible {
+    public let path: String
+    public let operation: String
+    public let errno: Int32
+
+    public var description: String {
+        "\(operation) failed for \(path): \(String(cString: strerror(errno))) (errno \(errno)). "
+            + "Check that the directory exists, is writable by this user and that the disk is not full."
+    }
+}
+
+/// Steps of an atomic write where a test may inject a crash.
+public enum FaultPoint: String, Sendable, CaseIterable {
+    case afterTemporaryWrite, afterFsync, afterRename
+}
+
+/// A test hook: throws (or exits) at a named point. Production code passes `.none`.
+public struct FaultInjector: Sendable {
+    public let trigger: @Sendable (FaultPoint) throws -> Void
+    public init(_ trigger: @escaping @Sendable (FaultPoint) throws -> Void) { self.trigger = trigger }
+    public static let none = FaultInjector { _ in }
+}
+
+public enum AtomicFile {
+    /// Writes `bytes` to `path` atomically and durably. With `exclusive`, refuses to replace an
+    /// existing file (uses link(2) instead of rename(2)) and returns false if it already existed.
+    @discardableResult
+    public static func write(_ bytes: some Collection<UInt8>, to path: String, exclusive: Bool = false,
+                             permissions: mode_t = 0o644, faults: FaultInjector = .none) throws -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let temporary = (directory.isEmpty ? "." : directory) + "/.tmp-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+        guard fd >= 0 else { throw DiskIOError(path: temporary, operation: "create", errno: errno) }
+        var closed = false
+        defer {
+            if !closed { close(fd) }
+        }
+        do {
+            try writeAll(fd: fd, bytes: bytes, path: temporary)
+            try faults.trigger(.afterTemporaryWrite)
+            guard fsync(fd) == 0 else { throw DiskIOError(path: temporary, operation: "fsync", errno: errno) }
+            try faults.trigger(.afterFsync)
+            closed = true
+            guard close(fd) == 0 else { throw DiskIOError(path: temporary, operation: "close", errno: errno) }
+            if exclusive {
+                if link(temporary, path) != 0 {
+                    let error = errno
+                    unlink(temporary)
+                    if error == EEXIST { return false }
+                    throw DiskIOError(path: path, operation: "link", errno: error)
+                }
+                unlink(temporary)
+            } else {
+                guard rename(temporary, path) == 0 else { throw DiskIOError(path: path, operation: "rename", errno: errno) }
+            }
+            try faults.trigger(.afterRename)
+            try syncDirectory(directory.isEmpty ? "." : directory)
+            return true
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// fsyncs a directory so that a rename or unlink inside it survives a crash.
+    public static func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw DiskIOError(path: directory, operation: "open directory", errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw DiskIOError(path: directory, operation: "fsync directory", errno: errno) }
+    }
+
+    /// Renames `source` to `destination` and fsyncs both directories.
+    public static func move(_ source: String, to destination: String) throws {
+        guard rename(source, destination) == 0 else {
+            throw DiskIOError(path: "\(source) -> \(destination)", operation: "rename", errno: errno)
+        }
+        let from = (source as NSString).deletingLastPathComponent
+        let to = (destination as NSString).deletingLastPathComponent
+        try syncDirectory(to.isEmpty ? "." : to)
+        if from != to { try syncDirectory(from.isEmpty ? "." : from) }
+    }
+
+    private static func writeAll(fd: Int32, bytes: some Collection<UInt8>, path: String) throws {
+        let done: Bool? = try bytes.withContiguousStorageIfAvailable { buffer in
+            try writeBuffer(fd: fd, buffer: UnsafeRawBufferPointer(buffer), path: path)
+            return true
+        }
+        if done == nil {
+            let copy = Array(bytes)
+            try copy.withUnsafeBytes { try writeBuffer(fd: fd, buffer: $0, path: path) }
+        }
+    }
+
+    private static func writeBuffer(fd: Int32, buffer: UnsafeRawBufferPointer, path: String) throws {
+        guard let base = buffer.baseAddress else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(fd, base + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw DiskIOError(path: path, operation: "write", errno: errno)
+            }
+            offset += written
+        }
+    }
+}

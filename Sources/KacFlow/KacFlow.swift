@@ -1,0 +1,1 @@
+// Module KacFlow: see README.md.

@@ -1,0 +1,1 @@
+// Module ModelStore: see README.md.

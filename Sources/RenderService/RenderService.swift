@@ -1,0 +1,1 @@
+// Module RenderService: see README.md.

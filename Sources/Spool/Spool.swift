@@ -1,0 +1,1 @@
+// Module Spool: see README.md.

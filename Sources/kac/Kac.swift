@@ -1,0 +1,12 @@
+// `kac`: the companion CLI — train, distill, evaluate, publish, manage the zoo, render, submit jobs.
+import ArgumentParser
+import TensorCore
+
+@main
+struct Kac: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kac",
+        abstract: "Train, distill, publish and render DistillKac image generators.",
+        subcommands: []
+    )
+}
