@@ -11,6 +11,10 @@ public struct ParameterLoadingError: Error, CustomStringConvertible, Equatable {
     /// Name, expected shape and the element count or shape that was found.
     public var mismatched: [String]
 
+    public init(missing: [String], unexpected: [String], mismatched: [String]) {
+        (self.missing, self.unexpected, self.mismatched) = (missing, unexpected, mismatched)
+    }
+
     public var description: String {
         var lines = ["checkpoint does not match the model architecture (is the configuration the one it was trained with?):"]
         if !missing.isEmpty { lines.append("  missing \(missing.count): \(missing.joined(separator: ", "))") }
