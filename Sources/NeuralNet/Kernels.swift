@@ -1,0 +1,108 @@
+// Small CPU kernels shared by the layers: a two-way parallel loop, uninitialised tensor storage and
+// the scratch workspace. Invariant: `parallelRanges` splits work only when each task is big enough
+// that Dispatch's wake-up cost (~10 µs) is noise; every body must write disjoint memory.
+import Dispatch
+import TensorCore
+
+/// Threads the non-GEMM kernels use (the machine has 2 cores; OpenBLAS uses both for GEMM).
+let kernelThreadCount = 2
+
+/// Work items below this many scalar operations per task run on the calling thread.
+let minimumScalarsPerTask = 32_768
+
+/// Calls `body` on disjoint sub-ranges of `0..<count`, in parallel when `count · costPerItem` is big.
+@inline(__always)
+func parallelRanges(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void) {
+    let tasks = min(kernelThreadCount, count, max(1, count * costPerItem / minimumScalarsPerTask))
+    if tasks <= 1 {
+        body(0..<count)
+        return
+    }
+    // Dispatch wants a @Sendable closure; the bodies only touch disjoint memory (see above), which
+    // is the guarantee Sendable stands for here, so the box vouches for them.
+    withoutActuallyEscaping(body) { body in
+        let box = UncheckedSendable(value: body)
+        DispatchQueue.concurrentPerform(iterations: tasks) { task in
+            let lower = count * task / tasks, upper = count * (task + 1) / tasks
+            box.value(lower..<upper)
+        }
+    }
+}
+
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+}
+
+extension Tensor {
+    /// A tensor whose elements the caller overwrites completely before reading (skips the memset).
+    @inline(__always)
+    static func uninitialized(_ shape: [Int]) -> Tensor {
+        let count = shape.reduce(1, *)
+        let scalars = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        return Tensor(shape: shape, scalars: scalars)
+    }
+}
+
+/// Scratch memory (im2col columns, attention scores) reused across layers and calls. It grows to the
+/// largest request and is then never reallocated, so steady-state training allocates no scratch.
+/// Not thread-safe: one workspace per network instance.
+public final class Workspace {
+    private var storage: UnsafeMutablePointer<Float>
+    public private(set) var capacity: Int
+
+    public init(capacity: Int = 0) {
+        self.capacity = capacity
+        storage = .allocate(capacity: max(capacity, 1))
+    }
+
+    deinit { storage.deallocate() }
+
+    /// At least `count` scalars of scratch; contents are unspecified. Valid until the next call.
+    func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            storage.deallocate()
+            storage = .allocate(capacity: count)
+            capacity = count
+        }
+        return storage
+    }
+}
+
+/// A tensor of independent draws from Uniform(−bound, bound) (all zeros when bound is 0).
+func uniformTensor(_ shape: [Int], bound: Float, random: inout RandomSource) -> Tensor {
+    let count = shape.reduce(1, *)
+    guard bound != 0 else { return Tensor.zeros(shape) }
+    let scalars = (0..<count).map { _ in Float((2 * random.uniform() - 1) * Double(bound)) }
+    return Tensor(shape: shape, scalars: scalars)
+}
+
+/// matrix[r, :] += vector for every row of a row-major [rows, columns] matrix.
+func addRowVector(_ vector: UnsafePointer<Float>, to matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+    parallelRanges(rows, costPerItem: columns) { range in
+        for row in range {
+            let target = matrix + row * columns
+            for column in 0..<columns { target[column] += vector[column] }
+        }
+    }
+}
+
+/// sums[c] += Σ_r matrix[r, c]; each thread sums its rows, then the partial sums are added in order.
+func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    var partials = [Float](repeating: 0, count: kernelThreadCount * columns)
+    partials.withUnsafeMutableBufferPointer { partials in
+        guard let partials = partials.baseAddress else { return }
+        let tasks = min(kernelThreadCount, max(1, rows * columns / minimumScalarsPerTask))
+        parallelRanges(tasks, costPerItem: minimumScalarsPerTask) { taskRange in
+            for task in taskRange {
+                let target = partials + task * columns
+                for row in (rows * task / tasks)..<(rows * (task + 1) / tasks) {
+                    let source = matrix + row * columns
+                    for column in 0..<columns { target[column] += source[column] }
+                }
+            }
+        }
+        for task in 0..<tasks {
+            for column in 0..<columns { sums[column] += partials[task * columns + column] }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+// Fully connected layer y = x·W + b over the last axis; every leading axis is folded into the GEMM's
+// M dimension (so [N, P, C] inputs run as one [N·P, C] matrix product). W is stored [in, out].
+import TensorCore
+
+public struct Linear: Sendable {
+    public let inputWidth: Int, outputWidth: Int
+    /// [in, out]
+    public let weight: ParameterSet.Index
+    /// [out]
+    public let bias: ParameterSet.Index
+
+    /// Registers `name.weight` and `name.bias`, uniform ±1/√in like PyTorch, or zero when asked.
+    public init(name: String, inputWidth: Int, outputWidth: Int, zeroInitialized: Bool = false,
+                parameters: inout ParameterSet, random: inout RandomSource) {
+        precondition(inputWidth > 0 && outputWidth > 0, "Linear \(name): widths must be positive")
+        (self.inputWidth, self.outputWidth) = (inputWidth, outputWidth)
+        let bound = zeroInitialized ? 0 : 1 / Float(inputWidth).squareRoot()
+        weight = parameters.append(name + ".weight", uniformTensor([inputWidth, outputWidth], bound: bound, random: &random))
+        bias = parameters.append(name + ".bias", uniformTensor([outputWidth], bound: bound, random: &random))
+    }
+
+    public struct Cache: Sendable {
+        /// [..., in]
+        public let input: Tensor
+    }
+
+    /// input [..., in] → output [..., out].
+    public func forward(_ input: Tensor, parameters: ParameterSet) -> (output: Tensor, cache: Cache) {
+        precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputWidth,
+                     "Linear: input \(input.shape) does not end in \(inputWidth)")
+        let rows = input.count / inputWidth
+        /// [..., out]
+        var output = Tensor.uninitialized(Array(input.shape.dropLast()) + [outputWidth])
+        parameters.withScalars(weight) { w in
+            parameters.withScalars(bias) { b in
+                input.scalars.withUnsafeBufferPointer { x in
+                    output.scalars.withUnsafeMutableBufferPointer { y in
+                        guard let w = w.baseAddress, let b = b.baseAddress, let x = x.baseAddress,
+                              let y = y.baseAddress, rows > 0 else { return }
+                        BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: outputWidth, k: inputWidth,
+                                   a: x, lda: inputWidth, b: w, ldb: outputWidth, beta: 0, c: y, ldc: outputWidth)
+                        addRowVector(b, to: y, rows: rows, columns: outputWidth)
+                    }
+                }
+            }
+        }
+        return (output, Cache(input: input))
+    }
+
+    /// Accumulates dWeight and dBias; returns dInput (same shape as the input).
+    public func backward(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet) -> Tensor {
+        /// [..., in]
+        var dInput = Tensor.uninitialized(cache.input.shape)
+        dInput.scalars.withUnsafeMutableBufferPointer { dx in
+            backward(dOutput, cache: cache, parameters: parameters, gradients: &gradients, dInput: dx.baseAddress)
+        }
+        return dInput
+    }
+
+    /// Accumulates dWeight and dBias only (for layers that read the network input).
+    public func accumulateGradients(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet) {
+        backward(dOutput, cache: cache, parameters: parameters, gradients: &gradients, dInput: nil)
+    }
+
+    private func backward(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
+                          dInput: UnsafeMutablePointer<Float>?) {
+        let input = cache.input
+        let rows = input.count / inputWidth
+        precondition(dOutput.count == rows * outputWidth && dOutput.shape.last == outputWidth,
+                     "Linear: dOutput \(dOutput.shape) does not match input \(input.shape) → \(outputWidth)")
+        guard rows > 0 else { return }
+        dOutput.scalars.withUnsafeBufferPointer { dy in
+            guard let dy = dy.baseAddress else { return }
+            gradients.withMutableScalars(bias) { db in
+                guard let db = db.baseAddress else { return }
+                accumulateColumnSums(dy, rows: rows, columns: outputWidth, into: db)
+            }
+            input.scalars.withUnsafeBufferPointer { x in
+                gradients.withMutableScalars(weight) { dw in
+                    guard let x = x.baseAddress, let dw = dw.baseAddress else { return }
+                    BLAS.sgemm(transposeA: true, transposeB: false, m: inputWidth, n: outputWidth, k: rows,
+                               a: x, lda: inputWidth, b: dy, ldb: outputWidth, beta: 1, c: dw, ldc: outputWidth)
+                }
+            }
+            guard let dInput else { return }
+            parameters.withScalars(weight) { w in
+                guard let w = w.baseAddress else { return }
+                BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: inputWidth, k: outputWidth,
+                           a: dy, lda: outputWidth, b: w, ldb: outputWidth, beta: 0, c: dInput, ldc: inputWidth)
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+// Multi-head self-attention over the spatial positions of NHWC images: qkv = x·Wqkv (C → 3C, laid
+// out [q | k | v] per position, heads contiguous inside each), softmax(q·kᵀ/√d)·v per head, then an
+// output projection. The (image, head) pairs are independent and run in parallel. The cache keeps
+// qkv, the attention weights and the pre-projection output: backward needs all three.
+import TensorCore
+
+public struct MultiHeadSelfAttention: Sendable {
+    public let channels: Int, headCount: Int
+    public let qkv: Linear
+    public let projection: Linear
+
+    /// Registers `name.qkv.*` and `name.proj.*`; the output projection starts at zero when asked
+    /// (ADM does, so a new attention block starts as the identity inside its residual).
+    public init(name: String, channels: Int, headCount: Int, zeroInitializedOutput: Bool = true,
+                parameters: inout ParameterSet, random: inout RandomSource) {
+        precondition(headCount > 0 && channels % headCount == 0,
+                     "MultiHeadSelfAttention \(name): \(channels) channels do not split into \(headCount) heads")
+        (self.channels, self.headCount) = (channels, headCount)
+        qkv = Linear(name: name + ".qkv", inputWidth: channels, outputWidth: 3 * channels,
+                     parameters: &parameters, random: &random)
+        projection = Linear(name: name + ".proj", inputWidth: channels, outputWidth: channels,
+                            zeroInitialized: zeroInitializedOutput, parameters: &parameters, random: &random)
+    }
+
+    public struct Cache: Sendable {
+        public let qkv: Linear.Cache
+        /// [N, P, 3C]
+        public let queryKeyValue: Tensor
+        /// [N, heads, P, P], softmax rows
+        public let weights: Tensor
+        public let projection: Linear.Cache
+    }
+
+    /// input [N, H, W, C] (or [N, P, C]) → output of the same shape.
+    public func forward(_ input: Tensor, parameters: ParameterSet) -> (output: Tensor, cache: Cache) {
+        precondition(input.rank >= 3 && input.shape[input.rank - 1] == channels,
+                     "MultiHeadSelfAttention: input \(input.shape) does not end in \(channels) channels")
+        let batch = input.shape[0], positions = input.count / (batch * channels)
+        let (c, heads, d) = (channels, headCount, channels / headCount)
+        let scale = 1 / Float(d).squareRoot()
+        let (queryKeyValue, qkvCache) = qkv.forward(input, parameters: parameters)
+        var weights = Tensor.uninitialized([batch, heads, positions, positions])
+        /// [N, P, C]
+        var attended = Tensor.uninitialized(input.shape)
+        queryKeyValue.scalars.withUnsafeBufferPointer { qkvBuffer in
+            weights.scalars.withUnsafeMutableBufferPointer { weightBuffer in
+                attended.scalars.withUnsafeMutableBufferPointer { outBuffer in
+                    guard let all = qkvBuffer.baseAddress, let a = weightBuffer.baseAddress,
+                          let out = outBuffer.baseAddress else { return }
+                    parallelRanges(batch * heads, costPerItem: 4 * positions * positions * d) { pairs in
+                        var keysT = [Float](repeating: 0, count: d * positions)
+                        keysT.withUnsafeMutableBufferPointer { keysT in
+                            guard let keysT = keysT.baseAddress else { return }
+                            for pair in pairs {
+                                let image = pair / heads, head = pair % heads
+                                let q = all + image * positions * 3 * c + head * d
+                                let v = q + 2 * c
+                                let scores = a + pair * positions * positions
+                                transpose(rows: positions, columns: d, q + c, ld: 3 * c, into: keysT)
+                                smallMatrixProduct(m: positions, n: positions, k: d, a: q, lda: 3 * c, b: keysT, ldb: positions,
+                                                   c: scores, ldc: positions, accumulate: false, alpha: scale)
+                                softmaxRows(scores, rows: positions, columns: positions)
+                                smallMatrixProduct(m: positions, n: d, k: positions, a: scores, lda: positions, b: v, ldb: 3 * c,
+                                                   c: out + image * positions * c + head * d, ldc: c, accumulate: false)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let (output, projectionCache) = projection.forward(attended, parameters: parameters)
+        return (output, Cache(qkv: qkvCache, queryKeyValue: queryKeyValue, weights: weights, projection: projectionCache))
+    }
+
+    /// Accumulates the qkv and projection gradients; returns dInput.
+    public func backward(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet) -> Tensor {
+        let shape = cache.qkv.input.shape
+        precondition(dOutput.shape == shape, "MultiHeadSelfAttention: dOutput \(dOutput.shape) vs input \(shape)")
+        let batch = shape[0], positions = dOutput.count / (batch * channels)
+        let (c, heads, d) = (channels, headCount, channels / headCount)
+        let scale = 1 / Float(d).squareRoot()
+        let dAttended = projection.backward(dOutput, cache: cache.projection, parameters: parameters, gradients: &gradients)
+        /// [N, P, 3C], every entry written by exactly one (image, head) pair
+        var dQueryKeyValue = Tensor.zeros(cache.queryKeyValue.shape)
+        cache.queryKeyValue.scalars.withUnsafeBufferPointer { qkvBuffer in
+            cache.weights.scalars.withUnsafeBufferPointer { weightBuffer in
+                dAttended.scalars.withUnsafeBufferPointer { dOutBuffer in
+                    dQueryKeyValue.scalars.withUnsafeMutableBufferPointer { dqkvBuffer in
+                        guard let all = qkvBuffer.baseAddress, let a = weightBuffer.baseAddress,
+                              let dOut = dOutBuffer.baseAddress, let dAll = dqkvBuffer.baseAddress else { return }
+                        parallelRanges(batch * heads, costPerItem: 8 * positions * positions * d) { pairs in
+                            var scratch = [Float](repeating: 0, count: positions * positions + d * positions)
+                            scratch.withUnsafeMutableBufferPointer { scratch in
+                                guard let dScores = scratch.baseAddress else { return }
+                                let valuesT = dScores + positions * positions
+                                for pair in pairs {
+                                    let image = pair / heads, head = pair % heads
+                                    let offset = image * positions * 3 * c + head * d
+                                    let (q, k, v) = (all + offset, all + offset + c, all + offset + 2 * c)
+                                    let (dq, dk, dv) = (dAll + offset, dAll + offset + c, dAll + offset + 2 * c)
+                                    let weights = a + pair * positions * positions
+                                    let dO = dOut + image * positions * c + head * d
+                                    // dA = dO·vᵀ, dv = Aᵀ·dO
+                                    transpose(rows: positions, columns: d, v, ld: 3 * c, into: valuesT)
+                                    smallMatrixProduct(m: positions, n: positions, k: d, a: dO, lda: c, b: valuesT,
+                                                       ldb: positions, c: dScores, ldc: positions, accumulate: false)
+                                    smallMatrixProductTransposedA(m: positions, n: d, k: positions, a: weights, lda: positions,
+                                                                  b: dO, ldb: c, c: dv, ldc: 3 * c)
+                                    softmaxBackwardRows(weights, dScores, rows: positions, columns: positions)
+                                    // dq = scale·dS·k, dk = scale·dSᵀ·q
+                                    smallMatrixProduct(m: positions, n: d, k: positions, a: dScores, lda: positions, b: k,
+                                                       ldb: 3 * c, c: dq, ldc: 3 * c, accumulate: true, alpha: scale)
+                                    smallMatrixProductTransposedA(m: positions, n: d, k: positions, a: dScores, lda: positions,
+                                                                  b: q, ldb: 3 * c, c: dk, ldc: 3 * c, alpha: scale)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return qkv.backward(dQueryKeyValue, cache: cache.qkv, parameters: parameters, gradients: &gradients)
+    }
+
+    /// Multiply–accumulates of one forward pass over `positions` positions (projections + core).
+    public func multiplyAccumulates(positions: Int) -> Int {
+        positions * channels * 4 * channels + 2 * positions * positions * channels
+    }
+}

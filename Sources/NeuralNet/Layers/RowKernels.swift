@@ -1,0 +1,78 @@
+// Row-wise kernels over [rows, columns] channels-last blocks (GroupNorm's passes). The inner loop
+// runs over contiguous channels with per-channel coefficients, so it vectorises; rows stream once.
+
+/// sums[c] = Σ_r m[r, c]
+func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: inout [Float]) {
+    sums.withUnsafeMutableBufferPointer { s in
+        s.update(repeating: 0)
+        for row in 0..<rows {
+            let source = m + row * columns
+            for c in 0..<columns { s[c] += source[c] }
+        }
+    }
+}
+
+/// sums[c] = Σ_r (m[r, c] − centres[c])²
+func centredSquareSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, centres: [Float], into sums: inout [Float]) {
+    centres.withUnsafeBufferPointer { centre in
+        sums.withUnsafeMutableBufferPointer { s in
+            s.update(repeating: 0)
+            for row in 0..<rows {
+                let source = m + row * columns
+                for c in 0..<columns {
+                    let d = source[c] - centre[c]
+                    s[c] += d * d
+                }
+            }
+        }
+    }
+}
+
+/// out[r, c] = m[r, c]·scale[c] + shift[c]
+func scaleAndShiftRows(_ m: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                       scale: [Float], shift: [Float]) {
+    scale.withUnsafeBufferPointer { a in
+        shift.withUnsafeBufferPointer { b in
+            for row in 0..<rows {
+                let source = m + row * columns, target = out + row * columns
+                for c in 0..<columns { target[c] = source[c] * a[c] + b[c] }
+            }
+        }
+    }
+}
+
+/// sumDyXhat[c] = Σ_r dy·(x − mean[c])·inverse[c],  sumDy[c] = Σ_r dy
+func normalizedProductSums(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rows: Int, columns: Int,
+                           mean: [Float], inverse: [Float], sumDyXhat: inout [Float], sumDy: inout [Float]) {
+    mean.withUnsafeBufferPointer { mu in
+        sumDyXhat.withUnsafeMutableBufferPointer { product in
+            sumDy.withUnsafeMutableBufferPointer { plain in
+                product.update(repeating: 0)
+                plain.update(repeating: 0)
+                for row in 0..<rows {
+                    let xr = x + row * columns, dyr = dy + row * columns
+                    for c in 0..<columns {
+                        product[c] += dyr[c] * (xr[c] - mu[c])
+                        plain[c] += dyr[c]
+                    }
+                }
+            }
+        }
+    }
+    for c in 0..<columns { sumDyXhat[c] *= inverse[c] }
+}
+
+/// out[r, c] = dy[r, c]·dyScale[c] + x[r, c]·xScale[c] + shift[c]
+func linearCombineRows(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                       rows: Int, columns: Int, dyScale: [Float], xScale: [Float], shift: [Float]) {
+    dyScale.withUnsafeBufferPointer { a in
+        xScale.withUnsafeBufferPointer { b in
+            shift.withUnsafeBufferPointer { s in
+                for row in 0..<rows {
+                    let dyr = dy + row * columns, xr = x + row * columns, target = out + row * columns
+                    for c in 0..<columns { target[c] = dyr[c] * a[c] + xr[c] * b[c] + s[c] }
+                }
+            }
+        }
+    }
+}

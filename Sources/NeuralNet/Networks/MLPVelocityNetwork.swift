@@ -1,0 +1,97 @@
+// Velocity network for low-dimensional toy data: [x ‖ sinusoid(t) ‖ label row] → (Linear → SiLU)×L
+// → Linear back to D. The output layer starts at zero (like the UNet's final conv), so a fresh
+// network predicts zero velocity. Parameter names: `input.*`, `hidden.{i}.*`, `output.*`, `label.*`.
+import TensorCore
+
+public struct MLPVelocityConfiguration: Codable, Sendable, Equatable {
+    /// Data dimension D.
+    public var dimension: Int
+    public var hiddenWidth: Int
+    /// Number of Linear+SiLU layers before the output layer (at least 1).
+    public var hiddenLayers: Int
+    /// Width of the sinusoidal time embedding and of the label embedding.
+    public var embeddingWidth: Int
+    /// Number of real classes; label `classCount` is the null label (use 0 for unconditional data).
+    public var classCount: Int
+
+    public init(dimension: Int, hiddenWidth: Int = 128, hiddenLayers: Int = 3, embeddingWidth: Int = 32, classCount: Int = 0) {
+        (self.dimension, self.hiddenWidth, self.hiddenLayers) = (dimension, hiddenWidth, hiddenLayers)
+        (self.embeddingWidth, self.classCount) = (embeddingWidth, classCount)
+    }
+}
+
+public final class MLPVelocityNetwork: VelocityNetwork {
+    public let configuration: MLPVelocityConfiguration
+    public var parameters: ParameterSet
+    let sinusoid: SinusoidalTimeEmbedding
+    let label: LabelEmbedding
+    /// Input layer first, output layer last; SiLU between consecutive layers.
+    let layers: [Linear]
+
+    public init(configuration c: MLPVelocityConfiguration, random: inout RandomSource) {
+        precondition(c.dimension > 0 && c.hiddenWidth > 0 && c.hiddenLayers >= 1 && c.embeddingWidth % 2 == 0,
+                     "MLPVelocityConfiguration \(c) is invalid")
+        configuration = c
+        var p = ParameterSet()
+        sinusoid = SinusoidalTimeEmbedding(width: c.embeddingWidth)
+        label = LabelEmbedding(name: "label.embedding", classCount: c.classCount, width: c.embeddingWidth,
+                               parameters: &p, random: &random)
+        var layers = [Linear(name: "input", inputWidth: c.dimension + 2 * c.embeddingWidth, outputWidth: c.hiddenWidth,
+                             parameters: &p, random: &random)]
+        for index in 1..<c.hiddenLayers {
+            layers.append(Linear(name: "hidden.\(index)", inputWidth: c.hiddenWidth, outputWidth: c.hiddenWidth,
+                                 parameters: &p, random: &random))
+        }
+        layers.append(Linear(name: "output", inputWidth: c.hiddenWidth, outputWidth: c.dimension, zeroInitialized: true,
+                             parameters: &p, random: &random))
+        self.layers = layers
+        parameters = p
+    }
+
+    struct Pass {
+        /// [N, D]
+        let output: Tensor
+        let linear: [Linear.Cache]
+        let activation: [SiLU.Cache]
+    }
+
+    func forward(_ x: Tensor, times: [Float], labels: [Int]) -> Pass {
+        precondition(x.rank == 2 && x.shape[1] == configuration.dimension && times.count == x.shape[0]
+                        && labels.count == x.shape[0],
+                     "MLPVelocityNetwork: x \(x.shape), \(times.count) times, \(labels.count) labels; expected [N, \(configuration.dimension)]")
+        let conditioning = ChannelConcatenation.forward(sinusoid.forward(times), label.forward(labels, parameters: parameters))
+        var h = ChannelConcatenation.forward(x, conditioning)
+        var linearCaches: [Linear.Cache] = [], activationCaches: [SiLU.Cache] = []
+        for (index, layer) in layers.enumerated() {
+            let (output, cache) = layer.forward(h, parameters: parameters)
+            linearCaches.append(cache)
+            h = output
+            if index < layers.count - 1 {
+                let (activated, activationCache) = SiLU.forward(h)
+                activationCaches.append(activationCache)
+                h = activated
+            }
+        }
+        return Pass(output: h, linear: linearCaches, activation: activationCaches)
+    }
+
+    public func velocity(_ x: Tensor, times: [Float], labels: [Int]) -> Tensor {
+        forward(x, times: times, labels: labels).output
+    }
+
+    public func lossAndGradients(_ x: Tensor, times: [Float], labels: [Int], target: Tensor) -> (loss: Float, gradients: ParameterSet) {
+        let pass = forward(x, times: times, labels: labels)
+        let (loss, dOutput) = MeanSquaredError.lossAndGradient(prediction: pass.output, target: target)
+        var gradients = parameters.zeros()
+        var dh = dOutput
+        for index in layers.indices.reversed() {
+            if index < layers.count - 1 { dh = SiLU.backward(dh, cache: pass.activation[index]) }
+            dh = layers[index].backward(dh, cache: pass.linear[index], parameters: parameters, gradients: &gradients)
+        }
+        // dh is [N, D + 2E]: only the label embedding part leads to parameters.
+        let (_, dConditioning) = ChannelConcatenation.backward(dh, firstChannels: configuration.dimension)
+        let (_, dLabel) = ChannelConcatenation.backward(dConditioning, firstChannels: configuration.embeddingWidth)
+        label.backward(dLabel, labels: labels, gradients: &gradients)
+        return (loss, gradients)
+    }
+}

@@ -1,0 +1,109 @@
+// ADM-style velocity UNet over NHWC images, built from a UNetConfiguration. The body is a flat list
+// of steps (residual/attention blocks, convs, skip pushes and concatenations) run forward in order and
+// backward in reverse; skips pushed on the way down are concatenated, last-in first-out, on the way up.
+// Invariant: parameter names depend only on the configuration (they are the checkpoint keys), and
+// the last conv of every residual block, every attention output and the final conv start at zero.
+import TensorCore
+
+public final class UNet: VelocityNetwork {
+    public let configuration: UNetConfiguration
+    public var parameters: ParameterSet
+
+    let sinusoid: SinusoidalTimeEmbedding
+    let time1: Linear, time2: Linear
+    let label: LabelEmbedding
+    let steps: [Step]
+    /// im2col scratch shared by every conv of this network (grows to the largest chunk, then stays).
+    let workspace = Workspace()
+
+    public init(configuration c: UNetConfiguration, random: inout RandomSource) {
+        if let problem = c.validationError() { preconditionFailure("UNetConfiguration: \(problem)") }
+        configuration = c
+        var p = ParameterSet()
+        let e = c.embeddingWidth
+        sinusoid = SinusoidalTimeEmbedding(width: c.baseWidth)
+        time1 = Linear(name: "time.linear1", inputWidth: c.baseWidth, outputWidth: e, parameters: &p, random: &random)
+        time2 = Linear(name: "time.linear2", inputWidth: e, outputWidth: e, parameters: &p, random: &random)
+        label = LabelEmbedding(name: "label.embedding", classCount: c.classCount, width: e, parameters: &p, random: &random)
+
+        func residual(_ name: String, _ cin: Int, _ cout: Int) -> Step {
+            .residual(ResidualBlock(name: name, inputChannels: cin, outputChannels: cout, embeddingWidth: e,
+                                    groupCount: c.groupCount, parameters: &p, random: &random))
+        }
+        func attention(_ name: String, _ channels: Int) -> Step {
+            .attention(AttentionBlock(name: name, channels: channels, headCount: c.attentionHeads,
+                                      groupCount: c.groupCount, parameters: &p, random: &random))
+        }
+        func conv(_ name: String, _ cin: Int, _ cout: Int, stride: Int = 1, zero: Bool = false) -> Step {
+            .conv(Conv2D(name: name, inputChannels: cin, outputChannels: cout, kernelSize: 3, stride: stride,
+                         padding: 1, zeroInitialized: zero, parameters: &p, random: &random))
+        }
+
+        var steps: [Step] = [conv("input.conv", c.imageChannels, c.baseWidth), .pushSkip]
+        var skipWidths = [c.baseWidth]
+        var width = c.baseWidth, resolution = c.imageHeight
+        let lastLevel = c.widthMultipliers.count - 1
+        for (level, multiplier) in c.widthMultipliers.enumerated() {
+            for block in 0..<c.residualBlocksPerLevel {
+                steps.append(residual("down.\(level).res.\(block)", width, multiplier * c.baseWidth))
+                width = multiplier * c.baseWidth
+                if c.attentionResolutions.contains(resolution) { steps.append(attention("down.\(level).attn.\(block)", width)) }
+                steps.append(.pushSkip)
+                skipWidths.append(width)
+            }
+            if level != lastLevel {
+                steps += [conv("down.\(level).downsample", width, width, stride: 2), .pushSkip]
+                skipWidths.append(width)
+                resolution /= 2
+            }
+        }
+        steps += [residual("middle.res.0", width, width), attention("middle.attn.0", width), residual("middle.res.1", width, width)]
+        for (level, multiplier) in c.widthMultipliers.enumerated().reversed() {
+            for block in 0...c.residualBlocksPerLevel {
+                let skipWidth = skipWidths.removeLast()
+                steps += [.concatenateSkip, residual("up.\(level).res.\(block)", width + skipWidth, multiplier * c.baseWidth)]
+                width = multiplier * c.baseWidth
+                if c.attentionResolutions.contains(resolution) { steps.append(attention("up.\(level).attn.\(block)", width)) }
+            }
+            if level != 0 {
+                steps += [.upsample, conv("up.\(level).upsample", width, width)]
+                resolution *= 2
+            }
+        }
+        steps += [.norm(GroupNorm(name: "out.norm", channels: width, groupCount: c.groupCount, parameters: &p)),
+                  .silu, conv("out.conv", width, c.imageChannels, zero: true)]
+        self.steps = steps
+        parameters = p
+    }
+
+    public func velocity(_ x: Tensor, times: [Float], labels: [Int]) -> Tensor {
+        forward(x, times: times, labels: labels, keepingCaches: false).output
+    }
+
+    public func lossAndGradients(_ x: Tensor, times: [Float], labels: [Int], target: Tensor) -> (loss: Float, gradients: ParameterSet) {
+        let pass = forward(x, times: times, labels: labels, keepingCaches: true)
+        let (loss, dOutput) = MeanSquaredError.lossAndGradient(prediction: pass.output, target: target)
+        var gradients = parameters.zeros()
+        backward(dOutput, pass: pass, labels: labels, gradients: &gradients)
+        return (loss, gradients)
+    }
+
+    /// Multiply–accumulates ×2 of one forward pass for one image: convolutions, linears and the
+    /// attention matmuls (normalisations and elementwise work are not counted).
+    public var flopsPerImageForward: Int {
+        var macs = time1.inputWidth * time1.outputWidth + time2.inputWidth * time2.outputWidth
+        var (height, width) = (configuration.imageHeight, configuration.imageWidth)
+        for step in steps {
+            switch step {
+            case .residual(let block): macs += block.multiplyAccumulates(height: height, width: width)
+            case .attention(let block): macs += block.attention.multiplyAccumulates(positions: height * width)
+            case .conv(let conv):
+                macs += conv.multiplyAccumulates(height: height, width: width)
+                (height, width) = ((height - 1) / conv.stride + 1, (width - 1) / conv.stride + 1)
+            case .upsample: (height, width) = (2 * height, 2 * width)
+            case .norm, .silu, .pushSkip, .concatenateSkip: break
+            }
+        }
+        return 2 * macs
+    }
+}

@@ -1,0 +1,103 @@
+// `kac bench`: measures the machine's sgemm peak and the reference UNet's forward, backward and
+// training-step throughput, and prints them as one table. Timings are best-of-N wall clock, so a
+// busy neighbour makes numbers worse, never better; run it on a quiet machine for reference values.
+import ArgumentParser
+import Foundation
+import NeuralNet
+import TensorCore
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure sgemm peak and UNet forward/backward/training throughput on this machine.")
+
+    @Option(help: "Batch sizes for the forward and forward+backward rows.")
+    var batches: [Int] = [1, 16, 64]
+
+    @Option(help: "Batch size of the training-step row (forward + backward + Adam).")
+    var trainingBatch: Int = 128
+
+    @Option(help: "Timed repetitions per measurement (the best is reported).")
+    var repetitions: Int = 3
+
+    @Option(help: "Size of the square sgemm used to measure the peak.")
+    var gemmSize: Int = 2048
+
+    func run() throws {
+        let network = UNet(configuration: .fashionMNIST, random: &Self.seeded)
+        let flops = Double(network.flopsPerImageForward)
+        print("OpenBLAS core: \(BLAS.coreName), threads: \(BLAS.threadCount)")
+        print(String(format: "Reference UNet: %d parameters, %.3f GFLOP per image forward",
+                     network.parameters.scalarCount, flops / 1e9))
+        let peak = measureGemmPeak(size: gemmSize)
+        print(String(format: "sgemm %d×%d×%d peak: %.1f GFLOP/s (best of %d)\n", gemmSize, gemmSize, gemmSize, peak, repetitions))
+
+        print("batch  fwd img/s  fwd GFLOP/s  fwd %peak  fwd+bwd img/s  bwd/fwd  fwd+bwd GFLOP/s*  fwd+bwd %peak")
+        for batch in batches {
+            let (x, times, labels, target) = Self.inputs(batch: batch)
+            let forward = best(of: repetitions) { _ = network.velocity(x, times: times, labels: labels) }
+            let training = best(of: repetitions) { _ = network.lossAndGradients(x, times: times, labels: labels, target: target) }
+            let backward = max(training - forward, 0)
+            let forwardRate = flops * Double(batch) / forward / 1e9
+            let trainingRate = 3 * flops * Double(batch) / training / 1e9
+            print(String(format: "%5d  %9.1f  %11.1f  %8.1f%%  %13.1f  %7.2f  %16.1f  %12.1f%%",
+                         batch, Double(batch) / forward, forwardRate, 100 * forwardRate / peak,
+                         Double(batch) / training, backward / forward, trainingRate, 100 * trainingRate / peak))
+        }
+        print("* counting backward as 2× forward FLOPs.\n")
+
+        let (x, times, labels, target) = Self.inputs(batch: trainingBatch)
+        var adam = Adam(for: network.parameters, learningRate: 1e-4)
+        let step = best(of: repetitions) {
+            let (_, gradients) = network.lossAndGradients(x, times: times, labels: labels, target: target)
+            adam.update(&network.parameters, gradients: gradients, clippingNormTo: 1)
+        }
+        print(String(format: "training step (forward + backward + Adam, clip 1) at batch %d: %.3f s, %.1f images/s",
+                     trainingBatch, step, Double(trainingBatch) / step))
+    }
+
+    nonisolated(unsafe) static var seeded = RandomSource(seed: 2024)
+
+    static func inputs(batch: Int) -> (Tensor, [Float], [Int], Tensor) {
+        var random = RandomSource(seed: 7)
+        let c = UNetConfiguration.fashionMNIST
+        let shape = [batch, c.imageHeight, c.imageWidth, c.imageChannels]
+        let count = shape.reduce(1, *)
+        let x = Tensor(shape: shape, scalars: (0..<count).map { _ in Float(random.normal()) })
+        let target = Tensor(shape: shape, scalars: (0..<count).map { _ in Float(random.normal()) })
+        let times = (0..<batch).map { _ in Float(random.uniform()) }
+        let labels = (0..<batch).map { _ in random.index(below: c.classCount + 1) }
+        return (x, times, labels, target)
+    }
+
+    /// Best wall-clock seconds of `repetitions` runs after one warm-up run.
+    func best(of repetitions: Int, _ body: () -> Void) -> Double {
+        body()
+        var fastest = Double.infinity
+        for _ in 0..<max(repetitions, 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return fastest
+    }
+
+    func measureGemmPeak(size n: Int) -> Double {
+        var random = RandomSource(seed: 1)
+        let a = (0..<(n * n)).map { _ in Float(random.uniform()) }
+        let b = (0..<(n * n)).map { _ in Float(random.uniform()) }
+        var c = [Float](repeating: 0, count: n * n)
+        let seconds = best(of: repetitions) {
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return }
+                        BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n,
+                                   a: a, lda: n, b: b, ldb: n, beta: 0, c: c, ldc: n)
+                    }
+                }
+            }
+        }
+        return 2 * Double(n) * Double(n) * Double(n) / seconds / 1e9
+    }
+}

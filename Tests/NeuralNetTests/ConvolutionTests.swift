@@ -1,0 +1,75 @@
+// Conv2D against the Double reference (forward) and against finite differences of the reference
+// (backward: dInput, dWeight, dBias), over geometries that exercise padding, stride and 1×1 convs.
+import NeuralNet
+import TensorCore
+import TestSupport
+import Testing
+
+struct ConvolutionTests {
+    static let geometries: [(kernel: Int, stride: Int, padding: Int)] = [(3, 1, 1), (3, 2, 1), (1, 1, 0), (2, 2, 0), (3, 1, 0)]
+
+    @Test(arguments: geometries.indices)
+    func forwardAndBackwardMatchReference(geometry: Int) {
+        let (k, s, p) = Self.geometries[geometry]
+        var random = RandomSource(seed: 11)
+        var parameters = ParameterSet()
+        let conv = Conv2D(name: "conv", inputChannels: 3, outputChannels: 4, kernelSize: k, stride: s, padding: p,
+                          parameters: &parameters, random: &random)
+        let shape = [2, 5, 6, 3]
+        let input = randomTensor(shape, &random)
+        let workspace = Workspace()
+        let (output, cache) = conv.forward(input, parameters: parameters, workspace: workspace)
+
+        let weight = doubles(parameters, conv.weight), bias = doubles(parameters, conv.bias)
+        func reference(_ x: [Double], _ w: [Double], _ b: [Double]) -> [Double] {
+            Reference.conv2D(x, shape: shape, weight: w, bias: b, outputChannels: 4, kernelSize: k, stride: s, padding: p).output
+        }
+        let expected = Reference.conv2D(doubles(input.scalars), shape: shape, weight: weight, bias: bias,
+                                        outputChannels: 4, kernelSize: k, stride: s, padding: p)
+        #expect(output.shape == expected.shape)
+        #expect(relativeError(output.scalars, expected.output) < floatVersusDoubleTolerance)
+
+        let dOutput = randomScalars(output.count, &random)
+        var gradients = parameters.zeros()
+        let dInput = conv.backward(Tensor(shape: output.shape, scalars: dOutput), cache: cache,
+                                   parameters: parameters, gradients: &gradients, workspace: workspace)
+        let x = doubles(input.scalars)
+        let numericalInput = numericalGradient(x) { projected(reference($0, weight, bias), dOutput) }
+        let numericalWeight = numericalGradient(weight) { projected(reference(x, $0, bias), dOutput) }
+        let numericalBias = numericalGradient(bias) { projected(reference(x, weight, $0), dOutput) }
+        #expect(relativeError(dInput.scalars, numericalInput) < floatVersusDoubleTolerance)
+        #expect(relativeError(gradients[conv.weight].scalars, numericalWeight) < floatVersusDoubleTolerance)
+        #expect(relativeError(gradients[conv.bias].scalars, numericalBias) < floatVersusDoubleTolerance)
+    }
+
+    @Test func parameterGradientsAccumulate() {
+        var random = RandomSource(seed: 3)
+        var parameters = ParameterSet()
+        let conv = Conv2D(name: "c", inputChannels: 2, outputChannels: 2, kernelSize: 3, padding: 1,
+                          parameters: &parameters, random: &random)
+        let workspace = Workspace()
+        let (output, cache) = conv.forward(randomTensor([1, 4, 4, 2], &random), parameters: parameters, workspace: workspace)
+        let dOutput = randomTensor(output.shape, &random)
+        var once = parameters.zeros(), twice = parameters.zeros()
+        _ = conv.backward(dOutput, cache: cache, parameters: parameters, gradients: &once, workspace: workspace)
+        for _ in 0..<2 { _ = conv.backward(dOutput, cache: cache, parameters: parameters, gradients: &twice, workspace: workspace) }
+        let doubled = once[conv.weight].scalars.map { 2 * $0 }
+        #expect(maxRelativeError(twice[conv.weight].scalars, doubled) < 1e-6)
+    }
+
+    @Test func largeBatchSplitsIntoChunksAndMatchesSmallBatch() {
+        // 40 images of 28×28×32 columns exceed one im2col chunk, so chunking and threading are exercised.
+        var random = RandomSource(seed: 5)
+        var parameters = ParameterSet()
+        let conv = Conv2D(name: "c", inputChannels: 32, outputChannels: 8, kernelSize: 3, padding: 1,
+                          parameters: &parameters, random: &random)
+        let input = randomTensor([40, 28, 28, 32], &random)
+        let workspace = Workspace()
+        let whole = conv.forward(input, parameters: parameters, workspace: workspace).output
+        let perImage = 28 * 28 * 32
+        let last = Tensor(shape: [1, 28, 28, 32], scalars: Array(input.scalars[(39 * perImage)...]))
+        let single = conv.forward(last, parameters: parameters, workspace: workspace).output
+        let perOutput = 28 * 28 * 8
+        #expect(maxRelativeError(Array(whole.scalars[(39 * perOutput)...]), single.scalars) < 1e-5)
+    }
+}

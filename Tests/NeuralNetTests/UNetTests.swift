@@ -1,0 +1,68 @@
+// The whole UNet: parameter count and FLOPs of the §8 teacher, zero output at initialisation, and a
+// finite-difference gradient check of lossAndGradients on a tiny configuration.
+import NeuralNet
+import TensorCore
+import TestSupport
+import Testing
+
+struct UNetTests {
+    static let tiny = UNetConfiguration(imageHeight: 8, imageWidth: 8, imageChannels: 1, baseWidth: 8, widthMultipliers: [1, 2],
+                                        residualBlocksPerLevel: 1, attentionResolutions: [4], attentionHeads: 2,
+                                        groupCount: 4, classCount: 3)
+
+    @Test func referenceConfigurationSize() {
+        var random = RandomSource(seed: 1)
+        let network = UNet(configuration: .fashionMNIST, random: &random)
+        #expect(network.parameters.scalarCount == 1_060_129)
+        #expect(abs(Double(network.flopsPerImageForward) / 0.380e9 - 1) < 0.01)
+        #expect(network.parameters.index(of: "down.0.res.0.conv1.weight") != nil)
+        #expect(network.parameters.index(of: "middle.attn.0.qkv.weight") != nil)
+        #expect(network.parameters["label.embedding.weight"]?.shape == [11, 64])
+    }
+
+    @Test func sameSeedSameWeightsAndZeroInitialVelocity() {
+        var a = RandomSource(seed: 9), b = RandomSource(seed: 9)
+        let first = UNet(configuration: Self.tiny, random: &a), second = UNet(configuration: Self.tiny, random: &b)
+        #expect(first.parameters == second.parameters)
+        var random = RandomSource(seed: 2)
+        let x = randomTensor([2, 8, 8, 1], &random)
+        let velocity = first.velocity(x, times: [0.2, 0.9], labels: [0, 3])
+        #expect(velocity.shape == [2, 8, 8, 1] && velocity.scalars.allSatisfy { $0 == 0 })
+    }
+
+    /// Float forward passes differenced over a step of 5e-3: noise ~1e-7/1e-2 and O(h²) truncation.
+    static let wholeNetworkTolerance = 0.05
+    static let wholeNetworkFloor = 1e-3
+
+    @Test func gradientsMatchFiniteDifferences() {
+        var random = RandomSource(seed: 13)
+        let network = UNet(configuration: Self.tiny, random: &random)
+        randomize(&network.parameters, &random, scale: 0.3)
+        let x = randomTensor([2, 8, 8, 1], &random), target = randomTensor([2, 8, 8, 1], &random)
+        let times: [Float] = [0.25, 0.7], labels = [1, 3]
+        let (loss, gradients) = network.lossAndGradients(x, times: times, labels: labels, target: target)
+        func lossAt() -> Double {
+            let v = network.velocity(x, times: times, labels: labels)
+            return zip(v.scalars, target.scalars).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(v.count)
+        }
+        #expect(abs(Double(loss) - lossAt()) < 1e-5)
+        let step: Float = 5e-3
+        var worst = 0.0, worstName = ""
+        for index in network.parameters.tensors.indices {
+            for _ in 0..<2 {
+                let element = random.index(below: network.parameters[index].count)
+                let original = network.parameters.tensors[index].scalars[element]
+                network.parameters.tensors[index].scalars[element] = original + step
+                let up = lossAt()
+                network.parameters.tensors[index].scalars[element] = original - step
+                let down = lossAt()
+                network.parameters.tensors[index].scalars[element] = original
+                let numerical = (up - down) / Double(2 * step)
+                let analytic = Double(gradients[index].scalars[element])
+                let error = abs(analytic - numerical) / max(abs(numerical), Self.wholeNetworkFloor)
+                if error > worst { (worst, worstName) = (error, network.parameters.names[index]) }
+            }
+        }
+        #expect(worst < Self.wholeNetworkTolerance, "worst relative error \(worst) at \(worstName)")
+    }
+}
