@@ -1,0 +1,54 @@
+// Classifier-free guidance in velocity space (KAC.md §6): u_s = u(x,t,∅) + s·(u(x,t,y) − u(x,t,∅)).
+// The conditional and null passes run as ONE network call on a batch of 2N (conditional rows
+// first, null rows second), so guidance costs one evaluation of twice the batch, not two calls.
+// Invariant: scale 1 makes a single pass of size N with the requested labels (no null pass).
+import TensorCore
+
+/// A class-conditional network: x [N, ...], times [N], labels [N] -> velocity [N, ...].
+public typealias ConditionalVelocity = (_ x: Tensor, _ times: [Float], _ labels: [Int]) -> Tensor
+
+public struct ClassifierFreeGuidance: Sendable, Equatable, Codable {
+    /// Guidance strength s; 1 is unguided, 0 is the unconditional field.
+    public var scale: Float
+    /// The label the network was trained with for "no class" (∅).
+    public var nullLabel: Int
+
+    public init(scale: Float, nullLabel: Int) {
+        self.scale = scale
+        self.nullLabel = nullLabel
+    }
+
+    /// The guided field for fixed `labels` ([N], one per sample), at per-sample times.
+    public func velocity(conditional network: @escaping ConditionalVelocity, labels: [Int]) -> PerSampleVelocity {
+        let scale = self.scale, nullLabel = self.nullLabel
+        return { x, times in
+            precondition(x.rank >= 1 && x.shape[0] == labels.count && times.count == labels.count,
+                         "guidance: x \(x.shape), \(times.count) times and \(labels.count) labels must agree")
+            if scale == 1 { return network(x, times, labels) }
+            var doubled = x
+            doubled.shape[0] *= 2
+            doubled.scalars.append(contentsOf: x.scalars)
+            let both = network(doubled, times + times, labels + Array(repeating: nullLabel, count: labels.count))
+            precondition(both.shape == doubled.shape, "guidance: network returned \(both.shape) for \(doubled.shape)")
+            return Self.combine(both, count: x.count, shape: x.shape, scale: scale)
+        }
+    }
+
+    /// The guided field at one common time, for `Sampler.trajectory(from:horizon:velocity:)`.
+    public func batchVelocity(conditional network: @escaping ConditionalVelocity, labels: [Int]) -> BatchVelocity {
+        let field = velocity(conditional: network, labels: labels)
+        return { x, time in field(x, Array(repeating: time, count: labels.count)) }
+    }
+
+    /// u∅ + s·(u_y − u∅) from the stacked output [u_y; u∅] of 2·count scalars.
+    private static func combine(_ both: Tensor, count: Int, shape: [Int], scale: Float) -> Tensor {
+        var result = [Float](repeating: 0, count: count)
+        both.scalars.withUnsafeBufferPointer { stacked in
+            for j in 0..<count {
+                let conditional = stacked[j], unconditional = stacked[count + j]
+                result[j] = unconditional + scale * (conditional - unconditional)
+            }
+        }
+        return Tensor(shape: shape, scalars: result)
+    }
+}

@@ -1,1 +1,0 @@
-// Module KacFlow: see README.md.

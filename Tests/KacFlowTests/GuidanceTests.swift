@@ -1,0 +1,57 @@
+// Classifier-free guidance: one batched network call of 2N rows, conditional rows first, and the
+// u∅ + s(u_y − u∅) combination; s = 1 is the plain conditional field in one pass of N.
+import Testing
+import KacFlow
+import TensorCore
+
+@Suite struct GuidanceTests {
+    /// A fake network whose output depends on x, t and the label, and that records its calls.
+    final class FakeNetwork: @unchecked Sendable {
+        var calls: [(rows: Int, labels: [Int], times: [Float])] = []
+        func callAsFunction(_ x: Tensor, _ times: [Float], _ labels: [Int]) -> Tensor {
+            calls.append((x.shape[0], labels, times))
+            let perSample = x.count / x.shape[0]
+            return Tensor(shape: x.shape, scalars: x.scalars.indices.map { j in
+                let n = j / perSample
+                return x.scalars[j] * times[n] + Float(labels[n])
+            })
+        }
+    }
+
+    static let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+
+    @Test func scaleOneIsTheConditionalFieldInOnePass() {
+        let network = FakeNetwork()
+        let guided = ClassifierFreeGuidance(scale: 1, nullLabel: 10)
+            .velocity(conditional: { network($0, $1, $2) }, labels: [3, 7])
+        let u = guided(Self.x, [0.5, 0.25])
+        let direct = FakeNetwork()([Self.x][0], [0.5, 0.25], [3, 7])
+        #expect(u == direct)
+        #expect(network.calls.count == 1 && network.calls[0].rows == 2)
+    }
+
+    @Test func guidedFieldBatchesBothPassesInOneCall() {
+        let network = FakeNetwork()
+        let guidance = ClassifierFreeGuidance(scale: 1.5, nullLabel: 10)
+        let guided = guidance.batchVelocity(conditional: { network($0, $1, $2) }, labels: [3, 7])
+        let u = guided(Self.x, 0.5)
+        #expect(network.calls.count == 1)
+        #expect(network.calls[0].rows == 4 && network.calls[0].labels == [3, 7, 10, 10])
+        #expect(network.calls[0].times == [0.5, 0.5, 0.5, 0.5])
+        let reference = FakeNetwork()
+        let conditional = reference(Self.x, [0.5, 0.5], [3, 7]), unconditional = reference(Self.x, [0.5, 0.5], [10, 10])
+        let expected = zip(conditional.scalars, unconditional.scalars).map { y, null in null + 1.5 * (y - null) }
+        #expect(u.shape == Self.x.shape)
+        // Same Float operations in the same order: exact equality.
+        #expect(u.scalars == expected)
+    }
+
+    @Test func guidedSamplingCountsOneEvaluationPerEulerStep() {
+        let network = FakeNetwork()
+        let guided = ClassifierFreeGuidance(scale: 2, nullLabel: 10)
+            .batchVelocity(conditional: { network($0, $1, $2) }, labels: [1, 2])
+        let result = Sampler(integrator: .euler, steps: 4).integrate(from: Self.x, velocity: guided)
+        #expect(result.networkEvaluations == 4 && network.calls.count == 4)
+        #expect(network.calls.allSatisfy { $0.rows == 4 })
+    }
+}
