@@ -1,1 +1,0 @@
-// Module ModelStore: see README.md.
