@@ -87,4 +87,20 @@ enum Zstd {
         }
         return out
     }
+
+    /// One-shot decompression of one frame, refusing to produce more than `limit` bytes.
+    static func decompress(_ bytes: [UInt8], limit: Int, source: String) throws -> [UInt8] {
+        let decompressor = try ZstdDecompressor()
+        var out: [UInt8] = []
+        try bytes.withUnsafeBytes { input in
+            try decompressor.decompress(input) { chunk in
+                guard out.count + chunk.count <= limit else {
+                    throw ModelStoreError.corruptBlob(path: source, reason: "it decompresses to more than the declared \(limit) bytes")
+                }
+                out.append(contentsOf: chunk)
+            }
+        }
+        guard decompressor.finished else { throw ModelStoreError.corruptBlob(path: source, reason: "its zstd frame is truncated") }
+        return out
+    }
 }
