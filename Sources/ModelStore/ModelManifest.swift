@@ -1,0 +1,156 @@
+// The manifest of one published model version (`models/<name>/<version>.json`, schema 1): what the
+// model is (details supplied by the publisher) and where its weights are (blob digest and sizes,
+// filled in by the store). The JSON is flat: `details` fields sit beside the store's own fields.
+import Foundation
+
+public enum ModelKind: String, Codable, Sendable, CaseIterable { case teacher, student, classifier }
+
+public enum Integrator: String, Codable, Sendable, CaseIterable { case euler, heun, midpoint, ab2, rk45 }
+
+public enum SignalSchedule: String, Codable, Sendable, CaseIterable { case linear, cos, exp }
+
+/// Kac process parameters (KAC.md §2–§4): damping rate `a`, speed `c`, horizon `T`, schedule f(t).
+public struct KacParameters: Codable, Sendable, Equatable {
+    public var dampingRate: Double
+    public var speed: Double
+    public var horizon: Double
+    public var schedule: SignalSchedule
+
+    public init(dampingRate: Double = 9, speed: Double = 3, horizon: Double = 1, schedule: SignalSchedule = .linear) {
+        self.dampingRate = dampingRate
+        self.speed = speed
+        self.horizon = horizon
+        self.schedule = schedule
+    }
+}
+
+/// How to sample the model unless told otherwise (KAC.md §5–§6).
+public struct SamplerDefaults: Codable, Sendable, Equatable {
+    public var integrator: Integrator
+    public var steps: Int
+    /// Classifier-free guidance scale `s` (1 = unguided).
+    public var guidanceScale: Double
+
+    public init(integrator: Integrator, steps: Int, guidanceScale: Double = 1) {
+        self.integrator = integrator
+        self.steps = steps
+        self.guidanceScale = guidanceScale
+    }
+}
+
+public struct DatasetReference: Codable, Sendable, Equatable {
+    public var name: String
+    public var digest: Digest?
+
+    public init(name: String, digest: Digest? = nil) {
+        self.name = name
+        self.digest = digest
+    }
+}
+
+/// One evaluation row: quality and speed at a sampling step count.
+public struct EvaluationResult: Codable, Sendable, Equatable {
+    public var steps: Int
+    public var frechetDistance: Double?
+    public var classAccuracy: Double?
+    public var imagesPerSecond: Double?
+
+    public init(steps: Int, frechetDistance: Double? = nil, classAccuracy: Double? = nil, imagesPerSecond: Double? = nil) {
+        self.steps = steps
+        self.frechetDistance = frechetDistance
+        self.classAccuracy = classAccuracy
+        self.imagesPerSecond = imagesPerSecond
+    }
+}
+
+/// What the publisher says about a model. Optional fields are omitted where they do not apply
+/// (a classifier has no Kac parameters or sampler; only students have a parent).
+public struct ModelDetails: Codable, Sendable, Equatable {
+    public var kind: ModelKind
+    /// The network's configuration, opaque to the store (NeuralNet owns its meaning).
+    public var architecture: [String: JSONValue]
+    public var kac: KacParameters?
+    public var sampler: SamplerDefaults?
+    /// Blob digest of the model this one was distilled or fine-tuned from.
+    public var parent: Digest?
+    public var dataset: DatasetReference?
+    public var trainingCommand: String?
+    public var seed: UInt64?
+    public var trainingSteps: Int?
+    public var evaluations: [EvaluationResult]
+
+    public init(kind: ModelKind, architecture: [String: JSONValue] = [:], kac: KacParameters? = nil,
+                sampler: SamplerDefaults? = nil, parent: Digest? = nil, dataset: DatasetReference? = nil,
+                trainingCommand: String? = nil, seed: UInt64? = nil, trainingSteps: Int? = nil,
+                evaluations: [EvaluationResult] = []) {
+        self.kind = kind
+        self.architecture = architecture
+        self.kac = kac
+        self.sampler = sampler
+        self.parent = parent
+        self.dataset = dataset
+        self.trainingCommand = trainingCommand
+        self.seed = seed
+        self.trainingSteps = trainingSteps
+        self.evaluations = evaluations
+    }
+}
+
+public struct ModelManifest: Codable, Sendable, Equatable {
+    public static let currentSchema = 1
+
+    public var schema: Int
+    public var name: ModelName
+    /// Monotonic per name, starting at 1; equals the manifest's file name.
+    public var version: Int
+    public var details: ModelDetails
+    /// Digest of the zstd-compressed safetensors blob.
+    public var blob: Digest
+    public var compressedSize: Int
+    public var uncompressedSize: Int
+    public var dtype: TensorDType
+    public var created: Date
+
+    public init(name: ModelName, version: Int, details: ModelDetails, blob: Digest, compressedSize: Int,
+                uncompressedSize: Int, dtype: TensorDType, created: Date) {
+        schema = Self.currentSchema
+        self.name = name
+        self.version = version
+        self.details = details
+        self.blob = blob
+        self.compressedSize = compressedSize
+        self.uncompressedSize = uncompressedSize
+        self.dtype = dtype
+        self.created = created
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case schema, name, version, blob, compressedSize, uncompressedSize, dtype, created
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try container.decode(Int.self, forKey: .schema)
+        name = try container.decode(ModelName.self, forKey: .name)
+        version = try container.decode(Int.self, forKey: .version)
+        blob = try container.decode(Digest.self, forKey: .blob)
+        compressedSize = try container.decode(Int.self, forKey: .compressedSize)
+        uncompressedSize = try container.decode(Int.self, forKey: .uncompressedSize)
+        dtype = try container.decode(TensorDType.self, forKey: .dtype)
+        created = try container.decode(Date.self, forKey: .created)
+        details = try ModelDetails(from: decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(name, forKey: .name)
+        try container.encode(version, forKey: .version)
+        try container.encode(blob, forKey: .blob)
+        try container.encode(compressedSize, forKey: .compressedSize)
+        try container.encode(uncompressedSize, forKey: .uncompressedSize)
+        try container.encode(dtype, forKey: .dtype)
+        try container.encode(created, forKey: .created)
+        try details.encode(to: encoder)
+    }
+}

@@ -1,0 +1,114 @@
+// Publishing: blob first (streamed through zstd into tmp/, hashed while written, fsynced, linked
+// into blobs/), then the manifest under the next free version (exclusive link, so concurrent
+// publishers get distinct versions), then the tags. Holds the store lock shared throughout so gc
+// never sweeps a blob between its link and the manifest that references it.
+import DiskIO
+import Foundation
+
+extension ModelStore {
+    /// Publishes `checkpoint` as the next version of `name`, moves `latest` to it (if it is the
+    /// newest version) and sets `tags`. Returns the manifest written.
+    @discardableResult
+    public func publish(_ checkpoint: Checkpoint, as name: ModelName, details: ModelDetails,
+                        dtype: TensorDType = .f32, tags: [TagName] = []) throws -> ModelManifest {
+        let bytes = try Safetensors.encode(checkpoint, dtype: dtype)
+        guard bytes.count <= configuration.maximumCheckpointBytes else {
+            throw ModelStoreError.sizeLimitExceeded(path: "checkpoint for \(name)", declared: bytes.count,
+                                                    limit: configuration.maximumCheckpointBytes)
+        }
+        return try lock(storeLockPath, .shared) {
+            let (digest, compressedSize) = try storeBlob { sink in
+                let compressor = try ZstdCompressor(level: configuration.compressionLevel)
+                try bytes.withUnsafeBytes { all in
+                    let chunk = 1 << 20
+                    var offset = 0
+                    repeat {
+                        let end = min(offset + chunk, all.count)
+                        try compressor.compress(UnsafeRawBufferPointer(rebasing: all[offset..<end]),
+                                                finish: end == all.count, sink: sink)
+                        offset = end
+                    } while offset < all.count
+                }
+            }
+            return try commitVersion(name: name, tags: tags) { version in
+                ModelManifest(name: name, version: version, details: details, blob: digest, compressedSize: compressedSize,
+                              uncompressedSize: bytes.count, dtype: dtype, created: configuration.clock())
+            }
+        }
+    }
+
+    /// Streams the bytes `produce` hands to its sink into `tmp/`, hashing them, then links the
+    /// file to `blobs/<digest>`; an existing blob with that digest is kept (content addressed).
+    func storeBlob(_ produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> (Digest, Int) {
+        do {
+            try makeDirectory(temporaryDirectory)
+            try makeDirectory(blobsDirectory)
+            let file = try StreamingFile(directory: temporaryDirectory, prefix: "blob")
+            var hasher = DigestHasher()
+            var size = 0
+            try produce { chunk in
+                hasher.update(chunk)
+                size += chunk.count
+                try file.append(chunk)
+            }
+            let digest = hasher.finalize()
+            try file.finish()
+            try configuration.faults.trigger(.afterBlobWrite)
+            try file.publish(to: blobPath(digest))
+            try configuration.faults.trigger(.afterBlobRename)
+            return (digest, size)
+        } catch let error as DiskIOError {
+            throw ModelStoreError.wrap(error, path: temporaryDirectory)
+        }
+    }
+
+    /// Writes the manifest `make(version)` under the next free version of `name` (retrying when
+    /// another publisher takes it first), then moves `latest` forward and sets `tags`.
+    func commitVersion(name: ModelName, tags: [TagName],
+                       _ make: (Int) throws -> ModelManifest) throws -> ModelManifest {
+        try makeDirectory(modelDirectory(name))
+        var manifest: ModelManifest
+        var attempts = 0
+        while true {
+            manifest = try make(try highestVersion(of: name) + 1)
+            if try StoreJSON.write(manifest, to: manifestPath(name, version: manifest.version), exclusive: true) { break }
+            attempts += 1
+            // Each failed attempt means another publisher succeeded, so this cannot spin forever
+            // unless the directory is being tampered with.
+            guard attempts < 10_000 else {
+                throw ModelStoreError.refused("could not allocate a version for \(name) after \(attempts) attempts; "
+                    + "check \(modelDirectory(name)) for files that are not manifests")
+            }
+        }
+        try configuration.faults.trigger(.afterManifestWrite)
+        try configuration.faults.trigger(.beforeTagMove)
+        try updateTags(of: name) { current in
+            var moves: [(TagName, Int, TagEvent.Reason)] = []
+            if (current[TagName.latest.description] ?? 0) < manifest.version {
+                moves.append((.latest, manifest.version, .publish))
+            }
+            for tag in tags where tag != .latest { moves.append((tag, manifest.version, .publish)) }
+            return moves
+        }
+        return manifest
+    }
+
+    /// The largest version number ever used for `name` (live or removed); 0 when none.
+    func highestVersion(of name: ModelName) throws -> Int {
+        var highest = 0
+        for entry in entries(of: modelDirectory(name)) {
+            for suffix in [".json", ".removed"] where entry.hasSuffix(suffix) {
+                if let version = Int(entry.dropLast(suffix.count)), version > highest { highest = version }
+            }
+        }
+        return highest
+    }
+
+    /// Live versions of `name`, ascending.
+    public func versions(of name: ModelName) -> [Int] {
+        entries(of: modelDirectory(name)).compactMap { entry -> Int? in
+            guard entry.hasSuffix(".json"), let version = Int(entry.dropLast(5)), version >= 1 else { return nil }
+            return version
+        }.sorted()
+    }
+}

@@ -1,0 +1,116 @@
+// Reading: resolving references to manifests, and loading blobs with streaming decompression
+// that hashes the compressed bytes, never holds more than the manifest declares, and checks
+// digest and size before the checkpoint is parsed.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loaded model: its weights and the manifest that describes them.
+public struct LoadedModel: Sendable {
+    public var checkpoint: Checkpoint
+    public var manifest: ModelManifest
+}
+
+extension ModelStore {
+    /// All model names in the store, sorted (namespaced names included).
+    public func models() -> [ModelName] {
+        var names: [ModelName] = []
+        for first in entries(of: modelsDirectory) {
+            guard let outer = try? ModelName(first) else { continue }
+            if isModelDirectory(modelDirectory(outer)) { names.append(outer) }
+            for second in entries(of: modelDirectory(outer)) {
+                if let inner = try? ModelName(first + "/" + second), isModelDirectory(modelDirectory(inner)) { names.append(inner) }
+            }
+        }
+        return names.sorted()
+    }
+
+    private func isModelDirectory(_ path: String) -> Bool {
+        entries(of: path).contains { $0 == "tags.json" || $0.hasSuffix(".json") || $0.hasSuffix(".removed") }
+    }
+
+    /// The manifest of `name@version`, validated against its path and this store's limits.
+    public func manifest(_ name: ModelName, version: Int) throws -> ModelManifest {
+        let path = manifestPath(name, version: version)
+        guard let bytes = try StoreJSON.read(path) else {
+            throw ModelStoreError.notFound("\(name)@\(version)", reason: "there is no \(path)")
+        }
+        let manifest = try StoreJSON.decode(ModelManifest.self, from: bytes, path: path, supported: ModelManifest.currentSchema)
+        guard manifest.name == name, manifest.version == version else {
+            throw ModelStoreError.corruptManifest(path: path, reason: "it claims to be \(manifest.name)@\(manifest.version)")
+        }
+        let limit = configuration.maximumCheckpointBytes
+        for (field, size) in [("uncompressedSize", manifest.uncompressedSize), ("compressedSize", manifest.compressedSize)] {
+            guard size >= 0 else { throw ModelStoreError.corruptManifest(path: path, reason: "\(field) is negative") }
+            // zstd's worst case expands incompressible data by well under 1 %; allow the frame overhead.
+            guard size <= limit + limit / 64 + 4096 else {
+                throw ModelStoreError.sizeLimitExceeded(path: path, declared: size, limit: limit)
+            }
+        }
+        return manifest
+    }
+
+    /// Resolves a textual reference (`NAME`, `NAME:TAG`, `NAME@VERSION`, `sha256-<prefix>`).
+    public func resolve(_ text: String) throws -> ModelManifest { try resolve(try ModelReference(parsing: text)) }
+
+    public func resolve(_ reference: ModelReference) throws -> ModelManifest {
+        switch reference {
+        case let .version(name, version):
+            return try manifest(name, version: version)
+        case let .tag(name, tag):
+            guard let version = try readTags(name).tags[tag.description] else {
+                let known = versions(of: name)
+                throw ModelStoreError.notFound(reference.description, reason: known.isEmpty
+                    ? "no model called \(name)" : "tag \(tag) is not set (versions: \(known.map(String.init).joined(separator: ", ")))")
+            }
+            return try manifest(name, version: version)
+        case let .digestPrefix(hex):
+            var matches: [ModelManifest] = []
+            for name in models() {
+                for version in versions(of: name) {
+                    let found = try manifest(name, version: version)
+                    if found.blob.hex.hasPrefix(hex) { matches.append(found) }
+                }
+            }
+            guard let newest = matches.max(by: { ($0.name, $0.version) < ($1.name, $1.version) }) else {
+                throw ModelStoreError.notFound(reference.description, reason: "no manifest references a blob with that prefix")
+            }
+            // Identical weights published twice under one name are not ambiguous: take the newest.
+            if Set(matches.map(\.blob)).count > 1 || Set(matches.map(\.name)).count > 1 {
+                throw ModelStoreError.ambiguousReference(reference.description,
+                                                         candidates: matches.map { "\($0.name)@\($0.version) (\($0.blob.short))" })
+            }
+            return newest
+        }
+    }
+
+    /// Resolves `reference`, then loads and verifies its weights.
+    public func load(_ reference: ModelReference) throws -> LoadedModel {
+        let manifest = try resolve(reference)
+        let bytes = try readBlob(manifest)
+        let checkpoint = try Safetensors.decode(bytes, source: blobPath(manifest.blob))
+        return LoadedModel(checkpoint: checkpoint, manifest: manifest)
+    }
+
+    public func load(_ text: String) throws -> LoadedModel { try load(try ModelReference(parsing: text)) }
+
+    /// The uncompressed safetensors bytes of `manifest`'s blob, verified against its digest and sizes.
+    public func readBlob(_ manifest: ModelManifest) throws -> [UInt8] {
+        let path = blobPath(manifest.blob)
+        var output: [UInt8] = []
+        output.reserveCapacity(manifest.uncompressedSize)
+        let declared = manifest.uncompressedSize
+        try scanBlob(path, expected: manifest.blob, expectedSize: manifest.compressedSize) { chunk in
+            guard output.count + chunk.count <= declared else {
+                throw ModelStoreError.corruptBlob(path: path, reason: "it decompresses to more than the \(declared) bytes "
+                    + "the manifest declares (decompression bomb or wrong manifest)")
+            }
+            output.append(contentsOf: chunk)
+        }
+        guard output.count == declared else {
+            throw ModelStoreError.corruptBlob(path: path, reason: "it decompresses to \(output.count) bytes, the manifest declares \(declared)")
+        }
+        return output
+    }
+}

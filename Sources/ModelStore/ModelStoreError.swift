@@ -1,0 +1,82 @@
+// The one public error type of ModelStore. Every case renders a message that names the file or
+// value at fault and tells the operator what to do next (upgrade kac, run `kac zoo verify`,
+// re-publish, pick another name); the underlying cause is kept when there is one.
+import DiskIO
+
+public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// A safetensors file is malformed; `reason` says which rule it broke.
+    case invalidSafetensors(path: String, reason: String)
+    /// A checkpoint handed to the writer breaks a contract (duplicate name, shape/value mismatch).
+    case invalidCheckpoint(reason: String)
+    /// A model name, tag or reference the user typed is not acceptable.
+    case invalidName(String, reason: String)
+    case invalidReference(String, reason: String)
+    case invalidDigest(String, reason: String)
+    /// A file was written by a newer (or unknown) format version.
+    case unsupportedSchema(path: String, found: Int, supported: Int)
+    /// A manifest, tag file or history file is unreadable or inconsistent.
+    case corruptManifest(path: String, reason: String)
+    /// A blob is missing, truncated, has the wrong digest or the wrong size.
+    case corruptBlob(path: String, reason: String)
+    /// A declared size is beyond what this store is willing to allocate.
+    case sizeLimitExceeded(path: String, declared: Int, limit: Int)
+    case notFound(String, reason: String)
+    case ambiguousReference(String, candidates: [String])
+    /// An operation was refused to protect data (tagged version, unreadable manifests during gc).
+    case refused(String)
+    case compression(String)
+    /// An export archive is malformed.
+    case invalidArchive(path: String, reason: String)
+    /// A system call failed; `cause` is the DiskIO description.
+    case io(path: String, cause: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidSafetensors(path, reason):
+            return "\(path) is not a valid safetensors file: \(reason). "
+                + "Re-export it with `safetensors.numpy.save_file` (F32/F16 only) or re-publish the model."
+        case let .invalidCheckpoint(reason):
+            return "checkpoint cannot be written: \(reason). Fix the tensor list before saving."
+        case let .invalidName(name, reason):
+            return "invalid name \"\(name)\": \(reason). Names are one or two segments "
+                + "[a-z0-9][a-z0-9._-]* joined by '/', e.g. fashion-mnist/teacher."
+        case let .invalidReference(reference, reason):
+            return "invalid model reference \"\(reference)\": \(reason). "
+                + "Use NAME, NAME:TAG, NAME@VERSION or sha256-<at least 8 hex digits>."
+        case let .invalidDigest(text, reason):
+            return "invalid digest \"\(text)\": \(reason). Expected sha256-<64 hex> or sha256:<64 hex>."
+        case let .unsupportedSchema(path, found, supported):
+            return "\(path) uses schema version \(found), but this kac understands up to \(supported). "
+                + "Upgrade kac to read it, or restore the file from a backup written by this version."
+        case let .corruptManifest(path, reason):
+            return "\(path) is corrupt: \(reason). Run `kac zoo verify` to list damage; "
+                + "restore the file from a backup, or `kac zoo rm` the version and re-publish it."
+        case let .corruptBlob(path, reason):
+            return "blob \(path) is corrupt: \(reason). Run `kac zoo verify`, then re-publish or "
+                + "`kac zoo import` the model to restore the blob (and `kac zoo gc` to drop the bad one)."
+        case let .sizeLimitExceeded(path, declared, limit):
+            return "\(path) declares \(declared) bytes, more than the limit of \(limit). "
+                + "The file is hostile or corrupt; if the model really is that large, raise the limit "
+                + "(ModelStore.Configuration.maximumCheckpointBytes)."
+        case let .notFound(what, reason):
+            return "\(what) not found: \(reason). Run `kac zoo list` to see what the store holds."
+        case let .ambiguousReference(reference, candidates):
+            return "\(reference) is ambiguous; it matches: \(candidates.joined(separator: ", ")). "
+                + "Give more hex digits or use NAME@VERSION."
+        case let .refused(reason):
+            return reason
+        case let .compression(reason):
+            return "zstd: \(reason). The blob is damaged; run `kac zoo verify` and re-publish the model."
+        case let .invalidArchive(path, reason):
+            return "\(path) is not a valid kac model archive: \(reason). Re-run `kac zoo export` on the source store."
+        case let .io(path, cause):
+            return "I/O error on \(path): \(cause)"
+        }
+    }
+
+    static func wrap(_ error: Error, path: String) -> ModelStoreError {
+        if let error = error as? ModelStoreError { return error }
+        if let error = error as? DiskIOError { return .io(path: error.path, cause: error.description) }
+        return .io(path: path, cause: String(describing: error))
+    }
+}
