@@ -63,7 +63,7 @@ void kac_image_set_blob(VipsImage *image, const char *name, const void *data, si
 
 const char *kac_image_get_string(VipsImage *image, const char *name) {
     const char *value = NULL;
-    if (vips_image_get_typeof(image, name) != G_TYPE_STRING) return NULL;
+    if (!vips_image_get_typeof(image, name)) return NULL;
     if (vips_image_get_string(image, name, &value) != 0) {
         vips_error_clear();
         return NULL;
