@@ -72,19 +72,20 @@ public enum ImageEncoder {
     }
 
     /// Encodes and writes atomically to `path` (temporary file, fsync, rename, fsync directory).
-    /// Returns the bytes written. On failure nothing is left at `path` or beside it.
+    /// Returns the bytes written. On failure nothing new is left at `path` or beside it (an existing
+    /// file at `path` stays intact). `faults` lets tests crash at each step of the atomic write.
     @discardableResult
     public static func write(_ raster: Raster, as format: ImageFormat, metadata: ImageMetadata = .empty,
-                             to path: String) throws(ImagingError) -> [UInt8] {
+                             to path: String, faults: FaultInjector = .none) throws(ImagingError) -> [UInt8] {
         let bytes = try encode(raster, as: format, metadata: metadata)
-        try writeAtomically(bytes, to: path)
+        try writeAtomically(bytes, to: path, faults: faults)
         return bytes
     }
 
     /// Writes already-encoded bytes through the project's atomic-write helper.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(ImagingError) {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, faults: FaultInjector = .none) throws(ImagingError) {
         do {
-            try AtomicFile.write(bytes, to: path)
+            try AtomicFile.write(bytes, to: path, faults: faults)
         } catch {
             throw ImagingError.writeFailed(path: path, reason: String(describing: error))
         }
