@@ -40,6 +40,12 @@ public struct ContactSheetLayout: Sendable, Equatable {
 public struct ContactSheetGeometry: Sendable, Equatable {
     public struct Box: Sendable, Equatable {
         public let x: Int, y: Int, width: Int, height: Int
+        public init(x: Int, y: Int, width: Int, height: Int) {
+            self.x = x
+            self.y = y
+            self.width = width
+            self.height = height
+        }
     }
 
     public let width: Int
@@ -119,15 +125,31 @@ public enum ContactSheet {
         case .none: labels = []
         case .underColumns(let names), .underRows(let names): labels = names
         }
+        try drawLabels(labels, in: geometry.labelBoxes, on: &sheet, layout: layout)
+        return sheet
+    }
+
+    /// Draws every non-blank label centred in its box, all at one font size: the largest at which
+    /// every label fits its box (so "Bag" is not drawn bigger than "Ankle boot").
+    static func drawLabels(_ labels: [String], in boxes: [ContactSheetGeometry.Box], on sheet: inout Raster,
+                           layout: ContactSheetLayout) throws(ImagingError) {
+        let drawn = zip(labels, boxes).filter { !$0.0.allSatisfy(\.isWhitespace) }
+        var dpi = Int.max
+        for (label, box) in drawn {
+            let fitted = try VipsImageHandle.text(label, font: layout.font, width: box.width, height: box.height).dpi
+            dpi = min(dpi, fitted)
+        }
+        guard dpi > 0 else {
+            throw ImagingError.textRenderingUnavailable(label: labels.joined(separator: ", "), reason: "no font size fits the label strip")
+        }
         let ink: UInt8 = layout.background < 128 ? 255 : 0
-        for (label, box) in zip(labels, geometry.labelBoxes) where !label.allSatisfy(\.isWhitespace) {
-            let mask = try VipsImageHandle.text(label, font: layout.font, width: box.width, height: box.height).raster()
+        for (label, box) in drawn {
+            let mask = try VipsImageHandle.text(label, font: layout.font, width: box.width, height: box.height, dpi: dpi).mask.raster()
             guard mask.bytes.contains(where: { $0 > 0 }) else {
                 throw ImagingError.textRenderingUnavailable(label: label, reason: "libvips rendered no visible glyphs")
             }
             draw(mask, centredIn: box, on: &sheet, ink: ink, background: layout.background)
         }
-        return sheet
     }
 
     /// Blends a one-band ink mask into `sheet`, centred in `box` and clipped to it.

@@ -108,14 +108,17 @@ final class VipsImageHandle {
         try output("resize (lanczos3)") { kac_resize_lanczos3(pointer, $0, scale) }
     }
 
-    /// A one-band ink mask of `text` fitted inside width × height pixels.
-    static func text(_ text: String, font: String, width: Int, height: Int) throws(ImagingError) -> VipsImageHandle {
+    /// A one-band ink mask of `text`: at `dpi` if given, else at the largest resolution that fits
+    /// width × height (returned with the mask).
+    static func text(_ text: String, font: String, width: Int, height: Int,
+                     dpi: Int? = nil) throws(ImagingError) -> (mask: VipsImageHandle, dpi: Int) {
         try ensureLibrary()
         var out: UnsafeMutablePointer<VipsImage>?
-        guard kac_text(&out, text, font, Int32(width), Int32(height)) == 0, let out else {
+        var chosen: Int32 = 0
+        guard kac_text(&out, text, font, Int32(width), Int32(height), Int32(dpi ?? 0), &chosen) == 0, let out else {
             throw ImagingError.textRenderingUnavailable(label: text, reason: "libvips text failed: " + lastError().trimmingTrailingNewlines())
         }
-        return VipsImageHandle(owning: out)
+        return (VipsImageHandle(owning: out), Int(chosen))
     }
 
     private func output(_ operation: String,

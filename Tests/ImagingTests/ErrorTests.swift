@@ -72,7 +72,7 @@ struct InjectedCrash: Error {}
 
     @Test func parentThatIsAFileIsAClearError() throws {
         let directory = TemporaryDirectory()
-        FileManager.default.createFile(atPath: directory.file("plain"), contents: Data([1]))
+        #expect(FileManager.default.createFile(atPath: directory.file("plain"), contents: Data([1])))
         #expect(throws: ImagingError.self) {
             try ImageEncoder.write(try Fixtures.raster(), as: .tiff, to: directory.file("plain/image.tif"))
         }
@@ -95,7 +95,7 @@ struct InjectedCrash: Error {}
     @Test func unreadableFileCarriesLibvipsMessage() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("junk.png")
-        FileManager.default.createFile(atPath: path, contents: Data("not an image".utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("not an image".utf8)))
         let error = #expect(throws: ImagingError.self) { try ImageReader.info(path: path) }
         guard case .readFailed(_, let reason)? = error else {
             Issue.record("unexpected error \(String(describing: error))")

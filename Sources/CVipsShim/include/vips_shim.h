@@ -48,8 +48,10 @@ void kac_strv_free(char **names);
 int kac_zoom(VipsImage *in, VipsImage **out, int factor);
 /// Resize by `scale` with the Lanczos-3 kernel.
 int kac_resize_lanczos3(VipsImage *in, VipsImage **out, double scale);
-/// Renders `text` as a one-band 8-bit mask (255 = ink) fitted inside width × height pixels.
-int kac_text(VipsImage **out, const char *text, const char *font, int width, int height);
+/// Renders `text` as a one-band 8-bit mask (255 = ink). With dpi > 0 the font is rendered at that
+/// resolution; with dpi <= 0 the resolution is chosen so the text fits width × height pixels and
+/// is stored in *chosen_dpi (may be NULL).
+int kac_text(VipsImage **out, const char *text, const char *font, int width, int height, int dpi, int *chosen_dpi);
 
 /// Encoders to memory. Metadata attached to `in` is kept (no strip); libvips 8.14 embeds nothing
 /// time-dependent in these formats, which the determinism tests check.
