@@ -1,0 +1,112 @@
+// Encoding a raster plus provenance to PNG, JPEG, WebP or TIFF bytes, and writing them atomically.
+// Invariant: same raster + format + metadata → byte-identical output (libvips 8.14 embeds no time,
+// resolution is fixed); a failed write leaves nothing at the destination (AtomicFile).
+// Where metadata lands: PNG tEXt chunks; JPEG/WebP XMP + EXIF ImageDescription; TIFF ImageDescription + XMP.
+import DiskIO
+
+/// An output file format with its options.
+public enum ImageFormat: Sendable, Equatable {
+    /// Lossless; `compression` is zlib level 0…9 (6 is libvips's default).
+    case png(compression: Int = 6)
+    /// `quality` 1…100.
+    case jpeg(quality: Int)
+    /// `quality` 1…100 (ignored by libwebp's lossless mode except as effort hint).
+    case webp(quality: Int, lossless: Bool)
+    /// Lossless, deflate-compressed with horizontal predictor.
+    case tiff
+
+    /// Lower-case name used in messages and as the file extension.
+    public var name: String {
+        switch self {
+        case .png: "png"
+        case .jpeg: "jpeg"
+        case .webp: "webp"
+        case .tiff: "tiff"
+        }
+    }
+
+    /// The conventional file extension, without the dot.
+    public var fileExtension: String {
+        switch self {
+        case .png: "png"
+        case .jpeg: "jpg"
+        case .webp: "webp"
+        case .tiff: "tif"
+        }
+    }
+
+    /// Whether decoding returns exactly the encoded bytes.
+    public var isLossless: Bool {
+        switch self {
+        case .png, .tiff: true
+        case .jpeg: false
+        case .webp(_, let lossless): lossless
+        }
+    }
+
+    func validate() throws(ImagingError) {
+        switch self {
+        case .png(let compression):
+            guard (0...9).contains(compression) else {
+                throw ImagingError.invalidOption(name: "PNG compression", value: compression, allowed: 0...9)
+            }
+        case .jpeg(let quality), .webp(let quality, _):
+            guard (1...100).contains(quality) else {
+                throw ImagingError.invalidOption(name: "\(name) quality", value: quality, allowed: 1...100)
+            }
+        case .tiff:
+            break
+        }
+    }
+}
+
+/// Stateless encoder; safe to call from several threads at once.
+public enum ImageEncoder {
+    /// Encodes `raster` with `metadata` to bytes in memory.
+    public static func encode(_ raster: Raster, as format: ImageFormat,
+                              metadata: ImageMetadata = .empty) throws(ImagingError) -> [UInt8] {
+        try format.validate()
+        let image = try VipsImageHandle(copying: raster)
+        attach(metadata, to: image, format: format)
+        return try image.encoded(as: format)
+    }
+
+    /// Encodes and writes atomically to `path` (temporary file, fsync, rename, fsync directory).
+    /// Returns the bytes written. On failure nothing new is left at `path` or beside it (an existing
+    /// file at `path` stays intact). `faults` lets tests crash at each step of the atomic write.
+    @discardableResult
+    public static func write(_ raster: Raster, as format: ImageFormat, metadata: ImageMetadata = .empty,
+                             to path: String, faults: FaultInjector = .none) throws(ImagingError) -> [UInt8] {
+        let bytes = try encode(raster, as: format, metadata: metadata)
+        try writeAtomically(bytes, to: path, faults: faults)
+        return bytes
+    }
+
+    /// Writes already-encoded bytes through the project's atomic-write helper.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, faults: FaultInjector = .none) throws(ImagingError) {
+        do {
+            try AtomicFile.write(bytes, to: path, faults: faults)
+        } catch {
+            throw ImagingError.writeFailed(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// Metadata field names libvips maps onto each container (see the file header).
+    static func attach(_ metadata: ImageMetadata, to image: VipsImageHandle, format: ImageFormat) {
+        guard !metadata.isEmpty else { return }
+        switch format {
+        case .png:
+            // libvips (libpng backend) writes each png-comment-N-KEY as an uncompressed tEXt chunk,
+            // in N order; N keeps our order.
+            for (index, entry) in metadata.entries.enumerated() {
+                image.setString("png-comment-\(index)-\(entry.key)", entry.value)
+            }
+        case .jpeg, .webp:
+            image.setBlob("xmp-data", Array(metadata.xmpPacket.utf8))
+            image.setString("exif-ifd0-ImageDescription", metadata.lines)
+        case .tiff:
+            image.setBlob("xmp-data", Array(metadata.xmpPacket.utf8))
+            image.setString("image-description", metadata.lines)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+// Provenance metadata: an ordered list of key/value pairs stored in every image we write, and the
+// two text forms it takes in files — "key=value" lines and an XMP packet in the `kac` namespace.
+// Invariant: keys are XML names that are also valid PNG keywords, values are printable ASCII, so
+// every format stores them unchanged and `parse(xmp:)` / `parse(lines:)` return exactly what was set.
+
+/// One provenance field.
+public struct MetadataEntry: Sendable, Equatable {
+    public let key: String
+    public let value: String
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// Ordered key/value pairs; order is preserved in every format.
+public struct ImageMetadata: Sendable, Equatable {
+    public private(set) var entries: [MetadataEntry]
+
+    /// The XMP namespace of our fields; the prefix is `kac`.
+    public static let xmpNamespace = "https://kac.invalid/ns/provenance/1.0/"
+    /// Longest key: PNG keywords are limited to 79 bytes.
+    public static let maximumKeyLength = 79
+
+    /// Validates every pair; throws `invalidMetadata` naming the first bad key.
+    public init(_ pairs: [(key: String, value: String)]) throws(ImagingError) {
+        var entries: [MetadataEntry] = []
+        for (key, value) in pairs {
+            try ImageMetadata.validate(key: key, value: value)
+            guard !entries.contains(where: { $0.key == key }) else {
+                throw ImagingError.invalidMetadata(key: key, reason: "appears twice; keys must be unique.")
+            }
+            entries.append(MetadataEntry(key: key, value: value))
+        }
+        self.entries = entries
+    }
+
+    public static let empty = ImageMetadata(validated: [])
+
+    init(validated entries: [MetadataEntry]) { self.entries = entries }
+
+    /// The standard provenance fields, in the order the daemon and the CLI write them.
+    public static func provenance(model: String, modelVersion: String, modelDigest: String, seed: UInt64,
+                                  label: String, sampler: String, steps: Int, guidance: Double,
+                                  software: String) throws(ImagingError) -> ImageMetadata {
+        try ImageMetadata([
+            ("model", model), ("model-version", modelVersion), ("model-digest", modelDigest),
+            ("seed", String(seed)), ("label", label), ("sampler", sampler), ("steps", String(steps)),
+            ("guidance", String(guidance)), ("software", software),
+        ])
+    }
+
+    /// The value for `key`, if present.
+    public subscript(key: String) -> String? { entries.first { $0.key == key }?.value }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    static func validate(key: String, value: String) throws(ImagingError) {
+        let keyBytes = Array(key.utf8)
+        guard let first = keyBytes.first, isLetter(first) else {
+            throw ImagingError.invalidMetadata(key: key, reason: "keys must start with an ASCII letter.")
+        }
+        guard keyBytes.count <= maximumKeyLength else {
+            throw ImagingError.invalidMetadata(key: key, reason: "keys are limited to \(maximumKeyLength) bytes.")
+        }
+        guard keyBytes.allSatisfy({ isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
+            throw ImagingError.invalidMetadata(key: key, reason: "keys may contain only ASCII letters, digits, '-' and '_'.")
+        }
+        guard value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+            throw ImagingError.invalidMetadata(key: key, reason: "values must be printable ASCII (no newlines, no UTF-8).")
+        }
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+}
+
+// MARK: - Text forms
+
+extension ImageMetadata {
+    /// "key=value" lines joined by "\n" (TIFF ImageDescription, EXIF ImageDescription).
+    public var lines: String { entries.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") }
+
+    /// Parses `lines`; a line without "=" is ignored (it is not ours). Values may contain "=".
+    public static func parse(lines text: String) -> ImageMetadata {
+        var entries: [MetadataEntry] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            entries.append(MetadataEntry(key: String(line[..<equals]), value: String(line[line.index(after: equals)...])))
+        }
+        return ImageMetadata(validated: entries)
+    }
+
+    /// A complete XMP packet: each entry is a simple property `kac:<key>` of one rdf:Description.
+    public var xmpPacket: String {
+        var packet = "<?xpacket begin=\"\u{FEFF}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+        packet += "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+        packet += " <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+        packet += "  <rdf:Description rdf:about=\"\" xmlns:kac=\"\(ImageMetadata.xmpNamespace)\">\n"
+        for entry in entries {
+            packet += "   <kac:\(entry.key)>\(ImageMetadata.escapeXML(entry.value))</kac:\(entry.key)>\n"
+        }
+        packet += "  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"r\"?>"
+        return packet
+    }
+
+    /// Reads back the `kac:` properties of a packet written by `xmpPacket`, in document order.
+    /// XXX: this is a scanner for our own packets, not an XML parser; other tools' rewrites that
+    /// turn properties into attributes would not be found.
+    public static func parse(xmp packet: String) -> ImageMetadata {
+        var entries: [MetadataEntry] = []
+        var rest = Substring(packet)
+        while let open = rest.firstRange(of: "<kac:") {
+            let afterOpen = rest[open.upperBound...]
+            guard let close = afterOpen.firstIndex(of: ">") else { break }
+            let key = String(afterOpen[..<close])
+            let body = afterOpen[afterOpen.index(after: close)...]
+            guard let end = body.firstRange(of: "</kac:\(key)>") else { break }
+            entries.append(MetadataEntry(key: key, value: unescapeXML(String(body[..<end.lowerBound]))))
+            rest = body[end.upperBound...]
+        }
+        return ImageMetadata(validated: entries)
+    }
+
+    static func escapeXML(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func unescapeXML(_ text: String) -> String {
+        text.replacingAll("&lt;", with: "<").replacingAll("&gt;", with: ">")
+            .replacingAll("&quot;", with: "\"").replacingAll("&apos;", with: "'").replacingAll("&amp;", with: "&")
+    }
+}
+
+extension String {
+    /// Foundation-free replaceAll, so this file does not need Foundation.
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: target) {
+            out += rest[..<range.lowerBound]
+            out += replacement
+            rest = rest[range.upperBound...]
+        }
+        return out + rest
+    }
+}
