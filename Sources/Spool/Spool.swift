@@ -1,1 +1,147 @@
-// Module Spool: see README.md.
+// The spool: a maildir-like directory where job files move between state directories by atomic
+// renames. A file is in exactly one state at a time; the move between states is the only
+// synchronisation between workers, so any number of processes on any number of hosts (NFS) can
+// share one spool. Nothing is written outside the spool root.
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import DiskIO
+import Foundation
+
+/// A spool directory and the operations of one participant (producer, worker or operator).
+///
+/// Layout and state table (`<id>` matches `JobID.pattern`; `[…]` = may exist):
+///
+/// | state    | files                                                              | entered by                     | left by                                  |
+/// |----------|--------------------------------------------------------------------|--------------------------------|------------------------------------------|
+/// | writing  | `tmp/<id>.json`                                                    | producer writes (`submit`)     | rename into `new/`                       |
+/// | queued   | `new/<id>.json` [`attempts/<id>`]                                  | producer rename; `requeue`     | `claim` (→ work), `cancel` (→ failed)    |
+/// | running  | `work/<id>.json`, `work/<id>.lease.json`, `attempts/<id>`, `out/<id>/`, [`work/<id>.progress.json`], [`cancel/<id>`] | `claim`: link(new→work) + unlink | `finish`, lease-expiry recovery |
+/// | done     | `done/<id>.json`, `out/<id>/` (images, `result.json`)               | `finish(.completed)`           | operator cleanup                          |
+/// | failed   | `failed/<id>.json`, `failed/<id>.error.json`, [`out/<id>/` partial] | `finish(.failed/.cancelled)`, recovery gives up, rejects | operator (`mv` back to `new/` to retry) |
+///
+/// Rules: entries in `new/` whose name starts with `.` or does not end in `.json` are ignored
+/// (producers may write `new/.x.json` or `x.json.part` and rename). Symlinks, FIFOs, sockets and
+/// devices in `new/` are moved (never opened) to `failed/`; directories are ignored. A file whose
+/// name is not `<valid id>.json` goes to `failed/rejected-<random>.json`. A valid job is claimable
+/// at once (a complete JSON object cannot be a prefix of a longer valid file); anything else is
+/// only judged once its mtime is `settlePeriod` old, so a half-done `cp` is never rejected early.
+/// The claim is `link(new/<id>.json, work/<id>.json)` then unlink: link never replaces, so
+/// exactly one worker wins and a same-named newer file cannot overwrite a running job.
+public final class Spool: @unchecked Sendable {
+    public let root: String
+    public let configuration: SpoolConfiguration
+    public let clock: SpoolClock
+    public let validator: JobValidator
+    /// Called for each transition this participant makes (for the daemon's log; every event names its job).
+    public let events: @Sendable (SpoolEvent) -> Void
+    /// Per-file parse results, keyed by name and invalidated by inode/size/mtime/ctime changes.
+    let scanCache = ScanCache()
+
+    /// The subdirectories; `open(create: true)` makes the missing ones.
+    public static let directories = ["tmp", "new", "work", "out", "done", "failed", "cancel", "attempts"]
+
+    /// Opens the spool at `root`, creating it and its subdirectories when `create` is true.
+    public init(root: String, configuration: SpoolConfiguration = SpoolConfiguration(),
+                clock: SpoolClock = .system, create: Bool = true,
+                events: @escaping @Sendable (SpoolEvent) -> Void = { _ in }) throws {
+        self.events = events
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        self.configuration = configuration
+        self.clock = clock
+        self.validator = JobValidator(limits: configuration.limits)
+        if create { try SpoolFiles.makeDirectory(self.root) }
+        for directory in Self.directories {
+            let path = self.root + "/" + directory
+            if create { try SpoolFiles.makeDirectory(path) }
+            guard SpoolFiles.info(path)?.kind == .directory else {
+                throw SpoolError.notASpool(path: self.root, detail: "\(directory)/ is missing or not a directory")
+            }
+        }
+    }
+
+    func path(_ directory: String, _ name: String) -> String { "\(root)/\(directory)/\(name)" }
+    func jobPath(_ state: String, _ id: String) -> String { path(state, id + ".json") }
+    func leasePath(_ id: String) -> String { path("work", id + ".lease.json") }
+    func progressPath(_ id: String) -> String { path("work", id + ".progress.json") }
+    func errorPath(_ id: String) -> String { path("failed", id + ".error.json") }
+    func cancelPath(_ id: String) -> String { path("cancel", id) }
+    func attemptsPath(_ id: String) -> String { path("attempts", id) }
+
+    /// `out/<id>/`, where the renderer writes images and `result.json`.
+    public func outputDirectory(jobID: String) throws -> String {
+        guard JobID.isValid(jobID) else { throw SpoolError.invalidJobID(jobID) }
+        return path("out", jobID)
+    }
+
+    /// The state directory holding `<id>.json`, if any.
+    public func state(ofJob id: String) -> String? {
+        guard JobID.isValid(id) else { return nil }
+        return ["new", "work", "done", "failed", "tmp"].first { SpoolFiles.info(jobPath($0, id)) != nil }
+    }
+
+    func writeBytes(_ bytes: [UInt8], to path: String) throws {
+        do { try AtomicFile.write(bytes, to: path) } catch { throw SpoolError.wrap("write", path, error) }
+    }
+
+    func writeJSON(_ value: some Encodable, to path: String) throws {
+        do { try AtomicFile.write(try SpoolJSON.encode(value), to: path) }
+        catch { throw SpoolError.wrap("write", path, error) }
+    }
+
+    func readJSON<Value: Decodable>(_ type: Value.Type, from path: String) -> Value? {
+        guard case .bytes(let bytes)? = try? SpoolFiles.read(path, limit: 1 << 20) else { return nil }
+        return try? SpoolJSON.decoder().decode(type, from: Data(bytes))
+    }
+}
+
+/// Timing and limits of one spool participant.
+public struct SpoolConfiguration: Sendable {
+    public var limits: SpoolLimits
+    /// A running job whose lease heartbeat is older than this is requeued by any worker.
+    public var leaseTimeout: TimeInterval
+    /// A job file that does not validate is judged only when its mtime is this old.
+    public var settlePeriod: TimeInterval
+    /// A job whose worker died this many times goes to `failed/` instead of being requeued.
+    public var maximumAttempts: Int
+
+    public init(limits: SpoolLimits = .default, leaseTimeout: TimeInterval = 120, settlePeriod: TimeInterval = 5,
+                maximumAttempts: Int = 3) {
+        self.limits = limits
+        self.leaseTimeout = leaseTimeout
+        self.settlePeriod = settlePeriod
+        self.maximumAttempts = maximumAttempts
+    }
+}
+
+/// The source of "now" for leases, settling and progress; tests inject a manual clock.
+public struct SpoolClock: Sendable {
+    public let now: @Sendable () -> Date
+    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+    public static let system = SpoolClock { Date() }
+}
+
+/// JSON for the spool's own small files (lease, progress, error, result): sorted keys, ISO 8601.
+enum SpoolJSON {
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        return Array(try encoder.encode(value)) + [0x0A]
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+            return try Date(text, strategy: Date.ISO8601FormatStyle())
+        }
+        return decoder
+    }
+}

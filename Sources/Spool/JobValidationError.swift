@@ -1,0 +1,70 @@
+// Why a job file was rejected: a machine-readable code, the field (a JSON path such as
+// `labels[2]`) and a sentence that says what is allowed. The message is what the operator sees in
+// `failed/<job>.error.json` and in `kac submit`, so it must name the fix, not just the fault.
+
+/// A job file that is not a valid render job.
+public struct JobValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kind of problem, stable across releases (it is written to `*.error.json`).
+    public enum Code: String, Sendable, Codable, CaseIterable {
+        case tooLarge = "too-large"
+        case notUTF8 = "not-utf8"
+        case malformedJSON = "malformed-json"
+        case tooDeep = "too-deep"
+        case duplicateKey = "duplicate-key"
+        case notAnObject = "not-an-object"
+        case unsupportedSchema = "unsupported-schema"
+        case missingField = "missing-field"
+        case unknownField = "unknown-field"
+        case wrongType = "wrong-type"
+        case outOfRange = "out-of-range"
+        case invalidValue = "invalid-value"
+        case conflictingFields = "conflicting-fields"
+    }
+
+    public let code: Code
+    /// The offending field as a JSON path (`count`, `labels[3]`), or nil for whole-file problems.
+    public let field: String?
+    public let message: String
+
+    public init(_ code: Code, field: String?, _ message: String) {
+        self.code = code
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        if let field, !message.contains("\"\(field)\""), !message.hasPrefix(field) {
+            return "\(field): \(message)"
+        }
+        return message
+    }
+}
+
+/// Daemon settings that bound what a job may ask for. `kac submit` checks against the defaults;
+/// the daemon checks again with its own configuration.
+public struct SpoolLimits: Sendable, Equatable, Codable {
+    /// Most images one job may request.
+    public var maximumCount: Int
+    /// Largest integer upscale factor.
+    public var maximumScale: Int
+    /// Largest job file in bytes; bigger files are rejected unread.
+    public var maximumFileSize: Int
+    /// Deepest JSON nesting accepted (a job needs 2: the object and the labels array).
+    public var maximumDepth: Int
+    /// Largest sampler step count (`steps`) and step budget (`maxSteps`).
+    public var maximumSteps: Int
+    /// Largest classifier-free guidance scale.
+    public var maximumGuidance: Double
+
+    public init(maximumCount: Int = 256, maximumScale: Int = 8, maximumFileSize: Int = 64 * 1024,
+                maximumDepth: Int = 8, maximumSteps: Int = 1000, maximumGuidance: Double = 10) {
+        self.maximumCount = maximumCount
+        self.maximumScale = maximumScale
+        self.maximumFileSize = maximumFileSize
+        self.maximumDepth = maximumDepth
+        self.maximumSteps = maximumSteps
+        self.maximumGuidance = maximumGuidance
+    }
+
+    public static let `default` = SpoolLimits()
+}

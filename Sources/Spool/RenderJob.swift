@@ -1,0 +1,154 @@
+// The typed form of a job file (`spool/job.schema.json`, schema 1). A `RenderJob` only exists
+// validated: `JobValidator` builds it, and `jsonBytes()` writes it back in the same schema, so
+// a submitted job re-reads to an equal value (the round trip is tested).
+
+/// How the job chooses its generator: exactly one of these per job.
+public enum ModelChoice: Sendable, Equatable, Hashable {
+    /// A model-zoo reference (`name`, `name:tag`, `name@version`, `sha256-<hex prefix>`).
+    case reference(ModelReference)
+    /// The zoo's best model for a speed/quality preset.
+    case quality(QualityPreset)
+    /// The best model that needs at most this many sampler steps.
+    case stepBudget(Int)
+}
+
+/// A zoo reference as written in a job file. Resolving it is the zoo's business, not the spool's.
+public struct ModelReference: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable, Hashable {
+        case name(String)
+        case tagged(name: String, tag: String)
+        case versioned(name: String, version: String)
+        case digestPrefix(String)
+    }
+
+    public let kind: Kind
+    /// The reference exactly as written.
+    public let text: String
+    public var description: String { text }
+
+    /// Parses `name`, `name:tag`, `name@version` or `sha256-<4…64 lowercase hex>`; nil if malformed.
+    public init?(_ text: String) {
+        func isName(_ part: Substring) -> Bool { JobID.isValidName(String(part)) }
+        if text.hasPrefix("sha256-") {
+            let hex = text.dropFirst("sha256-".count)
+            guard (4...64).contains(hex.count), hex.allSatisfy({ "0123456789abcdef".contains($0) }) else { return nil }
+            kind = .digestPrefix(String(hex))
+        } else if let colon = text.firstIndex(of: ":") {
+            let name = text[..<colon], tag = text[text.index(after: colon)...]
+            guard isName(name), isName(tag) else { return nil }
+            kind = .tagged(name: String(name), tag: String(tag))
+        } else if let at = text.firstIndex(of: "@") {
+            let name = text[..<at], version = text[text.index(after: at)...]
+            guard isName(name), isName(version) else { return nil }
+            kind = .versioned(name: String(name), version: String(version))
+        } else {
+            guard isName(Substring(text)) else { return nil }
+            kind = .name(text)
+        }
+        self.text = text
+    }
+}
+
+public enum QualityPreset: String, Sendable, CaseIterable { case fastest, balanced, best }
+public enum Sampler: String, Sendable, CaseIterable { case euler, heun, midpoint, ab2, rk45 }
+public enum ImageFormat: String, Sendable, CaseIterable {
+    case png, jpeg, webp, tiff
+    /// Formats with a lossy quality knob (`encodeQuality`).
+    public var hasQualitySetting: Bool { self == .jpeg || self == .webp }
+}
+public enum UpscaleFilter: String, Sendable, CaseIterable { case nearest, lanczos }
+
+/// Fashion-MNIST class names in label order (0 = t-shirt … 9 = ankle-boot).
+public enum FashionClass {
+    public static let names = ["t-shirt", "trouser", "pullover", "dress", "coat",
+                               "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
+}
+
+/// Job identifiers: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`. They name files and directories in the
+/// spool, so the pattern admits no `/`, no leading dot and nothing longer than 64 bytes. Ids
+/// ending in `.lease`, `.progress` or `.error` are refused: they would collide with sidecar files.
+public enum JobID {
+    public static let pattern = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+    static let reservedSuffixes = [".lease", ".progress", ".error"]
+
+    public static func isValid(_ text: String) -> Bool {
+        isValidName(text) && !reservedSuffixes.contains { text.hasSuffix($0) }
+    }
+
+    /// The pattern alone (also used for output file names).
+    static func isValidName(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (1...64).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
+        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+}
+
+/// One validated render request.
+public struct RenderJob: Sendable, Equatable {
+    public static let schemaVersion = 1
+
+    /// The job id; nil only before submission (the spool fills it in from the file name).
+    public var id: String?
+    public var model: ModelChoice
+    /// Number of images, 1…`SpoolLimits.maximumCount`.
+    public var count: Int
+    /// Class labels 0…9 as given; nil means cycle through all ten classes.
+    public var labels: [Int]?
+    /// nil: the model's default sampler.
+    public var sampler: Sampler?
+    /// Sampler steps; nil: the model's default.
+    public var steps: Int?
+    /// Guidance scale; nil: the model's default.
+    public var guidance: Double?
+    /// nil: derived from the job id (`resolvedSeed`), so reruns are identical.
+    public var seed: UInt64?
+    public var format: ImageFormat
+    /// 1…100, only for jpeg and webp; nil: the encoder's default.
+    public var encodeQuality: Int?
+    /// Integer upscale factor, 1…`SpoolLimits.maximumScale`.
+    public var scale: Int
+    public var upscale: UpscaleFilter
+    /// Also write one contact sheet of all images.
+    public var grid: Bool
+    /// Higher runs first.
+    public var priority: Int
+
+    public init(id: String? = nil, model: ModelChoice, count: Int = 1, labels: [Int]? = nil,
+                sampler: Sampler? = nil, steps: Int? = nil, guidance: Double? = nil, seed: UInt64? = nil,
+                format: ImageFormat = .png, encodeQuality: Int? = nil, scale: Int = 1,
+                upscale: UpscaleFilter = .nearest, grid: Bool = false, priority: Int = 0) {
+        self.id = id
+        self.model = model
+        self.count = count
+        self.labels = labels
+        self.sampler = sampler
+        self.steps = steps
+        self.guidance = guidance
+        self.seed = seed
+        self.format = format
+        self.encodeQuality = encodeQuality
+        self.scale = scale
+        self.upscale = upscale
+        self.grid = grid
+        self.priority = priority
+    }
+
+    /// The label of each image: the given labels (or 0…9) repeated to `count`.
+    public var imageLabels: [Int] {
+        let cycle = labels ?? Array(0..<FashionClass.names.count)
+        return (0..<count).map { cycle[$0 % cycle.count] }
+    }
+
+    /// `seed`, or a stable FNV-1a hash of the job id so a rerun draws the same noise.
+    public var resolvedSeed: UInt64 {
+        if let seed { return seed }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (id ?? "").utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash
+    }
+}

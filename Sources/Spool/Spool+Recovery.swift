@@ -1,0 +1,86 @@
+// Crash recovery: any worker may requeue a job whose holder stopped heartbeating (lease older than
+// `leaseTimeout`) or, on the same host, whose pid is dead. The attempt count lives in
+// `attempts/<id>`; past `maximumAttempts` the job goes to `failed/` instead of looping forever.
+import Foundation
+
+/// What recovery did with one abandoned job.
+public enum RecoveryAction: Sendable, Equatable {
+    case requeued(jobID: String, attempts: Int, reason: String)
+    case gaveUp(jobID: String, attempts: Int, reason: String)
+
+    public var jobID: String {
+        switch self { case let .requeued(id, _, _), let .gaveUp(id, _, _): return id }
+    }
+}
+
+/// Something a spool participant did, for the daemon's log.
+public enum SpoolEvent: Sendable, Equatable, CustomStringConvertible {
+    case rejected(name: String, failure: JobFailure)
+    case finished(jobID: String, outcome: JobOutcome)
+    case recovered(RecoveryAction)
+
+    public var description: String {
+        switch self {
+        case let .rejected(name, failure): return "job=\(failure.jobID) rejected new/\(name): \(failure.reason)"
+        case let .finished(id, outcome): return "job=\(id) finished: \(outcome)"
+        case let .recovered(.requeued(id, attempts, reason)): return "job=\(id) requeued after \(attempts) attempt(s): \(reason)"
+        case let .recovered(.gaveUp(id, attempts, reason)): return "job=\(id) failed after \(attempts) attempt(s): \(reason)"
+        }
+    }
+}
+
+extension Spool {
+    /// Why the job in `work/<id>.json` is abandoned, or nil while its holder looks alive.
+    func abandonment(of id: String, now: Date, host: String) -> (reason: String, lease: Lease?)? {
+        let timeout = configuration.leaseTimeout
+        if let lease = readJSON(Lease.self, from: leasePath(id)) {
+            let silence = now.timeIntervalSince(lease.heartbeatAt)
+            if silence > timeout {
+                return ("worker \(lease.worker.id) on \(lease.worker.host) (pid \(lease.worker.pid)) last heartbeat \(Int(silence))s ago, lease timeout \(Int(timeout))s", lease)
+            }
+            if lease.worker.host == host, !SpoolFiles.processIsAlive(lease.worker.pid) {
+                return ("worker \(lease.worker.id) (pid \(lease.worker.pid)) on this host is no longer running", lease)
+            }
+            return nil
+        }
+        // No lease: the holder died between the claim and the lease write. The claim's link
+        // set the file's ctime, so that is when the grace period started.
+        guard let info = SpoolFiles.info(jobPath("work", id)), now.timeIntervalSince(info.changed) > timeout else { return nil }
+        return ("claimed \(Int(now.timeIntervalSince(info.changed)))s ago without a lease", nil)
+    }
+
+    /// Requeues (or gives up on) every abandoned job in `work/`. Safe to run from many workers at
+    /// once: each move is exclusive, so a job is recovered once.
+    @discardableResult
+    public func recoverAbandonedJobs(host: String = WorkerIdentity.current().host) throws -> [RecoveryAction] {
+        let now = clock.now()
+        var actions: [RecoveryAction] = []
+        let ids = try SpoolFiles.names(in: root + "/work")
+            .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".lease.json") && !$0.hasSuffix(".progress.json") }
+            .map { String($0.dropLast(".json".count)) }
+            .filter { JobID.isValid($0) }
+        for id in ids.sorted() {
+            guard let (reason, lease) = abandonment(of: id, now: now, host: host) else { continue }
+            let attempts = max(readAttempts(id), lease?.attempt ?? 0)
+            // XXX: between reading the lease and moving the file, the holder may heartbeat or a new
+            // claimer may take over; the loser then sees `leaseLost`. Delivery stays at-least-once.
+            if attempts >= configuration.maximumAttempts {
+                let failure = JobFailure(jobID: id, code: .tooManyAttempts,
+                                         reason: "gave up after \(attempts) attempts (maximum \(configuration.maximumAttempts)); last: \(reason)",
+                                         attempts: attempts, worker: lease?.worker.id, failedAt: now)
+                try writeJSON(failure, to: errorPath(id))
+                guard try SpoolFiles.moveReplacing(jobPath("work", id), to: jobPath("failed", id)) else { continue }
+                SpoolFiles.remove(attemptsPath(id))
+                SpoolFiles.remove(cancelPath(id))
+                actions.append(.gaveUp(jobID: id, attempts: attempts, reason: reason))
+            } else {
+                guard try SpoolFiles.moveExclusive(jobPath("work", id), to: jobPath("new", id)) else { continue }
+                actions.append(.requeued(jobID: id, attempts: attempts, reason: reason))
+            }
+            if let lease, readJSON(Lease.self, from: leasePath(id))?.token == lease.token { SpoolFiles.remove(leasePath(id)) }
+            SpoolFiles.remove(progressPath(id))
+            events(.recovered(actions[actions.count - 1]))
+        }
+        return actions
+    }
+}

@@ -1,0 +1,48 @@
+// Errors from spool operations. Each message names the path or job and what the operator can do;
+// the underlying cause (usually a `DiskIOError` with its errno) is kept alongside.
+import DiskIO
+
+public enum SpoolError: Error, Sendable, CustomStringConvertible {
+    /// The spool directory or one of its subdirectories is missing or not a directory.
+    case notASpool(path: String, detail: String)
+    /// A job id does not match `JobID.pattern`.
+    case invalidJobID(String)
+    /// A job with this id already exists in `state`.
+    case duplicateJobID(String, state: String)
+    /// No job with this id in any state.
+    case jobNotFound(String)
+    /// The job already finished; it cannot be cancelled any more.
+    case alreadyFinished(String, state: String)
+    /// This worker no longer holds the job: its lease expired and another worker requeued or took it.
+    case leaseLost(jobID: String, detail: String)
+    /// An output name is not a plain file name.
+    case invalidOutputName(String)
+    /// A filesystem call failed.
+    case io(operation: String, path: String, cause: String)
+
+    public var description: String {
+        switch self {
+        case let .notASpool(path, detail):
+            return "\(path) is not a usable spool (\(detail)); create it with `kac submit --spool \(path)` or `mkdir -p \(path)/{tmp,new,work,out,done,failed,cancel,attempts}`"
+        case let .invalidJobID(id):
+            return "job id \"\(id)\" is not allowed; ids match \(JobID.pattern) (letters, digits, '.', '_', '-'; no '/'; at most 64)"
+        case let .duplicateJobID(id, state):
+            return "a job with id \"\(id)\" already exists in \(state)/; choose another id or remove \(state)/\(id).json"
+        case let .jobNotFound(id):
+            return "no job \"\(id)\" in the spool; `kac status` lists queued and running jobs"
+        case let .alreadyFinished(id, state):
+            return "job \"\(id)\" already finished (it is in \(state)/); nothing to cancel"
+        case let .leaseLost(id, detail):
+            return "job \(id): this worker lost its lease (\(detail)); stop working on it — another worker owns it now"
+        case let .invalidOutputName(name):
+            return "output name \"\(name)\" is not a plain file name matching \(JobID.pattern)"
+        case let .io(operation, path, cause):
+            return "\(operation) failed for \(path): \(cause)"
+        }
+    }
+
+    static func wrap(_ operation: String, _ path: String, _ error: any Error) -> SpoolError {
+        if let spoolError = error as? SpoolError { return spoolError }
+        return .io(operation: operation, path: path, cause: "\(error)")
+    }
+}
