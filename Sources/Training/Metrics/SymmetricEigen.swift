@@ -1,7 +1,7 @@
 // Eigen-decomposition of a real symmetric matrix by the cyclic Jacobi method, in Double. Used by
 // the Fréchet distance (matrix square roots of covariances, dimension ≤ a few hundred), where
 // its simplicity and high relative accuracy on small eigenvalues matter more than speed
-// (~6n³ flops per sweep, 6–10 sweeps: about a second at n = 256).
+// (~5n³ flops per sweep, 8–12 sweeps: FD at d = 256 takes about a second or two).
 // Invariant: A = V·diag(values)·Vᵀ with V orthogonal, to ~1e-14·‖A‖ per entry.
 
 public struct SymmetricEigen: Sendable {
@@ -17,13 +17,13 @@ public struct SymmetricEigen: Sendable {
         precondition(matrix.count == n * n, "SymmetricEigen: \(matrix.count) entries for dimension \(n)")
         var a = matrix
         for i in 0..<n { for j in (i + 1)..<max(n, i + 1) { let m = 0.5 * (a[i * n + j] + a[j * n + i]); a[i * n + j] = m; a[j * n + i] = m } }
-        var v = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { v[i * n + i] = 1 }
-        Self.jacobi(&a, &v, n)
+        var vt = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { vt[i * n + i] = 1 }
+        Self.jacobi(&a, &vt, n)
         let order = (0..<n).sorted { a[$0 * n + $0] < a[$1 * n + $1] }
         values = order.map { a[$0 * n + $0] }
         var sortedVectors = [Double](repeating: 0, count: n * n)
-        for (column, k) in order.enumerated() { for i in 0..<n { sortedVectors[i * n + column] = v[i * n + k] } }
+        for (column, k) in order.enumerated() { for i in 0..<n { sortedVectors[i * n + column] = vt[k * n + i] } }
         vectors = sortedVectors
         dimension = n
     }
@@ -46,10 +46,13 @@ public struct SymmetricEigen: Sendable {
 
     /// Cyclic sweeps of plane rotations until the off-diagonal mass is negligible against the
     /// diagonal (relative 1e-30 in squares, i.e. ~1e-15 in norm) or 100 sweeps have run
-    /// (convergence is quadratic; 10 sweeps are typical). Rotation as in Numerical Recipes §11.1.
-    private static func jacobi(_ a: inout [Double], _ v: inout [Double], _ n: Int) {
+    /// (convergence is quadratic; 8–12 sweeps are typical). Rotation as in Numerical Recipes
+    /// §11.1, using symmetry: rows p and q are updated contiguously and mirrored into the
+    /// columns, and the 2×2 block gets its closed form (a_pq → 0). `vt` holds eigenvectors as
+    /// rows (the transpose of V) so its update is contiguous too.
+    private static func jacobi(_ a: inout [Double], _ vt: inout [Double], _ n: Int) {
         a.withUnsafeMutableBufferPointer { a in
-            v.withUnsafeMutableBufferPointer { v in
+            vt.withUnsafeMutableBufferPointer { vt in
                 for _ in 0..<100 {
                     var off = 0.0, diagonal = 0.0
                     for i in 0..<n {
@@ -64,20 +67,22 @@ public struct SymmetricEigen: Sendable {
                             let theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
                             let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
                             let c = 1 / (t * t + 1).squareRoot(), s = t * c
-                            for k in 0..<n {  // columns p, q of A
-                                let akp = a[k * n + p], akq = a[k * n + q]
-                                a[k * n + p] = c * akp - s * akq
-                                a[k * n + q] = s * akp + c * akq
-                            }
-                            for k in 0..<n {  // rows p, q of A
+                            for k in 0..<n where k != p && k != q {
                                 let apk = a[p * n + k], aqk = a[q * n + k]
-                                a[p * n + k] = c * apk - s * aqk
-                                a[q * n + k] = s * apk + c * aqk
+                                let newP = c * apk - s * aqk, newQ = s * apk + c * aqk
+                                a[p * n + k] = newP
+                                a[q * n + k] = newQ
+                                a[k * n + p] = newP
+                                a[k * n + q] = newQ
                             }
-                            for k in 0..<n {  // accumulate V ← V·J
-                                let vkp = v[k * n + p], vkq = v[k * n + q]
-                                v[k * n + p] = c * vkp - s * vkq
-                                v[k * n + q] = s * vkp + c * vkq
+                            a[p * n + p] -= t * apq
+                            a[q * n + q] += t * apq
+                            a[p * n + q] = 0
+                            a[q * n + p] = 0
+                            for k in 0..<n {
+                                let vp = vt[p * n + k], vq = vt[q * n + k]
+                                vt[p * n + k] = c * vp - s * vq
+                                vt[q * n + k] = s * vp + c * vq
                             }
                         }
                     }
