@@ -18,6 +18,8 @@ int kac_vips_init(void) {
     return init_result;
 }
 
+// XXX: libvips keeps one process-wide error buffer; two threads failing at once may see each
+// other's text. Messages stay useful (both failures are reported), just possibly merged.
 const char *kac_vips_error(void) {
     static __thread char message[1024];
     const char *text = vips_error_buffer();

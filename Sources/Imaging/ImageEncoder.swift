@@ -96,8 +96,9 @@ public enum ImageEncoder {
         guard !metadata.isEmpty else { return }
         switch format {
         case .png:
-            // libvips (libpng backend) writes each png-comment-N-KEY as an uncompressed tEXt chunk,
-            // in N order; N keeps our order.
+            // libvips (libpng backend) writes each png-comment-N-KEY as an uncompressed tEXt chunk
+            // "KEY", in the order the fields were set (N only makes names unique); on load it
+            // numbers them in file order, so order survives the round trip (tested).
             for (index, entry) in metadata.entries.enumerated() {
                 image.setString("png-comment-\(index)-\(entry.key)", entry.value)
             }

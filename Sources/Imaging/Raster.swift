@@ -8,8 +8,8 @@ public struct Raster: Sendable, Equatable {
     public let width: Int
     public let height: Int
     public let channels: Int
-    /// [height, width, channels], row-major, no padding.
-    public var bytes: [UInt8]
+    /// [height, width, channels], row-major, no padding; count is always width × height × channels.
+    public internal(set) var bytes: [UInt8]
 
     /// Wraps already-quantised bytes; throws if the count or the shape is wrong.
     public init(width: Int, height: Int, channels: Int, bytes: [UInt8]) throws(ImagingError) {

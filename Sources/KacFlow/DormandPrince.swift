@@ -29,6 +29,9 @@ public struct DormandPrinceStep: Sendable {
     public struct Attempt: Sendable {
         public var state: SamplerState
         public var error: Double
+        /// dx/ds at the starting point: a rejected attempt hands it back so the retry does not
+        /// evaluate the field there again.
+        public var firstDerivative: Tensor
     }
 
     // Butcher tableau (nodes c, matrix a, 5th-order weights b = last row of a; e = b − b*).
@@ -76,7 +79,7 @@ public struct DormandPrinceStep: Sendable {
         let error = state.x.count == 0 ? 0 : (sumSquares / Double(state.x.count)).squareRoot()
         let next = advanced(state, x: proposal, to: progress, field: field, evaluations: evaluations,
                             memory: stages[6])
-        return Attempt(state: next, error: error)
+        return Attempt(state: next, error: error, firstDerivative: stages[0])
     }
 
     /// Step-size factor after an attempt with scaled error `error` (standard 0.9·err^{−1/5},

@@ -52,6 +52,11 @@ extension KacPath {
                            target: Tensor(shape: data.shape, scalars: target))
     }
 
+    /// Training times t ~ Uniform[0, T], one per sample (KAC.md §4: no weighting).
+    public func sampleTimes(count: Int, random: inout RandomSource) -> [Float] {
+        (0..<count).map { _ in Float(random.uniform() * horizon) }
+    }
+
     /// Plain-loop reference for `noise(_:times:random:)`: one thread, one coordinate at a time
     /// through `noise(data:time:random:)`. Same streams, so it must agree bit for bit.
     public func referenceNoise(_ data: Tensor, times: [Float], random: inout RandomSource) -> NoisedBatch {

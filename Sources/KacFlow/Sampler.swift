@@ -117,8 +117,9 @@ public struct Trajectory: Sequence, IteratorProtocol {
                 rejectedEvaluations = 0
                 return attempt.state
             }
-            // Rejected: its evaluations still count; the FSAL memory of `current` stays valid.
+            // Rejected: its evaluations still count; the derivative at `current` is kept.
             rejectedEvaluations += attempt.state.evaluations - current.evaluations
+            current.derivativeMemory = attempt.firstDerivative
             adaptiveStep = Swift.max(h * Swift.min(factor, 0.9), Self.minimumAdaptiveStep)
         }
     }

@@ -109,6 +109,15 @@ import TensorCore
         }
     }
 
+    @Test func trainingTimesCoverTheHorizon() {
+        let path = KacPath(configuration: .init(horizon: 2))
+        var random = RandomSource(seed: 6)
+        let times = path.sampleTimes(count: 10_000, random: &random)
+        #expect(times.allSatisfy { $0 >= 0 && $0 <= 2 })
+        // Mean of U[0, 2] is 1 with standard error 2/√12/√10⁴ ≈ 0.0058; 5 sigma.
+        #expect(abs(times.reduce(0, +) / 10_000 - 1) < 0.03)
+    }
+
     @Test func priorImageIsTheSameAloneOrInABatch() {
         let path = KacPath()
         let batch = path.prior(shape: [5, 4, 4, 3], seed: 77)

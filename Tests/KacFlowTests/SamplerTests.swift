@@ -54,6 +54,13 @@ import TensorCore
         #expect(zip(states, states.dropFirst()).allSatisfy { $0.progress < $1.progress })
     }
 
+    @Test func integratorIsCodableAsItsName() throws {
+        let json = try JSONEncoder().encode([Integrator.ab2, .rk45])
+        #expect(String(decoding: json, as: UTF8.self) == "[\"ab2\",\"rk45\"]")
+        #expect(try JSONDecoder().decode([Integrator].self, from: Data("[\"heun\"]".utf8)) == [.heun])
+        #expect(Integrator(rawValue: "rk4") == nil)
+    }
+
     @Test func rk45MeetsItsTolerance() {
         let sampler = Sampler(integrator: .rk45, steps: 2, tolerance: AdaptiveTolerance(relative: 1e-6, absolute: 1e-6))
         let result = sampler.integrate(from: Self.start, velocity: Self.field)
