@@ -1,1 +1,0 @@
-// Module Training: see README.md.
