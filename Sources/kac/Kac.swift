@@ -7,6 +7,9 @@ struct Kac: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kac",
         abstract: "Train, distill, publish and render DistillKac image generators.",
-        subcommands: [BenchCommand.self]
+        subcommands: [
+            BenchCommand.self,
+            SubmitCommand.self, StatusCommand.self, CancelCommand.self,
+        ]
     )
 }

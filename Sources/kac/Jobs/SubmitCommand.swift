@@ -1,0 +1,85 @@
+// `kac submit`: validate a job (from a file or from options) and queue it atomically in the
+// spool's `new/` (write into `tmp/`, fsync, link into `new/`). Prints the job id on stdout.
+import ArgumentParser
+import Foundation
+import Spool
+
+/// `--spool PATH`, shared by the job commands.
+struct SpoolLocation: ParsableArguments {
+    @Option(name: .long, help: "The spool directory.")
+    var spool: String = "./spool"
+
+    func open(create: Bool) throws -> Spool { try Spool(root: spool, create: create) }
+}
+
+struct SubmitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Queue a render job in the spool and print its id.",
+        discussion: "Give a job FILE (see spool/job.schema.json), or build the job from options. Choose the generator with exactly one of --model, --quality or --max-steps.")
+
+    @OptionGroup var location: SpoolLocation
+    @Argument(help: "A job file (JSON, schema 1).") var file: String?
+    @Option(help: "Job id (default: the file's id field, or generated).") var id: String?
+    @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String?
+    @Option(help: "Quality preset: fastest, balanced or best.") var quality: String?
+    @Option(name: .customLong("max-steps"), help: "Step budget: the best model needing at most this many steps.") var maxSteps: Int?
+    @Option(help: "Number of images.") var count: Int?
+    @Option(help: "Comma-separated labels: 0-9 or class names (t-shirt, trouser, …, ankle-boot).") var labels: String?
+    @Option(help: "euler, heun, midpoint, ab2 or rk45.") var sampler: String?
+    @Option(help: "Sampler steps.") var steps: Int?
+    @Option(help: "Guidance scale.") var guidance: Double?
+    @Option(help: "Random seed (default: derived from the job id).") var seed: UInt64?
+    @Option(help: "png, jpeg, webp or tiff.") var format: String?
+    @Option(name: .customLong("encode-quality"), help: "jpeg/webp quality 1-100.") var encodeQuality: Int?
+    @Option(help: "Integer upscale factor.") var scale: Int?
+    @Option(help: "nearest or lanczos.") var upscale: String?
+    @Flag(help: "Also write a contact sheet.") var grid = false
+    @Option(help: "Higher runs first.") var priority: Int?
+
+    /// The options as a job object; nil when none was given.
+    func optionFields() -> [String: Any]? {
+        var fields: [String: Any] = [:]
+        fields["model"] = model
+        fields["quality"] = quality
+        fields["maxSteps"] = maxSteps
+        fields["count"] = count
+        fields["labels"] = labels.map { $0.split(separator: ",").map { part -> Any in
+            let text = part.trimmingCharacters(in: .whitespaces)
+            return Int(text).map { $0 as Any } ?? text
+        } }
+        fields["sampler"] = sampler
+        fields["steps"] = steps
+        fields["guidance"] = guidance
+        fields["seed"] = seed.map { NSNumber(value: $0) }
+        fields["format"] = format
+        fields["encodeQuality"] = encodeQuality
+        fields["scale"] = scale
+        fields["upscale"] = upscale
+        if grid { fields["grid"] = true }
+        fields["priority"] = priority
+        return fields.isEmpty ? nil : fields
+    }
+
+    func run() throws {
+        let bytes: [UInt8]
+        switch (file, optionFields()) {
+        case (let file?, nil):
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read \(file); check the path and permissions")
+            }
+            bytes = Array(data)
+        case (nil, var fields?):
+            fields["schema"] = 1
+            bytes = Array(try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]))
+        case (_?, _?):
+            throw ValidationError("give either a job FILE or job options, not both")
+        case (nil, nil):
+            throw ValidationError("give a job FILE or options such as --quality fastest --count 4")
+        }
+        let spool = try location.open(create: true)
+        var job = try spool.validator.validate(bytes)
+        if let id { job.id = id }
+        print(try spool.submit(job))
+    }
+}
