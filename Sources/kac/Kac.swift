@@ -7,6 +7,6 @@ struct Kac: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kac",
         abstract: "Train, distill, publish and render DistillKac image generators.",
-        subcommands: []
+        subcommands: [ZooCommand.self]
     )
 }
