@@ -32,7 +32,7 @@ extension ModelStore {
             }
             return try commitVersion(name: name, tags: tags) { version in
                 ModelManifest(name: name, version: version, details: details, blob: digest, compressedSize: compressedSize,
-                              uncompressedSize: bytes.count, dtype: dtype, created: configuration.clock())
+                              uncompressedSize: bytes.count, dtype: dtype, created: wholeSeconds(configuration.clock()))
             }
         }
     }
@@ -92,6 +92,9 @@ extension ModelStore {
         }
         return manifest
     }
+
+    /// ISO 8601 in manifests keeps whole seconds; round here so the returned manifest equals the stored one.
+    func wholeSeconds(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 
     /// The largest version number ever used for `name` (live or removed); 0 when none.
     func highestVersion(of name: ModelName) throws -> Int {
