@@ -101,7 +101,7 @@ extension ModelStore {
         var highest = 0
         for entry in entries(of: modelDirectory(name)) {
             for suffix in [".json", ".removed"] where entry.hasSuffix(suffix) {
-                if let version = Int(entry.dropLast(suffix.count)), version > highest { highest = version }
+                if let version = Self.version(fromFileStem: entry.dropLast(suffix.count)), version > highest { highest = version }
             }
         }
         return highest
@@ -110,8 +110,14 @@ extension ModelStore {
     /// Live versions of `name`, ascending.
     public func versions(of name: ModelName) -> [Int] {
         entries(of: modelDirectory(name)).compactMap { entry -> Int? in
-            guard entry.hasSuffix(".json"), let version = Int(entry.dropLast(5)), version >= 1 else { return nil }
-            return version
+            guard entry.hasSuffix(".json") else { return nil }
+            return Self.version(fromFileStem: entry.dropLast(5))
         }.sorted()
+    }
+
+    /// `12` from `12.json`: decimal digits only, no sign or leading zero, at least 1.
+    static func version(fromFileStem stem: Substring) -> Int? {
+        guard let first = stem.first, first != "0", stem.count <= 18, stem.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(stem)
     }
 }
