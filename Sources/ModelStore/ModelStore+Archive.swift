@@ -7,6 +7,8 @@
 import DiskIO
 import Foundation
 
+// XXX: export and import hold the whole archive in memory (fine for the ~4 MB models of KAC.md §8;
+// stream it through StreamingFile before models approach the 2 GiB cap).
 extension ModelStore {
     static let archiveMagic = Array("KACMODEL".utf8)
     public static let archiveSchema: UInt32 = 1

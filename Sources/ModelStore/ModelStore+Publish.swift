@@ -32,7 +32,7 @@ extension ModelStore {
             }
             return try commitVersion(name: name, tags: tags) { version in
                 ModelManifest(name: name, version: version, details: details, blob: digest, compressedSize: compressedSize,
-                              uncompressedSize: bytes.count, dtype: dtype, created: configuration.clock())
+                              uncompressedSize: bytes.count, dtype: dtype, created: wholeSeconds(configuration.clock()))
             }
         }
     }
@@ -93,12 +93,15 @@ extension ModelStore {
         return manifest
     }
 
+    /// ISO 8601 in manifests keeps whole seconds; round here so the returned manifest equals the stored one.
+    func wholeSeconds(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
+
     /// The largest version number ever used for `name` (live or removed); 0 when none.
     func highestVersion(of name: ModelName) throws -> Int {
         var highest = 0
         for entry in entries(of: modelDirectory(name)) {
             for suffix in [".json", ".removed"] where entry.hasSuffix(suffix) {
-                if let version = Int(entry.dropLast(suffix.count)), version > highest { highest = version }
+                if let version = Self.version(fromFileStem: entry.dropLast(suffix.count)), version > highest { highest = version }
             }
         }
         return highest
@@ -107,8 +110,14 @@ extension ModelStore {
     /// Live versions of `name`, ascending.
     public func versions(of name: ModelName) -> [Int] {
         entries(of: modelDirectory(name)).compactMap { entry -> Int? in
-            guard entry.hasSuffix(".json"), let version = Int(entry.dropLast(5)), version >= 1 else { return nil }
-            return version
+            guard entry.hasSuffix(".json") else { return nil }
+            return Self.version(fromFileStem: entry.dropLast(5))
         }.sorted()
+    }
+
+    /// `12` from `12.json`: decimal digits only, no sign or leading zero, at least 1.
+    static func version(fromFileStem stem: Substring) -> Int? {
+        guard let first = stem.first, first != "0", stem.count <= 18, stem.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(stem)
     }
 }

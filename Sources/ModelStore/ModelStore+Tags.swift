@@ -54,6 +54,9 @@ extension ModelStore {
         return result
     }
 
+    // XXX: tag-history.json grows by one event per move and is rewritten whole each time; trim it
+    // (keeping each tag's chain) if models ever see thousands of tag moves.
+
     /// Applies the moves `plan` computes from the current tags, under the model's lock. A move to
     /// nil (version 0 is never used) deletes the tag.
     func updateTags(of name: ModelName,

@@ -56,8 +56,8 @@ public struct ModelStore: Sendable {
             _ = try StoreJSON.decode(StoreMarker.self, from: bytes, path: markerPath, supported: Self.schemaVersion)
         } else {
             guard create else {
-                throw ModelStoreError.notFound("model store \(self.root)",
-                                               reason: "there is no zoo.json; pass --zoo with the right path, or publish a model to create it")
+                throw ModelStoreError.refused("there is no model store at \(self.root) (no zoo.json); "
+                    + "pass --zoo with the right path, or publish or import a model to create one")
             }
             for directory in [self.root, blobsDirectory, modelsDirectory, temporaryDirectory] {
                 try makeDirectory(directory)

@@ -10,6 +10,7 @@ struct Kac: AsyncParsableCommand {
         subcommands: [
             BenchCommand.self,
             SubmitCommand.self, StatusCommand.self, CancelCommand.self,
+            ZooCommand.self,
         ]
     )
 }

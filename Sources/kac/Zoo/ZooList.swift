@@ -1,0 +1,85 @@
+// `kac zoo list` and `kac zoo show REF`: what the store holds, as a table or JSON.
+import ArgumentParser
+import Foundation
+import ModelStore
+
+struct ZooList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List every model version.")
+
+    @OptionGroup var options: ZooOptions
+
+    struct Row: Encodable {
+        var name: String
+        var version: Int
+        var tags: [String]
+        var kind: String?
+        var dtype: String?
+        var compressedSize: Int?
+        var created: Date?
+        var error: String?
+    }
+
+    func run() throws {
+        let store = try options.openStore()
+        var rows: [Row] = []
+        for name in store.models() {
+            let tags = (try? store.tags(of: name)) ?? [:]
+            for version in store.versions(of: name) {
+                let tagged = tags.filter { $0.value == version }.keys.map(\.description).sorted()
+                do {
+                    let manifest = try store.manifest(name, version: version)
+                    rows.append(Row(name: name.description, version: version, tags: tagged, kind: manifest.details.kind.rawValue,
+                                    dtype: manifest.dtype.rawValue, compressedSize: manifest.compressedSize, created: manifest.created))
+                } catch {
+                    rows.append(Row(name: name.description, version: version, tags: tagged, error: String(describing: error)))
+                }
+            }
+        }
+        if options.json { return try ZooOutput.json(rows) }
+        ZooOutput.table(["NAME", "VERSION", "TAGS", "KIND", "DTYPE", "SIZE", "CREATED"], rows.map { row in
+            [row.name, String(row.version), row.tags.joined(separator: ","), row.kind ?? "CORRUPT", row.dtype ?? "-",
+             row.compressedSize.map(ZooOutput.size) ?? "-", row.created.map(ZooOutput.date) ?? "run `kac zoo verify`"]
+        })
+    }
+}
+
+struct ZooShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print one version's manifest.")
+
+    @OptionGroup var options: ZooOptions
+
+    @Argument(help: "NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.")
+    var reference: String
+
+    func run() throws {
+        let store = try options.openStore()
+        let manifest = try store.resolve(try parseArgument(reference, ModelReference.init(parsing:)))
+        if options.json { return try ZooOutput.json(manifest) }
+        let details = manifest.details
+        var lines: [(String, String)] = [
+            ("name", "\(manifest.name)@\(manifest.version)"), ("kind", details.kind.rawValue),
+            ("blob", manifest.blob.description), ("dtype", manifest.dtype.rawValue),
+            ("size", "\(ZooOutput.size(manifest.compressedSize)) compressed, \(ZooOutput.size(manifest.uncompressedSize)) uncompressed"),
+            ("created", ZooOutput.date(manifest.created)),
+            ("architecture", JSONValue.object(details.architecture).description),
+        ]
+        if let kac = details.kac {
+            lines.append(("kac", "a=\(kac.dampingRate) c=\(kac.speed) T=\(kac.horizon) schedule=\(kac.schedule.rawValue)"))
+        }
+        if let sampler = details.sampler {
+            lines.append(("sampler", "\(sampler.integrator.rawValue), \(sampler.steps) steps, guidance \(sampler.guidanceScale)"))
+        }
+        if let parent = details.parent { lines.append(("parent", parent.description)) }
+        if let dataset = details.dataset { lines.append(("dataset", dataset.name + (dataset.digest.map { " \($0)" } ?? ""))) }
+        if let command = details.trainingCommand { lines.append(("command", command)) }
+        if let seed = details.seed { lines.append(("seed", String(seed))) }
+        if let steps = details.trainingSteps { lines.append(("steps", String(steps))) }
+        for row in details.evaluations {
+            let parts = [row.frechetDistance.map { "FD \($0)" }, row.classAccuracy.map { "accuracy \($0)" },
+                         row.imagesPerSecond.map { "\($0) images/s" }].compactMap { $0 }
+            lines.append(("eval@\(row.steps)", parts.joined(separator: ", ")))
+        }
+        let width = lines.map(\.0.count).max() ?? 0
+        for (key, value) in lines { print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+    }
+}

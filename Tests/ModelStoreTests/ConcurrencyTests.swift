@@ -1,0 +1,47 @@
+// Several processes at once on one store: importers (each a full publish), readers loading
+// `latest` the whole time, and taggers each setting their own tag. No reader may fail, versions
+// must be 1…N with no collision or gap, and no tag update may be lost.
+import Foundation
+import Testing
+import ModelStore
+import TestSupport
+
+@Suite struct ConcurrencyTests {
+    @Test func processesPublishReadAndTagConcurrently() throws {
+        let (directory, store) = try makeStore(clock: { Date() })
+        defer { withExtendedLifetime(directory) {} }
+        let (sourceDirectory, source) = try makeStore()
+        defer { withExtendedLifetime(sourceDirectory) {} }
+        try source.publish(sampleCheckpoint(parameters: 20_000, seed: 4), as: name("c/m"), details: try teacherDetails())
+        let archive = sourceDirectory.file("m.kacmodel")
+        try source.export(try ModelReference(parsing: "c/m"), to: archive)
+        try store.importArchive(from: archive)
+
+        let publishers = 4, importsEach = 6, readers = 2, readsEach = 12, taggers = 6
+        let zoo = "'\(store.root)'"
+        var children: [RunningProcess] = []
+        for _ in 0..<publishers {
+            children.append(try Kac.shell("for i in $(seq \(importsEach)); do \"$KAC\" zoo import '\(archive)' --zoo \(zoo) || exit 1; done"))
+        }
+        for _ in 0..<readers {
+            children.append(try Kac.shell("for i in $(seq \(readsEach)); do \"$KAC\" zoo verify c/m --zoo \(zoo) || exit 1; done"))
+        }
+        for index in 0..<taggers {
+            children.append(try Kac.shell("\"$KAC\" zoo tag c/m@1 t\(index) --zoo \(zoo)"))
+        }
+        for child in children {
+            let result = child.wait()
+            #expect(result.status == 0, "child failed: \(result.error)")
+        }
+
+        let total = 1 + publishers * importsEach
+        #expect(store.versions(of: name("c/m")) == Array(1...total))
+        let tags = try store.tags(of: name("c/m"))
+        #expect(tags[.latest] == total)
+        for index in 0..<taggers { #expect(tags[tag("t\(index)")] == 1, "tag t\(index) was lost") }
+        let history = try store.tagHistory(of: name("c/m"))
+        #expect(history.filter { $0.reason == .tag }.count == taggers)
+        let report = store.verify()
+        #expect(report.isClean && report.orphanBlobs.isEmpty && report.strayTemporaryFiles.isEmpty, "\(report)")
+    }
+}
