@@ -5,18 +5,18 @@ import Foundation
 
 public enum ModelKind: String, Codable, Sendable, CaseIterable { case teacher, student, classifier }
 
-public enum Integrator: String, Codable, Sendable, CaseIterable { case euler, heun, midpoint, ab2, rk45 }
+public enum SamplerName: String, Codable, Sendable, CaseIterable { case euler, heun, midpoint, ab2, rk45 }
 
-public enum SignalSchedule: String, Codable, Sendable, CaseIterable { case linear, cos, exp }
+public enum ScheduleName: String, Codable, Sendable, CaseIterable { case linear, cosine, exponential }
 
 /// Kac process parameters (KAC.md §2–§4): damping rate `a`, speed `c`, horizon `T`, schedule f(t).
 public struct KacParameters: Codable, Sendable, Equatable {
     public var dampingRate: Double
     public var speed: Double
     public var horizon: Double
-    public var schedule: SignalSchedule
+    public var schedule: ScheduleName
 
-    public init(dampingRate: Double = 9, speed: Double = 3, horizon: Double = 1, schedule: SignalSchedule = .linear) {
+    public init(dampingRate: Double = 9, speed: Double = 3, horizon: Double = 1, schedule: ScheduleName = .linear) {
         self.dampingRate = dampingRate
         self.speed = speed
         self.horizon = horizon
@@ -26,12 +26,12 @@ public struct KacParameters: Codable, Sendable, Equatable {
 
 /// How to sample the model unless told otherwise (KAC.md §5–§6).
 public struct SamplerDefaults: Codable, Sendable, Equatable {
-    public var integrator: Integrator
+    public var integrator: SamplerName
     public var steps: Int
     /// Classifier-free guidance scale `s` (1 = unguided).
     public var guidanceScale: Double
 
-    public init(integrator: Integrator, steps: Int, guidanceScale: Double = 1) {
+    public init(integrator: SamplerName, steps: Int, guidanceScale: Double = 1) {
         self.integrator = integrator
         self.steps = steps
         self.guidanceScale = guidanceScale
@@ -48,18 +48,30 @@ public struct DatasetReference: Codable, Sendable, Equatable {
     }
 }
 
-/// One evaluation row: quality and speed at a sampling step count.
+/// One evaluation row: quality and speed at a sampling setting (step count, integrator, guidance).
 public struct EvaluationResult: Codable, Sendable, Equatable {
     public var steps: Int
+    public var integrator: SamplerName?
+    public var guidanceScale: Double?
+    /// Network evaluations per image (guided steps cost two unless batched into one pass of 2N).
+    public var networkEvaluations: Int?
     public var frechetDistance: Double?
     public var classAccuracy: Double?
     public var imagesPerSecond: Double?
+    /// Samples the figures were computed on.
+    public var sampleCount: Int?
 
-    public init(steps: Int, frechetDistance: Double? = nil, classAccuracy: Double? = nil, imagesPerSecond: Double? = nil) {
+    public init(steps: Int, integrator: SamplerName? = nil, guidanceScale: Double? = nil, networkEvaluations: Int? = nil,
+                frechetDistance: Double? = nil, classAccuracy: Double? = nil, imagesPerSecond: Double? = nil,
+                sampleCount: Int? = nil) {
         self.steps = steps
+        self.integrator = integrator
+        self.guidanceScale = guidanceScale
+        self.networkEvaluations = networkEvaluations
         self.frechetDistance = frechetDistance
         self.classAccuracy = classAccuracy
         self.imagesPerSecond = imagesPerSecond
+        self.sampleCount = sampleCount
     }
 }
 
