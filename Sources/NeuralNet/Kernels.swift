@@ -13,7 +13,7 @@ let minimumScalarsPerTask = 32_768
 /// Calls `body` on disjoint sub-ranges of `0..<count`, in parallel when `count · costPerItem` is big.
 @inline(__always)
 func parallelRanges(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void) {
-    let tasks = min(kernelThreadCount, count, max(1, count * costPerItem / minimumScalarsPerTask))
+    let tasks = taskCount(count, costPerItem: costPerItem)
     if tasks <= 1 {
         body(0..<count)
         return
@@ -27,6 +27,29 @@ func parallelRanges(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void
             box.value(lower..<upper)
         }
     }
+}
+
+/// Runs `body(task)` for task in 0..<tasks on separate threads, each task free to call BLAS: while
+/// they run, OpenBLAS is single-threaded, so the two cores are split by us (by images or rows, with
+/// no synchronisation inside a layer) rather than by OpenBLAS, whose spinning helper thread would
+/// otherwise compete with ours. One task keeps OpenBLAS's own threading.
+func parallelBLASTasks(_ tasks: Int, _ body: (Int) -> Void) {
+    guard tasks > 1 else {
+        body(0)
+        return
+    }
+    let saved = BLAS.threadCount
+    BLAS.threadCount = 1
+    defer { BLAS.threadCount = saved }
+    withoutActuallyEscaping(body) { body in
+        let box = UncheckedSendable(value: body)
+        DispatchQueue.concurrentPerform(iterations: tasks) { task in box.value(task) }
+    }
+}
+
+/// Tasks worth running for `count` items of `costPerItem` scalar operations each.
+func taskCount(_ count: Int, costPerItem: Int) -> Int {
+    min(kernelThreadCount, count, max(1, count * costPerItem / minimumScalarsPerTask))
 }
 
 private struct UncheckedSendable<Value>: @unchecked Sendable {

@@ -12,8 +12,9 @@ public struct Conv2D: Sendable {
     /// [Cout]
     public let bias: ParameterSet.Index
 
-    /// Scratch scalars per im2col chunk: ~16 MB, big enough that each GEMM has thousands of rows.
-    static let columnBudget = 1 << 22
+    /// Scratch scalars per im2col chunk and thread: 4 MB, so a chunk stays in cache between im2col and
+    /// the GEMM, yet each GEMM still has ≥ 1,000 rows.
+    static let columnBudget = 1 << 20
 
     /// Registers `name.weight` and `name.bias`, drawn like PyTorch's default (uniform ±1/√fanIn),
     /// or zero when `zeroInitialized` (the last conv of residual blocks and of the network).
@@ -52,26 +53,31 @@ public struct Conv2D: Sendable {
         /// [N, Ho, Wo, Cout]
         var output = Tensor.uninitialized([batch, g.outputHeight, g.outputWidth, outputChannels])
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
+        let inputPerImage = g.height * g.width * inputChannels
+        let plan = plan(g, batch: batch)
+        let scratch = workspace.buffer(plan.tasks * plan.columnScalars)
         parameters.withScalars(weight) { w in
             parameters.withScalars(bias) { b in
                 input.scalars.withUnsafeBufferPointer { x in
                     output.scalars.withUnsafeMutableBufferPointer { y in
                         guard let x = x.baseAddress, let y = y.baseAddress, let w = w.baseAddress,
                               let b = b.baseAddress else { return }
-                        let chunk = isPointwise ? batch : imagesPerChunk(g, batch: batch)
-                        let columns = isPointwise ? nil : workspace.buffer(chunk * rowsPerImage * kw)
-                        for first in Swift.stride(from: 0, to: batch, by: chunk) {
-                            let images = min(chunk, batch - first)
-                            let rows = images * rowsPerImage
-                            var a = x + first * rowsPerImage * kw
-                            if let columns {
-                                im2col(x + first * g.height * g.width * inputChannels, images: images, geometry: g, columns: columns)
-                                a = UnsafePointer(columns)
+                        parallelBLASTasks(plan.tasks) { task in
+                            let columns = scratch + task * plan.columnScalars
+                            for (first, images) in plan.chunks(task: task, batch: batch) {
+                                let rows = images * rowsPerImage
+                                var a = x + first * inputPerImage
+                                if !isPointwise {
+                                    im2col(a, images: images, geometry: g, columns: columns)
+                                    a = UnsafePointer(columns)
+                                }
+                                let c = y + first * rowsPerImage * cout
+                                BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
+                                           a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+                                for row in 0..<rows {
+                                    for column in 0..<cout { c[row * cout + column] += b[column] }
+                                }
                             }
-                            let c = y + first * rowsPerImage * cout
-                            BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
-                                       a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
-                            addRowVector(b, to: c, rows: rows, columns: cout)
                         }
                     }
                 }
@@ -107,24 +113,25 @@ public struct Conv2D: Sendable {
                      "Conv2D: dOutput \(dOutput.shape) does not match the forward output of input \(input.shape)")
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
-        gradients.withMutableScalars(bias) { db in
-            dOutput.scalars.withUnsafeBufferPointer { dy in
-                guard let db = db.baseAddress, let dy = dy.baseAddress else { return }
-                accumulateColumnSums(dy, rows: batch * rowsPerImage, columns: cout, into: db)
-            }
-        }
+        let plan = plan(g, batch: batch)
+        // Per task: im2col chunk, then its private dWeight [K, Cout] and dBias [Cout] partial sums,
+        // added in task order afterwards so results do not depend on thread timing.
+        let perTask = plan.columnScalars + kw * cout + cout
+        let scratch = workspace.buffer(plan.tasks * perTask)
         parameters.withScalars(weight) { w in
-            gradients.withMutableScalars(weight) { dw in
-                input.scalars.withUnsafeBufferPointer { x in
-                    dOutput.scalars.withUnsafeBufferPointer { dy in
-                        guard let w = w.baseAddress, let dw = dw.baseAddress, let x = x.baseAddress,
-                              let dy = dy.baseAddress else { return }
-                        let chunk = isPointwise ? batch : imagesPerChunk(g, batch: batch)
-                        let columns = workspace.buffer(isPointwise ? 1 : chunk * rowsPerImage * kw)
-                        for first in Swift.stride(from: 0, to: batch, by: chunk) {
-                            let images = min(chunk, batch - first)
+            input.scalars.withUnsafeBufferPointer { x in
+                dOutput.scalars.withUnsafeBufferPointer { dy in
+                    guard let w = w.baseAddress, let x = x.baseAddress, let dy = dy.baseAddress else { return }
+                    parallelBLASTasks(plan.tasks) { task in
+                        let columns = scratch + task * perTask
+                        let dw = columns + plan.columnScalars, db = dw + kw * cout
+                        dw.update(repeating: 0, count: kw * cout + cout)
+                        for (first, images) in plan.chunks(task: task, batch: batch) {
                             let rows = images * rowsPerImage
                             let dyChunk = dy + first * rowsPerImage * cout
+                            for row in 0..<rows {
+                                for column in 0..<cout { db[column] += dyChunk[row * cout + column] }
+                            }
                             var a = x + first * inputPerImage
                             if !isPointwise {
                                 im2col(a, images: images, geometry: g, columns: columns)
@@ -145,10 +152,33 @@ public struct Conv2D: Sendable {
                 }
             }
         }
+        for (index, offset, count) in [(weight, plan.columnScalars, kw * cout), (bias, plan.columnScalars + kw * cout, cout)] {
+            gradients.withMutableScalars(index) { target in
+                for task in 0..<plan.tasks {
+                    let partial = scratch + task * perTask + offset
+                    for i in 0..<count { target[i] += partial[i] }
+                }
+            }
+        }
     }
 
-    private func imagesPerChunk(_ g: ConvolutionGeometry, batch: Int) -> Int {
-        max(1, min(batch, Conv2D.columnBudget / max(1, g.rowsPerImage * g.columnWidth)))
+    /// How a batch is cut: `tasks` threads each take a contiguous share of the images and walk it in
+    /// chunks whose im2col matrix fits `columnBudget`.
+    struct Plan {
+        let tasks: Int, imagesPerChunk: Int, columnScalars: Int
+
+        func chunks(task: Int, batch: Int) -> [(first: Int, images: Int)] {
+            let lower = batch * task / tasks, upper = batch * (task + 1) / tasks
+            return Swift.stride(from: lower, to: upper, by: imagesPerChunk).map { ($0, min(imagesPerChunk, upper - $0)) }
+        }
+    }
+
+    func plan(_ g: ConvolutionGeometry, batch: Int) -> Plan {
+        let perImage = g.rowsPerImage * g.columnWidth
+        let tasks = taskCount(batch, costPerItem: perImage * outputChannels)
+        let share = (batch + tasks - 1) / tasks
+        let chunk = max(1, min(share, Conv2D.columnBudget / max(1, perImage)))
+        return Plan(tasks: tasks, imagesPerChunk: chunk, columnScalars: isPointwise ? 0 : chunk * perImage)
     }
 
     /// Multiply–accumulates of one forward pass for `batch` images of `height`×`width`.
