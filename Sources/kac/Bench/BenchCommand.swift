@@ -24,6 +24,7 @@ struct BenchCommand: ParsableCommand {
     var gemmSize: Int = 2048
 
     func run() throws {
+        AllocatorTuning.retainLargeBlocks()
         let network = UNet(configuration: .fashionMNIST, random: &Self.seeded)
         let flops = Double(network.flopsPerImageForward)
         print("OpenBLAS core: \(BLAS.coreName), threads: \(BLAS.threadCount)")
