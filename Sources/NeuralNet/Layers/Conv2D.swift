@@ -114,17 +114,26 @@ public struct Conv2D: Sendable {
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
+        let transposed = usesTransposedBackward
+        /// Geometry of dOutput seen as the input of the transposed convolution.
+        let dyGeometry = ConvolutionGeometry(height: g.outputHeight, width: g.outputWidth, channels: cout,
+                                             kernelSize: kernelSize, stride: 1, padding: kernelSize - 1 - padding)
+        let columnScalars = transposed ? max(plan.columnScalars, plan.imagesPerChunk * rowsPerImage * dyGeometry.columnWidth)
+                                       : plan.columnScalars
         // Per task: im2col chunk, then its private dWeight [K, Cout] and dBias [Cout] partial sums,
-        // added in task order afterwards so results do not depend on thread timing.
-        let perTask = plan.columnScalars + kw * cout + cout
-        let scratch = workspace.buffer(plan.tasks * perTask)
+        // added in task order afterwards so results do not depend on thread timing. After the tasks'
+        // regions: the flipped kernel [k, k, Cout, Cin] of the transposed path, shared read-only.
+        let perTask = columnScalars + kw * cout + cout
+        let scratch = workspace.buffer(plan.tasks * perTask + (transposed ? kw * cout : 0))
+        let flipped = scratch + plan.tasks * perTask
         parameters.withScalars(weight) { w in
             input.scalars.withUnsafeBufferPointer { x in
                 dOutput.scalars.withUnsafeBufferPointer { dy in
                     guard let w = w.baseAddress, let x = x.baseAddress, let dy = dy.baseAddress else { return }
+                    if transposed { flipKernel(w, into: flipped) }
                     parallelBLASTasks(plan.tasks) { task in
                         let columns = scratch + task * perTask
-                        let dw = columns + plan.columnScalars, db = dw + kw * cout
+                        let dw = columns + columnScalars, db = dw + kw * cout
                         dw.update(repeating: 0, count: kw * cout + cout)
                         for (first, images) in plan.chunks(task: task, batch: batch) {
                             let rows = images * rowsPerImage
@@ -142,6 +151,14 @@ public struct Conv2D: Sendable {
                                        a: a, lda: kw, b: dyChunk, ldb: cout, beta: 1, c: dw, ldc: cout)
                             guard let dx else { continue }
                             let dxChunk = dx + first * inputPerImage
+                            if transposed {
+                                // dX = im2col(dY) · flipped kernel: a "same" convolution back to Cin channels.
+                                im2col(dyChunk, images: images, geometry: dyGeometry, columns: columns)
+                                BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: inputChannels,
+                                           k: dyGeometry.columnWidth, a: columns, lda: dyGeometry.columnWidth,
+                                           b: flipped, ldb: inputChannels, beta: 0, c: dxChunk, ldc: inputChannels)
+                                continue
+                            }
                             // dCols[rows, K] = dY · Wᵀ, straight into dInput when there is no im2col.
                             let target = isPointwise ? dxChunk : columns
                             BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: kw, k: cout,
@@ -152,11 +169,29 @@ public struct Conv2D: Sendable {
                 }
             }
         }
-        for (index, offset, count) in [(weight, plan.columnScalars, kw * cout), (bias, plan.columnScalars + kw * cout, cout)] {
+        for (index, offset, count) in [(weight, columnScalars, kw * cout), (bias, columnScalars + kw * cout, cout)] {
             gradients.withMutableScalars(index) { target in
                 for task in 0..<plan.tasks {
                     let partial = scratch + task * perTask + offset
                     for i in 0..<count { target[i] += partial[i] }
+                }
+            }
+        }
+    }
+
+    /// Stride-1 "same" convolutions get dInput as a convolution of dOutput with the flipped kernel:
+    /// im2col's contiguous copies instead of col2im's scattered adds, and the same GEMM FLOPs.
+    var usesTransposedBackward: Bool { stride == 1 && kernelSize > 1 && 2 * padding == kernelSize - 1 }
+
+    /// flipped[k−1−ky, k−1−kx, co, ci] = weight[ky, kx, ci, co]
+    private func flipKernel(_ weight: UnsafePointer<Float>, into flipped: UnsafeMutablePointer<Float>) {
+        let (k, cin, cout) = (kernelSize, inputChannels, outputChannels)
+        for ky in 0..<k {
+            for kx in 0..<k {
+                let source = weight + (ky * k + kx) * cin * cout
+                let target = flipped + ((k - 1 - ky) * k + (k - 1 - kx)) * cout * cin
+                for ci in 0..<cin {
+                    for co in 0..<cout { target[co * cin + ci] = source[ci * cout + co] }
                 }
             }
         }
