@@ -99,33 +99,18 @@ func uniformTensor(_ shape: [Int], bound: Float, random: inout RandomSource) -> 
     return Tensor(shape: shape, scalars: scalars)
 }
 
-/// matrix[r, :] += vector for every row of a row-major [rows, columns] matrix.
+/// matrix[r, :] += vector for every row of a row-major [rows, columns] matrix (calling thread only).
 func addRowVector(_ vector: UnsafePointer<Float>, to matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-    parallelRanges(rows, costPerItem: columns) { range in
-        for row in range {
-            let target = matrix + row * columns
-            for column in 0..<columns { target[column] += vector[column] }
-        }
+    for row in 0..<rows {
+        let target = matrix + row * columns
+        for column in 0..<columns { target[column] += vector[column] }
     }
 }
 
-/// sums[c] += Σ_r matrix[r, c]; each thread sums its rows, then the partial sums are added in order.
+/// sums[c] += Σ_r matrix[r, c] (calling thread only).
 func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
-    var partials = [Float](repeating: 0, count: kernelThreadCount * columns)
-    partials.withUnsafeMutableBufferPointer { partials in
-        guard let partials = partials.baseAddress else { return }
-        let tasks = min(kernelThreadCount, max(1, rows * columns / minimumScalarsPerTask))
-        parallelRanges(tasks, costPerItem: minimumScalarsPerTask) { taskRange in
-            for task in taskRange {
-                let target = partials + task * columns
-                for row in (rows * task / tasks)..<(rows * (task + 1) / tasks) {
-                    let source = matrix + row * columns
-                    for column in 0..<columns { target[column] += source[column] }
-                }
-            }
-        }
-        for task in 0..<tasks {
-            for column in 0..<columns { sums[column] += partials[task * columns + column] }
-        }
+    for row in 0..<rows {
+        let source = matrix + row * columns
+        for column in 0..<columns { sums[column] += source[column] }
     }
 }

@@ -74,9 +74,7 @@ public struct Conv2D: Sendable {
                                 let c = y + first * rowsPerImage * cout
                                 BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
                                            a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
-                                for row in 0..<rows {
-                                    for column in 0..<cout { c[row * cout + column] += b[column] }
-                                }
+                                addRowVector(b, to: c, rows: rows, columns: cout)
                             }
                         }
                     }
@@ -138,9 +136,7 @@ public struct Conv2D: Sendable {
                         for (first, images) in plan.chunks(task: task, batch: batch) {
                             let rows = images * rowsPerImage
                             let dyChunk = dy + first * rowsPerImage * cout
-                            for row in 0..<rows {
-                                for column in 0..<cout { db[column] += dyChunk[row * cout + column] }
-                            }
+                            accumulateColumnSums(dyChunk, rows: rows, columns: cout, into: db)
                             var a = x + first * inputPerImage
                             if !isPointwise {
                                 im2col(a, images: images, geometry: g, columns: columns)

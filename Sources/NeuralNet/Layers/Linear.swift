@@ -44,9 +44,7 @@ public struct Linear: Sendable {
                             let c = y + lower * cout
                             BLAS.sgemm(transposeA: false, transposeB: false, m: count, n: cout, k: cin,
                                        a: x + lower * cin, lda: cin, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
-                            for row in 0..<count {
-                                for column in 0..<cout { c[row * cout + column] += b[column] }
-                            }
+                            addRowVector(b, to: c, rows: count, columns: cout)
                         }
                     }
                 }
@@ -92,9 +90,7 @@ public struct Linear: Sendable {
                             let lower = rows * task / tasks, count = rows * (task + 1) / tasks - lower
                             let dw = partials + task * perTask, db = dw + cin * cout
                             let dyRows = dy + lower * cout
-                            for row in 0..<count {
-                                for column in 0..<cout { db[column] += dyRows[row * cout + column] }
-                            }
+                            accumulateColumnSums(dyRows, rows: count, columns: cout, into: db)
                             BLAS.sgemm(transposeA: true, transposeB: false, m: cin, n: cout, k: count,
                                        a: x + lower * cin, lda: cin, b: dyRows, ldb: cout, beta: 1, c: dw, ldc: cout)
                             guard let dInput else { return }
