@@ -114,3 +114,20 @@ func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: In
         for column in 0..<columns { sums[column] += source[column] }
     }
 }
+
+extension Tensor {
+    /// Images `range` of a batch [N, ...] as a new tensor [range.count, ...].
+    func images(_ range: Range<Int>) -> Tensor {
+        if range.count == shape[0] { return self }
+        let perImage = count / Swift.max(shape[0], 1)
+        return Tensor(shape: [range.count] + shape.dropFirst(),
+                      scalars: Array(scalars[(range.lowerBound * perImage)..<(range.upperBound * perImage)]))
+    }
+
+    /// Overwrites images `range` of this batch with `part` ([range.count, ...]).
+    mutating func setImages(_ range: Range<Int>, from part: Tensor) {
+        let perImage = count / Swift.max(shape[0], 1)
+        precondition(part.count == range.count * perImage, "setImages: \(part.shape) does not fit images \(range) of \(shape)")
+        scalars.replaceSubrange((range.lowerBound * perImage)..<(range.upperBound * perImage), with: part.scalars)
+    }
+}
