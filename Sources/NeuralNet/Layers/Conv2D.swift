@@ -12,9 +12,9 @@ public struct Conv2D: Sendable {
     /// [Cout]
     public let bias: ParameterSet.Index
 
-    /// Scratch scalars per im2col chunk and thread: 4 MB, so a chunk stays in cache between im2col and
-    /// the GEMM, yet each GEMM still has ≥ 1,000 rows.
-    static let columnBudget = 1 << 20
+    /// Scratch scalars per im2col chunk and thread: 1 MB, the size of one core's L2, so a chunk is
+    /// still in cache when the GEMM packs it (measured: 7 % less CPU time than 4 MB chunks).
+    static let columnBudget = 1 << 18
 
     /// Registers `name.weight` and `name.bias`, drawn like PyTorch's default (uniform ±1/√fanIn),
     /// or zero when `zeroInitialized` (the last conv of residual blocks and of the network).
