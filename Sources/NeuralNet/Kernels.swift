@@ -13,7 +13,7 @@ let minimumScalarsPerTask = 32_768
 /// Calls `body` on disjoint sub-ranges of `0..<count`, in parallel when `count · costPerItem` is big.
 @inline(__always)
 func parallelRanges(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void) {
-    let tasks = min(kernelThreadCount, count, max(1, count * costPerItem / minimumScalarsPerTask))
+    let tasks = taskCount(count, costPerItem: costPerItem)
     if tasks <= 1 {
         body(0..<count)
         return
@@ -27,6 +27,29 @@ func parallelRanges(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void
             box.value(lower..<upper)
         }
     }
+}
+
+/// Runs `body(task)` for task in 0..<tasks on separate threads, each task free to call BLAS: while
+/// they run, OpenBLAS is single-threaded, so the two cores are split by us (by images or rows, with
+/// no synchronisation inside a layer) rather than by OpenBLAS, whose spinning helper thread would
+/// otherwise compete with ours. One task keeps OpenBLAS's own threading.
+func parallelBLASTasks(_ tasks: Int, _ body: (Int) -> Void) {
+    guard tasks > 1 else {
+        body(0)
+        return
+    }
+    let saved = BLAS.threadCount
+    BLAS.threadCount = 1
+    defer { BLAS.threadCount = saved }
+    withoutActuallyEscaping(body) { body in
+        let box = UncheckedSendable(value: body)
+        DispatchQueue.concurrentPerform(iterations: tasks) { task in box.value(task) }
+    }
+}
+
+/// Tasks worth running for `count` items of `costPerItem` scalar operations each.
+func taskCount(_ count: Int, costPerItem: Int) -> Int {
+    min(kernelThreadCount, count, max(1, count * costPerItem / minimumScalarsPerTask))
 }
 
 private struct UncheckedSendable<Value>: @unchecked Sendable {
@@ -76,33 +99,35 @@ func uniformTensor(_ shape: [Int], bound: Float, random: inout RandomSource) -> 
     return Tensor(shape: shape, scalars: scalars)
 }
 
-/// matrix[r, :] += vector for every row of a row-major [rows, columns] matrix.
+/// matrix[r, :] += vector for every row of a row-major [rows, columns] matrix (calling thread only).
 func addRowVector(_ vector: UnsafePointer<Float>, to matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-    parallelRanges(rows, costPerItem: columns) { range in
-        for row in range {
-            let target = matrix + row * columns
-            for column in 0..<columns { target[column] += vector[column] }
-        }
+    for row in 0..<rows {
+        let target = matrix + row * columns
+        for column in 0..<columns { target[column] += vector[column] }
     }
 }
 
-/// sums[c] += Σ_r matrix[r, c]; each thread sums its rows, then the partial sums are added in order.
+/// sums[c] += Σ_r matrix[r, c] (calling thread only).
 func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
-    var partials = [Float](repeating: 0, count: kernelThreadCount * columns)
-    partials.withUnsafeMutableBufferPointer { partials in
-        guard let partials = partials.baseAddress else { return }
-        let tasks = min(kernelThreadCount, max(1, rows * columns / minimumScalarsPerTask))
-        parallelRanges(tasks, costPerItem: minimumScalarsPerTask) { taskRange in
-            for task in taskRange {
-                let target = partials + task * columns
-                for row in (rows * task / tasks)..<(rows * (task + 1) / tasks) {
-                    let source = matrix + row * columns
-                    for column in 0..<columns { target[column] += source[column] }
-                }
-            }
-        }
-        for task in 0..<tasks {
-            for column in 0..<columns { sums[column] += partials[task * columns + column] }
-        }
+    for row in 0..<rows {
+        let source = matrix + row * columns
+        for column in 0..<columns { sums[column] += source[column] }
+    }
+}
+
+extension Tensor {
+    /// Images `range` of a batch [N, ...] as a new tensor [range.count, ...].
+    func images(_ range: Range<Int>) -> Tensor {
+        if range.count == shape[0] { return self }
+        let perImage = count / Swift.max(shape[0], 1)
+        return Tensor(shape: [range.count] + shape.dropFirst(),
+                      scalars: Array(scalars[(range.lowerBound * perImage)..<(range.upperBound * perImage)]))
+    }
+
+    /// Overwrites images `range` of this batch with `part` ([range.count, ...]).
+    mutating func setImages(_ range: Range<Int>, from part: Tensor) {
+        let perImage = count / Swift.max(shape[0], 1)
+        precondition(part.count == range.count * perImage, "setImages: \(part.shape) does not fit images \(range) of \(shape)")
+        scalars.replaceSubrange((range.lowerBound * perImage)..<(range.upperBound * perImage), with: part.scalars)
     }
 }

@@ -57,6 +57,10 @@ struct ConvolutionTests {
         #expect(maxRelativeError(twice[conv.weight].scalars, doubled) < 1e-6)
     }
 
+    /// Batch 40 and batch 1 take different GEMM blockings and thread splits: only the order of
+    /// Float additions over K = 288 terms differs.
+    static let blockingTolerance: Float = 1e-4
+
     @Test func largeBatchSplitsIntoChunksAndMatchesSmallBatch() {
         // 40 images of 28×28×32 columns exceed one im2col chunk, so chunking and threading are exercised.
         var random = RandomSource(seed: 5)
@@ -70,6 +74,6 @@ struct ConvolutionTests {
         let last = Tensor(shape: [1, 28, 28, 32], scalars: Array(input.scalars[(39 * perImage)...]))
         let single = conv.forward(last, parameters: parameters, workspace: workspace).output
         let perOutput = 28 * 28 * 8
-        #expect(maxRelativeError(Array(whole.scalars[(39 * perOutput)...]), single.scalars) < 1e-5)
+        #expect(maxRelativeError(Array(whole.scalars[(39 * perOutput)...]), single.scalars) < Self.blockingTolerance)
     }
 }

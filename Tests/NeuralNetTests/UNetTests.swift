@@ -30,6 +30,29 @@ struct UNetTests {
         #expect(velocity.shape == [2, 8, 8, 1] && velocity.scalars.allSatisfy { $0 == 0 })
     }
 
+    /// Micro-batches only reorder Float sums (per-image work is identical; gradients add in parts).
+    static let microBatchTolerance: Float = 1e-4
+
+    @Test func microBatchesMatchOneWholeBatch() {
+        var random = RandomSource(seed: 17)
+        let network = UNet(configuration: Self.tiny, random: &random)
+        randomize(&network.parameters, &random, scale: 0.3)
+        let x = randomTensor([5, 8, 8, 1], &random), target = randomTensor([5, 8, 8, 1], &random)
+        let times: [Float] = [0.1, 0.3, 0.5, 0.7, 0.9], labels = [0, 1, 2, 3, 0]
+        network.microBatchSize = 5
+        let whole = network.lossAndGradients(x, times: times, labels: labels, target: target)
+        let wholeVelocity = network.velocity(x, times: times, labels: labels)
+        network.microBatchSize = 2
+        let parts = network.lossAndGradients(x, times: times, labels: labels, target: target)
+        #expect(maxRelativeError(network.velocity(x, times: times, labels: labels).scalars, wholeVelocity.scalars)
+                < Self.microBatchTolerance)
+        #expect(abs(parts.loss - whole.loss) < Self.microBatchTolerance * whole.loss)
+        for index in whole.gradients.tensors.indices {
+            #expect(maxRelativeError(parts.gradients[index].scalars, whole.gradients[index].scalars)
+                    < Self.microBatchTolerance, "\(whole.gradients.names[index])")
+        }
+    }
+
     /// Float forward passes differenced over a step of 5e-3: noise ~1e-7/1e-2 and O(h²) truncation.
     static let wholeNetworkTolerance = 0.05
     static let wholeNetworkFloor = 1e-3

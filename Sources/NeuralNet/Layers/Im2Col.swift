@@ -18,8 +18,8 @@ func im2col(_ input: UnsafePointer<Float>, images: Int, geometry g: ConvolutionG
             columns: UnsafeMutablePointer<Float>) {
     let (h, w, c, k) = (g.height, g.width, g.channels, g.kernelSize)
     let (ho, wo, kw) = (g.outputHeight, g.outputWidth, g.columnWidth)
-    parallelRanges(images * ho, costPerItem: wo * kw) { rows in
-        for imageRow in rows {
+    do {
+        for imageRow in 0..<(images * ho) {
             let image = imageRow / ho, oy = imageRow % ho
             let source = input + image * h * w * c
             for ox in 0..<wo {
@@ -55,21 +55,21 @@ func col2im(_ columns: UnsafePointer<Float>, images: Int, geometry g: Convolutio
             output: UnsafeMutablePointer<Float>) {
     let (h, w, c, k, s, p) = (g.height, g.width, g.channels, g.kernelSize, g.stride, g.padding)
     let (ho, wo, kw) = (g.outputHeight, g.outputWidth, g.columnWidth)
-    parallelRanges(images * h, costPerItem: w * kw) { rows in
-        for imageRow in rows {
+    do {
+        for imageRow in 0..<(images * h) {
             let image = imageRow / h, iy = imageRow % h
             let imageColumns = columns + image * ho * wo * kw
             for ix in 0..<w {
                 let pixel = output + (imageRow * w + ix) * c
                 pixel.update(repeating: 0, count: c)
-                for ky in 0..<k {
-                    let ty = iy + p - ky
-                    guard ty >= 0, ty % s == 0, ty / s < ho else { continue }
-                    let oy = ty / s
-                    for kx in 0..<k {
-                        let tx = ix + p - kx
-                        guard tx >= 0, tx % s == 0, tx / s < wo else { continue }
-                        let entry = imageColumns + (oy * wo + tx / s) * kw + (ky * k + kx) * c
+                // Taps that read this pixel: ky ≡ iy + p (mod s) with 0 ≤ (iy + p − ky)/s < ho.
+                for ky in Swift.stride(from: (iy + p) % s, to: k, by: s) {
+                    let oy = (iy + p - ky) / s
+                    guard oy >= 0, oy < ho else { continue }
+                    for kx in Swift.stride(from: (ix + p) % s, to: k, by: s) {
+                        let ox = (ix + p - kx) / s
+                        guard ox >= 0, ox < wo else { continue }
+                        let entry = imageColumns + (oy * wo + ox) * kw + (ky * k + kx) * c
                         for channel in 0..<c { pixel[channel] += entry[channel] }
                     }
                 }

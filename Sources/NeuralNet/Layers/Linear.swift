@@ -37,9 +37,15 @@ public struct Linear: Sendable {
                     output.scalars.withUnsafeMutableBufferPointer { y in
                         guard let w = w.baseAddress, let b = b.baseAddress, let x = x.baseAddress,
                               let y = y.baseAddress, rows > 0 else { return }
-                        BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: outputWidth, k: inputWidth,
-                                   a: x, lda: inputWidth, b: w, ldb: outputWidth, beta: 0, c: y, ldc: outputWidth)
-                        addRowVector(b, to: y, rows: rows, columns: outputWidth)
+                        let (cin, cout) = (inputWidth, outputWidth)
+                        let tasks = taskCount(rows, costPerItem: cin * cout)
+                        parallelBLASTasks(tasks) { task in
+                            let lower = rows * task / tasks, count = rows * (task + 1) / tasks - lower
+                            let c = y + lower * cout
+                            BLAS.sgemm(transposeA: false, transposeB: false, m: count, n: cout, k: cin,
+                                       a: x + lower * cin, lda: cin, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+                            addRowVector(b, to: c, rows: count, columns: cout)
+                        }
                     }
                 }
             }
@@ -69,24 +75,37 @@ public struct Linear: Sendable {
         precondition(dOutput.count == rows * outputWidth && dOutput.shape.last == outputWidth,
                      "Linear: dOutput \(dOutput.shape) does not match input \(input.shape) → \(outputWidth)")
         guard rows > 0 else { return }
+        let (cin, cout) = (inputWidth, outputWidth)
+        let tasks = taskCount(rows, costPerItem: cin * cout)
+        // Per task: private dWeight [in, out] and dBias [out] partial sums, added in task order.
+        let perTask = cin * cout + cout
+        var partials = [Float](repeating: 0, count: tasks * perTask)
         dOutput.scalars.withUnsafeBufferPointer { dy in
-            guard let dy = dy.baseAddress else { return }
-            gradients.withMutableScalars(bias) { db in
-                guard let db = db.baseAddress else { return }
-                accumulateColumnSums(dy, rows: rows, columns: outputWidth, into: db)
-            }
             input.scalars.withUnsafeBufferPointer { x in
-                gradients.withMutableScalars(weight) { dw in
-                    guard let x = x.baseAddress, let dw = dw.baseAddress else { return }
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: inputWidth, n: outputWidth, k: rows,
-                               a: x, lda: inputWidth, b: dy, ldb: outputWidth, beta: 1, c: dw, ldc: outputWidth)
+                parameters.withScalars(weight) { w in
+                    partials.withUnsafeMutableBufferPointer { partials in
+                        guard let dy = dy.baseAddress, let x = x.baseAddress, let w = w.baseAddress,
+                              let partials = partials.baseAddress else { return }
+                        parallelBLASTasks(tasks) { task in
+                            let lower = rows * task / tasks, count = rows * (task + 1) / tasks - lower
+                            let dw = partials + task * perTask, db = dw + cin * cout
+                            let dyRows = dy + lower * cout
+                            accumulateColumnSums(dyRows, rows: count, columns: cout, into: db)
+                            BLAS.sgemm(transposeA: true, transposeB: false, m: cin, n: cout, k: count,
+                                       a: x + lower * cin, lda: cin, b: dyRows, ldb: cout, beta: 1, c: dw, ldc: cout)
+                            guard let dInput else { return }
+                            BLAS.sgemm(transposeA: false, transposeB: true, m: count, n: cin, k: cout,
+                                       a: dyRows, lda: cout, b: w, ldb: cout, beta: 0, c: dInput + lower * cin, ldc: cin)
+                        }
+                    }
                 }
             }
-            guard let dInput else { return }
-            parameters.withScalars(weight) { w in
-                guard let w = w.baseAddress else { return }
-                BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: inputWidth, k: outputWidth,
-                           a: dy, lda: outputWidth, b: w, ldb: outputWidth, beta: 0, c: dInput, ldc: inputWidth)
+        }
+        for (index, offset, count) in [(weight, 0, cin * cout), (bias, cin * cout, cout)] {
+            gradients.withMutableScalars(index) { target in
+                for task in 0..<tasks {
+                    for i in 0..<count { target[i] += partials[task * perTask + offset + i] }
+                }
             }
         }
     }

@@ -4,11 +4,9 @@
 /// sums[c] = Σ_r m[r, c]
 func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: inout [Float]) {
     sums.withUnsafeMutableBufferPointer { s in
-        s.update(repeating: 0)
-        for row in 0..<rows {
-            let source = m + row * columns
-            for c in 0..<columns { s[c] += source[c] }
-        }
+        guard let s = s.baseAddress else { return }
+        s.update(repeating: 0, count: columns)
+        accumulateColumnSums(m, rows: rows, columns: columns, into: s)
     }
 }
 

@@ -13,13 +13,8 @@ public enum SiLU {
         input.scalars.withUnsafeBufferPointer { x in
             output.scalars.withUnsafeMutableBufferPointer { y in
                 guard let x = x.baseAddress, let y = y.baseAddress else { return }
-                parallelRanges((input.count + 7) / 8, costPerItem: 64) { blocks in
-                    let end = min(blocks.upperBound * 8, input.count)
-                    mapVectors(count: end - blocks.lowerBound * 8) { offset, lanes in
-                        let i = blocks.lowerBound * 8 + offset
-                        let v = loadPartial(x + i, lanes)
-                        storePartial(v * fastSigmoid(v), y + i, lanes)
-                    }
+                parallelRanges(input.count, costPerItem: 8) { range in
+                    for i in range { y[i] = x[i] * fastSigmoid(x[i]) }
                 }
             }
         }
@@ -34,13 +29,10 @@ public enum SiLU {
             dOutput.scalars.withUnsafeBufferPointer { dy in
                 dInput.scalars.withUnsafeMutableBufferPointer { dx in
                     guard let x = x.baseAddress, let dy = dy.baseAddress, let dx = dx.baseAddress else { return }
-                    parallelRanges((dOutput.count + 7) / 8, costPerItem: 64) { blocks in
-                        let end = min(blocks.upperBound * 8, dOutput.count)
-                        mapVectors(count: end - blocks.lowerBound * 8) { offset, lanes in
-                            let i = blocks.lowerBound * 8 + offset
-                            let v = loadPartial(x + i, lanes)
-                            let s = fastSigmoid(v)
-                            storePartial(loadPartial(dy + i, lanes) * s * (1 + v * (1 - s)), dx + i, lanes)
+                    parallelRanges(dOutput.count, costPerItem: 8) { range in
+                        for i in range {
+                            let s = fastSigmoid(x[i])
+                            dx[i] = dy[i] * s * (1 + x[i] * (1 - s))
                         }
                     }
                 }

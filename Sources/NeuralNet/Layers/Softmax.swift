@@ -8,13 +8,9 @@ func softmaxRows(_ m: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
         let values = m + row * columns
         var largest = -Float.infinity
         for j in 0..<columns { largest = max(largest, values[j]) }
+        for j in 0..<columns { values[j] = fastExp(values[j] - largest) }
         var total: Float = 0
-        mapVectors(count: columns) { offset, lanes in
-            var e = fastExp(loadPartial(values + offset, lanes) - largest)
-            for lane in lanes..<8 { e[lane] = 0 }
-            storePartial(e, values + offset, lanes)
-            total += e.sum()
-        }
+        for j in 0..<columns { total += values[j] }
         let inverse = 1 / total
         for j in 0..<columns { values[j] *= inverse }
     }

@@ -104,8 +104,10 @@ func sumPerImage(_ images: Tensor) -> Tensor {
     images.scalars.withUnsafeBufferPointer { m in
         sums.scalars.withUnsafeMutableBufferPointer { s in
             guard let m = m.baseAddress, let s = s.baseAddress else { return }
-            for image in 0..<batch {
-                accumulateColumnSums(m + image * positions * c, rows: positions, columns: c, into: s + image * c)
+            parallelRanges(batch, costPerItem: positions * c) { range in
+                for image in range {
+                    accumulateColumnSums(m + image * positions * c, rows: positions, columns: c, into: s + image * c)
+                }
             }
         }
     }

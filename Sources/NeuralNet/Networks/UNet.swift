@@ -15,6 +15,10 @@ public final class UNet: VelocityNetwork {
     let steps: [Step]
     /// im2col scratch shared by every conv of this network (grows to the largest chunk, then stays).
     let workspace = Workspace()
+    /// Images per internal pass. Bigger batches run as consecutive micro-batches (gradients
+    /// accumulate across them), so one micro-batch's activations stay in cache; results equal a
+    /// whole-batch pass up to Float summation order.
+    public var microBatchSize = 16
 
     public init(configuration c: UNetConfiguration, random: inout RandomSource) {
         if let problem = c.validationError() { preconditionFailure("UNetConfiguration: \(problem)") }
@@ -77,15 +81,41 @@ public final class UNet: VelocityNetwork {
     }
 
     public func velocity(_ x: Tensor, times: [Float], labels: [Int]) -> Tensor {
-        forward(x, times: times, labels: labels, keepingCaches: false).output
+        precondition(x.rank == 4 && times.count == x.shape[0] && labels.count == x.shape[0],
+                     "UNet.velocity: x \(x.shape) with \(times.count) times and \(labels.count) labels")
+        var output = Tensor.uninitialized(x.shape)
+        for range in microBatches(x.shape[0]) {
+            let part = forward(x.images(range), times: Array(times[range]), labels: Array(labels[range]), keepingCaches: false)
+            output.setImages(range, from: part.output)
+        }
+        return output
     }
 
     public func lossAndGradients(_ x: Tensor, times: [Float], labels: [Int], target: Tensor) -> (loss: Float, gradients: ParameterSet) {
-        let pass = forward(x, times: times, labels: labels, keepingCaches: true)
-        let (loss, dOutput) = MeanSquaredError.lossAndGradient(prediction: pass.output, target: target)
+        precondition(x.rank == 4 && target.shape == x.shape && times.count == x.shape[0] && labels.count == x.shape[0],
+                     "UNet.lossAndGradients: x \(x.shape), target \(target.shape), \(times.count) times, \(labels.count) labels")
         var gradients = parameters.zeros()
-        backward(dOutput, pass: pass, labels: labels, gradients: &gradients)
-        return (loss, gradients)
+        var loss = 0.0
+        let batch = x.shape[0]
+        for range in microBatches(batch) {
+            let partLabels = Array(labels[range])
+            let pass = forward(x.images(range), times: Array(times[range]), labels: partLabels, keepingCaches: true)
+            var (partLoss, dOutput) = MeanSquaredError.lossAndGradient(prediction: pass.output, target: target.images(range))
+            // The loss is a mean over the whole batch: each part weighs by its share of the images.
+            let share = Float(range.count) / Float(batch)
+            dOutput.scalars.withUnsafeMutableBufferPointer { d in
+                for i in d.indices { d[i] *= share }
+            }
+            loss += Double(partLoss * share)
+            backward(dOutput, pass: pass, labels: partLabels, gradients: &gradients)
+        }
+        return (Float(loss), gradients)
+    }
+
+    /// Consecutive ranges of at most `microBatchSize` images covering 0..<batch.
+    func microBatches(_ batch: Int) -> [Range<Int>] {
+        let size = max(1, microBatchSize)
+        return Swift.stride(from: 0, to: batch, by: size).map { $0..<min($0 + size, batch) }
     }
 
     /// Multiply–accumulates ×2 of one forward pass for one image: convolutions, linears and the

@@ -20,11 +20,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed repetitions per measurement (the best is reported).")
     var repetitions: Int = 3
 
+    @Option(help: "Images per internal UNet pass (default: the network's own choice).")
+    var microBatch: Int?
+
     @Option(help: "Size of the square sgemm used to measure the peak.")
     var gemmSize: Int = 2048
 
     func run() throws {
+        AllocatorTuning.retainLargeBlocks()
         let network = UNet(configuration: .fashionMNIST, random: &Self.seeded)
+        if let microBatch { network.microBatchSize = microBatch }
         let flops = Double(network.flopsPerImageForward)
         print("OpenBLAS core: \(BLAS.coreName), threads: \(BLAS.threadCount)")
         print(String(format: "Reference UNet: %d parameters, %.3f GFLOP per image forward",
