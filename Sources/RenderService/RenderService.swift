@@ -1,1 +1,0 @@
-// Module RenderService: see README.md.

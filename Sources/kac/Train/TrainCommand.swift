@@ -1,0 +1,165 @@
+// `kac train`: class-conditional Kac flow matching (KAC.md §4) on Fashion-MNIST or a 2-D toy set.
+// A run lives in one directory: `checkpoint.safetensors` (written atomically every N steps),
+// `samples/step-NNNNNN.png` previews, and `recipe.json`. Re-running the same command resumes
+// from the checkpoint; `--steps` may extend a finished run.
+import ArgumentParser
+import Foundation
+import KacFlow
+import NeuralNet
+import RenderService
+import TensorCore
+import Training
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a Kac-flow teacher (resumes automatically from RUN/checkpoint.safetensors).")
+
+    @Option(help: "Dataset: fashion-mnist, eight-gaussians, checkerboard or grid.")
+    var data = "fashion-mnist"
+    @Option(name: .customLong("run"), help: "Run directory (checkpoint, previews, recipe).")
+    var runDirectory = "runs/teacher"
+    @Option(help: "Total optimisation steps.")
+    var steps = 4000
+    @Option(help: "Mini-batch size.")
+    var batchSize = 128
+    @Option(help: "Adam learning rate.")
+    var learningRate = 1e-3
+    @Option(help: "Cosine-decay the learning rate to this fraction of it by the last step (1 = constant).")
+    var finalLearningRateFraction = 1.0
+    @Option(help: "EMA decay of the weights.")
+    var ema = 0.999
+    @Option(help: "Probability of training a sample with the null label (for guidance).")
+    var labelDropout = 0.1
+    @Option(help: "Seed for initialisation, batches and noise.")
+    var seed: UInt64 = 1
+    @Option(help: "UNet base width.")
+    var width = 32
+    @Option(help: "UNet width multipliers per level, comma separated.")
+    var multipliers = "1,2,2"
+    @Option(help: "Residual blocks per UNet level.")
+    var residualBlocks = 1
+    @Option(help: "Resolutions with self-attention, comma separated.")
+    var attention = "7"
+    @Option(help: "MLP hidden width (2-D data).")
+    var hiddenWidth = 256
+    @Option(help: "Kac damping rate a.")
+    var dampingRate = 9.0
+    @Option(help: "Kac speed c.")
+    var speed = 3.0
+    @Option(help: "Signal schedule: linear, cosine or exponential.")
+    var schedule = "linear"
+    @Option(help: "Write the checkpoint every N steps.")
+    var checkpointEvery = 100
+    @Option(help: "Write a preview grid every N steps (0 = never; images only).")
+    var sampleEvery = 500
+    @Flag(help: "Ignore an existing checkpoint and start over.")
+    var fresh = false
+    @Option(help: "Fashion-MNIST directory.")
+    var datasetDirectory = FashionMNIST.defaultDirectory
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: runDirectory + "/samples", withIntermediateDirectories: true)
+        let checkpointPath = runDirectory + "/checkpoint.safetensors"
+        let (dataset, datasetDigest) = try loadData()
+        let trainer: Trainer
+        if !fresh, FileManager.default.fileExists(atPath: checkpointPath) {
+            var (recipe, state) = try TrainingState.load(from: checkpointPath)
+            recipe.training.totalSteps = steps
+            let objective = objective(for: recipe, dataset: dataset)
+            trainer = Trainer(recipe: recipe, state: state, objective: objective, datasetCount: dataset.count)
+            Console.note("resuming \(checkpointPath) at step \(state.step) of \(steps)")
+        } else {
+            let recipe = try makeRecipe(dataset: dataset, digest: datasetDigest)
+            trainer = Trainer(recipe: recipe, objective: objective(for: recipe, dataset: dataset), datasetCount: dataset.count)
+            Console.note("new run in \(runDirectory): \(trainer.network.parameters.scalarCount) parameters")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try Data(encoder.encode(trainer.recipe)).write(to: URL(fileURLWithPath: runDirectory + "/recipe.json"))
+        Console.note("OpenBLAS core \(BLAS.coreName), \(BLAS.threadCount) threads")
+        let progress = ProgressReporter(title: "train", total: steps, interactive: ProgressReporter.standardErrorIsTerminal,
+                                        startCompleted: trainer.state.step)
+        let isImage = trainer.recipe.architecture.sampleShape.count == 3
+        try trainer.run(checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, progress: progress,
+                        hookEvery: isImage ? sampleEvery : 0) { trainer in
+            try writePreview(trainer)
+        }
+        progress.finish("done at step \(trainer.state.step); checkpoint \(checkpointPath)")
+    }
+
+    private func loadData() throws -> (LabeledDataset, String?) {
+        if data == "fashion-mnist" {
+            let dataset = try FashionMNIST.load(.train, directory: datasetDirectory)
+            return (dataset, try FashionMNIST.trainingDigest(directory: datasetDirectory).description)
+        }
+        guard let toy = ToyDataset.allCases.first(where: { $0.kebabName == data }) else {
+            throw ValidationError("unknown dataset '\(data)': use fashion-mnist, eight-gaussians, checkerboard or grid")
+        }
+        var random = RandomSource(seed: seed, stream: 9)
+        return (toy.sample(count: 65_536, random: &random), nil)
+    }
+
+    private func makeRecipe(dataset: LabeledDataset, digest: String?) throws -> TrainingRecipe {
+        guard let schedule = KacFlow.SignalSchedule(rawValue: schedule) else {
+            throw ValidationError("unknown schedule '\(schedule)': use linear, cosine or exponential")
+        }
+        let architecture: NetworkArchitecture
+        if dataset.sampleShape.count == 3 {
+            let shape = dataset.sampleShape
+            architecture = .unet(UNetConfiguration(
+                imageHeight: shape[0], imageWidth: shape[1], imageChannels: shape[2], baseWidth: width,
+                widthMultipliers: try Self.integers(multipliers, option: "--multipliers"),
+                residualBlocksPerLevel: residualBlocks,
+                attentionResolutions: try Self.integers(attention, option: "--attention"),
+                attentionHeads: 4, groupCount: 8, classCount: dataset.classNames.count))
+        } else {
+            architecture = .mlp(MLPVelocityConfiguration(dimension: dataset.sampleShape[0], hiddenWidth: hiddenWidth,
+                                                         hiddenLayers: 3, embeddingWidth: 32,
+                                                         classCount: dataset.classNames.count))
+        }
+        return TrainingRecipe(
+            architecture: architecture,
+            path: KacPath.Configuration(dampingRate: dampingRate, speed: speed, horizon: 1, schedule: schedule),
+            training: FlowTrainingConfiguration(batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
+                                                labelDropout: labelDropout, totalSteps: steps,
+                                                finalLearningRateFraction: finalLearningRateFraction),
+            dataset: data, datasetDigest: digest, seed: seed,
+            command: CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "))
+    }
+
+    private func objective(for recipe: TrainingRecipe, dataset: LabeledDataset) -> FlowMatchingObjective {
+        FlowMatchingObjective(dataset: dataset, path: KacPath(configuration: recipe.path),
+                              labelDropout: recipe.training.labelDropout, nullLabel: recipe.architecture.classCount)
+    }
+
+    /// Two samples per class from the EMA weights, 50 Euler steps, guidance 1.5 (KAC.md §8 setting).
+    private func writePreview(_ trainer: Trainer) throws {
+        let classCount = trainer.recipe.architecture.classCount
+        let labels = (0..<(2 * classCount)).map { $0 % classCount }
+        let generator = Generator(network: trainer.averagedNetwork(), architecture: trainer.recipe.architecture,
+                                  path: trainer.recipe.path)
+        let samples = generator.generate(labels: labels, seed: 2024, firstIndex: 0,
+                                         settings: SamplingSettings(integrator: .euler, steps: 50, guidance: 1.5)).samples
+        let sheet = try SampleImages.contactSheet(samples, columns: classCount, upscale: 2)
+        let path = String(format: "%@/samples/step-%06d.png", runDirectory, trainer.state.step)
+        try ImageFiles.writePNG(sheet, to: path)
+    }
+
+    static func integers(_ text: String, option: String) throws -> [Int] {
+        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("\(option) takes comma-separated positive integers, got '\(text)'")
+        }
+        return values.compactMap { $0 }
+    }
+}
+
+extension ToyDataset {
+    /// eightGaussians → eight-gaussians (the CLI spelling).
+    var kebabName: String {
+        rawValue.reduce(into: "") { name, character in
+            if character.isUppercase { name += "-" + character.lowercased() } else { name.append(character) }
+        }
+    }
+}
