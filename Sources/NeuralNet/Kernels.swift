@@ -115,6 +115,20 @@ func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: In
     }
 }
 
+/// a += b in place (gradient fan-in).
+func accumulate(_ a: inout Tensor, _ b: Tensor) {
+    precondition(a.shape == b.shape, "accumulate: \(a.shape) vs \(b.shape)")
+    let count = b.count
+    a.scalars.withUnsafeMutableBufferPointer { s in
+        b.scalars.withUnsafeBufferPointer { b in
+            guard let s = s.baseAddress, let b = b.baseAddress else { return }
+            parallelRanges(count, costPerItem: 1) { range in
+                for i in range { s[i] += b[i] }
+            }
+        }
+    }
+}
+
 extension Tensor {
     /// Images `range` of a batch [N, ...] as a new tensor [range.count, ...].
     func images(_ range: Range<Int>) -> Tensor {

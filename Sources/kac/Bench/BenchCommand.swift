@@ -28,7 +28,8 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         AllocatorTuning.retainLargeBlocks()
-        let network = UNet(configuration: .fashionMNIST, random: &Self.seeded)
+        var random = RandomSource(seed: 2024)
+        let network = UNet(configuration: .fashionMNIST, random: &random)
         if let microBatch { network.microBatchSize = microBatch }
         let flops = Double(network.flopsPerImageForward)
         print("OpenBLAS core: \(BLAS.coreName), threads: \(BLAS.threadCount)")
@@ -60,8 +61,6 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "training step (forward + backward + Adam, clip 1) at batch %d: %.3f s, %.1f images/s",
                      trainingBatch, step, Double(trainingBatch) / step))
     }
-
-    nonisolated(unsafe) static var seeded = RandomSource(seed: 2024)
 
     static func inputs(batch: Int) -> (Tensor, [Float], [Int], Tensor) {
         var random = RandomSource(seed: 7)
