@@ -42,6 +42,24 @@ struct ConvolutionTests {
         #expect(relativeError(gradients[conv.bias].scalars, numericalBias) < floatVersusDoubleTolerance)
     }
 
+    /// Winograd's transforms add up to 16 terms before the GEMM: a few more ulps than im2col.
+    static let winogradTolerance: Float = 5e-4
+
+    @Test func winogradPathMatchesReferenceOnOddSizes() {
+        // 3×3, stride 1, padding 1 takes the Winograd path; 7×7 leaves half-empty edge tiles.
+        var random = RandomSource(seed: 12)
+        var parameters = ParameterSet()
+        let conv = Conv2D(name: "conv", inputChannels: 16, outputChannels: 8, kernelSize: 3, padding: 1,
+                          parameters: &parameters, random: &random)
+        let shape = [3, 7, 7, 16]
+        let input = randomTensor(shape, &random)
+        let output = conv.forward(input, parameters: parameters, workspace: Workspace()).output
+        let expected = Reference.conv2D(doubles(input.scalars), shape: shape, weight: doubles(parameters, conv.weight),
+                                        bias: doubles(parameters, conv.bias), outputChannels: 8, kernelSize: 3,
+                                        stride: 1, padding: 1)
+        #expect(relativeError(output.scalars, expected.output) < Self.winogradTolerance)
+    }
+
     @Test func parameterGradientsAccumulate() {
         var random = RandomSource(seed: 3)
         var parameters = ParameterSet()

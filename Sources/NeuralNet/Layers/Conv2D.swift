@@ -55,13 +55,20 @@ public struct Conv2D: Sendable {
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
-        let scratch = workspace.buffer(plan.tasks * plan.columnScalars)
+        let scratch = usesWinograd ? nil : workspace.buffer(plan.tasks * plan.columnScalars)
         parameters.withScalars(weight) { w in
             parameters.withScalars(bias) { b in
                 input.scalars.withUnsafeBufferPointer { x in
                     output.scalars.withUnsafeMutableBufferPointer { y in
                         guard let x = x.baseAddress, let y = y.baseAddress, let w = w.baseAddress,
                               let b = b.baseAddress else { return }
+                        if usesWinograd {
+                            Conv2D.winogradConvolution(x, batch: batch, height: g.height, width: g.width,
+                                                       inputChannels: inputChannels, outputChannels: cout,
+                                                       weight: w, bias: b, output: y, workspace: workspace)
+                            return
+                        }
+                        guard let scratch else { return }
                         parallelBLASTasks(plan.tasks) { task in
                             let columns = scratch + task * plan.columnScalars
                             for (first, images) in plan.chunks(task: task, batch: batch) {
@@ -112,7 +119,7 @@ public struct Conv2D: Sendable {
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
-        let transposed = usesTransposedBackward
+        let transposed = usesTransposedBackward && !usesWinograd
         /// Geometry of dOutput seen as the input of the transposed convolution.
         let dyGeometry = ConvolutionGeometry(height: g.outputHeight, width: g.outputWidth, channels: cout,
                                              kernelSize: kernelSize, stride: 1, padding: kernelSize - 1 - padding)
@@ -145,7 +152,7 @@ public struct Conv2D: Sendable {
                             // dW[K, Cout] += colsᵀ · dY
                             BLAS.sgemm(transposeA: true, transposeB: false, m: kw, n: cout, k: rows,
                                        a: a, lda: kw, b: dyChunk, ldb: cout, beta: 1, c: dw, ldc: cout)
-                            guard let dx else { continue }
+                            guard let dx, !usesWinograd else { continue }
                             let dxChunk = dx + first * inputPerImage
                             if transposed {
                                 // dX = im2col(dY) · flipped kernel: a "same" convolution back to Cin channels.
@@ -170,6 +177,25 @@ public struct Conv2D: Sendable {
                 for task in 0..<plan.tasks {
                     let partial = scratch + task * perTask + offset
                     for i in 0..<count { target[i] += partial[i] }
+                }
+            }
+        }
+        guard let dx, usesWinograd else { return }
+        // dX = dY ⊛ flipped kernel, a "same" 3×3 convolution from Cout back to Cin channels. The
+        // workspace is free again: the partial sums above have been added.
+        var flippedKernel = [Float](repeating: 0, count: kw * cout)
+        let zeroBias = [Float](repeating: 0, count: inputChannels)
+        parameters.withScalars(weight) { w in
+            dOutput.scalars.withUnsafeBufferPointer { dy in
+                flippedKernel.withUnsafeMutableBufferPointer { flipped in
+                    zeroBias.withUnsafeBufferPointer { zero in
+                        guard let w = w.baseAddress, let dy = dy.baseAddress, let flipped = flipped.baseAddress,
+                              let zero = zero.baseAddress else { return }
+                        flipKernel(w, into: flipped)
+                        Conv2D.winogradConvolution(dy, batch: batch, height: g.height, width: g.width,
+                                                   inputChannels: cout, outputChannels: inputChannels,
+                                                   weight: flipped, bias: zero, output: dx, workspace: workspace)
+                    }
                 }
             }
         }
