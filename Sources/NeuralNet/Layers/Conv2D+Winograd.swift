@@ -22,7 +22,9 @@ extension Conv2D {
         let chunk = max(1, min(share, winogradBudget / perImage))
         let transformScratch = Winograd.scratchScalars(channels: max(cin, cout))
         let perTask = chunk * perImage + transformScratch
-        // Layout: u [16, Cin, Cout] | zeros [Cin] | per task: v [16, T, Cin], m [16, T, Cout], scratch.
+        // Layout: u [16, Cin, Cout] | zeros [Cin] | per task: v [T, 16, Cin], m [16, T, Cout], scratch.
+        // Tile-major v keeps each tile's 16 vectors together (one write stream in the input transform;
+        // GEMM e reads every 16th row through lda); entry-major m keeps each GEMM's output contiguous.
         let buffer = workspace.buffer(16 * cin * cout + cin + tasks * perTask)
         let u = buffer, zeros = buffer + 16 * cin * cout, tasksBase = zeros + cin
         Winograd.transformWeights(weight, inputChannels: cin, outputChannels: cout, into: u)
@@ -38,7 +40,7 @@ extension Conv2D {
                                         zeros: zeros, scratch: scratch, into: v)
                 for entry in 0..<16 {
                     BLAS.sgemm(transposeA: false, transposeB: false, m: tileCount, n: cout, k: cin,
-                               a: v + entry * tileCount * cin, lda: cin, b: u + entry * cin * cout, ldb: cout,
+                               a: v + entry * cin, lda: 16 * cin, b: u + entry * cin * cout, ldb: cout,
                                beta: 0, c: m + entry * tileCount * cout, ldc: cout)
                 }
                 Winograd.transformOutput(m, images: images, height: h, width: w, channels: cout, bias: bias,

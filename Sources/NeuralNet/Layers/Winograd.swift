@@ -6,27 +6,35 @@
 // add, subtract and halve).
 
 enum Winograd {
-    /// u [16, Cin, Cout] = G·g·Gᵀ for every (ci, co), from weights [3, 3, Cin, Cout].
+    /// u [16, Cin, Cout] = G·g·Gᵀ for every (ci, co), from weights [3, 3, Cin, Cout]. The loops run
+    /// over contiguous output channels, so they vectorise.
     static func transformWeights(_ weight: UnsafePointer<Float>, inputChannels cin: Int, outputChannels cout: Int,
                                  into u: UnsafeMutablePointer<Float>) {
         let plane = cin * cout
-        for entry in 0..<plane {
-            func g(_ ky: Int, _ kx: Int) -> Float { weight[(ky * 3 + kx) * plane + entry] }
-            // G rows over the kernel's rows: g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2; then over columns.
-            for row in 0..<4 {
-                func gg(_ x: Int) -> Float {
-                    switch row {
-                    case 0: g(0, x)
-                    case 1: (g(0, x) + g(1, x) + g(2, x)) / 2
-                    case 2: (g(0, x) - g(1, x) + g(2, x)) / 2
-                    default: g(2, x)
-                    }
+        for ci in 0..<cin {
+            func g(_ ky: Int, _ kx: Int) -> UnsafePointer<Float> { weight + (ky * 3 + kx) * plane + ci * cout }
+            func target(_ row: Int, _ column: Int) -> UnsafeMutablePointer<Float> { u + (row * 4 + column) * plane + ci * cout }
+            for x in 0..<3 {
+                // Gg, column x, over the kernel's rows: g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2. Stored
+                // temporarily in u's column x (rows 0...3), then combined over columns below.
+                let (g0, g1, g2) = (g(0, x), g(1, x), g(2, x))
+                let (t0, t1, t2, t3) = (target(0, x), target(1, x), target(2, x), target(3, x))
+                for co in 0..<cout {
+                    t0[co] = g0[co]
+                    t1[co] = (g0[co] + g1[co] + g2[co]) / 2
+                    t2[co] = (g0[co] - g1[co] + g2[co]) / 2
+                    t3[co] = g2[co]
                 }
-                let (r0, r1, r2) = (gg(0), gg(1), gg(2))
-                u[(row * 4) * plane + entry] = r0
-                u[(row * 4 + 1) * plane + entry] = (r0 + r1 + r2) / 2
-                u[(row * 4 + 2) * plane + entry] = (r0 - r1 + r2) / 2
-                u[(row * 4 + 3) * plane + entry] = r2
+            }
+            for row in 0..<4 {
+                let (r0, r1, r2, r3) = (target(row, 0), target(row, 1), target(row, 2), target(row, 3))
+                for co in 0..<cout {
+                    let (a, b, c) = (r0[co], r1[co], r2[co])
+                    r0[co] = a
+                    r1[co] = (a + b + c) / 2
+                    r2[co] = (a - b + c) / 2
+                    r3[co] = c
+                }
             }
         }
     }
@@ -37,15 +45,13 @@ enum Winograd {
     /// Scratch scalars `transformInput` and `transformOutput` need for `channels` channels.
     static func scratchScalars(channels: Int) -> Int { 16 * channels }
 
-    /// v [16, T, Cin] = Bᵀ·d·B for the T tiles of `images` images [images, H, W, Cin]; `zeros` holds
+    /// v [T, 16, Cin] = Bᵀ·d·B for the T tiles of `images` images [images, H, W, Cin]; `zeros` holds
     /// ≥ Cin zeros (the padding), `scratch` ≥ scratchScalars(Cin).
     static func transformInput(_ input: UnsafePointer<Float>, images: Int, height h: Int, width w: Int, channels c: Int,
                                zeros: UnsafePointer<Float>, scratch t: UnsafeMutablePointer<Float>,
                                into v: UnsafeMutablePointer<Float>) {
         let (tilesY, tilesX) = ((h + 1) / 2, (w + 1) / 2)
-        let tileCount = images * tilesY * tilesX
-        let stride = tileCount * c
-        for tile in 0..<tileCount {
+        for tile in 0..<(images * tilesY * tilesX) {
             let image = tile / (tilesY * tilesX), ty = (tile / tilesX) % tilesY, tx = tile % tilesX
             for j in 0..<4 {
                 let x = 2 * tx - 1 + j
@@ -53,28 +59,39 @@ enum Winograd {
                     let y = 2 * ty - 1 + i
                     return (y >= 0 && y < h && x >= 0 && x < w) ? input + ((image * h + y) * w + x) * c : zeros
                 }
-                let (d0, d1, d2, d3) = (pixel(0), pixel(1), pixel(2), pixel(3))
                 // Column j of Bᵀd: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3.
-                let (t0, t1, t2, t3) = (t + j * c, t + (4 + j) * c, t + (8 + j) * c, t + (12 + j) * c)
-                for ch in 0..<c {
-                    t0[ch] = d0[ch] - d2[ch]
-                    t1[ch] = d1[ch] + d2[ch]
-                    t2[ch] = d2[ch] - d1[ch]
-                    t3[ch] = d1[ch] - d3[ch]
-                }
+                butterfly(pixel(0), pixel(1), pixel(2), pixel(3), t + j * c, t + (4 + j) * c, t + (8 + j) * c,
+                          t + (12 + j) * c, channels: c)
             }
             for row in 0..<4 {
-                // Row of (Bᵀd)B: the same combinations over columns.
-                let (x0, x1, x2, x3) = (t + (4 * row) * c, t + (4 * row + 1) * c, t + (4 * row + 2) * c, t + (4 * row + 3) * c)
-                let base = v + (4 * row) * stride + tile * c
-                let (v0, v1, v2, v3) = (base, base + stride, base + 2 * stride, base + 3 * stride)
-                for ch in 0..<c {
-                    v0[ch] = x0[ch] - x2[ch]
-                    v1[ch] = x1[ch] + x2[ch]
-                    v2[ch] = x2[ch] - x1[ch]
-                    v3[ch] = x1[ch] - x3[ch]
-                }
+                // Row of (Bᵀd)·B: the same combinations across columns.
+                let source = t + 4 * row * c, target = v + (tile * 16 + 4 * row) * c
+                butterfly(source, source + c, source + 2 * c, source + 3 * c, target, target + c, target + 2 * c,
+                          target + 3 * c, channels: c)
             }
+        }
+    }
+
+    /// (o0, o1, o2, o3) = (x0 − x2, x1 + x2, x2 − x1, x1 − x3) over `channels` lanes. Explicit 8-wide
+    /// vectors: with eight pointers, the compiler's own vectorisation spends more on alias checks
+    /// than on the arithmetic for 32–128 channels.
+    @inline(__always)
+    static func butterfly(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+                          _ x3: UnsafePointer<Float>, _ o0: UnsafeMutablePointer<Float>, _ o1: UnsafeMutablePointer<Float>,
+                          _ o2: UnsafeMutablePointer<Float>, _ o3: UnsafeMutablePointer<Float>, channels c: Int) {
+        var ch = 0
+        while ch + 8 <= c {
+            let (a, b, e, f) = (load8(x0 + ch), load8(x1 + ch), load8(x2 + ch), load8(x3 + ch))
+            store8(a - e, o0 + ch)
+            store8(b + e, o1 + ch)
+            store8(e - b, o2 + ch)
+            store8(b - f, o3 + ch)
+            ch += 8
+        }
+        while ch < c {
+            let (a, b, e, f) = (x0[ch], x1[ch], x2[ch], x3[ch])
+            (o0[ch], o1[ch], o2[ch], o3[ch]) = (a - e, b + e, e - b, b - f)
+            ch += 1
         }
     }
 
@@ -90,23 +107,48 @@ enum Winograd {
             for j in 0..<4 {
                 // Column j of Aᵀm: m0 + m1 + m2 and m1 − m2 − m3.
                 let source = m + j * stride + tile * c
-                let (m0, m1, m2, m3) = (source, source + 4 * stride, source + 8 * stride, source + 12 * stride)
-                let (a, b) = (t + j * c, t + (4 + j) * c)
-                for ch in 0..<c {
-                    a[ch] = m0[ch] + m1[ch] + m2[ch]
-                    b[ch] = m1[ch] - m2[ch] - m3[ch]
-                }
+                reduce(source, source + 4 * stride, source + 8 * stride, source + 12 * stride, nil,
+                       t + j * c, t + (4 + j) * c, channels: c)
             }
             for row in 0..<2 {
                 let y = 2 * ty + row
                 guard y < h else { continue }
-                let (r0, r1, r2, r3) = (t + (4 * row) * c, t + (4 * row + 1) * c, t + (4 * row + 2) * c, t + (4 * row + 3) * c)
+                let r = t + 4 * row * c
                 let left = output + ((image * h + y) * w + 2 * tx) * c
-                for ch in 0..<c { left[ch] = r0[ch] + r1[ch] + r2[ch] + bias[ch] }
-                guard 2 * tx + 1 < w else { continue }
-                let right = left + c
-                for ch in 0..<c { right[ch] = r1[ch] - r2[ch] - r3[ch] + bias[ch] }
+                // The right pixel past an odd width goes to scratch row 2, which is no longer needed.
+                let right = 2 * tx + 1 < w ? left + c : t + 8 * c
+                reduce(r, r + c, r + 2 * c, r + 3 * c, bias, left, right, channels: c)
             }
         }
     }
+
+    /// (o0, o1) = (x0 + x1 + x2, x1 − x2 − x3) (+ bias on both) over `channels` lanes.
+    @inline(__always)
+    static func reduce(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+                       _ x3: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ o0: UnsafeMutablePointer<Float>,
+                       _ o1: UnsafeMutablePointer<Float>, channels c: Int) {
+        var ch = 0
+        while ch + 8 <= c {
+            let (a, b, e, f) = (load8(x0 + ch), load8(x1 + ch), load8(x2 + ch), load8(x3 + ch))
+            let offset = bias.map { load8($0 + ch) } ?? SIMD8<Float>()
+            store8(a + b + e + offset, o0 + ch)
+            store8(b - e - f + offset, o1 + ch)
+            ch += 8
+        }
+        while ch < c {
+            let offset = bias?[ch] ?? 0
+            (o0[ch], o1[ch]) = (x0[ch] + x1[ch] + x2[ch] + offset, x1[ch] - x2[ch] - x3[ch] + offset)
+            ch += 1
+        }
+    }
+}
+
+@inline(__always)
+private func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func store8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
 }
