@@ -112,6 +112,13 @@ public struct Conv2D: Sendable {
     private func backward(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
                           workspace: Workspace, dInput dx: UnsafeMutablePointer<Float>?) {
         let input = cache.input
+        if usesWinograd {
+            precondition(dOutput.shape == input.shape.dropLast() + [outputChannels],
+                         "Conv2D: dOutput \(dOutput.shape) does not match the forward output of input \(input.shape)")
+            winogradBackward(dOutput, input: input, parameters: parameters, gradients: &gradients,
+                             workspace: workspace, dInput: dx)
+            return
+        }
         let g = geometry(input)
         let batch = input.shape[0]
         precondition(dOutput.shape == [batch, g.outputHeight, g.outputWidth, outputChannels],
@@ -119,7 +126,7 @@ public struct Conv2D: Sendable {
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
-        let transposed = usesTransposedBackward && !usesWinograd
+        let transposed = usesTransposedBackward
         /// Geometry of dOutput seen as the input of the transposed convolution.
         let dyGeometry = ConvolutionGeometry(height: g.outputHeight, width: g.outputWidth, channels: cout,
                                              kernelSize: kernelSize, stride: 1, padding: kernelSize - 1 - padding)
@@ -152,7 +159,7 @@ public struct Conv2D: Sendable {
                             // dW[K, Cout] += colsᵀ · dY
                             BLAS.sgemm(transposeA: true, transposeB: false, m: kw, n: cout, k: rows,
                                        a: a, lda: kw, b: dyChunk, ldb: cout, beta: 1, c: dw, ldc: cout)
-                            guard let dx, !usesWinograd else { continue }
+                            guard let dx else { continue }
                             let dxChunk = dx + first * inputPerImage
                             if transposed {
                                 // dX = im2col(dY) · flipped kernel: a "same" convolution back to Cin channels.
@@ -180,25 +187,6 @@ public struct Conv2D: Sendable {
                 }
             }
         }
-        guard let dx, usesWinograd else { return }
-        // dX = dY ⊛ flipped kernel, a "same" 3×3 convolution from Cout back to Cin channels. The
-        // workspace is free again: the partial sums above have been added.
-        var flippedKernel = [Float](repeating: 0, count: kw * cout)
-        let zeroBias = [Float](repeating: 0, count: inputChannels)
-        parameters.withScalars(weight) { w in
-            dOutput.scalars.withUnsafeBufferPointer { dy in
-                flippedKernel.withUnsafeMutableBufferPointer { flipped in
-                    zeroBias.withUnsafeBufferPointer { zero in
-                        guard let w = w.baseAddress, let dy = dy.baseAddress, let flipped = flipped.baseAddress,
-                              let zero = zero.baseAddress else { return }
-                        flipKernel(w, into: flipped)
-                        Conv2D.winogradConvolution(dy, batch: batch, height: g.height, width: g.width,
-                                                   inputChannels: cout, outputChannels: inputChannels,
-                                                   weight: flipped, bias: zero, output: dx, workspace: workspace)
-                    }
-                }
-            }
-        }
     }
 
     /// Stride-1 "same" convolutions get dInput as a convolution of dOutput with the flipped kernel:
@@ -206,7 +194,7 @@ public struct Conv2D: Sendable {
     var usesTransposedBackward: Bool { stride == 1 && kernelSize > 1 && 2 * padding == kernelSize - 1 }
 
     /// flipped[k−1−ky, k−1−kx, co, ci] = weight[ky, kx, ci, co]
-    private func flipKernel(_ weight: UnsafePointer<Float>, into flipped: UnsafeMutablePointer<Float>) {
+    func flipKernel(_ weight: UnsafePointer<Float>, into flipped: UnsafeMutablePointer<Float>) {
         let (k, cin, cout) = (kernelSize, inputChannels, outputChannels)
         for ky in 0..<k {
             for kx in 0..<k {

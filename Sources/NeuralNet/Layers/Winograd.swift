@@ -143,6 +143,87 @@ enum Winograd {
     }
 }
 
+extension Winograd {
+    /// ŷ [T, 16, Cout] = A·dy·Aᵀ for the T 2×2 tiles of dOutput [images, H, W, Cout] (the adjoint of
+    /// the output transform); pixels past the image read `zeros`; `scratch` ≥ scratchScalars(Cout).
+    static func transformGradient(_ dOutput: UnsafePointer<Float>, images: Int, height h: Int, width w: Int,
+                                  channels c: Int, zeros: UnsafePointer<Float>, scratch t: UnsafeMutablePointer<Float>,
+                                  into target: UnsafeMutablePointer<Float>) {
+        let (tilesY, tilesX) = ((h + 1) / 2, (w + 1) / 2)
+        for tile in 0..<(images * tilesY * tilesX) {
+            let image = tile / (tilesY * tilesX), ty = (tile / tilesX) % tilesY, tx = tile % tilesX
+            for j in 0..<2 {
+                let x = 2 * tx + j
+                func pixel(_ i: Int) -> UnsafePointer<Float> {
+                    let y = 2 * ty + i
+                    return (y < h && x < w) ? dOutput + ((image * h + y) * w + x) * c : zeros
+                }
+                // Column j of A·dy: rows y0, y0 + y1, y0 − y1, −y1.
+                expand(pixel(0), pixel(1), t + j * c, t + (4 + j) * c, t + (8 + j) * c, t + (12 + j) * c, channels: c)
+            }
+            for row in 0..<4 {
+                let source = t + 4 * row * c, out = target + (tile * 16 + 4 * row) * c
+                expand(source, source + c, out, out + c, out + 2 * c, out + 3 * c, channels: c)
+            }
+        }
+    }
+
+    /// (o0, o1, o2, o3) = (x0, x0 + x1, x0 − x1, −x1) over `channels` lanes.
+    @inline(__always)
+    static func expand(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ o0: UnsafeMutablePointer<Float>,
+                       _ o1: UnsafeMutablePointer<Float>, _ o2: UnsafeMutablePointer<Float>, _ o3: UnsafeMutablePointer<Float>,
+                       channels c: Int) {
+        var ch = 0
+        while ch + 8 <= c {
+            let (a, b) = (load8(x0 + ch), load8(x1 + ch))
+            store8(a, o0 + ch)
+            store8(a + b, o1 + ch)
+            store8(a - b, o2 + ch)
+            store8(-b, o3 + ch)
+            ch += 8
+        }
+        while ch < c {
+            let (a, b) = (x0[ch], x1[ch])
+            (o0[ch], o1[ch], o2[ch], o3[ch]) = (a, a + b, a - b, -b)
+            ch += 1
+        }
+    }
+
+    /// dWeight [3, 3, Cin, Cout] += Gᵀ·dU·G from dU [16, Cin, Cout] (the adjoint of transformWeights).
+    static func accumulateWeightGradient(_ dU: UnsafePointer<Float>, inputChannels cin: Int, outputChannels cout: Int,
+                                         into dWeight: UnsafeMutablePointer<Float>) {
+        let plane = cin * cout
+        var rows = [Float](repeating: 0, count: 12 * cout)
+        rows.withUnsafeMutableBufferPointer { z in
+            guard let z = z.baseAddress else { return }
+            for ci in 0..<cin {
+                // Z = Gᵀ·dU (3×4): rows u0 + (u1 + u2)/2, (u1 − u2)/2, (u1 + u2)/2 + u3, per column j.
+                for j in 0..<4 {
+                    func u(_ i: Int) -> UnsafePointer<Float> { dU + (i * 4 + j) * plane + ci * cout }
+                    let (u0, u1, u2, u3) = (u(0), u(1), u(2), u(3))
+                    let (z0, z1, z2) = (z + j * cout, z + (4 + j) * cout, z + (8 + j) * cout)
+                    for co in 0..<cout {
+                        z0[co] = u0[co] + (u1[co] + u2[co]) / 2
+                        z1[co] = (u1[co] - u2[co]) / 2
+                        z2[co] = (u1[co] + u2[co]) / 2 + u3[co]
+                    }
+                }
+                // dW[ky, :] += Z[ky]·G: the same combination across columns.
+                for ky in 0..<3 {
+                    let (a, b, c, d) = (z + 4 * ky * cout, z + (4 * ky + 1) * cout, z + (4 * ky + 2) * cout, z + (4 * ky + 3) * cout)
+                    func target(_ kx: Int) -> UnsafeMutablePointer<Float> { dWeight + (ky * 3 + kx) * plane + ci * cout }
+                    let (w0, w1, w2) = (target(0), target(1), target(2))
+                    for co in 0..<cout {
+                        w0[co] += a[co] + (b[co] + c[co]) / 2
+                        w1[co] += (b[co] - c[co]) / 2
+                        w2[co] += (b[co] + c[co]) / 2 + d[co]
+                    }
+                }
+            }
+        }
+    }
+}
+
 @inline(__always)
 private func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
