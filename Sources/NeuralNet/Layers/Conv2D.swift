@@ -1,7 +1,8 @@
 // 2-D convolution over NHWC images as im2col + one GEMM per chunk of images. Weights are
 // [k, k, Cin, Cout], i.e. a [k·k·Cin, Cout] matrix. Columns are recomputed in backward rather than
 // kept, so scratch memory is one chunk (bounded by `columnBudget`) whatever the batch size.
-// Invariant: a 1×1, stride-1, unpadded convolution skips im2col and multiplies the input directly.
+// Invariant: a 1×1, stride-1, unpadded convolution skips im2col and multiplies the input directly;
+// 3×3, stride-1, padding-1 convolutions take the Winograd path (Conv2D+Winograd.swift) instead.
 import TensorCore
 
 public struct Conv2D: Sendable {
