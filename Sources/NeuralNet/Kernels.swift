@@ -18,15 +18,7 @@ func parallelRanges(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void
         body(0..<count)
         return
     }
-    // Dispatch wants a @Sendable closure; the bodies only touch disjoint memory (see above), which
-    // is the guarantee Sendable stands for here, so the box vouches for them.
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(value: body)
-        DispatchQueue.concurrentPerform(iterations: tasks) { task in
-            let lower = count * task / tasks, upper = count * (task + 1) / tasks
-            box.value(lower..<upper)
-        }
-    }
+    runConcurrently(tasks) { task in body((count * task / tasks)..<(count * (task + 1) / tasks)) }
 }
 
 /// Runs `body(task)` for task in 0..<tasks on separate threads, each task free to call BLAS: while
@@ -41,6 +33,13 @@ func parallelBLASTasks(_ tasks: Int, _ body: (Int) -> Void) {
     let saved = BLAS.threadCount
     BLAS.threadCount = 1
     defer { BLAS.threadCount = saved }
+    runConcurrently(tasks, body)
+}
+
+/// body(0), …, body(tasks − 1) on Dispatch's worker threads, returning when all are done.
+private func runConcurrently(_ tasks: Int, _ body: (Int) -> Void) {
+    // Dispatch wants a @Sendable closure; the bodies only touch disjoint memory (see the file
+    // header), which is the guarantee Sendable stands for here, so the box vouches for them.
     withoutActuallyEscaping(body) { body in
         let box = UncheckedSendable(value: body)
         DispatchQueue.concurrentPerform(iterations: tasks) { task in box.value(task) }
@@ -66,7 +65,8 @@ extension Tensor {
     }
 }
 
-/// Scratch memory (im2col columns, attention scores) reused across layers and calls. It grows to the
+/// Scratch memory (im2col columns, Winograd tiles, per-thread gradient partials) reused across
+/// layers and calls. It grows to the
 /// largest request and is then never reallocated, so steady-state training allocates no scratch.
 /// Not thread-safe: one workspace per network instance.
 public final class Workspace {
@@ -112,6 +112,20 @@ func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: In
     for row in 0..<rows {
         let source = matrix + row * columns
         for column in 0..<columns { sums[column] += source[column] }
+    }
+}
+
+/// a += b in place (gradient fan-in).
+func accumulate(_ a: inout Tensor, _ b: Tensor) {
+    precondition(a.shape == b.shape, "accumulate: \(a.shape) vs \(b.shape)")
+    let count = b.count
+    a.scalars.withUnsafeMutableBufferPointer { s in
+        b.scalars.withUnsafeBufferPointer { b in
+            guard let s = s.baseAddress, let b = b.baseAddress else { return }
+            parallelRanges(count, costPerItem: 1) { range in
+                for i in range { s[i] += b[i] }
+            }
+        }
     }
 }
 

@@ -42,6 +42,51 @@ struct ConvolutionTests {
         #expect(relativeError(gradients[conv.bias].scalars, numericalBias) < floatVersusDoubleTolerance)
     }
 
+    /// Winograd's transforms add up to 16 terms before the GEMM: a few more ulps than im2col.
+    static let winogradTolerance: Float = 5e-4
+
+    @Test func winogradPathMatchesReferenceOnOddSizes() {
+        // 3×3, stride 1, padding 1 takes the Winograd path; 7×7 leaves half-empty edge tiles.
+        var random = RandomSource(seed: 12)
+        var parameters = ParameterSet()
+        let conv = Conv2D(name: "conv", inputChannels: 16, outputChannels: 8, kernelSize: 3, padding: 1,
+                          parameters: &parameters, random: &random)
+        let shape = [3, 7, 7, 16]
+        let input = randomTensor(shape, &random)
+        let output = conv.forward(input, parameters: parameters, workspace: Workspace()).output
+        let expected = Reference.conv2D(doubles(input.scalars), shape: shape, weight: doubles(parameters, conv.weight),
+                                        bias: doubles(parameters, conv.bias), outputChannels: 8, kernelSize: 3,
+                                        stride: 1, padding: 1)
+        #expect(relativeError(output.scalars, expected.output) < Self.winogradTolerance)
+    }
+
+    @Test func winogradBackwardMatchesFiniteDifferences() {
+        // 9 → 10 channels: the transforms' 8-wide vector loop and its scalar tail both run; 5×7 leaves
+        // partial tiles on two sides.
+        var random = RandomSource(seed: 14)
+        var parameters = ParameterSet()
+        let conv = Conv2D(name: "conv", inputChannels: 9, outputChannels: 10, kernelSize: 3, padding: 1,
+                          parameters: &parameters, random: &random)
+        let shape = [2, 5, 7, 9]
+        let input = randomTensor(shape, &random)
+        let workspace = Workspace()
+        let (output, cache) = conv.forward(input, parameters: parameters, workspace: workspace)
+        let dOutput = randomScalars(output.count, &random)
+        var gradients = parameters.zeros()
+        let dInput = conv.backward(Tensor(shape: output.shape, scalars: dOutput), cache: cache, parameters: parameters,
+                                   gradients: &gradients, workspace: workspace)
+        let (x, weight, bias) = (doubles(input.scalars), doubles(parameters, conv.weight), doubles(parameters, conv.bias))
+        func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
+            projected(Reference.conv2D(x, shape: shape, weight: w, bias: b, outputChannels: 10, kernelSize: 3,
+                                       stride: 1, padding: 1).output, dOutput)
+        }
+        #expect(relativeError(dInput.scalars, numericalGradient(x) { loss($0, weight, bias) }) < Self.winogradTolerance)
+        #expect(relativeError(gradients[conv.weight].scalars, numericalGradient(weight) { loss(x, $0, bias) })
+                < Self.winogradTolerance)
+        #expect(relativeError(gradients[conv.bias].scalars, numericalGradient(bias) { loss(x, weight, $0) })
+                < Self.winogradTolerance)
+    }
+
     @Test func parameterGradientsAccumulate() {
         var random = RandomSource(seed: 3)
         var parameters = ParameterSet()

@@ -1,7 +1,8 @@
 // 2-D convolution over NHWC images as im2col + one GEMM per chunk of images. Weights are
 // [k, k, Cin, Cout], i.e. a [k·k·Cin, Cout] matrix. Columns are recomputed in backward rather than
 // kept, so scratch memory is one chunk (bounded by `columnBudget`) whatever the batch size.
-// Invariant: a 1×1, stride-1, unpadded convolution skips im2col and multiplies the input directly.
+// Invariant: a 1×1, stride-1, unpadded convolution skips im2col and multiplies the input directly;
+// 3×3, stride-1, padding-1 convolutions take the Winograd path (Conv2D+Winograd.swift) instead.
 import TensorCore
 
 public struct Conv2D: Sendable {
@@ -55,13 +56,20 @@ public struct Conv2D: Sendable {
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
-        let scratch = workspace.buffer(plan.tasks * plan.columnScalars)
+        let scratch = usesWinograd ? nil : workspace.buffer(plan.tasks * plan.columnScalars)
         parameters.withScalars(weight) { w in
             parameters.withScalars(bias) { b in
                 input.scalars.withUnsafeBufferPointer { x in
                     output.scalars.withUnsafeMutableBufferPointer { y in
                         guard let x = x.baseAddress, let y = y.baseAddress, let w = w.baseAddress,
                               let b = b.baseAddress else { return }
+                        if usesWinograd {
+                            Conv2D.winogradConvolution(x, batch: batch, height: g.height, width: g.width,
+                                                       inputChannels: inputChannels, outputChannels: cout,
+                                                       weight: w, bias: b, output: y, workspace: workspace)
+                            return
+                        }
+                        guard let scratch else { return }
                         parallelBLASTasks(plan.tasks) { task in
                             let columns = scratch + task * plan.columnScalars
                             for (first, images) in plan.chunks(task: task, batch: batch) {
@@ -105,6 +113,13 @@ public struct Conv2D: Sendable {
     private func backward(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
                           workspace: Workspace, dInput dx: UnsafeMutablePointer<Float>?) {
         let input = cache.input
+        if usesWinograd {
+            precondition(dOutput.shape == input.shape.dropLast() + [outputChannels],
+                         "Conv2D: dOutput \(dOutput.shape) does not match the forward output of input \(input.shape)")
+            winogradBackward(dOutput, input: input, parameters: parameters, gradients: &gradients,
+                             workspace: workspace, dInput: dx)
+            return
+        }
         let g = geometry(input)
         let batch = input.shape[0]
         precondition(dOutput.shape == [batch, g.outputHeight, g.outputWidth, outputChannels],
@@ -180,7 +195,7 @@ public struct Conv2D: Sendable {
     var usesTransposedBackward: Bool { stride == 1 && kernelSize > 1 && 2 * padding == kernelSize - 1 }
 
     /// flipped[k−1−ky, k−1−kx, co, ci] = weight[ky, kx, ci, co]
-    private func flipKernel(_ weight: UnsafePointer<Float>, into flipped: UnsafeMutablePointer<Float>) {
+    func flipKernel(_ weight: UnsafePointer<Float>, into flipped: UnsafeMutablePointer<Float>) {
         let (k, cin, cout) = (kernelSize, inputChannels, outputChannels)
         for ky in 0..<k {
             for kx in 0..<k {

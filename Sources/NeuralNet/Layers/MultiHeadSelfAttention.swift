@@ -1,7 +1,8 @@
 // Multi-head self-attention over the spatial positions of NHWC images: qkv = x·Wqkv (C → 3C, laid
 // out [q | k | v] per position, heads contiguous inside each), softmax(q·kᵀ/√d)·v per head, then an
-// output projection. The (image, head) pairs are independent and run in parallel. The cache keeps
-// qkv, the attention weights and the pre-projection output: backward needs all three.
+// output projection. The (image, head) pairs are independent: the two threads split them, each
+// calling single-threaded BLAS on the strided per-head blocks. The cache keeps qkv, the attention
+// weights and the pre-projection output: backward needs all three.
 import TensorCore
 
 public struct MultiHeadSelfAttention: Sendable {
@@ -47,22 +48,20 @@ public struct MultiHeadSelfAttention: Sendable {
                 attended.scalars.withUnsafeMutableBufferPointer { outBuffer in
                     guard let all = qkvBuffer.baseAddress, let a = weightBuffer.baseAddress,
                           let out = outBuffer.baseAddress else { return }
-                    parallelRanges(batch * heads, costPerItem: 4 * positions * positions * d) { pairs in
-                        var keysT = [Float](repeating: 0, count: d * positions)
-                        keysT.withUnsafeMutableBufferPointer { keysT in
-                            guard let keysT = keysT.baseAddress else { return }
-                            for pair in pairs {
-                                let image = pair / heads, head = pair % heads
-                                let q = all + image * positions * 3 * c + head * d
-                                let v = q + 2 * c
-                                let scores = a + pair * positions * positions
-                                transpose(rows: positions, columns: d, q + c, ld: 3 * c, into: keysT)
-                                smallMatrixProduct(m: positions, n: positions, k: d, a: q, lda: 3 * c, b: keysT, ldb: positions,
-                                                   c: scores, ldc: positions, accumulate: false, alpha: scale)
-                                softmaxRows(scores, rows: positions, columns: positions)
-                                smallMatrixProduct(m: positions, n: d, k: positions, a: scores, lda: positions, b: v, ldb: 3 * c,
-                                                   c: out + image * positions * c + head * d, ldc: c, accumulate: false)
-                            }
+                    let pairs = batch * heads
+                    let tasks = taskCount(pairs, costPerItem: 4 * positions * positions * d)
+                    parallelBLASTasks(tasks) { task in
+                        for pair in (pairs * task / tasks)..<(pairs * (task + 1) / tasks) {
+                            let image = pair / heads, head = pair % heads
+                            let q = all + image * positions * 3 * c + head * d
+                            let scores = a + pair * positions * positions
+                            // scores = scale · q·kᵀ, softmax by rows, then ·v.
+                            BLAS.sgemm(transposeA: false, transposeB: true, m: positions, n: positions, k: d, alpha: scale,
+                                       a: q, lda: 3 * c, b: q + c, ldb: 3 * c, beta: 0, c: scores, ldc: positions)
+                            softmaxRows(scores, rows: positions, columns: positions)
+                            BLAS.sgemm(transposeA: false, transposeB: false, m: positions, n: d, k: positions,
+                                       a: scores, lda: positions, b: q + 2 * c, ldb: 3 * c, beta: 0,
+                                       c: out + image * positions * c + head * d, ldc: c)
                         }
                     }
                 }
@@ -81,37 +80,39 @@ public struct MultiHeadSelfAttention: Sendable {
         let scale = 1 / Float(d).squareRoot()
         let dAttended = projection.backward(dOutput, cache: cache.projection, parameters: parameters, gradients: &gradients)
         /// [N, P, 3C], every entry written by exactly one (image, head) pair
-        var dQueryKeyValue = Tensor.zeros(cache.queryKeyValue.shape)
+        var dQueryKeyValue = Tensor.uninitialized(cache.queryKeyValue.shape)
         cache.queryKeyValue.scalars.withUnsafeBufferPointer { qkvBuffer in
             cache.weights.scalars.withUnsafeBufferPointer { weightBuffer in
                 dAttended.scalars.withUnsafeBufferPointer { dOutBuffer in
                     dQueryKeyValue.scalars.withUnsafeMutableBufferPointer { dqkvBuffer in
                         guard let all = qkvBuffer.baseAddress, let a = weightBuffer.baseAddress,
                               let dOut = dOutBuffer.baseAddress, let dAll = dqkvBuffer.baseAddress else { return }
-                        parallelRanges(batch * heads, costPerItem: 8 * positions * positions * d) { pairs in
-                            var scratch = [Float](repeating: 0, count: positions * positions + d * positions)
+                        let pairs = batch * heads
+                        let tasks = taskCount(pairs, costPerItem: 8 * positions * positions * d)
+                        parallelBLASTasks(tasks) { task in
+                            var scratch = [Float](repeating: 0, count: positions * positions)
                             scratch.withUnsafeMutableBufferPointer { scratch in
                                 guard let dScores = scratch.baseAddress else { return }
-                                let valuesT = dScores + positions * positions
-                                for pair in pairs {
+                                for pair in (pairs * task / tasks)..<(pairs * (task + 1) / tasks) {
                                     let image = pair / heads, head = pair % heads
                                     let offset = image * positions * 3 * c + head * d
                                     let (q, k, v) = (all + offset, all + offset + c, all + offset + 2 * c)
                                     let (dq, dk, dv) = (dAll + offset, dAll + offset + c, dAll + offset + 2 * c)
                                     let weights = a + pair * positions * positions
                                     let dO = dOut + image * positions * c + head * d
-                                    // dA = dO·vᵀ, dv = Aᵀ·dO
-                                    transpose(rows: positions, columns: d, v, ld: 3 * c, into: valuesT)
-                                    smallMatrixProduct(m: positions, n: positions, k: d, a: dO, lda: c, b: valuesT,
-                                                       ldb: positions, c: dScores, ldc: positions, accumulate: false)
-                                    smallMatrixProductTransposedA(m: positions, n: d, k: positions, a: weights, lda: positions,
-                                                                  b: dO, ldb: c, c: dv, ldc: 3 * c)
+                                    // dA = dO·vᵀ and dv = Aᵀ·dO; then dS = softmax backward of dA.
+                                    BLAS.sgemm(transposeA: false, transposeB: true, m: positions, n: positions, k: d,
+                                               a: dO, lda: c, b: v, ldb: 3 * c, beta: 0, c: dScores, ldc: positions)
+                                    BLAS.sgemm(transposeA: true, transposeB: false, m: positions, n: d, k: positions,
+                                               a: weights, lda: positions, b: dO, ldb: c, beta: 0, c: dv, ldc: 3 * c)
                                     softmaxBackwardRows(weights, dScores, rows: positions, columns: positions)
-                                    // dq = scale·dS·k, dk = scale·dSᵀ·q
-                                    smallMatrixProduct(m: positions, n: d, k: positions, a: dScores, lda: positions, b: k,
-                                                       ldb: 3 * c, c: dq, ldc: 3 * c, accumulate: true, alpha: scale)
-                                    smallMatrixProductTransposedA(m: positions, n: d, k: positions, a: dScores, lda: positions,
-                                                                  b: q, ldb: 3 * c, c: dk, ldc: 3 * c, alpha: scale)
+                                    // dq = scale·dS·k and dk = scale·dSᵀ·q.
+                                    BLAS.sgemm(transposeA: false, transposeB: false, m: positions, n: d, k: positions,
+                                               alpha: scale, a: dScores, lda: positions, b: k, ldb: 3 * c, beta: 0,
+                                               c: dq, ldc: 3 * c)
+                                    BLAS.sgemm(transposeA: true, transposeB: false, m: positions, n: d, k: positions,
+                                               alpha: scale, a: dScores, lda: positions, b: q, ldb: 3 * c, beta: 0,
+                                               c: dk, ldc: 3 * c)
                                 }
                             }
                         }

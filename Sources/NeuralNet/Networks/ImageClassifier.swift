@@ -25,7 +25,13 @@ public struct ImageClassifierConfiguration: Codable, Sendable, Equatable {
 
 public final class ImageClassifier {
     public let configuration: ImageClassifierConfiguration
-    public var parameters: ParameterSet
+    /// All learnable weights. Assigning requires the same names and shapes (e.g. an EMA shadow, Adam's
+    /// update, or a set loaded with `assign(from:)`), since the layers address tensors by index.
+    public var parameters: ParameterSet {
+        didSet {
+            precondition(parameters.hasSameLayout(as: oldValue), "ImageClassifier.parameters: the new set has a different layout")
+        }
+    }
     /// Each stage: conv, GroupNorm (SiLU follows).
     let stages: [(conv: Conv2D, norm: GroupNorm)]
     let hidden: Linear, output: Linear

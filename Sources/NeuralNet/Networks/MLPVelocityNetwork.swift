@@ -22,7 +22,13 @@ public struct MLPVelocityConfiguration: Codable, Sendable, Equatable {
 
 public final class MLPVelocityNetwork: VelocityNetwork {
     public let configuration: MLPVelocityConfiguration
-    public var parameters: ParameterSet
+    /// All learnable weights. Assigning requires the same names and shapes (e.g. an EMA shadow, Adam's
+    /// update, or a set loaded with `assign(from:)`), since the layers address tensors by index.
+    public var parameters: ParameterSet {
+        didSet {
+            precondition(parameters.hasSameLayout(as: oldValue), "MLPVelocityNetwork.parameters: the new set has a different layout")
+        }
+    }
     let sinusoid: SinusoidalTimeEmbedding
     let label: LabelEmbedding
     /// Input layer first, output layer last; SiLU between consecutive layers.

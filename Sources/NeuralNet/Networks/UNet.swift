@@ -7,7 +7,13 @@ import TensorCore
 
 public final class UNet: VelocityNetwork {
     public let configuration: UNetConfiguration
-    public var parameters: ParameterSet
+    /// All learnable weights. Assigning requires the same names and shapes (e.g. an EMA shadow, Adam's
+    /// update, or a set loaded with `assign(from:)`), since the layers address tensors by index.
+    public var parameters: ParameterSet {
+        didSet {
+            precondition(parameters.hasSameLayout(as: oldValue), "UNet.parameters: the new set has a different layout")
+        }
+    }
 
     let sinusoid: SinusoidalTimeEmbedding
     let time1: Linear, time2: Linear
