@@ -6,7 +6,10 @@ import TestSupport
 import Testing
 
 struct ConvolutionTests {
-    static let geometries: [(kernel: Int, stride: Int, padding: Int)] = [(3, 1, 1), (3, 2, 1), (1, 1, 0), (2, 2, 0), (3, 1, 0)]
+    /// One per backward path: Winograd (3,1,1), col2im (3,2,1), (2,2,0), (3,1,0), pointwise (1,1,0), and
+    /// the transposed "same" convolution (5,1,2).
+    static let geometries: [(kernel: Int, stride: Int, padding: Int)] = [(3, 1, 1), (3, 2, 1), (1, 1, 0), (2, 2, 0),
+                                                                          (3, 1, 0), (5, 1, 2)]
 
     @Test(arguments: geometries.indices)
     func forwardAndBackwardMatchReference(geometry: Int) {
