@@ -59,6 +59,7 @@ struct TrainCommand: ParsableCommand {
     var datasetDirectory = FashionMNIST.defaultDirectory
 
     func run() throws {
+        AllocatorTuning.retainLargeBlocks()
         try FileManager.default.createDirectory(atPath: runDirectory + "/samples", withIntermediateDirectories: true)
         let checkpointPath = runDirectory + "/checkpoint.safetensors"
         let (dataset, datasetDigest) = try loadData()
