@@ -33,9 +33,12 @@ import TestSupport
             #expect(rename(fixture.spool + "/tmp/" + id + ".json", fixture.spool + "/new/" + id + ".json") == 0)
             ids.append(id)
         }
-        let run = try Child.run(Binaries.kacd, ["--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--settle-period", "0",
-                                                "--log-level", "warning"], logDirectory: fixture.root.path)
-        #expect(run.status == 0, "\(run.error.suffix(2000))")
+        // Three workers drain it together (the spool's fsyncs dominate; they overlap).
+        let runs = try (0..<3).map { worker in
+            try Child(Binaries.kacd, ["--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--settle-period", "0",
+                                      "--log-level", "warning", "--worker-id", "fuzz\(worker)"], logDirectory: fixture.root.path)
+        }
+        for run in runs.map({ $0.wait() }) { #expect(run.status == 0, "\(run.error.suffix(2000))") }
         let done = Set(names(in: fixture.spool + "/done").map { String($0.dropLast(5)) })
         let failed = Set(fixture.failedJobs().map { String($0.dropLast(5)) })
         #expect(done.count + failed.count == 1000 && done.isDisjoint(with: failed))
@@ -63,8 +66,8 @@ import TestSupport
         let rescuer = try Child.run(Binaries.kacd, ["--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--worker-id", "rescuer",
                                                     "--batch-size", "16"], logDirectory: fixture.root.path)
         #expect(rescuer.status == 0 && rescuer.error.contains("recovered abandoned job"), "\(rescuer.error)")
-        let expected = names(in: reference.spool + "/out/slow").filter { $0 != "result.json" }
-        #expect(expected.count == 25 && names(in: out).filter { $0 != "result.json" } == expected)
+        let expected = names(in: reference.spool + "/out/slow").filter { $0 != "result.json" && !$0.hasPrefix(".") }
+        #expect(expected.count == 25 && names(in: out).filter { $0 != "result.json" && !$0.hasPrefix(".") } == expected)
         for name in expected { #expect(bytes(out + "/" + name) == bytes(reference.spool + "/out/slow/" + name), "\(name) differs") }
         let render = fixture.json(out + "/result.json")["render"] as? [String: Any]
         #expect((render?["rendered"] as? Int ?? 24) < 24, "nothing was resumed")
@@ -89,10 +92,17 @@ import TestSupport
             kills += 1
             workers[victim] = try fixture.start(arguments + ["--worker-id", "w\(victim)-\(kills)"])
         }
+        usleep(500_000)  // let the last restarted workers install their signal handlers
         for worker in workers { worker.signal(SIGTERM) }
         for worker in workers { #expect(worker.wait().status == 0) }
         let done = names(in: fixture.spool + "/done")
-        #expect(done.count == 200 && fixture.failedJobs().isEmpty && names(in: fixture.spool + "/work").isEmpty, "kills: \(kills)")
+        #expect(done.count == 200 && fixture.failedJobs().isEmpty, "kills: \(kills)")
+        // A kill between finishing and deleting the lease leaves orphaned sidecars; recovery removes them.
+        usleep(200_000)
+        #expect(try Child.run(Binaries.kacd, ["--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--lease-timeout", "0.1"],
+                              logDirectory: fixture.root.path).status == 0)
+        // Only stray temporaries of killed atomic writes may remain in work/ (dotfiles, never read).
+        #expect(names(in: fixture.spool + "/work").filter { !$0.hasPrefix(".") }.isEmpty, "\(names(in: fixture.spool + "/work"))")
         for index in 0..<200 {
             let out = fixture.spool + "/out/job-\(index)"
             let images = names(in: out).filter { $0.hasSuffix(".png") }
