@@ -21,6 +21,8 @@ public struct JobResult: Codable, Sendable {
     /// Present when the daemon chose the model (quality preset or step budget).
     public let selection: ModelSelection?
     public let render: RenderReport
+    /// When this attempt claimed the job (pickup latency = claimedAt − time the job entered new/).
+    public let claimedAt: Date
     public let loadSeconds: Double
     public let totalSeconds: Double
     public let finishedAt: Date
@@ -106,7 +108,7 @@ final class JobRunner {
         let report = try renderer.render(plan, into: holder.claim.outputDirectory, control: control)
         let result = JobResult(jobID: holder.claim.id, worker: configuration.worker.id, attempt: holder.claim.attempt, requested: requested,
                                model: report.model, modelDigest: report.modelDigest, selection: selection, render: report,
-                               loadSeconds: loadSeconds, totalSeconds: Date().timeIntervalSince(started), finishedAt: Date())
+                               claimedAt: holder.claim.lease.claimedAt, loadSeconds: loadSeconds, totalSeconds: Date().timeIntervalSince(started), finishedAt: Date())
         try spool.writeResult(result, for: holder.claim)
         let seconds = String(format: "%.2f", report.timings.totalSeconds)
         logger.info("rendered \(report.rendered) images (\(report.images.count - report.rendered) kept) with \(report.model) \(report.sampler)×\(report.steps) in \(seconds) s")

@@ -15,7 +15,12 @@ public enum RenderDaemon {
         logger[metadataKey: "worker"] = "\(configuration.worker.id)"
         let eventLogger = logger
         let spool = try Spool(root: configuration.spoolPath, configuration: configuration.spool, create: true) { event in
-            eventLogger.info("\(event)", metadata: ["job": "\(jobID(of: event))"])
+            // Finishes are logged by the job runner with their reason; the spool's echo is for debugging.
+            if case .finished = event {
+                eventLogger.debug("\(event)", metadata: ["job": "\(jobID(of: event))"])
+            } else {
+                eventLogger.warning("\(event)", metadata: ["job": "\(jobID(of: event))"])
+            }
         }
         let store = try ModelStore(root: configuration.zooPath, create: false)
         let state = DaemonState()
