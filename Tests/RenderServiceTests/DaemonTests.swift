@@ -78,6 +78,15 @@ struct DaemonFixture {
         #expect(selection?["model"] as? String == "fashion-mnist/teacher@1" && (selection?["reason"] as? String)?.isEmpty == false)
         #expect(FileManager.default.fileExists(atPath: "/etc/passwd"))
 
+        // kac cancel stops a running job between batches; it fails as cancelled.
+        try drop(#"{"schema": 1, "model": "fashion-mnist/teacher", "count": 200, "steps": 50}"#, id: "cancel-me", spool: spool)
+        #expect(waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: spool + "/work/cancel-me.progress.json") })
+        let cancel = try Child.run(Binaries.kac, ["cancel", "cancel-me", "--spool", spool], logDirectory: fixture.root.path)
+        #expect(cancel.status == 0, "\(cancel.error)")
+        #expect(waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: spool + "/failed/cancel-me.json") })
+        #expect(fixture.json(spool + "/failed/cancel-me.error.json")["code"] as? String == "cancelled")
+        #expect(names(in: spool + "/out/cancel-me").filter { $0.hasSuffix(".png") }.count < 200)
+
         // Still serving; SIGHUP makes the next job use a newly published version.
         let v2 = try TinyModel.publish(into: fixture.zoo, seed: 2)
         daemon.signal(SIGHUP)

@@ -34,7 +34,8 @@ public final class WakeSignal: @unchecked Sendable {
 /// systemd stops hearing from it and restarts the service.
 final class Pulse: @unchecked Sendable {
     let notifier: SystemdNotifier
-    private let interval: TimeInterval?
+    /// Seconds between pings; nil without a watchdog.
+    let interval: TimeInterval?
     private let lock = NSLock()
     private var last = Date.distantPast
 
@@ -99,7 +100,8 @@ final class WorkLoop: @unchecked Sendable {
                 if queuedEntries() == 0 || Date().timeIntervalSince(lastProgress) > configuration.spool.settlePeriod + 1 { break }
                 wake.wait(timeout: 0.1)
             } else {
-                wake.wait(timeout: configuration.pollInterval)
+                // Wake at least as often as the watchdog needs a ping, whatever the poll interval.
+                wake.wait(timeout: min(configuration.pollInterval, runner.pulse.interval ?? configuration.pollInterval))
             }
         }
     }

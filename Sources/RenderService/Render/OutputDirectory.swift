@@ -9,22 +9,17 @@ public enum OutputDirectory {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw RenderError.outputUnavailable(path: path, reason: "it exists and is not a directory") }
         } else {
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw RenderError.outputUnavailable(path: path, reason: "it cannot be created (\(reason(error)))")
+            // mkdir(2) component by component, so the message is the real errno (ENOTDIR, EACCES, EROFS…).
+            var partial = path.hasPrefix("/") ? "" : "."
+            for component in path.split(separator: "/") {
+                partial += "/" + component
+                if mkdir(partial, 0o775) != 0, errno != EEXIST {
+                    throw RenderError.outputUnavailable(path: path, reason: "mkdir \(partial) failed: \(String(cString: strerror(errno)))")
+                }
             }
         }
         guard access(path, W_OK | X_OK) == 0 else {
             throw RenderError.outputUnavailable(path: path, reason: "it is not writable by this user")
         }
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let underlying, underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-            return String(cString: strerror(code.rawValue))
-        }
-        return error.localizedDescription
     }
 }
