@@ -26,20 +26,25 @@ public struct ModelReference: Sendable, Equatable, Hashable, CustomStringConvert
     public let text: String
     public var description: String { text }
 
-    /// Parses `name`, `name:tag`, `name@version` or `sha256-<4…64 lowercase hex>`; nil if malformed.
+    /// Parses `name`, `name:tag`, `name@version` (name = `model` or `namespace/model`) or `sha256-<4…64 lowercase hex>`; nil if malformed.
     public init?(_ text: String) {
-        func isName(_ part: Substring) -> Bool { JobID.isValidName(String(part)) }
+        func isSegment(_ part: Substring) -> Bool { JobID.isValidName(String(part)) }
+        // Zoo names may be namespaced (`fashion-mnist/teacher`): one or two segments.
+        func isName(_ part: Substring) -> Bool {
+            let segments = part.split(separator: "/", omittingEmptySubsequences: false)
+            return (1...2).contains(segments.count) && segments.allSatisfy(isSegment)
+        }
         if text.hasPrefix("sha256-") {
             let hex = text.dropFirst("sha256-".count)
             guard (4...64).contains(hex.count), hex.allSatisfy({ "0123456789abcdef".contains($0) }) else { return nil }
             kind = .digestPrefix(String(hex))
         } else if let colon = text.firstIndex(of: ":") {
             let name = text[..<colon], tag = text[text.index(after: colon)...]
-            guard isName(name), isName(tag) else { return nil }
+            guard isName(name), isSegment(tag) else { return nil }
             kind = .tagged(name: String(name), tag: String(tag))
         } else if let at = text.firstIndex(of: "@") {
             let name = text[..<at], version = text[text.index(after: at)...]
-            guard isName(name), isName(version) else { return nil }
+            guard isName(name), isSegment(version) else { return nil }
             kind = .versioned(name: String(name), version: String(version))
         } else {
             guard isName(Substring(text)) else { return nil }

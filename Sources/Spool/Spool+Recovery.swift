@@ -81,6 +81,22 @@ extension Spool {
             SpoolFiles.remove(progressPath(id))
             events(.recovered(actions[actions.count - 1]))
         }
+        removeOrphanedSidecars(now: now)
         return actions
+    }
+
+    /// A worker killed between moving its job out of `work/` and deleting the lease and progress
+    /// files leaves them behind. They are removed once older than `leaseTimeout`; a claimer that
+    /// raced us just rewrites its lease at the next heartbeat.
+    func removeOrphanedSidecars(now: Date) {
+        let names = (try? SpoolFiles.names(in: root + "/work")) ?? []
+        for suffix in [".lease.json", ".progress.json"] {
+            for name in names where name.hasSuffix(suffix) {
+                let id = String(name.dropLast(suffix.count))
+                guard JobID.isValid(id), SpoolFiles.info(jobPath("work", id)) == nil,
+                      let info = SpoolFiles.info(path("work", name)), now.timeIntervalSince(info.modified) > configuration.leaseTimeout else { continue }
+                SpoolFiles.remove(path("work", name))
+            }
+        }
     }
 }

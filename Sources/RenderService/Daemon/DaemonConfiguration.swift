@@ -1,0 +1,80 @@
+// Everything `kacd` is told at start-up, as one typed value built by `main` from its options
+// (libraries never read the environment). Defaults match the systemd unit and spool/README.md.
+import Foundation
+import Spool
+
+public struct DaemonConfiguration: Sendable {
+    public var spoolPath: String
+    public var zooPath: String
+    public var worker: WorkerIdentity
+    /// Drain the spool, then exit instead of waiting for more jobs.
+    public var once: Bool
+    /// Rescan `new/` at least this often (inotify sees nothing on network filesystems).
+    public var pollInterval: TimeInterval
+    public var useInotify: Bool
+    public var spool: SpoolConfiguration
+    /// Byte budget of the in-memory model cache.
+    public var modelCacheBytes: Int
+    /// Images per generator call.
+    public var batchSize: Int
+
+    public init(spoolPath: String = "./spool", zooPath: String = "./zoo", worker: WorkerIdentity, once: Bool = false,
+                pollInterval: TimeInterval = 5, useInotify: Bool = true, spool: SpoolConfiguration = SpoolConfiguration(),
+                modelCacheBytes: Int = 512 << 20, batchSize: Int = 16) {
+        self.spoolPath = spoolPath
+        self.zooPath = zooPath
+        self.worker = worker
+        self.once = once
+        self.pollInterval = pollInterval
+        self.useInotify = useInotify
+        self.spool = spool
+        self.modelCacheBytes = modelCacheBytes
+        self.batchSize = batchSize
+    }
+
+    /// Lease heartbeats are written at least this often (a third of the lease timeout).
+    public var heartbeatInterval: TimeInterval { max(spool.leaseTimeout / 3, 0.05) }
+}
+
+/// What the daemon is doing, shared by the work loop (writer) and the status reporter (reader).
+public final class DaemonState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopping = false
+    private var current: (job: String, completed: Int, total: Int)?
+    private var finished: [String: Int] = [:]
+
+    public init() {}
+
+    /// Returns true the first time (the caller announces the shutdown).
+    @discardableResult
+    public func requestStop() -> Bool {
+        lock.withLock {
+            defer { stopping = true }
+            return !stopping
+        }
+    }
+
+    public var isStopping: Bool { lock.withLock { stopping } }
+
+    func started(job: String, total: Int) { lock.withLock { current = (job, 0, total) } }
+    func progressed(completed: Int) { lock.withLock { current?.completed = completed } }
+    func ended(outcome: String) {
+        lock.withLock {
+            current = nil
+            finished[outcome, default: 0] += 1
+        }
+    }
+
+    /// One line for `systemctl status`: current job and progress, queue length, totals.
+    public func statusLine(queued: Int?) -> String {
+        lock.withLock {
+            var parts: [String] = []
+            if stopping { parts.append("stopping") }
+            if let current { parts.append("rendering job=\(current.job) \(current.completed)/\(current.total)") } else if !stopping { parts.append("idle") }
+            if let queued { parts.append("queue \(queued)") }
+            let totals = finished.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            if !totals.isEmpty { parts.append(totals.joined(separator: ", ")) }
+            return parts.joined(separator: "; ")
+        }
+    }
+}

@@ -1,0 +1,112 @@
+// The daemon's small services, run together in one swift-service-lifecycle `ServiceGroup`:
+// the work loop (claims and renders on a thread of its own), the spool watcher (inotify + polling
+// wakes the loop), the status reporter (READY=1, STATUS=, STOPPING=1 over sd_notify) and the
+// SIGHUP handler (re-resolve zoo tags). SIGTERM/SIGINT shut the group down gracefully.
+import Dispatch
+import Foundation
+import Logging
+import ServiceLifecycle
+import Spool
+
+struct WorkerService: Service {
+    let loop: WorkLoop
+    let reporter: StatusReporter
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let thread = Thread {
+                    loop.run()
+                    continuation.resume()
+                }
+                thread.name = "kacd-work"
+                thread.stackSize = 16 << 20
+                thread.start()
+            }
+        } onGracefulShutdown: {
+            if loop.state.requestStop() {
+                loop.logger.info("shutdown requested: finishing the current batch, then giving the job back")
+                reporter.announceStopping()
+            }
+            loop.wake.signal()
+        }
+        // --once: the queue is drained; say so before the group winds down.
+        if loop.state.requestStop() { reporter.announceStopping() }
+    }
+}
+
+struct WatcherService: Service {
+    let spool: Spool
+    let configuration: DaemonConfiguration
+    let wake: WakeSignal
+    let logger: Logger
+
+    func run() async throws {
+        let watcher = try SpoolWatcher(spool: spool, pollInterval: configuration.pollInterval, useInotify: configuration.useInotify)
+        logger.info("watching \(spool.root)/new with \(watcher.usesInotify ? "inotify and " : "")polling every \(configuration.pollInterval) s")
+        await withGracefulShutdownHandler {
+            for await _ in watcher.wakes() { wake.signal() }
+        } onGracefulShutdown: {
+            watcher.stop()
+        }
+    }
+}
+
+/// READY=1 once running, STATUS= whenever the status line changes, STOPPING=1 on shutdown.
+final class StatusReporter: Service, @unchecked Sendable {
+    let notifier: SystemdNotifier
+    let state: DaemonState
+    let spool: Spool
+    let logger: Logger
+    private let lock = NSLock()
+    private var lastStatus = ""
+
+    init(notifier: SystemdNotifier, state: DaemonState, spool: Spool, logger: Logger) {
+        self.notifier = notifier
+        self.state = state
+        self.spool = spool
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let line = currentLine()
+        send { try notifier.ready(status: line) }
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            let line = currentLine()
+            if lock.withLock({ defer { lastStatus = line }; return line != lastStatus }) { send { try notifier.status(line) } }
+        }
+    }
+
+    func announceStopping() {
+        let line = currentLine()
+        send { try notifier.stopping(status: line) }
+    }
+
+    private func currentLine() -> String {
+        let queued = (try? FileManager.default.contentsOfDirectory(atPath: spool.root + "/new"))?.filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.count
+        return state.statusLine(queued: queued)
+    }
+
+    private func send(_ body: () throws -> Void) {
+        do { try body() } catch { logger.warning("sd_notify: \(error)") }
+    }
+}
+
+/// SIGHUP: forget resolved tags and selections so the next job sees newly published models.
+struct ReloadService: Service {
+    let cache: ModelCache
+    let logger: Logger
+
+    func run() async throws {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "kacd.sighup"))
+        source.setEventHandler { [cache, logger] in
+            cache.reloadTags()
+            logger.info("SIGHUP: zoo tags will be re-resolved for the next job")
+        }
+        source.resume()
+        try? await gracefulShutdown()
+        source.cancel()
+    }
+}

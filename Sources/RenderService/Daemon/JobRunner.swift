@@ -1,0 +1,152 @@
+// One claimed job from start to finish: resolve or select the model, render with heartbeats and
+// cancel/shutdown checks between batches, write result.json, then let `JobOutcome.decide` pick
+// the outcome and `Spool.finish` carry it out. Nothing thrown here escapes: a bad job fails, the
+// daemon keeps serving.
+import Foundation
+import Logging
+import ModelStore
+import Spool
+import Training
+
+/// `out/<job>/result.json`.
+public struct JobResult: Codable, Sendable {
+    public var schema = 1
+    public let jobID: String
+    public let worker: String
+    public let attempt: Int
+    /// What the job asked for: a zoo reference, or a goal such as `quality=fastest`.
+    public let requested: String
+    public let model: String
+    public let modelDigest: String
+    /// Present when the daemon chose the model (quality preset or step budget).
+    public let selection: ModelSelection?
+    public let render: RenderReport
+    /// When this attempt claimed the job (pickup latency = claimedAt − time the job entered new/).
+    public let claimedAt: Date
+    public let loadSeconds: Double
+    public let totalSeconds: Double
+    public let finishedAt: Date
+}
+
+final class JobRunner {
+    let spool: Spool
+    let cache: ModelCache
+    let configuration: DaemonConfiguration
+    let state: DaemonState
+    let pulse: Pulse
+
+    init(spool: Spool, cache: ModelCache, configuration: DaemonConfiguration, state: DaemonState, pulse: Pulse) {
+        self.spool = spool
+        self.cache = cache
+        self.configuration = configuration
+        self.state = state
+        self.pulse = pulse
+    }
+
+    /// The claim, refreshed by heartbeats from inside the render hooks.
+    final class Holder {
+        var claim: ClaimedJob
+        var lastHeartbeat = Date()
+        var heartbeatError: (any Error)?
+        init(_ claim: ClaimedJob) { self.claim = claim }
+    }
+
+    /// Renders and finishes `claimed`; returns the outcome carried out.
+    @discardableResult
+    func run(_ claimed: ClaimedJob, logger base: Logger) -> JobOutcome {
+        var logger = base
+        logger[metadataKey: "job"] = "\(claimed.id)"
+        let holder = Holder(claimed)
+        state.started(job: claimed.id, total: claimed.job.count)
+        logger.info("claimed (attempt \(claimed.attempt), \(claimed.job.count) images, \(claimed.completedAtClaim.count) outputs already present)")
+        let rendered: Result<Void, any Error>
+        do {
+            try render(holder, logger: logger)
+            rendered = .success(())
+        } catch {
+            rendered = .failure(error)
+        }
+        let outcome = JobOutcome.decide(jobID: claimed.id, rendered: rendered, cancelRequested: spool.isCancelRequested(jobID: claimed.id),
+                                        shuttingDown: state.isStopping, attempt: holder.claim.attempt,
+                                        worker: configuration.worker.id, at: Date())
+        do {
+            try spool.finish(holder.claim, outcome: outcome)
+            logger.info("\(Self.summary(outcome))")
+        } catch {
+            logger.error("could not finish (\(Self.summary(outcome))): \(error)")
+        }
+        state.ended(outcome: Self.name(outcome))
+        return outcome
+    }
+
+    private func render(_ holder: Holder, logger: Logger) throws {
+        let started = Date()
+        let job = holder.claim.job
+        let selection = try job.modelGoal.map { goal throws(RenderError) in try cache.select(goal) }
+        let requested: String
+        if case .reference(let reference) = job.model { requested = reference.text } else { requested = selection?.goal ?? "" }
+        let manifest = try cache.resolve(selection?.model ?? requested)
+        let model = try cache.model(manifest)
+        let loadSeconds = Date().timeIntervalSince(started)
+        if let selection { logger.info("selected \(selection.model) for \(selection.goal): \(selection.reason)") }
+        let renderer = Renderer(model: model, batchSize: configuration.batchSize, limits: configuration.spool.limits.renderLimits)
+        let plan = try renderer.plan(job.renderRequest, defaults: selection?.settings)
+        let control = RenderControl(
+            beforeBatch: { [self] _, _ in
+                try check(holder)
+                pulse.beat()
+            },
+            onStep: { [self] _, _ in
+                heartbeatIfDue(holder)
+                pulse.beat()
+            },
+            afterBatch: { [self] completed, total in
+                state.progressed(completed: completed)
+                try spool.reportProgress(holder.claim, completed: completed, total: total)
+                heartbeatIfDue(holder)
+            })
+        let report = try renderer.render(plan, into: holder.claim.outputDirectory, control: control)
+        let result = JobResult(jobID: holder.claim.id, worker: configuration.worker.id, attempt: holder.claim.attempt, requested: requested,
+                               model: report.model, modelDigest: report.modelDigest, selection: selection, render: report,
+                               claimedAt: holder.claim.lease.claimedAt, loadSeconds: loadSeconds, totalSeconds: Date().timeIntervalSince(started), finishedAt: Date())
+        try spool.writeResult(result, for: holder.claim)
+        let seconds = String(format: "%.2f", report.timings.totalSeconds)
+        logger.info("rendered \(report.rendered) images (\(report.images.count - report.rendered) kept) with \(report.model) \(report.sampler)×\(report.steps) in \(seconds) s")
+    }
+
+    /// Stops between batches on cancel, shutdown or a lost lease.
+    private func check(_ holder: Holder) throws {
+        if let error = holder.heartbeatError { throw error }
+        if spool.isCancelRequested(jobID: holder.claim.id) { throw RenderError.interrupted(reason: "cancelled by kac cancel") }
+        if state.isStopping { throw RenderError.interrupted(reason: "worker \(configuration.worker.id) is shutting down") }
+        heartbeatIfDue(holder)
+    }
+
+    private func heartbeatIfDue(_ holder: Holder) {
+        guard holder.heartbeatError == nil, Date().timeIntervalSince(holder.lastHeartbeat) >= configuration.heartbeatInterval else { return }
+        do {
+            try spool.heartbeat(&holder.claim)
+            holder.lastHeartbeat = Date()
+        } catch {
+            holder.heartbeatError = error
+        }
+    }
+
+    static func name(_ outcome: JobOutcome) -> String {
+        switch outcome {
+        case .completed: "done"
+        case .failed: "failed"
+        case .cancelled: "cancelled"
+        case .requeued: "requeued"
+        }
+    }
+
+    static func summary(_ outcome: JobOutcome) -> String {
+        switch outcome {
+        case .completed: "done"
+        case .failed(let failure): "failed [\(failure.code.rawValue)]: \(failure.reason)"
+        case .cancelled: "cancelled"
+        case .requeued(let reason): "requeued: \(reason)"
+        }
+    }
+}

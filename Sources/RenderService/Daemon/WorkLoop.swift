@@ -1,0 +1,124 @@
+// The daemon's work loop, on its own thread (rendering is long CPU work that must not block the
+// async services): recover abandoned jobs, claim the next job, render it, repeat; when the queue
+// is empty, wait for a wake from the watcher or the poll interval. `--once` exits when `new/`
+// holds nothing more that could become claimable.
+import Foundation
+import Logging
+import Spool
+
+/// A wake-up flag the watcher sets and the work loop waits on.
+public final class WakeSignal: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending = false
+
+    public init() {}
+
+    public func signal() {
+        condition.lock()
+        pending = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until signalled or `timeout` passes; consumes the signal.
+    public func wait(timeout: TimeInterval) {
+        condition.lock()
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while !pending, condition.wait(until: deadline) {}
+        pending = false
+        condition.unlock()
+    }
+}
+
+/// `WATCHDOG=1` from the work loop, at most once per half watchdog interval: if the loop hangs,
+/// systemd stops hearing from it and restarts the service.
+final class Pulse: @unchecked Sendable {
+    let notifier: SystemdNotifier
+    /// Seconds between pings; nil without a watchdog.
+    let interval: TimeInterval?
+    private let lock = NSLock()
+    private var last = Date.distantPast
+
+    init(notifier: SystemdNotifier) {
+        self.notifier = notifier
+        interval = notifier.watchdogPingInterval.map { Double($0.components.seconds) / 2 + Double($0.components.attoseconds) / 2e18 }
+    }
+
+    func beat() {
+        guard let interval else { return }
+        let due: Bool = lock.withLock {
+            guard Date().timeIntervalSince(last) >= interval else { return false }
+            last = Date()
+            return true
+        }
+        if due { try? notifier.watchdog() }
+    }
+}
+
+final class WorkLoop: @unchecked Sendable {
+    let spool: Spool
+    let runner: JobRunner
+    let configuration: DaemonConfiguration
+    let state: DaemonState
+    let wake: WakeSignal
+    let logger: Logger
+
+    init(spool: Spool, runner: JobRunner, configuration: DaemonConfiguration, state: DaemonState, wake: WakeSignal, logger: Logger) {
+        self.spool = spool
+        self.runner = runner
+        self.configuration = configuration
+        self.state = state
+        self.wake = wake
+        self.logger = logger
+    }
+
+    func run() {
+        var lastRecovery = Date.distantPast
+        var lastProgress = Date()
+        while !state.isStopping {
+            runner.pulse.beat()
+            if Date().timeIntervalSince(lastRecovery) >= configuration.spool.leaseTimeout / 2 {
+                recover()
+                lastRecovery = Date()
+            }
+            let claimed: ClaimedJob?
+            do {
+                claimed = try spool.claimNext(as: configuration.worker)
+            } catch {
+                logger.error("cannot scan the spool: \(error)")
+                wake.wait(timeout: configuration.pollInterval)
+                continue
+            }
+            if let claimed {
+                runner.run(claimed, logger: logger)
+                lastProgress = Date()
+                continue
+            }
+            if configuration.once {
+                // Files still settling (or being copied) may become claimable; wait for them, but
+                // not forever: the settle period plus a grace second without any progress.
+                if queuedEntries() == 0 || Date().timeIntervalSince(lastProgress) > configuration.spool.settlePeriod + 1 { break }
+                wake.wait(timeout: 0.1)
+            } else {
+                // Wake at least as often as the watchdog needs a ping, whatever the poll interval.
+                wake.wait(timeout: min(configuration.pollInterval, runner.pulse.interval ?? configuration.pollInterval))
+            }
+        }
+    }
+
+    private func recover() {
+        do {
+            for action in try spool.recoverAbandonedJobs(host: configuration.worker.host) {
+                logger.warning("recovered abandoned job: \(action)", metadata: ["job": "\(action.jobID)"])
+            }
+        } catch {
+            logger.error("recovery scan failed: \(error)")
+        }
+    }
+
+    /// Entries in `new/` that may still turn into jobs (job-like names, dotfiles excluded).
+    func queuedEntries() -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: spool.root + "/new")) ?? []
+        return names.filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.count
+    }
+}

@@ -1,0 +1,149 @@
+// Choosing a generator for jobs that state a goal instead of a model name. Candidates are the
+// `latest` version (else the newest) of every teacher and student in the zoo; each manifest
+// evaluation row (or, without rows, the default sampler setting) is one option:
+//   fastest  — fewest network evaluations per image (NFE); ties: lower FD, then name.
+//   best     — lowest Fréchet distance; ties: fewer NFE. No FD anywhere: the most NFE.
+//   balanced — lowest FD among options with NFE ≤ 4; none with an FD there: fastest overall.
+//   maxSteps B — `best` among options with steps ≤ B; none: the fewest-step model run at min(steps, B).
+// The chosen option's sampler settings become the job's defaults; the reason goes to result.json.
+import KacFlow
+import ModelStore
+import Training
+
+public enum SelectionGoal: Sendable, Equatable, Hashable, CustomStringConvertible {
+    case fastest, balanced, best
+    case stepBudget(Int)
+
+    public var description: String {
+        switch self {
+        case .fastest: "quality=fastest"
+        case .balanced: "quality=balanced"
+        case .best: "quality=best"
+        case .stepBudget(let steps): "maxSteps=\(steps)"
+        }
+    }
+}
+
+/// The outcome of a selection, recorded in result.json.
+public struct ModelSelection: Codable, Sendable, Equatable {
+    public let goal: String
+    public let model: String
+    public let kind: String
+    public let digest: String
+    public let sampler: String
+    public let steps: Int
+    public let guidance: Double
+    public let networkEvaluations: Int
+    public let frechetDistance: Double?
+    public let reason: String
+    /// Every option considered, "name@v sampler×steps (guidance g): NFE n, FD f".
+    public let candidates: [String]
+
+    public var settings: SamplingSettings {
+        SamplingSettings(integrator: Integrator(rawValue: sampler) ?? .euler, steps: steps, guidance: guidance)
+    }
+}
+
+public enum ModelSelector {
+    /// The NFE bound of the balanced preset.
+    public static let balancedEvaluationLimit = 4
+
+    struct Option {
+        let manifest: ModelManifest
+        let integrator: Integrator
+        let steps: Int
+        let guidance: Double
+        let evaluations: Int
+        let frechetDistance: Double?
+
+        var summary: String {
+            "\(manifest.name)@\(manifest.version) \(integrator.rawValue)×\(steps) (guidance \(guidance)): NFE \(evaluations), FD "
+                + (frechetDistance.map { String($0) } ?? "unknown")
+        }
+        var fd: Double { frechetDistance ?? .infinity }
+    }
+
+    public static func select(_ goal: SelectionGoal, from store: ModelStore) throws(RenderError) -> ModelSelection {
+        let options = candidates(in: store)
+        guard !options.isEmpty else {
+            throw RenderError.modelUnavailable(reference: goal.description, reason: "the zoo at \(store.root) has no teacher or student "
+                + "with sampler defaults; publish one (kac train --publish) or name a model in the job")
+        }
+        let fastestOrder: (Option, Option) -> Bool = { ($0.evaluations, $0.fd, $0.manifest.name) < ($1.evaluations, $1.fd, $1.manifest.name) }
+        let bestOrder: (Option, Option) -> Bool = { ($0.fd, $0.evaluations, $0.manifest.name) < ($1.fd, $1.evaluations, $1.manifest.name) }
+        var chosen: Option
+        var reason: String
+        switch goal {
+        case .fastest:
+            chosen = options.min(by: fastestOrder) ?? options[0]
+            reason = "fewest network evaluations per image (\(chosen.evaluations))"
+        case .best:
+            if let scored = options.filter({ $0.frechetDistance != nil }).min(by: bestOrder) {
+                chosen = scored
+                reason = "lowest Fréchet distance (\(scored.fd))"
+            } else {
+                chosen = options.max(by: fastestOrder) ?? options[0]
+                reason = "no evaluation has a Fréchet distance; took the most thorough setting (\(chosen.evaluations) NFE)"
+            }
+        case .balanced:
+            let cheap = options.filter { $0.evaluations <= balancedEvaluationLimit }
+            if let scored = cheap.filter({ $0.frechetDistance != nil }).min(by: bestOrder) {
+                chosen = scored
+                reason = "lowest Fréchet distance (\(scored.fd)) among settings with at most \(balancedEvaluationLimit) network evaluations"
+            } else {
+                chosen = options.min(by: fastestOrder) ?? options[0]
+                reason = "no evaluated setting with at most \(balancedEvaluationLimit) network evaluations; fell back to the fastest (\(chosen.evaluations) NFE)"
+            }
+        case .stepBudget(let budget):
+            let within = options.filter { $0.steps <= budget }
+            if let scored = within.filter({ $0.frechetDistance != nil }).min(by: bestOrder) {
+                chosen = scored
+                reason = "lowest Fréchet distance (\(scored.fd)) with at most \(budget) steps"
+            } else if let longest = within.max(by: fastestOrder) {
+                chosen = longest
+                reason = "no evaluated setting within \(budget) steps has a Fréchet distance; took the most thorough one within the budget"
+            } else {
+                let fewest = options.min { ($0.steps, $0.fd) < ($1.steps, $1.fd) } ?? options[0]
+                chosen = Option(manifest: fewest.manifest, integrator: fewest.integrator, steps: budget, guidance: fewest.guidance,
+                                evaluations: nfe(fewest.integrator, steps: budget, guidance: fewest.guidance), frechetDistance: nil)
+                reason = "no model has a setting within \(budget) steps; running the fewest-step model (\(fewest.steps) steps) at \(budget) steps"
+            }
+        }
+        return ModelSelection(goal: goal.description, model: "\(chosen.manifest.name)@\(chosen.manifest.version)",
+                              kind: chosen.manifest.details.kind.rawValue, digest: chosen.manifest.blob.description,
+                              sampler: chosen.integrator.rawValue, steps: chosen.steps, guidance: chosen.guidance,
+                              networkEvaluations: chosen.evaluations, frechetDistance: chosen.frechetDistance, reason: reason,
+                              candidates: options.map(\.summary))
+    }
+
+    static func candidates(in store: ModelStore) -> [Option] {
+        var options: [Option] = []
+        for name in store.models() {
+            let latest = (try? store.tags(of: name))?[.latest]
+            guard let version = latest ?? store.versions(of: name).max(),
+                  let manifest = try? store.manifest(name, version: version),
+                  [.teacher, .student].contains(manifest.details.kind),
+                  let defaults = manifest.details.sampler,
+                  let defaultIntegrator = Integrator(rawValue: defaults.integrator.rawValue) else { continue }
+            if manifest.details.evaluations.isEmpty {
+                options.append(Option(manifest: manifest, integrator: defaultIntegrator, steps: defaults.steps, guidance: defaults.guidanceScale,
+                                      evaluations: nfe(defaultIntegrator, steps: defaults.steps, guidance: defaults.guidanceScale),
+                                      frechetDistance: nil))
+            }
+            for row in manifest.details.evaluations where row.steps >= 1 {
+                let integrator = row.integrator.flatMap { Integrator(rawValue: $0.rawValue) } ?? defaultIntegrator
+                let guidance = row.guidanceScale ?? defaults.guidanceScale
+                options.append(Option(manifest: manifest, integrator: integrator, steps: row.steps, guidance: guidance,
+                                      evaluations: row.networkEvaluations ?? nfe(integrator, steps: row.steps, guidance: guidance),
+                                      frechetDistance: row.frechetDistance.flatMap { $0.isFinite ? $0 : nil }))
+            }
+        }
+        return options
+    }
+
+    /// Network evaluations per image; guidance batches both passes into one call of 2N, which we
+    /// count as two (the work doubles). rk45 has no fixed cost: 6 per step as an estimate.
+    static func nfe(_ integrator: Integrator, steps: Int, guidance: Double) -> Int {
+        (integrator.networkEvaluations(steps: steps) ?? 6 * steps) * (guidance == 1 ? 1 : 2)
+    }
+}

@@ -1,0 +1,41 @@
+// Errors of the rendering core. Each message says what to change; `exitCode` maps them to the
+// sysexits(3) codes `kac render` exits with, so scripts can tell bad input from a broken machine.
+
+public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The request itself is wrong (count, labels, scale, steps, guidance, format options).
+    case invalidRequest(String)
+    /// The model cannot be found, loaded, or cannot render images.
+    case modelUnavailable(reference: String, reason: String)
+    /// The output directory cannot be created or written.
+    case outputUnavailable(path: String, reason: String)
+    /// Encoding or writing an image failed midway.
+    case writeFailed(path: String, reason: String)
+    /// The caller asked to stop (cancel, shutdown, lost lease) between batches.
+    case interrupted(reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidRequest(let message):
+            return message
+        case let .modelUnavailable(reference, reason):
+            return "model \(reference): \(reason)"
+        case let .outputUnavailable(path, reason):
+            return "cannot write to output directory \(path): \(reason); choose another --out or fix its permissions"
+        case let .writeFailed(path, reason):
+            return "could not write \(path): \(reason)"
+        case .interrupted(let reason):
+            return "rendering stopped: \(reason)"
+        }
+    }
+
+    /// sysexits: 64 usage, 66 no input (model), 73 cannot create output, 74 I/O error, 75 temporary.
+    public var exitCode: Int32 {
+        switch self {
+        case .invalidRequest: return 64
+        case .modelUnavailable: return 66
+        case .outputUnavailable: return 73
+        case .writeFailed: return 74
+        case .interrupted: return 75
+        }
+    }
+}

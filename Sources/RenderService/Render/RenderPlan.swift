@@ -1,0 +1,92 @@
+// A request checked against a model: resolved sampler settings, one planned file per image
+// (`NNNN-<class>.<ext>`), and the fingerprint that decides whether files already in the output
+// directory belong to this request and may be kept (resume at image granularity).
+import Imaging
+import KacFlow
+import ModelStore
+import Training
+
+/// One image of a plan.
+public struct PlannedImage: Sendable, Equatable {
+    /// Position in the request; the prior of image `index` is drawn from stream `index` of the seed.
+    public let index: Int
+    public let label: Int
+    public let className: String
+    /// `NNNN-<class>.<ext>`, zero-padded to at least four digits.
+    public let file: String
+}
+
+public struct RenderPlan: Sendable {
+    public let request: RenderRequest
+    public let settings: SamplingSettings
+    public let images: [PlannedImage]
+    /// `grid.png` when the request asks for a contact sheet.
+    public let gridFile: String?
+    /// The model the plan was made for.
+    public let modelName: String
+    public let modelVersion: Int
+    public let modelDigest: Digest
+    public let classCount: Int
+    /// Every input that shapes output bytes, as one line; stored as `.kac-render` in the output directory.
+    public let fingerprint: String
+
+    public static let fingerprintFile = ".kac-render"
+    public static let gridName = "grid.png"
+    /// Recorded in every image's metadata. Part of the fingerprint: changing it changes output bytes.
+    public static let software = "kac 0.1 (Kac sampler, libvips)"
+}
+
+extension Renderer {
+    /// Checks `request` against the model and `limits`; nothing is written.
+    /// `defaults` replaces the manifest's sampler defaults (e.g. a selected evaluation setting).
+    public func plan(_ request: RenderRequest, defaults: SamplingSettings? = nil) throws(RenderError) -> RenderPlan {
+        let manifest = model.manifest
+        guard model.architecture.sampleShape.count == 3 else {
+            throw RenderError.modelUnavailable(reference: model.label,
+                reason: "it generates \(model.architecture.sampleShape)-dimensional points, not images; choose an image model (a UNet teacher or student)")
+        }
+        guard (1...limits.maximumCount).contains(request.count) else {
+            throw RenderError.invalidRequest("count \(request.count) is outside 1…\(limits.maximumCount); ask for fewer images per request or raise the limit")
+        }
+        let classCount = model.architecture.classCount
+        if let labels = request.labels {
+            guard !labels.isEmpty else { throw RenderError.invalidRequest("labels is empty; give at least one label or leave it out to cycle all classes") }
+            for label in labels where !(0..<classCount).contains(label) {
+                throw RenderError.invalidRequest("label \(label) is out of range: \(model.label) has classes 0…\(classCount - 1)"
+                    + (classCount == 10 ? " (\(FashionMNIST.classNames.joined(separator: ", ")))" : ""))
+            }
+        }
+        guard (1...limits.maximumScale).contains(request.scale) else {
+            throw RenderError.invalidRequest("scale \(request.scale) is outside 1…\(limits.maximumScale); choose a smaller factor or raise the limit")
+        }
+        switch request.format {
+        case .jpeg(let quality), .webp(let quality, _):
+            guard (1...100).contains(quality) else { throw RenderError.invalidRequest("quality \(quality) is outside 1…100") }
+        case .png, .tiff: break
+        }
+        let settings = request.settings(defaults: defaults ?? model.defaults)
+        guard (1...limits.maximumSteps).contains(settings.steps) else {
+            throw RenderError.invalidRequest("steps \(settings.steps) is outside 1…\(limits.maximumSteps)")
+        }
+        guard settings.guidance.isFinite, (0...limits.maximumGuidance).contains(settings.guidance) else {
+            throw RenderError.invalidRequest("guidance \(settings.guidance) is outside 0…\(limits.maximumGuidance)")
+        }
+        let digits = max(4, String(request.count - 1).count)
+        let images = (0..<request.count).map { index -> PlannedImage in
+            let label = request.label(ofImage: index, classCount: classCount)
+            let name = ClassNames.name(of: label, classCount: classCount)
+            let number = String(index)
+            let file = String(repeating: "0", count: digits - number.count) + number + "-" + name + "." + request.format.fileExtension
+            return PlannedImage(index: index, label: label, className: name, file: file)
+        }
+        let labelCycle = request.labels ?? Array(0..<classCount)
+        let fingerprint = [
+            "schema=1", "model=\(manifest.blob)", "sampler=\(settings.integrator.rawValue)", "steps=\(settings.steps)",
+            "guidance=\(settings.guidance)", "seed=\(request.seed)", "labels=\(labelCycle.map(String.init).joined(separator: ","))",
+            "format=\(request.format)", "scale=\(request.scale)", "upscale=\(request.upscale.rawValue)", "software=\(RenderPlan.software)",
+        ].joined(separator: " ")
+        return RenderPlan(request: request, settings: settings, images: images, gridFile: request.grid ? RenderPlan.gridName : nil,
+                          modelName: manifest.name.description, modelVersion: manifest.version, modelDigest: manifest.blob,
+                          classCount: classCount, fingerprint: fingerprint)
+    }
+}

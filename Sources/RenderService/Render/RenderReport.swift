@@ -1,0 +1,45 @@
+// What a render produced: one record per image (file, request index, seed, label) plus timings.
+// `kac render --json` prints it and the daemon embeds it in `out/<job>/result.json`.
+
+public struct ImageRecord: Codable, Sendable, Equatable {
+    public let file: String
+    /// Position in the request; with `seed` it identifies the prior draw (stream `index` of `seed`).
+    public let index: Int
+    public let seed: UInt64
+    public let label: Int
+    public let className: String
+    /// True when the file was already there from an earlier run of the same plan (resume).
+    public let reused: Bool
+}
+
+public struct RenderTimings: Codable, Sendable, Equatable {
+    /// Sampling (network evaluations and integrator arithmetic).
+    public var generateSeconds = 0.0
+    /// Quantising, upscaling, encoding and atomic writes.
+    public var encodeSeconds = 0.0
+    public var totalSeconds = 0.0
+}
+
+public struct RenderReport: Codable, Sendable, Equatable {
+    public let model: String
+    public let modelDigest: String
+    public let sampler: String
+    public let steps: Int
+    public let guidance: Double
+    public let seed: UInt64
+    public let images: [ImageRecord]
+    public let grid: String?
+    /// Image files written by this run (the others were reused).
+    public let rendered: Int
+    /// Images sampled by this run (more than `rendered` when a missing grid needed every image).
+    public let generated: Int
+    /// Network evaluations per image summed over generated images (guided steps count two).
+    public let networkEvaluations: Int
+    public let timings: RenderTimings
+
+    /// Generated images per second of sampling + writing.
+    public var imagesPerSecond: Double {
+        let seconds = timings.generateSeconds + timings.encodeSeconds
+        return seconds > 0 ? Double(generated) / seconds : 0
+    }
+}

@@ -1,0 +1,50 @@
+// `kac render-bench`: images per second of the whole render path (sampling, quantising, PNG
+// encoding, atomic writes) at 1, 2, 4 and 100 steps, unguided and guided, for each given model.
+// One run per row, wall clock, into a temporary directory that is removed afterwards.
+import ArgumentParser
+import Foundation
+import ModelStore
+import NeuralNet
+import RenderService
+import Training
+
+struct RenderBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render-bench",
+        abstract: "Measure kac render throughput (images/s) at several step counts, with and without guidance.")
+
+    @Option(help: "Zoo references to measure (repeat the option for several).") var model: [String] = ["fashion-mnist/teacher"]
+    @Option(help: "Path of the model store.") var zoo = "./zoo"
+    @Option(help: "Comma-separated step counts.") var steps = "1,2,4,100"
+    @Option(help: "Images per row (one batch of this size when --batch-size is at least as large).") var count = 16
+    @Option(name: .customLong("batch-size"), help: "Images per sampler batch.") var batchSize = 16
+    @Option(help: "Guidance scale of the guided rows (default: the model's, or 2 when that is 1).") var guidance: Double?
+
+    func run() throws {
+        AllocatorTuning.retainLargeBlocks()
+        let stepCounts = steps.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+        guard !stepCounts.isEmpty else { throw ValidationError("--steps needs positive integers, e.g. 1,2,4,100") }
+        let store = try ModelStore(root: zoo, create: false)
+        let scratch = NSTemporaryDirectory() + "kac-render-bench-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        print("model                           sampler  steps  guidance  images  seconds  images/s  NFE/image")
+        for reference in model {
+            let loaded = try ZooVelocityModel.load(reference, from: store)
+            let renderer = Renderer(model: loaded, batchSize: batchSize)
+            let guided = guidance ?? (loaded.defaults.guidance == 1 ? 2 : loaded.defaults.guidance)
+            for stepCount in stepCounts {
+                for scale in [1.0, guided] {
+                    let directory = scratch + "/\(stepCount)-\(scale)"
+                    try OutputDirectory.prepare(directory)
+                    let plan = try renderer.plan(RenderRequest(count: count, steps: stepCount, guidance: scale, seed: 1))
+                    let report = try renderer.render(plan, into: directory)
+                    let name = loaded.label.padding(toLength: 30, withPad: " ", startingAt: 0)
+                    let sampler = plan.settings.integrator.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+                    print(name + "  " + sampler + String(format: "  %5d  %8.2f  %6d  %7.2f  %8.1f  %9d", stepCount, scale, count,
+                                                         report.timings.totalSeconds, report.imagesPerSecond,
+                                                         report.networkEvaluations / max(report.generated, 1)))
+                }
+            }
+        }
+    }
+}

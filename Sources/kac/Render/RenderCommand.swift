@@ -1,0 +1,114 @@
+// `kac render`: render images from a zoo model straight to files. Everything is checked before
+// anything is written (model, labels, count, scale, output directory); then images are sampled in
+// batches and written atomically as NNNN-<class>.<ext>, with an optional grid.png. Re-running the
+// same command keeps existing files (they would be byte-identical). Exit codes: 0 ok, 64 bad
+// request, 66 model not found or unusable, 73 output directory unusable, 74 write error.
+import ArgumentParser
+import Foundation
+import Imaging
+import KacFlow
+import ModelStore
+import RenderService
+import Training
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render images from a zoo model to PNG, JPEG, WebP or TIFF files.",
+        discussion: "Labels are numbers or Fashion-MNIST class names (t-shirt, trouser, pullover, dress, coat, sandal, shirt, "
+            + "sneaker, bag, ankle-boot); by default images cycle through all classes. Sampler, steps and guidance default to "
+            + "the model's manifest. Exit codes: 64 bad request, 66 model unavailable, 73 output directory unusable, 74 write error.")
+
+    @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String
+    @Option(help: "Number of images.") var count: Int
+    @Option(help: "Comma-separated labels, e.g. sneaker,bag,3 (default: all classes in turn).") var labels: String?
+    @Option(help: "Sampler steps (default: the model's).") var steps: Int?
+    @Option(help: "euler, heun, midpoint, ab2 or rk45 (default: the model's).") var sampler: String?
+    @Option(help: "Classifier-free guidance scale; 1 is unguided (default: the model's).") var guidance: Double?
+    @Option(help: "Random seed; image i uses stream i of it.") var seed: UInt64 = 0
+    @Option(help: "png, jpeg, webp or tiff.") var format = "png"
+    @Option(help: "jpeg/webp quality 1-100.") var quality: Int?
+    @Flag(help: "Lossless WebP.") var lossless = false
+    @Option(help: "Integer upscale factor for every image.") var scale = 1
+    @Option(help: "Upscaling filter: nearest or lanczos.") var upscale = "nearest"
+    @Flag(help: "Also write grid.png, a labelled contact sheet of all images.") var grid = false
+    @Option(help: "Output directory (created if missing).") var out: String
+    @Option(help: "Path of the model store.") var zoo = "./zoo"
+    @Option(name: .customLong("batch-size"), help: "Images per sampler batch.") var batchSize = 16
+    @Option(name: .customLong("max-count"), help: "Refuse requests for more images than this.") var maxCount = RenderLimits().maximumCount
+    @Option(name: .customLong("max-scale"), help: "Refuse upscale factors above this.") var maxScale = RenderLimits().maximumScale
+    @Flag(help: "Print the render report as JSON on standard output.") var json = false
+
+    func run() throws {
+        do {
+            try render()
+        } catch let error as RenderError {
+            Console.note("kac render: \(error)")
+            throw ExitCode(error.exitCode)
+        }
+    }
+
+    private func render() throws {
+        let request = try makeRequest()
+        let store: ModelStore
+        let loaded: ZooVelocityModel
+        do {
+            store = try ModelStore(root: zoo, create: false)
+            loaded = try ZooVelocityModel.load(model, from: store)
+        } catch {
+            throw RenderError.modelUnavailable(reference: model, reason: "\(error)")
+        }
+        let renderer = Renderer(model: loaded, batchSize: batchSize,
+                                limits: RenderLimits(maximumCount: maxCount, maximumScale: maxScale))
+        let plan = try renderer.plan(request)
+        try OutputDirectory.prepare(out)
+        Console.note("rendering \(plan.images.count) images with \(loaded.label) (\(plan.settings.integrator.rawValue), "
+            + "\(plan.settings.steps) steps, guidance \(plan.settings.guidance), seed \(request.seed)) into \(out)")
+        let progress = ProgressReporter(title: "render", total: plan.images.count, interactive: isatty(STDERR_FILENO) != 0)
+        let report = try renderer.render(plan, into: out, control: RenderControl(afterBatch: { done, _ in progress.update(completed: done) }))
+        progress.finish(String(format: "%d written, %d kept, %.1f images/s", report.rendered, report.images.count - report.rendered,
+                               report.imagesPerSecond))
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            for image in report.images { print(out + "/" + image.file) }
+            if let grid = report.grid { print(out + "/" + grid) }
+        }
+    }
+
+    /// The options as a request; option-level mistakes are `invalidRequest` (exit 64).
+    func makeRequest() throws(RenderError) -> RenderRequest {
+        let imageFormat: Imaging.ImageFormat
+        switch format.lowercased() {
+        case "png": imageFormat = .png()
+        case "jpeg", "jpg": imageFormat = .jpeg(quality: quality ?? 90)
+        case "webp": imageFormat = .webp(quality: quality ?? 90, lossless: lossless)
+        case "tiff", "tif": imageFormat = .tiff
+        default: throw RenderError.invalidRequest("--format \(format) is not one of png, jpeg, webp, tiff")
+        }
+        if quality != nil, !["jpeg", "jpg", "webp"].contains(format.lowercased()) {
+            throw RenderError.invalidRequest("--quality applies only to jpeg and webp")
+        }
+        let integrator: Integrator?
+        if let sampler {
+            guard let parsed = Integrator(rawValue: sampler.lowercased()) else {
+                throw RenderError.invalidRequest("--sampler \(sampler) is not one of \(Integrator.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            integrator = parsed
+        } else { integrator = nil }
+        let kernel: ResamplingKernel
+        switch upscale.lowercased() {
+        case "nearest": kernel = .nearest
+        case "lanczos", "lanczos3": kernel = .lanczos3
+        default: throw RenderError.invalidRequest("--upscale \(upscale) is not nearest or lanczos")
+        }
+        return RenderRequest(count: count, labels: try labels.map { text throws(RenderError) in try ClassNames.parse(text) },
+                             integrator: integrator, steps: steps, guidance: guidance, seed: seed, format: imageFormat,
+                             scale: scale, upscale: kernel, grid: grid)
+    }
+}

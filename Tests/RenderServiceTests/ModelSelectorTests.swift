@@ -1,0 +1,45 @@
+// Choosing a model for quality presets and step budgets from manifest evaluations, and the
+// fallbacks when evaluations are missing.
+import ModelStore
+import RenderService
+import Testing
+import TestSupport
+import Training
+
+@Suite struct ModelSelectorTests {
+    @Test func presetsAndBudgetsPickTheDocumentedOption() throws {
+        let zoo = TemporaryDirectory(prefix: "kac-select")
+        try TinyModel.publish(into: zoo.path, name: "fashion-mnist/teacher", defaults: SamplingSettings(integrator: .heun, steps: 50, guidance: 2),
+                              evaluations: [EvaluationResult(steps: 50, integrator: .heun, guidanceScale: 2, networkEvaluations: 200, frechetDistance: 5),
+                                            EvaluationResult(steps: 10, integrator: .heun, guidanceScale: 2, networkEvaluations: 40, frechetDistance: 9)])
+        try TinyModel.publish(into: zoo.path, name: "fashion-mnist/student", kind: .student,
+                              defaults: SamplingSettings(integrator: .euler, steps: 2, guidance: 1),
+                              evaluations: [EvaluationResult(steps: 1, integrator: .euler, guidanceScale: 1, networkEvaluations: 1, frechetDistance: 30),
+                                            EvaluationResult(steps: 4, integrator: .euler, guidanceScale: 1, networkEvaluations: 4, frechetDistance: 12)])
+        let store = try ModelStore(root: zoo.path, create: false)
+        let fastest = try ModelSelector.select(.fastest, from: store)
+        #expect(fastest.model == "fashion-mnist/student@1" && fastest.steps == 1 && fastest.kind == "student")
+        let best = try ModelSelector.select(.best, from: store)
+        #expect(best.model == "fashion-mnist/teacher@1" && best.steps == 50 && best.sampler == "heun" && best.guidance == 2)
+        let balanced = try ModelSelector.select(.balanced, from: store)
+        #expect(balanced.model == "fashion-mnist/student@1" && balanced.steps == 4 && balanced.frechetDistance == 12)
+        let budget = try ModelSelector.select(.stepBudget(10), from: store)
+        #expect(budget.model == "fashion-mnist/teacher@1" && budget.steps == 10 && budget.reason.contains("at most 10 steps"))
+        #expect(best.candidates.count == 4)
+    }
+
+    @Test func withoutEvaluationsTheDefaultsDecide() throws {
+        let zoo = TemporaryDirectory(prefix: "kac-select")
+        try TinyModel.publish(into: zoo.path, name: "a", defaults: SamplingSettings(integrator: .euler, steps: 8, guidance: 1))
+        try TinyModel.publish(into: zoo.path, name: "b", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 2, guidance: 1))
+        let store = try ModelStore(root: zoo.path, create: false)
+        #expect(try ModelSelector.select(.fastest, from: store).model == "b@1")
+        let best = try ModelSelector.select(.best, from: store)
+        #expect(best.model == "a@1" && best.reason.contains("no evaluation has a Fréchet distance"))
+        #expect(try ModelSelector.select(.balanced, from: store).model == "b@1")
+        let tight = try ModelSelector.select(.stepBudget(1), from: store)
+        #expect(tight.model == "b@1" && tight.steps == 1)
+        let empty = TemporaryDirectory(prefix: "kac-select-empty")
+        #expect(throws: RenderError.self) { try ModelSelector.select(.best, from: try ModelStore(root: empty.path, create: true)) }
+    }
+}

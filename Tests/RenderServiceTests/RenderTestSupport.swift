@@ -1,0 +1,126 @@
+// Shared fixtures: a tiny randomly initialised UNet published into a temporary zoo (every weight
+// non-zero, so images vary with seed, index and label), and the built `kac` / `kacd` binaries.
+import Foundation
+import Glibc
+import KacFlow
+import ModelStore
+import NeuralNet
+import TensorCore
+import Testing
+import TestSupport
+import Training
+
+enum TinyModel {
+    static let configuration = UNetConfiguration(imageHeight: 28, imageWidth: 28, imageChannels: 1, baseWidth: 8, widthMultipliers: [1, 2],
+                                                 residualBlocksPerLevel: 1, attentionResolutions: [], attentionHeads: 1, groupCount: 4,
+                                                 classCount: 10)
+
+    /// Publishes a tiny teacher (or student) as `name` in the store at `zoo` (created if needed).
+    @discardableResult
+    static func publish(into zoo: String, name: String = "fashion-mnist/teacher", seed: UInt64 = 1, kind: ModelKind = .teacher,
+                        defaults: SamplingSettings = SamplingSettings(integrator: .euler, steps: 2, guidance: 1),
+                        evaluations: [EvaluationResult] = []) throws -> ModelManifest {
+        let store = try ModelStore(root: zoo, create: true)
+        var random = RandomSource(seed: seed)
+        let architecture = NetworkArchitecture.unet(configuration)
+        let network = architecture.makeNetwork(random: &random)
+        var parameters = network.parameters
+        // Zero-initialised layers (last convs) would make the velocity constant; give them noise.
+        for index in 0..<parameters.count where parameters[index].scalars.allSatisfy({ $0 == 0 }) && parameters.names[index].hasSuffix("weight") {
+            parameters.withMutableScalars(index) { scalars in
+                for i in scalars.indices { scalars[i] = Float(random.uniform() - 0.5) * 0.2 }
+            }
+        }
+        return try VelocityModelPublication(name: name, kind: kind, weights: parameters, architecture: architecture,
+                                            path: KacPath.Configuration(), defaults: defaults, evaluations: evaluations)
+            .publish(to: store, dtype: .f32, tags: [])
+    }
+}
+
+enum Binaries {
+    /// `.build/<configuration>/<name>`, next to the test bundle (fallback: release build from this file's path).
+    static func path(_ name: String) -> String {
+        let besideBundle = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/" + name
+        if FileManager.default.isExecutableFile(atPath: besideBundle) { return besideBundle }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.path + "/.build/release/" + name
+    }
+
+    static var kac: String { path("kac") }
+    static var kacd: String { path("kacd") }
+}
+
+struct Finished {
+    var status: Int32
+    var output: String
+    var error: String
+}
+
+/// A child process with its output collected into files (no pipe can fill up and block it).
+final class Child {
+    let process = Process()
+    let logPath: String
+    let outPath: String
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logDirectory: String) throws {
+        #expect(FileManager.default.isExecutableFile(atPath: executable), "build first: swift build -c release")
+        let tag = "\(UInt32.random(in: 0...UInt32.max))"
+        logPath = logDirectory + "/child-\(tag).err"
+        outPath = logDirectory + "/child-\(tag).out"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NOTIFY_SOCKET") && !$0.key.hasPrefix("WATCHDOG") }
+            .merging(environment) { $1 }
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = FileHandle(forWritingAtPath: outPath)
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    func signal(_ number: Int32) { kill(pid, number) }
+
+    func wait() -> Finished {
+        process.waitUntilExit()
+        return Finished(status: process.terminationStatus, output: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                        error: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+    }
+
+    /// Runs to completion.
+    static func run(_ executable: String, _ arguments: [String], logDirectory: String) throws -> Finished {
+        try Child(executable, arguments, logDirectory: logDirectory).wait()
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` seconds pass; returns whether it held.
+@discardableResult
+func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date(timeIntervalSinceNow: timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
+}
+
+func names(in directory: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+}
+
+func bytes(_ path: String) -> [UInt8] {
+    FileManager.default.contents(atPath: path).map { Array($0) } ?? []
+}
+
+/// Writes a job file the way a careful producer does: into `tmp/`, then rename into `new/`.
+func drop(_ json: String, id: String, spool: String) throws {
+    let temporary = spool + "/tmp/\(id).json"
+    try Data(json.utf8).write(to: URL(fileURLWithPath: temporary))
+    guard rename(temporary, spool + "/new/\(id).json") == 0 else { throw POSIXError(.EIO) }
+}
+
+func makeSpool(_ path: String) throws {
+    for directory in ["tmp", "new", "work", "out", "done", "failed", "cancel", "attempts"] {
+        try FileManager.default.createDirectory(atPath: path + "/" + directory, withIntermediateDirectories: true)
+    }
+}
