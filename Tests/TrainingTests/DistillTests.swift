@@ -15,8 +15,8 @@ import Training
     /// The bar: the 1-step student's SW within 1.5× the 100-step teacher's.
     static let studentBar = 1.5
     /// The teacher at 1 Euler step must be at least this much worse than at 100 steps, or the test
-    /// would not show that distillation did anything. Measured ≈ 6×; see the report in the commit.
-    static let undistilledGap = 3.0
+    /// would not show that distillation did anything. Measured 10.5× (SW 0.219 vs 0.0208).
+    static let undistilledGap = 5.0
 
     @Test func oneStepStudentNearlyMatchesTheHundredStepTeacher() throws {
         let toy = sharedToyTeacher

@@ -106,6 +106,17 @@ public struct DistillationStage: Codable, Sendable, Equatable {
     /// guidance is already baked in).
     public var teacherGuidance: Double
 
+    public init(index: Int, teacherSteps: Int, studentSteps: Int, substeps: Int, teacherIntegrator: Integrator,
+                teacherGuidance: Double) {
+        precondition(studentSteps >= 1 && substeps >= 1, "DistillationStage: \(studentSteps) student steps, \(substeps) sub-steps")
+        self.index = index
+        self.teacherSteps = teacherSteps
+        self.studentSteps = studentSteps
+        self.substeps = substeps
+        self.teacherIntegrator = teacherIntegrator
+        self.teacherGuidance = teacherGuidance
+    }
+
     /// Run sub-directory: "stage-20".
     public var directoryName: String { "stage-\(studentSteps)" }
 
