@@ -36,13 +36,15 @@ import Training
         let train = try Self.kac(["train", "--data", "eight-gaussians", "--run", teacherRun, "--steps", "200",
                                   "--hidden-width", "32", "--batch-size", "64", "--checkpoint-every", "200"])
         try #require(train.status == 0, "kac train failed: \(train.errors)")
-        let arguments = ["distill", "--teacher-run", teacherRun, "--stages", "10,2,1", "--steps-per-stage", "20",
+        let arguments = ["distill", "--teacher-run", teacherRun, "--stages", "10,2,1", "--steps-per-stage", "30,20",
                          "--batch-size", "32", "--start", "trajectory", "--pool", "64", "--guidance", "1.5",
                          "--run", run, "--publish", "toy", "--zoo", zoo, "--tag", "fast"]
         let first = try Self.kac(arguments)
         try #require(first.status == 0, "kac distill failed: \(first.errors)")
         #expect(first.errors.contains("stage-1: 1-step student ready: slicedWasserstein "), "\(first.errors)")
 
+        #expect(try StageReport.load(from: run + "/stage-2/stage.json")?.trainingSteps == 30)
+        #expect(try TrainingState.load(from: run + "/stage-1/checkpoint.safetensors").state.step == 20)
         let store = try ModelStore(root: zoo, create: false)
         let two = try store.resolve("toy/student-2:fast"), one = try store.resolve("toy/student-1:fast")
         #expect(two.details.kind == .student && one.details.kind == .student)

@@ -1,6 +1,7 @@
 // Measurements behind the distillation defaults (forward vs trajectory starts, multi-stage vs one
 // jump, narrow students), printed as a table. Not a CI test: it takes minutes, so it runs only with
-// KAC_DISTILL_MEASURE=1 (KAC_DISTILL_STEPS sets the steps per stage, default 400).
+// KAC_DISTILL_MEASURE=1 (KAC_DISTILL_STEPS: steps per stage, default 400; KAC_DISTILL_EMA: EMA
+// decay, default 0.99; KAC_DISTILL_ONLY: run only the rows whose name contains it).
 import Foundation
 import KacFlow
 import NeuralNet
@@ -13,6 +14,7 @@ import Training
     static let enabled = ProcessInfo.processInfo.environment["KAC_DISTILL_MEASURE"] != nil
     static let stepsPerStage = ProcessInfo.processInfo.environment["KAC_DISTILL_STEPS"].flatMap(Int.init) ?? 400
     static let only = ProcessInfo.processInfo.environment["KAC_DISTILL_ONLY"]
+    static let ema = ProcessInfo.processInfo.environment["KAC_DISTILL_EMA"].flatMap(Double.init)
 
     @Test(.enabled(if: enabled)) func table() throws {
         let toy = sharedToyTeacher
@@ -38,8 +40,14 @@ import Training
                 stepsPerStage: Self.stepsPerStage, studentArchitecture: narrow)),
             ("narrow32 random trajectory 100-20-4-2-1", toyDistillation(stages: [100, 20, 4, 2, 1], start: .trajectory,
                 stepsPerStage: Self.stepsPerStage, studentArchitecture: narrow, initialization: .random)),
+            ("narrow32 slice trajectory 100-1", toyDistillation(stages: [100, 1], start: .trajectory,
+                stepsPerStage: 4 * Self.stepsPerStage, studentArchitecture: narrow)),
+            ("narrow32 random trajectory 100-1", toyDistillation(stages: [100, 1], start: .trajectory,
+                stepsPerStage: 4 * Self.stepsPerStage, studentArchitecture: narrow, initialization: .random)),
         ]
-        for (name, configuration) in runs where Self.only.map({ name.contains($0) }) ?? true {
+        for (name, base) in runs where Self.only.map({ name.contains($0) }) ?? true {
+            var configuration = base
+            if let ema = Self.ema { configuration.training.emaDecay = ema }
             let directory = TemporaryDirectory()
             let distiller = try toy.distiller(configuration, directory: directory.path)
             let started = Date()

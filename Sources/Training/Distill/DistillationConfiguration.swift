@@ -32,6 +32,9 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
     /// in, the teacher's field at ∅ is its unconditional field, so those samples keep the
     /// student's unconditional (null-label) sampling working.
     public var training: FlowTrainingConfiguration
+    /// Steps of each stage when they differ (e.g. more for a first stage that changes the
+    /// architecture); nil = `training.totalSteps` for every stage.
+    public var stageTrainingSteps: [Int]?
     /// Trajectories per stage in the pool (trajectory starts only); each yields one pair per interval.
     public var trajectoryPoolSize: Int
     /// A student architecture different from the teacher's (e.g. narrower), used from the first
@@ -42,7 +45,7 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
 
     public init(stepSchedule: [Int] = [100, 20, 4, 2, 1], start: DistillationStart = .forward,
                 teacherIntegrator: Integrator = .euler, substeps: Int? = nil, guidance: Double = 1,
-                training: FlowTrainingConfiguration, trajectoryPoolSize: Int = 4096,
+                training: FlowTrainingConfiguration, stageTrainingSteps: [Int]? = nil, trajectoryPoolSize: Int = 4096,
                 studentArchitecture: NetworkArchitecture? = nil,
                 studentInitialization: StudentInitialization = .leadingSlice, seed: UInt64 = 1) {
         self.stepSchedule = stepSchedule
@@ -51,6 +54,7 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
         self.substeps = substeps
         self.guidance = guidance
         self.training = training
+        self.stageTrainingSteps = stageTrainingSteps
         self.trajectoryPoolSize = trajectoryPoolSize
         self.studentArchitecture = studentArchitecture
         self.studentInitialization = studentInitialization
@@ -73,12 +77,22 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
         guard training.totalSteps >= 1, training.batchSize >= 1 else {
             throw .invalidConfiguration("--steps-per-stage and --batch-size must be positive")
         }
+        if let stageTrainingSteps {
+            guard stageTrainingSteps.count == stepSchedule.count - 1, stageTrainingSteps.allSatisfy({ $0 >= 1 }) else {
+                throw .invalidConfiguration("--steps-per-stage takes one count or one positive count per stage (\(stepSchedule.count - 1) here), got \(stageTrainingSteps)")
+            }
+        }
         guard (0...1).contains(training.labelDropout) else {
             throw .invalidConfiguration("--null-label-fraction must be in [0, 1], got \(training.labelDropout)")
         }
         if start == .trajectory, trajectoryPoolSize * (stepSchedule.dropFirst().min() ?? 1) < training.batchSize {
             throw .invalidConfiguration("--pool \(trajectoryPoolSize) gives fewer start points than one batch; raise --pool or lower --batch-size")
         }
+    }
+
+    /// Optimisation steps of `stage`.
+    public func trainingSteps(of stage: DistillationStage) -> Int {
+        stageTrainingSteps?[stage.index] ?? training.totalSteps
     }
 
     /// The stages in order.

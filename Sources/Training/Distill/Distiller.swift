@@ -65,7 +65,7 @@ public final class Distiller {
             let started = Date()
             let student = try trainStage(stage, teacher: teacher)
             var report = try StageReport.load(from: reportPath)
-                ?? StageReport(stage: stage, trainingSteps: configuration.training.totalSteps,
+                ?? StageReport(stage: stage, trainingSteps: configuration.trainingSteps(of: stage),
                                seconds: Date().timeIntervalSince(started))
             if report.evaluation == nil, let evaluate {
                 report.evaluation = try evaluate(student)
@@ -102,6 +102,11 @@ public final class Distiller {
             trainer = Trainer(recipe: loaded, state: state, objective: objective, datasetCount: count)
         } else {
             log("\(stage.directoryName): distilling \(stage.teacherSteps) → \(stage.studentSteps) steps, \(total) steps of batch \(recipe.training.batchSize), \(stage.substeps) teacher sub-steps (\(stage.teacherIntegrator.rawValue), s = \(stage.teacherGuidance))")
+            let initialShare = pow(recipe.training.emaDecay, Double(total))
+            if initialShare > 0.02 {
+                log(String(format: "%@: warning: with EMA decay %g the student after %d steps still holds %.0f%% of its initial weights; raise --steps-per-stage or lower --ema",
+                           stage.directoryName, recipe.training.emaDecay, total, 100 * initialShare))
+            }
             let (objective, count) = try makeObjective(stage, teacher: teacher)
             var initRandom = RandomSource(seed: recipe.seed, stream: 0)
             let weights = try configuration.studentInitialization.weights(for: architecture, teacher: teacher, random: &initRandom)
@@ -124,7 +129,9 @@ public final class Distiller {
     public func stageRecipe(_ stage: DistillationStage, architecture: NetworkArchitecture,
                             teacher: DistillationTeacher) -> TrainingRecipe {
         var seedSource = RandomSource(seed: configuration.seed, stream: 100 + UInt64(stage.index))
-        return TrainingRecipe(architecture: architecture, path: teacher.path, training: configuration.training,
+        var training = configuration.training
+        training.totalSteps = configuration.trainingSteps(of: stage)
+        return TrainingRecipe(architecture: architecture, path: teacher.path, training: training,
                               dataset: datasetName, datasetDigest: datasetDigest, seed: seedSource.next(), command: command)
     }
 

@@ -31,8 +31,8 @@ struct DistillCommand: ParsableCommand {
     var substeps: Int?
     @Option(help: "Guidance scale s baked into the students (default: the zoo teacher's, else 1).")
     var guidance: Double?
-    @Option(help: "Optimisation steps per stage.")
-    var stepsPerStage = 1000
+    @Option(help: "Optimisation steps per stage: one count, or one per stage (e.g. 2000,1000,1000,1000).")
+    var stepsPerStage = "1000"
     @Option(help: "Mini-batch size.")
     var batchSize = 64
     @Option(help: "Adam learning rate.")
@@ -119,12 +119,13 @@ struct DistillCommand: ParsableCommand {
         guard let initialization = StudentInitialization.allCases.first(where: { $0.kebabName == studentInit }) else {
             throw ValidationError("--student-init must be leading-slice or random, got '\(studentInit)'")
         }
+        let stageSteps = try TrainCommand.integers(stepsPerStage, option: "--steps-per-stage")
         let configuration = DistillationConfiguration(
             stepSchedule: try TrainCommand.integers(stages, option: "--stages"), start: startMode,
             teacherIntegrator: integrator, substeps: substeps, guidance: guidance ?? teacher.defaultGuidance,
             training: FlowTrainingConfiguration(batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
-                                                labelDropout: nullLabelFraction, totalSteps: stepsPerStage),
-            trajectoryPoolSize: pool,
+                                                labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
+            stageTrainingSteps: stageSteps.count > 1 ? stageSteps : nil, trajectoryPoolSize: pool,
             studentArchitecture: try studentWidth.map { try DistillData.narrowed(teacher.teacher.architecture, width: $0) },
             studentInitialization: initialization, seed: seed)
         do { try configuration.validate() } catch { throw ValidationError(error.description) }
