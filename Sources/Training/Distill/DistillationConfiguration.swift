@@ -26,6 +26,11 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
     /// i.e. the teacher runs on its own grid.
     public var substeps: Int?
     /// Guidance scale s of the base teacher, baked into every student (students sample at s = 1).
+    /// XXX: a student taking s as an input (one checkpoint for every scale) needs a scalar
+    /// conditioning input in NeuralNet (MLP: sinusoid(s) concatenated like t; UNet: an embedding
+    /// of s added to the time embedding, last layer zero-initialised so the student starts as the
+    /// teacher), `guidance: [Float]` in TrainingBatch and VelocityNetwork, and per-sample scales in
+    /// ClassifierFreeGuidance; the objective would then draw s per sample.
     public var guidance: Double
     /// Optimiser and budget of every stage: `totalSteps` is the steps per stage, and
     /// `labelDropout` the fraction of samples distilled with the null label. With guidance baked

@@ -36,6 +36,8 @@ public struct TeacherTrajectoryPool: Sendable {
                                with: points[source..<(source + perSample)])
     }
 
+    /// XXX: the teacher restarts its integrator at every student grid point, so AB-2 takes an
+    /// Euler sub-step there (as forward starts must); a 100-step AB-2 run straight through differs.
     /// Integrates `count` trajectories of `teacher` in chunks of `chunkSize`. Labels are those of
     /// uniformly drawn dataset rows (`labelSource`), replaced by ∅ with `nullLabelFraction`;
     /// prior draw p is `KacPath.prior(seed: seed, index: p)`. `onChunk(done)` reports progress.
