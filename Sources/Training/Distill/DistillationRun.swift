@@ -1,0 +1,121 @@
+// The files of a distillation run besides checkpoints: RUN/distillation.json (the configuration
+// and a fingerprint of the base teacher's weights, checked on every resume) and each finished
+// stage's stage.json report. Both are written atomically; a reader that meets another format
+// version says what to do.
+import DiskIO
+import Foundation
+import KacFlow
+import ModelStore
+import NeuralNet
+
+/// A finished stage's student: EMA weights, sampled with Euler at the stage's step count, s = 1.
+public struct DistilledStudent {
+    public let stage: DistillationStage
+    public let network: any VelocityNetwork
+    public let architecture: NetworkArchitecture
+    public let path: KacPath.Configuration
+
+    /// How the student is meant to be sampled: guidance is baked in, so s = 1.
+    public var settings: SamplingSettings { SamplingSettings(integrator: .euler, steps: stage.studentSteps, guidance: 1) }
+    public var generator: Generator { Generator(network: network, architecture: architecture, path: path) }
+}
+
+/// Quality figures of one student: manifest evaluation rows (FD, accuracy, images/s) and free-form
+/// metrics (e.g. `slicedWasserstein` for 2-D data).
+public struct StageEvaluation: Codable, Sendable, Equatable {
+    public var evaluations: [EvaluationResult]
+    public var metrics: [String: Double]
+
+    public init(evaluations: [EvaluationResult] = [], metrics: [String: Double] = [:]) {
+        self.evaluations = evaluations
+        self.metrics = metrics
+    }
+}
+
+/// Scores a stage's student; `kac distill` passes the image evaluator here when it exists.
+public typealias StageEvaluator = (DistilledStudent) throws -> StageEvaluation
+
+/// RUN/stage-M/stage.json.
+public struct StageReport: Codable, Sendable, Equatable {
+    public var format = StageReport.currentFormat
+    public var stage: DistillationStage
+    public var trainingSteps: Int
+    /// Wall time of the invocation that finished the stage (0 for earlier invocations' work).
+    public var seconds: Double
+    public var evaluation: StageEvaluation?
+    /// "fashion-mnist/student-4@2" once published, and the published blob (next stage's parent).
+    public var publishedAs: String?
+    public var publishedBlob: String?
+
+    public static let currentFormat = "kac-distillation-stage/1"
+
+    public init(stage: DistillationStage, trainingSteps: Int, seconds: Double) {
+        self.stage = stage
+        self.trainingSteps = trainingSteps
+        self.seconds = seconds
+    }
+
+    public static func load(from path: String) throws -> StageReport? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let report = try? JSONDecoder().decode(StageReport.self, from: data), report.format == currentFormat else {
+            throw DistillationError.corruptFile(path: path, reason: "not a \(currentFormat) report")
+        }
+        return report
+    }
+
+    public func save(to path: String) throws {
+        try AtomicFile.write(Array(try DistillationFiles.json(self)), to: path)
+    }
+}
+
+/// RUN/distillation.json.
+struct DistillationRunRecord: Codable, Equatable {
+    var format = "kac-distillation-run/1"
+    var configuration: DistillationConfiguration
+    var teacherFingerprint: String
+    var teacherSource: String
+}
+
+enum DistillationFiles {
+    static func json(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+
+    /// sha256 of the weights' names, shapes and values: identifies the teacher whatever its source.
+    static func fingerprint(_ parameters: ParameterSet) -> String {
+        var hasher = DigestHasher()
+        for (name, tensor) in parameters.entries {
+            hasher.update(Array(name.utf8) + tensor.shape.flatMap { withUnsafeBytes(of: Int64($0).littleEndian, Array.init) })
+            tensor.scalars.withUnsafeBytes { hasher.update(Array($0)) }
+        }
+        return hasher.finalize().description
+    }
+}
+
+extension Distiller {
+    /// Creates RUN and its record, or checks that an existing run used this configuration and teacher.
+    func prepareRunDirectory() throws {
+        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        let path = runDirectory + "/distillation.json"
+        let record = DistillationRunRecord(configuration: configuration,
+                                           teacherFingerprint: DistillationFiles.fingerprint(baseTeacher.network.parameters),
+                                           teacherSource: teacherSource)
+        if let data = FileManager.default.contents(atPath: path) {
+            guard let existing = try? JSONDecoder().decode(DistillationRunRecord.self, from: data),
+                  existing.format == record.format else {
+                throw DistillationError.corruptFile(path: path, reason: "not a \(record.format) record")
+            }
+            guard existing.configuration == configuration else {
+                throw DistillationError.runMismatch(directory: runDirectory, reason: "options differ from \(path)")
+            }
+            guard existing.teacherFingerprint == record.teacherFingerprint else {
+                throw DistillationError.runMismatch(directory: runDirectory,
+                    reason: "its teacher was \(existing.teacherSource) with other weights than \(teacherSource)")
+            }
+            return
+        }
+        try AtomicFile.write(Array(try DistillationFiles.json(record)), to: path)
+    }
+}

@@ -1,0 +1,102 @@
+// A pool of teacher trajectories for trajectory-start distillation: P prior draws, each integrated
+// by the stage's teacher over the student's M intervals, every grid point x_{t_0} … x_{t_M} kept.
+// P·M training pairs cost as many teacher passes as P·M forward-start batches rows would, and can
+// be revisited for free. Invariant: the pool depends only on (teacher weights, stage, seed, labels
+// source), so a resumed stage reads (or rebuilds) exactly the pool it started with.
+import Foundation
+import KacFlow
+import ModelStore
+import TensorCore
+
+public struct TeacherTrajectoryPool: Sendable {
+    public let stage: DistillationStage
+    public let horizon: Double
+    public let sampleShape: [Int]
+    /// [P], the label every trajectory was integrated with (∅ = classCount for some).
+    public let labels: [Int]
+    /// [P, M + 1, ...sampleShape], grid point g of trajectory p at t_g.
+    public let points: [Float]
+
+    public static let format = "kac-distillation-pool/1"
+
+    public var trajectoryCount: Int { labels.count }
+    /// Training pairs (one per trajectory and interval): the objective's dataset size.
+    public var pairCount: Int { trajectoryCount * stage.studentSteps }
+
+    /// (trajectory, interval) of pair `index`.
+    public func pair(_ index: Int) -> (trajectory: Int, interval: Int) {
+        (index / stage.studentSteps, index % stage.studentSteps)
+    }
+
+    /// Copies grid point `gridIndex` of `trajectory` into row `row` of a [B, ...] buffer.
+    func copyPoint(trajectory: Int, gridIndex: Int, into buffer: inout [Float], row: Int) {
+        let perSample = sampleShape.reduce(1, *)
+        let source = (trajectory * (stage.studentSteps + 1) + gridIndex) * perSample
+        buffer.replaceSubrange(row * perSample..<(row + 1) * perSample,
+                               with: points[source..<(source + perSample)])
+    }
+
+    /// XXX: the teacher restarts its integrator at every student grid point, so AB-2 takes an
+    /// Euler sub-step there (as forward starts must); a 100-step AB-2 run straight through differs.
+    /// Integrates `count` trajectories of `teacher` in chunks of `chunkSize`. Labels are those of
+    /// uniformly drawn dataset rows (`labelSource`), replaced by ∅ with `nullLabelFraction`;
+    /// prior draw p is `KacPath.prior(seed: seed, index: p)`. `onChunk(done)` reports progress.
+    public static func build(teacher: DistillationTeacher, stage: DistillationStage, count: Int, labelSource: [Int],
+                             nullLabelFraction: Double, seed: UInt64, chunkSize: Int = 256,
+                             onChunk: ((Int) -> Void)? = nil) -> TeacherTrajectoryPool {
+        precondition(count >= 1 && !labelSource.isEmpty, "trajectory pool needs count ≥ 1 and a label source")
+        let path = KacPath(configuration: teacher.path)
+        let shape = teacher.architecture.sampleShape
+        let perSample = shape.reduce(1, *)
+        let gridPoints = stage.studentSteps + 1
+        var random = RandomSource(seed: seed, stream: 1)
+        let nullLabel = teacher.architecture.classCount
+        let labels = (0..<count).map { _ in
+            let label = labelSource[random.index(below: labelSource.count)]
+            return random.uniform() < nullLabelFraction ? nullLabel : label
+        }
+        var points = [Float](repeating: 0, count: count * gridPoints * perSample)
+        for first in stride(from: 0, to: count, by: chunkSize) {
+            let chunk = min(chunkSize, count - first)
+            let chunkLabels = Array(labels[first..<(first + chunk)])
+            var x = path.prior(shape: [chunk] + shape, seed: seed, index: first)
+            for k in 0...stage.studentSteps {
+                if k > 0 {
+                    x = teacher.endpoints(from: x, intervals: Array(repeating: k - 1, count: chunk),
+                                          labels: chunkLabels, stage: stage)
+                }
+                for n in 0..<chunk {
+                    let destination = ((first + n) * gridPoints + k) * perSample
+                    points.replaceSubrange(destination..<(destination + perSample),
+                                           with: x.scalars[(n * perSample)..<((n + 1) * perSample)])
+                }
+            }
+            onChunk?(first + chunk)
+        }
+        return TeacherTrajectoryPool(stage: stage, horizon: path.horizon, sampleShape: shape, labels: labels, points: points)
+    }
+
+    /// Writes the pool atomically as safetensors (`points`, `labels`, stage in the metadata).
+    public func save(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let checkpoint = Checkpoint(
+            tensors: [NamedTensor(name: "points", shape: [trajectoryCount, stage.studentSteps + 1] + sampleShape, values: points),
+                      NamedTensor(name: "labels", shape: [trajectoryCount], values: labels.map(Float.init))],
+            metadata: ["format": Self.format, "horizon": String(horizon),
+                       "stage": String(decoding: try encoder.encode(stage), as: UTF8.self)])
+        try Safetensors.write(checkpoint, to: path)
+    }
+
+    /// Reads a pool written by `save`; nil (rebuild it) when it was made for another stage.
+    public static func load(from path: String, stage: DistillationStage) throws -> TeacherTrajectoryPool? {
+        let checkpoint = try Safetensors.read(from: path)
+        guard checkpoint.metadata["format"] == format, let stageText = checkpoint.metadata["stage"],
+              let horizon = checkpoint.metadata["horizon"].flatMap(Double.init),
+              let points = checkpoint["points"], let labels = checkpoint["labels"], points.shape.count >= 2
+        else { throw DistillationError.corruptFile(path: path, reason: "not a \(format) file") }
+        guard try JSONDecoder().decode(DistillationStage.self, from: Data(stageText.utf8)) == stage else { return nil }
+        return TeacherTrajectoryPool(stage: stage, horizon: horizon, sampleShape: Array(points.shape.dropFirst(2)),
+                                     labels: labels.values.map { Int($0) }, points: points.values)
+    }
+}

@@ -1,0 +1,107 @@
+// Where `kac distill` gets its inputs and what it publishes: the base teacher (zoo reference or a
+// training run's EMA weights), the dataset, a narrowed student architecture, and the zoo record of
+// each student (kind student, parent = teacher blob, baked guidance in metadata, recipe as command).
+import ArgumentParser
+import Foundation
+import KacFlow
+import ModelStore
+import NeuralNet
+import TensorCore
+import Training
+
+/// The base teacher with what the CLI needs to know about its origin.
+struct TeacherSource {
+    var teacher: DistillationTeacher
+    /// "fashion-mnist/teacher@3" or "runs/teacher/checkpoint.safetensors@3900".
+    var label: String
+    /// The zoo blob (the first student's parent); nil for a training run.
+    var blob: Digest?
+    var dataset: String
+    var defaultGuidance: Double
+}
+
+extension DistillCommand {
+    func loadTeacher() throws -> TeacherSource {
+        switch (teacher, teacherRun) {
+        case (let reference?, nil):
+            let model = try ZooVelocityModel.load(reference, from: try ModelStore(root: zooPath, create: false))
+            return TeacherSource(
+                teacher: DistillationTeacher(network: model.network, architecture: model.architecture, path: model.path),
+                label: model.label, blob: model.manifest.blob,
+                dataset: model.manifest.details.dataset?.name ?? "fashion-mnist", defaultGuidance: model.defaults.guidance)
+        case (nil, let directory?):
+            let checkpointPath = directory + "/checkpoint.safetensors"
+            let (recipe, state) = try TrainingState.load(from: checkpointPath)
+            var scratch = RandomSource(seed: 0)
+            let network = recipe.architecture.makeNetwork(random: &scratch)
+            network.parameters = state.average.shadow
+            return TeacherSource(
+                teacher: DistillationTeacher(network: network, architecture: recipe.architecture, path: recipe.path),
+                label: "\(checkpointPath)@step-\(state.step)", blob: nil, dataset: recipe.dataset, defaultGuidance: 1)
+        default:
+            throw ValidationError("give exactly one of --teacher REF (zoo) or --teacher-run DIR (a `kac train` run)")
+        }
+    }
+
+    func publication(_ student: DistilledStudent, report: StageReport, prefix: String, parent: Digest?,
+                     configuration: DistillationConfiguration, source: TeacherSource, dataName: String,
+                     datasetDigest: String?) throws -> VelocityModelPublication {
+        let stage = student.stage
+        var metadata = [
+            "distillation.bakedGuidance": String(configuration.guidance),
+            "distillation.stage": "\(stage.teacherSteps)->\(stage.studentSteps)",
+            "distillation.start": configuration.start.rawValue,
+            "distillation.teacherIntegrator": stage.teacherIntegrator.rawValue,
+            "distillation.substeps": String(stage.substeps),
+            "distillation.baseTeacher": source.label,
+            "distillation.configuration": String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self),
+        ]
+        for (key, value) in report.evaluation?.metrics ?? [:] { metadata["evaluation.\(key)"] = String(value) }
+        return VelocityModelPublication(
+            name: "\(prefix)/student-\(stage.studentSteps)", kind: .student, weights: student.network.parameters,
+            architecture: student.architecture, path: student.path, defaults: student.settings, parent: parent,
+            dataset: DatasetReference(name: dataName, digest: try datasetDigest.map { try Digest(parsing: $0) }),
+            command: "\(CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "))",
+            seed: configuration.seed, trainingSteps: report.trainingSteps,
+            evaluations: report.evaluation?.evaluations ?? [], metadata: metadata)
+    }
+}
+
+enum DistillData {
+    static func load(_ name: String, directory: String, seed: UInt64) throws -> (LabeledDataset, String?) {
+        if name == "fashion-mnist" {
+            return (try FashionMNIST.load(.train, directory: directory),
+                    try FashionMNIST.trainingDigest(directory: directory).description)
+        }
+        guard let toy = ToyDataset.allCases.first(where: { $0.kebabName == name }) else {
+            throw ValidationError("unknown dataset '\(name)': use fashion-mnist, eight-gaussians, checkerboard or grid")
+        }
+        var random = RandomSource(seed: seed, stream: 9)
+        return (toy.sample(count: 65_536, random: &random), nil)
+    }
+
+    /// The teacher's architecture with a smaller width (MLP hidden width, UNet base width).
+    static func narrowed(_ architecture: NetworkArchitecture, width: Int) throws -> NetworkArchitecture {
+        guard width > 0 else { throw ValidationError("--student-width must be positive") }
+        switch architecture {
+        case .mlp(var configuration):
+            configuration.hiddenWidth = width
+            return .mlp(configuration)
+        case .unet(var configuration):
+            guard width % configuration.groupCount == 0 else {
+                throw ValidationError("--student-width \(width) must be a multiple of the UNet's \(configuration.groupCount) norm groups")
+            }
+            configuration.baseWidth = width
+            return .unet(configuration)
+        }
+    }
+
+    /// --fresh: removes RUN/distillation.json and every RUN/stage-* directory (nothing else).
+    static func discardStages(in directory: String) throws {
+        let manager = FileManager.default
+        guard let names = try? manager.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name == "distillation.json" || name.hasPrefix("stage-") {
+            try manager.removeItem(atPath: directory + "/" + name)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+// `kac distill`: multi-stage endpoint distillation (KAC.md §7) of a zoo teacher or a training run
+// into few-step students. A run lives in one directory (layout in Training/Distill/Distiller.swift);
+// re-running the same command resumes the current stage and skips finished ones. With --publish,
+// each stage's student goes into the zoo as PREFIX/student-M, its parent the teacher's blob.
+import ArgumentParser
+import Foundation
+import KacFlow
+import ModelStore
+import NeuralNet
+import TensorCore
+import Training
+
+struct DistillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distill",
+        abstract: "Distill a Kac-flow teacher into 1–4 step students (resumes automatically from RUN).")
+
+    @Option(help: "Teacher from the zoo (name, name@version or name:tag).")
+    var teacher: String?
+    @Option(help: "Teacher from a `kac train` run directory (its EMA weights).")
+    var teacherRun: String?
+    @Option(help: "Step counts, teacher first: each pair is a stage, each student the next teacher.")
+    var stages = "100,20,4,2,1"
+    @Option(name: .customLong("run"), help: "Run directory (per-stage checkpoints, pools, reports).")
+    var runDirectory = "runs/distill"
+    @Option(help: "Interval start points: forward (noised data) or trajectory (teacher trajectories from the prior).")
+    var start = DistillationStart.forward.rawValue
+    @Option(help: "Base teacher's sub-step integrator: euler or ab2 (later teachers are students: Euler).")
+    var teacherIntegrator = Integrator.euler.rawValue
+    @Option(help: "Teacher sub-steps per student interval (default: teacher steps / student steps).")
+    var substeps: Int?
+    @Option(help: "Guidance scale s baked into the students (default: the zoo teacher's, else 1).")
+    var guidance: Double?
+    @Option(help: "Optimisation steps per stage: one count, or one per stage (e.g. 2000,1000,1000,1000).")
+    var stepsPerStage = "1000"
+    @Option(help: "Mini-batch size.")
+    var batchSize = 64
+    @Option(help: "Adam learning rate.")
+    var learningRate = 1e-4
+    @Option(help: "EMA decay of the student weights.")
+    var ema = 0.995
+    @Option(help: "Fraction of samples distilled with the null label (keeps unguided sampling working).")
+    var nullLabelFraction = 0.1
+    @Option(help: "Teacher trajectories per stage (trajectory starts).")
+    var pool = 4096
+    @Option(help: "Student width (MLP hidden width or UNet base width) if narrower than the teacher.")
+    var studentWidth: Int?
+    @Option(help: "Initialisation of a narrower student: leading-slice (of the teacher) or random.")
+    var studentInit = "leading-slice"
+    @Option(help: "Seed for stage initialisation, batches, noise and pools.")
+    var seed: UInt64 = 1
+    @Option(help: "Dataset: fashion-mnist, eight-gaussians, checkerboard or grid (default: the teacher's).")
+    var data: String?
+    @Option(help: "Write each stage's checkpoint every N steps.")
+    var checkpointEvery = 100
+    @Option(help: "Publish each stage's student as PREFIX/student-M (e.g. fashion-mnist).")
+    var publish: String?
+    @Option(name: .customLong("zoo"), help: "Model store for --teacher and --publish.")
+    var zooPath = "./zoo"
+    @Option(name: .customLong("tag"), help: "Tag to move to each published student (repeatable).")
+    var tags: [String] = []
+    @Option(help: "Weights precision when publishing: f16 or f32.")
+    var dtype = "f16"
+    @Flag(help: "Discard the run directory's earlier stages and start over.")
+    var fresh = false
+    @Option(help: "Fashion-MNIST directory.")
+    var datasetDirectory = FashionMNIST.defaultDirectory
+
+    func run() throws {
+        let source = try loadTeacher()
+        let dataName = data ?? source.dataset
+        let (dataset, datasetDigest) = try DistillData.load(dataName, directory: datasetDirectory, seed: seed)
+        let configuration = try makeConfiguration(teacher: source)
+        if fresh { try DistillData.discardStages(in: runDirectory) }
+        let distiller = try Distiller(configuration: configuration, runDirectory: runDirectory, dataset: dataset,
+                                      datasetName: dataName, datasetDigest: datasetDigest,
+                                      teacher: source.teacher, teacherSource: source.label)
+        distiller.command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        distiller.checkpointEvery = checkpointEvery
+        distiller.progressInteractive = ProgressReporter.standardErrorIsTerminal
+        distiller.log = { Console.note($0) }
+        Console.note("teacher \(source.label): \(source.teacher.network.parameters.scalarCount) parameters; OpenBLAS \(BLAS.threadCount) threads")
+        let store = try publish.map { _ in try ModelStore(root: zooPath, create: true) }
+        let evaluator = ToyDataset.allCases.first { $0.kebabName == dataName }.map { PointCloudEvaluator(dataset: $0).evaluator() }
+        if evaluator == nil { Console.note("image students are evaluated by `kac eval` (no in-loop evaluator for \(dataName) yet)") }
+        var parent = source.blob
+        try distiller.run(evaluate: evaluator) { student, report in
+            let metrics = (report.evaluation?.metrics ?? [:]).sorted { $0.key < $1.key }
+                .map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: ", ")
+            Console.note("\(student.stage.directoryName): \(student.stage.studentSteps)-step student ready\(metrics.isEmpty ? "" : ": " + metrics)")
+            if let store, let prefix = publish {
+                if report.publishedAs == nil {
+                    let manifest = try publication(student, report: report, prefix: prefix, parent: parent,
+                                                   configuration: configuration, source: source, dataName: dataName,
+                                                   datasetDigest: datasetDigest)
+                        .publish(to: store, dtype: try publishDType(), tags: tags)
+                    report.publishedAs = "\(manifest.name)@\(manifest.version)"
+                    report.publishedBlob = manifest.blob.description
+                    Console.note("published \(report.publishedAs ?? "") (\(manifest.blob))")
+                }
+                parent = try report.publishedBlob.map { try Digest(parsing: $0) }
+            }
+        }
+        Console.note("distillation finished: \(runDirectory)")
+    }
+
+    private func publishDType() throws -> TensorDType {
+        guard let value = TensorDType(rawValue: dtype) else { throw ValidationError("--dtype must be f16 or f32, got '\(dtype)'") }
+        return value
+    }
+
+    private func makeConfiguration(teacher: TeacherSource) throws -> DistillationConfiguration {
+        guard let startMode = DistillationStart(rawValue: start) else {
+            throw ValidationError("--start must be forward or trajectory, got '\(start)'")
+        }
+        guard let integrator = Integrator(rawValue: teacherIntegrator) else {
+            throw ValidationError("--teacher-integrator must be euler or ab2, got '\(teacherIntegrator)'")
+        }
+        guard let initialization = StudentInitialization.allCases.first(where: { $0.kebabName == studentInit }) else {
+            throw ValidationError("--student-init must be leading-slice or random, got '\(studentInit)'")
+        }
+        let stageSteps = try TrainCommand.integers(stepsPerStage, option: "--steps-per-stage")
+        let configuration = DistillationConfiguration(
+            stepSchedule: try TrainCommand.integers(stages, option: "--stages"), start: startMode,
+            teacherIntegrator: integrator, substeps: substeps, guidance: guidance ?? teacher.defaultGuidance,
+            training: FlowTrainingConfiguration(batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
+                                                labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
+            stageTrainingSteps: stageSteps.count > 1 ? stageSteps : nil, trajectoryPoolSize: pool,
+            studentArchitecture: try studentWidth.map { try DistillData.narrowed(teacher.teacher.architecture, width: $0) },
+            studentInitialization: initialization, seed: seed)
+        do { try configuration.validate() } catch { throw ValidationError(error.description) }
+        return configuration
+    }
+}
+
+extension StudentInitialization {
+    /// leadingSlice → leading-slice (the CLI spelling).
+    var kebabName: String {
+        rawValue.reduce(into: "") { name, character in
+            if character.isUppercase { name += "-" + character.lowercased() } else { name.append(character) }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+// `kac distill` as an operator runs it, on 2-D data: train a tiny teacher with `kac train`, distill
+// and publish every stage, check the zoo lineage (each student's parent is its teacher's blob),
+// re-run to see finished stages skipped without new versions, and see bad options refused.
+import Foundation
+import ModelStore
+import Testing
+import TestSupport
+import Training
+
+@Suite(.serialized) struct DistillCommandTests {
+    /// `.build/<configuration>/kac`, next to the test bundle (`swift test` builds every product).
+    static var executable: String {
+        let besideBundle = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/kac"
+        if FileManager.default.isExecutableFile(atPath: besideBundle) { return besideBundle }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.path + "/.build/release/kac"
+    }
+
+    /// Runs kac; returns the exit status and standard error (where kac writes its status lines).
+    static func kac(_ arguments: [String]) throws -> (status: Int32, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func distillsPublishesWithLineageAndResumes() throws {
+        let directory = TemporaryDirectory()
+        let teacherRun = directory.file("teacher"), run = directory.file("distill"), zoo = directory.file("zoo")
+        let train = try Self.kac(["train", "--data", "eight-gaussians", "--run", teacherRun, "--steps", "200",
+                                  "--hidden-width", "32", "--batch-size", "64", "--checkpoint-every", "200"])
+        try #require(train.status == 0, "kac train failed: \(train.errors)")
+        let arguments = ["distill", "--teacher-run", teacherRun, "--stages", "10,2,1", "--steps-per-stage", "30,20",
+                         "--batch-size", "32", "--start", "trajectory", "--pool", "64", "--guidance", "1.5",
+                         "--run", run, "--publish", "toy", "--zoo", zoo, "--tag", "fast"]
+        let first = try Self.kac(arguments)
+        try #require(first.status == 0, "kac distill failed: \(first.errors)")
+        #expect(first.errors.contains("stage-1: 1-step student ready: slicedWasserstein "), "\(first.errors)")
+
+        #expect(try StageReport.load(from: run + "/stage-2/stage.json")?.trainingSteps == 30)
+        #expect(try TrainingState.load(from: run + "/stage-1/checkpoint.safetensors").state.step == 20)
+        let store = try ModelStore(root: zoo, create: false)
+        let two = try store.resolve("toy/student-2:fast"), one = try store.resolve("toy/student-1:fast")
+        #expect(two.details.kind == .student && one.details.kind == .student)
+        #expect(two.details.parent == nil, "a teacher from a training run has no blob to point to")
+        #expect(one.details.parent == two.blob)
+        #expect(one.details.sampler == SamplerDefaults(integrator: .euler, steps: 1, guidanceScale: 1))
+        #expect(one.details.trainingCommand?.contains("distill --teacher-run") == true)
+        let loaded = try store.load("toy/student-1")
+        #expect(loaded.checkpoint.metadata["distillation.bakedGuidance"] == "1.5")
+        #expect(loaded.checkpoint.metadata["evaluation.slicedWasserstein"] != nil)
+
+        let again = try Self.kac(arguments)
+        #expect(again.status == 0, "\(again.errors)")
+        #expect(again.errors.components(separatedBy: "skipping").count == 3, "\(again.errors)")
+        #expect(try store.resolve("toy/student-1").version == one.version, "a re-run must not publish again")
+
+        let changed = try Self.kac(arguments.map { $0 == "1.5" ? "2" : $0 })
+        #expect(changed.status != 0)
+        #expect(changed.errors.contains("was started with a different distillation"), "\(changed.errors)")
+        let reversed = try Self.kac(["distill", "--teacher-run", teacherRun, "--stages", "1,4", "--run", directory.file("bad")])
+        #expect(reversed.status != 0)
+        #expect(reversed.errors.contains("strictly decreasing"), "\(reversed.errors)")
+    }
+}
