@@ -11,6 +11,7 @@ struct Kac: AsyncParsableCommand {
             TrainCommand.self, BenchCommand.self,
             SubmitCommand.self, StatusCommand.self, CancelCommand.self,
             ZooCommand.self,
+            ClassifierCommand.self, EvalCommand.self, PublishCommand.self,
         ]
     )
 }
