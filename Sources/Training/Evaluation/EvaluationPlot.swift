@@ -63,7 +63,7 @@ public struct EvaluationPlot: Sendable {
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="DejaVu Sans, sans-serif">
             <rect width="100%" height="100%" fill="white"/>
-            <text x="\(f(left + plotWidth / 2))" y="30" font-size="18" text-anchor="middle">\(escape(title))</text>\n
+            <text x="\(f(Double(width) / 2))" y="30" font-size="17" text-anchor="middle">\(escape(title))</text>\n
             """
         for tick in xs.ticks {
             let x = px(tick)

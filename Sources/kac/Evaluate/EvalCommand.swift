@@ -78,7 +78,8 @@ struct EvalCommand: ParsableCommand {
             Console.note("wrote \(jsonPath)")
         }
         if let plotPath {
-            let title = "Quality against network evaluations (\(samples) samples, \(judge.name))"
+            let judgeName = (judge.name as NSString).lastPathComponent
+            let title = "Quality vs network evaluations: \(samples) samples, judged by \(judgeName)"
             let raster = try SVGRaster.render(EvaluationPlot(rows: rows, title: title).svg())
             try ImageEncoder.write(raster, as: .png(), to: plotPath)
             Console.note("wrote \(plotPath)")
