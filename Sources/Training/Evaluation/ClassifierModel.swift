@@ -76,6 +76,7 @@ public struct ClassifierRecord {
     public func publish(to store: ModelStore, name: String, dtype: TensorDType, tags: [String]) throws -> ModelManifest {
         let architecture = try ManifestCoding.object(Architecture(network: "image-classifier",
                                                                   configuration: classifier.configuration))
+        // One row: test-set accuracy. `steps` 0 marks it as no sampler setting (a classifier does not sample).
         let evaluations = testAccuracy.map {
             [EvaluationResult(steps: 0, classAccuracy: $0, sampleCount: 10_000)]
         } ?? []
@@ -83,6 +84,7 @@ public struct ClassifierRecord {
             kind: .classifier, architecture: architecture,
             dataset: DatasetReference(name: "fashion-mnist", digest: datasetDigest.flatMap { try? Digest(parsing: $0) }),
             trainingCommand: command, seed: training?.seed,
+            // The classifier always trains on the full Fashion-MNIST training split (60,000 images).
             trainingSteps: training.map { $0.totalSteps(datasetCount: 60_000) }, evaluations: evaluations)
         let checkpoint = Checkpoint(tensors: classifier.parameters.namedTensors(), metadata: [:])
         return try store.publish(checkpoint, as: try ModelName(name), details: details, dtype: dtype,

@@ -82,12 +82,14 @@ public struct EvaluationPlot: Sendable {
         for (index, line) in series.enumerated() {
             let color = Self.colors[index % Self.colors.count]
             let coordinates = line.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
-            out += "<polyline points=\"\(coordinates)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            // Lines of different samplers often coincide; later series are dashed so both stay visible.
+            let dash = ["", " stroke-dasharray=\"8 4\"", " stroke-dasharray=\"3 3\""][(index / 2) % 3]
+            out += "<polyline points=\"\(coordinates)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
             for point in line.points {
                 out += "<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"3.5\" fill=\"\(color)\"/>\n"
             }
             let legendY = top + 10 + Double(index) * 22
-            out += "<line x1=\"\(f(left + plotWidth + 15))\" y1=\"\(f(legendY))\" x2=\"\(f(left + plotWidth + 40))\" y2=\"\(f(legendY))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
+            out += "<line x1=\"\(f(left + plotWidth + 15))\" y1=\"\(f(legendY))\" x2=\"\(f(left + plotWidth + 40))\" y2=\"\(f(legendY))\" stroke=\"\(color)\" stroke-width=\"3\"\(dash)/>\n"
             out += "<text x=\"\(f(left + plotWidth + 46))\" y=\"\(f(legendY + 5))\" font-size=\"13\">\(escape(line.name))</text>\n"
         }
         return out + "</svg>\n"

@@ -65,7 +65,12 @@ struct EvalCommand: ParsableCommand {
         var rows: [EvaluationRow] = []
         for candidate in candidates {
             for setting in settings {
-                let row = evaluator.evaluate(candidate.generator, model: candidate.label, settings: setting)
+                let title = "eval \(setting.integrator.rawValue) \(setting.steps) steps s=\(setting.guidance)"
+                let progress = ProgressReporter(title: title, total: samples,
+                                                interactive: ProgressReporter.standardErrorIsTerminal, minimumLineInterval: 30)
+                let row = evaluator.evaluate(candidate.generator, model: candidate.label, settings: setting) { done in
+                    progress.update(completed: done, fields: ["samples"])
+                }
                 Console.note("eval \(candidate.label) \(setting.integrator.rawValue) steps \(setting.steps) "
                              + "s=\(setting.guidance): " + Self.summary(row))
                 rows.append(row)
