@@ -119,7 +119,20 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         let png = try #require(FileManager.default.contents(atPath: directory.file("eval.png")))
         let size = try #require(pngSize([UInt8](png)))
         #expect(size.width == 900 && size.height == 560)
-        _ = checkpoint
+
+        // The rows go into the zoo with the checkpoint they were measured on.
+        let zoo = directory.file("zoo")
+        let published = try runKac(["publish", checkpoint, "--name", "toy/teacher", "--zoo", zoo,
+                                    "--evaluation", directory.file("eval.json")])
+        #expect(published.status == 0, "\(published.error)")
+        let manifest = try ModelStore(root: zoo, create: false).resolve("toy/teacher")
+        #expect(manifest.details.evaluations == report.rows.map(\.manifestResult))
+        // Rows measured at another step of the run are refused.
+        let stale = String(decoding: try report.json(), as: UTF8.self).replacingOccurrences(of: "@step40", with: "@step30")
+        try Data(stale.utf8).write(to: URL(fileURLWithPath: directory.file("stale.json")))
+        let refused = try runKac(["publish", checkpoint, "--name", "toy/teacher", "--zoo", zoo,
+                                  "--evaluation", directory.file("stale.json")])
+        #expect(refused.status != 0 && refused.error.contains("was measured at step 30 but"), "\(refused.error)")
 
         let missing = try runKac(["eval", "--steps", "1"])
         #expect(missing.status != 0 && missing.error.contains("nothing to evaluate"))

@@ -28,8 +28,9 @@ struct PublishCommand: ParsableCommand {
     var kind = "teacher"
     @Option(help: "Stored weight type: f16 or f32.")
     var dtype = "f16"
-    @Option(help: "Evaluation JSON written by `kac eval --json` (rows of this model are recorded).")
-    var evaluation: String?
+    @Option(name: .customLong("evaluation"),
+            help: "Evaluation JSON written by `kac eval --json` (repeatable; rows of this model are recorded).")
+    var evaluations: [String] = []
     @Option(name: .customLong("zoo"), help: "Path of the model store.")
     var zooPath = "./zoo"
     @Option(help: "The teacher this student was distilled from (zoo reference); recorded as lineage.")
@@ -61,7 +62,7 @@ struct PublishCommand: ParsableCommand {
             dataset: DatasetReference(name: recipe.dataset,
                                       digest: try recipe.datasetDigest.map { try parseArgument($0, Digest.init(parsing:)) }),
             command: recipe.command, seed: recipe.seed, trainingSteps: state.step,
-            evaluations: try evaluationRows(), metadata: ["source": "kac publish"])
+            evaluations: try evaluationRows(step: state.step), metadata: ["source": "kac publish"])
         let manifest = try publication.publish(to: store, dtype: type, tags: tags)
         print("published \(modelKind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "
               + "\(manifest.details.evaluations.count) evaluation rows, \(manifest.compressedSize) bytes) to \(zooPath)")
@@ -86,15 +87,30 @@ struct PublishCommand: ParsableCommand {
         return try store.resolve(parent).blob
     }
 
-    /// Rows of the evaluation file that belong to this checkpoint (all rows if the file has one model).
-    private func evaluationRows() throws -> [EvaluationResult] {
-        guard let evaluation else { return [] }
-        let report = try EvaluationReport.read(from: evaluation)
-        let models = Set(report.rows.map(\.model))
-        let rows = models.count <= 1 ? report.rows : report.rows.filter { $0.model == checkpoint }
-        guard !rows.isEmpty else {
-            throw ValidationError("\(evaluation) holds rows for \(models.sorted().joined(separator: ", ")) but none for \(checkpoint); evaluate this checkpoint alone with `kac eval --run`")
+    /// Rows of the evaluation files that belong to this checkpoint (all rows of a single-model file).
+    /// Rows labelled `RUN@stepN` (from `kac eval --run`) must come from the checkpoint's own step.
+    private func evaluationRows(step: Int) throws -> [EvaluationResult] {
+        try evaluations.flatMap { evaluation in
+            let report = try EvaluationReport.read(from: evaluation)
+            let models = Set(report.rows.map(\.model))
+            let rows = models.count <= 1 ? report.rows : report.rows.filter { Self.source(of: $0.model).path == checkpoint
+                || Self.source(of: $0.model).path + "/checkpoint.safetensors" == checkpoint }
+            guard !rows.isEmpty else {
+                throw ValidationError("\(evaluation) holds rows for \(models.sorted().joined(separator: ", ")) but none for \(checkpoint); evaluate this checkpoint alone with `kac eval --run`")
+            }
+            for row in rows {
+                if let measured = Self.source(of: row.model).step, measured != step {
+                    throw ValidationError("\(evaluation) was measured at step \(measured) but \(checkpoint) is at step \(step); re-run `kac eval --run` on this checkpoint")
+                }
+            }
+            return rows.map(\.manifestResult)
         }
-        return rows.map(\.manifestResult)
+    }
+
+    /// "runs/teacher@step4000" → ("runs/teacher", 4000); other labels have no step.
+    static func source(of label: String) -> (path: String, step: Int?) {
+        guard let marker = label.range(of: "@step", options: .backwards),
+              let step = Int(label[marker.upperBound...]) else { return (label, nil) }
+        return (String(label[..<marker.lowerBound]), step)
     }
 }
