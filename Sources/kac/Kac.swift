@@ -12,6 +12,7 @@ struct Kac: AsyncParsableCommand {
             SubmitCommand.self, StatusCommand.self, CancelCommand.self,
             ZooCommand.self,
             RenderCommand.self, RenderBenchCommand.self,
+            ClassifierCommand.self, EvalCommand.self, PublishCommand.self,
         ]
     )
 }

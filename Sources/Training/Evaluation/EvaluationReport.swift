@@ -1,0 +1,116 @@
+// The result of `kac eval`: one row per (model, integrator, steps, guidance), as JSON (schema
+// `kac-evaluation/1`, read back by `kac publish --evaluation`) and as an aligned text table.
+// Invariant: rows keep the order they were evaluated in (models, then samplers, guidance, steps).
+import Foundation
+import KacFlow
+import ModelStore
+
+public struct EvaluationRow: Codable, Sendable, Equatable {
+    /// "fashion-mnist/teacher@1" or a checkpoint path.
+    public var model: String
+    public var integrator: Integrator
+    public var steps: Int
+    public var guidance: Double
+    /// Network evaluations per image (a guided evaluation counts two: conditional and null label).
+    public var networkEvaluations: Int
+    /// Fréchet distance on classifier features to the reference set (images only).
+    public var frechetDistance: Double?
+    /// Fraction of samples the classifier assigns to the requested class (images only).
+    public var classAccuracy: Double?
+    /// Sliced Wasserstein distance to fresh target samples (2-D data only).
+    public var slicedWasserstein: Double?
+    /// Samples per second of wall-clock generation time.
+    public var imagesPerSecond: Double
+    public var sampleCount: Int
+
+    public init(model: String, integrator: Integrator, steps: Int, guidance: Double, networkEvaluations: Int,
+                frechetDistance: Double? = nil, classAccuracy: Double? = nil, slicedWasserstein: Double? = nil,
+                imagesPerSecond: Double, sampleCount: Int) {
+        self.model = model
+        self.integrator = integrator
+        self.steps = steps
+        self.guidance = guidance
+        self.networkEvaluations = networkEvaluations
+        self.frechetDistance = frechetDistance
+        self.classAccuracy = classAccuracy
+        self.slicedWasserstein = slicedWasserstein
+        self.imagesPerSecond = imagesPerSecond
+        self.sampleCount = sampleCount
+    }
+
+    /// The manifest form (`ModelDetails.evaluations`).
+    public var manifestResult: EvaluationResult {
+        EvaluationResult(steps: steps, integrator: SamplerName(rawValue: integrator.rawValue), guidanceScale: guidance,
+                         networkEvaluations: networkEvaluations, frechetDistance: frechetDistance,
+                         classAccuracy: classAccuracy, imagesPerSecond: imagesPerSecond, sampleCount: sampleCount)
+    }
+}
+
+public struct EvaluationReport: Codable, Sendable, Equatable {
+    public static let currentSchema = "kac-evaluation/1"
+
+    public var schema: String
+    /// The judge ("fashion-mnist/classifier@1") or "sliced-wasserstein" for 2-D data.
+    public var judge: String
+    /// What generated samples are compared with ("fashion-mnist test (10000 images)").
+    public var reference: String
+    public var seed: UInt64
+    public var rows: [EvaluationRow]
+
+    public init(judge: String, reference: String, seed: UInt64, rows: [EvaluationRow]) {
+        schema = Self.currentSchema
+        self.judge = judge
+        self.reference = reference
+        self.seed = seed
+        self.rows = rows
+    }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Reads a report written by `json()`; a different schema is refused with what to do.
+    public static func read(from path: String) throws -> EvaluationReport {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EvaluationError.badEvaluationFile(path: path, reason: "cannot be read")
+        }
+        struct Header: Decodable { var schema: String? }
+        let schema = (try? JSONDecoder().decode(Header.self, from: data))?.schema
+        guard schema == currentSchema else {
+            throw EvaluationError.badEvaluationFile(
+                path: path, reason: "schema \(schema ?? "missing"), this kac reads \(currentSchema) (upgrade kac or re-run the evaluation)")
+        }
+        do {
+            return try JSONDecoder().decode(EvaluationReport.self, from: data)
+        } catch {
+            throw EvaluationError.badEvaluationFile(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Rows as an aligned table: text columns left-aligned, numbers right-aligned.
+    public func table() -> String {
+        let header = ["model", "sampler", "steps", "guidance", "NFE", "FD", "class acc", "SW", "img/s"]
+        let cells: [[String]] = rows.map { row in
+            [row.model, row.integrator.rawValue, String(row.steps), Self.format(row.guidance, "%.2f"),
+             String(row.networkEvaluations), row.frechetDistance.map { Self.format($0, "%.3f") } ?? "-",
+             row.classAccuracy.map { Self.format($0 * 100, "%.1f %%") } ?? "-",
+             row.slicedWasserstein.map { Self.format($0, "%.4f") } ?? "-", Self.format(row.imagesPerSecond, "%.1f")]
+        }
+        // Drop columns that are empty in every row (FD and class accuracy for 2-D data, SW for images).
+        let keep = header.indices.filter { column in !cells.allSatisfy { $0[column] == "-" } || cells.isEmpty }
+        let leftAligned: Set<Int> = [0, 1]
+        var widths = header.map(\.count)
+        for row in cells { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ row: [String]) -> String {
+            keep.map { i in
+                let padding = String(repeating: " ", count: widths[i] - row[i].count)
+                return leftAligned.contains(i) ? row[i] + padding : padding + row[i]
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        return ([line(header)] + cells.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    static func format(_ value: Double, _ format: String) -> String { String(format: format, value) }
+}

@@ -1,0 +1,188 @@
+// `kac eval`: the project's quality table (issue 3 item 4). For each model (zoo reference or a
+// training run's checkpoint, EMA weights) and each sampler × guidance × step count it generates
+// --samples samples with one seed, labels cycling through the classes, and reports Fréchet distance
+// and class accuracy under the evaluation classifier (images) or sliced Wasserstein distance to
+// fresh target samples (2-D data), plus NFE and images/s. Text table on stdout, --json, --plot.
+// Manifests are immutable: record the rows with `kac publish CHECKPOINT --evaluation FILE.json`.
+import ArgumentParser
+import Foundation
+import Imaging
+import KacFlow
+import ModelStore
+import TensorCore
+import Training
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate velocity models: FD, class accuracy (or sliced Wasserstein), NFE, images/s.",
+        discussion: """
+            Example: kac eval --run runs/teacher --classifier fashion-mnist/classifier --steps 1,2,4,10,20,50,100 \\
+                       --samplers euler,ab2 --guidance 1.5 --json eval.json --plot eval.png
+            To record the rows in the zoo, publish with them: kac publish CHECKPOINT --name NAME --evaluation eval.json
+            """)
+
+    @Option(name: .customLong("model"), help: "Zoo reference of a teacher or student (repeatable).")
+    var models: [String] = []
+    @Option(name: .customLong("run"), help: "Training run directory or checkpoint file; EMA weights (repeatable).")
+    var runs: [String] = []
+    @Option(help: "Evaluation classifier: zoo reference or a `kac classifier train` checkpoint (images only).")
+    var classifier = "fashion-mnist/classifier"
+    @Option(help: "Step counts, comma separated.")
+    var steps = "1,2,4,10,20,50,100"
+    @Option(help: "Integrators, comma separated (euler, heun, midpoint, ab2, rk45).")
+    var samplers = "euler,ab2"
+    @Option(help: "Guidance scales, comma separated (1 = unguided).")
+    var guidance = "1.5"
+    @Option(help: "Samples per setting (labels cycle through the classes).")
+    var samples = 1000
+    @Option(help: "Seed of the generated samples (and of the toy target samples).")
+    var seed: UInt64 = 7
+    @Option(help: "Samples per generator call (memory and speed only; results do not change).")
+    var batchSize = 100
+    @Option(help: "Data the models were trained on; inferred from the model when omitted.")
+    var data: String?
+    @Option(name: .customLong("zoo"), help: "Path of the model store.")
+    var zooPath = "./zoo"
+    @Option(name: .customLong("json"), help: "Write the report as JSON to this file.")
+    var jsonPath: String?
+    @Option(name: .customLong("plot"), help: "Write a PNG plot of quality against network evaluations.")
+    var plotPath: String?
+    @Option(help: "Directory caching the reference feature statistics.")
+    var cacheDirectory = "runs/eval-cache"
+    @Option(help: "Fashion-MNIST directory.")
+    var datasetDirectory = FashionMNIST.defaultDirectory
+
+    func run() throws {
+        guard !models.isEmpty || !runs.isEmpty else {
+            throw ValidationError("nothing to evaluate: pass --model REF (a zoo teacher or student) or --run DIR")
+        }
+        let settings = try settingsList()
+        let candidates = try loadModels()
+        let dataName = try data ?? inferredData(candidates)
+        let judge = try makeJudge(dataName: dataName, classCount: candidates[0].generator.nullLabel)
+        let evaluator = SampleEvaluator(judge: judge.judge, sampleCount: samples, seed: seed, batchSize: batchSize)
+        var rows: [EvaluationRow] = []
+        for candidate in candidates {
+            for setting in settings {
+                let title = "eval \(setting.integrator.rawValue) \(setting.steps) steps s=\(setting.guidance)"
+                let progress = ProgressReporter(title: title, total: samples,
+                                                interactive: ProgressReporter.standardErrorIsTerminal, minimumLineInterval: 30)
+                let row = evaluator.evaluate(candidate.generator, model: candidate.label, settings: setting) { done in
+                    progress.update(completed: done, fields: ["samples"])
+                }
+                Console.note("eval \(candidate.label) \(setting.integrator.rawValue) steps \(setting.steps) "
+                             + "s=\(setting.guidance): " + Self.summary(row))
+                rows.append(row)
+            }
+        }
+        let report = EvaluationReport(judge: judge.name, reference: judge.reference, seed: seed, rows: rows)
+        print(report.table(), terminator: "")
+        if let jsonPath {
+            try report.json().write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
+            Console.note("wrote \(jsonPath)")
+        }
+        if let plotPath {
+            let judgeName = (judge.name as NSString).lastPathComponent
+            let title = "Quality vs network evaluations: \(samples) samples, judged by \(judgeName)"
+            let raster = try SVGRaster.render(EvaluationPlot(rows: rows, title: title).svg())
+            try ImageEncoder.write(raster, as: .png(), to: plotPath)
+            Console.note("wrote \(plotPath)")
+        }
+    }
+
+    struct Candidate {
+        var label: String
+        var generator: Generator
+        var dataset: String?
+    }
+
+    private func loadModels() throws -> [Candidate] {
+        var candidates: [Candidate] = []
+        if !models.isEmpty {
+            let store = try ModelStore(root: zooPath, create: false)
+            for reference in models {
+                let model = try ZooVelocityModel.load(reference, from: store)
+                candidates.append(Candidate(label: model.label, generator: model.generator,
+                                            dataset: model.manifest.details.dataset?.name))
+            }
+        }
+        for run in runs {
+            var isDirectory: ObjCBool = false
+            let path = FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory) && isDirectory.boolValue
+                ? run + "/checkpoint.safetensors" : run
+            let (recipe, state) = try TrainingState.load(from: path)
+            var scratch = RandomSource(seed: 0)
+            let network = recipe.architecture.makeNetwork(random: &scratch)
+            network.parameters = state.average.shadow
+            candidates.append(Candidate(label: "\(run)@step\(state.step)",
+                                        generator: Generator(network: network, architecture: recipe.architecture,
+                                                             path: recipe.path),
+                                        dataset: recipe.dataset))
+        }
+        return candidates
+    }
+
+    private func inferredData(_ candidates: [Candidate]) throws -> String {
+        let names = Set(candidates.map { $0.dataset ?? "fashion-mnist" })
+        guard names.count == 1, let name = names.first else {
+            throw ValidationError("the models were trained on different data (\(names.sorted().joined(separator: ", "))); evaluate them separately")
+        }
+        return name.hasPrefix("toy:") ? String(name.dropFirst(4)) : name
+    }
+
+    private func makeJudge(dataName: String, classCount: Int) throws -> (judge: SampleJudge, name: String, reference: String) {
+        if let toy = ToyDataset.allCases.first(where: { $0.kebabName == dataName }) {
+            var random = RandomSource(seed: seed, stream: 77)
+            let target = toy.sample(count: samples, random: &random).samples
+            return (.slicedWasserstein(target: target), "sliced-wasserstein",
+                    "\(samples) fresh samples of \(dataName) (seed \(seed))")
+        }
+        guard dataName == "fashion-mnist" else {
+            throw ValidationError("unknown data '\(dataName)': use fashion-mnist, eight-gaussians, checkerboard or grid")
+        }
+        let record = FileManager.default.fileExists(atPath: classifier)
+            ? try ClassifierRecord.load(checkpointAt: classifier)
+            : try ClassifierRecord.load(classifier, from: try ModelStore(root: zooPath, create: false))
+        guard record.classifier.configuration.classCount == classCount else {
+            throw EvaluationError.classifierMismatch(classifier: record.label, model: "the models",
+                reason: "it knows \(record.classifier.configuration.classCount) classes, the models \(classCount)")
+        }
+        let test = try FashionMNIST.load(.test, directory: datasetDirectory)
+        let (statistics, cached) = try ReferenceStatistics.statistics(classifier: record.classifier, images: test.samples,
+                                                                      cacheDirectory: cacheDirectory)
+        Console.note("reference statistics of \(test.count) test images \(cached ? "read from the cache" : "computed")")
+        return (.classifier(record.classifier, reference: statistics), record.label,
+                "fashion-mnist test (\(test.count) images)")
+    }
+
+    private func settingsList() throws -> [SamplingSettings] {
+        let stepCounts = try TrainCommand.integers(steps, option: "--steps")
+        let integrators = try samplers.split(separator: ",").map { name in
+            guard let integrator = Integrator(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--samplers: unknown integrator '\(name)'; use \(Integrator.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return integrator
+        }
+        let scales = try guidance.split(separator: ",").map { text in
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value >= 0, value.isFinite else {
+                throw ValidationError("--guidance takes comma-separated non-negative numbers, got '\(guidance)'")
+            }
+            return value
+        }
+        guard samples >= 2 else { throw ValidationError("--samples must be at least 2 (a covariance needs two samples)") }
+        let all = integrators.flatMap { integrator in
+            scales.flatMap { scale in stepCounts.map { SamplingSettings(integrator: integrator, steps: $0, guidance: scale) } }
+        }
+        guard !all.isEmpty else { throw EvaluationError.noSettings }
+        return all
+    }
+
+    static func summary(_ row: EvaluationRow) -> String {
+        var parts = ["NFE \(row.networkEvaluations)", String(format: "%.1f img/s", row.imagesPerSecond)]
+        if let fd = row.frechetDistance { parts.append(String(format: "FD %.3f", fd)) }
+        if let accuracy = row.classAccuracy { parts.append(String(format: "class acc %.1f %%", accuracy * 100)) }
+        if let sw = row.slicedWasserstein { parts.append(String(format: "SW %.4f", sw)) }
+        return parts.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,116 @@
+// `kac publish CHECKPOINT --name NAME`: a training checkpoint (its EMA weights and recorded recipe:
+// architecture, Kac path, dataset and digest, command, seed, steps) plus optional evaluation rows
+// from `kac eval --json` becomes the next zoo version. Manifests are immutable, so evaluations are
+// recorded by publishing with --evaluation, never by editing a published manifest.
+// A classifier checkpoint (`kac classifier train`) is published as kind `classifier`.
+import ArgumentParser
+import Foundation
+import KacFlow
+import ModelStore
+import Training
+
+struct PublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Publish a training checkpoint (EMA weights + recipe + evaluations) as a zoo version.",
+        discussion: """
+            Evaluation rows are attached at publish time: run `kac eval --run RUN --json eval.json`, then
+            `kac publish RUN/checkpoint.safetensors --name fashion-mnist/teacher --evaluation eval.json`.
+            """)
+
+    @Argument(help: "A checkpoint written by `kac train`, `kac distill` or `kac classifier train`.")
+    var checkpoint: String
+    @Option(help: "Zoo model name, e.g. fashion-mnist/teacher.")
+    var name: String
+    @Option(name: .customLong("tag"), help: "Tag to move to the new version (repeatable; `latest` always moves).")
+    var tags: [String] = []
+    @Option(help: "teacher or student (velocity models).")
+    var kind = "teacher"
+    @Option(help: "Stored weight type: f16 or f32.")
+    var dtype = "f16"
+    @Option(name: .customLong("evaluation"),
+            help: "Evaluation JSON written by `kac eval --json` (repeatable; rows of this model are recorded).")
+    var evaluations: [String] = []
+    @Option(name: .customLong("zoo"), help: "Path of the model store.")
+    var zooPath = "./zoo"
+    @Option(help: "The teacher this student was distilled from (zoo reference); recorded as lineage.")
+    var parent: String?
+    @Option(help: "Default integrator (teacher default: euler).")
+    var sampler: String?
+    @Option(help: "Default step count (teacher default: 100; required for a student).")
+    var steps: Int?
+    @Option(help: "Default guidance scale (teacher default: 1.5; student default: 1, guidance is baked in).")
+    var guidance: Double?
+
+    func run() throws {
+        guard let type = TensorDType(rawValue: dtype), type == .f16 || type == .f32 else {
+            throw ValidationError("--dtype takes f16 or f32, got '\(dtype)'")
+        }
+        let store = try ModelStore(root: zooPath, create: true)
+        if let record = try? ClassifierRecord.load(checkpointAt: checkpoint) {
+            let manifest = try record.publish(to: store, name: name, dtype: type, tags: tags)
+            print("published classifier \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zooPath)")
+            return
+        }
+        guard let modelKind = ModelKind(rawValue: kind), modelKind != .classifier else {
+            throw ValidationError("--kind takes teacher or student, got '\(kind)' (classifier checkpoints are detected by their format)")
+        }
+        let (recipe, state) = try TrainingState.load(from: checkpoint)
+        let publication = VelocityModelPublication(
+            name: name, kind: modelKind, weights: state.average.shadow, architecture: recipe.architecture,
+            path: recipe.path, defaults: try defaults(for: modelKind), parent: try parentDigest(in: store),
+            dataset: DatasetReference(name: recipe.dataset,
+                                      digest: try recipe.datasetDigest.map { try parseArgument($0, Digest.init(parsing:)) }),
+            command: recipe.command, seed: recipe.seed, trainingSteps: state.step,
+            evaluations: try evaluationRows(step: state.step), metadata: ["source": "kac publish"])
+        let manifest = try publication.publish(to: store, dtype: type, tags: tags)
+        print("published \(modelKind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "
+              + "\(manifest.details.evaluations.count) evaluation rows, \(manifest.compressedSize) bytes) to \(zooPath)")
+    }
+
+    private func defaults(for kind: ModelKind) throws -> SamplingSettings {
+        let integratorName = sampler ?? "euler"
+        guard let integrator = Integrator(rawValue: integratorName) else {
+            throw ValidationError("--sampler takes one of \(Integrator.allCases.map(\.rawValue).joined(separator: ", ")), got '\(integratorName)'")
+        }
+        if kind == .student && steps == nil {
+            throw ValidationError("a student's default step count is not recorded in its checkpoint; pass --steps N (the steps it was distilled for)")
+        }
+        let stepCount = steps ?? 100
+        guard stepCount > 0 else { throw ValidationError("--steps must be positive, got \(stepCount)") }
+        return SamplingSettings(integrator: integrator, steps: stepCount, guidance: guidance ?? (kind == .teacher ? 1.5 : 1))
+    }
+
+    private func parentDigest(in store: ModelStore) throws -> Digest? {
+        guard let parent else { return nil }
+        if let digest = try? Digest(parsing: parent) { return digest }
+        return try store.resolve(parent).blob
+    }
+
+    /// Rows of the evaluation files that belong to this checkpoint (all rows of a single-model file).
+    /// Rows labelled `RUN@stepN` (from `kac eval --run`) must come from the checkpoint's own step.
+    private func evaluationRows(step: Int) throws -> [EvaluationResult] {
+        try evaluations.flatMap { evaluation in
+            let report = try EvaluationReport.read(from: evaluation)
+            let models = Set(report.rows.map(\.model))
+            let rows = models.count <= 1 ? report.rows : report.rows.filter { Self.source(of: $0.model).path == checkpoint
+                || Self.source(of: $0.model).path + "/checkpoint.safetensors" == checkpoint }
+            guard !rows.isEmpty else {
+                throw ValidationError("\(evaluation) holds rows for \(models.sorted().joined(separator: ", ")) but none for \(checkpoint); evaluate this checkpoint alone with `kac eval --run`")
+            }
+            for row in rows {
+                if let measured = Self.source(of: row.model).step, measured != step {
+                    throw ValidationError("\(evaluation) was measured at step \(measured) but \(checkpoint) is at step \(step); re-run `kac eval --run` on this checkpoint")
+                }
+            }
+            return rows.map(\.manifestResult)
+        }
+    }
+
+    /// "runs/teacher@step4000" → ("runs/teacher", 4000); other labels have no step.
+    static func source(of label: String) -> (path: String, step: Int?) {
+        guard let marker = label.range(of: "@step", options: .backwards),
+              let step = Int(label[marker.upperBound...]) else { return (label, nil) }
+        return (String(label[..<marker.lowerBound]), step)
+    }
+}
