@@ -104,7 +104,8 @@ public enum AtomicFile {
         }
     }
 
-    private static func writeBuffer(fd: Int32, buffer: UnsafeRawBufferPointer, path: String) throws {
+    /// Writes the whole buffer to `fd`, retrying short writes and EINTR.
+    static func writeBuffer(fd: Int32, buffer: UnsafeRawBufferPointer, path: String) throws {
         guard let base = buffer.baseAddress else { return }
         var offset = 0
         while offset < buffer.count {

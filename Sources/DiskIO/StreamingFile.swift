@@ -28,16 +28,7 @@ public final class StreamingFile {
 
     public func append(_ buffer: UnsafeRawBufferPointer) throws {
         guard descriptor >= 0 else { throw DiskIOError(path: temporaryPath, operation: "write after close", errno: EBADF) }
-        guard let base = buffer.baseAddress else { return }
-        var offset = 0
-        while offset < buffer.count {
-            let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw DiskIOError(path: temporaryPath, operation: "write", errno: errno)
-            }
-            offset += written
-        }
+        try AtomicFile.writeBuffer(fd: descriptor, buffer: buffer, path: temporaryPath)
     }
 
     /// fsyncs and closes the temporary file; call once, after the last `append`.
