@@ -8,7 +8,7 @@ struct Kac: AsyncParsableCommand {
         commandName: "kac",
         abstract: "Train, distill, publish and render DistillKac image generators.",
         subcommands: [
-            TrainCommand.self, DistillCommand.self, BenchCommand.self,
+            TrainCommand.self, DistillCommand.self, BenchCommand.self, PeerDumpCommand.self,
             SubmitCommand.self, StatusCommand.self, CancelCommand.self,
             ZooCommand.self,
             RenderCommand.self, RenderBenchCommand.self,
