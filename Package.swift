@@ -25,10 +25,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libvips' API is variadic; Swift cannot call variadic C, so this shim wraps what we use.
         .target(name: "CVipsShim", dependencies: ["CVips"]),
+        // Linux system calls Glibc's Swift module leaves out (renameat2).
+        .target(name: "CSyscalls"),
 
         // Foundations.
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
-        .target(name: "DiskIO"),
+        .target(name: "DiskIO", dependencies: ["CSyscalls"]),
 
         // Domain libraries.
         .target(name: "NeuralNet", dependencies: ["TensorCore"]),

@@ -1,5 +1,5 @@
 // Claiming: scan `new/`, decide what each entry is (ready job, settled bad file, hostile entry,
-// not ready yet), then take jobs in priority order. The claim itself is one link(2) into `work/`;
+// not ready yet), then take jobs in priority order. The claim itself is one no-replace rename into `work/`;
 // everything after it (attempt count, lease, re-validation) happens on a file only we hold.
 import Foundation
 

@@ -43,7 +43,7 @@ extension Spool {
             }
             return nil
         }
-        // No lease: the holder died between the claim and the lease write. The claim's link
+        // No lease: the holder died between the claim and the lease write. The claim's rename
         // set the file's ctime, so that is when the grace period started.
         guard let info = SpoolFiles.info(jobPath("work", id)), now.timeIntervalSince(info.changed) > timeout else { return nil }
         return ("claimed \(Int(now.timeIntervalSince(info.changed)))s ago without a lease", nil)

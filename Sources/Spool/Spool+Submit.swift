@@ -1,4 +1,4 @@
-// Producing and cancelling jobs. `submit` writes the canonical job file into `tmp/` and links it
+// Producing and cancelling jobs. `submit` writes the canonical job file into `tmp/` and moves it
 // into `new/` (never replacing a queued job); `cancel` fails a queued job at once, or leaves a
 // marker in `cancel/` that the worker holding a running job checks between images.
 #if canImport(Glibc)

@@ -18,7 +18,7 @@ import Foundation
 /// |----------|--------------------------------------------------------------------|--------------------------------|------------------------------------------|
 /// | writing  | `tmp/<id>.json`                                                    | producer writes (`submit`)     | rename into `new/`                       |
 /// | queued   | `new/<id>.json` [`attempts/<id>`]                                  | producer rename; `requeue`     | `claim` (→ work), `cancel` (→ failed)    |
-/// | running  | `work/<id>.json`, `work/<id>.lease.json`, `attempts/<id>`, `out/<id>/`, [`work/<id>.progress.json`], [`cancel/<id>`] | `claim`: link(new→work) + unlink | `finish`, lease-expiry recovery |
+/// | running  | `work/<id>.json`, `work/<id>.lease.json`, `attempts/<id>`, `out/<id>/`, [`work/<id>.progress.json`], [`cancel/<id>`] | `claim`: no-replace rename new→work | `finish`, lease-expiry recovery |
 /// | done     | `done/<id>.json`, `out/<id>/` (images, `result.json`)               | `finish(.completed)`           | operator cleanup                          |
 /// | failed   | `failed/<id>.json`, `failed/<id>.error.json`, [`out/<id>/` partial] | `finish(.failed/.cancelled)`, recovery gives up, rejects | operator (`mv` back to `new/` to retry) |
 ///
@@ -28,8 +28,9 @@ import Foundation
 /// name is not `<valid id>.json` goes to `failed/rejected-<random>.json`. A valid job is claimable
 /// at once (a complete JSON object cannot be a prefix of a longer valid file); anything else is
 /// only judged once its mtime is `settlePeriod` old, so a half-done `cp` is never rejected early.
-/// The claim is `link(new/<id>.json, work/<id>.json)` then unlink: link never replaces, so
-/// exactly one worker wins and a same-named newer file cannot overwrite a running job.
+/// The claim is `renameat2(new/<id>.json, work/<id>.json, RENAME_NOREPLACE)` (link + checked
+/// unlink where the file system lacks it): it never replaces, so exactly one worker wins and a
+/// same-named newer file cannot overwrite a running job.
 public final class Spool: @unchecked Sendable {
     public let root: String
     public let configuration: SpoolConfiguration

@@ -90,19 +90,8 @@ enum SpoolFiles {
     /// Moves `source` to `destination` only if `destination` does not exist. Returns false when the
     /// source is gone (another worker won) or the destination exists.
     static func moveExclusive(_ source: String, to destination: String) throws -> Bool {
-        if link(source, destination) != 0 {
-            let error = errno
-            if error == ENOENT || error == EEXIST { return false }
-            throw SpoolError.io(operation: "link", path: "\(source) -> \(destination)", cause: String(cString: strerror(error)))
-        }
-        if unlink(source) != 0, errno != ENOENT {
-            throw SpoolError.io(operation: "unlink", path: source, cause: String(cString: strerror(errno)))
-        }
-        do {
-            try AtomicFile.syncDirectory((destination as NSString).deletingLastPathComponent)
-            try AtomicFile.syncDirectory((source as NSString).deletingLastPathComponent)
-        } catch { throw SpoolError.wrap("fsync", destination, error) }
-        return true
+        do { return try AtomicFile.moveExclusive(source, to: destination) }
+        catch { throw SpoolError.wrap("rename", source, error) }
     }
 
     /// Renames, replacing `destination`; false if `source` vanished (another worker won).

@@ -1,0 +1,64 @@
+// Moving a file only if its new name is free: the spool's claim (new/ → work/) and requeue.
+// renameat2(RENAME_NOREPLACE) does this atomically under the directory locks. Where the file
+// system cannot (EINVAL), link(2) + unlink(2) is the fallback — but link resolves the source name
+// before it takes any lock, so a racer holding a stale lookup can link a file another process has
+// already moved on. The fallback therefore checks that the source name still denotes the inode it
+// linked before unlinking it, and undoes its link otherwise.
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import CSyscalls
+import Foundation
+
+extension AtomicFile {
+    /// Renames `source` to `destination` only if `destination` does not exist, then fsyncs both
+    /// directories. False when `source` is gone or `destination` exists (another process won).
+    public static func moveExclusive(_ source: String, to destination: String) throws -> Bool {
+        if kac_rename_noreplace(source, destination) != 0 {
+            let error = errno
+            switch error {
+            case ENOENT, EEXIST: return false
+            case EINVAL, ENOSYS, EPERM:
+                guard try linkExclusive(source, to: destination) else { return false }
+            default:
+                throw DiskIOError(path: "\(source) -> \(destination)", operation: "rename (no replace)", errno: error)
+            }
+        }
+        let from = (source as NSString).deletingLastPathComponent
+        let to = (destination as NSString).deletingLastPathComponent
+        try syncDirectory(to.isEmpty ? "." : to)
+        if from != to { try syncDirectory(from.isEmpty ? "." : from) }
+        return true
+    }
+
+    /// The fallback: link, then keep the link only if `source` still names the linked inode.
+    public static func linkExclusive(_ source: String, to destination: String) throws -> Bool {
+        if link(source, destination) != 0 {
+            let error = errno
+            if error == ENOENT || error == EEXIST { return false }
+            throw DiskIOError(path: "\(source) -> \(destination)", operation: "link", errno: error)
+        }
+        return try settleLink(source, to: destination)
+    }
+
+    /// After `link(source, destination)` succeeded: unlinks `source` if it is the same file as
+    /// `destination` and returns true; otherwise (the source name was moved on or replaced while
+    /// link ran) removes `destination` again and returns false.
+    public static func settleLink(_ source: String, to destination: String) throws -> Bool {
+        var linked = stat(), current = stat()
+        guard lstat(destination, &linked) == 0 else { return false }
+        guard lstat(source, &current) == 0, current.st_dev == linked.st_dev, current.st_ino == linked.st_ino else {
+            unlink(destination)
+            return false
+        }
+        guard unlink(source) == 0 else {
+            let error = errno
+            unlink(destination)
+            if error == ENOENT { return false }
+            throw DiskIOError(path: source, operation: "unlink", errno: error)
+        }
+        return true
+    }
+}
