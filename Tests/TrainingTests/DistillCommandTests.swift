@@ -56,6 +56,18 @@ import Training
         #expect(loaded.checkpoint.metadata["distillation.bakedGuidance"] == "1.5")
         #expect(loaded.checkpoint.metadata["evaluation.slicedWasserstein"] != nil)
 
+        // `kac eval` takes a student at its own setting (Euler, its steps, s = 1), a grid only on request.
+        let evaluation = directory.file("eval.json")
+        let own = try Self.kac(["eval", "--model", "toy/student-1", "--model", "toy/student-2", "--zoo", zoo,
+                                "--steps", "3,5", "--samples", "64", "--json", evaluation])
+        try #require(own.status == 0, "kac eval failed: \(own.errors)")
+        let rows = try EvaluationReport.read(from: evaluation).rows
+        #expect(rows.map(\.steps) == [1, 2] && rows.allSatisfy { $0.guidance == 1 && $0.integrator == .euler })
+        let grid = try Self.kac(["eval", "--model", "toy/student-1", "--zoo", zoo, "--steps", "3,5", "--samplers", "euler",
+                                 "--guidance", "1", "--samples", "64", "--student-grid", "--json", evaluation])
+        try #require(grid.status == 0, "kac eval --student-grid failed: \(grid.errors)")
+        #expect(try EvaluationReport.read(from: evaluation).rows.map(\.steps) == [3, 5])
+
         let again = try Self.kac(arguments)
         #expect(again.status == 0, "\(again.errors)")
         #expect(again.errors.components(separatedBy: "skipping").count == 3, "\(again.errors)")

@@ -61,6 +61,14 @@ struct DistillCommand: ParsableCommand {
     var tags: [String] = []
     @Option(help: "Weights precision when publishing: f16 or f32.")
     var dtype = "f16"
+    @Option(help: "Evaluation classifier for image students (zoo reference or checkpoint); 'none' skips evaluation.")
+    var classifier = "fashion-mnist/classifier"
+    @Option(help: "Samples per student evaluation (labels cycle through the classes).")
+    var evalSamples = 1000
+    @Option(help: "Seed of the evaluation samples (the same as `kac eval`'s default, so rows compare).")
+    var evalSeed: UInt64 = 7
+    @Option(help: "Directory caching the reference feature statistics.")
+    var cacheDirectory = "runs/eval-cache"
     @Flag(help: "Discard the run directory's earlier stages and start over.")
     var fresh = false
     @Option(help: "Fashion-MNIST directory.")
@@ -81,8 +89,7 @@ struct DistillCommand: ParsableCommand {
         distiller.log = { Console.note($0) }
         Console.note("teacher \(source.label): \(source.teacher.network.parameters.scalarCount) parameters; OpenBLAS \(BLAS.threadCount) threads")
         let store = try publish.map { _ in try ModelStore(root: zooPath, create: true) }
-        let evaluator = ToyDataset.allCases.first { $0.kebabName == dataName }.map { PointCloudEvaluator(dataset: $0).evaluator() }
-        if evaluator == nil { Console.note("image students are evaluated by `kac eval` (no in-loop evaluator for \(dataName) yet)") }
+        let evaluator = try stageEvaluator(dataName: dataName, classCount: source.teacher.architecture.classCount)
         var parent = source.blob
         try distiller.run(evaluate: evaluator) { student, report in
             let metrics = (report.evaluation?.metrics ?? [:]).sorted { $0.key < $1.key }
@@ -102,6 +109,20 @@ struct DistillCommand: ParsableCommand {
             }
         }
         Console.note("distillation finished: \(runDirectory)")
+    }
+
+    /// Sliced Wasserstein for 2-D data; FD and class accuracy under --classifier for images.
+    private func stageEvaluator(dataName: String, classCount: Int) throws -> StageEvaluator? {
+        if let toy = ToyDataset.allCases.first(where: { $0.kebabName == dataName }) { return PointCloudEvaluator(dataset: toy).evaluator() }
+        guard classifier != "none" else {
+            Console.note("students are not evaluated (--classifier none); use `kac eval --model …` later")
+            return nil
+        }
+        guard evalSamples >= 2 else { throw ValidationError("--eval-samples must be at least 2") }
+        let judge = try ClassifierJudge.load(classifier, zooPath: zooPath, classCount: classCount,
+                                             cacheDirectory: cacheDirectory, datasetDirectory: datasetDirectory)
+        let evaluator = SampleEvaluator(judge: judge.judge, sampleCount: evalSamples, seed: evalSeed)
+        return ImageStageEvaluator(evaluator: evaluator, judgeName: judge.name).evaluator { Console.note($0) }
     }
 
     private func publishDType() throws -> TensorDType {

@@ -19,6 +19,8 @@ struct EvalCommand: ParsableCommand {
         discussion: """
             Example: kac eval --run runs/teacher --classifier fashion-mnist/classifier --steps 1,2,4,10,20,50,100 \\
                        --samplers euler,ab2 --guidance 1.5 --json eval.json --plot eval.png
+            Students (guidance baked in) are evaluated at their own setting — Euler, their step count, s = 1 —
+            unless --student-grid is given; teachers and runs use the grid of --steps × --samplers × --guidance.
             To record the rows in the zoo, publish with them: kac publish CHECKPOINT --name NAME --evaluation eval.json
             """)
 
@@ -52,6 +54,8 @@ struct EvalCommand: ParsableCommand {
     var cacheDirectory = "runs/eval-cache"
     @Option(help: "Fashion-MNIST directory.")
     var datasetDirectory = FashionMNIST.defaultDirectory
+    @Flag(help: "Evaluate students on the whole grid too, instead of only at their own setting.")
+    var studentGrid = false
 
     func run() throws {
         guard !models.isEmpty || !runs.isEmpty else {
@@ -64,7 +68,7 @@ struct EvalCommand: ParsableCommand {
         let evaluator = SampleEvaluator(judge: judge.judge, sampleCount: samples, seed: seed, batchSize: batchSize)
         var rows: [EvaluationRow] = []
         for candidate in candidates {
-            for setting in settings {
+            for setting in candidate.ownSetting.map({ [$0] }) ?? settings {
                 let title = "eval \(setting.integrator.rawValue) \(setting.steps) steps s=\(setting.guidance)"
                 let progress = ProgressReporter(title: title, total: samples,
                                                 interactive: ProgressReporter.standardErrorIsTerminal, minimumLineInterval: 30)
@@ -95,6 +99,8 @@ struct EvalCommand: ParsableCommand {
         var label: String
         var generator: Generator
         var dataset: String?
+        /// A student's own sampling setting: it is evaluated only there.
+        var ownSetting: SamplingSettings? = nil
     }
 
     private func loadModels() throws -> [Candidate] {
@@ -103,8 +109,10 @@ struct EvalCommand: ParsableCommand {
             let store = try ModelStore(root: zooPath, create: false)
             for reference in models {
                 let model = try ZooVelocityModel.load(reference, from: store)
+                let isStudent = model.manifest.details.kind == .student && !studentGrid
                 candidates.append(Candidate(label: model.label, generator: model.generator,
-                                            dataset: model.manifest.details.dataset?.name))
+                                            dataset: model.manifest.details.dataset?.name,
+                                            ownSetting: isStudent ? model.defaults : nil))
             }
         }
         for run in runs {
@@ -141,19 +149,9 @@ struct EvalCommand: ParsableCommand {
         guard dataName == "fashion-mnist" else {
             throw ValidationError("unknown data '\(dataName)': use fashion-mnist, eight-gaussians, checkerboard or grid")
         }
-        let record = FileManager.default.fileExists(atPath: classifier)
-            ? try ClassifierRecord.load(checkpointAt: classifier)
-            : try ClassifierRecord.load(classifier, from: try ModelStore(root: zooPath, create: false))
-        guard record.classifier.configuration.classCount == classCount else {
-            throw EvaluationError.classifierMismatch(classifier: record.label, model: "the models",
-                reason: "it knows \(record.classifier.configuration.classCount) classes, the models \(classCount)")
-        }
-        let test = try FashionMNIST.load(.test, directory: datasetDirectory)
-        let (statistics, cached) = try ReferenceStatistics.statistics(classifier: record.classifier, images: test.samples,
-                                                                      cacheDirectory: cacheDirectory)
-        Console.note("reference statistics of \(test.count) test images \(cached ? "read from the cache" : "computed")")
-        return (.classifier(record.classifier, reference: statistics), record.label,
-                "fashion-mnist test (\(test.count) images)")
+        let loaded = try ClassifierJudge.load(classifier, zooPath: zooPath, classCount: classCount,
+                                              cacheDirectory: cacheDirectory, datasetDirectory: datasetDirectory)
+        return (loaded.judge, loaded.name, loaded.reference)
     }
 
     private func settingsList() throws -> [SamplingSettings] {

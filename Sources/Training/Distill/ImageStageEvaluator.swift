@@ -1,0 +1,27 @@
+// Scoring image students for distillation: each finished stage's student is sampled at its own
+// setting (Euler, its step count, guidance baked in) and judged like `kac eval` does — Fréchet
+// distance of classifier features to the test set, class accuracy, images/s. The row goes into
+// the stage report and from there into the published manifest.
+import KacFlow
+
+public struct ImageStageEvaluator {
+    public let evaluator: SampleEvaluator
+    /// The judge's name for the row's model column ("fashion-mnist/classifier@1").
+    public let judgeName: String
+
+    public init(evaluator: SampleEvaluator, judgeName: String) {
+        self.evaluator = evaluator
+        self.judgeName = judgeName
+    }
+
+    public func evaluator(log: @escaping (String) -> Void = { _ in }) -> StageEvaluator {
+        { student in
+            let row = evaluator.evaluate(student.generator, model: student.stage.directoryName, settings: student.settings)
+            var metrics = ["imagesPerSecond": row.imagesPerSecond]
+            if let fd = row.frechetDistance { metrics["frechetDistance"] = fd }
+            if let accuracy = row.classAccuracy { metrics["classAccuracy"] = accuracy }
+            log("\(student.stage.directoryName): \(evaluator.sampleCount) samples judged by \(judgeName)")
+            return StageEvaluation(evaluations: [row.manifestResult], metrics: metrics)
+        }
+    }
+}
