@@ -61,7 +61,7 @@ extension DistillCommand {
             name: "\(prefix)/student-\(stage.studentSteps)", kind: .student, weights: student.network.parameters,
             architecture: student.architecture, path: student.path, defaults: student.settings, parent: parent,
             dataset: DatasetReference(name: dataName, digest: try datasetDigest.map { try Digest(parsing: $0) }),
-            command: "\(CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "))",
+            command: Console.invocation,
             seed: configuration.seed, trainingSteps: report.trainingSteps,
             evaluations: report.evaluation?.evaluations ?? [], metadata: metadata)
     }

@@ -83,7 +83,7 @@ struct DistillCommand: ParsableCommand {
         let distiller = try Distiller(configuration: configuration, runDirectory: runDirectory, dataset: dataset,
                                       datasetName: dataName, datasetDigest: datasetDigest,
                                       teacher: source.teacher, teacherSource: source.label)
-        distiller.command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        distiller.command = Console.invocation
         distiller.checkpointEvery = checkpointEvery
         distiller.progressInteractive = ProgressReporter.standardErrorIsTerminal
         distiller.log = { Console.note($0) }

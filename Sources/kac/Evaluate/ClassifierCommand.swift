@@ -70,7 +70,7 @@ struct ClassifierTrain: ParsableCommand {
 
         let record = ClassifierRecord(
             classifier: trainer.classifier, training: configuration, testAccuracy: accuracy,
-            command: CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "),
+            command: Console.invocation,
             datasetDigest: digest.description, label: runDirectory)
         let checkpointPath = runDirectory + "/classifier.safetensors"
         try record.save(to: checkpointPath)
@@ -87,7 +87,7 @@ struct ClassifierTrain: ParsableCommand {
     private func writeSummary(accuracy: Double, seconds: Double, parameters: Int) throws {
         let summary: [String: String] = [
             "testAccuracy": String(accuracy), "trainingSeconds": String(format: "%.1f", seconds),
-            "parameters": String(parameters), "command": CommandLine.arguments.joined(separator: " "),
+            "parameters": String(parameters), "command": Console.invocation,
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

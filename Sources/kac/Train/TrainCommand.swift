@@ -126,7 +126,7 @@ struct TrainCommand: ParsableCommand {
                                                 labelDropout: labelDropout, totalSteps: steps,
                                                 finalLearningRateFraction: finalLearningRateFraction),
             dataset: data, datasetDigest: digest, seed: seed,
-            command: CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "))
+            command: Console.invocation)
     }
 
     private func objective(for recipe: TrainingRecipe, dataset: LabeledDataset) -> FlowMatchingObjective {
