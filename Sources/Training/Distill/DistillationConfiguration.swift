@@ -54,7 +54,8 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
 
     public init(stepSchedule: [Int] = [100, 20, 4, 2, 1], start: DistillationStart = .forward,
                 teacherIntegrator: Integrator = .euler, substeps: Int? = nil, guidance: Double = 1,
-                guidanceRange: ClosedRange<Double>? = nil, training: FlowTrainingConfiguration, stageTrainingSteps: [Int]? = nil, trajectoryPoolSize: Int = 4096,
+                guidanceRange: ClosedRange<Double>? = nil, training: FlowTrainingConfiguration,
+                stageTrainingSteps: [Int]? = nil, trajectoryPoolSize: Int = 4096,
                 studentArchitecture: NetworkArchitecture? = nil,
                 studentInitialization: StudentInitialization = .leadingSlice, seed: UInt64 = 1) {
         self.stepSchedule = stepSchedule
