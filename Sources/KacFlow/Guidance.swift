@@ -1,7 +1,9 @@
 // Classifier-free guidance in velocity space (KAC.md §6): u_s = u(x,t,∅) + s·(u(x,t,y) − u(x,t,∅)).
 // The conditional and null passes run as ONE network call on a batch of 2N (conditional rows
 // first, null rows second), so guidance costs one evaluation of twice the batch, not two calls.
-// Invariant: scale 1 makes a single pass of size N with the requested labels (no null pass).
+// Invariant: scale 1 makes a single pass of size N with the requested labels (no null pass). The
+// per-sample form (one s per row, for distilling a guidance-conditioned student) computes every row
+// exactly as the scalar form does at that row's s, and also makes one pass when every s is 1.
 import TensorCore
 
 /// A class-conditional network: x [N, ...], times [N], labels [N] -> velocity [N, ...].
@@ -20,17 +22,25 @@ public struct ClassifierFreeGuidance: Sendable, Equatable, Codable {
 
     /// The guided field for fixed `labels` ([N], one per sample), at per-sample times.
     public func velocity(conditional network: @escaping ConditionalVelocity, labels: [Int]) -> PerSampleVelocity {
-        let scale = self.scale, nullLabel = self.nullLabel
+        Self.velocity(conditional: network, labels: labels, scales: Array(repeating: scale, count: labels.count),
+                      nullLabel: nullLabel)
+    }
+
+    /// The guided field with its own scale for every sample (`scales` [N]), at per-sample times.
+    public static func velocity(conditional network: @escaping ConditionalVelocity, labels: [Int], scales: [Float],
+                                nullLabel: Int) -> PerSampleVelocity {
+        precondition(scales.count == labels.count, "guidance: \(scales.count) scales for \(labels.count) labels")
+        let unguided = scales.allSatisfy { $0 == 1 }
         return { x, times in
             precondition(x.rank >= 1 && x.shape[0] == labels.count && times.count == labels.count,
                          "guidance: x \(x.shape), \(times.count) times and \(labels.count) labels must agree")
-            if scale == 1 { return network(x, times, labels) }
+            if unguided { return network(x, times, labels) }
             var doubled = x
             doubled.shape[0] *= 2
             doubled.scalars.append(contentsOf: x.scalars)
             let both = network(doubled, times + times, labels + Array(repeating: nullLabel, count: labels.count))
             precondition(both.shape == doubled.shape, "guidance: network returned \(both.shape) for \(doubled.shape)")
-            return Self.combine(both, count: x.count, shape: x.shape, scale: scale)
+            return combine(both, shape: x.shape, scales: scales)
         }
     }
 
@@ -40,13 +50,17 @@ public struct ClassifierFreeGuidance: Sendable, Equatable, Codable {
         return { x, time in field(x, Array(repeating: time, count: labels.count)) }
     }
 
-    /// u∅ + s·(u_y − u∅) from the stacked output [u_y; u∅] of 2·count scalars.
-    private static func combine(_ both: Tensor, count: Int, shape: [Int], scale: Float) -> Tensor {
+    /// u∅ + s_n·(u_y − u∅) from the stacked output [u_y; u∅] of two batches of `shape`.
+    private static func combine(_ both: Tensor, shape: [Int], scales: [Float]) -> Tensor {
+        let count = shape.reduce(1, *)
+        let perSample = scales.isEmpty ? 0 : count / scales.count
         var result = [Float](repeating: 0, count: count)
         both.scalars.withUnsafeBufferPointer { stacked in
-            for j in 0..<count {
-                let conditional = stacked[j], unconditional = stacked[count + j]
-                result[j] = unconditional + scale * (conditional - unconditional)
+            for (n, scale) in scales.enumerated() {
+                for j in (n * perSample)..<((n + 1) * perSample) {
+                    let conditional = stacked[j], unconditional = stacked[count + j]
+                    result[j] = unconditional + scale * (conditional - unconditional)
+                }
             }
         }
         return Tensor(shape: shape, scalars: result)

@@ -1,5 +1,6 @@
 // Classifier-free guidance: one batched network call of 2N rows, conditional rows first, and the
-// u∅ + s(u_y − u∅) combination; s = 1 is the plain conditional field in one pass of N.
+// u∅ + s(u_y − u∅) combination; s = 1 is the plain conditional field in one pass of N. Per-sample
+// scales guide every row as the scalar form would at that row's scale.
 import Testing
 import KacFlow
 import TensorCore
@@ -44,6 +45,25 @@ import TensorCore
         #expect(u.shape == Self.x.shape)
         // Same Float operations in the same order: exact equality.
         #expect(u.scalars == expected)
+    }
+
+    @Test func perSampleScalesGuideEachRowAtItsOwnScale() {
+        let network = FakeNetwork()
+        let scales: [Float] = [1.5, 3]
+        let guided = ClassifierFreeGuidance.velocity(conditional: { network($0, $1, $2) }, labels: [3, 7], scales: scales,
+                                                     nullLabel: 10)
+        let u = guided(Self.x, [0.5, 0.25])
+        #expect(network.calls.count == 1 && network.calls[0].rows == 4)
+        // Row n equals the scalar form at s_n, bit for bit.
+        for (n, scale) in scales.enumerated() {
+            let single = ClassifierFreeGuidance(scale: scale, nullLabel: 10)
+                .velocity(conditional: { FakeNetwork()($0, $1, $2) }, labels: [3, 7])(Self.x, [0.5, 0.25])
+            #expect(Array(u.scalars[(3 * n)..<(3 * n + 3)]) == Array(single.scalars[(3 * n)..<(3 * n + 3)]), "row \(n)")
+        }
+        let unguided = FakeNetwork()
+        _ = ClassifierFreeGuidance.velocity(conditional: { unguided($0, $1, $2) }, labels: [3, 7], scales: [1, 1],
+                                            nullLabel: 10)(Self.x, [0.5, 0.25])
+        #expect(unguided.calls.count == 1 && unguided.calls[0].rows == 2)
     }
 
     @Test func guidedSamplingCountsOneEvaluationPerEulerStep() {

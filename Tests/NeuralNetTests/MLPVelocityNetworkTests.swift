@@ -1,5 +1,6 @@
 // The MLP velocity network: finite-difference gradient check (its backward includes the label
-// embedding through two concatenations) and a short training run that must drive the loss down.
+// embedding through two concatenations, and the guidance embedding when the network has one) and a
+// short training run that must drive the loss down.
 import NeuralNet
 import TensorCore
 import TestSupport
@@ -9,31 +10,43 @@ struct MLPVelocityNetworkTests {
     /// Float forward passes differenced over a step of 1e-2 around O(1) losses.
     static let tolerance = 0.02
 
-    @Test func gradientsMatchFiniteDifferences() {
+    @Test(arguments: [false, true])
+    func gradientsMatchFiniteDifferences(guidanceInput: Bool) throws {
         var random = RandomSource(seed: 51)
         let network = MLPVelocityNetwork(configuration: MLPVelocityConfiguration(dimension: 2, hiddenWidth: 8, hiddenLayers: 2,
-                                                                                 embeddingWidth: 4, classCount: 2),
+                                                                                 embeddingWidth: 4, classCount: 2,
+                                                                                 guidanceInput: guidanceInput),
                                          random: &random)
+        #expect(network.parameters.names.contains("guidance.linear.weight") == guidanceInput)
         randomize(&network.parameters, &random, scale: 0.5)
         let x = randomTensor([3, 2], &random), target = randomTensor([3, 2], &random)
         let times: [Float] = [0.1, 0.5, 0.002], labels = [0, 2, 1]
-        let (_, gradients) = network.lossAndGradients(x, times: times, labels: labels, target: target)
+        let guidance: [Float]? = guidanceInput ? [1, 2.5, 0.3] : nil
+        let (_, gradients) = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target)
         let step: Float = 1e-2
-        var worst = 0.0
+        var worst = 0.0, worstName = ""
         for index in network.parameters.tensors.indices {
             for element in 0..<min(4, network.parameters[index].count) {
                 let original = network.parameters.tensors[index].scalars[element]
                 network.parameters.tensors[index].scalars[element] = original + step
-                let up = network.lossAndGradients(x, times: times, labels: labels, target: target).loss
+                let up = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target).loss
                 network.parameters.tensors[index].scalars[element] = original - step
-                let down = network.lossAndGradients(x, times: times, labels: labels, target: target).loss
+                let down = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target).loss
                 network.parameters.tensors[index].scalars[element] = original
                 let numerical = Double(up - down) / Double(2 * step)
                 let analytic = Double(gradients[index].scalars[element])
-                worst = max(worst, abs(analytic - numerical) / max(abs(numerical), 1e-2))
+                let error = abs(analytic - numerical) / max(abs(numerical), 1e-2)
+                if error > worst { (worst, worstName) = (error, network.parameters.names[index]) }
             }
         }
-        #expect(worst < Self.tolerance)
+        #expect(worst < Self.tolerance, "worst relative error \(worst) at \(worstName)")
+        if guidanceInput {
+            // The scale reaches the output: a guidance weight has a gradient, and s changes the velocity.
+            let weight = try #require(gradients.index(of: "guidance.linear.weight"))
+            #expect(gradients[weight].scalars.contains { $0 != 0 })
+            let other = network.velocity(x, times: times, labels: labels, guidance: [3, 2.5, 0.3])
+            #expect(other.scalars[0..<2] != network.velocity(x, times: times, labels: labels, guidance: guidance).scalars[0..<2])
+        }
     }
 
     @Test func learnsAConstantField() {

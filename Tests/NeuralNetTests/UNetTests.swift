@@ -1,5 +1,6 @@
 // The whole UNet: parameter count and FLOPs of the §8 teacher, zero output at initialisation, and a
-// finite-difference gradient check of lossAndGradients on a tiny configuration.
+// finite-difference gradient check of lossAndGradients on a tiny configuration, with and without
+// the guidance-scale input.
 import NeuralNet
 import TensorCore
 import TestSupport
@@ -9,6 +10,12 @@ struct UNetTests {
     static let tiny = UNetConfiguration(imageHeight: 8, imageWidth: 8, imageChannels: 1, baseWidth: 8, widthMultipliers: [1, 2],
                                         residualBlocksPerLevel: 1, attentionResolutions: [4], attentionHeads: 2,
                                         groupCount: 4, classCount: 3)
+
+    static func tiny(guidanceInput: Bool) -> UNetConfiguration {
+        var configuration = tiny
+        configuration.guidanceInput = guidanceInput
+        return configuration
+    }
 
     @Test func referenceConfigurationSize() {
         var random = RandomSource(seed: 1)
@@ -33,19 +40,21 @@ struct UNetTests {
     /// Micro-batches only reorder Float sums (per-image work is identical; gradients add in parts).
     static let microBatchTolerance: Float = 1e-4
 
-    @Test func microBatchesMatchOneWholeBatch() {
+    @Test(arguments: [false, true])
+    func microBatchesMatchOneWholeBatch(guidanceInput: Bool) {
         var random = RandomSource(seed: 17)
-        let network = UNet(configuration: Self.tiny, random: &random)
+        let network = UNet(configuration: Self.tiny(guidanceInput: guidanceInput), random: &random)
         randomize(&network.parameters, &random, scale: 0.3)
         let x = randomTensor([5, 8, 8, 1], &random), target = randomTensor([5, 8, 8, 1], &random)
         let times: [Float] = [0.1, 0.3, 0.5, 0.7, 0.9], labels = [0, 1, 2, 3, 0]
+        let guidance: [Float]? = guidanceInput ? [1, 1.5, 2, 2.5, 3] : nil
         network.microBatchSize = 5
-        let whole = network.lossAndGradients(x, times: times, labels: labels, target: target)
-        let wholeVelocity = network.velocity(x, times: times, labels: labels)
+        let whole = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target)
+        let wholeVelocity = network.velocity(x, times: times, labels: labels, guidance: guidance)
         network.microBatchSize = 2
-        let parts = network.lossAndGradients(x, times: times, labels: labels, target: target)
-        #expect(maxRelativeError(network.velocity(x, times: times, labels: labels).scalars, wholeVelocity.scalars)
-                < Self.microBatchTolerance)
+        let parts = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target)
+        #expect(maxRelativeError(network.velocity(x, times: times, labels: labels, guidance: guidance).scalars,
+                                 wholeVelocity.scalars) < Self.microBatchTolerance)
         #expect(abs(parts.loss - whole.loss) < Self.microBatchTolerance * whole.loss)
         for index in whole.gradients.tensors.indices {
             #expect(maxRelativeError(parts.gradients[index].scalars, whole.gradients[index].scalars)
@@ -57,15 +66,17 @@ struct UNetTests {
     static let wholeNetworkTolerance = 0.05
     static let wholeNetworkFloor = 1e-3
 
-    @Test func gradientsMatchFiniteDifferences() {
+    @Test(arguments: [false, true])
+    func gradientsMatchFiniteDifferences(guidanceInput: Bool) {
         var random = RandomSource(seed: 13)
-        let network = UNet(configuration: Self.tiny, random: &random)
+        let network = UNet(configuration: Self.tiny(guidanceInput: guidanceInput), random: &random)
         randomize(&network.parameters, &random, scale: 0.3)
         let x = randomTensor([2, 8, 8, 1], &random), target = randomTensor([2, 8, 8, 1], &random)
         let times: [Float] = [0.25, 0.7], labels = [1, 3]
-        let (loss, gradients) = network.lossAndGradients(x, times: times, labels: labels, target: target)
+        let guidance: [Float]? = guidanceInput ? [2.5, 1.2] : nil
+        let (loss, gradients) = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target)
         func lossAt() -> Double {
-            let v = network.velocity(x, times: times, labels: labels)
+            let v = network.velocity(x, times: times, labels: labels, guidance: guidance)
             return zip(v.scalars, target.scalars).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(v.count)
         }
         #expect(abs(Double(loss) - lossAt()) < 1e-5)

@@ -39,6 +39,13 @@ import Training
         #expect(try ModelSelector.select(.balanced, from: store).model == "b@1")
         let tight = try ModelSelector.select(.stepBudget(1), from: store)
         #expect(tight.model == "b@1" && tight.steps == 1)
+        // A guidance-conditioned student takes s as an input: one pass per step even at s = 2.
+        try TinyModel.publish(into: zoo.path, name: "c", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 3, guidance: 2),
+                              guidanceInput: true)
+        try TinyModel.publish(into: zoo.path, name: "d", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 3, guidance: 2))
+        let candidates = try ModelSelector.select(.best, from: store).candidates
+        #expect(candidates.contains("c@1 euler×3 (guidance 2.0): NFE 3, FD unknown"), "\(candidates)")
+        #expect(candidates.contains("d@1 euler×3 (guidance 2.0): NFE 6, FD unknown"), "\(candidates)")
         let empty = TemporaryDirectory(prefix: "kac-select-empty")
         #expect(throws: RenderError.self) { try ModelSelector.select(.best, from: try ModelStore(root: empty.path, create: true)) }
     }

@@ -15,14 +15,15 @@ enum TinyModel {
                                                  residualBlocksPerLevel: 1, attentionResolutions: [], attentionHeads: 1, groupCount: 4,
                                                  classCount: 10)
 
-    /// Publishes a tiny teacher (or student) as `name` in the store at `zoo` (created if needed).
+    /// Publishes a tiny teacher (or student, guidance-conditioned with `guidanceInput`) as `name`
+    /// in the store at `zoo` (created if needed).
     @discardableResult
     static func publish(into zoo: String, name: String = "fashion-mnist/teacher", seed: UInt64 = 1, kind: ModelKind = .teacher,
                         defaults: SamplingSettings = SamplingSettings(integrator: .euler, steps: 2, guidance: 1),
-                        evaluations: [EvaluationResult] = []) throws -> ModelManifest {
+                        evaluations: [EvaluationResult] = [], guidanceInput: Bool = false) throws -> ModelManifest {
         let store = try ModelStore(root: zoo, create: true)
         var random = RandomSource(seed: seed)
-        let architecture = NetworkArchitecture.unet(configuration)
+        let architecture = NetworkArchitecture.unet(configuration).withGuidanceInput(guidanceInput)
         let network = architecture.makeNetwork(random: &random)
         var parameters = network.parameters
         // Zero-initialised layers (last convs) would make the velocity constant; give them noise.

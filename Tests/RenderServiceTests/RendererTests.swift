@@ -37,6 +37,29 @@ import Training
         #expect(Set(outputs[0].values).count == 40)
     }
 
+    /// A guidance-conditioned student honours the request's scale (else its default) as its input:
+    /// one network pass per step at any s, and the scale changes the images.
+    @Test func guidanceConditionedStudentRendersTheRequestedScaleInOnePass() throws {
+        let zoo = TemporaryDirectory(prefix: "kac-render-zoo")
+        try TinyModel.publish(into: zoo.path, name: "fashion-mnist/student-2", kind: .student,
+                              defaults: SamplingSettings(integrator: .euler, steps: 2, guidance: 2), guidanceInput: true)
+        let store = try ModelStore(root: zoo.path, create: false)
+        let renderer = Renderer(model: try ZooVelocityModel.load("fashion-mnist/student-2", from: store), batchSize: 4)
+        var images: [Double?: [UInt8]] = [:]
+        for guidance in [nil, 1, 2, 3.5] as [Double?] {
+            let out = TemporaryDirectory(prefix: "kac-render-out")
+            let plan = try renderer.plan(RenderRequest(count: 3, labels: [4], guidance: guidance, seed: 9))
+            #expect(plan.settings.guidance == guidance ?? 2)
+            let report = try renderer.render(plan, into: out.path)
+            #expect(report.networkEvaluations == 3 * 2, "s = \(plan.settings.guidance): one pass per image and step")
+            let info = try ImageReader.info(path: out.path + "/0000-coat.png")
+            #expect(info.metadata["guidance"] == String(plan.settings.guidance))
+            images[guidance] = bytes(out.path + "/0000-coat.png")
+        }
+        #expect(images[nil] == images[2], "no scale in the request: the model's default")
+        #expect(Set([images[1], images[2], images[3.5]]).count == 3, "each scale renders other images")
+    }
+
     @Test func filesReadBackWithSizeBandsFormatAndProvenance() throws {
         let zoo = TemporaryDirectory(prefix: "kac-render-zoo")
         let manifest = try TinyModel.publish(into: zoo.path)

@@ -1,6 +1,8 @@
 // `kac distill` as an operator runs it, on 2-D data: train a tiny teacher with `kac train`, distill
 // and publish every stage, check the zoo lineage (each student's parent is its teacher's blob),
-// re-run to see finished stages skipped without new versions, and see bad options refused.
+// re-run to see finished stages skipped without new versions, and see bad options refused. A
+// --guidance-range run publishes guidance-conditioned students that `kac eval` runs in one pass per
+// step at their default scale or at every scale of the grid.
 import Foundation
 import ModelStore
 import Testing
@@ -79,5 +81,46 @@ import Training
         let reversed = try Self.kac(["distill", "--teacher-run", teacherRun, "--stages", "1,4", "--run", directory.file("bad")])
         #expect(reversed.status != 0)
         #expect(reversed.errors.contains("strictly decreasing"), "\(reversed.errors)")
+    }
+
+    @Test func guidanceRangeStudentsTakeTheScaleAsTheirInput() throws {
+        let directory = TemporaryDirectory()
+        let teacherRun = directory.file("teacher"), run = directory.file("distill"), zoo = directory.file("zoo")
+        let train = try Self.kac(["train", "--data", "eight-gaussians", "--run", teacherRun, "--steps", "100",
+                                  "--hidden-width", "32", "--batch-size", "64", "--checkpoint-every", "100"])
+        try #require(train.status == 0, "kac train failed: \(train.errors)")
+        let arguments = ["distill", "--teacher-run", teacherRun, "--stages", "10,2", "--steps-per-stage", "20",
+                         "--batch-size", "32", "--guidance-range", "1,3", "--guidance", "2", "--run", run,
+                         "--publish", "toy", "--zoo", zoo]
+        let distill = try Self.kac(arguments)
+        try #require(distill.status == 0, "kac distill failed: \(distill.errors)")
+        #expect(distill.errors.contains("s in 1.0…3.0, an input of the student"), "\(distill.errors)")
+
+        let store = try ModelStore(root: zoo, create: false)
+        let manifest = try store.resolve("toy/student-2")
+        #expect(manifest.details.sampler == SamplerDefaults(integrator: .euler, steps: 2, guidanceScale: 2))
+        let architecture = try ManifestCoding.decode(NetworkArchitecture.self, from: manifest.details.architecture, model: "toy")
+        #expect(architecture.hasGuidanceInput)
+        let metadata = try store.load("toy/student-2").checkpoint.metadata
+        #expect(metadata["distillation.guidanceRange"] == "1.0,3.0" && metadata["distillation.bakedGuidance"] == nil)
+
+        // Its own setting is its default scale; on the grid every scale is its input: 2 steps = 2 passes
+        // (classifier-free guidance would take 4). That s changes the samples is shown in-process
+        // (GuidanceDistillTests): this barely trained teacher hardly depends on its label.
+        let evaluation = directory.file("eval.json")
+        let own = try Self.kac(["eval", "--model", "toy/student-2", "--zoo", zoo, "--samples", "64", "--json", evaluation])
+        try #require(own.status == 0, "kac eval failed: \(own.errors)")
+        let ownRows = try EvaluationReport.read(from: evaluation).rows
+        #expect(ownRows.map(\.guidance) == [2] && ownRows.map(\.networkEvaluations) == [2])
+        let grid = try Self.kac(["eval", "--model", "toy/student-2", "--zoo", zoo, "--steps", "2", "--samplers", "euler",
+                                 "--guidance", "1,3", "--samples", "64", "--student-grid", "--json", evaluation])
+        try #require(grid.status == 0, "kac eval --student-grid failed: \(grid.errors)")
+        let gridRows = try EvaluationReport.read(from: evaluation).rows
+        #expect(gridRows.map(\.guidance) == [1, 3] && gridRows.map(\.networkEvaluations) == [2, 2])
+
+        let outside = try Self.kac(arguments.map { $0 == "2" ? "4" : $0 })
+        #expect(outside.status != 0 && outside.errors.contains("must lie in --guidance-range"), "\(outside.errors)")
+        let reversed = try Self.kac(arguments.map { $0 == "1,3" ? "3,1" : $0 })
+        #expect(reversed.status != 0 && reversed.errors.contains("--guidance-range takes LOW,HIGH"), "\(reversed.errors)")
     }
 }

@@ -1,5 +1,6 @@
 // Shared fixtures of the distillation tests: one small eight-Gaussians teacher trained once per
-// test process (the toy recipe of ToyTrainingTests, shortened), and a helper that distills it.
+// test process (the toy recipe of ToyTrainingTests, shortened), a helper that distills it, and the
+// comparison of two generators' point clouds (same labels and seed) by sliced Wasserstein distance.
 import Foundation
 import KacFlow
 import NeuralNet
@@ -46,11 +47,23 @@ let sharedToyTeacher = ToyTeacher(steps: 2500, hiddenWidth: 128)
 func toyDistillation(stages: [Int], start: DistillationStart, stepsPerStage: Int, batchSize: Int = 256,
                      learningRate: Double = 1e-3, poolSize: Int = 4096,
                      studentArchitecture: NetworkArchitecture? = nil,
-                     initialization: StudentInitialization = .leadingSlice) -> DistillationConfiguration {
+                     initialization: StudentInitialization = .leadingSlice,
+                     guidance: Double = 1, guidanceRange: ClosedRange<Double>? = nil) -> DistillationConfiguration {
     DistillationConfiguration(
-        stepSchedule: stages, start: start, teacherIntegrator: .euler, guidance: 1,
+        stepSchedule: stages, start: start, teacherIntegrator: .euler, guidance: guidance, guidanceRange: guidanceRange,
         training: FlowTrainingConfiguration(batchSize: batchSize, learningRate: learningRate, emaDecay: 0.99,
                                             labelDropout: 0.1, totalSteps: stepsPerStage),
         trajectoryPoolSize: poolSize, studentArchitecture: studentArchitecture,
         studentInitialization: initialization, seed: 5)
+}
+
+/// 2000 points of `generator` at `settings`, labels cycling over the eight classes, prior seed 1234
+/// (the PointCloudEvaluator's): two generators compared on these see the same prior draws.
+func toyPoints(_ generator: Generator, settings: SamplingSettings, count: Int = 2000) -> Tensor {
+    generator.generate(labels: (0..<count).map { $0 % 8 }, seed: 1234, firstIndex: 0, settings: settings).samples
+}
+
+/// The toy teacher's 100-step Euler points at guidance `scale`: the reference a student is held to.
+func toyTeacherPoints(guidance scale: Double) -> Tensor {
+    toyPoints(sharedToyTeacher.generator, settings: SamplingSettings(integrator: .euler, steps: 100, guidance: scale))
 }

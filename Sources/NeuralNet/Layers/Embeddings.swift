@@ -7,12 +7,16 @@ public struct SinusoidalTimeEmbedding: Sendable {
     public let width: Int
     /// Times in [0, T] (T ≈ 1) are multiplied by this before the sinusoids, as in ADM's integer
     /// timesteps: without it the fastest frequency (1 rad per unit) barely moves over [0, 1].
-    public let timeScale: Float = 1000
-    public let maximumPeriod: Float = 10_000
+    public let timeScale: Float
+    public let maximumPeriod: Float
 
-    public init(width: Int) {
+    /// The defaults are the time embedding's; other scalars (the guidance scale) pick their own.
+    public init(width: Int, timeScale: Float = 1000, maximumPeriod: Float = 10_000) {
         precondition(width > 0 && width % 2 == 0, "SinusoidalTimeEmbedding: width \(width) must be even")
+        precondition(timeScale > 0 && maximumPeriod > 1, "SinusoidalTimeEmbedding: scale \(timeScale), period \(maximumPeriod)")
         self.width = width
+        self.timeScale = timeScale
+        self.maximumPeriod = maximumPeriod
     }
 
     /// times [N] → [N, width] = [cos(t·ω_0 …), sin(t·ω_0 …)], ω_i = maximumPeriod^(−i/half).

@@ -32,12 +32,15 @@ extension UNet {
         /// [N, H, W, C]
         let output: Tensor
         let time1: Linear.Cache, timeActivation: SiLU.Cache, time2: Linear.Cache, embeddingActivation: SiLU.Cache
-        /// [N, E], SiLU(time MLP + label row): the input of every block's embedding projection.
+        /// The guidance embedding's input (guidance-conditioned networks only).
+        let guidance: Linear.Cache?
+        /// [N, E], SiLU(time MLP + label row [+ guidance embedding]): the input of every block's embedding projection.
         let activatedEmbedding: Tensor
         let caches: [StepCache]
     }
 
-    func forward(_ x: Tensor, times: [Float], labels: [Int], keepingCaches: Bool) -> Pass {
+    /// `scales`: [N] guidance scales, given exactly when the network has a guidance input (checked by the callers).
+    func forward(_ x: Tensor, times: [Float], labels: [Int], guidance scales: [Float]?, keepingCaches: Bool) -> Pass {
         let c = configuration
         precondition(x.shape.count == 4 && Array(x.shape.dropFirst()) == [c.imageHeight, c.imageWidth, c.imageChannels]
                         && times.count == x.shape[0] && labels.count == x.shape[0],
@@ -46,6 +49,12 @@ extension UNet {
         let (activated, timeActivation) = SiLU.forward(hidden)
         var (embedding, time2Cache) = time2.forward(activated, parameters: parameters)
         accumulate(&embedding, label.forward(labels, parameters: parameters))
+        var guidanceCache: Linear.Cache?
+        if let guidance, let scales {
+            let embedded = guidance.forward(scales, parameters: parameters)
+            accumulate(&embedding, embedded.output)
+            guidanceCache = embedded.cache
+        }
         let (activatedEmbedding, embeddingActivation) = SiLU.forward(embedding)
 
         var h = x
@@ -83,7 +92,8 @@ extension UNet {
             if keepingCaches { caches.append(cache) }
         }
         return Pass(output: h, time1: time1Cache, timeActivation: timeActivation, time2: time2Cache,
-                    embeddingActivation: embeddingActivation, activatedEmbedding: activatedEmbedding, caches: caches)
+                    embeddingActivation: embeddingActivation, guidance: guidanceCache, activatedEmbedding: activatedEmbedding,
+                    caches: caches)
     }
 
     func backward(_ dOutput: Tensor, pass: Pass, labels: [Int], gradients: inout ParameterSet) {
@@ -123,6 +133,9 @@ extension UNet {
         }
         let dEmbedding = SiLU.backward(dActivatedEmbedding, cache: pass.embeddingActivation)
         label.backward(dEmbedding, labels: labels, gradients: &gradients)
+        if let guidance, let cache = pass.guidance {
+            guidance.backward(dEmbedding, cache: cache, parameters: parameters, gradients: &gradients)
+        }
         let dActivated = time2.backward(dEmbedding, cache: pass.time2, parameters: parameters, gradients: &gradients)
         time1.accumulateGradients(SiLU.backward(dActivated, cache: pass.timeActivation), cache: pass.time1,
                                   parameters: parameters, gradients: &gradients)

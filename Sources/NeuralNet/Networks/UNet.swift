@@ -2,7 +2,9 @@
 // of steps (residual/attention blocks, convs, skip pushes and concatenations) run forward in order and
 // backward in reverse; skips pushed on the way down are concatenated, last-in first-out, on the way up.
 // Invariant: parameter names depend only on the configuration (they are the checkpoint keys), and
-// the last conv of every residual block, every attention output and the final conv start at zero.
+// the last conv of every residual block, every attention output and the final conv start at zero,
+// as does the guidance embedding `guidance.linear.*` (only with `guidanceInput`), which is added to
+// the time/label embedding: with it at zero the network computes exactly what it does without it.
 import TensorCore
 
 public final class UNet: VelocityNetwork {
@@ -18,6 +20,8 @@ public final class UNet: VelocityNetwork {
     let sinusoid: SinusoidalTimeEmbedding
     let time1: Linear, time2: Linear
     let label: LabelEmbedding
+    /// Present exactly when `configuration.guidanceInput`.
+    let guidance: GuidanceEmbedding?
     let steps: [Step]
     /// im2col scratch shared by every conv of this network (grows to the largest chunk, then stays).
     let workspace = Workspace()
@@ -25,6 +29,8 @@ public final class UNet: VelocityNetwork {
     /// accumulate across them), so one micro-batch's activations stay in cache; results equal a
     /// whole-batch pass up to Float summation order.
     public var microBatchSize = 16
+
+    public var hasGuidanceInput: Bool { guidance != nil }
 
     public init(configuration c: UNetConfiguration, random: inout RandomSource) {
         if let problem = c.validationError() { preconditionFailure("UNetConfiguration: \(problem)") }
@@ -35,6 +41,10 @@ public final class UNet: VelocityNetwork {
         time1 = Linear(name: "time.linear1", inputWidth: c.baseWidth, outputWidth: e, parameters: &p, random: &random)
         time2 = Linear(name: "time.linear2", inputWidth: e, outputWidth: e, parameters: &p, random: &random)
         label = LabelEmbedding(name: "label.embedding", classCount: c.classCount, width: e, parameters: &p, random: &random)
+        // Zero-initialised: draws nothing, so every other tensor keeps the values it has without it.
+        guidance = c.guidanceInput
+            ? GuidanceEmbedding(name: "guidance", sinusoidWidth: c.baseWidth, outputWidth: e, parameters: &p, random: &random)
+            : nil
 
         func residual(_ name: String, _ cin: Int, _ cout: Int) -> Step {
             .residual(ResidualBlock(name: name, inputChannels: cin, outputChannels: cout, embeddingWidth: e,
@@ -86,26 +96,31 @@ public final class UNet: VelocityNetwork {
         parameters = p
     }
 
-    public func velocity(_ x: Tensor, times: [Float], labels: [Int]) -> Tensor {
+    public func velocity(_ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?) -> Tensor {
         precondition(x.rank == 4 && times.count == x.shape[0] && labels.count == x.shape[0],
                      "UNet.velocity: x \(x.shape) with \(times.count) times and \(labels.count) labels")
+        checkGuidance(guidance, count: x.shape[0], hasGuidanceInput: hasGuidanceInput, network: "UNet")
         var output = Tensor.uninitialized(x.shape)
         for range in microBatches(x.shape[0]) {
-            let part = forward(x.images(range), times: Array(times[range]), labels: Array(labels[range]), keepingCaches: false)
+            let part = forward(x.images(range), times: Array(times[range]), labels: Array(labels[range]),
+                               guidance: guidance.map { Array($0[range]) }, keepingCaches: false)
             output.setImages(range, from: part.output)
         }
         return output
     }
 
-    public func lossAndGradients(_ x: Tensor, times: [Float], labels: [Int], target: Tensor) -> (loss: Float, gradients: ParameterSet) {
+    public func lossAndGradients(_ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
+                                 target: Tensor) -> (loss: Float, gradients: ParameterSet) {
         precondition(x.rank == 4 && target.shape == x.shape && times.count == x.shape[0] && labels.count == x.shape[0],
                      "UNet.lossAndGradients: x \(x.shape), target \(target.shape), \(times.count) times, \(labels.count) labels")
+        checkGuidance(guidance, count: x.shape[0], hasGuidanceInput: hasGuidanceInput, network: "UNet")
         var gradients = parameters.zeros()
         var loss = 0.0
         let batch = x.shape[0]
         for range in microBatches(batch) {
             let partLabels = Array(labels[range])
-            let pass = forward(x.images(range), times: Array(times[range]), labels: partLabels, keepingCaches: true)
+            let pass = forward(x.images(range), times: Array(times[range]), labels: partLabels,
+                               guidance: guidance.map { Array($0[range]) }, keepingCaches: true)
             var (partLoss, dOutput) = MeanSquaredError.lossAndGradient(prediction: pass.output, target: target.images(range))
             // The loss is a mean over the whole batch: each part weighs by its share of the images.
             let share = Float(range.count) / Float(batch)
@@ -128,6 +143,7 @@ public final class UNet: VelocityNetwork {
     /// attention matmuls (normalisations and elementwise work are not counted).
     public var flopsPerImageForward: Int {
         var macs = time1.inputWidth * time1.outputWidth + time2.inputWidth * time2.outputWidth
+            + (guidance?.multiplyAccumulates ?? 0)
         var (height, width) = (configuration.imageHeight, configuration.imageWidth)
         for step in steps {
             switch step {

@@ -1,6 +1,7 @@
 // Hyperparameters of the ADM-style velocity UNet. They are stored in the model manifest and are the
 // only description of the architecture: the same configuration always yields the same parameter
-// names, shapes and (for a given seed) initial values.
+// names, shapes and (for a given seed) initial values. `guidanceInput` is absent from JSON written
+// before it existed and omitted when false, so older manifests read and re-encode unchanged.
 
 public struct UNetConfiguration: Codable, Sendable, Equatable {
     public var imageHeight: Int
@@ -17,10 +18,13 @@ public struct UNetConfiguration: Codable, Sendable, Equatable {
     public var groupCount: Int
     /// Number of real classes; label `classCount` is the null label.
     public var classCount: Int
+    /// The guidance scale s is a per-sample input (a guidance-conditioned student): `guidance.linear.*`
+    /// embeds it into the time/label embedding.
+    public var guidanceInput: Bool
 
     public init(imageHeight: Int, imageWidth: Int, imageChannels: Int, baseWidth: Int, widthMultipliers: [Int],
                 residualBlocksPerLevel: Int, attentionResolutions: [Int], attentionHeads: Int, groupCount: Int,
-                classCount: Int) {
+                classCount: Int, guidanceInput: Bool = false) {
         self.imageHeight = imageHeight
         self.imageWidth = imageWidth
         self.imageChannels = imageChannels
@@ -31,6 +35,42 @@ public struct UNetConfiguration: Codable, Sendable, Equatable {
         self.attentionHeads = attentionHeads
         self.groupCount = groupCount
         self.classCount = classCount
+        self.guidanceInput = guidanceInput
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case imageHeight, imageWidth, imageChannels, baseWidth, widthMultipliers, residualBlocksPerLevel
+        case attentionResolutions, attentionHeads, groupCount, classCount, guidanceInput
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        imageHeight = try container.decode(Int.self, forKey: .imageHeight)
+        imageWidth = try container.decode(Int.self, forKey: .imageWidth)
+        imageChannels = try container.decode(Int.self, forKey: .imageChannels)
+        baseWidth = try container.decode(Int.self, forKey: .baseWidth)
+        widthMultipliers = try container.decode([Int].self, forKey: .widthMultipliers)
+        residualBlocksPerLevel = try container.decode(Int.self, forKey: .residualBlocksPerLevel)
+        attentionResolutions = try container.decode([Int].self, forKey: .attentionResolutions)
+        attentionHeads = try container.decode(Int.self, forKey: .attentionHeads)
+        groupCount = try container.decode(Int.self, forKey: .groupCount)
+        classCount = try container.decode(Int.self, forKey: .classCount)
+        guidanceInput = try container.decodeIfPresent(Bool.self, forKey: .guidanceInput) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(imageHeight, forKey: .imageHeight)
+        try container.encode(imageWidth, forKey: .imageWidth)
+        try container.encode(imageChannels, forKey: .imageChannels)
+        try container.encode(baseWidth, forKey: .baseWidth)
+        try container.encode(widthMultipliers, forKey: .widthMultipliers)
+        try container.encode(residualBlocksPerLevel, forKey: .residualBlocksPerLevel)
+        try container.encode(attentionResolutions, forKey: .attentionResolutions)
+        try container.encode(attentionHeads, forKey: .attentionHeads)
+        try container.encode(groupCount, forKey: .groupCount)
+        try container.encode(classCount, forKey: .classCount)
+        if guidanceInput { try container.encode(true, forKey: .guidanceInput) }
     }
 
     /// The teacher of KAC.md §8: Fashion-MNIST 1×28×28, width 32, (1, 2, 2), attention at 7×7.

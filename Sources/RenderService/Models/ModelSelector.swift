@@ -55,6 +55,8 @@ public enum ModelSelector {
         let guidance: Double
         let evaluations: Int
         let frechetDistance: Double?
+        /// A guidance-conditioned student: any scale costs one pass per step.
+        let guidanceInput: Bool
 
         var summary: String {
             "\(manifest.name)@\(manifest.version) \(integrator.rawValue)×\(steps) (guidance \(guidance)): NFE \(evaluations), FD "
@@ -105,7 +107,9 @@ public enum ModelSelector {
             } else {
                 let fewest = options.min { ($0.steps, $0.fd) < ($1.steps, $1.fd) } ?? options[0]
                 chosen = Option(manifest: fewest.manifest, integrator: fewest.integrator, steps: budget, guidance: fewest.guidance,
-                                evaluations: nfe(fewest.integrator, steps: budget, guidance: fewest.guidance), frechetDistance: nil)
+                                evaluations: nfe(fewest.integrator, steps: budget, guidance: fewest.guidance,
+                                                 guidanceInput: fewest.guidanceInput),
+                                frechetDistance: nil, guidanceInput: fewest.guidanceInput)
                 reason = "no model has a setting within \(budget) steps; running the fewest-step model (\(fewest.steps) steps) at \(budget) steps"
             }
         }
@@ -125,25 +129,32 @@ public enum ModelSelector {
                   [.teacher, .student].contains(manifest.details.kind),
                   let defaults = manifest.details.sampler,
                   let defaultIntegrator = Integrator(rawValue: defaults.integrator.rawValue) else { continue }
+            // An unreadable architecture is reported when the model is loaded; here it only costs the NFE estimate.
+            let guidanceInput = (try? ManifestCoding.decode(NetworkArchitecture.self, from: manifest.details.architecture,
+                                                            model: manifest.name.description))?.hasGuidanceInput ?? false
             if manifest.details.evaluations.isEmpty {
                 options.append(Option(manifest: manifest, integrator: defaultIntegrator, steps: defaults.steps, guidance: defaults.guidanceScale,
-                                      evaluations: nfe(defaultIntegrator, steps: defaults.steps, guidance: defaults.guidanceScale),
-                                      frechetDistance: nil))
+                                      evaluations: nfe(defaultIntegrator, steps: defaults.steps, guidance: defaults.guidanceScale,
+                                                       guidanceInput: guidanceInput),
+                                      frechetDistance: nil, guidanceInput: guidanceInput))
             }
             for row in manifest.details.evaluations where row.steps >= 1 {
                 let integrator = row.integrator.flatMap { Integrator(rawValue: $0.rawValue) } ?? defaultIntegrator
                 let guidance = row.guidanceScale ?? defaults.guidanceScale
                 options.append(Option(manifest: manifest, integrator: integrator, steps: row.steps, guidance: guidance,
-                                      evaluations: row.networkEvaluations ?? nfe(integrator, steps: row.steps, guidance: guidance),
-                                      frechetDistance: row.frechetDistance.flatMap { $0.isFinite ? $0 : nil }))
+                                      evaluations: row.networkEvaluations
+                                          ?? nfe(integrator, steps: row.steps, guidance: guidance, guidanceInput: guidanceInput),
+                                      frechetDistance: row.frechetDistance.flatMap { $0.isFinite ? $0 : nil },
+                                      guidanceInput: guidanceInput))
             }
         }
         return options
     }
 
-    /// Network evaluations per image; guidance batches both passes into one call of 2N, which we
-    /// count as two (the work doubles). rk45 has no fixed cost: 6 per step as an estimate.
-    static func nfe(_ integrator: Integrator, steps: Int, guidance: Double) -> Int {
-        (integrator.networkEvaluations(steps: steps) ?? 6 * steps) * (guidance == 1 ? 1 : 2)
+    /// Network evaluations per image; classifier-free guidance batches both passes into one call of
+    /// 2N, which we count as two (the work doubles); a guidance-conditioned student takes s as an
+    /// input in one pass. rk45 has no fixed cost: 6 per step as an estimate.
+    static func nfe(_ integrator: Integrator, steps: Int, guidance: Double, guidanceInput: Bool) -> Int {
+        (integrator.networkEvaluations(steps: steps) ?? 6 * steps) * (guidance == 1 || guidanceInput ? 1 : 2)
     }
 }

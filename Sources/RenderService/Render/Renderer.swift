@@ -30,7 +30,7 @@ public struct RenderControl {
 
 public struct Renderer {
     public let model: ZooVelocityModel
-    /// Images per generator call (guidance doubles the network batch inside the generator).
+    /// Images per generator call (classifier-free guidance doubles the network batch inside the generator).
     public var batchSize: Int
     public var limits: RenderLimits
 

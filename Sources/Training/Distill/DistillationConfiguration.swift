@@ -1,9 +1,11 @@
 // What a multi-stage endpoint distillation (KAC.md §7) is made of: the step schedule
 // (100 → 20 → 4 → 2 → 1), where interval start points come from, how the teacher is integrated,
-// the baked guidance scale and the optimiser budget of every stage. Stored as RUN/distillation.json;
-// a run directory only resumes under the configuration that started it.
+// the guidance (one scale baked in, or a range of scales the students take as an input) and the
+// optimiser budget of every stage. Stored as RUN/distillation.json; a run directory only resumes
+// under the configuration that started it.
 import Foundation
 import KacFlow
+import TensorCore
 
 /// Where the start point x_{t_k} of a distillation interval comes from.
 public enum DistillationStart: String, Codable, Sendable, CaseIterable {
@@ -25,13 +27,15 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
     /// Teacher sub-steps per student interval; nil = teacher steps / student steps (rounded up),
     /// i.e. the teacher runs on its own grid.
     public var substeps: Int?
-    /// Guidance scale s of the base teacher, baked into every student (students sample at s = 1).
-    /// XXX: a student taking s as an input (one checkpoint for every scale) needs a scalar
-    /// conditioning input in NeuralNet (MLP: sinusoid(s) concatenated like t; UNet: an embedding
-    /// of s added to the time embedding, last layer zero-initialised so the student starts as the
-    /// teacher), `guidance: [Float]` in TrainingBatch and VelocityNetwork, and per-sample scales in
-    /// ClassifierFreeGuidance; the objective would then draw s per sample.
+    /// Without `guidanceRange`: the guidance scale s of the base teacher, baked into every student
+    /// (students sample at s = 1). With it: the students' default scale (their published sampler
+    /// default), which must lie in the range.
     public var guidance: Double
+    /// Guidance-conditioned students (one checkpoint for every scale): the students take s as an
+    /// input, every training sample draws its own s uniformly in this range, and its target is the
+    /// teacher guided at that s (classifier-free guidance of the base teacher; later teachers are
+    /// guidance-conditioned students and are given s). nil: `guidance` is baked in.
+    public var guidanceRange: ClosedRange<Double>?
     /// Optimiser and budget of every stage: `totalSteps` is the steps per stage, and
     /// `labelDropout` the fraction of samples distilled with the null label. With guidance baked
     /// in, the teacher's field at ∅ is its unconditional field, so those samples keep the
@@ -50,7 +54,8 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
 
     public init(stepSchedule: [Int] = [100, 20, 4, 2, 1], start: DistillationStart = .forward,
                 teacherIntegrator: Integrator = .euler, substeps: Int? = nil, guidance: Double = 1,
-                training: FlowTrainingConfiguration, stageTrainingSteps: [Int]? = nil, trajectoryPoolSize: Int = 4096,
+                guidanceRange: ClosedRange<Double>? = nil, training: FlowTrainingConfiguration,
+                stageTrainingSteps: [Int]? = nil, trajectoryPoolSize: Int = 4096,
                 studentArchitecture: NetworkArchitecture? = nil,
                 studentInitialization: StudentInitialization = .leadingSlice, seed: UInt64 = 1) {
         self.stepSchedule = stepSchedule
@@ -58,6 +63,7 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
         self.teacherIntegrator = teacherIntegrator
         self.substeps = substeps
         self.guidance = guidance
+        self.guidanceRange = guidanceRange
         self.training = training
         self.stageTrainingSteps = stageTrainingSteps
         self.trajectoryPoolSize = trajectoryPoolSize
@@ -79,6 +85,14 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
             throw .invalidConfiguration("--teacher-integrator must be euler or ab2 (one network pass per sub-step)")
         }
         guard guidance.isFinite, guidance >= 0 else { throw .invalidConfiguration("--guidance must be ≥ 0, got \(guidance)") }
+        if let range = guidanceRange {
+            guard range.lowerBound.isFinite, range.upperBound.isFinite, range.lowerBound >= 0 else {
+                throw .invalidConfiguration("--guidance-range must be two finite scales ≥ 0, got \(range)")
+            }
+            guard range.contains(guidance) else {
+                throw .invalidConfiguration("--guidance \(guidance) (the students' default scale) must lie in --guidance-range \(range.lowerBound),\(range.upperBound)")
+            }
+        }
         guard training.totalSteps >= 1, training.batchSize >= 1 else {
             throw .invalidConfiguration("--steps-per-stage and --batch-size must be positive")
         }
@@ -95,6 +109,9 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// The scale students are sampled at by default: 1 when guidance is baked in, else `guidance`.
+    public var studentGuidance: Double { guidanceRange == nil ? 1 : guidance }
+
     /// Optimisation steps of `stage`.
     public func trainingSteps(of stage: DistillationStage) -> Int {
         stageTrainingSteps?[stage.index] ?? training.totalSteps
@@ -108,7 +125,7 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
                 index: index, teacherSteps: teacherSteps, studentSteps: studentSteps,
                 substeps: substeps ?? (teacherSteps + studentSteps - 1) / studentSteps,
                 teacherIntegrator: index == 0 ? teacherIntegrator : .euler,
-                teacherGuidance: index == 0 ? guidance : 1)
+                teacherGuidance: index == 0 ? guidance : 1, guidanceRange: guidanceRange)
         }
     }
 }
@@ -122,11 +139,14 @@ public struct DistillationStage: Codable, Sendable, Equatable {
     public var substeps: Int
     public var teacherIntegrator: Integrator
     /// The scale the teacher's field is evaluated at (the base teacher's s; 1 for students, whose
-    /// guidance is already baked in).
+    /// guidance is already baked in). Not used when `guidanceRange` is set.
     public var teacherGuidance: Double
+    /// Guidance-conditioned stage: every sample (or pool trajectory) draws its own s in this range,
+    /// the teacher is evaluated at it and the student is given it. Absent from older stage JSON.
+    public var guidanceRange: ClosedRange<Double>?
 
     public init(index: Int, teacherSteps: Int, studentSteps: Int, substeps: Int, teacherIntegrator: Integrator,
-                teacherGuidance: Double) {
+                teacherGuidance: Double, guidanceRange: ClosedRange<Double>? = nil) {
         precondition(studentSteps >= 1 && substeps >= 1, "DistillationStage: \(studentSteps) student steps, \(substeps) sub-steps")
         self.index = index
         self.teacherSteps = teacherSteps
@@ -134,6 +154,14 @@ public struct DistillationStage: Codable, Sendable, Equatable {
         self.substeps = substeps
         self.teacherIntegrator = teacherIntegrator
         self.teacherGuidance = teacherGuidance
+        self.guidanceRange = guidanceRange
+    }
+
+    /// One scale per sample, uniform in `guidanceRange` (one draw each from `random`); nil, drawing
+    /// nothing, when the stage bakes its guidance in.
+    public func drawGuidance(count: Int, random: inout RandomSource) -> [Float]? {
+        guard let range = guidanceRange else { return nil }
+        return (0..<count).map { _ in Float(range.lowerBound + (range.upperBound - range.lowerBound) * random.uniform()) }
     }
 
     /// Run sub-directory: "stage-20".

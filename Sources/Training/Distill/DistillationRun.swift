@@ -8,15 +8,18 @@ import KacFlow
 import ModelStore
 import NeuralNet
 
-/// A finished stage's student: EMA weights, sampled with Euler at the stage's step count, s = 1.
+/// A finished stage's student: EMA weights, sampled with Euler at the stage's step count, at s = 1
+/// (guidance baked in) or, guidance-conditioned, at its default scale (any other works too).
 public struct DistilledStudent {
     public let stage: DistillationStage
     public let network: any VelocityNetwork
     public let architecture: NetworkArchitecture
     public let path: KacPath.Configuration
+    /// The default scale: 1 when guidance is baked in (`DistillationConfiguration.studentGuidance`).
+    public let guidance: Double
 
-    /// How the student is meant to be sampled: guidance is baked in, so s = 1.
-    public var settings: SamplingSettings { SamplingSettings(integrator: .euler, steps: stage.studentSteps, guidance: 1) }
+    /// How the student is meant to be sampled by default.
+    public var settings: SamplingSettings { SamplingSettings(integrator: .euler, steps: stage.studentSteps, guidance: guidance) }
     public var generator: Generator { Generator(network: network, architecture: architecture, path: path) }
 }
 

@@ -1,7 +1,7 @@
 // The frozen teacher of a distillation stage: a network (EMA weights, never updated), its Kac path,
 // and how it is integrated over one student interval [t_k → t_{k+1}] (N sub-steps, Euler or AB-2,
-// guidance evaluated as one batched pass of 2N). No gradients flow through it: only
-// `VelocityNetwork.velocity` is ever called.
+// classifier-free guidance evaluated as one batched pass of 2N, or s given to a guidance-conditioned
+// teacher). No gradients flow through it: only `VelocityNetwork.velocity` is ever called.
 import KacFlow
 import NeuralNet
 import TensorCore
@@ -21,20 +21,27 @@ public struct DistillationTeacher {
 
     /// The endpoints x̄ of the teacher's integration from t_{k_n} to t_{k_n + 1} of the stage's
     /// student grid, for every sample n of `start` ([N, ...]), with labels [N] and interval indices [N].
-    public func endpoints(from start: Tensor, intervals: [Int], labels: [Int], stage: DistillationStage) -> Tensor {
+    /// `guidance`: [N] per-sample scales, given exactly when the stage has a guidance range; without
+    /// it every sample is guided at `stage.teacherGuidance`.
+    public func endpoints(from start: Tensor, intervals: [Int], labels: [Int], guidance: [Float]? = nil,
+                          stage: DistillationStage) -> Tensor {
         precondition(start.rank >= 1 && start.shape[0] == intervals.count && intervals.count == labels.count,
                      "DistillationTeacher: x \(start.shape), \(intervals.count) intervals, \(labels.count) labels must agree")
+        precondition((guidance != nil) == (stage.guidanceRange != nil),
+                     "DistillationTeacher: per-sample guidance is given exactly for a stage with a guidance range")
         let horizon = path.horizon
         let startTimes = intervals.map { stage.gridTime($0, horizon: horizon) }
         let endTimes = intervals.map { stage.gridTime($0 + 1, horizon: horizon) }
-        let field = generator.field(labels: labels, guidance: stage.teacherGuidance)
+        let scales = guidance ?? Array(repeating: Float(stage.teacherGuidance), count: labels.count)
+        let field = generator.field(labels: labels, guidance: scales)
         let sampler = Sampler(integrator: stage.teacherIntegrator, steps: stage.substeps)
         return sampler.integrate(from: start, startTimes: startTimes, endTimes: endTimes, velocity: field).sample
     }
 
-    /// Network passes per sample for one interval (a guided pass counts twice).
+    /// Network passes per sample for one interval (a classifier-free guided pass counts twice).
     public func passesPerInterval(stage: DistillationStage) -> Int {
-        stage.substeps * (stage.teacherGuidance == 1 ? 1 : 2)
+        let guided = stage.guidanceRange != nil || stage.teacherGuidance != 1
+        return stage.substeps * (guided && !network.hasGuidanceInput ? 2 : 1)
     }
 }
 

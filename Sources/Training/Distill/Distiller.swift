@@ -84,7 +84,9 @@ public final class Distiller {
         let directory = stageDirectory(stage)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let checkpointPath = directory + "/checkpoint.safetensors"
-        let architecture = stage.index == 0 ? (configuration.studentArchitecture ?? teacher.architecture) : teacher.architecture
+        let architecture = stage.index == 0
+            ? (configuration.studentArchitecture ?? teacher.architecture).withGuidanceInput(configuration.guidanceRange != nil)
+            : teacher.architecture
         let recipe = stageRecipe(stage, architecture: architecture, teacher: teacher)
         let total = recipe.training.totalSteps
         let trainer: Trainer
@@ -101,7 +103,9 @@ public final class Distiller {
             let (objective, count) = try makeObjective(stage, teacher: teacher)
             trainer = Trainer(recipe: loaded, state: state, objective: objective, datasetCount: count)
         } else {
-            log("\(stage.directoryName): distilling \(stage.teacherSteps) → \(stage.studentSteps) steps, \(total) steps of batch \(recipe.training.batchSize), \(stage.substeps) teacher sub-steps (\(stage.teacherIntegrator.rawValue), s = \(stage.teacherGuidance))")
+            let scale = stage.guidanceRange.map { "s in \($0.lowerBound)…\($0.upperBound), an input of the student" }
+                ?? "s = \(stage.teacherGuidance)"
+            log("\(stage.directoryName): distilling \(stage.teacherSteps) → \(stage.studentSteps) steps, \(total) steps of batch \(recipe.training.batchSize), \(stage.substeps) teacher sub-steps (\(stage.teacherIntegrator.rawValue), \(scale))")
             let initialShare = pow(recipe.training.emaDecay, Double(total))
             if initialShare > 0.02 {
                 log(String(format: "%@: warning: with EMA decay %g the student after %d steps still holds %.0f%% of its initial weights; raise --steps-per-stage or lower --ema",
@@ -173,7 +177,8 @@ public final class Distiller {
         var scratch = RandomSource(seed: 0)
         let network = architecture.makeNetwork(random: &scratch)
         network.parameters = weights
-        return DistilledStudent(stage: stage, network: network, architecture: architecture, path: path)
+        return DistilledStudent(stage: stage, network: network, architecture: architecture, path: path,
+                                guidance: configuration.studentGuidance)
     }
 
     /// Same run: everything but the command line (adding --publish must not invalidate a run).

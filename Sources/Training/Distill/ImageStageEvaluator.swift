@@ -1,7 +1,8 @@
 // Scoring image students for distillation: each finished stage's student is sampled at its own
-// setting (Euler, its step count, guidance baked in) and judged like `kac eval` does — Fréchet
-// distance of classifier features to the test set, class accuracy, images/s. The row goes into
-// the stage report and from there into the published manifest.
+// setting (Euler, its step count, s = 1 with guidance baked in or a guidance-conditioned student's
+// default scale) and judged like `kac eval` does — Fréchet distance of classifier features to the
+// test set, class accuracy, images/s. The row goes into the stage report and from there into the
+// published manifest.
 import KacFlow
 
 public struct ImageStageEvaluator {

@@ -1,7 +1,9 @@
 // First weights of a distillation student. Same architecture as the teacher: the teacher's weights
-// (KAC.md §7). Another architecture (a narrower student): the teacher's tensors cut to their
-// leading block, or a fresh initialisation. Cutting every axis to its leading entries keeps hidden
-// units 0..<w of every layer together, so the slice is a sub-network of the teacher, not noise.
+// (KAC.md §7); the same apart from the guidance input: the teacher's tensors plus the zero-initialised
+// guidance embedding, so the student starts as exactly the teacher. Another architecture (a narrower
+// student): the teacher's tensors cut to their leading block, or a fresh initialisation. Cutting
+// every axis to its leading entries keeps hidden units 0..<w of every layer together, so the slice
+// is a sub-network of the teacher, not noise.
 import NeuralNet
 import TensorCore
 
@@ -16,6 +18,9 @@ extension StudentInitialization {
         }
         let fresh = architecture.makeNetwork(random: &random).parameters
         if architecture == teacher.architecture { return teacher.network.parameters }
+        if architecture.withGuidanceInput(false) == teacher.architecture.withGuidanceInput(false) {
+            return Self.leadingSlice(of: teacher.network.parameters, into: fresh)
+        }
         switch self {
         case .random: return fresh
         case .leadingSlice: return Self.leadingSlice(of: teacher.network.parameters, into: fresh)

@@ -1,8 +1,10 @@
 // A pool of teacher trajectories for trajectory-start distillation: P prior draws, each integrated
 // by the stage's teacher over the student's M intervals, every grid point x_{t_0} … x_{t_M} kept.
 // P·M training pairs cost as many teacher passes as P·M forward-start batches rows would, and can
-// be revisited for free. Invariant: the pool depends only on (teacher weights, stage, seed, labels
-// source), so a resumed stage reads (or rebuilds) exactly the pool it started with.
+// be revisited for free. A stage with a guidance range gives every trajectory its own scale s
+// (kept in the pool: the student is trained at it). Invariant: the pool depends only on (teacher
+// weights, stage, seed, labels source), so a resumed stage reads (or rebuilds) exactly the pool it
+// started with.
 import Foundation
 import KacFlow
 import ModelStore
@@ -14,6 +16,8 @@ public struct TeacherTrajectoryPool: Sendable {
     public let sampleShape: [Int]
     /// [P], the label every trajectory was integrated with (∅ = classCount for some).
     public let labels: [Int]
+    /// [P], the guidance scale every trajectory was integrated at; nil unless the stage has a range.
+    public let guidance: [Float]?
     /// [P, M + 1, ...sampleShape], grid point g of trajectory p at t_g.
     public let points: [Float]
 
@@ -39,8 +43,9 @@ public struct TeacherTrajectoryPool: Sendable {
     /// XXX: the teacher restarts its integrator at every student grid point, so AB-2 takes an
     /// Euler sub-step there (as forward starts must); a 100-step AB-2 run straight through differs.
     /// Integrates `count` trajectories of `teacher` in chunks of `chunkSize`. Labels are those of
-    /// uniformly drawn dataset rows (`labelSource`), replaced by ∅ with `nullLabelFraction`;
-    /// prior draw p is `KacPath.prior(seed: seed, index: p)`. `onChunk(done)` reports progress.
+    /// uniformly drawn dataset rows (`labelSource`), replaced by ∅ with `nullLabelFraction`; scales
+    /// (guidance range only) are drawn after all labels; prior draw p is
+    /// `KacPath.prior(seed: seed, index: p)`. `onChunk(done)` reports progress.
     public static func build(teacher: DistillationTeacher, stage: DistillationStage, count: Int, labelSource: [Int],
                              nullLabelFraction: Double, seed: UInt64, chunkSize: Int = 256,
                              onChunk: ((Int) -> Void)? = nil) -> TeacherTrajectoryPool {
@@ -55,15 +60,17 @@ public struct TeacherTrajectoryPool: Sendable {
             let label = labelSource[random.index(below: labelSource.count)]
             return random.uniform() < nullLabelFraction ? nullLabel : label
         }
+        let guidance = stage.drawGuidance(count: count, random: &random)
         var points = [Float](repeating: 0, count: count * gridPoints * perSample)
         for first in stride(from: 0, to: count, by: chunkSize) {
             let chunk = min(chunkSize, count - first)
             let chunkLabels = Array(labels[first..<(first + chunk)])
+            let chunkGuidance = guidance.map { Array($0[first..<(first + chunk)]) }
             var x = path.prior(shape: [chunk] + shape, seed: seed, index: first)
             for k in 0...stage.studentSteps {
                 if k > 0 {
                     x = teacher.endpoints(from: x, intervals: Array(repeating: k - 1, count: chunk),
-                                          labels: chunkLabels, stage: stage)
+                                          labels: chunkLabels, guidance: chunkGuidance, stage: stage)
                 }
                 for n in 0..<chunk {
                     let destination = ((first + n) * gridPoints + k) * perSample
@@ -73,16 +80,20 @@ public struct TeacherTrajectoryPool: Sendable {
             }
             onChunk?(first + chunk)
         }
-        return TeacherTrajectoryPool(stage: stage, horizon: path.horizon, sampleShape: shape, labels: labels, points: points)
+        return TeacherTrajectoryPool(stage: stage, horizon: path.horizon, sampleShape: shape, labels: labels,
+                                     guidance: guidance, points: points)
     }
 
-    /// Writes the pool atomically as safetensors (`points`, `labels`, stage in the metadata).
+    /// Writes the pool atomically as safetensors (`points`, `labels`, `guidance` when the stage has a
+    /// range, stage in the metadata).
     public func save(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        var tensors = [NamedTensor(name: "points", shape: [trajectoryCount, stage.studentSteps + 1] + sampleShape, values: points),
+                       NamedTensor(name: "labels", shape: [trajectoryCount], values: labels.map(Float.init))]
+        if let guidance { tensors.append(NamedTensor(name: "guidance", shape: [trajectoryCount], values: guidance)) }
         let checkpoint = Checkpoint(
-            tensors: [NamedTensor(name: "points", shape: [trajectoryCount, stage.studentSteps + 1] + sampleShape, values: points),
-                      NamedTensor(name: "labels", shape: [trajectoryCount], values: labels.map(Float.init))],
+            tensors: tensors,
             metadata: ["format": Self.format, "horizon": String(horizon),
                        "stage": String(decoding: try encoder.encode(stage), as: UTF8.self)])
         try Safetensors.write(checkpoint, to: path)
@@ -96,7 +107,11 @@ public struct TeacherTrajectoryPool: Sendable {
               let points = checkpoint["points"], let labels = checkpoint["labels"], points.shape.count >= 2
         else { throw DistillationError.corruptFile(path: path, reason: "not a \(format) file") }
         guard try JSONDecoder().decode(DistillationStage.self, from: Data(stageText.utf8)) == stage else { return nil }
+        let guidance = checkpoint["guidance"]
+        guard (guidance != nil) == (stage.guidanceRange != nil), guidance.map({ $0.shape == labels.shape }) ?? true else {
+            throw DistillationError.corruptFile(path: path, reason: "its guidance scales do not fit its stage")
+        }
         return TeacherTrajectoryPool(stage: stage, horizon: horizon, sampleShape: Array(points.shape.dropFirst(2)),
-                                     labels: labels.values.map { Int($0) }, points: points.values)
+                                     labels: labels.values.map { Int($0) }, guidance: guidance?.values, points: points.values)
     }
 }

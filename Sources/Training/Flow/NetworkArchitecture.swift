@@ -24,6 +24,26 @@ public enum NetworkArchitecture: Codable, Sendable, Equatable {
         }
     }
 
+    /// Whether the network takes the guidance scale as an input (a guidance-conditioned student).
+    public var hasGuidanceInput: Bool {
+        switch self {
+        case .unet(let configuration): return configuration.guidanceInput
+        case .mlp(let configuration): return configuration.guidanceInput
+        }
+    }
+
+    /// The same network with or without the guidance input (only `guidance.*` parameters differ).
+    public func withGuidanceInput(_ enabled: Bool) -> NetworkArchitecture {
+        switch self {
+        case .unet(var configuration):
+            configuration.guidanceInput = enabled
+            return .unet(configuration)
+        case .mlp(var configuration):
+            configuration.guidanceInput = enabled
+            return .mlp(configuration)
+        }
+    }
+
     /// Shape of one sample: [H, W, C] for images, [D] for points.
     public var sampleShape: [Int] {
         switch self {

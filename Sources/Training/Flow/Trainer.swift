@@ -57,7 +57,7 @@ public final class Trainer {
         let indices = batches.next()
         let batch = objective.batch(indices: indices, random: &state.random)
         let (loss, gradients) = network.lossAndGradients(batch.inputs, times: batch.times, labels: batch.labels,
-                                                         target: batch.target)
+                                                         guidance: batch.guidance, target: batch.target)
         // Work on a local copy: `state` is a class property, and updating two of its parts in one
         // call would be a simultaneous access.
         var weights = state.weights

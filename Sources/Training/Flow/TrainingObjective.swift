@@ -13,6 +13,8 @@ public struct TrainingBatch: Sendable {
     public var labels: [Int]
     /// [N, ...sample shape]
     public var target: Tensor
+    /// [N] guidance scales, for a guidance-conditioned network only (distillation over a range of s).
+    public var guidance: [Float]? = nil
 }
 
 public protocol TrainingObjective {

@@ -1,5 +1,7 @@
 // Generating samples from a velocity network: prior draw at T, guided field, integrate to 0. The
-// CLI, the daemon, training previews, evaluation and distillation all call this one loop.
+// CLI, the daemon, training previews, evaluation and distillation all call this one loop. Guidance
+// is classifier-free (two passes batched as 2N) unless the network takes s as an input (a
+// guidance-conditioned student), which is then given s and evaluated once per step at any scale.
 // Invariant: sample i of a request depends only on (weights, seed, i, label, sampler settings):
 // the prior of image i is drawn from stream i of the seed, whatever the batch it is rendered in.
 import KacFlow
@@ -9,7 +11,7 @@ import TensorCore
 public struct SamplingSettings: Codable, Sendable, Equatable {
     public var integrator: Integrator
     public var steps: Int
-    /// Classifier-free guidance scale s (1 = unguided).
+    /// Classifier-free guidance scale s (1 = unguided); the input s of a guidance-conditioned network.
     public var guidance: Double
 
     public init(integrator: Integrator = .euler, steps: Int, guidance: Double = 1) {
@@ -39,10 +41,25 @@ public struct Generator {
 
     /// The guided velocity field for `labels` at per-sample times.
     public func field(labels: [Int], guidance: Double) -> PerSampleVelocity {
+        field(labels: labels, guidance: Array(repeating: Float(guidance), count: labels.count))
+    }
+
+    /// The velocity field for `labels` guided at one scale per sample (`guidance` [N]): the network's
+    /// own guidance input when it has one, else classifier-free guidance.
+    public func field(labels: [Int], guidance: [Float]) -> PerSampleVelocity {
+        precondition(guidance.count == labels.count, "Generator: \(guidance.count) guidance scales for \(labels.count) labels")
         let network = self.network
-        let guide = ClassifierFreeGuidance(scale: Float(guidance), nullLabel: nullLabel)
-        return guide.velocity(conditional: { x, times, labels in network.velocity(x, times: times, labels: labels) },
-                              labels: labels)
+        if network.hasGuidanceInput {
+            return { x, times in network.velocity(x, times: times, labels: labels, guidance: guidance) }
+        }
+        return ClassifierFreeGuidance.velocity(
+            conditional: { x, times, labels in network.velocity(x, times: times, labels: labels) },
+            labels: labels, scales: guidance, nullLabel: nullLabel)
+    }
+
+    /// Network passes per sample and field evaluation: 2 under classifier-free guidance (s ≠ 1), else 1.
+    public func passesPerEvaluation(guidance: Double) -> Int {
+        network.hasGuidanceInput || guidance == 1 ? 1 : 2
     }
 
     /// Samples for request indices `first ..< first + labels.count` of a request with `seed`.
@@ -61,7 +78,6 @@ public struct Generator {
             last = state
             onStep?(state.stepsTaken, settings.steps)
         }
-        let perPass = settings.guidance == 1 ? 1 : 2
-        return (last.x, last.evaluations * perPass)
+        return (last.x, last.evaluations * passesPerEvaluation(guidance: settings.guidance))
     }
 }

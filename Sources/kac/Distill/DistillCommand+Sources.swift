@@ -1,6 +1,7 @@
 // Where `kac distill` gets its inputs and what it publishes: the base teacher (zoo reference or a
 // training run's EMA weights), the dataset, a narrowed student architecture, and the zoo record of
-// each student (kind student, parent = teacher blob, baked guidance in metadata, recipe as command).
+// each student (kind student, parent = teacher blob, baked guidance or guidance range in metadata,
+// default scale as the sampler default, recipe as command).
 import ArgumentParser
 import Foundation
 import KacFlow
@@ -48,7 +49,6 @@ extension DistillCommand {
                      datasetDigest: String?) throws -> VelocityModelPublication {
         let stage = student.stage
         var metadata = [
-            "distillation.bakedGuidance": String(configuration.guidance),
             "distillation.stage": "\(stage.teacherSteps)->\(stage.studentSteps)",
             "distillation.start": configuration.start.rawValue,
             "distillation.teacherIntegrator": stage.teacherIntegrator.rawValue,
@@ -56,6 +56,11 @@ extension DistillCommand {
             "distillation.baseTeacher": source.label,
             "distillation.configuration": String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self),
         ]
+        if let range = configuration.guidanceRange {
+            metadata["distillation.guidanceRange"] = "\(range.lowerBound),\(range.upperBound)"
+        } else {
+            metadata["distillation.bakedGuidance"] = String(configuration.guidance)
+        }
         for (key, value) in report.evaluation?.metrics ?? [:] { metadata["evaluation.\(key)"] = String(value) }
         return VelocityModelPublication(
             name: "\(prefix)/student-\(stage.studentSteps)", kind: .student, weights: student.network.parameters,

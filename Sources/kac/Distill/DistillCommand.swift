@@ -1,7 +1,8 @@
 // `kac distill`: multi-stage endpoint distillation (KAC.md §7) of a zoo teacher or a training run
 // into few-step students. A run lives in one directory (layout in Training/Distill/Distiller.swift);
 // re-running the same command resumes the current stage and skips finished ones. With --publish,
-// each stage's student goes into the zoo as PREFIX/student-M, its parent the teacher's blob.
+// each stage's student goes into the zoo as PREFIX/student-M, its parent the teacher's blob. With
+// --guidance-range the students take the guidance scale as an input (one checkpoint for every s).
 import ArgumentParser
 import Foundation
 import KacFlow
@@ -29,8 +30,10 @@ struct DistillCommand: ParsableCommand {
     var teacherIntegrator = Integrator.euler.rawValue
     @Option(help: "Teacher sub-steps per student interval (default: teacher steps / student steps).")
     var substeps: Int?
-    @Option(help: "Guidance scale s baked into the students (default: the zoo teacher's, else 1).")
+    @Option(help: "Guidance scale s baked into the students (default: the zoo teacher's, else 1); with --guidance-range, the students' default scale (default: the teacher's, moved into the range).")
     var guidance: Double?
+    @Option(help: "LOW,HIGH: students take s as an input and are distilled at s drawn uniformly in this range (e.g. 1,3), so one student serves every scale in it.")
+    var guidanceRange: String?
     @Option(help: "Optimisation steps per stage: one count, or one per stage (e.g. 2000,1000,1000,1000).")
     var stepsPerStage = "1000"
     @Option(help: "Mini-batch size.")
@@ -141,9 +144,11 @@ struct DistillCommand: ParsableCommand {
             throw ValidationError("--student-init must be leading-slice or random, got '\(studentInit)'")
         }
         let stageSteps = try TrainCommand.integers(stepsPerStage, option: "--steps-per-stage")
+        let range = try guidanceRange.map(Self.scaleRange)
+        let defaultGuidance = range.map { min(max(teacher.defaultGuidance, $0.lowerBound), $0.upperBound) } ?? teacher.defaultGuidance
         let configuration = DistillationConfiguration(
             stepSchedule: try TrainCommand.integers(stages, option: "--stages"), start: startMode,
-            teacherIntegrator: integrator, substeps: substeps, guidance: guidance ?? teacher.defaultGuidance,
+            teacherIntegrator: integrator, substeps: substeps, guidance: guidance ?? defaultGuidance, guidanceRange: range,
             training: FlowTrainingConfiguration(batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
                                                 labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
             stageTrainingSteps: stageSteps.count > 1 ? stageSteps : nil, trajectoryPoolSize: pool,
@@ -151,6 +156,16 @@ struct DistillCommand: ParsableCommand {
             studentInitialization: initialization, seed: seed)
         do { try configuration.validate() } catch { throw ValidationError(error.description) }
         return configuration
+    }
+
+    /// "1,3" → 1...3.
+    static func scaleRange(_ text: String) throws -> ClosedRange<Double> {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let low = parts[0], let high = parts[1], low.isFinite, high.isFinite, 0 <= low, low <= high else {
+            throw ValidationError("--guidance-range takes LOW,HIGH with 0 ≤ LOW ≤ HIGH (e.g. 1,3), got '\(text)'")
+        }
+        return low...high
     }
 }
 

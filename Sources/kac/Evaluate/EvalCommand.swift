@@ -19,8 +19,10 @@ struct EvalCommand: ParsableCommand {
         discussion: """
             Example: kac eval --run runs/teacher --classifier fashion-mnist/classifier --steps 1,2,4,10,20,50,100 \\
                        --samplers euler,ab2 --guidance 1.5 --json eval.json --plot eval.png
-            Students (guidance baked in) are evaluated at their own setting — Euler, their step count, s = 1 —
-            unless --student-grid is given; teachers and runs use the grid of --steps × --samplers × --guidance.
+            Students are evaluated at their own setting — Euler, their step count, their default s (1 when guidance
+            is baked in; a guidance-conditioned student's default scale) — unless --student-grid is given; teachers
+            and runs use the grid of --steps × --samplers × --guidance (a guidance-conditioned student on the grid
+            is given each s as its input: one network pass per step).
             To record the rows in the zoo, publish with them: kac publish CHECKPOINT --name NAME --evaluation eval.json
             """)
 

@@ -39,7 +39,7 @@ struct PublishCommand: ParsableCommand {
     var sampler: String?
     @Option(help: "Default step count (teacher default: 100; required for a student).")
     var steps: Int?
-    @Option(help: "Default guidance scale (teacher default: 1.5; student default: 1, guidance is baked in).")
+    @Option(help: "Default guidance scale (teacher default: 1.5; student default: 1, guidance is baked in; a guidance-conditioned student is sampled at this s).")
     var guidance: Double?
 
     func run() throws {

@@ -27,7 +27,7 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Comma-separated labels, e.g. sneaker,bag,3 (default: all classes in turn).") var labels: String?
     @Option(help: "Sampler steps (default: the model's).") var steps: Int?
     @Option(help: "euler, heun, midpoint, ab2 or rk45 (default: the model's).") var sampler: String?
-    @Option(help: "Classifier-free guidance scale; 1 is unguided (default: the model's).") var guidance: Double?
+    @Option(help: "Guidance scale s; 1 is unguided (default: the model's). Classifier-free (two passes per step), or the input of a guidance-conditioned student (one pass).") var guidance: Double?
     @Option(help: "Random seed; image i uses stream i of it.") var seed: UInt64 = 0
     @Option(help: "png, jpeg, webp or tiff.") var format = "png"
     @Option(help: "jpeg/webp quality 1-100.") var quality: Int?
