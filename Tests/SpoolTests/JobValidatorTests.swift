@@ -106,7 +106,7 @@ import Testing
     @Test func publishedExamplesAreValid() throws {
         let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../spool/examples").standardized
         let names = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".json") }.sorted()
-        #expect(names == ["fast-preview.json", "one-of-each.json", "sneakers.json"])
+        #expect(names == ["balanced.json", "fast-preview.json", "fastest.json", "one-of-each.json", "sneakers.json"])
         for name in names {
             let bytes = try Array(Data(contentsOf: examples.appendingPathComponent(name)))
             let parsed = try validator.validate(bytes)
