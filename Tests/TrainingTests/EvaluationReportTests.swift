@@ -91,4 +91,16 @@ import Training
         for tick in [">2<", ">5<", ">10<", ">20<", ">50<", ">100<", ">200<"] { #expect(svg.contains(tick), "missing x tick \(tick)") }
         #expect(!svg.contains(">500<"))  // neither axis reaches 500
     }
+
+    @Test func longLegendNamesWidenTheCanvasInsteadOfBeingCut() {
+        let rows = ["fashion-mnist/teacher@1", "fashion-mnist/student-20@1"].map { model in
+            EvaluationRow(model: model, integrator: .euler, steps: 4, guidance: 1.5, networkEvaluations: 8,
+                          frechetDistance: 20, imagesPerSecond: 1, sampleCount: 10)
+        }
+        let plot = EvaluationPlot(rows: rows, title: "t")
+        let longest = "fashion-mnist/student-20@1 euler".count
+        #expect(plot.legendWidth >= 60 + 8 * Double(longest))
+        let width = 900 + Int(plot.legendWidth - 220)
+        #expect(width > 900 && plot.svg().hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\""))
+    }
 }

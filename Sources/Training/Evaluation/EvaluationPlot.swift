@@ -52,8 +52,13 @@ public struct EvaluationPlot: Sendable {
 
     static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
+    /// Room right of the plot for the legend: a line sample and the longest name (13 px text is
+    /// about 8 px per character), at least 220 px. The canvas grows by what exceeds that.
+    public var legendWidth: Double { max(220, 60 + 8 * Double(series.map(\.name.count).max() ?? 0)) }
+
     public func svg() -> String {
-        let left = 90.0, right = 220.0, top = 50.0, bottom = 70.0
+        let left = 90.0, right = legendWidth, top = 50.0, bottom = 70.0
+        let width = self.width + Int(right - 220)
         let plotWidth = Double(width) - left - right, plotHeight = Double(height) - top - bottom
         let all = series.flatMap(\.points)
         let xs = LogAxis(values: all.map(\.x))

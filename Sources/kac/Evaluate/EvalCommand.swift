@@ -58,8 +58,17 @@ struct EvalCommand: ParsableCommand {
     var datasetDirectory = FashionMNIST.defaultDirectory
     @Flag(help: "Evaluate students on the whole grid too, instead of only at their own setting.")
     var studentGrid = false
+    @Option(name: .customLong("report"), help: "Re-print the table (and --plot) of an earlier --json report instead of evaluating.")
+    var reportPath: String?
 
     func run() throws {
+        if let reportPath {
+            guard models.isEmpty && runs.isEmpty else { throw ValidationError("--report re-prints a report; it takes no --model or --run") }
+            let report = try EvaluationReport.read(from: reportPath)
+            print(report.table(), terminator: "")
+            try writePlot(report.rows, judge: report.judge, samples: report.rows.first?.sampleCount ?? 0)
+            return
+        }
         guard !models.isEmpty || !runs.isEmpty else {
             throw ValidationError("nothing to evaluate: pass --model REF (a zoo teacher or student) or --run DIR")
         }
@@ -88,13 +97,16 @@ struct EvalCommand: ParsableCommand {
             try report.json().write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
             Console.note("wrote \(jsonPath)")
         }
-        if let plotPath {
-            let judgeName = (judge.name as NSString).lastPathComponent
-            let title = "Quality vs network evaluations: \(samples) samples, judged by \(judgeName)"
-            let raster = try SVGRaster.render(EvaluationPlot(rows: rows, title: title).svg())
-            try ImageEncoder.write(raster, as: .png(), to: plotPath)
-            Console.note("wrote \(plotPath)")
-        }
+        try writePlot(rows, judge: judge.name, samples: samples)
+    }
+
+    private func writePlot(_ rows: [EvaluationRow], judge: String, samples: Int) throws {
+        guard let plotPath else { return }
+        let judgeName = (judge as NSString).lastPathComponent
+        let title = "Quality vs network evaluations: \(samples) samples, judged by \(judgeName)"
+        let raster = try SVGRaster.render(EvaluationPlot(rows: rows, title: title).svg())
+        try ImageEncoder.write(raster, as: .png(), to: plotPath)
+        Console.note("wrote \(plotPath)")
     }
 
     struct Candidate {
