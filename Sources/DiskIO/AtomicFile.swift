@@ -87,6 +87,11 @@ public enum AtomicFile {
         guard rename(source, destination) == 0 else {
             throw DiskIOError(path: "\(source) -> \(destination)", operation: "rename", errno: errno)
         }
+        try syncDirectories(afterMoving: source, to: destination)
+    }
+
+    /// Makes a rename durable: fsyncs the destination's directory, and the source's when it differs.
+    static func syncDirectories(afterMoving source: String, to destination: String) throws {
         let from = (source as NSString).deletingLastPathComponent
         let to = (destination as NSString).deletingLastPathComponent
         try syncDirectory(to.isEmpty ? "." : to)

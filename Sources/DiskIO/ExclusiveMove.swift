@@ -26,10 +26,7 @@ extension AtomicFile {
                 throw DiskIOError(path: "\(source) -> \(destination)", operation: "rename (no replace)", errno: error)
             }
         }
-        let from = (source as NSString).deletingLastPathComponent
-        let to = (destination as NSString).deletingLastPathComponent
-        try syncDirectory(to.isEmpty ? "." : to)
-        if from != to { try syncDirectory(from.isEmpty ? "." : from) }
+        try syncDirectories(afterMoving: source, to: destination)
         return true
     }
 
