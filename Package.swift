@@ -28,37 +28,43 @@ let package = Package(
         // Linux system calls Glibc's Swift module leaves out (renameat2).
         .target(name: "CSyscalls"),
 
-        // Foundations.
+        // Foundations. Vocabulary: the names that cross module borders (model references, sampler,
+        // schedule, image-format and class names, JSON values); it depends on nothing.
+        .target(name: "Vocabulary"),
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
         .target(name: "DiskIO", dependencies: ["CSyscalls"]),
 
         // Domain libraries.
         .target(name: "NeuralNet", dependencies: ["TensorCore"]),
-        .target(name: "KacFlow", dependencies: ["TensorCore"]),
+        .target(name: "KacFlow", dependencies: ["TensorCore", "Vocabulary"]),
         .target(name: "ModelStore", dependencies: [
-            "DiskIO", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+            "DiskIO", "Vocabulary", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "Spool", dependencies: ["DiskIO"]),
-        .target(name: "Imaging", dependencies: ["CVipsShim", "DiskIO"]),
+        .target(name: "Spool", dependencies: ["DiskIO", "Vocabulary"]),
+        .target(name: "Imaging", dependencies: ["CVipsShim", "DiskIO", "Vocabulary"]),
+        // Generation: network architectures, zoo models loaded from a manifest, the sampling loop.
+        .target(name: "Generation", dependencies: ["TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Vocabulary"]),
 
         // Wiring.
-        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "KacFlow", "ModelStore", "CZlib"]),
+        .target(name: "Training", dependencies: [
+            "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "DiskIO", "Generation", "Vocabulary", "CZlib",
+        ]),
         .target(name: "RenderService", dependencies: [
-            "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Training",
+            "TensorCore", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Vocabulary",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
         // Executables.
         .executableTarget(name: "kac", dependencies: [
-            "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Training", "RenderService",
+            "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Training", "RenderService",
+            "Vocabulary",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kacd", dependencies: [
-            "RenderService", "Spool", "ModelStore",
+            "RenderService", "Spool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
         // Tests.
@@ -66,11 +72,16 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "DiskIOTests", dependencies: ["DiskIO", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
-        .testTarget(name: "KacFlowTests", dependencies: ["KacFlow", "TestSupport"]),
-        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "TestSupport"]),
-        .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
-        .testTarget(name: "RenderServiceTests", dependencies: ["RenderService", "TestSupport"]),
+        .testTarget(name: "KacFlowTests", dependencies: ["KacFlow", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "Vocabulary", "ModelStore", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: [
+            "Training", "Generation", "KacFlow", "ModelStore", "NeuralNet", "Vocabulary", "TestSupport",
+        ]),
+        .testTarget(name: "RenderServiceTests", dependencies: [
+            "RenderService", "Generation", "ModelStore", "Spool", "Imaging", "KacFlow", "NeuralNet", "Vocabulary", "TestSupport",
+        ]),
+        .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
     ]
 )

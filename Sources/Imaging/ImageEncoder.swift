@@ -3,9 +3,10 @@
 // resolution is fixed); a failed write leaves nothing at the destination (AtomicFile).
 // Where metadata lands: PNG tEXt chunks; JPEG/WebP XMP + EXIF ImageDescription; TIFF ImageDescription + XMP.
 import DiskIO
+import Vocabulary
 
-/// An output file format with its options.
-public enum ImageFormat: Sendable, Equatable {
+/// An output file format (Vocabulary's `ImageFormat`) with its encoder options.
+public enum ImageEncoding: Sendable, Equatable {
     /// Lossless; `compression` is zlib level 0…9 (6 is libvips's default).
     case png(compression: Int = 6)
     /// `quality` 1…100.
@@ -15,25 +16,21 @@ public enum ImageFormat: Sendable, Equatable {
     /// Lossless, deflate-compressed with horizontal predictor.
     case tiff
 
-    /// Lower-case name used in messages and as the file extension.
-    public var name: String {
+    /// The file format this encoding writes.
+    public var format: ImageFormat {
         switch self {
-        case .png: "png"
-        case .jpeg: "jpeg"
-        case .webp: "webp"
-        case .tiff: "tiff"
+        case .png: .png
+        case .jpeg: .jpeg
+        case .webp: .webp
+        case .tiff: .tiff
         }
     }
 
+    /// Lower-case format name used in messages.
+    public var name: String { format.rawValue }
+
     /// The conventional file extension, without the dot.
-    public var fileExtension: String {
-        switch self {
-        case .png: "png"
-        case .jpeg: "jpg"
-        case .webp: "webp"
-        case .tiff: "tif"
-        }
-    }
+    public var fileExtension: String { format.fileExtension }
 
     /// Whether decoding returns exactly the encoded bytes.
     public var isLossless: Bool {
@@ -63,7 +60,7 @@ public enum ImageFormat: Sendable, Equatable {
 /// Stateless encoder; safe to call from several threads at once.
 public enum ImageEncoder {
     /// Encodes `raster` with `metadata` to bytes in memory.
-    public static func encode(_ raster: Raster, as format: ImageFormat,
+    public static func encode(_ raster: Raster, as format: ImageEncoding,
                               metadata: ImageMetadata = .empty) throws(ImagingError) -> [UInt8] {
         try format.validate()
         let image = try VipsImageHandle(copying: raster)
@@ -75,7 +72,7 @@ public enum ImageEncoder {
     /// Returns the bytes written. On failure nothing new is left at `path` or beside it (an existing
     /// file at `path` stays intact). `faults` lets tests crash at each step of the atomic write.
     @discardableResult
-    public static func write(_ raster: Raster, as format: ImageFormat, metadata: ImageMetadata = .empty,
+    public static func write(_ raster: Raster, as format: ImageEncoding, metadata: ImageMetadata = .empty,
                              to path: String, faults: FaultInjector = .none) throws(ImagingError) -> [UInt8] {
         let bytes = try encode(raster, as: format, metadata: metadata)
         try writeAtomically(bytes, to: path, faults: faults)
@@ -92,7 +89,7 @@ public enum ImageEncoder {
     }
 
     /// Metadata field names libvips maps onto each container (see the file header).
-    static func attach(_ metadata: ImageMetadata, to image: VipsImageHandle, format: ImageFormat) {
+    static func attach(_ metadata: ImageMetadata, to image: VipsImageHandle, format: ImageEncoding) {
         guard !metadata.isEmpty else { return }
         switch format {
         case .png:

@@ -1,18 +1,15 @@
 // Reading an image back through libvips: size, bands, container format, provenance and pixels.
 // Used by tests and by the daemon's resume logic. Metadata is read from where ImageEncoder puts it:
 // PNG tEXt (png-comment-N-KEY, in N order), else the XMP packet, else TIFF ImageDescription lines.
-
-/// The container format libvips detected.
-public enum ImageFileFormat: String, Sendable, Equatable {
-    case png, jpeg, webp, tiff, other
-}
+import Vocabulary
 
 /// What a reader learns from an image file without decoding its pixels.
 public struct ImageInfo: Sendable, Equatable {
     public let width: Int
     public let height: Int
     public let bands: Int
-    public let format: ImageFileFormat
+    /// The container format libvips detected; nil for one Kac does not write.
+    public let format: ImageFormat?
     /// The libvips loader name ("pngload", "jpegload_buffer", …).
     public let loader: String
     public let metadata: ImageMetadata
@@ -49,12 +46,8 @@ public enum ImageReader {
                          format: format(ofLoader: loader), loader: loader, metadata: metadata(of: image))
     }
 
-    static func format(ofLoader loader: String) -> ImageFileFormat {
-        if loader.hasPrefix("png") { return .png }
-        if loader.hasPrefix("jpeg") { return .jpeg }
-        if loader.hasPrefix("webp") { return .webp }
-        if loader.hasPrefix("tiff") { return .tiff }
-        return .other
+    static func format(ofLoader loader: String) -> ImageFormat? {
+        ImageFormat.allCases.first { loader.hasPrefix($0.rawValue) }
     }
 
     static func metadata(of image: VipsImageHandle) -> ImageMetadata {

@@ -1,23 +1,16 @@
 // Integer-factor upscaling of a raster through libvips: nearest neighbour (vips_zoom, every source
 // pixel becomes an exact factor × factor block) or Lanczos-3 (vips_resize, smooth, may ring).
 // Invariant: the output is exactly (width × factor) × (height × factor) with the same channel count.
-
-/// The resampling filter used when upscaling.
-public enum ResamplingKernel: String, Sendable, CaseIterable {
-    /// Pixel replication; keeps the generated pixels exact and crisp.
-    case nearest
-    /// Lanczos with a = 3; smoother, can overshoot at edges (clipped to 0…255).
-    case lanczos3
-}
+import Vocabulary
 
 /// Upscaling options; `maximumFactor` bounds memory use per request.
 public struct UpscaleConfiguration: Sendable, Equatable {
-    public var kernel: ResamplingKernel
+    public var kernel: UpscaleFilter
     public var maximumFactor: Int
 
     public static let defaultMaximumFactor = 16
 
-    public init(kernel: ResamplingKernel = .nearest, maximumFactor: Int = UpscaleConfiguration.defaultMaximumFactor) {
+    public init(kernel: UpscaleFilter = .nearest, maximumFactor: Int = UpscaleConfiguration.defaultMaximumFactor) {
         self.kernel = kernel
         self.maximumFactor = maximumFactor
     }
@@ -35,7 +28,7 @@ extension Raster {
         let result: VipsImageHandle
         switch configuration.kernel {
         case .nearest: result = try source.zoomed(by: factor)
-        case .lanczos3: result = try source.resizedLanczos3(by: Double(factor))
+        case .lanczos: result = try source.resizedLanczos3(by: Double(factor))
         }
         let scaled = try result.raster()
         // vips_resize rounds its output size; for integer factors it is exact, and we rely on that.

@@ -133,7 +133,7 @@ final class VipsImageHandle {
     // MARK: Encoding
 
     /// Encodes to memory in `format`, copying the result out of the libvips buffer.
-    func encoded(as format: ImageFormat) throws(ImagingError) -> [UInt8] {
+    func encoded(as format: ImageEncoding) throws(ImagingError) -> [UInt8] {
         var buffer: UnsafeMutableRawPointer?
         var length = 0
         let status: Int32

@@ -4,26 +4,12 @@
 // start_n), so dx/ds = (end_n − start_n)·u(x, t_n(s)); this one form covers sampling T → 0 and
 // the distiller's per-sample sub-intervals. Invariant: a step advances progress exactly to `to`.
 import TensorCore
+import Vocabulary
 
 /// Velocity of a whole batch at one common time: x [N, ...] -> [N, ...].
 public typealias BatchVelocity = (_ x: Tensor, _ time: Float) -> Tensor
 /// Velocity of a batch whose samples sit at different times: x [N, ...], times [N] -> [N, ...].
 public typealias PerSampleVelocity = (_ x: Tensor, _ times: [Float]) -> Tensor
-
-/// The integrators a manifest or job file may name (raw values are the file spelling).
-public enum Integrator: String, Codable, CaseIterable, Sendable {
-    case euler, heun, midpoint, ab2, rk45
-
-    /// Network evaluations for `steps` steps; nil for the adaptive rk45, whose cost is only
-    /// known after the run (`SamplerResult.networkEvaluations`).
-    public func networkEvaluations(steps: Int) -> Int? {
-        switch self {
-        case .euler, .ab2: steps
-        case .heun, .midpoint: 2 * steps
-        case .rk45: nil
-        }
-    }
-}
 
 /// Where an integration is: the value every step consumes and returns.
 public struct SamplerState: Sendable {

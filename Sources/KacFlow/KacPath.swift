@@ -5,38 +5,11 @@
 // Invariant: the prior image i of a request is drawn only from RandomSource(seed, stream: i).
 import Foundation
 import TensorCore
+import Vocabulary
 
 public struct KacPath: Sendable, Equatable {
-    /// Everything that defines the path; stored in model manifests, so every field decodes with
-    /// its default when absent (older manifests keep loading).
-    public struct Configuration: Codable, Sendable, Equatable {
-        /// Kac switching rate `a`.
-        public var dampingRate: Double
-        /// Kac speed `c`.
-        public var speed: Double
-        /// Final time T; sampling runs from T down to 0.
-        public var horizon: Double
-        public var schedule: SignalSchedule
-
-        public init(dampingRate: Double = 9, speed: Double = 3, horizon: Double = 1,
-                    schedule: SignalSchedule = .linear) {
-            self.dampingRate = dampingRate
-            self.speed = speed
-            self.horizon = horizon
-            self.schedule = schedule
-        }
-
-        private enum CodingKeys: String, CodingKey { case dampingRate, speed, horizon, schedule }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            let defaults = Configuration()
-            dampingRate = try container.decodeIfPresent(Double.self, forKey: .dampingRate) ?? defaults.dampingRate
-            speed = try container.decodeIfPresent(Double.self, forKey: .speed) ?? defaults.speed
-            horizon = try container.decodeIfPresent(Double.self, forKey: .horizon) ?? defaults.horizon
-            schedule = try container.decodeIfPresent(SignalSchedule.self, forKey: .schedule) ?? defaults.schedule
-        }
-    }
+    /// Everything that defines the path (a, c, T, schedule), as manifests store it.
+    public typealias Configuration = KacParameters
 
     public let configuration: Configuration
     public let process: KacProcess

@@ -4,6 +4,7 @@
 // the same time; distillation uses per-sample sub-intervals [t_k → t_{k+1}].
 // Invariant: the last state has progress exactly 1, i.e. times exactly equal to the end times.
 import TensorCore
+import Vocabulary
 
 /// The end of an integration.
 public struct SamplerResult: Sendable {

@@ -1,17 +1,12 @@
-// Signal schedules of the Kac path x_t = f(t)·x₀ + K(g(t)) (KAC.md §4): how much of the data is
-// left at time t. g(t) = t throughout (the Kac clock runs with the path's time).
+// The math of the signal schedules (Vocabulary names them) of the Kac path x_t = f(t)·x₀ + K(g(t))
+// (KAC.md §4): how much of the data is left at time t. g(t) = t throughout (the Kac clock runs
+// with the path's time).
 // Invariant: f(0) = 1 for every schedule; f(T) = 0 for linear and cosine, so the prior at T is
 // data-free; exponential keeps e^{−T} of the data at T (documented, not data-free).
 import Foundation
+import Vocabulary
 
-public enum SignalSchedule: String, Codable, CaseIterable, Sendable {
-    /// f(t) = 1 − t/T, the default.
-    case linear
-    /// f(t) = cos(πt / 2T).
-    case cosine
-    /// f(t) = e^{−t} (independent of T; not data-free at T).
-    case exponential
-
+extension SignalSchedule {
     /// f(t).
     public func signal(time t: Double, horizon: Double) -> Double {
         switch self {

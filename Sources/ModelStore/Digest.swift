@@ -2,6 +2,7 @@
 // names, the canonical form) and `sha256:<hex>` (OCI style); both parse. `DigestHasher` hashes
 // streamed bytes so blobs are hashed while they are written and again while they are read.
 import Crypto
+import Vocabulary
 
 public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
     /// The 32 raw digest bytes.
@@ -16,7 +17,7 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
 
     /// Parses `sha256-<64 hex>` or `sha256:<64 hex>` (hex case-insensitive).
     public init(parsing text: String) throws {
-        guard let hex = Digest.hexPart(of: text) else {
+        guard let hex = ModelReference.hexPart(of: text) else {
             throw ModelStoreError.invalidDigest(text, reason: "it does not start with sha256- or sha256:")
         }
         guard hex.count == 64, let bytes = Digest.decodeHex(hex) else {
@@ -60,14 +61,6 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
-    }
-
-    /// The text after `sha256-` / `sha256:`, or nil when neither prefix is present.
-    static func hexPart(of text: String) -> Substring? {
-        for prefix in ["sha256-", "sha256:"] where text.hasPrefix(prefix) {
-            return text.dropFirst(prefix.count)
-        }
-        return nil
     }
 
     static func decodeHex(_ hex: Substring) -> [UInt8]? {

@@ -2,41 +2,9 @@
 // model is (details supplied by the publisher) and where its weights are (blob digest and sizes,
 // filled in by the store). The JSON is flat: `details` fields sit beside the store's own fields.
 import Foundation
+import Vocabulary
 
 public enum ModelKind: String, Codable, Sendable, CaseIterable { case teacher, student, classifier }
-
-public enum SamplerName: String, Codable, Sendable, CaseIterable { case euler, heun, midpoint, ab2, rk45 }
-
-public enum ScheduleName: String, Codable, Sendable, CaseIterable { case linear, cosine, exponential }
-
-/// Kac process parameters (KAC.md §2–§4): damping rate `a`, speed `c`, horizon `T`, schedule f(t).
-public struct KacParameters: Codable, Sendable, Equatable {
-    public var dampingRate: Double
-    public var speed: Double
-    public var horizon: Double
-    public var schedule: ScheduleName
-
-    public init(dampingRate: Double = 9, speed: Double = 3, horizon: Double = 1, schedule: ScheduleName = .linear) {
-        self.dampingRate = dampingRate
-        self.speed = speed
-        self.horizon = horizon
-        self.schedule = schedule
-    }
-}
-
-/// How to sample the model unless told otherwise (KAC.md §5–§6).
-public struct SamplerDefaults: Codable, Sendable, Equatable {
-    public var integrator: SamplerName
-    public var steps: Int
-    /// Classifier-free guidance scale `s` (1 = unguided).
-    public var guidanceScale: Double
-
-    public init(integrator: SamplerName, steps: Int, guidanceScale: Double = 1) {
-        self.integrator = integrator
-        self.steps = steps
-        self.guidanceScale = guidanceScale
-    }
-}
 
 public struct DatasetReference: Codable, Sendable, Equatable {
     public var name: String
@@ -51,7 +19,7 @@ public struct DatasetReference: Codable, Sendable, Equatable {
 /// One evaluation row: quality and speed at a sampling setting (step count, integrator, guidance).
 public struct EvaluationResult: Codable, Sendable, Equatable {
     public var steps: Int
-    public var integrator: SamplerName?
+    public var integrator: Integrator?
     public var guidanceScale: Double?
     /// Network evaluations per image (guided steps cost two unless batched into one pass of 2N).
     public var networkEvaluations: Int?
@@ -61,7 +29,7 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
     /// Samples the figures were computed on.
     public var sampleCount: Int?
 
-    public init(steps: Int, integrator: SamplerName? = nil, guidanceScale: Double? = nil, networkEvaluations: Int? = nil,
+    public init(steps: Int, integrator: Integrator? = nil, guidanceScale: Double? = nil, networkEvaluations: Int? = nil,
                 frechetDistance: Double? = nil, classAccuracy: Double? = nil, imagesPerSecond: Double? = nil,
                 sampleCount: Int? = nil) {
         self.steps = steps
@@ -82,7 +50,11 @@ public struct ModelDetails: Codable, Sendable, Equatable {
     /// The network's configuration, opaque to the store (NeuralNet owns its meaning).
     public var architecture: [String: JSONValue]
     public var kac: KacParameters?
-    public var sampler: SamplerDefaults?
+    /// The default sampler (its `guidance` is written `guidanceScale`).
+    public var sampler: SamplingSettings?
+    /// Class names in label order; nil in manifests written before the field existed (then the
+    /// dataset implies them, see `ClassNames.implied`).
+    public var classNames: [String]?
     /// Blob digest of the model this one was distilled or fine-tuned from.
     public var parent: Digest?
     public var dataset: DatasetReference?
@@ -92,13 +64,15 @@ public struct ModelDetails: Codable, Sendable, Equatable {
     public var evaluations: [EvaluationResult]
 
     public init(kind: ModelKind, architecture: [String: JSONValue] = [:], kac: KacParameters? = nil,
-                sampler: SamplerDefaults? = nil, parent: Digest? = nil, dataset: DatasetReference? = nil,
+                sampler: SamplingSettings? = nil, classNames: [String]? = nil, parent: Digest? = nil,
+                dataset: DatasetReference? = nil,
                 trainingCommand: String? = nil, seed: UInt64? = nil, trainingSteps: Int? = nil,
                 evaluations: [EvaluationResult] = []) {
         self.kind = kind
         self.architecture = architecture
         self.kac = kac
         self.sampler = sampler
+        self.classNames = classNames
         self.parent = parent
         self.dataset = dataset
         self.trainingCommand = trainingCommand

@@ -4,6 +4,7 @@
 //   | u64 blob length | blob (zstd safetensors) | 32-byte sha256 of everything before it.
 // Import checks every length, the trailer, the manifest, the blob digest and the weights before
 // anything touches the store, then publishes it as the next version of its name.
+import Vocabulary
 import DiskIO
 import Foundation
 

@@ -1,6 +1,7 @@
 // Maintenance: removing a version (tombstone first, so its number is never reused), verifying
 // the whole store, and garbage collection. gc holds the store lock exclusively, so no publisher
 // is between writing a blob and writing the manifest that references it while blobs are swept.
+import Vocabulary
 import DiskIO
 import Foundation
 #if canImport(Glibc)

@@ -2,6 +2,7 @@
 // into blobs/), then the manifest under the next free version (exclusive link, so concurrent
 // publishers get distinct versions), then the tags. Holds the store lock shared throughout so gc
 // never sweeps a blob between its link and the manifest that references it.
+import Vocabulary
 import DiskIO
 import Foundation
 

@@ -1,6 +1,7 @@
 // Reading: resolving references to manifests, and loading blobs with streaming decompression
 // that hashes the compressed bytes, never holds more than the manifest declares, and checks
 // digest and size before the checkpoint is parsed.
+import Vocabulary
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -52,8 +53,15 @@ extension ModelStore {
     }
 
     /// Resolves a textual reference (`NAME`, `NAME:TAG`, `NAME@VERSION`, `sha256-<prefix>`).
-    public func resolve(_ text: String) throws -> ModelManifest { try resolve(try ModelReference(parsing: text)) }
+    public func resolve(_ text: String) throws -> ModelManifest {
+        let reference: ModelReference
+        do { reference = try ModelReference(parsing: text) } catch { throw ModelStoreError.invalidReference(error) }
+        return try resolve(reference)
+    }
 
+    /// The manifest `reference` names. A digest prefix is looked up in every readable manifest:
+    /// an unreadable manifest of another model does not stop the lookup (it is named in the
+    /// not-found message, since it might have been the one).
     public func resolve(_ reference: ModelReference) throws -> ModelManifest {
         switch reference {
         case let .version(name, version):
@@ -67,14 +75,21 @@ extension ModelStore {
             return try manifest(name, version: version)
         case let .digestPrefix(hex):
             var matches: [ModelManifest] = []
+            var unreadable: [String] = []
             for name in models() {
                 for version in versions(of: name) {
-                    let found = try manifest(name, version: version)
-                    if found.blob.hex.hasPrefix(hex) { matches.append(found) }
+                    do {
+                        let found = try manifest(name, version: version)
+                        if found.blob.hex.hasPrefix(hex) { matches.append(found) }
+                    } catch {
+                        unreadable.append("\(name)@\(version)")
+                    }
                 }
             }
             guard let newest = matches.max(by: { ($0.name, $0.version) < ($1.name, $1.version) }) else {
-                throw ModelStoreError.notFound(reference.description, reason: "no manifest references a blob with that prefix")
+                let skipped = unreadable.isEmpty ? "" : "; \(unreadable.count) manifest(s) could not be read and were not searched: "
+                    + unreadable.joined(separator: ", ") + " (run `kac zoo verify`)"
+                throw ModelStoreError.notFound(reference.description, reason: "no manifest references a blob with that prefix" + skipped)
             }
             // Identical weights published twice under one name are not ambiguous: take the newest.
             if Set(matches.map(\.blob)).count > 1 || Set(matches.map(\.name)).count > 1 {
@@ -85,15 +100,17 @@ extension ModelStore {
         }
     }
 
-    /// Resolves `reference`, then loads and verifies its weights.
-    public func load(_ reference: ModelReference) throws -> LoadedModel {
-        let manifest = try resolve(reference)
+    /// The verified checkpoint of a manifest already resolved (no second lookup by name).
+    public func load(_ manifest: ModelManifest) throws -> LoadedModel {
         let bytes = try readBlob(manifest)
         let checkpoint = try Safetensors.decode(bytes, source: blobPath(manifest.blob))
         return LoadedModel(checkpoint: checkpoint, manifest: manifest)
     }
 
-    public func load(_ text: String) throws -> LoadedModel { try load(try ModelReference(parsing: text)) }
+    /// Resolves `reference`, then loads and verifies its weights.
+    public func load(_ reference: ModelReference) throws -> LoadedModel { try load(try resolve(reference)) }
+
+    public func load(_ text: String) throws -> LoadedModel { try load(try resolve(text)) }
 
     /// The uncompressed safetensors bytes of `manifest`'s blob, verified against its digest and sizes.
     public func readBlob(_ manifest: ModelManifest) throws -> [UInt8] {

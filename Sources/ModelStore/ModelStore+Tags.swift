@@ -2,6 +2,7 @@
 // `tag-history.json`. Both files are rewritten atomically under an exclusive flock on the model's
 // `.lock`, history first, so concurrent moves never lose an update and a rollback can always
 // find where a tag came from.
+import Vocabulary
 import DiskIO
 import Foundation
 

@@ -1,6 +1,7 @@
 // The model zoo: immutable content-addressed blobs plus small manifests, like git objects or
 // Ollama blobs and manifests. Publishing is crash-safe (blob, then manifest, then tags, each
 // durable before the next); readers verify digest and size of every blob they load.
+import Vocabulary
 import DiskIO
 import Foundation
 

@@ -2,15 +2,15 @@
 // value at fault and tells the operator what to do next (upgrade kac, run `kac zoo verify`,
 // re-publish, pick another name); the underlying cause is kept when there is one.
 import DiskIO
+import Vocabulary
 
 public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A safetensors file is malformed; `reason` says which rule it broke.
     case invalidSafetensors(path: String, reason: String)
     /// A checkpoint handed to the writer breaks a contract (duplicate name, shape/value mismatch).
     case invalidCheckpoint(reason: String)
-    /// A model name, tag or reference the user typed is not acceptable.
-    case invalidName(String, reason: String)
-    case invalidReference(String, reason: String)
+    /// A model name, tag or reference the user typed is not acceptable (Vocabulary's grammar).
+    case invalidReference(ReferenceError)
     case invalidDigest(String, reason: String)
     /// A file was written by a newer (or unknown) format version.
     case unsupportedSchema(path: String, found: Int, supported: Int)
@@ -37,12 +37,8 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable
                 + "Re-export it with `safetensors.numpy.save_file` (F32/F16 only) or re-publish the model."
         case let .invalidCheckpoint(reason):
             return "checkpoint cannot be written: \(reason). Fix the tensor list before saving."
-        case let .invalidName(name, reason):
-            return "invalid name \"\(name)\": \(reason). Names are one or two segments "
-                + "[a-z0-9][a-z0-9._-]* joined by '/', e.g. fashion-mnist/teacher."
-        case let .invalidReference(reference, reason):
-            return "invalid model reference \"\(reference)\": \(reason). "
-                + "Use NAME, NAME:TAG, NAME@VERSION or sha256-<at least 8 hex digits>."
+        case let .invalidReference(error):
+            return error.description
         case let .invalidDigest(text, reason):
             return "invalid digest \"\(text)\": \(reason). Expected sha256-<64 hex> or sha256:<64 hex>."
         case let .unsupportedSchema(path, found, supported):
@@ -76,6 +72,7 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable
 
     static func wrap(_ error: Error, path: String) -> ModelStoreError {
         if let error = error as? ModelStoreError { return error }
+        if let error = error as? ReferenceError { return .invalidReference(error) }
         if let error = error as? DiskIOError { return .io(path: error.path, cause: error.description) }
         return .io(path: path, cause: String(describing: error))
     }

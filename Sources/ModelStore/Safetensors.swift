@@ -2,6 +2,7 @@
 // `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}`, then the data
 // buffer. Decoding trusts nothing: every length, offset, shape and dtype is checked against the
 // file before a byte is read, so a truncated or hostile file is an error, never a crash.
+import Vocabulary
 import DiskIO
 import Foundation
 

@@ -1,6 +1,7 @@
 // Validation of a safetensors header against the bytes that follow it. After `init` succeeds,
 // every entry's byte range lies inside the buffer, matches shape × dtype size, and the ranges
 // tile the buffer exactly (no overlaps, no holes, as the format's reference implementation demands).
+import Vocabulary
 import Foundation
 
 struct SafetensorsLayout {

@@ -1,18 +1,19 @@
 // Typed access to the members of a job object, one helper per JSON kind. Each helper either
 // returns nil (field absent), the value, or throws an error that names the field, the value
 // found and the allowed range — the single place those messages are phrased.
+import Vocabulary
 
 struct FieldReader {
-    private var members: [String: JSONValue] = [:]
+    private var members: [String: StrictJSONValue] = [:]
 
-    init(members: [(key: String, value: JSONValue)]) {
+    init(members: [(key: String, value: StrictJSONValue)]) {
         for (key, value) in members { self.members[key] = value }
     }
 
     func has(_ key: String) -> Bool { members[key] != nil }
-    func value(_ key: String) -> JSONValue? { members[key] }
+    func value(_ key: String) -> StrictJSONValue? { members[key] }
 
-    private func wrongType(_ key: String, _ found: JSONValue, expected: String) -> JobValidationError {
+    private func wrongType(_ key: String, _ found: StrictJSONValue, expected: String) -> JobValidationError {
         JobValidationError(.wrongType, field: key, "\"\(key)\" must be \(expected), not \(found.kindDescription)")
     }
 
@@ -78,5 +79,14 @@ struct FieldReader {
             throw JobValidationError(.invalidValue, field: key, "\(allowed()); got \"\(text.debugDescription.dropFirst().dropLast())\"")
         }
         return value
+    }
+
+    /// A zoo reference in Vocabulary's grammar; the error carries the grammar's own reason.
+    func reference(_ key: String) throws(JobValidationError) -> ModelReference? {
+        guard let found = members[key] else { return nil }
+        guard case .string(let text) = found else { throw wrongType(key, found, expected: "a zoo reference string") }
+        do { return try ModelReference(parsing: text) } catch {
+            throw JobValidationError(.invalidValue, field: key, "\"\(key)\": \(error.description)")
+        }
     }
 }

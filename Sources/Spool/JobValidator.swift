@@ -1,6 +1,10 @@
 // Turns job-file bytes into a `RenderJob` or one `JobValidationError` naming the field and what
 // is allowed. Checks run cheapest first: size, UTF-8, JSON shape (depth, duplicates, trailing
 // bytes), then each field. Unknown keys are errors, never ignored, so typos cannot pass silently.
+// Model references are parsed by the zoo's own grammar (Vocabulary), so a reference accepted here
+// is refused by the zoo, if at all, only because the model is not there. Labels are checked for
+// shape here and against the model's class names when the job is rendered.
+import Vocabulary
 
 /// Validates job files against schema 1 and the daemon's `SpoolLimits`.
 public struct JobValidator: Sendable {
@@ -19,7 +23,7 @@ public struct JobValidator: Sendable {
             throw JobValidationError(.tooLarge, field: nil,
                                      "the file has \(bytes.count) bytes; job files may have at most \(limits.maximumFileSize)")
         }
-        let value: JSONValue
+        let value: StrictJSONValue
         do { value = try StrictJSONReader.parse(bytes, maximumDepth: limits.maximumDepth) }
         catch let error as JobValidationError { throw error }
         catch { throw JobValidationError(.malformedJSON, field: nil, "\(error)") }
@@ -29,7 +33,7 @@ public struct JobValidator: Sendable {
         return try validate(members: members)
     }
 
-    func validate(members: [(key: String, value: JSONValue)]) throws(JobValidationError) -> RenderJob {
+    func validate(members: [(key: String, value: StrictJSONValue)]) throws(JobValidationError) -> RenderJob {
         for (key, _) in members where !Self.knownFields.contains(key) {
             throw JobValidationError(.unknownField, field: key,
                                      "unknown field \"\(key)\"; allowed fields are \(Self.knownFields.sorted().joined(separator: ", "))")
@@ -47,7 +51,7 @@ public struct JobValidator: Sendable {
         var job = RenderJob(id: id, model: try modelChoice(&fields))
         job.count = try fields.integer("count", in: 1...limits.maximumCount) ?? 1
         job.labels = try labels(&fields)
-        job.sampler = try fields.keyword("sampler", Sampler.self)
+        job.sampler = try fields.keyword("sampler", Integrator.self)
         job.steps = try fields.integer("steps", in: 1...limits.maximumSteps)
         if case .stepBudget(let budget) = job.model, let steps = job.steps, steps > budget {
             throw JobValidationError(.conflictingFields, field: "steps",
@@ -75,10 +79,7 @@ public struct JobValidator: Sendable {
             throw JobValidationError(given.isEmpty ? .missingField : .conflictingFields, field: given.last ?? "model",
                                      "choose the generator with exactly one of \"model\" (a zoo reference), \"quality\" (fastest, balanced, best) or \"maxSteps\" (a step budget); \(detail)")
         }
-        if let reference = try fields.string("model", { ModelReference($0) },
-            allowed: { "\"model\" must be a zoo reference: name, name:tag, name@version or sha256-<4 to 64 lowercase hex digits>" }) {
-            return .reference(reference)
-        }
+        if let reference = try fields.reference("model") { return .reference(reference) }
         if let preset = try fields.keyword("quality", QualityPreset.self) { return .quality(preset) }
         guard let budget = try fields.integer("maxSteps", in: 1...limits.maximumSteps) else {
             throw JobValidationError(.missingField, field: "model", "no generator chosen")
@@ -86,9 +87,9 @@ public struct JobValidator: Sendable {
         return .stepBudget(budget)
     }
 
-    private func labels(_ fields: inout FieldReader) throws(JobValidationError) -> [Int]? {
+    private func labels(_ fields: inout FieldReader) throws(JobValidationError) -> [ClassLabel]? {
         guard let value = fields.value("labels") else { return nil }
-        let allowed = "a label is an integer 0…9 or a Fashion-MNIST class name (\(FashionClass.names.joined(separator: ", ")))"
+        let allowed = "a label is a class index (0, 1, …) or one of the model's class names (e.g. \"sneaker\" for Fashion-MNIST)"
         guard case .array(let elements) = value else {
             throw JobValidationError(.wrongType, field: "labels", "\"labels\" must be an array (\(allowed)), not \(value.kindDescription)")
         }
@@ -98,24 +99,27 @@ public struct JobValidator: Sendable {
         guard elements.count <= limits.maximumCount else {
             throw JobValidationError(.outOfRange, field: "labels", "\"labels\" has \(elements.count) entries; at most \(limits.maximumCount) (the count limit)")
         }
-        var result: [Int] = []
+        var result: [ClassLabel] = []
         for (position, element) in elements.enumerated() {
             let path = "labels[\(position)]"
             switch element {
             case .number(let text):
-                guard let label = Int(text), (0...9).contains(label) else {
+                guard text.allSatisfy({ $0.isASCII && $0.isNumber }), let label = Int(text), label <= Self.maximumClassIndex else {
                     throw JobValidationError(.outOfRange, field: path, "\(path) is \(text); \(allowed)")
                 }
-                result.append(label)
+                result.append(.index(label))
             case .string(let name):
-                guard let label = FashionClass.names.firstIndex(of: name) else {
-                    throw JobValidationError(.invalidValue, field: path, "\(path) is \"\(name)\", not a known class; \(allowed)")
+                guard (1...64).contains(name.utf8.count), !name.contains(where: { $0.isNewline || $0 == "," }) else {
+                    throw JobValidationError(.invalidValue, field: path, "\(path) is not a class name (1 to 64 characters, no commas or line breaks); \(allowed)")
                 }
-                result.append(label)
+                result.append(.name(name))
             default:
                 throw JobValidationError(.wrongType, field: path, "\(path) is \(element.kindDescription); \(allowed)")
             }
         }
         return result
     }
+
+    /// Class indices beyond this are refused before any model is looked at.
+    public static let maximumClassIndex = 65_535
 }

@@ -1,10 +1,13 @@
 // The typed form of a job file (`spool/job.schema.json`, schema 1). A `RenderJob` only exists
 // validated: `JobValidator` builds it, and `jsonBytes()` writes it back in the same schema, so
-// a submitted job re-reads to an equal value (the round trip is tested).
+// a submitted job re-reads to an equal value (the round trip is tested). Model references follow
+// the zoo's grammar (Vocabulary); labels stay as written until the renderer knows the model's
+// class names.
+import Vocabulary
 
 /// How the job chooses its generator: exactly one of these per job.
 public enum ModelChoice: Sendable, Equatable, Hashable {
-    /// A model-zoo reference (`name`, `name:tag`, `name@version`, `sha256-<hex prefix>`).
+    /// A model-zoo reference (`name`, `name:tag`, `name@version`, `sha256-<8…64 hex>`).
     case reference(ModelReference)
     /// The zoo's best model for a speed/quality preset.
     case quality(QualityPreset)
@@ -12,62 +15,7 @@ public enum ModelChoice: Sendable, Equatable, Hashable {
     case stepBudget(Int)
 }
 
-/// A zoo reference as written in a job file. Resolving it is the zoo's business, not the spool's.
-public struct ModelReference: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable, Hashable {
-        case name(String)
-        case tagged(name: String, tag: String)
-        case versioned(name: String, version: String)
-        case digestPrefix(String)
-    }
-
-    public let kind: Kind
-    /// The reference exactly as written.
-    public let text: String
-    public var description: String { text }
-
-    /// Parses `name`, `name:tag`, `name@version` (name = `model` or `namespace/model`) or `sha256-<4…64 lowercase hex>`; nil if malformed.
-    public init?(_ text: String) {
-        func isSegment(_ part: Substring) -> Bool { JobID.isValidName(String(part)) }
-        // Zoo names may be namespaced (`fashion-mnist/teacher`): one or two segments.
-        func isName(_ part: Substring) -> Bool {
-            let segments = part.split(separator: "/", omittingEmptySubsequences: false)
-            return (1...2).contains(segments.count) && segments.allSatisfy(isSegment)
-        }
-        if text.hasPrefix("sha256-") {
-            let hex = text.dropFirst("sha256-".count)
-            guard (4...64).contains(hex.count), hex.allSatisfy({ "0123456789abcdef".contains($0) }) else { return nil }
-            kind = .digestPrefix(String(hex))
-        } else if let colon = text.firstIndex(of: ":") {
-            let name = text[..<colon], tag = text[text.index(after: colon)...]
-            guard isName(name), isSegment(tag) else { return nil }
-            kind = .tagged(name: String(name), tag: String(tag))
-        } else if let at = text.firstIndex(of: "@") {
-            let name = text[..<at], version = text[text.index(after: at)...]
-            guard isName(name), isSegment(version) else { return nil }
-            kind = .versioned(name: String(name), version: String(version))
-        } else {
-            guard isName(Substring(text)) else { return nil }
-            kind = .name(text)
-        }
-        self.text = text
-    }
-}
-
 public enum QualityPreset: String, Sendable, CaseIterable { case fastest, balanced, best }
-public enum Sampler: String, Sendable, CaseIterable { case euler, heun, midpoint, ab2, rk45 }
-public enum ImageFormat: String, Sendable, CaseIterable {
-    case png, jpeg, webp, tiff
-    /// Formats with a lossy quality knob (`encodeQuality`).
-    public var hasQualitySetting: Bool { self == .jpeg || self == .webp }
-}
-public enum UpscaleFilter: String, Sendable, CaseIterable { case nearest, lanczos }
-
-/// Fashion-MNIST class names in label order (0 = t-shirt … 9 = ankle-boot).
-public enum FashionClass {
-    public static let names = ["t-shirt", "trouser", "pullover", "dress", "coat",
-                               "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
-}
 
 /// Job identifiers: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`. They name files and directories in the
 /// spool, so the pattern admits no `/`, no leading dot and nothing longer than 64 bytes. Ids
@@ -102,10 +50,11 @@ public struct RenderJob: Sendable, Equatable {
     public var model: ModelChoice
     /// Number of images, 1…`SpoolLimits.maximumCount`.
     public var count: Int
-    /// Class labels 0…9 as given; nil means cycle through all ten classes.
-    public var labels: [Int]?
+    /// Class labels as written (indices or the model's class names); nil means cycle through
+    /// every class of the model.
+    public var labels: [ClassLabel]?
     /// nil: the model's default sampler.
-    public var sampler: Sampler?
+    public var sampler: Integrator?
     /// Sampler steps; nil: the model's default.
     public var steps: Int?
     /// Guidance scale; nil: the model's default.
@@ -123,8 +72,8 @@ public struct RenderJob: Sendable, Equatable {
     /// Higher runs first.
     public var priority: Int
 
-    public init(id: String? = nil, model: ModelChoice, count: Int = 1, labels: [Int]? = nil,
-                sampler: Sampler? = nil, steps: Int? = nil, guidance: Double? = nil, seed: UInt64? = nil,
+    public init(id: String? = nil, model: ModelChoice, count: Int = 1, labels: [ClassLabel]? = nil,
+                sampler: Integrator? = nil, steps: Int? = nil, guidance: Double? = nil, seed: UInt64? = nil,
                 format: ImageFormat = .png, encodeQuality: Int? = nil, scale: Int = 1,
                 upscale: UpscaleFilter = .nearest, grid: Bool = false, priority: Int = 0) {
         self.id = id
@@ -141,12 +90,6 @@ public struct RenderJob: Sendable, Equatable {
         self.upscale = upscale
         self.grid = grid
         self.priority = priority
-    }
-
-    /// The label of each image: the given labels (or 0…9) repeated to `count`.
-    public var imageLabels: [Int] {
-        let cycle = labels ?? Array(0..<FashionClass.names.count)
-        return (0..<count).map { cycle[$0 % cycle.count] }
     }
 
     /// `seed`, or a stable FNV-1a hash of the job id so a rerun draws the same noise.

@@ -4,16 +4,17 @@
 // operators can fix the file by hand.
 
 /// A parsed JSON value. Object members keep their file order (for messages), keys are unique.
-public enum JSONValue: Sendable, Equatable {
+/// Spool-internal: it keeps number literals as text, unlike Vocabulary's `JSONValue`.
+enum StrictJSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// The literal as written (`-12`, `0.5e3`); convert with `JSONNumber` helpers.
     case number(String)
     case string(String)
-    case array([JSONValue])
-    case object([(key: String, value: JSONValue)])
+    case array([StrictJSONValue])
+    case object([(key: String, value: StrictJSONValue)])
 
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    public static func == (lhs: StrictJSONValue, rhs: StrictJSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case let (.bool(a), .bool(b)): return a == b
@@ -51,7 +52,7 @@ struct StrictJSONReader {
         self.maximumDepth = maximumDepth
     }
 
-    static func parse(_ bytes: [UInt8], maximumDepth: Int) throws -> JSONValue {
+    static func parse(_ bytes: [UInt8], maximumDepth: Int) throws -> StrictJSONValue {
         if let offset = firstInvalidUTF8Offset(bytes) {
             throw JobValidationError(.notUTF8, field: nil,
                                      "the file is not valid UTF-8 (first bad byte at offset \(offset)); save it as UTF-8 text")
@@ -97,7 +98,7 @@ struct StrictJSONReader {
         while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
     }
 
-    private mutating func parseValue(depth: Int, path: String) throws -> JSONValue {
+    private mutating func parseValue(depth: Int, path: String) throws -> StrictJSONValue {
         skipWhitespace()
         guard index < bytes.count else { throw error("the document ends early (truncated file?)") }
         switch bytes[index] {
@@ -121,10 +122,10 @@ struct StrictJSONReader {
         }
     }
 
-    private mutating func parseObject(depth: Int, path: String) throws -> JSONValue {
+    private mutating func parseObject(depth: Int, path: String) throws -> StrictJSONValue {
         try checkDepth(depth, path: path)
         index += 1
-        var members: [(key: String, value: JSONValue)] = []
+        var members: [(key: String, value: StrictJSONValue)] = []
         var seen = Set<String>()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
@@ -150,10 +151,10 @@ struct StrictJSONReader {
         }
     }
 
-    private mutating func parseArray(depth: Int, path: String) throws -> JSONValue {
+    private mutating func parseArray(depth: Int, path: String) throws -> StrictJSONValue {
         try checkDepth(depth, path: path)
         index += 1
-        var elements: [JSONValue] = []
+        var elements: [StrictJSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
         while true {

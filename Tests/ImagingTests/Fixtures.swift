@@ -1,6 +1,7 @@
 // Shared inputs for the Imaging tests: deterministic generated pixels covering the whole [−1, 1]
 // range (plus out-of-range values that must clamp) and the standard provenance record.
 import Imaging
+import Vocabulary
 
 enum Fixtures {
     /// A 28×28 (or any size) image whose values sweep −1.2…1.2 so clamping and every byte occur.
@@ -40,7 +41,7 @@ enum Fixtures {
                                      steps: 8, guidance: 1.5, software: "kac 0.1.0 (libvips 8.14)")
     }
 
-    static let allFormats: [ImageFormat] = [
+    static let allFormats: [ImageEncoding] = [
         .png(), .jpeg(quality: 95), .webp(quality: 95, lossless: false), .webp(quality: 95, lossless: true), .tiff,
     ]
 }

@@ -1,10 +1,11 @@
 // Upscaling dimensions and pixel replication, and contact sheet geometry, cell placement and labels.
 import Imaging
+import Vocabulary
 import Testing
 
 @Suite struct UpscaleTests {
-    @Test(arguments: [1, 2, 4, 16], [ResamplingKernel.nearest, .lanczos3])
-    func upscaledDimensions(factor: Int, kernel: ResamplingKernel) throws {
+    @Test(arguments: [1, 2, 4, 16], [UpscaleFilter.nearest, .lanczos])
+    func upscaledDimensions(factor: Int, kernel: UpscaleFilter) throws {
         for channels in [1, 3] {
             let raster = try Fixtures.raster(channels: channels)
             let scaled = try raster.upscaled(by: factor, configuration: UpscaleConfiguration(kernel: kernel))
@@ -24,12 +25,12 @@ import Testing
 
     @Test func lanczosKeepsFlatImagesFlatAndSmoothsEdges() throws {
         let flat = try Raster.filled(width: 8, height: 8, channels: 1, value: 77)
-        #expect(try flat.upscaled(by: 4, configuration: UpscaleConfiguration(kernel: .lanczos3)).bytes.allSatisfy { $0 == 77 })
+        #expect(try flat.upscaled(by: 4, configuration: UpscaleConfiguration(kernel: .lanczos)).bytes.allSatisfy { $0 == 77 })
         // A hard vertical edge: nearest keeps two values, Lanczos produces intermediate ones.
         var edge = try Raster.filled(width: 8, height: 8, channels: 1, value: 0)
         for y in 0..<8 { for x in 4..<8 { edge[x, y, 0] = 255 } }
         let nearest = Set(try edge.upscaled(by: 4).bytes)
-        let lanczos = Set(try edge.upscaled(by: 4, configuration: UpscaleConfiguration(kernel: .lanczos3)).bytes)
+        let lanczos = Set(try edge.upscaled(by: 4, configuration: UpscaleConfiguration(kernel: .lanczos)).bytes)
         #expect(nearest == [0, 255])
         #expect(lanczos.count > 2)
     }

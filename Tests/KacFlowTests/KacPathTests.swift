@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import KacFlow
 import TensorCore
+import Vocabulary
 
 @Suite struct KacPathTests {
     /// Float storage of noised/target values: ~1e-7 relative, so 1e-5 absolute on |x| ≲ 5.

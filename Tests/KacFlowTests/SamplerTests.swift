@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import KacFlow
 import TensorCore
+import Vocabulary
 
 @Suite struct SamplerTests {
     /// dx/dt = x·cos t, so x(t) = x(t₀)·exp(sin t − sin t₀); time-dependent on purpose, so a

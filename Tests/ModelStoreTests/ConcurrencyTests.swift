@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import ModelStore
 import TestSupport
+import Vocabulary
 
 @Suite struct ConcurrencyTests {
     @Test func processesPublishReadAndTagConcurrently() throws {

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import ModelStore
 import TestSupport
+import Vocabulary
 
 /// Rewrites the JSON object in `path` with `edit` applied.
 func editJSON(_ path: String, _ edit: (inout [String: Any]) -> Void) throws {
@@ -66,7 +67,7 @@ func editJSON(_ path: String, _ edit: (inout [String: Any]) -> Void) throws {
         let path = store.manifestPath(name("m"), version: 1)
         let good = try contents(path)
         let cases: [(String, (inout [String: Any]) -> Void)] = [
-            ("invalid name \"../../etc\"", { $0["name"] = "../../etc" }),
+            ("invalid model name \"../../etc\"", { $0["name"] = "../../etc" }),
             ("it claims to be other@1", { $0["name"] = "other" }),
             ("it claims to be m@7", { $0["version"] = 7 }),
             ("invalid digest", { $0["blob"] = "sha256-../../x" }),
@@ -113,7 +114,7 @@ func editJSON(_ path: String, _ edit: (inout [String: Any]) -> Void) throws {
         #expect(try ModelReference(parsing: "sha256:ABCDEF0123") == .digestPrefix("abcdef0123"))
         #expect(errorText { _ = try ModelReference(parsing: "m@0") }.contains("positive integer"))
         #expect(errorText { _ = try ModelReference(parsing: "m@x") }.contains("positive integer"))
-        #expect(errorText { _ = try ModelReference(parsing: "m:../x") }.contains("invalid name"))
+        #expect(errorText { _ = try ModelReference(parsing: "m:../x") }.contains("tag: segment"))
         #expect(errorText { _ = try ModelReference(parsing: "sha256-xyzxyzxyz") }.contains("8 to 64 hex"))
         #expect(errorText { _ = try Digest(parsing: "sha256-abc") }.contains("exactly 64"))
         #expect(errorText { _ = try Digest(parsing: "md5-" + String(repeating: "a", count: 64)) }.contains("does not start with"))

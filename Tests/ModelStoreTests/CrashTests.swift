@@ -6,6 +6,7 @@ import Foundation
 import Testing
 import ModelStore
 import TestSupport
+import Vocabulary
 
 @Suite struct CrashTests {
     @Test(arguments: PublishStep.allCases)

@@ -1,6 +1,7 @@
 // Test helper: a safetensors file holding both an F32 and an F16 tensor (kac itself writes one dtype
 // per file), built from the project's own encoder so the Python interop check covers both dtypes.
 import ModelStore
+import Vocabulary
 
 enum MixedWriter {
     static func encode(f32: Checkpoint, f16: Checkpoint) throws -> [UInt8] {

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import ModelStore
 import TestSupport
+import Vocabulary
 
 @Suite struct StorePublishTests {
     @Test func publishesAndLoadsBothDtypes() throws {

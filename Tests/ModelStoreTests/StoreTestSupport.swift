@@ -3,6 +3,7 @@
 import Foundation
 import ModelStore
 import TestSupport
+import Vocabulary
 
 struct InjectedCrash: Error {}
 
@@ -22,7 +23,7 @@ func teacherDetails() throws -> ModelDetails {
                  architecture: ["baseWidth": .integer(32), "multipliers": .array([.integer(1), .integer(2), .integer(2)]),
                                 "attention": .bool(true), "dropout": .number(0.1), "name": .string("unet")],
                  kac: KacParameters(dampingRate: 9, speed: 3, horizon: 1, schedule: .linear),
-                 sampler: SamplerDefaults(integrator: .ab2, steps: 100, guidanceScale: 1.5),
+                 sampler: SamplingSettings(integrator: .ab2, steps: 100, guidance: 1.5),
                  parent: try Digest(parsing: "sha256:" + String(repeating: "ab", count: 32)),
                  dataset: DatasetReference(name: "fashion-mnist", digest: Digest.sha256(of: Array("data".utf8))),
                  trainingCommand: "kac train --steps 3900", seed: 7, trainingSteps: 3900,

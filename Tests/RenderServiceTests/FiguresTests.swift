@@ -10,7 +10,8 @@ import NeuralNet
 import TensorCore
 import Testing
 import TestSupport
-import Training
+import Generation
+import Vocabulary
 
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["KAC_FIGURES"] != nil))
 struct FiguresTests {

@@ -4,7 +4,8 @@ import ModelStore
 import RenderService
 import Testing
 import TestSupport
-import Training
+import Generation
+import Vocabulary
 
 @Suite struct ModelSelectorTests {
     @Test func presetsAndBudgetsPickTheDocumentedOption() throws {
@@ -17,13 +18,13 @@ import Training
                               evaluations: [EvaluationResult(steps: 1, integrator: .euler, guidanceScale: 1, networkEvaluations: 1, frechetDistance: 30),
                                             EvaluationResult(steps: 4, integrator: .euler, guidanceScale: 1, networkEvaluations: 4, frechetDistance: 12)])
         let store = try ModelStore(root: zoo.path, create: false)
-        let fastest = try ModelSelector.select(.fastest, from: store)
+        let fastest = try ModelSelector.select(.fastest, from: store).0
         #expect(fastest.model == "fashion-mnist/student@1" && fastest.steps == 1 && fastest.kind == "student")
-        let best = try ModelSelector.select(.best, from: store)
+        let best = try ModelSelector.select(.best, from: store).0
         #expect(best.model == "fashion-mnist/teacher@1" && best.steps == 50 && best.sampler == "heun" && best.guidance == 2)
-        let balanced = try ModelSelector.select(.balanced, from: store)
+        let balanced = try ModelSelector.select(.balanced, from: store).0
         #expect(balanced.model == "fashion-mnist/student@1" && balanced.steps == 4 && balanced.frechetDistance == 12)
-        let budget = try ModelSelector.select(.stepBudget(10), from: store)
+        let budget = try ModelSelector.select(.stepBudget(10), from: store).0
         #expect(budget.model == "fashion-mnist/teacher@1" && budget.steps == 10 && budget.reason.contains("at most 10 steps"))
         #expect(best.candidates.count == 4)
     }
@@ -33,17 +34,17 @@ import Training
         try TinyModel.publish(into: zoo.path, name: "a", defaults: SamplingSettings(integrator: .euler, steps: 8, guidance: 1))
         try TinyModel.publish(into: zoo.path, name: "b", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 2, guidance: 1))
         let store = try ModelStore(root: zoo.path, create: false)
-        #expect(try ModelSelector.select(.fastest, from: store).model == "b@1")
-        let best = try ModelSelector.select(.best, from: store)
+        #expect(try ModelSelector.select(.fastest, from: store).0.model == "b@1")
+        let best = try ModelSelector.select(.best, from: store).0
         #expect(best.model == "a@1" && best.reason.contains("no evaluation has a Fréchet distance"))
-        #expect(try ModelSelector.select(.balanced, from: store).model == "b@1")
-        let tight = try ModelSelector.select(.stepBudget(1), from: store)
+        #expect(try ModelSelector.select(.balanced, from: store).0.model == "b@1")
+        let tight = try ModelSelector.select(.stepBudget(1), from: store).0
         #expect(tight.model == "b@1" && tight.steps == 1)
         // A guidance-conditioned student takes s as an input: one pass per step even at s = 2.
         try TinyModel.publish(into: zoo.path, name: "c", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 3, guidance: 2),
                               guidanceInput: true)
         try TinyModel.publish(into: zoo.path, name: "d", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 3, guidance: 2))
-        let candidates = try ModelSelector.select(.best, from: store).candidates
+        let candidates = try ModelSelector.select(.best, from: store).0.candidates
         #expect(candidates.contains("c@1 euler×3 (guidance 2.0): NFE 3, FD unknown"), "\(candidates)")
         #expect(candidates.contains("d@1 euler×3 (guidance 2.0): NFE 6, FD unknown"), "\(candidates)")
         let empty = TemporaryDirectory(prefix: "kac-select-empty")

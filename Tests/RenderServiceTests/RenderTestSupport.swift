@@ -8,7 +8,8 @@ import NeuralNet
 import TensorCore
 import Testing
 import TestSupport
-import Training
+import Generation
+import Vocabulary
 
 enum TinyModel {
     static let configuration = UNetConfiguration(imageHeight: 28, imageWidth: 28, imageChannels: 1, baseWidth: 8, widthMultipliers: [1, 2],
@@ -33,7 +34,8 @@ enum TinyModel {
             }
         }
         return try VelocityModelPublication(name: name, kind: kind, weights: parameters, architecture: architecture,
-                                            path: KacPath.Configuration(), defaults: defaults, evaluations: evaluations)
+                                            path: KacPath.Configuration(), defaults: defaults,
+                                            dataset: DatasetReference(name: "fashion-mnist"), evaluations: evaluations)
             .publish(to: store, dtype: .f32, tags: [])
     }
 }

@@ -7,7 +7,8 @@ import ModelStore
 import RenderService
 import Testing
 import TestSupport
-import Training
+import Generation
+import Vocabulary
 
 @Suite struct RendererTests {
     static func renderer(_ zoo: TemporaryDirectory, batchSize: Int) throws -> Renderer {
@@ -48,7 +49,7 @@ import Training
         var images: [Double?: [UInt8]] = [:]
         for guidance in [nil, 1, 2, 3.5] as [Double?] {
             let out = TemporaryDirectory(prefix: "kac-render-out")
-            let plan = try renderer.plan(RenderRequest(count: 3, labels: [4], guidance: guidance, seed: 9))
+            let plan = try renderer.plan(RenderRequest(count: 3, labels: [.index(4)], guidance: guidance, seed: 9))
             #expect(plan.settings.guidance == guidance ?? 2)
             let report = try renderer.render(plan, into: out.path)
             #expect(report.networkEvaluations == 3 * 2, "s = \(plan.settings.guidance): one pass per image and step")
@@ -64,10 +65,10 @@ import Training
         let zoo = TemporaryDirectory(prefix: "kac-render-zoo")
         let manifest = try TinyModel.publish(into: zoo.path)
         let renderer = try Self.renderer(zoo, batchSize: 16)
-        for (format, expected) in [(ImageFormat.png(), ImageFileFormat.png), (.jpeg(quality: 80), .jpeg),
+        for (format, expected) in [(ImageEncoding.png(), ImageFormat.png), (.jpeg(quality: 80), .jpeg),
                                    (.webp(quality: 80, lossless: false), .webp), (.tiff, .tiff)] {
             let out = TemporaryDirectory(prefix: "kac-render-out")
-            let request = RenderRequest(count: 3, labels: [7, 8], seed: 42, format: format, scale: 2, upscale: .lanczos3, grid: true)
+            let request = RenderRequest(count: 3, labels: [.index(7), .name("bag")], seed: 42, encoding: format, scale: 2, upscale: .lanczos, grid: true)
             let report = try renderer.render(try renderer.plan(request), into: out.path)
             #expect(report.images.map(\.file) == ["0000-sneaker.\(format.fileExtension)", "0001-bag.\(format.fileExtension)",
                                                   "0002-sneaker.\(format.fileExtension)"])
@@ -110,13 +111,15 @@ import Training
         }
         #expect(message(RenderRequest(count: 0))?.contains("count 0 is outside 1…100") == true)
         #expect(message(RenderRequest(count: 101))?.contains("count 101 is outside 1…100") == true)
-        #expect(message(RenderRequest(count: 1, labels: [10]))?.contains("label 10 is out of range") == true)
+        #expect(message(RenderRequest(count: 1, labels: [.index(10)]))?.contains("label 10 is out of range") == true)
+        let unknown = message(RenderRequest(count: 1, labels: ClassLabel.list("sneaker,hat")))
+        #expect(unknown?.contains("label \"hat\" is not a class of fashion-mnist/teacher@1") == true, "\(unknown ?? "")")
+        #expect(unknown?.contains("7 sneaker, 8 bag") == true)
         #expect(message(RenderRequest(count: 1, labels: []))?.contains("labels is empty") == true)
         #expect(message(RenderRequest(count: 1, scale: 5))?.contains("scale 5 is outside 1…4") == true)
         #expect(message(RenderRequest(count: 1, steps: 0))?.contains("steps 0") == true)
-        #expect(message(RenderRequest(count: 1, format: .jpeg(quality: 0)))?.contains("quality 0") == true)
-        #expect(throws: RenderError.self) { try ClassNames.parse("sneaker,hat") }
-        #expect(try ClassNames.parse("Sneaker, bag,3") == [7, 8, 3])
+        #expect(message(RenderRequest(count: 1, encoding: .jpeg(quality: 0)))?.contains("quality 0") == true)
+        #expect(ClassLabel.list("Sneaker, bag,3") == [.name("Sneaker"), .name("bag"), .index(3)])
         let file = TemporaryDirectory(prefix: "kac-render-file")
         FileManager.default.createFile(atPath: file.file("plain"), contents: Data())
         #expect { try OutputDirectory.prepare(file.file("plain/out")) } throws: { ($0 as? RenderError)?.exitCode == 73 }

@@ -8,13 +8,13 @@ import Testing
     @Test func submitClaimCompleteDone() throws {
         let fixture = try SpoolFixture()
         let spool = fixture.spool
-        let id = try spool.submit(RenderJob(id: "shoes", model: .quality(.fastest), count: 2, labels: [7]))
+        let id = try spool.submit(RenderJob(id: "shoes", model: .quality(.fastest), count: 2, labels: [.index(7)]))
         #expect(id == "shoes")
         #expect(fixture.names("new") == ["shoes.json"] && fixture.names("tmp").isEmpty)
         #expect(throws: SpoolError.self) { try spool.submit(RenderJob(id: "shoes", model: .quality(.best))) }
 
         var claim = try #require(try spool.claimNext(as: fixture.worker))
-        #expect(claim.id == "shoes" && claim.attempt == 1 && claim.job.imageLabels == [7, 7])
+        #expect(claim.id == "shoes" && claim.attempt == 1 && claim.job.labels == [.index(7)])
         #expect(try spool.claimNext(as: fixture.worker) == nil)
         #expect(fixture.names("work") == ["shoes.json", "shoes.lease.json"])
         try spool.writeOutput(Array("img".utf8), name: "0000.png", for: claim)

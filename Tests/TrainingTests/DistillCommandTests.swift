@@ -4,10 +4,12 @@
 // --guidance-range run publishes guidance-conditioned students that `kac eval` runs in one pass per
 // step at their default scale or at every scale of the grid.
 import Foundation
+import Generation
 import ModelStore
 import Testing
 import TestSupport
 import Training
+import Vocabulary
 
 @Suite(.serialized) struct DistillCommandTests {
     /// `.build/<configuration>/kac`, next to the test bundle (`swift test` builds every product).
@@ -52,7 +54,7 @@ import Training
         #expect(two.details.kind == .student && one.details.kind == .student)
         #expect(two.details.parent == nil, "a teacher from a training run has no blob to point to")
         #expect(one.details.parent == two.blob)
-        #expect(one.details.sampler == SamplerDefaults(integrator: .euler, steps: 1, guidanceScale: 1))
+        #expect(one.details.sampler == SamplingSettings(integrator: .euler, steps: 1, guidance: 1))
         #expect(one.details.trainingCommand?.contains("distill --teacher-run") == true)
         let loaded = try store.load("toy/student-1")
         #expect(loaded.checkpoint.metadata["distillation.bakedGuidance"] == "1.5")
@@ -98,7 +100,7 @@ import Training
 
         let store = try ModelStore(root: zoo, create: false)
         let manifest = try store.resolve("toy/student-2")
-        #expect(manifest.details.sampler == SamplerDefaults(integrator: .euler, steps: 2, guidanceScale: 2))
+        #expect(manifest.details.sampler == SamplingSettings(integrator: .euler, steps: 2, guidance: 2))
         let architecture = try ManifestCoding.decode(NetworkArchitecture.self, from: manifest.details.architecture, model: "toy")
         #expect(architecture.hasGuidanceInput)
         let metadata = try store.load("toy/student-2").checkpoint.metadata

@@ -4,12 +4,14 @@
 // (KAC_DISTILL_STEPS: steps per stage, default 400; KAC_DISTILL_EMA: EMA decay, default 0.99;
 // KAC_DISTILL_ONLY: run only the rows whose name contains it).
 import Foundation
+import Generation
 import KacFlow
 import NeuralNet
 import TensorCore
 import Testing
 import TestSupport
 import Training
+import Vocabulary
 
 @Suite(.serialized) struct DistillMeasurements {
     static let enabled = ProcessInfo.processInfo.environment["KAC_DISTILL_MEASURE"] != nil

@@ -2,10 +2,12 @@
 // test process (the toy recipe of ToyTrainingTests, shortened), a helper that distills it, and the
 // comparison of two generators' point clouds (same labels and seed) by sliced Wasserstein distance.
 import Foundation
+import Generation
 import KacFlow
 import NeuralNet
 import TensorCore
 import Training
+import Vocabulary
 
 /// A trained toy teacher; a class so the lazily trained global can be shared by tests.
 final class ToyTeacher: @unchecked Sendable {

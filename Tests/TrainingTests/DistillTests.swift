@@ -4,12 +4,14 @@
 // skipping of finished stages, refusal of a run directory made with other options, and the
 // narrow-student slice.
 import Foundation
+import Generation
 import KacFlow
 import NeuralNet
 import TensorCore
 import Testing
 import TestSupport
 import Training
+import Vocabulary
 
 @Suite(.serialized) struct DistillTests {
     /// The bar: the 1-step student's SW within 1.5× the 100-step teacher's.

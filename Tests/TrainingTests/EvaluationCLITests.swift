@@ -2,6 +2,7 @@
 // training checkpoint published into a temporary zoo loads back with the same weights (within fp16
 // rounding) and a complete manifest; a 2-D evaluation writes its table, JSON and a PNG plot.
 import Foundation
+import Generation
 import KacFlow
 import ModelStore
 import NeuralNet
@@ -9,6 +10,7 @@ import TensorCore
 import Testing
 import TestSupport
 import Training
+import Vocabulary
 
 /// Runs `.build/<configuration>/kac` (built next to the test bundle by `swift test`).
 private func runKac(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
@@ -80,7 +82,7 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         #expect(details.kind == .teacher && model.manifest.dtype == .f16)
         #expect(try ManifestCoding.decode(NetworkArchitecture.self, from: details.architecture, model: "t") == toyRecipe(steps: 1).architecture)
         #expect(details.kac == KacParameters(dampingRate: 9, speed: 3, horizon: 1, schedule: .linear))
-        #expect(details.sampler == SamplerDefaults(integrator: .euler, steps: 100, guidanceScale: 1.5))
+        #expect(details.sampler == SamplingSettings(integrator: .euler, steps: 100, guidance: 1.5))
         #expect(details.dataset == DatasetReference(name: "eight-gaussians", digest: Digest.sha256(of: Array("toy".utf8))))
         #expect(details.trainingCommand == "kac train --data eight-gaussians --steps 40")
         #expect(details.seed == 11 && details.trainingSteps == 40 && details.parent == nil)

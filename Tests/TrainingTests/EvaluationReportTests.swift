@@ -2,12 +2,14 @@
 // trip with a schema check, SampleEvaluator rows (NFE, counts, timing from an injected clock,
 // determinism) on a small 2-D model, and an SVG with one polyline per sampler on a log x axis.
 import Foundation
+import Generation
 import KacFlow
 import NeuralNet
 import TensorCore
 import Testing
 import TestSupport
 import Training
+import Vocabulary
 
 @Suite struct EvaluationReportTests {
     static let rows = [

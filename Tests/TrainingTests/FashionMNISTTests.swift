@@ -5,6 +5,7 @@ import Testing
 import TensorCore
 import TestSupport
 import Training
+import Vocabulary
 
 @Suite struct FashionMNISTTests {
     @Test func testSplitMatchesGolden() throws {
@@ -29,10 +30,10 @@ import Training
     }
 
     @Test func classNamesLookUp() {
-        #expect(FashionMNIST.classIndex(named: "ankle-boot") == 9)
-        #expect(FashionMNIST.classIndex(named: "Sandal") == 5)
-        #expect(FashionMNIST.classIndex(named: "t-shirt") == 0)
-        #expect(FashionMNIST.classIndex(named: "cat") == nil)
+        #expect(ClassNames.fashionMNIST.index(of: "ankle-boot") == 9)
+        #expect(ClassNames.fashionMNIST.index(of: "Sandal") == 5)
+        #expect(ClassNames.fashionMNIST.index(of: "t-shirt") == 0)
+        #expect(ClassNames.fashionMNIST.index(of: "cat") == nil)
         #expect(FashionMNIST.classNames.count == 10)
     }
 

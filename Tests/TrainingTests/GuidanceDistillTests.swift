@@ -10,6 +10,7 @@ import TensorCore
 import Testing
 import TestSupport
 import Training
+import Vocabulary
 
 @Suite(.serialized) struct GuidanceDistillTests {
     /// "Close": the student's SW to the teacher at the same s is at most this fraction of how far the

@@ -1,12 +1,14 @@
 // End-to-end Kac flow matching on 2-D data: the trained MLP's samples are as close to the target
 // as a fresh target sample is, and a run interrupted and resumed ends with identical weights.
 import Foundation
+import Generation
 import KacFlow
 import NeuralNet
 import TensorCore
 import Testing
 import TestSupport
 import Training
+import Vocabulary
 
 /// The toy recipe shared by the tests (and by the distillation tests): small MLP, eight Gaussians.
 func toyRecipe(steps: Int, seed: UInt64 = 11) -> TrainingRecipe {

@@ -6,7 +6,6 @@ import Foundation
 import Logging
 import ModelStore
 import Spool
-import Training
 
 /// `out/<job>/result.json`.
 public struct JobResult: Codable, Sendable {
@@ -82,13 +81,24 @@ final class JobRunner {
     private func render(_ holder: Holder, logger: Logger) throws {
         let started = Date()
         let job = holder.claim.job
-        let selection = try job.modelGoal.map { goal throws(RenderError) in try cache.select(goal) }
         let requested: String
-        if case .reference(let reference) = job.model { requested = reference.text } else { requested = selection?.goal ?? "" }
-        let manifest = try cache.resolve(selection?.model ?? requested)
+        let manifest: ModelManifest
+        var selection: ModelSelection?
+        switch job.model {
+        case .reference(let reference):
+            requested = reference.description
+            manifest = try cache.resolve(reference)
+        case .quality, .stepBudget:
+            let goal = job.modelGoal ?? .best
+            let (chosen, chosenManifest) = try cache.select(goal)
+            (requested, manifest, selection) = (chosen.goal, chosenManifest, chosen)
+        }
         let model = try cache.model(manifest)
         let loadSeconds = Date().timeIntervalSince(started)
-        if let selection { logger.info("selected \(selection.model) for \(selection.goal): \(selection.reason)") }
+        if let selection {
+            logger.info("selected \(selection.model) for \(selection.goal): \(selection.reason)")
+            for skipped in selection.skipped { logger.warning("\(selection.goal) skipped \(skipped)") }
+        }
         let renderer = Renderer(model: model, batchSize: configuration.batchSize, limits: configuration.spool.limits.renderLimits)
         let plan = try renderer.plan(job.renderRequest, defaults: selection?.settings)
         let control = RenderControl(

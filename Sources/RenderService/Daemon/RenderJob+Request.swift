@@ -1,7 +1,6 @@
-// Translating a validated spool job into the renderer's request. Spool and Imaging/KacFlow both
-// name an `ImageFormat` and a `Sampler`, so this is the one file that qualifies them.
+// Translating a validated spool job into the renderer's request: the job's format and quality
+// become an encoding, and its preset or step budget a selection goal.
 import Imaging
-import KacFlow
 import Spool
 
 extension RenderJob {
@@ -10,16 +9,15 @@ extension RenderJob {
 
     /// The render request of this job (the model is chosen separately, see `modelGoal`).
     public var renderRequest: RenderRequest {
-        let format: Imaging.ImageFormat
-        switch self.format {
-        case .png: format = .png()
-        case .jpeg: format = .jpeg(quality: encodeQuality ?? Self.defaultEncodeQuality)
-        case .webp: format = .webp(quality: encodeQuality ?? Self.defaultEncodeQuality, lossless: false)
-        case .tiff: format = .tiff
+        let encoding: ImageEncoding
+        switch format {
+        case .png: encoding = .png()
+        case .jpeg: encoding = .jpeg(quality: encodeQuality ?? Self.defaultEncodeQuality)
+        case .webp: encoding = .webp(quality: encodeQuality ?? Self.defaultEncodeQuality, lossless: false)
+        case .tiff: encoding = .tiff
         }
-        return RenderRequest(count: count, labels: labels, integrator: sampler.flatMap { Integrator(rawValue: $0.rawValue) },
-                             steps: steps, guidance: guidance, seed: resolvedSeed, format: format, scale: scale,
-                             upscale: upscale == .lanczos ? .lanczos3 : .nearest, grid: grid)
+        return RenderRequest(count: count, labels: labels, integrator: sampler, steps: steps, guidance: guidance,
+                             seed: resolvedSeed, encoding: encoding, scale: scale, upscale: upscale, grid: grid)
     }
 
     /// The selection goal of a job without a model name; nil for `model` jobs.

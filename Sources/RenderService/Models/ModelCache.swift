@@ -1,10 +1,13 @@
-// Models kept in memory between jobs: networks keyed by blob digest, evicted least recently used
-// above a byte budget (f32 parameters; one model larger than the budget is still used, alone).
+// Models kept in memory between jobs. Weights are cached by blob digest (evicted least recently
+// used above a byte budget; one model larger than the budget is still used, alone), but a model's
+// identity and settings always come from the manifest the request resolved to: two versions that
+// share a blob render with their own sampler defaults and class names, whatever was loaded first.
 // References and goals are resolved once and remembered until `reloadTags()` (SIGHUP), so a
 // daemon keeps rendering the versions it started with until the operator says the zoo changed.
 import Foundation
+import Generation
 import ModelStore
-import Training
+import Vocabulary
 
 public final class ModelCache: @unchecked Sendable {
     public let store: ModelStore
@@ -18,8 +21,8 @@ public final class ModelCache: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [Digest: Entry] = [:]
-    private var references: [String: ModelManifest] = [:]
-    private var selections: [SelectionGoal: ModelSelection] = [:]
+    private var references: [ModelReference: ModelManifest] = [:]
+    private var selections: [SelectionGoal: (ModelSelection, ModelManifest)] = [:]
     private var useCounter: UInt64 = 0
 
     public init(store: ModelStore, capacityBytes: Int) {
@@ -27,26 +30,27 @@ public final class ModelCache: @unchecked Sendable {
         self.capacityBytes = capacityBytes
     }
 
-    /// The manifest `reference` names (`name`, `name:tag`, `name@version`, `sha256-…`).
-    public func resolve(_ reference: String) throws(RenderError) -> ModelManifest {
+    /// The manifest `reference` names.
+    public func resolve(_ reference: ModelReference) throws(RenderError) -> ModelManifest {
         if let known = lock.withLock({ references[reference] }) { return known }
         let manifest: ModelManifest
         do { manifest = try store.resolve(reference) } catch {
-            throw RenderError.modelUnavailable(reference: reference, reason: "\(error)")
+            throw RenderError.modelUnavailable(reference: reference.description, reason: "\(error)")
         }
         lock.withLock { references[reference] = manifest }
         return manifest
     }
 
-    /// The model a goal selects (see `ModelSelector`).
-    public func select(_ goal: SelectionGoal) throws(RenderError) -> ModelSelection {
+    /// The model a goal selects (see `ModelSelector`) and the manifest it chose.
+    public func select(_ goal: SelectionGoal) throws(RenderError) -> (ModelSelection, ModelManifest) {
         if let known = lock.withLock({ selections[goal] }) { return known }
-        let selection = try ModelSelector.select(goal, from: store)
-        lock.withLock { selections[goal] = selection }
-        return selection
+        let chosen = try ModelSelector.select(goal, from: store)
+        lock.withLock { selections[goal] = chosen }
+        return chosen
     }
 
-    /// The loaded network of `manifest`, from memory or from the store.
+    /// The model `manifest` describes: its weights from memory (by blob) or from the store,
+    /// described by `manifest` itself.
     public func model(_ manifest: ModelManifest) throws(RenderError) -> ZooVelocityModel {
         let hit: ZooVelocityModel? = lock.withLock {
             useCounter += 1
@@ -55,14 +59,14 @@ public final class ModelCache: @unchecked Sendable {
             entries[manifest.blob] = entry
             return entry.model
         }
-        if let hit { return hit }
-        let label = "\(manifest.name)@\(manifest.version)"
-        let model: ZooVelocityModel
-        do { model = try ZooVelocityModel.load(label, from: store) } catch {
-            throw RenderError.modelUnavailable(reference: label, reason: "\(error)")
+        do {
+            if let hit { return try hit.describedBy(manifest) }
+        } catch {
+            throw RenderError.modelUnavailable(reference: manifest.label, reason: "\(error)")
         }
-        guard model.manifest.blob == manifest.blob else {
-            throw RenderError.modelUnavailable(reference: label, reason: "its blob changed while loading (\(model.manifest.blob) ≠ \(manifest.blob)); retry")
+        let model: ZooVelocityModel
+        do { model = try ZooVelocityModel.load(manifest, from: store) } catch {
+            throw RenderError.modelUnavailable(reference: manifest.label, reason: "\(error)")
         }
         let bytes = model.network.parameters.scalarCount * MemoryLayout<Float>.size
         lock.withLock {
@@ -75,7 +79,7 @@ public final class ModelCache: @unchecked Sendable {
         return model
     }
 
-    /// Forgets resolved references and selections (SIGHUP); loaded networks stay cached by digest.
+    /// Forgets resolved references and selections (SIGHUP); loaded weights stay cached by digest.
     public func reloadTags() {
         lock.withLock {
             references.removeAll()

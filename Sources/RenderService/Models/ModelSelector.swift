@@ -6,9 +6,11 @@
 //   balanced — lowest FD among options with NFE ≤ 4; none with an FD there: fastest overall.
 //   maxSteps B — `best` among options with steps ≤ B; none: the fewest-step model run at min(steps, B).
 // The chosen option's sampler settings become the job's defaults; the reason goes to result.json.
-import KacFlow
+// A candidate whose manifest cannot be read is skipped, and named with the reason in `skipped`
+// (result.json and the log), so one broken manifest never silently changes a preset's choice.
+import Generation
 import ModelStore
-import Training
+import Vocabulary
 
 public enum SelectionGoal: Sendable, Equatable, Hashable, CustomStringConvertible {
     case fastest, balanced, best
@@ -38,6 +40,8 @@ public struct ModelSelection: Codable, Sendable, Equatable {
     public let reason: String
     /// Every option considered, "name@v sampler×steps (guidance g): NFE n, FD f".
     public let candidates: [String]
+    /// Models left out, "name@v: why" (unreadable manifest, no sampler defaults, bad architecture).
+    public let skipped: [String]
 
     public var settings: SamplingSettings {
         SamplingSettings(integrator: Integrator(rawValue: sampler) ?? .euler, steps: steps, guidance: guidance)
@@ -65,11 +69,12 @@ public enum ModelSelector {
         var fd: Double { frechetDistance ?? .infinity }
     }
 
-    public static func select(_ goal: SelectionGoal, from store: ModelStore) throws(RenderError) -> ModelSelection {
-        let options = candidates(in: store)
+    public static func select(_ goal: SelectionGoal, from store: ModelStore) throws(RenderError) -> (ModelSelection, ModelManifest) {
+        let (options, skipped) = candidates(in: store)
         guard !options.isEmpty else {
-            throw RenderError.modelUnavailable(reference: goal.description, reason: "the zoo at \(store.root) has no teacher or student "
-                + "with sampler defaults; publish one (kac train --publish) or name a model in the job")
+            throw RenderError.modelUnavailable(reference: goal.description, reason: "the zoo at \(store.root) has no usable teacher or student "
+                + "with sampler defaults; publish one (kac train --publish) or name a model in the job"
+                + (skipped.isEmpty ? "" : " (skipped: \(skipped.joined(separator: "; ")))"))
         }
         let fastestOrder: (Option, Option) -> Bool = { ($0.evaluations, $0.fd, $0.manifest.name) < ($1.evaluations, $1.fd, $1.manifest.name) }
         let bestOrder: (Option, Option) -> Bool = { ($0.fd, $0.evaluations, $0.manifest.name) < ($1.fd, $1.evaluations, $1.manifest.name) }
@@ -113,34 +118,54 @@ public enum ModelSelector {
                 reason = "no model has a setting within \(budget) steps; running the fewest-step model (\(fewest.steps) steps) at \(budget) steps"
             }
         }
-        return ModelSelection(goal: goal.description, model: "\(chosen.manifest.name)@\(chosen.manifest.version)",
-                              kind: chosen.manifest.details.kind.rawValue, digest: chosen.manifest.blob.description,
-                              sampler: chosen.integrator.rawValue, steps: chosen.steps, guidance: chosen.guidance,
-                              networkEvaluations: chosen.evaluations, frechetDistance: chosen.frechetDistance, reason: reason,
-                              candidates: options.map(\.summary))
+        let selection = ModelSelection(goal: goal.description, model: chosen.manifest.label,
+                                       kind: chosen.manifest.details.kind.rawValue, digest: chosen.manifest.blob.description,
+                                       sampler: chosen.integrator.rawValue, steps: chosen.steps, guidance: chosen.guidance,
+                                       networkEvaluations: chosen.evaluations, frechetDistance: chosen.frechetDistance, reason: reason,
+                                       candidates: options.map(\.summary), skipped: skipped)
+        return (selection, chosen.manifest)
     }
 
-    static func candidates(in store: ModelStore) -> [Option] {
+    /// Every option of every usable model, and the models skipped with the reason.
+    static func candidates(in store: ModelStore) -> (options: [Option], skipped: [String]) {
         var options: [Option] = []
+        var skipped: [String] = []
         for name in store.models() {
-            let latest = (try? store.tags(of: name))?[.latest]
-            guard let version = latest ?? store.versions(of: name).max(),
-                  let manifest = try? store.manifest(name, version: version),
-                  [.teacher, .student].contains(manifest.details.kind),
-                  let defaults = manifest.details.sampler,
-                  let defaultIntegrator = Integrator(rawValue: defaults.integrator.rawValue) else { continue }
-            // An unreadable architecture is reported when the model is loaded; here it only costs the NFE estimate.
-            let guidanceInput = (try? ManifestCoding.decode(NetworkArchitecture.self, from: manifest.details.architecture,
-                                                            model: manifest.name.description))?.hasGuidanceInput ?? false
+            let version: Int
+            do {
+                guard let chosen = try store.tags(of: name)[.latest] ?? store.versions(of: name).max() else { continue }
+                version = chosen
+            } catch {
+                skipped.append("\(name): its tags cannot be read (\(error))")
+                continue
+            }
+            let manifest: ModelManifest
+            do { manifest = try store.manifest(name, version: version) } catch {
+                skipped.append("\(name)@\(version): \(error)")
+                continue
+            }
+            guard [.teacher, .student].contains(manifest.details.kind) else { continue }
+            guard let defaults = manifest.details.sampler else {
+                skipped.append("\(manifest.label): the manifest has no default sampler")
+                continue
+            }
+            let guidanceInput: Bool
+            do {
+                guidanceInput = try ManifestCoding.decode(NetworkArchitecture.self, from: manifest.details.architecture,
+                                                          model: manifest.label).hasGuidanceInput
+            } catch {
+                skipped.append("\(manifest.label): \(error)")
+                continue
+            }
             if manifest.details.evaluations.isEmpty {
-                options.append(Option(manifest: manifest, integrator: defaultIntegrator, steps: defaults.steps, guidance: defaults.guidanceScale,
-                                      evaluations: nfe(defaultIntegrator, steps: defaults.steps, guidance: defaults.guidanceScale,
+                options.append(Option(manifest: manifest, integrator: defaults.integrator, steps: defaults.steps, guidance: defaults.guidance,
+                                      evaluations: nfe(defaults.integrator, steps: defaults.steps, guidance: defaults.guidance,
                                                        guidanceInput: guidanceInput),
                                       frechetDistance: nil, guidanceInput: guidanceInput))
             }
             for row in manifest.details.evaluations where row.steps >= 1 {
-                let integrator = row.integrator.flatMap { Integrator(rawValue: $0.rawValue) } ?? defaultIntegrator
-                let guidance = row.guidanceScale ?? defaults.guidanceScale
+                let integrator = row.integrator ?? defaults.integrator
+                let guidance = row.guidanceScale ?? defaults.guidance
                 options.append(Option(manifest: manifest, integrator: integrator, steps: row.steps, guidance: guidance,
                                       evaluations: row.networkEvaluations
                                           ?? nfe(integrator, steps: row.steps, guidance: guidance, guidanceInput: guidanceInput),
@@ -148,7 +173,7 @@ public enum ModelSelector {
                                       guidanceInput: guidanceInput))
             }
         }
-        return options
+        return (options, skipped)
     }
 
     /// Network evaluations per image; classifier-free guidance batches both passes into one call of

@@ -11,8 +11,8 @@ enum RenderGrid {
         guard let first = cells.first else { throw RenderError.invalidRequest("a grid needs at least one image") }
         let factor = max(1, (minimumCellSide + first.width - 1) / first.width)
         let scaled = try cells.map { try $0.upscaled(by: factor, configuration: UpscaleConfiguration(kernel: .nearest, maximumFactor: max(factor, 1))) }
-        let cycle = plan.request.labels ?? Array(0..<plan.classCount)
-        let names = cycle.map { ClassNames.name(of: $0, classCount: plan.classCount) }
+        let cycle = plan.labelCycle
+        let names = cycle.map { plan.classNames.name(of: $0) }
         let layout: ContactSheetLayout
         switch cycle.count {
         case 1:

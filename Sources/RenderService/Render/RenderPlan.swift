@@ -1,10 +1,10 @@
 // A request checked against a model: resolved sampler settings, one planned file per image
 // (`NNNN-<class>.<ext>`), and the fingerprint that decides whether files already in the output
 // directory belong to this request and may be kept (resume at image granularity).
+import Generation
 import Imaging
-import KacFlow
 import ModelStore
-import Training
+import Vocabulary
 
 /// One image of a plan.
 public struct PlannedImage: Sendable, Equatable {
@@ -26,7 +26,10 @@ public struct RenderPlan: Sendable {
     public let modelName: String
     public let modelVersion: Int
     public let modelDigest: Digest
-    public let classCount: Int
+    /// The model's classes; image labels index into them.
+    public let classNames: ClassNames
+    /// The request's labels as indices, cycled over the images (every class when it gave none).
+    public let labelCycle: [Int]
     /// Every input that shapes output bytes, as one line; stored as `.kac-render` in the output directory.
     public let fingerprint: String
 
@@ -48,18 +51,18 @@ extension Renderer {
         guard (1...limits.maximumCount).contains(request.count) else {
             throw RenderError.invalidRequest("count \(request.count) is outside 1…\(limits.maximumCount); ask for fewer images per request or raise the limit")
         }
-        let classCount = model.architecture.classCount
+        let classNames = model.classNames
+        let labelCycle: [Int]
         if let labels = request.labels {
             guard !labels.isEmpty else { throw RenderError.invalidRequest("labels is empty; give at least one label or leave it out to cycle all classes") }
-            for label in labels where !(0..<classCount).contains(label) {
-                throw RenderError.invalidRequest("label \(label) is out of range: \(model.label) has classes 0…\(classCount - 1)"
-                    + (classCount == 10 ? " (\(FashionMNIST.classNames.joined(separator: ", ")))" : ""))
-            }
+            do { labelCycle = try classNames.resolve(labels, model: model.label) } catch { throw RenderError.invalidRequest(error.description) }
+        } else {
+            labelCycle = Array(0..<classNames.count)
         }
         guard (1...limits.maximumScale).contains(request.scale) else {
             throw RenderError.invalidRequest("scale \(request.scale) is outside 1…\(limits.maximumScale); choose a smaller factor or raise the limit")
         }
-        switch request.format {
+        switch request.encoding {
         case .jpeg(let quality), .webp(let quality, _):
             guard (1...100).contains(quality) else { throw RenderError.invalidRequest("quality \(quality) is outside 1…100") }
         case .png, .tiff: break
@@ -73,20 +76,19 @@ extension Renderer {
         }
         let digits = max(4, String(request.count - 1).count)
         let images = (0..<request.count).map { index -> PlannedImage in
-            let label = request.label(ofImage: index, classCount: classCount)
-            let name = ClassNames.name(of: label, classCount: classCount)
+            let label = labelCycle[index % labelCycle.count]
+            let name = classNames.name(of: label)
             let number = String(index)
-            let file = String(repeating: "0", count: digits - number.count) + number + "-" + name + "." + request.format.fileExtension
+            let file = String(repeating: "0", count: digits - number.count) + number + "-" + name + "." + request.encoding.fileExtension
             return PlannedImage(index: index, label: label, className: name, file: file)
         }
-        let labelCycle = request.labels ?? Array(0..<classCount)
         let fingerprint = [
             "schema=1", "model=\(manifest.blob)", "sampler=\(settings.integrator.rawValue)", "steps=\(settings.steps)",
             "guidance=\(settings.guidance)", "seed=\(request.seed)", "labels=\(labelCycle.map(String.init).joined(separator: ","))",
-            "format=\(request.format)", "scale=\(request.scale)", "upscale=\(request.upscale.rawValue)", "software=\(RenderPlan.software)",
+            "format=\(request.encoding)", "scale=\(request.scale)", "upscale=\(request.upscale.rawValue)", "software=\(RenderPlan.software)",
         ].joined(separator: " ")
         return RenderPlan(request: request, settings: settings, images: images, gridFile: request.grid ? RenderPlan.gridName : nil,
                           modelName: manifest.name.description, modelVersion: manifest.version, modelDigest: manifest.blob,
-                          classCount: classCount, fingerprint: fingerprint)
+                          classNames: classNames, labelCycle: labelCycle, fingerprint: fingerprint)
     }
 }

@@ -5,10 +5,9 @@
 // (checked byte-for-byte at batch sizes 1, 16 and 64 by the tests), except rk45, whose adaptive
 // step size is chosen from the whole batch's error — rk45 therefore renders one image per batch.
 import Foundation
+import Generation
 import Imaging
-import KacFlow
 import ModelStore
-import Training
 
 /// Hooks the caller uses to watch and stop a render.
 public struct RenderControl {
@@ -115,7 +114,7 @@ public struct Renderer {
                 ("sampler", plan.settings.integrator.rawValue), ("steps", String(plan.settings.steps)),
                 ("guidance", String(plan.settings.guidance)), ("software", RenderPlan.software),
             ])
-            try ImageEncoder.write(scaled, as: request.format, metadata: metadata, to: path)
+            try ImageEncoder.write(scaled, as: request.encoding, metadata: metadata, to: path)
         } catch {
             throw RenderError.writeFailed(path: path, reason: "\(error)")
         }

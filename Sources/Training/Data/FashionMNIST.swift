@@ -3,6 +3,7 @@
 // p ∈ 0...255 to p/127.5 − 1 ∈ [−1, 1]. Images come out as [N, 28, 28, 1] (NHWC).
 // Invariant: a loaded split always has as many labels as images, each label in 0..<10.
 import Foundation
+import Vocabulary
 import TensorCore
 
 public enum FashionMNIST {
@@ -17,16 +18,10 @@ public enum FashionMNIST {
     /// Where the Debian package installs the files.
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
 
-    /// Class names by label index, in the dataset's order.
-    public static let classNames = ["t-shirt", "trouser", "pullover", "dress", "coat",
-                                    "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
+    /// Class names by label index, in the dataset's order (Vocabulary's list, the one copy).
+    public static var classNames: [String] { ClassNames.fashionMNIST.names }
 
     public static let imageSide = 28
-
-    /// Class index of `name` (e.g. "ankle-boot", case-insensitive), or nil.
-    public static func classIndex(named name: String) -> Int? {
-        classNames.firstIndex { $0 == name.lowercased() }
-    }
 
     static let remedy = "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), "
         + "or point the data directory at a folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz"

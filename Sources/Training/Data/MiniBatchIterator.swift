@@ -3,6 +3,7 @@
 // of an epoch is dropped so every batch has the same shape.
 // Invariant: `position` (epoch, index within the epoch, generator state at the epoch's start) is
 // all the state there is, so a resumed iterator yields exactly the batches the original would.
+import Generation
 import TensorCore
 
 public struct MiniBatchIterator: Sendable, Equatable {

@@ -4,8 +4,10 @@
 // optimiser budget of every stage. Stored as RUN/distillation.json; a run directory only resumes
 // under the configuration that started it.
 import Foundation
+import Generation
 import KacFlow
 import TensorCore
+import Vocabulary
 
 /// Where the start point x_{t_k} of a distillation interval comes from.
 public enum DistillationStart: String, Codable, Sendable, CaseIterable {

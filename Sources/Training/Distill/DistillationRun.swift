@@ -4,9 +4,11 @@
 // version says what to do.
 import DiskIO
 import Foundation
+import Generation
 import KacFlow
 import ModelStore
 import NeuralNet
+import Vocabulary
 
 /// A finished stage's student: EMA weights, sampled with Euler at the stage's step count, at s = 1
 /// (guidance baked in) or, guidance-conditioned, at its default scale (any other works too).

@@ -2,6 +2,7 @@
 // and how it is integrated over one student interval [t_k → t_{k+1}] (N sub-steps, Euler or AB-2,
 // classifier-free guidance evaluated as one batched pass of 2N, or s given to a guidance-conditioned
 // teacher). No gradients flow through it: only `VelocityNetwork.velocity` is ever called.
+import Generation
 import KacFlow
 import NeuralNet
 import TensorCore

@@ -8,6 +8,7 @@
 //   RUN/stage-M/stage.json           the finished stage's report (evaluation, publication)
 import DiskIO
 import Foundation
+import Generation
 import KacFlow
 import NeuralNet
 import TensorCore

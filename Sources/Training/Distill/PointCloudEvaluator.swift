@@ -1,8 +1,10 @@
 // Scoring 2-D generators for distillation: sliced Wasserstein distance between generated points and
 // a fresh sample of the toy target, labels cycling over the classes (the target's own class mix).
 // Deterministic: the target draw, the prior seed and the projections are all fixed by `seed`.
+import Generation
 import KacFlow
 import TensorCore
+import Vocabulary
 
 public struct PointCloudEvaluator: Sendable {
     public let dataset: ToyDataset

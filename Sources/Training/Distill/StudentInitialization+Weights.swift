@@ -4,6 +4,7 @@
 // student): the teacher's tensors cut to their leading block, or a fresh initialisation. Cutting
 // every axis to its leading entries keeps hidden units 0..<w of every layer together, so the slice
 // is a sub-network of the teacher, not noise.
+import Generation
 import NeuralNet
 import TensorCore
 

@@ -4,9 +4,11 @@
 // Invariant: the configuration travels with the weights, so a loader never guesses layer sizes.
 import DiskIO
 import Foundation
+import Generation
 import ModelStore
 import NeuralNet
 import TensorCore
+import Vocabulary
 
 /// A trained classifier and what is known about how it was made.
 public struct ClassifierRecord {

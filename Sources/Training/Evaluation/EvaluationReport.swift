@@ -4,6 +4,7 @@
 import Foundation
 import KacFlow
 import ModelStore
+import Vocabulary
 
 public struct EvaluationRow: Codable, Sendable, Equatable {
     /// "fashion-mnist/teacher@1" or a checkpoint path.
@@ -40,7 +41,7 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
 
     /// The manifest form (`ModelDetails.evaluations`).
     public var manifestResult: EvaluationResult {
-        EvaluationResult(steps: steps, integrator: SamplerName(rawValue: integrator.rawValue), guidanceScale: guidance,
+        EvaluationResult(steps: steps, integrator: integrator, guidanceScale: guidance,
                          networkEvaluations: networkEvaluations, frechetDistance: frechetDistance,
                          classAccuracy: classAccuracy, imagesPerSecond: imagesPerSecond, sampleCount: sampleCount)
     }

@@ -4,8 +4,10 @@
 // statistics, fraction assigned to the requested class), 2-D points by sliced Wasserstein distance.
 // Invariant: the same model, setting, seed and count give the same samples (Generator's per-image streams).
 import Foundation
+import Generation
 import NeuralNet
 import TensorCore
+import Vocabulary
 
 /// How generated samples are scored.
 public enum SampleJudge {

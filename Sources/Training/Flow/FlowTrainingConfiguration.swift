@@ -1,7 +1,9 @@
 // Hyperparameters of Kac flow matching (KAC.md §4) and the full recipe a checkpoint records so a run
 // can be resumed or reproduced: network, Kac path, optimiser, data and the command that started it.
 import Foundation
+import Generation
 import KacFlow
+import Vocabulary
 
 public struct FlowTrainingConfiguration: Codable, Sendable, Equatable {
     public var batchSize: Int

@@ -4,6 +4,7 @@
 // atomically (a crash leaves the previous checkpoint intact).
 import DiskIO
 import Foundation
+import Generation
 import ModelStore
 import NeuralNet
 import TensorCore

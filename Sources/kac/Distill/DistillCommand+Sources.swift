@@ -4,6 +4,7 @@
 // default scale as the sampler default, recipe as command).
 import ArgumentParser
 import Foundation
+import Generation
 import KacFlow
 import ModelStore
 import NeuralNet

@@ -10,6 +10,7 @@ import ModelStore
 import NeuralNet
 import TensorCore
 import Training
+import Vocabulary
 
 struct DistillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

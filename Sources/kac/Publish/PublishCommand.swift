@@ -5,9 +5,11 @@
 // A classifier checkpoint (`kac classifier train`) is published as kind `classifier`.
 import ArgumentParser
 import Foundation
+import Generation
 import KacFlow
 import ModelStore
 import Training
+import Vocabulary
 
 struct PublishCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

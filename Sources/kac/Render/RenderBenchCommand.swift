@@ -3,6 +3,7 @@
 // One run per row, wall clock, into a temporary directory that is removed afterwards.
 import ArgumentParser
 import Foundation
+import Generation
 import ModelStore
 import NeuralNet
 import RenderService

@@ -5,11 +5,13 @@
 // request, 66 model not found or unusable, 73 output directory unusable, 74 write error.
 import ArgumentParser
 import Foundation
+import Generation
 import Imaging
-import KacFlow
 import ModelStore
 import RenderService
+import Spool
 import Training
+import Vocabulary
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,22 +20,23 @@ struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Render images from a zoo model to PNG, JPEG, WebP or TIFF files.",
-        discussion: "Labels are numbers or Fashion-MNIST class names (t-shirt, trouser, pullover, dress, coat, sandal, shirt, "
-            + "sneaker, bag, ankle-boot); by default images cycle through all classes. Sampler, steps and guidance default to "
-            + "the model's manifest. Exit codes: 64 bad request, 66 model unavailable, 73 output directory unusable, 74 write error.")
+        discussion: "Labels are class indices or the model's class names (`kac zoo show MODEL` lists them; Fashion-MNIST: "
+            + "t-shirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle-boot); by default images cycle through "
+            + "all classes. Sampler, steps and guidance default to the model's manifest. Exit codes: 64 bad request, "
+            + "66 model unavailable, 73 output directory unusable, 74 write error.")
 
     @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String
     @Option(help: "Number of images.") var count: Int
     @Option(help: "Comma-separated labels, e.g. sneaker,bag,3 (default: all classes in turn).") var labels: String?
     @Option(help: "Sampler steps (default: the model's).") var steps: Int?
-    @Option(help: "euler, heun, midpoint, ab2 or rk45 (default: the model's).") var sampler: String?
+    @Option(help: "Integrator (default: the model's).") var sampler: Integrator?
     @Option(help: "Guidance scale s; 1 is unguided (default: the model's). Classifier-free (two passes per step), or the input of a guidance-conditioned student (one pass).") var guidance: Double?
     @Option(help: "Random seed; image i uses stream i of it.") var seed: UInt64 = 0
-    @Option(help: "png, jpeg, webp or tiff.") var format = "png"
+    @Option(help: "Image format (jpg and tif are accepted too).") var format: ImageFormat = .png
     @Option(help: "jpeg/webp quality 1-100.") var quality: Int?
     @Flag(help: "Lossless WebP.") var lossless = false
     @Option(help: "Integer upscale factor for every image.") var scale = 1
-    @Option(help: "Upscaling filter: nearest or lanczos.") var upscale = "nearest"
+    @Option(help: "Upscaling filter.") var upscale: UpscaleFilter = .nearest
     @Flag(help: "Also write grid.png, a labelled contact sheet of all images.") var grid = false
     @Option(help: "Output directory (created if missing).") var out: String
     @Option(help: "Path of the model store.") var zoo = "./zoo"
@@ -53,11 +56,9 @@ struct RenderCommand: ParsableCommand {
 
     private func render() throws {
         let request = try makeRequest()
-        let store: ModelStore
         let loaded: ZooVelocityModel
         do {
-            store = try ModelStore(root: zoo, create: false)
-            loaded = try ZooVelocityModel.load(model, from: store)
+            loaded = try ZooVelocityModel.load(model, from: try ModelStore(root: zoo, create: false))
         } catch {
             throw RenderError.modelUnavailable(reference: model, reason: "\(error)")
         }
@@ -83,32 +84,20 @@ struct RenderCommand: ParsableCommand {
 
     /// The options as a request; option-level mistakes are `invalidRequest` (exit 64).
     func makeRequest() throws(RenderError) -> RenderRequest {
-        let imageFormat: Imaging.ImageFormat
-        switch format.lowercased() {
-        case "png": imageFormat = .png()
-        case "jpeg", "jpg": imageFormat = .jpeg(quality: quality ?? 90)
-        case "webp": imageFormat = .webp(quality: quality ?? 90, lossless: lossless)
-        case "tiff", "tif": imageFormat = .tiff
-        default: throw RenderError.invalidRequest("--format \(format) is not one of png, jpeg, webp, tiff")
+        if quality != nil, !format.hasQualitySetting {
+            throw RenderError.invalidRequest("--quality applies only to jpeg and webp, not \(format.rawValue)")
         }
-        if quality != nil, !["jpeg", "jpg", "webp"].contains(format.lowercased()) {
-            throw RenderError.invalidRequest("--quality applies only to jpeg and webp")
+        if lossless, format != .webp {
+            throw RenderError.invalidRequest("--lossless applies only to webp, not \(format.rawValue)")
         }
-        let integrator: Integrator?
-        if let sampler {
-            guard let parsed = Integrator(rawValue: sampler.lowercased()) else {
-                throw RenderError.invalidRequest("--sampler \(sampler) is not one of \(Integrator.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            integrator = parsed
-        } else { integrator = nil }
-        let kernel: ResamplingKernel
-        switch upscale.lowercased() {
-        case "nearest": kernel = .nearest
-        case "lanczos", "lanczos3": kernel = .lanczos3
-        default: throw RenderError.invalidRequest("--upscale \(upscale) is not nearest or lanczos")
+        let encoding: ImageEncoding
+        switch format {
+        case .png: encoding = .png()
+        case .jpeg: encoding = .jpeg(quality: quality ?? RenderJob.defaultEncodeQuality)
+        case .webp: encoding = .webp(quality: quality ?? RenderJob.defaultEncodeQuality, lossless: lossless)
+        case .tiff: encoding = .tiff
         }
-        return RenderRequest(count: count, labels: try labels.map { text throws(RenderError) in try ClassNames.parse(text) },
-                             integrator: integrator, steps: steps, guidance: guidance, seed: seed, format: imageFormat,
-                             scale: scale, upscale: kernel, grid: grid)
+        return RenderRequest(count: count, labels: labels.map(ClassLabel.list), integrator: sampler, steps: steps,
+                             guidance: guidance, seed: seed, encoding: encoding, scale: scale, upscale: upscale, grid: grid)
     }
 }

@@ -4,11 +4,13 @@
 // from the checkpoint; `--steps` may extend a finished run.
 import ArgumentParser
 import Foundation
+import Generation
 import KacFlow
 import NeuralNet
 import RenderService
 import TensorCore
 import Training
+import Vocabulary
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,8 +49,8 @@ struct TrainCommand: ParsableCommand {
     var dampingRate = 9.0
     @Option(help: "Kac speed c.")
     var speed = 3.0
-    @Option(help: "Signal schedule: linear, cosine or exponential.")
-    var schedule = "linear"
+    @Option(help: "Signal schedule f(t).")
+    var schedule: SignalSchedule = .linear
     @Option(help: "Write the checkpoint every N steps.")
     var checkpointEvery = 100
     @Option(help: "Write a preview grid every N steps (0 = never; images only).")
@@ -102,9 +104,6 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func makeRecipe(dataset: LabeledDataset, digest: String?) throws -> TrainingRecipe {
-        guard let schedule = KacFlow.SignalSchedule(rawValue: schedule) else {
-            throw ValidationError("unknown schedule '\(schedule)': use linear, cosine or exponential")
-        }
         let architecture: NetworkArchitecture
         if dataset.sampleShape.count == 3 {
             let shape = dataset.sampleShape

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import ModelStore
+import Vocabulary
 
 struct ZooBench: ParsableCommand {
     static let configuration = CommandConfiguration(

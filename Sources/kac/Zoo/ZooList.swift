@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import ModelStore
+import Vocabulary
 
 struct ZooList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List every model version.")
@@ -67,8 +68,9 @@ struct ZooShow: ParsableCommand {
             lines.append(("kac", "a=\(kac.dampingRate) c=\(kac.speed) T=\(kac.horizon) schedule=\(kac.schedule.rawValue)"))
         }
         if let sampler = details.sampler {
-            lines.append(("sampler", "\(sampler.integrator.rawValue), \(sampler.steps) steps, guidance \(sampler.guidanceScale)"))
+            lines.append(("sampler", "\(sampler.integrator.rawValue), \(sampler.steps) steps, guidance \(sampler.guidance)"))
         }
+        if let names = details.classNames { lines.append(("classes", names.joined(separator: ", "))) }
         if let parent = details.parent { lines.append(("parent", parent.description)) }
         if let dataset = details.dataset { lines.append(("dataset", dataset.name + (dataset.digest.map { " \($0)" } ?? ""))) }
         if let command = details.trainingCommand { lines.append(("command", command)) }

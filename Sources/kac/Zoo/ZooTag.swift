@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import ModelStore
+import Vocabulary
 
 struct ZooTag: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tag", abstract: "Point TAG at the version REF names.")

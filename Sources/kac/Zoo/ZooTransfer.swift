@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import ModelStore
+import Vocabulary
 
 struct ZooExport: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Write one version to an archive file.")

@@ -7,19 +7,7 @@
 import KacFlow
 import NeuralNet
 import TensorCore
-
-public struct SamplingSettings: Codable, Sendable, Equatable {
-    public var integrator: Integrator
-    public var steps: Int
-    /// Classifier-free guidance scale s (1 = unguided); the input s of a guidance-conditioned network.
-    public var guidance: Double
-
-    public init(integrator: Integrator = .euler, steps: Int, guidance: Double = 1) {
-        self.integrator = integrator
-        self.steps = steps
-        self.guidance = guidance
-    }
-}
+import Vocabulary
 
 public struct Generator {
     public let network: any VelocityNetwork

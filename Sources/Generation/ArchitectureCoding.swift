@@ -4,6 +4,7 @@
 import Foundation
 import ModelStore
 import NeuralNet
+import Vocabulary
 
 extension NetworkArchitecture {
     private enum CodingKeys: String, CodingKey { case network, configuration }

@@ -1,6 +1,7 @@
 // A plain JSON value, so manifests can carry a model's architecture configuration as an opaque
-// object without ModelStore depending on NeuralNet. Integers that fit Int64 stay integers; every
-// other number is a Double, so a configuration round-trips through a manifest unchanged.
+// object without ModelStore depending on NeuralNet, and the one JSON string quoting (`quoted`) every
+// hand-written JSON writer uses. Integers that fit Int64 stay integers; every other number is a
+// Double, so a configuration round-trips through a manifest unchanged.
 
 public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
     case null

@@ -51,9 +51,4 @@ public enum NetworkArchitecture: Codable, Sendable, Equatable {
         case .mlp(let c): return [c.dimension]
         }
     }
-
-    /// Forward FLOPs per sample where known (benchmarks, images/s figures).
-    public func flopsPerSampleForward(of network: any VelocityNetwork) -> Int? {
-        (network as? UNet)?.flopsPerImageForward
-    }
 }

@@ -1,0 +1,166 @@
+// A teacher or student loaded from the zoo, ready to sample: manifest, architecture, Kac path,
+// default sampling settings and the network with the published (EMA) weights. Publishing is the
+// reverse: weights + recipe + evaluations become a zoo version.
+import Foundation
+import KacFlow
+import ModelStore
+import NeuralNet
+import TensorCore
+import Vocabulary
+
+public struct ZooVelocityModel {
+    /// The manifest this model was resolved to: its identity (name, version) and settings.
+    public let manifest: ModelManifest
+    public let architecture: NetworkArchitecture
+    public let path: KacPath.Configuration
+    public let defaults: SamplingSettings
+    /// The model's classes in label order (the manifest's, else those its dataset implies).
+    public let classNames: ClassNames
+    public let network: any VelocityNetwork
+
+    /// Resolves `reference` in `store`, then loads that manifest's weights.
+    public static func load(_ reference: String, from store: ModelStore) throws -> ZooVelocityModel {
+        try load(try store.resolve(reference), from: store)
+    }
+
+    /// Loads the weights of an already-resolved manifest (verified against its digest); the
+    /// manifest is not looked up again.
+    public static func load(_ manifest: ModelManifest, from store: ModelStore) throws -> ZooVelocityModel {
+        try make(try store.load(manifest))
+    }
+
+    public static func make(_ loaded: LoadedModel) throws -> ZooVelocityModel {
+        let description = try ModelDescription(loaded.manifest)
+        var scratch = RandomSource(seed: 0)
+        let network = description.architecture.makeNetwork(random: &scratch)
+        var parameters = network.parameters
+        do {
+            try parameters.load(from: loaded.checkpoint)
+        } catch {
+            throw ZooModelError.weightsMismatch(model: description.label, reason: error.description)
+        }
+        network.parameters = parameters
+        return ZooVelocityModel(description, network: network)
+    }
+
+    /// The same weights described by another manifest that shares the blob (another version's
+    /// name, sampler defaults and class names). Refused when the architectures differ.
+    public func describedBy(_ other: ModelManifest) throws -> ZooVelocityModel {
+        let description = try ModelDescription(other)
+        guard other.blob == manifest.blob, description.architecture == architecture else {
+            throw ZooModelError.weightsMismatch(model: description.label,
+                reason: "its manifest describes another network than the loaded blob \(manifest.blob.short)")
+        }
+        return ZooVelocityModel(description, network: network)
+    }
+
+    private init(_ description: ModelDescription, network: any VelocityNetwork) {
+        manifest = description.manifest
+        architecture = description.architecture
+        path = description.path
+        defaults = description.defaults
+        classNames = description.classNames
+        self.network = network
+    }
+
+    public var generator: Generator { Generator(network: network, architecture: architecture, path: path) }
+
+    /// "fashion-mnist/teacher@3".
+    public var label: String { manifest.label }
+}
+
+/// What a teacher's or student's manifest says, checked: everything but the weights.
+struct ModelDescription {
+    let manifest: ModelManifest
+    let architecture: NetworkArchitecture
+    let path: KacPath.Configuration
+    let defaults: SamplingSettings
+    let classNames: ClassNames
+
+    var label: String { manifest.label }
+
+    init(_ manifest: ModelManifest) throws {
+        let label = manifest.label
+        let details = manifest.details
+        guard details.kind != .classifier else {
+            throw ZooModelError.wrongKind(model: label, expected: "teacher or student", found: "classifier")
+        }
+        let architecture = try ManifestCoding.decode(NetworkArchitecture.self, from: details.architecture, model: label)
+        guard let kac = details.kac else { throw ZooModelError.missingField(model: label, field: "Kac parameters") }
+        guard let sampler = details.sampler else { throw ZooModelError.missingField(model: label, field: "default sampler") }
+        let classCount = architecture.classCount
+        let classNames = details.classNames.map(ClassNames.init)
+            ?? ClassNames.implied(byDataset: details.dataset?.name, classCount: classCount)
+        guard classNames.count == classCount else {
+            throw ZooModelError.badArchitecture(model: label,
+                reason: "it names \(classNames.count) classes but the network has \(classCount)")
+        }
+        self.manifest = manifest
+        self.architecture = architecture
+        self.path = kac
+        self.defaults = sampler
+        self.classNames = classNames
+    }
+}
+
+extension ModelManifest {
+    /// "fashion-mnist/teacher@3".
+    public var label: String { "\(name)@\(version)" }
+}
+
+/// What `kac publish` / `kac distill --publish` record about a velocity model.
+public struct VelocityModelPublication {
+    public var name: String
+    public var kind: ModelKind
+    public var weights: ParameterSet
+    public var architecture: NetworkArchitecture
+    public var path: KacPath.Configuration
+    public var defaults: SamplingSettings
+    /// Class names in label order (nil: the dataset implies them, see `ClassNames.implied`).
+    public var classNames: [String]?
+    public var parent: Digest?
+    public var dataset: DatasetReference?
+    public var command: String?
+    public var seed: UInt64?
+    public var trainingSteps: Int?
+    public var evaluations: [EvaluationResult]
+    public var metadata: [String: String]
+
+    public init(name: String, kind: ModelKind, weights: ParameterSet, architecture: NetworkArchitecture,
+                path: KacPath.Configuration, defaults: SamplingSettings, classNames: [String]? = nil, parent: Digest? = nil,
+                dataset: DatasetReference? = nil, command: String? = nil, seed: UInt64? = nil,
+                trainingSteps: Int? = nil, evaluations: [EvaluationResult] = [], metadata: [String: String] = [:]) {
+        self.name = name
+        self.kind = kind
+        self.weights = weights
+        self.architecture = architecture
+        self.path = path
+        self.defaults = defaults
+        self.classNames = classNames
+        self.parent = parent
+        self.dataset = dataset
+        self.command = command
+        self.seed = seed
+        self.trainingSteps = trainingSteps
+        self.evaluations = evaluations
+        self.metadata = metadata
+    }
+
+    /// Publishes into `store` as the next version of `name`, moving `tags` (plus `latest`).
+    @discardableResult
+    public func publish(to store: ModelStore, dtype: TensorDType, tags: [String]) throws -> ModelManifest {
+        // A dataset that names its classes (Fashion-MNIST) puts them in the manifest explicitly.
+        let implied = ClassNames.implied(byDataset: dataset?.name, classCount: architecture.classCount)
+        let classNames = self.classNames ?? (implied == .numbered(architecture.classCount) ? nil : implied.names)
+        if let classNames, classNames.count != architecture.classCount {
+            throw ZooModelError.badArchitecture(model: name, reason: "\(classNames.count) class names for \(architecture.classCount) classes")
+        }
+        let details = ModelDetails(
+            kind: kind, architecture: try ManifestCoding.object(architecture), kac: path, sampler: defaults,
+            classNames: classNames, parent: parent, dataset: dataset, trainingCommand: command, seed: seed, trainingSteps: trainingSteps,
+            evaluations: evaluations)
+        let checkpoint = Checkpoint(tensors: weights.namedTensors(), metadata: metadata)
+        return try store.publish(checkpoint, as: try ModelName(name), details: details, dtype: dtype,
+                                 tags: try tags.map { try TagName($0) })
+    }
+}
