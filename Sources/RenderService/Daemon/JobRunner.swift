@@ -99,6 +99,12 @@ final class JobRunner {
             logger.info("selected \(selection.model) for \(selection.goal): \(selection.reason)")
             for skipped in selection.skipped { logger.warning("\(selection.goal) skipped \(skipped)") }
         }
+        if let labels = job.labels {
+            // Labels are the model's to define: a label it does not have is the job's fault, named as such.
+            do { _ = try model.classNames.resolve(labels, model: model.label) } catch {
+                throw JobValidationError(.invalidValue, field: "labels", error.description)
+            }
+        }
         let renderer = Renderer(model: model, batchSize: configuration.batchSize, limits: configuration.spool.limits.renderLimits)
         let plan = try renderer.plan(job.renderRequest, defaults: selection?.settings)
         let control = RenderControl(

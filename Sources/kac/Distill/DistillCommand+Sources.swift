@@ -26,7 +26,7 @@ extension DistillCommand {
     func loadTeacher() throws -> TeacherSource {
         switch (teacher, teacherRun) {
         case (let reference?, nil):
-            let model = try ZooVelocityModel.load(reference, from: try ModelStore(root: zooPath, create: false))
+            let model = try ZooVelocityModel.load(reference, from: try zoo.open(create: false))
             return TeacherSource(
                 teacher: DistillationTeacher(network: model.network, architecture: model.architecture, path: model.path),
                 label: model.label, blob: model.manifest.blob,

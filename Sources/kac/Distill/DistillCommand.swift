@@ -26,9 +26,9 @@ struct DistillCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run directory (per-stage checkpoints, pools, reports).")
     var runDirectory = "runs/distill"
     @Option(help: "Interval start points: forward (noised data) or trajectory (teacher trajectories from the prior).")
-    var start = DistillationStart.forward.rawValue
+    var start: DistillationStart = .forward
     @Option(help: "Base teacher's sub-step integrator: euler or ab2 (later teachers are students: Euler).")
-    var teacherIntegrator = Integrator.euler.rawValue
+    var teacherIntegrator: Integrator = .euler
     @Option(help: "Teacher sub-steps per student interval (default: teacher steps / student steps).")
     var substeps: Int?
     @Option(help: "Guidance scale s baked into the students (default: the zoo teacher's, else 1); with --guidance-range, the students' default scale (default: the teacher's, moved into the range).")
@@ -50,7 +50,7 @@ struct DistillCommand: ParsableCommand {
     @Option(help: "Student width (MLP hidden width or UNet base width) if narrower than the teacher.")
     var studentWidth: Int?
     @Option(help: "Initialisation of a narrower student: leading-slice (of the teacher) or random.")
-    var studentInit = "leading-slice"
+    var studentInit: StudentInitialization = .leadingSlice
     @Option(help: "Seed for stage initialisation, batches, noise and pools.")
     var seed: UInt64 = 1
     @Option(help: "Dataset: fashion-mnist, eight-gaussians, checkerboard or grid (default: the teacher's).")
@@ -59,29 +59,23 @@ struct DistillCommand: ParsableCommand {
     var checkpointEvery = 100
     @Option(help: "Publish each stage's student as PREFIX/student-M (e.g. fashion-mnist).")
     var publish: String?
-    @Option(name: .customLong("zoo"), help: "Model store for --teacher and --publish.")
-    var zooPath = "./zoo"
+    @OptionGroup var zoo: ZooLocation
     @Option(name: .customLong("tag"), help: "Tag to move to each published student (repeatable).")
     var tags: [String] = []
     @Option(help: "Weights precision when publishing: f16 or f32.")
-    var dtype = "f16"
-    @Option(help: "Evaluation classifier for image students (zoo reference or checkpoint); 'none' skips evaluation.")
-    var classifier = "fashion-mnist/classifier"
+    var dtype: TensorDType = .f16
+    @OptionGroup var judgeOptions: JudgeOptions
     @Option(help: "Samples per student evaluation (labels cycle through the classes).")
     var evalSamples = 1000
     @Option(help: "Seed of the evaluation samples (the same as `kac eval`'s default, so rows compare).")
     var evalSeed: UInt64 = 7
-    @Option(help: "Directory caching the reference feature statistics.")
-    var cacheDirectory = "runs/eval-cache"
     @Flag(help: "Discard the run directory's earlier stages and start over.")
     var fresh = false
-    @Option(help: "Fashion-MNIST directory.")
-    var datasetDirectory = FashionMNIST.defaultDirectory
 
     func run() throws {
         let source = try loadTeacher()
         let dataName = data ?? source.dataset
-        let (dataset, datasetDigest) = try DistillData.load(dataName, directory: datasetDirectory, seed: seed)
+        let (dataset, datasetDigest) = try DistillData.load(dataName, directory: judgeOptions.datasetDirectory, seed: seed)
         let configuration = try makeConfiguration(teacher: source)
         if fresh { try DistillData.discardStages(in: runDirectory) }
         let distiller = try Distiller(configuration: configuration, runDirectory: runDirectory, dataset: dataset,
@@ -92,7 +86,7 @@ struct DistillCommand: ParsableCommand {
         distiller.progressInteractive = ProgressReporter.standardErrorIsTerminal
         distiller.log = { Console.note($0) }
         Console.note("teacher \(source.label): \(source.teacher.network.parameters.scalarCount) parameters; OpenBLAS \(BLAS.threadCount) threads")
-        let store = try publish.map { _ in try ModelStore(root: zooPath, create: true) }
+        let store = try publish.map { _ in try zoo.open(create: true) }
         let evaluator = try stageEvaluator(dataName: dataName, classCount: source.teacher.architecture.classCount)
         var parent = source.blob
         try distiller.run(evaluate: evaluator) { student, report in
@@ -104,7 +98,7 @@ struct DistillCommand: ParsableCommand {
                     let manifest = try publication(student, report: report, prefix: prefix, parent: parent,
                                                    configuration: configuration, source: source, dataName: dataName,
                                                    datasetDigest: datasetDigest)
-                        .publish(to: store, dtype: try publishDType(), tags: tags)
+                        .publish(to: store, dtype: dtype, tags: tags)
                     report.publishedAs = "\(manifest.name)@\(manifest.version)"
                     report.publishedBlob = manifest.blob.description
                     Console.note("published \(report.publishedAs ?? "") (\(manifest.blob))")
@@ -118,43 +112,28 @@ struct DistillCommand: ParsableCommand {
     /// Sliced Wasserstein for 2-D data; FD and class accuracy under --classifier for images.
     private func stageEvaluator(dataName: String, classCount: Int) throws -> StageEvaluator? {
         if let toy = ToyDataset.allCases.first(where: { $0.kebabName == dataName }) { return PointCloudEvaluator(dataset: toy).evaluator() }
-        guard classifier != "none" else {
+        guard judgeOptions.classifier != "none" else {
             Console.note("students are not evaluated (--classifier none); use `kac eval --model …` later")
             return nil
         }
         guard evalSamples >= 2 else { throw ValidationError("--eval-samples must be at least 2") }
-        let judge = try ClassifierJudge.load(classifier, zooPath: zooPath, classCount: classCount,
-                                             cacheDirectory: cacheDirectory, datasetDirectory: datasetDirectory)
+        let judge = try judgeOptions.load(zoo: zoo, classCount: classCount)
         let evaluator = SampleEvaluator(judge: judge.judge, sampleCount: evalSamples, seed: evalSeed)
         return ImageStageEvaluator(evaluator: evaluator, judgeName: judge.name).evaluator { Console.note($0) }
     }
 
-    private func publishDType() throws -> TensorDType {
-        guard let value = TensorDType(rawValue: dtype) else { throw ValidationError("--dtype must be f16 or f32, got '\(dtype)'") }
-        return value
-    }
-
     private func makeConfiguration(teacher: TeacherSource) throws -> DistillationConfiguration {
-        guard let startMode = DistillationStart(rawValue: start) else {
-            throw ValidationError("--start must be forward or trajectory, got '\(start)'")
-        }
-        guard let integrator = Integrator(rawValue: teacherIntegrator) else {
-            throw ValidationError("--teacher-integrator must be euler or ab2, got '\(teacherIntegrator)'")
-        }
-        guard let initialization = StudentInitialization.allCases.first(where: { $0.kebabName == studentInit }) else {
-            throw ValidationError("--student-init must be leading-slice or random, got '\(studentInit)'")
-        }
         let stageSteps = try TrainCommand.integers(stepsPerStage, option: "--steps-per-stage")
         let range = try guidanceRange.map(Self.scaleRange)
         let defaultGuidance = range.map { min(max(teacher.defaultGuidance, $0.lowerBound), $0.upperBound) } ?? teacher.defaultGuidance
         let configuration = DistillationConfiguration(
-            stepSchedule: try TrainCommand.integers(stages, option: "--stages"), start: startMode,
-            teacherIntegrator: integrator, substeps: substeps, guidance: guidance ?? defaultGuidance, guidanceRange: range,
+            stepSchedule: try TrainCommand.integers(stages, option: "--stages"), start: start,
+            teacherIntegrator: teacherIntegrator, substeps: substeps, guidance: guidance ?? defaultGuidance, guidanceRange: range,
             training: FlowTrainingConfiguration(batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
                                                 labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
             stageTrainingSteps: stageSteps.count > 1 ? stageSteps : nil, trajectoryPoolSize: pool,
             studentArchitecture: try studentWidth.map { try DistillData.narrowed(teacher.teacher.architecture, width: $0) },
-            studentInitialization: initialization, seed: seed)
+            studentInitialization: studentInit, seed: seed)
         do { try configuration.validate() } catch { throw ValidationError(error.description) }
         return configuration
     }
@@ -170,8 +149,19 @@ struct DistillCommand: ParsableCommand {
     }
 }
 
-extension StudentInitialization {
-    /// leadingSlice → leading-slice (the CLI spelling).
+extension DistillationStart: ExpressibleByArgument {}
+extension TensorDType: ExpressibleByArgument {}
+
+extension StudentInitialization: ExpressibleByArgument {
+    /// leadingSlice ↔ leading-slice (the CLI spelling).
+    public init?(argument: String) {
+        guard let value = Self.allCases.first(where: { $0.kebabName == argument }) else { return nil }
+        self = value
+    }
+
+    public static var allValueStrings: [String] { allCases.map(\.kebabName) }
+    public var defaultValueDescription: String { kebabName }
+
     var kebabName: String {
         rawValue.reduce(into: "") { name, character in
             if character.isUppercase { name += "-" + character.lowercased() } else { name.append(character) }

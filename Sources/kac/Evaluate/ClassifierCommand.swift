@@ -38,8 +38,7 @@ struct ClassifierTrain: ParsableCommand {
     var hiddenWidth = 128
     @Flag(help: "Publish the trained classifier to the zoo.")
     var publish = false
-    @Option(name: .customLong("zoo"), help: "Path of the model store (with --publish).")
-    var zooPath = "./zoo"
+    @OptionGroup var zoo: ZooLocation
     @Option(help: "Zoo name (with --publish).")
     var name = "fashion-mnist/classifier"
     @Option(name: .customLong("tag"), help: "Extra tags to move to the new version (repeatable).")
@@ -78,9 +77,9 @@ struct ClassifierTrain: ParsableCommand {
         print(String(format: "test accuracy %.4f (%d test images), %.0f s, checkpoint %@", accuracy, test.count, seconds,
                      checkpointPath))
         if publish {
-            let store = try ModelStore(root: zooPath, create: true)
+            let store = try zoo.open(create: true)
             let manifest = try record.publish(to: store, name: name, dtype: .f16, tags: tags)
-            print("published \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zooPath)")
+            print("published \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zoo.path)")
         }
     }
 

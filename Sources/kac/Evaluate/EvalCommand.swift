@@ -32,8 +32,6 @@ struct EvalCommand: ParsableCommand {
     var models: [String] = []
     @Option(name: .customLong("run"), help: "Training run directory or checkpoint file; EMA weights (repeatable).")
     var runs: [String] = []
-    @Option(help: "Evaluation classifier: zoo reference or a `kac classifier train` checkpoint (images only).")
-    var classifier = "fashion-mnist/classifier"
     @Option(help: "Step counts, comma separated.")
     var steps = "1,2,4,10,20,50,100"
     @Option(help: "Integrators, comma separated (euler, heun, midpoint, ab2, rk45).")
@@ -48,16 +46,12 @@ struct EvalCommand: ParsableCommand {
     var batchSize = 100
     @Option(help: "Data the models were trained on; inferred from the model when omitted.")
     var data: String?
-    @Option(name: .customLong("zoo"), help: "Path of the model store.")
-    var zooPath = "./zoo"
+    @OptionGroup var zoo: ZooLocation
+    @OptionGroup var judgeOptions: JudgeOptions
     @Option(name: .customLong("json"), help: "Write the report as JSON to this file.")
     var jsonPath: String?
     @Option(name: .customLong("plot"), help: "Write a PNG plot of quality against network evaluations.")
     var plotPath: String?
-    @Option(help: "Directory caching the reference feature statistics.")
-    var cacheDirectory = "runs/eval-cache"
-    @Option(help: "Fashion-MNIST directory.")
-    var datasetDirectory = FashionMNIST.defaultDirectory
     @Flag(help: "Evaluate students on the whole grid too, instead of only at their own setting.")
     var studentGrid = false
     @Option(name: .customLong("report"), help: "Re-print the table (and --plot) of an earlier --json report instead of evaluating.")
@@ -122,7 +116,7 @@ struct EvalCommand: ParsableCommand {
     private func loadModels() throws -> [Candidate] {
         var candidates: [Candidate] = []
         if !models.isEmpty {
-            let store = try ModelStore(root: zooPath, create: false)
+            let store = try zoo.open(create: false)
             for reference in models {
                 let model = try ZooVelocityModel.load(reference, from: store)
                 let isStudent = model.manifest.details.kind == .student && !studentGrid
@@ -165,8 +159,7 @@ struct EvalCommand: ParsableCommand {
         guard dataName == "fashion-mnist" else {
             throw ValidationError("unknown data '\(dataName)': use fashion-mnist, eight-gaussians, checkerboard or grid")
         }
-        let loaded = try ClassifierJudge.load(classifier, zooPath: zooPath, classCount: classCount,
-                                              cacheDirectory: cacheDirectory, datasetDirectory: datasetDirectory)
+        let loaded = try judgeOptions.load(zoo: zoo, classCount: classCount)
         return (loaded.judge, loaded.name, loaded.reference)
     }
 

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Spool
+import Vocabulary
 
 /// `--spool PATH`, shared by the job commands.
 struct SpoolLocation: ParsableArguments {
@@ -22,18 +23,18 @@ struct SubmitCommand: ParsableCommand {
     @Argument(help: "A job file (JSON, schema 1).") var file: String?
     @Option(help: "Job id (default: the file's id field, or generated).") var id: String?
     @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String?
-    @Option(help: "Quality preset: fastest, balanced or best.") var quality: String?
+    @Option(help: "Quality preset.") var quality: QualityPreset?
     @Option(name: .customLong("max-steps"), help: "Step budget: the best model needing at most this many steps.") var maxSteps: Int?
     @Option(help: "Number of images.") var count: Int?
-    @Option(help: "Comma-separated labels: 0-9 or class names (t-shirt, trouser, …, ankle-boot).") var labels: String?
-    @Option(help: "euler, heun, midpoint, ab2 or rk45.") var sampler: String?
+    @Option(help: "Comma-separated labels: class indices or the model's class names (e.g. sneaker,bag,3).") var labels: String?
+    @Option(help: "Integrator.") var sampler: Integrator?
     @Option(help: "Sampler steps.") var steps: Int?
     @Option(help: "Guidance scale.") var guidance: Double?
     @Option(help: "Random seed (default: derived from the job id).") var seed: UInt64?
-    @Option(help: "png, jpeg, webp or tiff.") var format: String?
+    @Option(help: "Image format.") var format: ImageFormat?
     @Option(name: .customLong("encode-quality"), help: "jpeg/webp quality 1-100.") var encodeQuality: Int?
     @Option(help: "Integer upscale factor.") var scale: Int?
-    @Option(help: "nearest or lanczos.") var upscale: String?
+    @Option(help: "Upscaling filter.") var upscale: UpscaleFilter?
     @Flag(help: "Also write a contact sheet.") var grid = false
     @Option(help: "Higher runs first.") var priority: Int?
 
@@ -41,21 +42,21 @@ struct SubmitCommand: ParsableCommand {
     func optionFields() -> [String: Any]? {
         var fields: [String: Any] = [:]
         fields["model"] = model
-        fields["quality"] = quality
+        fields["quality"] = quality?.rawValue
         fields["maxSteps"] = maxSteps
         fields["count"] = count
         fields["labels"] = labels.map { $0.split(separator: ",").map { part -> Any in
             let text = part.trimmingCharacters(in: .whitespaces)
             return Int(text).map { $0 as Any } ?? text
         } }
-        fields["sampler"] = sampler
+        fields["sampler"] = sampler?.rawValue
         fields["steps"] = steps
         fields["guidance"] = guidance
         fields["seed"] = seed.map { NSNumber(value: $0) }
-        fields["format"] = format
+        fields["format"] = format?.rawValue
         fields["encodeQuality"] = encodeQuality
         fields["scale"] = scale
-        fields["upscale"] = upscale
+        fields["upscale"] = upscale?.rawValue
         if grid { fields["grid"] = true }
         fields["priority"] = priority
         return fields.isEmpty ? nil : fields

@@ -1,11 +1,13 @@
-// Vocabulary's names as command-line values: `--sampler`, `--format`, `--upscale` and `--schedule`
+// Vocabulary's names as command-line values: `--sampler`, `--format`, `--upscale`, `--schedule` and `--quality`
 // parse into the same enums job files and manifests use, and `--help` lists the allowed values.
 import ArgumentParser
+import Spool
 import Vocabulary
 
 extension Integrator: ExpressibleByArgument {}
 extension SignalSchedule: ExpressibleByArgument {}
 extension UpscaleFilter: ExpressibleByArgument {}
+extension QualityPreset: ExpressibleByArgument {}
 
 extension ImageFormat: ExpressibleByArgument {
     /// Also accepts the file extensions `jpg` and `tif`, in any case.

@@ -26,36 +26,34 @@ struct PublishCommand: ParsableCommand {
     var name: String
     @Option(name: .customLong("tag"), help: "Tag to move to the new version (repeatable; `latest` always moves).")
     var tags: [String] = []
-    @Option(help: "teacher or student (velocity models).")
-    var kind = "teacher"
-    @Option(help: "Stored weight type: f16 or f32.")
-    var dtype = "f16"
+    @Option(help: "teacher or student (velocity models; classifier checkpoints are detected by their format).")
+    var kind: ModelKind = .teacher
+    @Option(help: "Stored weight type.")
+    var dtype: TensorDType = .f16
     @Option(name: .customLong("evaluation"),
             help: "Evaluation JSON written by `kac eval --json` (repeatable; rows of this model are recorded).")
     var evaluations: [String] = []
-    @Option(name: .customLong("zoo"), help: "Path of the model store.")
-    var zooPath = "./zoo"
+    @OptionGroup var zoo: ZooLocation
     @Option(help: "The teacher this student was distilled from (zoo reference); recorded as lineage.")
     var parent: String?
     @Option(help: "Default integrator (teacher default: euler).")
-    var sampler: String?
+    var sampler: Integrator?
     @Option(help: "Default step count (teacher default: 100; required for a student).")
     var steps: Int?
     @Option(help: "Default guidance scale (teacher default: 1.5; student default: 1, guidance is baked in; a guidance-conditioned student is sampled at this s).")
     var guidance: Double?
 
     func run() throws {
-        guard let type = TensorDType(rawValue: dtype), type == .f16 || type == .f32 else {
-            throw ValidationError("--dtype takes f16 or f32, got '\(dtype)'")
-        }
-        let store = try ModelStore(root: zooPath, create: true)
+        let type = dtype
+        let store = try zoo.open(create: true)
         if let record = try? ClassifierRecord.load(checkpointAt: checkpoint) {
             let manifest = try record.publish(to: store, name: name, dtype: type, tags: tags)
-            print("published classifier \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zooPath)")
+            print("published classifier \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zoo.path)")
             return
         }
-        guard let modelKind = ModelKind(rawValue: kind), modelKind != .classifier else {
-            throw ValidationError("--kind takes teacher or student, got '\(kind)' (classifier checkpoints are detected by their format)")
+        let modelKind = kind
+        guard modelKind != .classifier else {
+            throw ValidationError("--kind takes teacher or student (\(checkpoint) is not a classifier checkpoint)")
         }
         let (recipe, state) = try TrainingState.load(from: checkpoint)
         let publication = VelocityModelPublication(
@@ -67,14 +65,11 @@ struct PublishCommand: ParsableCommand {
             evaluations: try evaluationRows(step: state.step), metadata: ["source": "kac publish"])
         let manifest = try publication.publish(to: store, dtype: type, tags: tags)
         print("published \(modelKind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "
-              + "\(manifest.details.evaluations.count) evaluation rows, \(manifest.compressedSize) bytes) to \(zooPath)")
+              + "\(manifest.details.evaluations.count) evaluation rows, \(manifest.compressedSize) bytes) to \(zoo.path)")
     }
 
     private func defaults(for kind: ModelKind) throws -> SamplingSettings {
-        let integratorName = sampler ?? "euler"
-        guard let integrator = Integrator(rawValue: integratorName) else {
-            throw ValidationError("--sampler takes one of \(Integrator.allCases.map(\.rawValue).joined(separator: ", ")), got '\(integratorName)'")
-        }
+        let integrator = sampler ?? .euler
         if kind == .student && steps == nil {
             throw ValidationError("a student's default step count is not recorded in its checkpoint; pass --steps N (the steps it was distilled for)")
         }
@@ -116,3 +111,5 @@ struct PublishCommand: ParsableCommand {
         return (String(label[..<marker.lowerBound]), step)
     }
 }
+
+extension ModelKind: ExpressibleByArgument {}

@@ -15,7 +15,7 @@ struct RenderBenchCommand: ParsableCommand {
         abstract: "Measure kac render throughput (images/s) at several step counts, with and without guidance.")
 
     @Option(help: "Zoo references to measure (repeat the option for several).") var model: [String] = ["fashion-mnist/teacher"]
-    @Option(help: "Path of the model store.") var zoo = "./zoo"
+    @OptionGroup var zoo: ZooLocation
     @Option(help: "Comma-separated step counts.") var steps = "1,2,4,100"
     @Option(help: "Images per row (one batch of this size when --batch-size is at least as large).") var count = 16
     @Option(name: .customLong("batch-size"), help: "Images per sampler batch.") var batchSize = 16
@@ -25,7 +25,7 @@ struct RenderBenchCommand: ParsableCommand {
         AllocatorTuning.retainLargeBlocks()
         let stepCounts = steps.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
         guard !stepCounts.isEmpty else { throw ValidationError("--steps needs positive integers, e.g. 1,2,4,100") }
-        let store = try ModelStore(root: zoo, create: false)
+        let store = try zoo.open(create: false)
         let scratch = NSTemporaryDirectory() + "kac-render-bench-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         print("model                           sampler  steps  guidance  images  seconds  images/s  NFE/image")

@@ -39,7 +39,7 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Upscaling filter.") var upscale: UpscaleFilter = .nearest
     @Flag(help: "Also write grid.png, a labelled contact sheet of all images.") var grid = false
     @Option(help: "Output directory (created if missing).") var out: String
-    @Option(help: "Path of the model store.") var zoo = "./zoo"
+    @OptionGroup var zoo: ZooLocation
     @Option(name: .customLong("batch-size"), help: "Images per sampler batch.") var batchSize = 16
     @Option(name: .customLong("max-count"), help: "Refuse requests for more images than this.") var maxCount = RenderLimits().maximumCount
     @Option(name: .customLong("max-scale"), help: "Refuse upscale factors above this.") var maxScale = RenderLimits().maximumScale
@@ -58,7 +58,7 @@ struct RenderCommand: ParsableCommand {
         let request = try makeRequest()
         let loaded: ZooVelocityModel
         do {
-            loaded = try ZooVelocityModel.load(model, from: try ModelStore(root: zoo, create: false))
+            loaded = try ZooVelocityModel.load(model, from: try zoo.open(create: false))
         } catch {
             throw RenderError.modelUnavailable(reference: model, reason: "\(error)")
         }

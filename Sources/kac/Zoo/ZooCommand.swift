@@ -18,8 +18,8 @@ struct ZooCommand: ParsableCommand {
 }
 
 struct ZooOptions: ParsableArguments {
-    @Option(name: .customLong("zoo"), help: "Path of the model store.")
-    var path = "./zoo"
+    @OptionGroup var location: ZooLocation
+    var path: String { location.path }
 
     @Flag(help: "Print JSON (for scripts) instead of a table.")
     var json = false

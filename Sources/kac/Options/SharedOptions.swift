@@ -1,0 +1,29 @@
+// Option groups several commands share, so each option is declared (and documented) once:
+// the model store's location, and the judge that `kac eval` and `kac distill` score images with.
+import ArgumentParser
+import ModelStore
+import Training
+
+/// `--zoo PATH`.
+struct ZooLocation: ParsableArguments {
+    @Option(name: .customLong("zoo"), help: "Path of the model store.")
+    var path = "./zoo"
+
+    func open(create: Bool) throws -> ModelStore { try ModelStore(root: path, create: create) }
+}
+
+/// The Fashion-MNIST judge: evaluation classifier, where the test images are, where their feature
+/// statistics are cached.
+struct JudgeOptions: ParsableArguments {
+    @Option(help: "Evaluation classifier for images: zoo reference or a `kac classifier train` checkpoint ('none' skips evaluation in kac distill).")
+    var classifier = "fashion-mnist/classifier"
+    @Option(help: "Directory caching the reference feature statistics.")
+    var cacheDirectory = "runs/eval-cache"
+    @Option(help: "Fashion-MNIST directory (IDX files).")
+    var datasetDirectory = FashionMNIST.defaultDirectory
+
+    func load(zoo: ZooLocation, classCount: Int) throws -> ClassifierJudge {
+        try ClassifierJudge.load(classifier, zooPath: zoo.path, classCount: classCount, cacheDirectory: cacheDirectory,
+                                 datasetDirectory: datasetDirectory)
+    }
+}
