@@ -50,7 +50,7 @@ let package = Package(
             "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "DiskIO", "Generation", "Vocabulary", "CZlib",
         ]),
         .target(name: "RenderService", dependencies: [
-            "TensorCore", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Vocabulary",
+            "TensorCore", "ModelStore", "Spool", "Imaging", "Generation", "Vocabulary",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

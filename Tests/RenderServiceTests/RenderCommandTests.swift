@@ -24,12 +24,13 @@ import TestSupport
         let cases: [(arguments: [String], status: Int32, message: String)] = [
             (["--model", "no-such-model", "--count", "1"], 66, "model no-such-model"),
             (["--model", "fashion-mnist/teacher", "--count", "1", "--labels", "10"], 64, "label 10 is out of range"),
-            (["--model", "fashion-mnist/teacher", "--count", "1", "--labels", "hat"], 64, "label \"hat\" is neither"),
+            (["--model", "fashion-mnist/teacher", "--count", "1", "--labels", "hat"], 64, "label \"hat\" is not a class of fashion-mnist/teacher@1; its classes are 0 t-shirt"),
+            (["--model", "sha256-abcd", "--count", "1"], 66, "a digest prefix needs 8 to 64 hex digits"),
             (["--model", "fashion-mnist/teacher", "--count", "0"], 64, "count 0 is outside"),
             (["--model", "fashion-mnist/teacher", "--count", "20", "--max-count", "10"], 64, "count 20 is outside 1…10"),
             (["--model", "fashion-mnist/teacher", "--count", "1", "--scale", "9"], 64, "scale 9 is outside 1…8"),
-            (["--model", "fashion-mnist/teacher", "--count", "1", "--format", "gif"], 64, "--format gif"),
-            (["--model", "fashion-mnist/teacher", "--count", "1", "--sampler", "leapfrog"], 64, "--sampler leapfrog"),
+            (["--model", "fashion-mnist/teacher", "--count", "1", "--format", "gif"], 64, "'gif' is invalid for '--format"),
+            (["--model", "fashion-mnist/teacher", "--count", "1", "--sampler", "leapfrog"], 64, "'leapfrog' is invalid for '--sampler"),
         ]
         for (arguments, status, message) in cases {
             let result = try kac(arguments + ["--out", missing])

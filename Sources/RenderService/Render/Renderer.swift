@@ -1,9 +1,9 @@
 // The rendering core shared by `kac render` and `kacd`: generate images in batches, write each one
 // atomically with provenance metadata, keep files a previous run of the same plan already wrote,
 // and finish with an optional contact sheet. Image i depends only on (model digest, seed, i, label,
-// sampler settings): batches are runs of consecutive indices and no kernel mixes rows of a batch
-// (checked byte-for-byte at batch sizes 1, 16 and 64 by the tests), except rk45, whose adaptive
-// step size is chosen from the whole batch's error — rk45 therefore renders one image per batch.
+// sampler settings): the generator places image i in slot i % 16 of every network call (checked
+// byte-for-byte at batch sizes 1, 16 and 64 by the tests), except rk45, whose adaptive step size
+// is chosen from the whole batch's error — rk45 therefore renders one image per batch.
 import Foundation
 import Generation
 import Imaging
@@ -90,11 +90,14 @@ public struct Renderer {
                             generated: toGenerate.count, networkEvaluations: evaluations, timings: timings)
     }
 
-    /// Runs of consecutive request indices, split into chunks of at most `size`.
+    /// Runs of consecutive request indices, split into chunks of at most `size` that never cross a
+    /// multiple of `size` (so with sizes that are multiples of `Generator.slotCount`, no network
+    /// call is padded except at the ends of the request or of a gap left by a resume).
     static func batches(_ images: [PlannedImage], size: Int) -> [[PlannedImage]] {
         var result: [[PlannedImage]] = []
         for image in images {
-            if let last = result.last?.last, last.index + 1 == image.index, result[result.count - 1].count < size {
+            if let last = result.last?.last, last.index + 1 == image.index, image.index % size != 0,
+               result[result.count - 1].count < size {
                 result[result.count - 1].append(image)
             } else {
                 result.append([image])

@@ -19,6 +19,18 @@ public enum DistillationStart: String, Codable, Sendable, CaseIterable {
     case trajectory
 }
 
+/// Whose trajectories a stage's endpoint targets come from (trajectory starts only).
+public enum DistillationTargets: String, Codable, Sendable, CaseIterable {
+    /// The paper's chain: each stage's teacher is the previous stage's student, so stage k learns
+    /// student k−1's endpoints (errors can compound along the chain).
+    case chain
+    /// Every stage learns the base teacher's endpoints: the first stage's pool (base-teacher
+    /// trajectories on the first student's grid) is reused by every later stage on its coarser
+    /// sub-grid, so no stage inherits an earlier student's error. Needs every student step count to
+    /// divide the first one's; students still start from the previous stage's weights.
+    case base
+}
+
 public struct DistillationConfiguration: Codable, Sendable, Equatable {
     /// Step counts, base teacher first: [100, 20, 4, 2, 1] is four stages 100→20, 20→4, 4→2, 2→1.
     public var stepSchedule: [Int]
@@ -53,13 +65,16 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
     public var studentArchitecture: NetworkArchitecture?
     public var studentInitialization: StudentInitialization
     public var seed: UInt64
+    /// Where later stages' targets come from; nil (older run records) = `.chain`.
+    public var targets: DistillationTargets?
 
     public init(stepSchedule: [Int] = [100, 20, 4, 2, 1], start: DistillationStart = .forward,
                 teacherIntegrator: Integrator = .euler, substeps: Int? = nil, guidance: Double = 1,
                 guidanceRange: ClosedRange<Double>? = nil, training: FlowTrainingConfiguration,
                 stageTrainingSteps: [Int]? = nil, trajectoryPoolSize: Int = 4096,
                 studentArchitecture: NetworkArchitecture? = nil,
-                studentInitialization: StudentInitialization = .leadingSlice, seed: UInt64 = 1) {
+                studentInitialization: StudentInitialization = .leadingSlice, seed: UInt64 = 1,
+                targets: DistillationTargets? = nil) {
         self.stepSchedule = stepSchedule
         self.start = start
         self.teacherIntegrator = teacherIntegrator
@@ -72,7 +87,11 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
         self.studentArchitecture = studentArchitecture
         self.studentInitialization = studentInitialization
         self.seed = seed
+        self.targets = targets == .chain ? nil : targets
     }
+
+    /// `.chain` unless the run asked for base-teacher targets.
+    public var targetSource: DistillationTargets { targets ?? .chain }
 
     /// Checks the schedule and options; the message says which option to change.
     public func validate() throws(DistillationError) {
@@ -105,6 +124,15 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
         }
         guard (0...1).contains(training.labelDropout) else {
             throw .invalidConfiguration("--null-label-fraction must be in [0, 1], got \(training.labelDropout)")
+        }
+        if targetSource == .base {
+            guard start == .trajectory else {
+                throw .invalidConfiguration("--targets base reuses the first stage's trajectory pool; it needs --start trajectory")
+            }
+            let first = stepSchedule[1]
+            guard stepSchedule.dropFirst(2).allSatisfy({ first % $0 == 0 }) else {
+                throw .invalidConfiguration("--targets base needs every student step count to divide the first student's (\(first)), got \(stepSchedule)")
+            }
         }
         if start == .trajectory, trajectoryPoolSize * (stepSchedule.dropFirst().min() ?? 1) < training.batchSize {
             throw .invalidConfiguration("--pool \(trajectoryPoolSize) gives fewer start points than one batch; raise --pool or lower --batch-size")

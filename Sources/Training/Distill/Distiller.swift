@@ -153,8 +153,17 @@ public final class Distiller {
         }
     }
 
-    /// The stage's pool, read from disk or built (and saved) with progress.
+    /// The stage's pool, read from disk or built (and saved) with progress. With base-teacher
+    /// targets, later stages take the first stage's pool on their own sub-grid.
     private func trajectoryPool(_ stage: DistillationStage, teacher: DistillationTeacher) throws -> TeacherTrajectoryPool {
+        if configuration.targetSource == .base, stage.index > 0, let first = configuration.stages.first {
+            let path = stageDirectory(first) + "/pool.safetensors"
+            guard let pool = try TeacherTrajectoryPool.load(from: path, stage: first), let view = pool.subsampled(for: stage) else {
+                throw DistillationError.corruptFile(path: path, reason: "the first stage's pool is missing or does not fit; re-run the first stage")
+            }
+            log("\(stage.directoryName): targets from the base teacher's \(pool.trajectoryCount) trajectories in \(path), every \(first.studentSteps / stage.studentSteps) grid points")
+            return view
+        }
         let path = stageDirectory(stage) + "/pool.safetensors"
         if FileManager.default.fileExists(atPath: path), let pool = try TeacherTrajectoryPool.load(from: path, stage: stage) {
             return pool

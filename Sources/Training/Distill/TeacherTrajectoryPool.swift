@@ -23,6 +23,17 @@ public struct TeacherTrajectoryPool: Sendable {
 
     public static let format = "kac-distillation-pool/1"
 
+    public init(stage: DistillationStage, horizon: Double, sampleShape: [Int], labels: [Int], guidance: [Float]?, points: [Float]) {
+        precondition(points.count == labels.count * (stage.studentSteps + 1) * sampleShape.reduce(1, *),
+                     "TeacherTrajectoryPool: \(points.count) values for \(labels.count) trajectories of \(stage.studentSteps + 1) points")
+        self.stage = stage
+        self.horizon = horizon
+        self.sampleShape = sampleShape
+        self.labels = labels
+        self.guidance = guidance
+        self.points = points
+    }
+
     public var trajectoryCount: Int { labels.count }
     /// Training pairs (one per trajectory and interval): the objective's dataset size.
     public var pairCount: Int { trajectoryCount * stage.studentSteps }
@@ -82,6 +93,25 @@ public struct TeacherTrajectoryPool: Sendable {
         }
         return TeacherTrajectoryPool(stage: stage, horizon: path.horizon, sampleShape: shape, labels: labels,
                                      guidance: guidance, points: points)
+    }
+
+    /// The same trajectories on the coarser grid of `stage` (whose step count divides this pool's):
+    /// grid points 0, s, 2s, … with s = this pool's steps / the stage's steps.
+    public func subsampled(for stage: DistillationStage) -> TeacherTrajectoryPool? {
+        let fine = self.stage.studentSteps, coarse = stage.studentSteps
+        guard coarse >= 1, fine % coarse == 0, (stage.guidanceRange == nil) == (guidance == nil) else { return nil }
+        let stride = fine / coarse
+        let perSample = sampleShape.reduce(1, *)
+        var subsampled = [Float]()
+        subsampled.reserveCapacity(trajectoryCount * (coarse + 1) * perSample)
+        for trajectory in 0..<trajectoryCount {
+            for k in 0...coarse {
+                let source = (trajectory * (fine + 1) + k * stride) * perSample
+                subsampled.append(contentsOf: points[source..<(source + perSample)])
+            }
+        }
+        return TeacherTrajectoryPool(stage: stage, horizon: horizon, sampleShape: sampleShape, labels: labels,
+                                     guidance: guidance, points: subsampled)
     }
 
     /// Writes the pool atomically as safetensors (`points`, `labels`, `guidance` when the stage has a

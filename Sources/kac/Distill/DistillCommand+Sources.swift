@@ -52,6 +52,7 @@ extension DistillCommand {
         var metadata = [
             "distillation.stage": "\(stage.teacherSteps)->\(stage.studentSteps)",
             "distillation.start": configuration.start.rawValue,
+            "distillation.targets": configuration.targetSource.rawValue,
             "distillation.teacherIntegrator": stage.teacherIntegrator.rawValue,
             "distillation.substeps": String(stage.substeps),
             "distillation.baseTeacher": source.label,

@@ -27,6 +27,8 @@ struct DistillCommand: ParsableCommand {
     var runDirectory = "runs/distill"
     @Option(help: "Interval start points: forward (noised data) or trajectory (teacher trajectories from the prior).")
     var start: DistillationStart = .forward
+    @Option(help: "Where later stages' targets come from: chain (each stage learns the previous student, the paper's recipe) or base (every stage learns the base teacher's trajectories from the first stage's pool; needs --start trajectory).")
+    var targets: DistillationTargets = .chain
     @Option(help: "Base teacher's sub-step integrator: euler or ab2 (later teachers are students: Euler).")
     var teacherIntegrator: Integrator = .euler
     @Option(help: "Teacher sub-steps per student interval (default: teacher steps / student steps).")
@@ -133,7 +135,7 @@ struct DistillCommand: ParsableCommand {
                                                 labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
             stageTrainingSteps: stageSteps.count > 1 ? stageSteps : nil, trajectoryPoolSize: pool,
             studentArchitecture: try studentWidth.map { try DistillData.narrowed(teacher.teacher.architecture, width: $0) },
-            studentInitialization: studentInit, seed: seed)
+            studentInitialization: studentInit, seed: seed, targets: targets)
         do { try configuration.validate() } catch { throw ValidationError(error.description) }
         return configuration
     }
@@ -150,6 +152,7 @@ struct DistillCommand: ParsableCommand {
 }
 
 extension DistillationStart: ExpressibleByArgument {}
+extension DistillationTargets: ExpressibleByArgument {}
 extension TensorDType: ExpressibleByArgument {}
 
 extension StudentInitialization: ExpressibleByArgument {
