@@ -41,8 +41,8 @@ public final class Spool: @unchecked Sendable {
     /// Per-file parse results, keyed by name and invalidated by inode/size/mtime/ctime changes.
     let scanCache = ScanCache()
 
-    /// The subdirectories; `open(create: true)` makes the missing ones.
-    public static let directories = ["tmp", "new", "work", "out", "done", "failed", "cancel", "attempts"]
+    /// The subdirectories; `init(create: true)` makes the missing ones.
+    public static let directories = SpoolDirectory.all
 
     /// Opens the spool at `root`, creating it and its subdirectories when `create` is true.
     public init(root: String, configuration: SpoolConfiguration = SpoolConfiguration(),
@@ -55,32 +55,38 @@ public final class Spool: @unchecked Sendable {
         self.validator = JobValidator(limits: configuration.limits)
         if create { try SpoolFiles.makeDirectory(self.root) }
         for directory in Self.directories {
-            let path = self.root + "/" + directory
+            let path = directoryPath(directory)
             if create { try SpoolFiles.makeDirectory(path) }
             guard SpoolFiles.info(path)?.kind == .directory else {
-                throw SpoolError.notASpool(path: self.root, detail: "\(directory)/ is missing or not a directory")
+                throw SpoolError.notASpool(path: self.root, detail: "\(directory.name)/ is missing or not a directory")
             }
         }
     }
 
-    func path(_ directory: String, _ name: String) -> String { "\(root)/\(directory)/\(name)" }
-    func jobPath(_ state: String, _ id: String) -> String { path(state, id + ".json") }
-    func leasePath(_ id: String) -> String { path("work", id + ".lease.json") }
-    func progressPath(_ id: String) -> String { path("work", id + ".progress.json") }
-    func errorPath(_ id: String) -> String { path("failed", id + ".error.json") }
-    func cancelPath(_ id: String) -> String { path("cancel", id) }
-    func attemptsPath(_ id: String) -> String { path("attempts", id) }
+    /// `<root>/<directory>`: the one function that turns a state or directory into a path.
+    public func directoryPath(_ directory: SpoolDirectory) -> String { "\(root)/\(directory.name)" }
+    /// `<root>/<state>`, e.g. `directoryPath(.new)` for the queue.
+    public func directoryPath(_ state: SpoolState) -> String { directoryPath(.state(state)) }
+
+    func path(_ directory: SpoolDirectory, _ name: String) -> String { directoryPath(directory) + "/" + name }
+    func path(_ state: SpoolState, _ name: String) -> String { path(.state(state), name) }
+    func jobPath(_ state: SpoolState, _ id: String) -> String { path(state, id + ".json") }
+    func leasePath(_ id: String) -> String { path(.work, id + ".lease.json") }
+    func progressPath(_ id: String) -> String { path(.work, id + ".progress.json") }
+    func errorPath(_ id: String) -> String { path(.failed, id + ".error.json") }
+    func cancelPath(_ id: String) -> String { path(.cancel, id) }
+    func attemptsPath(_ id: String) -> String { path(.attempts, id) }
 
     /// `out/<id>/`, where the renderer writes images and `result.json`.
     public func outputDirectory(jobID: String) throws -> String {
         guard JobID.isValid(jobID) else { throw SpoolError.invalidJobID(jobID) }
-        return path("out", jobID)
+        return path(.out, jobID)
     }
 
-    /// The state directory holding `<id>.json`, if any.
-    public func state(ofJob id: String) -> String? {
+    /// The state whose directory holds `<id>.json`, if any (probed in `SpoolState.allCases` order).
+    public func state(ofJob id: String) -> SpoolState? {
         guard JobID.isValid(id) else { return nil }
-        return ["new", "work", "done", "failed", "tmp"].first { SpoolFiles.info(jobPath($0, id)) != nil }
+        return SpoolState.allCases.first { SpoolFiles.info(jobPath($0, id)) != nil }
     }
 
     func writeBytes(_ bytes: [UInt8], to path: String) throws {

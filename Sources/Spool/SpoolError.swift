@@ -8,11 +8,11 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
     /// A job id does not match `JobID.pattern`.
     case invalidJobID(String)
     /// A job with this id already exists in `state`.
-    case duplicateJobID(String, state: String)
+    case duplicateJobID(String, state: SpoolState)
     /// No job with this id in any state.
     case jobNotFound(String)
     /// The job already finished; it cannot be cancelled any more.
-    case alreadyFinished(String, state: String)
+    case alreadyFinished(String, state: SpoolState)
     /// This worker no longer holds the job: its lease expired and another worker requeued or took it.
     case leaseLost(jobID: String, detail: String)
     /// An output name is not a plain file name.
@@ -23,15 +23,16 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .notASpool(path, detail):
-            return "\(path) is not a usable spool (\(detail)); create it with `kac submit --spool \(path)` or `mkdir -p \(path)/{tmp,new,work,out,done,failed,cancel,attempts}`"
+            let directories = SpoolDirectory.all.map(\.name).joined(separator: ",")
+            return "\(path) is not a usable spool (\(detail)); create it with `kac submit --spool \(path)` or `mkdir -p \(path)/{\(directories)}`"
         case let .invalidJobID(id):
             return "job id \"\(id)\" is not allowed; ids match \(JobID.pattern) (letters, digits, '.', '_', '-'; no '/'; at most 64)"
         case let .duplicateJobID(id, state):
-            return "a job with id \"\(id)\" already exists in \(state)/; choose another id or remove \(state)/\(id).json"
+            return "a job with id \"\(id)\" already exists in \(state.rawValue)/; choose another id or remove \(state.rawValue)/\(id).json"
         case let .jobNotFound(id):
             return "no job \"\(id)\" in the spool; `kac status` lists queued and running jobs"
         case let .alreadyFinished(id, state):
-            return "job \"\(id)\" already finished (it is in \(state)/); nothing to cancel"
+            return "job \"\(id)\" already finished (it is in \(state.rawValue)/); nothing to cancel"
         case let .leaseLost(id, detail):
             return "job \(id): this worker lost its lease (\(detail)); stop working on it — another worker owns it now"
         case let .invalidOutputName(name):

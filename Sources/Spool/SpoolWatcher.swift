@@ -29,7 +29,7 @@ public final class SpoolWatcher: @unchecked Sendable {
         var descriptor: Int32 = -1
         if useInotify {
             descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-            if descriptor >= 0, inotify_add_watch(descriptor, spool.root + "/new", UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE)) < 0 {
+            if descriptor >= 0, inotify_add_watch(descriptor, spool.directoryPath(.new), UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE)) < 0 {
                 close(descriptor)
                 descriptor = -1
             }
