@@ -89,13 +89,15 @@ public final class Spool: @unchecked Sendable {
         return SpoolState.allCases.first { SpoolFiles.info(jobPath($0, id)) != nil }
     }
 
+    /// Writes through `AtomicFile`; a failed system call becomes `SpoolError.io` with its errno.
     func writeBytes(_ bytes: [UInt8], to path: String) throws {
-        do { try AtomicFile.write(bytes, to: path) } catch { throw SpoolError.wrap("write", path, error) }
+        do { try AtomicFile.write(bytes, to: path) } catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 
     func writeJSON(_ value: some Encodable, to path: String) throws {
-        do { try AtomicFile.write(try SpoolJSON.encode(value), to: path) }
-        catch { throw SpoolError.wrap("write", path, error) }
+        let bytes: [UInt8]
+        do { bytes = try SpoolJSON.encode(value) } catch { throw SpoolError.unencodable(path: path, cause: error) }
+        try writeBytes(bytes, to: path)
     }
 
     func readJSON<Value: Decodable>(_ type: Value.Type, from path: String) -> Value? {

@@ -1,5 +1,6 @@
 // Errors from spool operations. Each message names the path or job and what the operator can do;
-// the underlying cause (usually a `DiskIOError` with its errno) is kept alongside.
+// a failed system call is kept as its `DiskIOError` (code, errno, call, path), never as text, so a
+// caller can tell a full disk from a permission problem.
 import DiskIO
 
 public enum SpoolError: Error, Sendable, CustomStringConvertible {
@@ -17,8 +18,10 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
     case leaseLost(jobID: String, detail: String)
     /// An output name is not a plain file name.
     case invalidOutputName(String)
-    /// A filesystem call failed.
-    case io(operation: String, path: String, cause: String)
+    /// A file system call failed; `code` and `errno` say why (`.noSpace`, `.permissionDenied`, …).
+    case io(DiskIOError)
+    /// A record could not be encoded as JSON (a value such as NaN in a result passed to `writeResult`).
+    case unencodable(path: String, cause: any Error)
 
     public var description: String {
         switch self {
@@ -37,13 +40,15 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
             return "job \(id): this worker lost its lease (\(detail)); stop working on it — another worker owns it now"
         case let .invalidOutputName(name):
             return "output name \"\(name)\" is not a plain file name matching \(JobID.pattern)"
-        case let .io(operation, path, cause):
-            return "\(operation) failed for \(path): \(cause)"
+        case let .io(error):
+            return error.description
+        case let .unencodable(path, cause):
+            return "cannot encode \(path) as JSON (\(cause)); nothing was written — check the value for NaN or infinite numbers"
         }
     }
 
-    static func wrap(_ operation: String, _ path: String, _ error: any Error) -> SpoolError {
-        if let spoolError = error as? SpoolError { return spoolError }
-        return .io(operation: operation, path: path, cause: "\(error)")
+    /// The failed system call behind `.io` (nil for the other cases): switch on its `code`.
+    public var diskIOError: DiskIOError? {
+        if case .io(let error) = self { error } else { nil }
     }
 }
