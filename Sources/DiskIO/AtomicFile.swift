@@ -1,24 +1,14 @@
 // The one way the project writes a file that others may read: a temporary file in the destination
 // directory, write, fsync, close, rename over the destination, fsync the directory. A reader sees
 // the old file or the whole new one, never a part; after a crash at any point the destination is
-// intact. `FaultPoint` hooks let tests crash at each dangerous step.
+// intact. `FaultPoint` hooks let tests crash at each dangerous step. Failed system calls throw
+// `DiskIOError` (errno, call, path); errors from a `FaultInjector` pass through unchanged.
 #if canImport(Glibc)
 import Glibc
 #else
 import Darwin
 #endif
 import Foundation
-
-public struct DiskIOError: Error, CustomStringConvertible {
-    public let path: String
-    public let operation: String
-    public let errno: Int32
-
-    public var description: String {
-        "\(operation) failed for \(path): \(String(cString: strerror(errno))) (errno \(errno)). "
-            + "Check that the directory exists, is writable by this user and that the disk is not full."
-    }
-}
 
 /// Steps of an atomic write where a test may inject a crash.
 public enum FaultPoint: String, Sendable, CaseIterable {
@@ -42,7 +32,10 @@ public enum AtomicFile {
         let name = (path as NSString).lastPathComponent
         let temporary = (directory.isEmpty ? "." : directory) + "/.tmp-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
-        guard fd >= 0 else { throw DiskIOError(path: temporary, operation: "create", errno: errno) }
+        guard fd >= 0 else {
+            throw DiskIOError(errno: errno, systemCall: "open", path: temporary,
+                              message: "cannot create the temporary file \(temporary) for \(path)")
+        }
         var closed = false
         defer {
             if !closed { close(fd) }
@@ -50,20 +43,22 @@ public enum AtomicFile {
         do {
             try writeAll(fd: fd, bytes: bytes, path: temporary)
             try faults.trigger(.afterTemporaryWrite)
-            guard fsync(fd) == 0 else { throw DiskIOError(path: temporary, operation: "fsync", errno: errno) }
+            guard fsync(fd) == 0 else { throw DiskIOError(errno: errno, systemCall: "fsync", path: temporary, message: "cannot flush \(temporary) to disk") }
             try faults.trigger(.afterFsync)
             closed = true
-            guard close(fd) == 0 else { throw DiskIOError(path: temporary, operation: "close", errno: errno) }
+            guard close(fd) == 0 else { throw DiskIOError(errno: errno, systemCall: "close", path: temporary, message: "cannot close \(temporary)") }
             if exclusive {
                 if link(temporary, path) != 0 {
                     let error = errno
                     unlink(temporary)
                     if error == EEXIST { return false }
-                    throw DiskIOError(path: path, operation: "link", errno: error)
+                    throw DiskIOError(errno: error, systemCall: "link", path: path, message: "cannot publish \(temporary) as \(path)")
                 }
                 unlink(temporary)
             } else {
-                guard rename(temporary, path) == 0 else { throw DiskIOError(path: path, operation: "rename", errno: errno) }
+                guard rename(temporary, path) == 0 else {
+                    throw DiskIOError(errno: errno, systemCall: "rename", path: path, message: "cannot rename \(temporary) to \(path)")
+                }
             }
             try faults.trigger(.afterRename)
             try syncDirectory(directory.isEmpty ? "." : directory)
@@ -77,15 +72,15 @@ public enum AtomicFile {
     /// fsyncs a directory so that a rename or unlink inside it survives a crash.
     public static func syncDirectory(_ directory: String) throws {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw DiskIOError(path: directory, operation: "open directory", errno: errno) }
+        guard fd >= 0 else { throw DiskIOError(errno: errno, systemCall: "open", path: directory, message: "cannot open directory \(directory)") }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw DiskIOError(path: directory, operation: "fsync directory", errno: errno) }
+        guard fsync(fd) == 0 else { throw DiskIOError(errno: errno, systemCall: "fsync", path: directory, message: "cannot flush directory \(directory) to disk") }
     }
 
     /// Renames `source` to `destination` and fsyncs both directories.
     public static func move(_ source: String, to destination: String) throws {
         guard rename(source, destination) == 0 else {
-            throw DiskIOError(path: "\(source) -> \(destination)", operation: "rename", errno: errno)
+            throw DiskIOError(errno: errno, systemCall: "rename", path: source, message: "cannot rename \(source) to \(destination)")
         }
         try syncDirectories(afterMoving: source, to: destination)
     }
@@ -117,7 +112,7 @@ public enum AtomicFile {
             let written = Glibc.write(fd, base + offset, buffer.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw DiskIOError(path: path, operation: "write", errno: errno)
+                throw DiskIOError(errno: errno, systemCall: "write", path: path, message: "cannot write \(path)")
             }
             offset += written
         }

@@ -23,7 +23,8 @@ extension AtomicFile {
             case EINVAL, ENOSYS, EPERM:
                 guard try linkExclusive(source, to: destination) else { return false }
             default:
-                throw DiskIOError(path: "\(source) -> \(destination)", operation: "rename (no replace)", errno: error)
+                throw DiskIOError(errno: error, systemCall: "renameat2", path: source,
+                                  message: "cannot move \(source) to \(destination) (without replacing)")
             }
         }
         try syncDirectories(afterMoving: source, to: destination)
@@ -35,7 +36,7 @@ extension AtomicFile {
         if link(source, destination) != 0 {
             let error = errno
             if error == ENOENT || error == EEXIST { return false }
-            throw DiskIOError(path: "\(source) -> \(destination)", operation: "link", errno: error)
+            throw DiskIOError(errno: error, systemCall: "link", path: source, message: "cannot link \(source) to \(destination)")
         }
         return try settleLink(source, to: destination)
     }
@@ -54,7 +55,7 @@ extension AtomicFile {
             let error = errno
             unlink(destination)
             if error == ENOENT { return false }
-            throw DiskIOError(path: source, operation: "unlink", errno: error)
+            throw DiskIOError(errno: error, systemCall: "unlink", path: source, message: "cannot remove \(source) after linking it to \(destination)")
         }
         return true
     }

@@ -1,6 +1,7 @@
 // A file written in pieces, for content the caller hashes while writing (zstd blobs): a temporary
 // file, appended to, fsynced and closed, then published with link(2) — never renamed over an
 // existing name — and the destination directory fsynced. Unpublished temporaries are removed.
+// Failed system calls throw `DiskIOError` (code, errno, call, path).
 #if canImport(Glibc)
 import Glibc
 #else
@@ -18,7 +19,9 @@ public final class StreamingFile {
     public init(directory: String, prefix: String, permissions: mode_t = 0o644) throws {
         temporaryPath = directory + "/\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
-        guard descriptor >= 0 else { throw DiskIOError(path: temporaryPath, operation: "create", errno: errno) }
+        guard descriptor >= 0 else {
+            throw DiskIOError(errno: errno, systemCall: "open", path: temporaryPath, message: "cannot create the temporary file \(temporaryPath)")
+        }
     }
 
     deinit {
@@ -27,17 +30,21 @@ public final class StreamingFile {
     }
 
     public func append(_ buffer: UnsafeRawBufferPointer) throws {
-        guard descriptor >= 0 else { throw DiskIOError(path: temporaryPath, operation: "write after close", errno: EBADF) }
+        guard descriptor >= 0 else {
+            throw DiskIOError(errno: EBADF, systemCall: "write", path: temporaryPath, message: "cannot append to \(temporaryPath) after finish()")
+        }
         try AtomicFile.writeBuffer(fd: descriptor, buffer: buffer, path: temporaryPath)
     }
 
     /// fsyncs and closes the temporary file; call once, after the last `append`.
     public func finish() throws {
         guard descriptor >= 0 else { return }
-        guard fsync(descriptor) == 0 else { throw DiskIOError(path: temporaryPath, operation: "fsync", errno: errno) }
+        guard fsync(descriptor) == 0 else {
+            throw DiskIOError(errno: errno, systemCall: "fsync", path: temporaryPath, message: "cannot flush \(temporaryPath) to disk")
+        }
         let fd = descriptor
         descriptor = -1
-        guard close(fd) == 0 else { throw DiskIOError(path: temporaryPath, operation: "close", errno: errno) }
+        guard close(fd) == 0 else { throw DiskIOError(errno: errno, systemCall: "close", path: temporaryPath, message: "cannot close \(temporaryPath)") }
     }
 
     /// Links the finished file to `destination` and fsyncs its directory. Returns false (and
@@ -49,7 +56,7 @@ public final class StreamingFile {
         if link(temporaryPath, destination) != 0 {
             let error = errno
             if error == EEXIST { return false }
-            throw DiskIOError(path: destination, operation: "link", errno: error)
+            throw DiskIOError(errno: error, systemCall: "link", path: destination, message: "cannot publish \(temporaryPath) as \(destination)")
         }
         published = true
         let directory = (destination as NSString).deletingLastPathComponent
@@ -72,10 +79,11 @@ public enum FileLock {
 
     public static func withLock<T>(_ path: String, _ mode: Mode, _ body: () throws -> T) throws -> T {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DiskIOError(path: path, operation: "open lock file", errno: errno) }
+        guard fd >= 0 else { throw DiskIOError(errno: errno, systemCall: "open", path: path, message: "cannot open lock file \(path)") }
         defer { close(fd) }
         while flock(fd, mode == .shared ? LOCK_SH : LOCK_EX) != 0 {
-            if errno != EINTR { throw DiskIOError(path: path, operation: "flock", errno: errno) }
+            let error = errno
+            if error != EINTR { throw DiskIOError(errno: error, systemCall: "flock", path: path, message: "cannot lock \(path)") }
         }
         defer { flock(fd, LOCK_UN) }
         return try body()

@@ -33,10 +33,10 @@ extension Spool {
         let now = clock.now()
         var urgent: [QueueEntry] = []
         var ready: [(id: String, priority: Int, modified: Date)] = []
-        let names = try SpoolFiles.names(in: root + "/new").filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }
+        let names = try SpoolFiles.names(in: directoryPath(.new)).filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }
         scanCache.retain(only: Set(names))
         for name in names {
-            let path = self.path("new", name)
+            let path = self.path(.new, name)
             guard let info = SpoolFiles.info(path) else { continue }  // claimed meanwhile
             let id = String(name.dropLast(".json".count))
             switch info.kind {
@@ -93,17 +93,17 @@ extension Spool {
     /// Takes `new/<id>.json` for `worker`. Nil if another worker was faster (or a job with the same
     /// id is running) or if the job turned out invalid or cancelled and was failed right away.
     func claim(id: String, as worker: WorkerIdentity) throws -> ClaimedJob? {
-        guard try SpoolFiles.moveExclusive(jobPath("new", id), to: jobPath("work", id)) else { return nil }
+        guard try SpoolFiles.moveExclusive(jobPath(.new, id), to: jobPath(.work, id)) else { return nil }
         let now = clock.now()
         let attempt = readAttempts(id) + 1
         try writeAttempts(attempt, id: id)
         let lease = Lease(jobID: id, worker: worker, token: Self.randomHex(16), attempt: attempt, claimedAt: now, heartbeatAt: now)
         try writeJSON(lease, to: leasePath(id))
-        let outputDirectory = path("out", id)
+        let outputDirectory = path(.out, id)
         let placeholder = RenderJob(id: id, model: .quality(.fastest))
         var claimed = ClaimedJob(id: id, job: placeholder, lease: lease, outputDirectory: outputDirectory, completedAtClaim: [])
         let verdict: Result<RenderJob, JobValidationError>
-        switch try SpoolFiles.read(jobPath("work", id), limit: configuration.limits.maximumFileSize) {
+        switch try SpoolFiles.read(jobPath(.work, id), limit: configuration.limits.maximumFileSize) {
         case .bytes(let bytes): verdict = validate(bytes, id: id)
         case .tooLarge(let size): verdict = .failure(JobValidationError(.tooLarge, field: nil, "the file has \(size) bytes; job files may have at most \(configuration.limits.maximumFileSize)"))
         case .notRegular, .missing: verdict = .failure(JobValidationError(.malformedJSON, field: nil, "the job file changed while it was claimed; submit it again"))
@@ -133,7 +133,7 @@ extension Spool {
     /// records why next to it.
     func reject(name: String, reason: String, code: JobFailure.Code) throws {
         let id = "rejected-" + Self.randomHex(12)
-        guard try SpoolFiles.moveReplacing(path("new", name), to: jobPath("failed", id)) else { return }
+        guard try SpoolFiles.moveReplacing(path(.new, name), to: jobPath(.failed, id)) else { return }
         let failure = JobFailure(jobID: id, code: code, reason: reason, originalName: name, failedAt: clock.now())
         try writeJSON(failure, to: errorPath(id))
         events(.rejected(name: name, failure: failure))

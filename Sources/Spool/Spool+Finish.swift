@@ -40,7 +40,7 @@ extension Spool {
         try checkOwnership(claim)
         switch outcome {
         case .completed:
-            guard try SpoolFiles.moveReplacing(jobPath("work", id), to: jobPath("done", id)) else {
+            guard try SpoolFiles.moveReplacing(jobPath(.work, id), to: jobPath(.done, id)) else {
                 throw SpoolError.leaseLost(jobID: id, detail: "work/\(id).json vanished before completion")
             }
         case .failed(let failure):
@@ -50,7 +50,7 @@ extension Spool {
                                                         attempts: claim.attempt, worker: claim.lease.worker.id, failedAt: clock.now()))
         case .requeued:
             try writeAttempts(max(claim.attempt - 1, 0), id: id)
-            guard try SpoolFiles.moveExclusive(jobPath("work", id), to: jobPath("new", id)) else {
+            guard try SpoolFiles.moveExclusive(jobPath(.work, id), to: jobPath(.new, id)) else {
                 try moveToFailed(claim, failure: JobFailure(jobID: id, code: .duplicateID,
                                                             reason: "could not requeue: another new/\(id).json was queued meanwhile",
                                                             attempts: claim.attempt, worker: claim.lease.worker.id, failedAt: clock.now()))
@@ -67,14 +67,14 @@ extension Spool {
 
     private func moveToFailed(_ claim: ClaimedJob, failure: JobFailure) throws {
         try writeJSON(failure, to: errorPath(claim.id))
-        guard try SpoolFiles.moveReplacing(jobPath("work", claim.id), to: jobPath("failed", claim.id)) else {
+        guard try SpoolFiles.moveReplacing(jobPath(.work, claim.id), to: jobPath(.failed, claim.id)) else {
             throw SpoolError.leaseLost(jobID: claim.id, detail: "work/\(claim.id).json vanished before it could be failed")
         }
     }
 
     /// Throws `leaseLost` unless `work/<id>.json` exists and the lease (if present) carries our token.
     func checkOwnership(_ claim: ClaimedJob) throws {
-        guard SpoolFiles.info(jobPath("work", claim.id)) != nil else {
+        guard SpoolFiles.info(jobPath(.work, claim.id)) != nil else {
             throw SpoolError.leaseLost(jobID: claim.id, detail: "work/\(claim.id).json is gone (requeued or finished by another worker)")
         }
         if let lease = readJSON(Lease.self, from: leasePath(claim.id)), lease.token != claim.lease.token {

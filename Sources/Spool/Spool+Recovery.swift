@@ -45,7 +45,7 @@ extension Spool {
         }
         // No lease: the holder died between the claim and the lease write. The claim's rename
         // set the file's ctime, so that is when the grace period started.
-        guard let info = SpoolFiles.info(jobPath("work", id)), now.timeIntervalSince(info.changed) > timeout else { return nil }
+        guard let info = SpoolFiles.info(jobPath(.work, id)), now.timeIntervalSince(info.changed) > timeout else { return nil }
         return ("claimed \(Int(now.timeIntervalSince(info.changed)))s ago without a lease", nil)
     }
 
@@ -55,7 +55,7 @@ extension Spool {
     public func recoverAbandonedJobs(host: String = WorkerIdentity.current().host) throws -> [RecoveryAction] {
         let now = clock.now()
         var actions: [RecoveryAction] = []
-        let ids = try SpoolFiles.names(in: root + "/work")
+        let ids = try SpoolFiles.names(in: directoryPath(.work))
             .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".lease.json") && !$0.hasSuffix(".progress.json") }
             .map { String($0.dropLast(".json".count)) }
             .filter { JobID.isValid($0) }
@@ -69,12 +69,12 @@ extension Spool {
                                          reason: "gave up after \(attempts) attempts (maximum \(configuration.maximumAttempts)); last: \(reason)",
                                          attempts: attempts, worker: lease?.worker.id, failedAt: now)
                 try writeJSON(failure, to: errorPath(id))
-                guard try SpoolFiles.moveReplacing(jobPath("work", id), to: jobPath("failed", id)) else { continue }
+                guard try SpoolFiles.moveReplacing(jobPath(.work, id), to: jobPath(.failed, id)) else { continue }
                 SpoolFiles.remove(attemptsPath(id))
                 SpoolFiles.remove(cancelPath(id))
                 actions.append(.gaveUp(jobID: id, attempts: attempts, reason: reason))
             } else {
-                guard try SpoolFiles.moveExclusive(jobPath("work", id), to: jobPath("new", id)) else { continue }
+                guard try SpoolFiles.moveExclusive(jobPath(.work, id), to: jobPath(.new, id)) else { continue }
                 actions.append(.requeued(jobID: id, attempts: attempts, reason: reason))
             }
             if let lease, readJSON(Lease.self, from: leasePath(id))?.token == lease.token { SpoolFiles.remove(leasePath(id)) }
@@ -89,13 +89,13 @@ extension Spool {
     /// files leaves them behind. They are removed once older than `leaseTimeout`; a claimer that
     /// raced us just rewrites its lease at the next heartbeat.
     func removeOrphanedSidecars(now: Date) {
-        let names = (try? SpoolFiles.names(in: root + "/work")) ?? []
+        let names = (try? SpoolFiles.names(in: directoryPath(.work))) ?? []
         for suffix in [".lease.json", ".progress.json"] {
             for name in names where name.hasSuffix(suffix) {
                 let id = String(name.dropLast(suffix.count))
-                guard JobID.isValid(id), SpoolFiles.info(jobPath("work", id)) == nil,
-                      let info = SpoolFiles.info(path("work", name)), now.timeIntervalSince(info.modified) > configuration.leaseTimeout else { continue }
-                SpoolFiles.remove(path("work", name))
+                guard JobID.isValid(id), SpoolFiles.info(jobPath(.work, id)) == nil,
+                      let info = SpoolFiles.info(path(.work, name)), now.timeIntervalSince(info.modified) > configuration.leaseTimeout else { continue }
+                SpoolFiles.remove(path(.work, name))
             }
         }
     }

@@ -27,13 +27,13 @@ extension Spool {
         let bytes = job.jsonBytes()
         _ = try validator.validate(bytes)  // limits of this spool, and proof the encoding round-trips
         if let state = state(ofJob: id) { throw SpoolError.duplicateJobID(id, state: state) }
-        let temporary = jobPath("tmp", id)
+        let temporary = jobPath(.tmp, id)
         try writeBytes(bytes, to: temporary)
         SpoolFiles.remove(attemptsPath(id))
         SpoolFiles.remove(cancelPath(id))
-        guard try SpoolFiles.moveExclusive(temporary, to: jobPath("new", id)) else {
+        guard try SpoolFiles.moveExclusive(temporary, to: jobPath(.new, id)) else {
             SpoolFiles.remove(temporary)
-            throw SpoolError.duplicateJobID(id, state: "new")
+            throw SpoolError.duplicateJobID(id, state: .new)
         }
         return id
     }
@@ -50,13 +50,13 @@ extension Spool {
         // Marker first: a worker that claims the job a moment later still sees it.
         try writeBytes(Array("\(clock.now().formatted(Date.ISO8601FormatStyle()))\n".utf8), to: cancelPath(id))
         let canceller = WorkerIdentity.current(id: "cancel")
-        if SpoolFiles.info(jobPath("new", id)) != nil, try claim(id: id, as: canceller) == nil,
-           SpoolFiles.info(jobPath("failed", id)) != nil {
+        if SpoolFiles.info(jobPath(.new, id)) != nil, try claim(id: id, as: canceller) == nil,
+           SpoolFiles.info(jobPath(.failed, id)) != nil {
             return .cancelledQueued  // claim saw the marker and failed the job as cancelled
         }
-        if SpoolFiles.info(jobPath("work", id)) != nil { return .requestedRunning }
+        if SpoolFiles.info(jobPath(.work, id)) != nil { return .requestedRunning }
         SpoolFiles.remove(cancelPath(id))
-        for state in ["done", "failed"] where SpoolFiles.info(jobPath(state, id)) != nil {
+        for state in SpoolState.allCases where state.isFinished && SpoolFiles.info(jobPath(state, id)) != nil {
             throw SpoolError.alreadyFinished(id, state: state)
         }
         throw SpoolError.jobNotFound(id)

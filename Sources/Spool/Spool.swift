@@ -14,13 +14,13 @@ import Foundation
 ///
 /// Layout and state table (`<id>` matches `JobID.pattern`; `[…]` = may exist):
 ///
-/// | state    | files                                                              | entered by                     | left by                                  |
-/// |----------|--------------------------------------------------------------------|--------------------------------|------------------------------------------|
-/// | writing  | `tmp/<id>.json`                                                    | producer writes (`submit`)     | rename into `new/`                       |
-/// | queued   | `new/<id>.json` [`attempts/<id>`]                                  | producer rename; `requeue`     | `claim` (→ work), `cancel` (→ failed)    |
-/// | running  | `work/<id>.json`, `work/<id>.lease.json`, `attempts/<id>`, `out/<id>/`, [`work/<id>.progress.json`], [`cancel/<id>`] | `claim`: no-replace rename new→work | `finish`, lease-expiry recovery |
-/// | done     | `done/<id>.json`, `out/<id>/` (images, `result.json`)               | `finish(.completed)`           | operator cleanup                          |
-/// | failed   | `failed/<id>.json`, `failed/<id>.error.json`, [`out/<id>/` partial] | `finish(.failed/.cancelled)`, recovery gives up, rejects | operator (`mv` back to `new/` to retry) |
+/// | state (`SpoolState`) | files                                                              | entered by                     | left by                                  |
+/// |----------------------|--------------------------------------------------------------------|--------------------------------|------------------------------------------|
+/// | writing (`.tmp`)     | `tmp/<id>.json`                                                    | producer writes (`submit`)     | rename into `new/`                       |
+/// | queued (`.new`)      | `new/<id>.json` [`attempts/<id>`]                                  | producer rename; `requeue`     | `claim` (→ work), `cancel` (→ failed)    |
+/// | running (`.work`)    | `work/<id>.json`, `work/<id>.lease.json`, `attempts/<id>`, `out/<id>/`, [`work/<id>.progress.json`], [`cancel/<id>`] | `claim`: no-replace rename new→work | `finish`, lease-expiry recovery |
+/// | done (`.done`)       | `done/<id>.json`, `out/<id>/` (images, `result.json`)               | `finish(.completed)`           | operator cleanup                          |
+/// | failed (`.failed`)   | `failed/<id>.json`, `failed/<id>.error.json`, [`out/<id>/` partial] | `finish(.failed/.cancelled)`, recovery gives up, rejects | operator (`mv` back to `new/` to retry) |
 ///
 /// Rules: entries in `new/` whose name starts with `.` or does not end in `.json` are ignored
 /// (producers may write `new/.x.json` or `x.json.part` and rename). Symlinks, FIFOs, sockets and
@@ -41,8 +41,8 @@ public final class Spool: @unchecked Sendable {
     /// Per-file parse results, keyed by name and invalidated by inode/size/mtime/ctime changes.
     let scanCache = ScanCache()
 
-    /// The subdirectories; `open(create: true)` makes the missing ones.
-    public static let directories = ["tmp", "new", "work", "out", "done", "failed", "cancel", "attempts"]
+    /// The subdirectories; `init(create: true)` makes the missing ones.
+    public static let directories = SpoolDirectory.all
 
     /// Opens the spool at `root`, creating it and its subdirectories when `create` is true.
     public init(root: String, configuration: SpoolConfiguration = SpoolConfiguration(),
@@ -55,41 +55,49 @@ public final class Spool: @unchecked Sendable {
         self.validator = JobValidator(limits: configuration.limits)
         if create { try SpoolFiles.makeDirectory(self.root) }
         for directory in Self.directories {
-            let path = self.root + "/" + directory
+            let path = directoryPath(directory)
             if create { try SpoolFiles.makeDirectory(path) }
             guard SpoolFiles.info(path)?.kind == .directory else {
-                throw SpoolError.notASpool(path: self.root, detail: "\(directory)/ is missing or not a directory")
+                throw SpoolError.notASpool(path: self.root, detail: "\(directory.name)/ is missing or not a directory")
             }
         }
     }
 
-    func path(_ directory: String, _ name: String) -> String { "\(root)/\(directory)/\(name)" }
-    func jobPath(_ state: String, _ id: String) -> String { path(state, id + ".json") }
-    func leasePath(_ id: String) -> String { path("work", id + ".lease.json") }
-    func progressPath(_ id: String) -> String { path("work", id + ".progress.json") }
-    func errorPath(_ id: String) -> String { path("failed", id + ".error.json") }
-    func cancelPath(_ id: String) -> String { path("cancel", id) }
-    func attemptsPath(_ id: String) -> String { path("attempts", id) }
+    /// `<root>/<directory>`: the one function that turns a state or directory into a path.
+    public func directoryPath(_ directory: SpoolDirectory) -> String { "\(root)/\(directory.name)" }
+    /// `<root>/<state>`, e.g. `directoryPath(.new)` for the queue.
+    public func directoryPath(_ state: SpoolState) -> String { directoryPath(.state(state)) }
+
+    func path(_ directory: SpoolDirectory, _ name: String) -> String { directoryPath(directory) + "/" + name }
+    func path(_ state: SpoolState, _ name: String) -> String { path(.state(state), name) }
+    func jobPath(_ state: SpoolState, _ id: String) -> String { path(state, id + ".json") }
+    func leasePath(_ id: String) -> String { path(.work, id + ".lease.json") }
+    func progressPath(_ id: String) -> String { path(.work, id + ".progress.json") }
+    func errorPath(_ id: String) -> String { path(.failed, id + ".error.json") }
+    func cancelPath(_ id: String) -> String { path(.cancel, id) }
+    func attemptsPath(_ id: String) -> String { path(.attempts, id) }
 
     /// `out/<id>/`, where the renderer writes images and `result.json`.
     public func outputDirectory(jobID: String) throws -> String {
         guard JobID.isValid(jobID) else { throw SpoolError.invalidJobID(jobID) }
-        return path("out", jobID)
+        return path(.out, jobID)
     }
 
-    /// The state directory holding `<id>.json`, if any.
-    public func state(ofJob id: String) -> String? {
+    /// The state whose directory holds `<id>.json`, if any (probed in `SpoolState.allCases` order).
+    public func state(ofJob id: String) -> SpoolState? {
         guard JobID.isValid(id) else { return nil }
-        return ["new", "work", "done", "failed", "tmp"].first { SpoolFiles.info(jobPath($0, id)) != nil }
+        return SpoolState.allCases.first { SpoolFiles.info(jobPath($0, id)) != nil }
     }
 
+    /// Writes through `AtomicFile`; a failed system call becomes `SpoolError.io` with its errno.
     func writeBytes(_ bytes: [UInt8], to path: String) throws {
-        do { try AtomicFile.write(bytes, to: path) } catch { throw SpoolError.wrap("write", path, error) }
+        do { try AtomicFile.write(bytes, to: path) } catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 
     func writeJSON(_ value: some Encodable, to path: String) throws {
-        do { try AtomicFile.write(try SpoolJSON.encode(value), to: path) }
-        catch { throw SpoolError.wrap("write", path, error) }
+        let bytes: [UInt8]
+        do { bytes = try SpoolJSON.encode(value) } catch { throw SpoolError.unencodable(path: path, cause: error) }
+        try writeBytes(bytes, to: path)
     }
 
     func readJSON<Value: Decodable>(_ type: Value.Type, from path: String) -> Value? {

@@ -1,5 +1,6 @@
 // Errors from spool operations. Each message names the path or job and what the operator can do;
-// the underlying cause (usually a `DiskIOError` with its errno) is kept alongside.
+// a failed system call is kept as its `DiskIOError` (code, errno, call, path), never as text, so a
+// caller can tell a full disk from a permission problem.
 import DiskIO
 
 public enum SpoolError: Error, Sendable, CustomStringConvertible {
@@ -8,41 +9,46 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
     /// A job id does not match `JobID.pattern`.
     case invalidJobID(String)
     /// A job with this id already exists in `state`.
-    case duplicateJobID(String, state: String)
+    case duplicateJobID(String, state: SpoolState)
     /// No job with this id in any state.
     case jobNotFound(String)
     /// The job already finished; it cannot be cancelled any more.
-    case alreadyFinished(String, state: String)
+    case alreadyFinished(String, state: SpoolState)
     /// This worker no longer holds the job: its lease expired and another worker requeued or took it.
     case leaseLost(jobID: String, detail: String)
     /// An output name is not a plain file name.
     case invalidOutputName(String)
-    /// A filesystem call failed.
-    case io(operation: String, path: String, cause: String)
+    /// A file system call failed; `code` and `errno` say why (`.noSpace`, `.permissionDenied`, …).
+    case io(DiskIOError)
+    /// A record could not be encoded as JSON (a value such as NaN in a result passed to `writeResult`).
+    case unencodable(path: String, cause: any Error)
 
     public var description: String {
         switch self {
         case let .notASpool(path, detail):
-            return "\(path) is not a usable spool (\(detail)); create it with `kac submit --spool \(path)` or `mkdir -p \(path)/{tmp,new,work,out,done,failed,cancel,attempts}`"
+            let directories = SpoolDirectory.all.map(\.name).joined(separator: ",")
+            return "\(path) is not a usable spool (\(detail)); create it with `kac submit --spool \(path)` or `mkdir -p \(path)/{\(directories)}`"
         case let .invalidJobID(id):
             return "job id \"\(id)\" is not allowed; ids match \(JobID.pattern) (letters, digits, '.', '_', '-'; no '/'; at most 64)"
         case let .duplicateJobID(id, state):
-            return "a job with id \"\(id)\" already exists in \(state)/; choose another id or remove \(state)/\(id).json"
+            return "a job with id \"\(id)\" already exists in \(state.rawValue)/; choose another id or remove \(state.rawValue)/\(id).json"
         case let .jobNotFound(id):
             return "no job \"\(id)\" in the spool; `kac status` lists queued and running jobs"
         case let .alreadyFinished(id, state):
-            return "job \"\(id)\" already finished (it is in \(state)/); nothing to cancel"
+            return "job \"\(id)\" already finished (it is in \(state.rawValue)/); nothing to cancel"
         case let .leaseLost(id, detail):
             return "job \(id): this worker lost its lease (\(detail)); stop working on it — another worker owns it now"
         case let .invalidOutputName(name):
             return "output name \"\(name)\" is not a plain file name matching \(JobID.pattern)"
-        case let .io(operation, path, cause):
-            return "\(operation) failed for \(path): \(cause)"
+        case let .io(error):
+            return error.description
+        case let .unencodable(path, cause):
+            return "cannot encode \(path) as JSON (\(cause)); nothing was written — check the value for NaN or infinite numbers"
         }
     }
 
-    static func wrap(_ operation: String, _ path: String, _ error: any Error) -> SpoolError {
-        if let spoolError = error as? SpoolError { return spoolError }
-        return .io(operation: operation, path: path, cause: "\(error)")
+    /// The failed system call behind `.io` (nil for the other cases): switch on its `code`.
+    public var diskIOError: DiskIOError? {
+        if case .io(let error) = self { error } else { nil }
     }
 }

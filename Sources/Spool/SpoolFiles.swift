@@ -1,6 +1,7 @@
 // Low-level filesystem steps the spool is built from. Nothing here follows a symlink: entries are
 // examined with lstat, files are opened with O_NOFOLLOW | O_NONBLOCK (a FIFO cannot block us), and
 // moves that must not replace anything use link(2)+unlink(2), which refuses an existing target.
+// A failed system call throws `SpoolError.io` carrying the `DiskIOError` (errno, call, path).
 #if canImport(Glibc)
 import Glibc
 #else
@@ -41,7 +42,7 @@ enum SpoolFiles {
     /// Names in `directory`, unsorted; dotfiles included (callers decide).
     static func names(in directory: String) throws -> [String] {
         guard let handle = opendir(directory) else {
-            throw SpoolError.io(operation: "list directory", path: directory, cause: String(cString: strerror(errno)))
+            throw SpoolError.io(DiskIOError(errno: errno, systemCall: "opendir", path: directory, message: "cannot list \(directory)"))
         }
         defer { closedir(handle) }
         var result: [String] = []
@@ -60,13 +61,16 @@ enum SpoolFiles {
     static func read(_ path: String, limit: Int) throws -> ReadResult {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
-            if errno == ENOENT { return .missing }
-            if errno == ELOOP { return .notRegular(.symlink) }
-            throw SpoolError.io(operation: "open", path: path, cause: String(cString: strerror(errno)))
+            let error = errno
+            if error == ENOENT { return .missing }
+            if error == ELOOP { return .notRegular(.symlink) }
+            throw SpoolError.io(DiskIOError(errno: error, systemCall: "open", path: path, message: "cannot open \(path)"))
         }
         defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw SpoolError.io(operation: "fstat", path: path, cause: String(cString: strerror(errno))) }
+        guard fstat(fd, &status) == 0 else {
+            throw SpoolError.io(DiskIOError(errno: errno, systemCall: "fstat", path: path, message: "cannot examine \(path)"))
+        }
         guard status.st_mode & S_IFMT == S_IFREG else { return .notRegular(.other) }
         guard Int(status.st_size) <= limit else { return .tooLarge(Int(status.st_size)) }
         var bytes = [UInt8](repeating: 0, count: limit + 1)
@@ -77,8 +81,9 @@ enum SpoolFiles {
                 return Glibc.read(fd, base + total, limit + 1 - total)
             }
             if count < 0 {
-                if errno == EINTR { continue }
-                throw SpoolError.io(operation: "read", path: path, cause: String(cString: strerror(errno)))
+                let error = errno
+                if error == EINTR { continue }
+                throw SpoolError.io(DiskIOError(errno: error, systemCall: "read", path: path, message: "cannot read \(path)"))
             }
             if count == 0 { break }
             total += count
@@ -91,7 +96,7 @@ enum SpoolFiles {
     /// source is gone (another worker won) or the destination exists.
     static func moveExclusive(_ source: String, to destination: String) throws -> Bool {
         do { return try AtomicFile.moveExclusive(source, to: destination) }
-        catch { throw SpoolError.wrap("rename", source, error) }
+        catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 
     /// Renames, replacing `destination`; false if `source` vanished (another worker won).
@@ -99,9 +104,9 @@ enum SpoolFiles {
         do {
             try AtomicFile.move(source, to: destination)
             return true
-        } catch let error as DiskIOError where error.errno == ENOENT {
+        } catch let error as DiskIOError where error.code == .notFound {
             return false
-        } catch { throw SpoolError.wrap("rename", source, error) }
+        } catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 
     static func remove(_ path: String) {
@@ -109,8 +114,11 @@ enum SpoolFiles {
     }
 
     static func makeDirectory(_ path: String) throws {
-        if mkdir(path, 0o775) != 0, errno != EEXIST {
-            throw SpoolError.io(operation: "mkdir", path: path, cause: String(cString: strerror(errno)))
+        if mkdir(path, 0o775) != 0 {
+            let error = errno
+            if error != EEXIST {
+                throw SpoolError.io(DiskIOError(errno: error, systemCall: "mkdir", path: path, message: "cannot create directory \(path)"))
+            }
         }
         guard info(path)?.kind == .directory else {
             throw SpoolError.notASpool(path: path, detail: "exists but is not a directory (symlinks are not followed)")

@@ -19,8 +19,9 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
         public var failedAt: Date?
     }
 
-    /// Number of job files per state directory (`tmp`, `new`, `work`, `done`, `failed`).
-    public var counts: [String: Int]
+    /// Number of job files per state (every state has an entry). In JSON an object keyed by the
+    /// directory names: `{"done": 3, "failed": 0, "new": 1, "tmp": 0, "work": 1}`.
+    public var counts: [SpoolState: Int]
     public var running: [RunningJob]
     /// Newest first.
     public var recentFailures: [FailedJob]
@@ -30,7 +31,7 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
 
     /// Human-readable report, one fact per line.
     public func text() -> String {
-        var lines = ["queue: " + ["new", "work", "done", "failed", "tmp"].map { "\($0)=\(counts[$0] ?? 0)" }.joined(separator: " ")]
+        var lines = ["queue: " + SpoolState.allCases.map { "\($0.rawValue)=\(counts[$0] ?? 0)" }.joined(separator: " ")]
         if !running.isEmpty { lines.append("running:") }
         for job in running {
             var line = "  \(job.jobID)"
@@ -54,27 +55,27 @@ extension Spool {
     /// Reads the current state; `recentFailureLimit` bounds the failure list.
     public func status(recentFailureLimit: Int = 10) throws -> SpoolStatus {
         let now = clock.now()
-        var counts: [String: Int] = [:]
+        var counts: [SpoolState: Int] = [:]
         var ignored: [String] = []
-        for state in ["tmp", "new", "work", "done", "failed"] {
-            let names = try SpoolFiles.names(in: root + "/" + state)
+        for state in SpoolState.allCases {
+            let names = try SpoolFiles.names(in: directoryPath(state))
             let jobs = names.filter { Self.isJobFileName($0) }
             counts[state] = jobs.count
-            if state == "new" {
-                ignored = names.filter { !jobs.contains($0) || SpoolFiles.info(path("new", $0))?.kind == .directory }.sorted()
+            if state == .new {
+                ignored = names.filter { !jobs.contains($0) || SpoolFiles.info(path(.new, $0))?.kind == .directory }.sorted()
             }
         }
-        let runningIDs = try SpoolFiles.names(in: root + "/work").filter { Self.isJobFileName($0) }.map { String($0.dropLast(5)) }.sorted()
+        let runningIDs = try SpoolFiles.names(in: directoryPath(.work)).filter { Self.isJobFileName($0) }.map { String($0.dropLast(5)) }.sorted()
         let running = runningIDs.map { id in
             let lease = readJSON(Lease.self, from: leasePath(id))
             let expired = lease.map { now.timeIntervalSince($0.heartbeatAt) > configuration.leaseTimeout } ?? false
             return SpoolStatus.RunningJob(jobID: id, lease: lease, progress: readJSON(JobProgress.self, from: progressPath(id)),
                                           leaseExpired: expired, cancelRequested: isCancelRequested(jobID: id))
         }
-        let failedNames = try SpoolFiles.names(in: root + "/failed").filter { Self.isJobFileName($0) }
+        let failedNames = try SpoolFiles.names(in: directoryPath(.failed)).filter { Self.isJobFileName($0) }
         let failures = failedNames.map { name -> (SpoolStatus.FailedJob, Date) in
             let id = String(name.dropLast(5))
-            let modified = SpoolFiles.info(path("failed", name))?.modified ?? .distantPast
+            let modified = SpoolFiles.info(path(.failed, name))?.modified ?? .distantPast
             guard let failure = readJSON(JobFailure.self, from: errorPath(id)) else {
                 return (.init(jobID: id, code: "unknown", reason: "no readable failed/\(id).error.json", failedAt: nil), modified)
             }

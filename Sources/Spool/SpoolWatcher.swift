@@ -6,6 +6,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import DiskIO
 import Foundation
 
 public final class SpoolWatcher: @unchecked Sendable {
@@ -29,7 +30,7 @@ public final class SpoolWatcher: @unchecked Sendable {
         var descriptor: Int32 = -1
         if useInotify {
             descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-            if descriptor >= 0, inotify_add_watch(descriptor, spool.root + "/new", UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE)) < 0 {
+            if descriptor >= 0, inotify_add_watch(descriptor, spool.directoryPath(.new), UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE)) < 0 {
                 close(descriptor)
                 descriptor = -1
             }
@@ -38,8 +39,10 @@ public final class SpoolWatcher: @unchecked Sendable {
         var fds: [Int32] = [0, 0]
         // pipe2 is not exported by Glibc's module map; set the flags by hand.
         guard pipe(&fds) == 0 else {
+            let error = errno
             if descriptor >= 0 { close(descriptor) }
-            throw SpoolError.io(operation: "pipe", path: spool.root, cause: String(cString: strerror(errno)))
+            throw SpoolError.io(DiskIOError(errno: error, systemCall: "pipe", path: spool.root,
+                                            message: "cannot create the wake-up pipe for the watcher of \(spool.root)"))
         }
         for fd in fds {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)

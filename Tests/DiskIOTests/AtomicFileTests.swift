@@ -35,9 +35,11 @@ struct InjectedCrash: Error {}
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "first")
     }
 
-    @Test func missingDirectoryIsAClearError() {
-        #expect(throws: DiskIOError.self) {
+    @Test func missingDirectoryIsAClearError() throws {
+        let error = try #require(throws: DiskIOError.self) {
             try AtomicFile.write(Array("x".utf8), to: "/nonexistent-kac-dir/a.txt")
         }
+        #expect(error.code == .notFound && error.errno == ENOENT && error.systemCall == "open")
+        #expect(error.description.contains("/nonexistent-kac-dir/a.txt"))
     }
 }

@@ -1,0 +1,61 @@
+// A caller can tell why a spool write failed: `SpoolError.io` keeps the `DiskIOError` with its
+// code and errno. ENOENT and ENOTDIR are provoked by breaking `out/<id>/` under a claimed job;
+// EACCES needs a non-root user; a full disk cannot be provoked here (see DiskIOErrorTests).
+import DiskIO
+import Foundation
+import Spool
+import Testing
+
+@Suite struct SpoolErrorTests {
+    /// A spool with one claimed job.
+    func claimed() throws -> (SpoolFixture, ClaimedJob) {
+        let fixture = try SpoolFixture()
+        try fixture.spool.submit(RenderJob(id: "shoes", model: .quality(.fastest)))
+        return (fixture, try #require(try fixture.spool.claimNext(as: fixture.worker)))
+    }
+
+    @Test func missingOutputDirectoryIsNotFound() throws {
+        let (fixture, claim) = try claimed()
+        try FileManager.default.removeItem(atPath: claim.outputDirectory)
+        let error = try #require(throws: SpoolError.self) { try fixture.spool.writeOutput([1], name: "0000.png", for: claim) }
+        let cause = try #require(error.diskIOError)
+        #expect(cause.code == .notFound && cause.errno == ENOENT && cause.systemCall == "open")
+        #expect(cause.path.contains("/out/shoes/.tmp-0000.png-"))  // the temporary file, next to the output
+        #expect(error.description.contains(claim.outputDirectory) && error.description.contains("No such file or directory"))
+    }
+
+    @Test func outputDirectoryReplacedByAFileIsNotDirectory() throws {
+        let (fixture, claim) = try claimed()
+        try FileManager.default.removeItem(atPath: claim.outputDirectory)
+        try Data("in the way".utf8).write(to: URL(fileURLWithPath: claim.outputDirectory))
+        let error = try #require(throws: SpoolError.self) { try fixture.spool.writeResult(["images": 1], for: claim) }
+        #expect(error.diskIOError?.code == .notDirectory && error.diskIOError?.errno == ENOTDIR)
+    }
+
+    @Test func spoolUnderARegularFileIsNotDirectory() throws {
+        let fixture = try SpoolFixture()
+        let blocker = fixture.directory.path + "/blocker"
+        try Data("file".utf8).write(to: URL(fileURLWithPath: blocker))
+        let error = try #require(throws: SpoolError.self) { try Spool(root: blocker + "/spool") }
+        guard case .io(let cause) = error else { Issue.record("got \(error)"); return }
+        #expect(cause.code == .notDirectory && cause.systemCall == "mkdir" && cause.path == blocker + "/spool")
+    }
+
+    @Test func unencodableResultKeepsTheEncodingErrorAndWritesNothing() throws {
+        let (fixture, claim) = try claimed()
+        let error = try #require(throws: SpoolError.self) { try fixture.spool.writeResult(["fid": Double.nan], for: claim) }
+        guard case .unencodable(let path, let cause) = error else { Issue.record("got \(error)"); return }
+        #expect(path == claim.outputDirectory + "/result.json" && cause is EncodingError)
+        #expect(fixture.names("out/shoes").isEmpty)
+    }
+
+    /// Root may write anywhere, so this only runs as an ordinary user.
+    @Test(.enabled(if: geteuid() != 0, "root ignores directory permissions"))
+    func readOnlyQueueIsPermissionDenied() throws {
+        let fixture = try SpoolFixture()
+        #expect(chmod(fixture.root + "/tmp", 0o555) == 0)
+        defer { chmod(fixture.root + "/tmp", 0o775) }
+        let error = try #require(throws: SpoolError.self) { try fixture.spool.submit(RenderJob(id: "shoes", model: .quality(.fastest))) }
+        #expect(error.diskIOError?.code == .permissionDenied && error.diskIOError?.errno == EACCES)
+    }
+}
