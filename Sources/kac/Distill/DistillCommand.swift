@@ -77,7 +77,10 @@ struct DistillCommand: ParsableCommand {
     @Option(help: "Fashion-MNIST directory.")
     var datasetDirectory = FashionMNIST.defaultDirectory
 
+    @OptionGroup var threads: ThreadOptions
+
     func run() throws {
+        threads.install()
         let source = try loadTeacher()
         let dataName = data ?? source.dataset
         let (dataset, datasetDigest) = try DistillData.load(dataName, directory: datasetDirectory, seed: seed)
