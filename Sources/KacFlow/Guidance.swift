@@ -1,31 +1,17 @@
 // Classifier-free guidance in velocity space (KAC.md §6): u_s = u(x,t,∅) + s·(u(x,t,y) − u(x,t,∅)).
 // The conditional and null passes run as ONE network call on a batch of 2N (conditional rows
 // first, null rows second), so guidance costs one evaluation of twice the batch, not two calls.
-// Invariant: scale 1 makes a single pass of size N with the requested labels (no null pass). The
-// per-sample form (one s per row, for distilling a guidance-conditioned student) computes every row
-// exactly as the scalar form does at that row's s, and also makes one pass when every s is 1.
+// Invariant: when every row's s is 1 it makes a single pass of size N with the requested labels
+// (no null pass). One s per row (a guidance-conditioned student is distilled over a range of s)
+// computes every row exactly as a batch at that single s would.
 import TensorCore
 
 /// A class-conditional network: x [N, ...], times [N], labels [N] -> velocity [N, ...].
 public typealias ConditionalVelocity = (_ x: Tensor, _ times: [Float], _ labels: [Int]) -> Tensor
 
-public struct ClassifierFreeGuidance: Sendable, Equatable, Codable {
-    /// Guidance strength s; 1 is unguided, 0 is the unconditional field.
-    public var scale: Float
-    /// The label the network was trained with for "no class" (∅).
-    public var nullLabel: Int
-
-    public init(scale: Float, nullLabel: Int) {
-        self.scale = scale
-        self.nullLabel = nullLabel
-    }
-
-    /// The guided field for fixed `labels` ([N], one per sample), at per-sample times.
-    public func velocity(conditional network: @escaping ConditionalVelocity, labels: [Int]) -> PerSampleVelocity {
-        Self.velocity(conditional: network, labels: labels, scales: Array(repeating: scale, count: labels.count),
-                      nullLabel: nullLabel)
-    }
-
+/// Namespace for the guided field; the caller (Training's Generator) supplies the scales and the
+/// network's null label.
+public enum ClassifierFreeGuidance {
     /// The guided field with its own scale for every sample (`scales` [N]), at per-sample times.
     public static func velocity(conditional network: @escaping ConditionalVelocity, labels: [Int], scales: [Float],
                                 nullLabel: Int) -> PerSampleVelocity {
@@ -42,12 +28,6 @@ public struct ClassifierFreeGuidance: Sendable, Equatable, Codable {
             precondition(both.shape == doubled.shape, "guidance: network returned \(both.shape) for \(doubled.shape)")
             return combine(both, shape: x.shape, scales: scales)
         }
-    }
-
-    /// The guided field at one common time, for `Sampler.trajectory(from:horizon:velocity:)`.
-    public func batchVelocity(conditional network: @escaping ConditionalVelocity, labels: [Int]) -> BatchVelocity {
-        let field = velocity(conditional: network, labels: labels)
-        return { x, time in field(x, Array(repeating: time, count: labels.count)) }
     }
 
     /// u∅ + s_n·(u_y − u∅) from the stacked output [u_y; u∅] of two batches of `shape`.

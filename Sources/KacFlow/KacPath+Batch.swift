@@ -17,7 +17,7 @@ extension KacPath {
     /// at its own time `times[n]` ∈ [0, T] and returns the noised batch with its training target.
     /// Advances `random` by N splits, whatever the batch content.
     public func noise(_ data: Tensor, times: [Float], random: inout RandomSource,
-                      threadCount: Int = 2) -> NoisedBatch {
+                      threadCount: Int = ThreadBudget.current.threads) -> NoisedBatch {
         let (count, perSample) = Self.checkBatch(data, times: times)
         let streams = (0..<count).map { _ in random.split() }
         var noised = [Float](repeating: 0, count: data.count)

@@ -1,5 +1,5 @@
-// Work splitting for per-sample loops: samples are dealt round-robin to a fixed number of
-// workers through DispatchQueue.concurrentPerform.
+// Work splitting for per-sample loops: samples are dealt round-robin to the caller's number of
+// workers (by default the process's `ThreadBudget`) through DispatchQueue.concurrentPerform.
 // Invariant: `body` must touch only sample n's own outputs and randomness, so results do not
 // depend on the thread count (the tests compare 1 and 2 threads bit for bit).
 import Dispatch

@@ -1,11 +1,13 @@
-// Small CPU kernels shared by the layers: a two-way parallel loop, uninitialised tensor storage and
-// the scratch workspace. Invariant: `parallelRanges` splits work only when each task is big enough
-// that Dispatch's wake-up cost (~10 µs) is noise; every body must write disjoint memory.
+// Small CPU kernels shared by the layers: a parallel loop over the process's thread budget,
+// uninitialised tensor storage and the scratch workspace. Invariant: `parallelRanges` splits work
+// only when each task is big enough that Dispatch's wake-up cost (~10 µs) is noise; every body
+// must write disjoint memory.
 import Dispatch
 import TensorCore
 
-/// Threads the non-GEMM kernels use (the machine has 2 cores; OpenBLAS uses both for GEMM).
-let kernelThreadCount = 2
+/// Most tasks a kernel splits into: the process-wide `ThreadBudget` (the CPUs this process may
+/// use, or `--threads`), which OpenBLAS also uses for the GEMMs the kernels do not split.
+var kernelThreadCount: Int { ThreadBudget.current.threads }
 
 /// Work items below this many scalar operations per task run on the calling thread.
 let minimumScalarsPerTask = 32_768
@@ -22,7 +24,7 @@ func parallelRanges(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void
 }
 
 /// Runs `body(task)` for task in 0..<tasks on separate threads, each task free to call BLAS: while
-/// they run, OpenBLAS is single-threaded, so the two cores are split by us (by images or rows, with
+/// they run, OpenBLAS is single-threaded, so the cores are split by us (by images or rows, with
 /// no synchronisation inside a layer) rather than by OpenBLAS, whose spinning helper thread would
 /// otherwise compete with ours. One task keeps OpenBLAS's own threading.
 func parallelBLASTasks(_ tasks: Int, _ body: (Int) -> Void) {

@@ -22,31 +22,14 @@ public enum BLAS {
                     a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    /// y += alpha · x over `count` elements.
-    @inlinable
-    public static func saxpy(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        cblas_saxpy(blasint(count), alpha, x, 1, y, 1)
-    }
-
-    /// Dot product of two contiguous vectors.
-    @inlinable
-    public static func sdot(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>) -> Float {
-        cblas_sdot(blasint(count), x, 1, y, 1)
-    }
-
-    /// x *= alpha.
-    @inlinable
-    public static func sscal(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>) {
-        cblas_sscal(blasint(count), alpha, x, 1)
-    }
-
     /// The kernel family OpenBLAS selected at load time (e.g. "Haswell"); benchmarks report it.
     public static var coreName: String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
     }
 
-    /// Threads OpenBLAS uses for one call.
+    /// Threads OpenBLAS uses for one call. Set through `ThreadBudget.install`, not directly
+    /// (NeuralNet drops it to 1 for the duration of its own parallel BLAS tasks).
     public static var threadCount: Int {
         get { Int(openblas_get_num_threads()) }
         set { openblas_set_num_threads(Int32(newValue)) }

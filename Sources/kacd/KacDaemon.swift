@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import RenderService
 import Spool
+import TensorCore
 
 @main
 struct KacDaemon: AsyncParsableCommand {
@@ -29,12 +30,14 @@ struct KacDaemon: AsyncParsableCommand {
     @Option(name: .customLong("max-scale"), help: "Largest upscale factor.") var maxScale = SpoolLimits.default.maximumScale
     @Option(name: .customLong("max-steps"), help: "Largest sampler step count.") var maxSteps = SpoolLimits.default.maximumSteps
     @Option(name: .customLong("max-file-size"), help: "Largest job file, bytes.") var maxFileSize = SpoolLimits.default.maximumFileSize
+    @Option(help: "Threads for BLAS and the parallel loops (default: the CPUs this process may use).") var threads: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
 
     func validate() throws {
         guard pollInterval > 0, leaseTimeout > 0, settlePeriod >= 0 else { throw ValidationError("intervals must be positive") }
         guard maxAttempts >= 1, modelCacheMB >= 0, batchSize >= 1 else { throw ValidationError("--max-attempts and --batch-size must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a swift-log level") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() async throws {
@@ -49,8 +52,11 @@ struct KacDaemon: AsyncParsableCommand {
             spoolPath: spool, zooPath: zoo, worker: WorkerIdentity.current(id: workerID), once: once, pollInterval: pollInterval,
             useInotify: !noInotify,
             spool: SpoolConfiguration(limits: limits, leaseTimeout: leaseTimeout, settlePeriod: settlePeriod, maximumAttempts: maxAttempts),
-            modelCacheBytes: modelCacheMB << 20, batchSize: batchSize)
+            modelCacheBytes: modelCacheMB << 20, batchSize: batchSize, threads: ThreadBudget.measure(requested: threads))
+        ThreadBudget.install(configuration.threads)
+        let logger = Logger(label: "kacd")
+        logger.info("threads: \(configuration.threads)", metadata: ["job": "-", "worker": "\(configuration.worker.id)"])
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
-        try await RenderDaemon.run(configuration, notifier: notifier, logger: Logger(label: "kacd"))
+        try await RenderDaemon.run(configuration, notifier: notifier, logger: logger)
     }
 }

@@ -21,11 +21,15 @@ import TensorCore
 
     static let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
 
+    /// The guided field for labels [3, 7] at one scale for both rows, null label 10.
+    static func guided(_ network: FakeNetwork, scale: Float) -> PerSampleVelocity {
+        ClassifierFreeGuidance.velocity(conditional: { network($0, $1, $2) }, labels: [3, 7], scales: [scale, scale],
+                                        nullLabel: 10)
+    }
+
     @Test func scaleOneIsTheConditionalFieldInOnePass() {
         let network = FakeNetwork()
-        let guided = ClassifierFreeGuidance(scale: 1, nullLabel: 10)
-            .velocity(conditional: { network($0, $1, $2) }, labels: [3, 7])
-        let u = guided(Self.x, [0.5, 0.25])
+        let u = Self.guided(network, scale: 1)(Self.x, [0.5, 0.25])
         let direct = FakeNetwork()([Self.x][0], [0.5, 0.25], [3, 7])
         #expect(u == direct)
         #expect(network.calls.count == 1 && network.calls[0].rows == 2)
@@ -33,9 +37,7 @@ import TensorCore
 
     @Test func guidedFieldBatchesBothPassesInOneCall() {
         let network = FakeNetwork()
-        let guidance = ClassifierFreeGuidance(scale: 1.5, nullLabel: 10)
-        let guided = guidance.batchVelocity(conditional: { network($0, $1, $2) }, labels: [3, 7])
-        let u = guided(Self.x, 0.5)
+        let u = Self.guided(network, scale: 1.5)(Self.x, [0.5, 0.5])
         #expect(network.calls.count == 1)
         #expect(network.calls[0].rows == 4 && network.calls[0].labels == [3, 7, 10, 10])
         #expect(network.calls[0].times == [0.5, 0.5, 0.5, 0.5])
@@ -56,8 +58,7 @@ import TensorCore
         #expect(network.calls.count == 1 && network.calls[0].rows == 4)
         // Row n equals the scalar form at s_n, bit for bit.
         for (n, scale) in scales.enumerated() {
-            let single = ClassifierFreeGuidance(scale: scale, nullLabel: 10)
-                .velocity(conditional: { FakeNetwork()($0, $1, $2) }, labels: [3, 7])(Self.x, [0.5, 0.25])
+            let single = Self.guided(FakeNetwork(), scale: scale)(Self.x, [0.5, 0.25])
             #expect(Array(u.scalars[(3 * n)..<(3 * n + 3)]) == Array(single.scalars[(3 * n)..<(3 * n + 3)]), "row \(n)")
         }
         let unguided = FakeNetwork()
@@ -68,8 +69,8 @@ import TensorCore
 
     @Test func guidedSamplingCountsOneEvaluationPerEulerStep() {
         let network = FakeNetwork()
-        let guided = ClassifierFreeGuidance(scale: 2, nullLabel: 10)
-            .batchVelocity(conditional: { network($0, $1, $2) }, labels: [1, 2])
+        let field = Self.guided(network, scale: 2)
+        let guided: BatchVelocity = { x, time in field(x, [time, time]) }
         let result = Sampler(integrator: .euler, steps: 4).integrate(from: Self.x, velocity: guided)
         #expect(result.networkEvaluations == 4 && network.calls.count == 4)
         #expect(network.calls.allSatisfy { $0.rows == 4 })

@@ -2,6 +2,7 @@
 // every half value round-trips, and float → half agrees on edge cases and a million random floats.
 import Testing
 import ModelStore
+import TestSupport
 
 @Suite struct HalfPrecisionTests {
     @Test func everyHalfRoundTrips() {
@@ -26,7 +27,7 @@ import ModelStore
     }
 
     @Test func matchesFloat16OnRandomBitPatterns() {
-        var random = SplitMix(state: 7)
+        var random = SplitMix64(state: 7)
         for _ in 0..<1_000_000 {
             let value = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &random))
             if value.isNaN { continue }

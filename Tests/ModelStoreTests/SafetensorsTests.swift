@@ -5,20 +5,8 @@ import Testing
 import ModelStore
 import TestSupport
 
-/// Deterministic SplitMix64, so fuzz cases are reproducible from their seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func sampleCheckpoint(parameters: Int = 24, seed: UInt64 = 1) -> Checkpoint {
-    var random = SplitMix(state: seed)
+    var random = SplitMix64(state: seed)
     let first = parameters / 2
     let weight = (0..<first).map { _ in Float.random(in: -1...1, using: &random) }
     let bias = (0..<(parameters - first)).map { _ in Float.random(in: -1...1, using: &random) }
@@ -128,7 +116,7 @@ func errorText(_ body: () throws -> Void) -> String {
     /// Random byte flips and truncations of a valid file: decoding may fail but must never trap.
     @Test func fuzzedFilesNeverCrash() throws {
         let valid = try Safetensors.encode(sampleCheckpoint(parameters: 10))
-        var random = SplitMix(state: 42)
+        var random = SplitMix64(state: 42)
         var failures = 0
         for round in 0..<3000 {
             var bytes = valid

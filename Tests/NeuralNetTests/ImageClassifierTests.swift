@@ -20,22 +20,12 @@ struct ImageClassifierTests {
         #expect(classifier.logits(images).shape == [3, 3])
         let labels = [0, 2, 1]
         let (_, gradients) = classifier.lossAndGradients(images, labels: labels)
-        let step: Float = 1e-2
-        var worst = 0.0
-        for index in classifier.parameters.tensors.indices {
-            for _ in 0..<2 {
-                let element = random.index(below: classifier.parameters[index].count)
-                let original = classifier.parameters.tensors[index].scalars[element]
-                classifier.parameters.tensors[index].scalars[element] = original + step
-                let up = classifier.lossAndGradients(images, labels: labels).loss
-                classifier.parameters.tensors[index].scalars[element] = original - step
-                let down = classifier.lossAndGradients(images, labels: labels).loss
-                classifier.parameters.tensors[index].scalars[element] = original
-                let numerical = Double(up - down) / Double(2 * step)
-                worst = max(worst, abs(Double(gradients[index].scalars[element]) - numerical) / max(abs(numerical), 1e-2))
-            }
+        let worst = worstGradientError(of: classifier, parameters: \.parameters.tensors, gradients: gradients.tensors,
+                                       step: 1e-2, floor: 1e-2,
+                                       elements: { _, count in (0..<2).map { _ in random.index(below: count) } }) {
+            Double(classifier.lossAndGradients(images, labels: labels).loss)
         }
-        #expect(worst < Self.tolerance)
+        #expect(worst.error < Self.tolerance, "worst relative error \(worst.error) at \(classifier.parameters.names[worst.tensor])")
     }
 
     @Test func fitsASmallBatch() {

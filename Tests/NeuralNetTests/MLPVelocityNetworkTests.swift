@@ -23,23 +23,12 @@ struct MLPVelocityNetworkTests {
         let times: [Float] = [0.1, 0.5, 0.002], labels = [0, 2, 1]
         let guidance: [Float]? = guidanceInput ? [1, 2.5, 0.3] : nil
         let (_, gradients) = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target)
-        let step: Float = 1e-2
-        var worst = 0.0, worstName = ""
-        for index in network.parameters.tensors.indices {
-            for element in 0..<min(4, network.parameters[index].count) {
-                let original = network.parameters.tensors[index].scalars[element]
-                network.parameters.tensors[index].scalars[element] = original + step
-                let up = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target).loss
-                network.parameters.tensors[index].scalars[element] = original - step
-                let down = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target).loss
-                network.parameters.tensors[index].scalars[element] = original
-                let numerical = Double(up - down) / Double(2 * step)
-                let analytic = Double(gradients[index].scalars[element])
-                let error = abs(analytic - numerical) / max(abs(numerical), 1e-2)
-                if error > worst { (worst, worstName) = (error, network.parameters.names[index]) }
-            }
+        let worst = worstGradientError(of: network, parameters: \.parameters.tensors, gradients: gradients.tensors,
+                                       step: 1e-2, floor: 1e-2, elements: { _, count in Array(0..<min(4, count)) }) {
+            Double(network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target).loss)
         }
-        #expect(worst < Self.tolerance, "worst relative error \(worst) at \(worstName)")
+        #expect(worst.error < Self.tolerance,
+                "worst relative error \(worst.error) at \(network.parameters.names[worst.tensor])")
         if guidanceInput {
             // The scale reaches the output: a guidance weight has a gradient, and s changes the velocity.
             let weight = try #require(gradients.index(of: "guidance.linear.weight"))

@@ -80,23 +80,12 @@ struct UNetTests {
             return zip(v.scalars, target.scalars).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(v.count)
         }
         #expect(abs(Double(loss) - lossAt()) < 1e-5)
-        let step: Float = 5e-3
-        var worst = 0.0, worstName = ""
-        for index in network.parameters.tensors.indices {
-            for _ in 0..<2 {
-                let element = random.index(below: network.parameters[index].count)
-                let original = network.parameters.tensors[index].scalars[element]
-                network.parameters.tensors[index].scalars[element] = original + step
-                let up = lossAt()
-                network.parameters.tensors[index].scalars[element] = original - step
-                let down = lossAt()
-                network.parameters.tensors[index].scalars[element] = original
-                let numerical = (up - down) / Double(2 * step)
-                let analytic = Double(gradients[index].scalars[element])
-                let error = abs(analytic - numerical) / max(abs(numerical), Self.wholeNetworkFloor)
-                if error > worst { (worst, worstName) = (error, network.parameters.names[index]) }
-            }
-        }
-        #expect(worst < Self.wholeNetworkTolerance, "worst relative error \(worst) at \(worstName)")
+        // Two random elements of every parameter tensor.
+        let worst = worstGradientError(of: network, parameters: \.parameters.tensors, gradients: gradients.tensors,
+                                       step: 5e-3, floor: Self.wholeNetworkFloor,
+                                       elements: { _, count in (0..<2).map { _ in random.index(below: count) } },
+                                       loss: lossAt)
+        #expect(worst.error < Self.wholeNetworkTolerance,
+                "worst relative error \(worst.error) at \(network.parameters.names[worst.tensor])")
     }
 }

@@ -41,16 +41,8 @@ enum TinyModel {
 }
 
 enum Binaries {
-    /// `.build/<configuration>/<name>`, next to the test bundle (fallback: release build from this file's path).
-    static func path(_ name: String) -> String {
-        let besideBundle = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/" + name
-        if FileManager.default.isExecutableFile(atPath: besideBundle) { return besideBundle }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.path + "/.build/release/" + name
-    }
-
-    static var kac: String { path("kac") }
-    static var kacd: String { path("kacd") }
+    static var kac: String { ChildProcess.builtProduct("kac") }
+    static var kacd: String { ChildProcess.builtProduct("kacd") }
 }
 
 struct Finished {

@@ -3,6 +3,7 @@
 import Foundation
 import Spool
 import Testing
+import TestSupport
 
 @Suite struct SpoolRecoveryTests {
     static let configuration = SpoolConfiguration(leaseTimeout: 120, settlePeriod: 5, maximumAttempts: 2)
@@ -52,11 +53,9 @@ import Testing
 
     @Test func deadProcessOnThisHostIsRequeuedAtOnce() throws {
         let fixture = try SpoolFixture(configuration: Self.configuration)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        let deadPID = process.processIdentifier
+        let finished = try ChildProcess.start("/bin/true", [])
+        _ = finished.wait()
+        let deadPID = finished.pid
         try fixture.spool.submit(RenderJob(id: "orphan", model: .quality(.best)))
         try fixture.spool.submit(RenderJob(id: "remote", model: .quality(.best)))
         _ = try #require(try fixture.spool.claimNext(as: WorkerIdentity(id: "dead", host: host, pid: deadPID)))

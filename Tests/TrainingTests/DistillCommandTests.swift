@@ -12,26 +12,10 @@ import Training
 import Vocabulary
 
 @Suite(.serialized) struct DistillCommandTests {
-    /// `.build/<configuration>/kac`, next to the test bundle (`swift test` builds every product).
-    static var executable: String {
-        let besideBundle = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/kac"
-        if FileManager.default.isExecutableFile(atPath: besideBundle) { return besideBundle }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.path + "/.build/release/kac"
-    }
-
-    /// Runs kac; returns the exit status and standard error (where kac writes its status lines).
+    /// Runs the built kac; returns the exit status and standard error (where kac writes its status lines).
     static func kac(_ arguments: [String]) throws -> (status: Int32, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try ChildProcess.run(ChildProcess.builtProduct("kac"), arguments)
+        return (result.status, result.error)
     }
 
     @Test func distillsPublishesWithLineageAndResumes() throws {

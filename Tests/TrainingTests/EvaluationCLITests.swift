@@ -12,25 +12,9 @@ import TestSupport
 import Training
 import Vocabulary
 
-/// Runs `.build/<configuration>/kac` (built next to the test bundle by `swift test`).
-private func runKac(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    var executable = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/kac"
-    if !FileManager.default.isExecutableFile(atPath: executable) {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        executable = root.path + "/.build/release/kac"
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe(), error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+/// Runs the built kac (`swift test` builds it next to the test bundle).
+private func runKac(_ arguments: [String]) throws -> ProcessResult {
+    try ChildProcess.run(ChildProcess.builtProduct("kac"), arguments)
 }
 
 /// Width and height from a PNG's IHDR chunk, or nil if the bytes are not a PNG.

@@ -2,6 +2,7 @@
 // (libraries never read the environment). Defaults match the systemd unit and spool/README.md.
 import Foundation
 import Spool
+import TensorCore
 
 public struct DaemonConfiguration: Sendable {
     public var spoolPath: String
@@ -17,10 +18,13 @@ public struct DaemonConfiguration: Sendable {
     public var modelCacheBytes: Int
     /// Images per generator call.
     public var batchSize: Int
+    /// Threads for BLAS and the parallel loops: the CPUs this process may use, or `--threads`.
+    /// `kacd` installs it process-wide (`ThreadBudget.install`) before the daemon starts.
+    public var threads: ThreadBudget
 
     public init(spoolPath: String = "./spool", zooPath: String = "./zoo", worker: WorkerIdentity, once: Bool = false,
                 pollInterval: TimeInterval = 5, useInotify: Bool = true, spool: SpoolConfiguration = SpoolConfiguration(),
-                modelCacheBytes: Int = 512 << 20, batchSize: Int = 16) {
+                modelCacheBytes: Int = 512 << 20, batchSize: Int = 16, threads: ThreadBudget = .current) {
         self.spoolPath = spoolPath
         self.zooPath = zooPath
         self.worker = worker
@@ -30,6 +34,7 @@ public struct DaemonConfiguration: Sendable {
         self.spool = spool
         self.modelCacheBytes = modelCacheBytes
         self.batchSize = batchSize
+        self.threads = threads
     }
 
     /// Lease heartbeats are written at least this often (a third of the lease timeout).

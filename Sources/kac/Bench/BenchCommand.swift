@@ -1,8 +1,9 @@
-// `kac bench`: measures the machine's sgemm peak and the reference UNet's forward, backward and
-// training-step throughput, and prints them as one table. Timings are best-of-N wall clock, so a
+// `kac bench`: measures the machine's sgemm peak, the reference UNet's forward, backward and
+// training-step throughput and PNG encode throughput, and prints them as one table, headed by the
+// thread count and where it came from. Timings are best-of-N wall clock, so a
 // busy neighbour makes numbers worse, never better; run it on a quiet machine for reference values.
-// Process CPU time is reported beside them: on a shared machine, images per CPU-second × cores is
-// a steadier estimate of what an idle machine would do than the wall clock.
+// Process CPU time is reported beside them: on a shared machine, images per CPU-second × threads
+// is a steadier estimate of what an idle machine would do than the wall clock.
 import ArgumentParser
 import Foundation
 import NeuralNet
@@ -28,12 +29,26 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Size of the square sgemm used to measure the peak.")
     var gemmSize: Int = 2048
 
+    @Option(help: "PNG encodes timed in the 28×28 encode row (the 112×112 row runs a fifth as many).")
+    var encodes: Int = 10_000
+
+    @OptionGroup var threads: ThreadOptions
+
+    func validate() throws {
+        guard batches.allSatisfy({ $0 >= 1 }), trainingBatch >= 1, gemmSize >= 1, encodes >= 1 else {
+            throw ValidationError("--batches, --training-batch, --gemm-size and --encodes must be at least 1")
+        }
+    }
+
     func run() throws {
+        let budget = threads.install()
+        let cores = Double(budget.threads)
         AllocatorTuning.retainLargeBlocks()
         var random = RandomSource(seed: 2024)
         let network = UNet(configuration: .fashionMNIST, random: &random)
         if let microBatch { network.microBatchSize = microBatch }
         let flops = Double(network.flopsPerImageForward)
+        print("threads: \(budget)")
         print("OpenBLAS core: \(BLAS.coreName), threads: \(BLAS.threadCount)")
         if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
             print("load average at start: \(load.split(separator: " ").prefix(3).joined(separator: " "))")
@@ -43,7 +58,7 @@ struct BenchCommand: ParsableCommand {
         let peak = measureGemmPeak(size: gemmSize)
         print(String(format: "sgemm %d×%d×%d peak: %.1f GFLOP/s (best of %d)\n", gemmSize, gemmSize, gemmSize, peak, repetitions))
 
-        print("batch  fwd img/s  fwd GFLOP/s  fwd %peak  fwd+bwd img/s  bwd/fwd  fwd+bwd GFLOP/s  fwd+bwd %peak  fwd+bwd img/CPU-s×2")
+        print("batch  fwd img/s  fwd GFLOP/s  fwd %peak  fwd+bwd img/s  bwd/fwd  fwd+bwd GFLOP/s  fwd+bwd %peak  fwd+bwd img/CPU-s×\(budget.threads)")
         for batch in batches {
             let (x, times, labels, target) = Self.inputs(batch: batch)
             let forwardTiming = best(of: repetitions) { _ = network.velocity(x, times: times, labels: labels) }
@@ -57,7 +72,7 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "%5d  %9.1f  %11.1f  %8.1f%%  %13.1f  %7.2f  %15.1f  %12.1f%%  %19.1f",
                          batch, Double(batch) / forward, forwardRate, 100 * forwardRate / peak,
                          Double(batch) / training, backward / forward, trainingRate, 100 * trainingRate / peak,
-                         2 * Double(batch) / trainingTiming.cpu))
+                         cores * Double(batch) / trainingTiming.cpu))
         }
         print("GFLOP/s are nominal: direct-convolution FLOPs (flopsPerImageForward), backward counted as 2× forward.")
         print("3×3 convolutions run as Winograd F(2×2,3×3), which does ~2.25× fewer multiplications, so the")
@@ -71,8 +86,13 @@ struct BenchCommand: ParsableCommand {
         }
         print(String(format: "training step (forward + backward + Adam, clip 1) at batch %d: %.3f s, %.1f images/s",
                      trainingBatch, step.wall, Double(trainingBatch) / step.wall))
-        print(String(format: "  CPU time %.3f s per step: %.1f images per CPU-second × 2 cores", step.cpu,
-                     2 * Double(trainingBatch) / step.cpu))
+        print(String(format: "  CPU time %.3f s per step: %.1f images per CPU-second × %d thread%@", step.cpu,
+                     cores * Double(trainingBatch) / step.cpu, budget.threads, budget.threads == 1 ? "" : "s"))
+
+        let encode = try EncodeBench(count: encodes).run()
+        print(String(format: "PNG encode (libvips, with provenance): 28×28 %.0f images/s; 112×112 (×4 nearest + encode) "
+            + "%.0f images/s; RSS %d kB → %d kB over %d encodes", encode.small, encode.large, encode.residentBefore,
+            encode.residentAfter, encodes))
     }
 
     static func inputs(batch: Int) -> (Tensor, [Float], [Int], Tensor) {

@@ -45,7 +45,10 @@ struct PeerDumpCommand: ParsableCommand {
     @Flag(help: "Also time forward+backward (lossAndGradients, MSE loss).")
     var backward = false
 
+    @OptionGroup var threads: ThreadOptions
+
     func run() throws {
+        threads.install()
         AllocatorTuning.retainLargeBlocks()
         let configuration = UNetConfiguration.fashionMNIST
         var random = RandomSource(seed: seed)

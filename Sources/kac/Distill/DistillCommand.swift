@@ -74,7 +74,10 @@ struct DistillCommand: ParsableCommand {
     @Flag(help: "Discard the run directory's earlier stages and start over.")
     var fresh = false
 
+    @OptionGroup var threads: ThreadOptions
+
     func run() throws {
+        threads.install()
         let source = try loadTeacher()
         let dataName = data ?? source.dataset
         let (dataset, datasetDigest) = try DistillData.load(dataName, directory: judgeOptions.datasetDirectory, seed: seed)

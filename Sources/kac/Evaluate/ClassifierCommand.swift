@@ -46,7 +46,10 @@ struct ClassifierTrain: ParsableCommand {
     @Option(help: "Fashion-MNIST directory.")
     var datasetDirectory = FashionMNIST.defaultDirectory
 
+    @OptionGroup var threads: ThreadOptions
+
     func run() throws {
+        threads.install()
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
         let train = try FashionMNIST.load(.train, directory: datasetDirectory)
         let test = try FashionMNIST.load(.test, directory: datasetDirectory)

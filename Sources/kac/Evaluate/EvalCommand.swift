@@ -57,7 +57,10 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("report"), help: "Re-print the table (and --plot) of an earlier --json report instead of evaluating.")
     var reportPath: String?
 
+    @OptionGroup var threads: ThreadOptions
+
     func run() throws {
+        threads.install()
         if let reportPath {
             guard models.isEmpty && runs.isEmpty else { throw ValidationError("--report re-prints a report; it takes no --model or --run") }
             let report = try EvaluationReport.read(from: reportPath)

@@ -21,7 +21,10 @@ struct RenderBenchCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Images per sampler batch.") var batchSize = 16
     @Option(help: "Guidance scale of the guided rows (default: the model's, or 2 when that is 1).") var guidance: Double?
 
+    @OptionGroup var threads: ThreadOptions
+
     func run() throws {
+        threads.install()
         AllocatorTuning.retainLargeBlocks()
         let stepCounts = steps.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
         guard !stepCounts.isEmpty else { throw ValidationError("--steps needs positive integers, e.g. 1,2,4,100") }

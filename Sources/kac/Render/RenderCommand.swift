@@ -45,7 +45,10 @@ struct RenderCommand: ParsableCommand {
     @Option(name: .customLong("max-scale"), help: "Refuse upscale factors above this.") var maxScale = RenderLimits().maximumScale
     @Flag(help: "Print the render report as JSON on standard output.") var json = false
 
+    @OptionGroup var threads: ThreadOptions
+
     func run() throws {
+        threads.install()
         do {
             try render()
         } catch let error as RenderError {

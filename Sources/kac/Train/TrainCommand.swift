@@ -60,7 +60,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Fashion-MNIST directory.")
     var datasetDirectory = FashionMNIST.defaultDirectory
 
+    @OptionGroup var threads: ThreadOptions
+
     func run() throws {
+        threads.install()
         AllocatorTuning.retainLargeBlocks()
         try FileManager.default.createDirectory(atPath: runDirectory + "/samples", withIntermediateDirectories: true)
         let checkpointPath = runDirectory + "/checkpoint.safetensors"
