@@ -56,6 +56,9 @@ struct KacDaemon: AsyncParsableCommand {
         ThreadBudget.install(configuration.threads)
         let logger = Logger(label: "kacd")
         logger.info("threads: \(configuration.threads)", metadata: ["job": "-", "worker": "\(configuration.worker.id)"])
+        if let advice = BLAS.kernelAdvice() {
+            logger.warning("\(advice)", metadata: ["job": "-", "worker": "\(configuration.worker.id)"])
+        }
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
         try await RenderDaemon.run(configuration, notifier: notifier, logger: logger)
     }

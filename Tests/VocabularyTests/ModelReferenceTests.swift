@@ -32,7 +32,7 @@ struct ModelReferenceTests {
     /// Random strings over the grammar's alphabet (and a few strangers): every accepted string
     /// prints canonically and re-parses to the same reference.
     @Test func randomStringsRoundTrip() {
-        var random = SplitMix64Stub(state: 42)
+        var random = SplitMix64(state: 42)
         let alphabet = Array("abcz09-_./@:Ashs256") + ["é", " "]
         var accepted = 0
         for _ in 0..<20_000 {
@@ -56,14 +56,3 @@ struct ModelReferenceTests {
     }
 }
 
-/// XXX: replace with TestSupport's SplitMix64 once it has one.
-struct SplitMix64Stub {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

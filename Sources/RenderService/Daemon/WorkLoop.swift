@@ -118,7 +118,7 @@ final class WorkLoop: @unchecked Sendable {
 
     /// Entries in `new/` that may still turn into jobs (job-like names, dotfiles excluded).
     func queuedEntries() -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: spool.root + "/new")) ?? []
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: spool.directoryPath(.new))) ?? []
         return names.filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.count
     }
 }

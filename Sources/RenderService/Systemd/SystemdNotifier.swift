@@ -93,10 +93,13 @@ public struct SystemdNotifier: Sendable {
         let sent = message.utf8CString.withUnsafeBufferPointer { text in
             withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, text.baseAddress, text.count - 1, Int32(MSG_NOSIGNAL), $0, length)
+                    sendto(fd, text.baseAddress, text.count - 1, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), $0, length)
                 }
             }
         }
+        // Never block the work loop on a listener that is not reading (its queue holds ~10
+        // datagrams): a full queue drops this notification; the next one carries fresh state.
+        if sent < 0, errno == EAGAIN || errno == EWOULDBLOCK { return }
         guard sent >= 0 else { throw SystemdNotifierError(socket: socketPath, operation: "sendto", errno: errno) }
     }
 

@@ -39,11 +39,6 @@ public struct DistillationTeacher {
         return sampler.integrate(from: start, startTimes: startTimes, endTimes: endTimes, velocity: field).sample
     }
 
-    /// Network passes per sample for one interval (a classifier-free guided pass counts twice).
-    public func passesPerInterval(stage: DistillationStage) -> Int {
-        let guided = stage.guidanceRange != nil || stage.teacherGuidance != 1
-        return stage.substeps * (guided && !network.hasGuidanceInput ? 2 : 1)
-    }
 }
 
 /// The regression target that turns the student's single Euler step into the teacher's endpoint:

@@ -50,6 +50,7 @@ struct BenchCommand: ParsableCommand {
         let flops = Double(network.flopsPerImageForward)
         print("threads: \(budget)")
         print("OpenBLAS core: \(BLAS.coreName), threads: \(BLAS.threadCount)")
+        if let advice = BLAS.kernelAdvice() { print("note: \(advice)") }
         if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
             print("load average at start: \(load.split(separator: " ").prefix(3).joined(separator: " "))")
         }

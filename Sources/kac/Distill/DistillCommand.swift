@@ -90,7 +90,8 @@ struct DistillCommand: ParsableCommand {
         distiller.checkpointEvery = checkpointEvery
         distiller.progressInteractive = ProgressReporter.standardErrorIsTerminal
         distiller.log = { Console.note($0) }
-        Console.note("teacher \(source.label): \(source.teacher.network.parameters.scalarCount) parameters; OpenBLAS \(BLAS.threadCount) threads")
+        Console.note("teacher \(source.label): \(source.teacher.network.parameters.scalarCount) parameters; OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads")
+        if let advice = BLAS.kernelAdvice() { Console.note("note: \(advice)") }
         let store = try publish.map { _ in try zoo.open(create: true) }
         let evaluator = try stageEvaluator(dataName: dataName, classCount: source.teacher.architecture.classCount)
         var parent = source.blob

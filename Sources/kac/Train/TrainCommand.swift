@@ -84,6 +84,7 @@ struct TrainCommand: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try Data(encoder.encode(trainer.recipe)).write(to: URL(fileURLWithPath: runDirectory + "/recipe.json"))
         Console.note("OpenBLAS core \(BLAS.coreName), \(BLAS.threadCount) threads")
+        if let advice = BLAS.kernelAdvice() { Console.note("note: \(advice)") }
         let progress = ProgressReporter(title: "train", total: steps, interactive: ProgressReporter.standardErrorIsTerminal,
                                         startCompleted: trainer.state.step)
         let isImage = trainer.recipe.architecture.sampleShape.count == 3
