@@ -37,35 +37,45 @@ let package = Package(
         // Domain libraries.
         .target(name: "NeuralNet", dependencies: ["TensorCore"]),
         .target(name: "KacFlow", dependencies: ["TensorCore", "Vocabulary"]),
-        .target(name: "ModelStore", dependencies: [
-            "DiskIO", "Vocabulary", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "ModelStore",
+            dependencies: [
+                "DiskIO", "Vocabulary", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "Spool", dependencies: ["DiskIO", "Vocabulary"]),
         .target(name: "Imaging", dependencies: ["CVipsShim", "DiskIO", "Vocabulary"]),
         // Generation: network architectures, zoo models loaded from a manifest, the sampling loop.
         .target(name: "Generation", dependencies: ["TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Vocabulary"]),
 
         // Wiring.
-        .target(name: "Training", dependencies: [
-            "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "DiskIO", "Generation", "Vocabulary", "CZlib",
-        ]),
-        .target(name: "RenderService", dependencies: [
-            "TensorCore", "ModelStore", "Spool", "Imaging", "Generation", "Vocabulary",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "Training",
+            dependencies: [
+                "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "DiskIO", "Generation", "Vocabulary", "CZlib",
+            ]),
+        .target(
+            name: "RenderService",
+            dependencies: [
+                "TensorCore", "ModelStore", "Spool", "Imaging", "Generation", "Vocabulary",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
 
         // Executables.
-        .executableTarget(name: "kac", dependencies: [
-            "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Training", "RenderService",
-            "Vocabulary",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "kacd", dependencies: [
-            "RenderService", "Spool", "TensorCore",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .executableTarget(
+            name: "kac",
+            dependencies: [
+                "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Training", "RenderService",
+                "Vocabulary",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "kacd",
+            dependencies: [
+                "RenderService", "Spool", "TensorCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
@@ -76,12 +86,18 @@ let package = Package(
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Vocabulary", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "Vocabulary", "ModelStore", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Vocabulary", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: [
-            "Training", "Generation", "KacFlow", "ModelStore", "NeuralNet", "Vocabulary", "TestSupport",
-        ]),
-        .testTarget(name: "RenderServiceTests", dependencies: [
-            "RenderService", "Generation", "ModelStore", "Spool", "Imaging", "KacFlow", "NeuralNet", "Vocabulary", "TestSupport",
-        ]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: [
+                "Training", "Generation", "KacFlow", "ModelStore", "NeuralNet", "Vocabulary", "TestSupport",
+            ]),
+        .testTarget(
+            name: "RenderServiceTests",
+            dependencies: [
+                "RenderService", "Generation", "ModelStore", "Spool", "Imaging", "KacFlow", "NeuralNet", "Vocabulary", "TestSupport",
+            ]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
+        // The executables as a user runs them (child processes of the built `kac` and `kacd`).
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ]
 )

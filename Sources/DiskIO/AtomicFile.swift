@@ -1,3 +1,5 @@
+import Foundation
+
 // The one way the project writes a file that others may read: a temporary file in the destination
 // directory, write, fsync, close, rename over the destination, fsync the directory. A reader sees
 // the old file or the whole new one, never a part; after a crash at any point the destination is
@@ -8,7 +10,6 @@ import Glibc
 #else
 import Darwin
 #endif
-import Foundation
 
 /// Steps of an atomic write where a test may inject a crash.
 public enum FaultPoint: String, Sendable, CaseIterable {
@@ -26,15 +27,18 @@ public enum AtomicFile {
     /// Writes `bytes` to `path` atomically and durably. With `exclusive`, refuses to replace an
     /// existing file (uses link(2) instead of rename(2)) and returns false if it already existed.
     @discardableResult
-    public static func write(_ bytes: some Collection<UInt8>, to path: String, exclusive: Bool = false,
-                             permissions: mode_t = 0o644, faults: FaultInjector = .none) throws -> Bool {
+    public static func write(
+        _ bytes: some Collection<UInt8>, to path: String, exclusive: Bool = false,
+        permissions: mode_t = 0o644, faults: FaultInjector = .none
+    ) throws -> Bool {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let temporary = (directory.isEmpty ? "." : directory) + "/.tmp-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
         guard fd >= 0 else {
-            throw DiskIOError(errno: errno, systemCall: "open", path: temporary,
-                              message: "cannot create the temporary file \(temporary) for \(path)")
+            throw DiskIOError(
+                errno: errno, systemCall: "open", path: temporary,
+                message: "cannot create the temporary file \(temporary) for \(path)")
         }
         var closed = false
         defer {
@@ -43,10 +47,14 @@ public enum AtomicFile {
         do {
             try writeAll(fd: fd, bytes: bytes, path: temporary)
             try faults.trigger(.afterTemporaryWrite)
-            guard fsync(fd) == 0 else { throw DiskIOError(errno: errno, systemCall: "fsync", path: temporary, message: "cannot flush \(temporary) to disk") }
+            guard fsync(fd) == 0 else {
+                throw DiskIOError(errno: errno, systemCall: "fsync", path: temporary, message: "cannot flush \(temporary) to disk")
+            }
             try faults.trigger(.afterFsync)
             closed = true
-            guard close(fd) == 0 else { throw DiskIOError(errno: errno, systemCall: "close", path: temporary, message: "cannot close \(temporary)") }
+            guard close(fd) == 0 else {
+                throw DiskIOError(errno: errno, systemCall: "close", path: temporary, message: "cannot close \(temporary)")
+            }
             if exclusive {
                 if link(temporary, path) != 0 {
                     let error = errno
@@ -72,9 +80,13 @@ public enum AtomicFile {
     /// fsyncs a directory so that a rename or unlink inside it survives a crash.
     public static func syncDirectory(_ directory: String) throws {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw DiskIOError(errno: errno, systemCall: "open", path: directory, message: "cannot open directory \(directory)") }
+        guard fd >= 0 else {
+            throw DiskIOError(errno: errno, systemCall: "open", path: directory, message: "cannot open directory \(directory)")
+        }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw DiskIOError(errno: errno, systemCall: "fsync", path: directory, message: "cannot flush directory \(directory) to disk") }
+        guard fsync(fd) == 0 else {
+            throw DiskIOError(errno: errno, systemCall: "fsync", path: directory, message: "cannot flush directory \(directory) to disk")
+        }
     }
 
     /// Renames `source` to `destination` and fsyncs both directories.

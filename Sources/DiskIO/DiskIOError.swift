@@ -99,8 +99,10 @@ public struct DiskIOError: Error, Sendable, Hashable, CustomStringConvertible {
     public let location: SourceLocation
 
     /// `errno` comes first so it is read before the message string is built.
-    public init(errno: Int32, systemCall: String, path: String, message: String,
-                function: String = #function, file: String = #fileID, line: Int = #line) {
+    public init(
+        errno: Int32, systemCall: String, path: String, message: String,
+        function: String = #function, file: String = #fileID, line: Int = #line
+    ) {
         self.code = Code(errno: errno)
         self.message = message
         self.path = path

@@ -1,3 +1,6 @@
+import CSyscalls
+import Foundation
+
 // Moving a file only if its new name is free: the spool's claim (new/ → work/) and requeue.
 // renameat2(RENAME_NOREPLACE) does this atomically under the directory locks. Where the file
 // system cannot (EINVAL), link(2) + unlink(2) is the fallback — but link resolves the source name
@@ -9,8 +12,6 @@ import Glibc
 #else
 import Darwin
 #endif
-import CSyscalls
-import Foundation
 
 extension AtomicFile {
     /// Renames `source` to `destination` only if `destination` does not exist, then fsyncs both
@@ -23,8 +24,9 @@ extension AtomicFile {
             case EINVAL, ENOSYS, EPERM:
                 guard try linkExclusive(source, to: destination) else { return false }
             default:
-                throw DiskIOError(errno: error, systemCall: "renameat2", path: source,
-                                  message: "cannot move \(source) to \(destination) (without replacing)")
+                throw DiskIOError(
+                    errno: error, systemCall: "renameat2", path: source,
+                    message: "cannot move \(source) to \(destination) (without replacing)")
             }
         }
         try syncDirectories(afterMoving: source, to: destination)
@@ -55,7 +57,8 @@ extension AtomicFile {
             let error = errno
             unlink(destination)
             if error == ENOENT { return false }
-            throw DiskIOError(errno: error, systemCall: "unlink", path: source, message: "cannot remove \(source) after linking it to \(destination)")
+            throw DiskIOError(
+                errno: error, systemCall: "unlink", path: source, message: "cannot remove \(source) after linking it to \(destination)")
         }
         return true
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 // A file written in pieces, for content the caller hashes while writing (zstd blobs): a temporary
 // file, appended to, fsynced and closed, then published with link(2) — never renamed over an
 // existing name — and the destination directory fsynced. Unpublished temporaries are removed.
@@ -7,7 +9,6 @@ import Glibc
 #else
 import Darwin
 #endif
-import Foundation
 
 public final class StreamingFile {
     /// Where the bytes are being written; removed by `discard` or after `publish`.
@@ -20,7 +21,8 @@ public final class StreamingFile {
         temporaryPath = directory + "/\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
         guard descriptor >= 0 else {
-            throw DiskIOError(errno: errno, systemCall: "open", path: temporaryPath, message: "cannot create the temporary file \(temporaryPath)")
+            throw DiskIOError(
+                errno: errno, systemCall: "open", path: temporaryPath, message: "cannot create the temporary file \(temporaryPath)")
         }
     }
 
@@ -31,7 +33,8 @@ public final class StreamingFile {
 
     public func append(_ buffer: UnsafeRawBufferPointer) throws {
         guard descriptor >= 0 else {
-            throw DiskIOError(errno: EBADF, systemCall: "write", path: temporaryPath, message: "cannot append to \(temporaryPath) after finish()")
+            throw DiskIOError(
+                errno: EBADF, systemCall: "write", path: temporaryPath, message: "cannot append to \(temporaryPath) after finish()")
         }
         try AtomicFile.writeBuffer(fd: descriptor, buffer: buffer, path: temporaryPath)
     }
@@ -44,7 +47,9 @@ public final class StreamingFile {
         }
         let fd = descriptor
         descriptor = -1
-        guard close(fd) == 0 else { throw DiskIOError(errno: errno, systemCall: "close", path: temporaryPath, message: "cannot close \(temporaryPath)") }
+        guard close(fd) == 0 else {
+            throw DiskIOError(errno: errno, systemCall: "close", path: temporaryPath, message: "cannot close \(temporaryPath)")
+        }
     }
 
     /// Links the finished file to `destination` and fsyncs its directory. Returns false (and
@@ -56,7 +61,8 @@ public final class StreamingFile {
         if link(temporaryPath, destination) != 0 {
             let error = errno
             if error == EEXIST { return false }
-            throw DiskIOError(errno: error, systemCall: "link", path: destination, message: "cannot publish \(temporaryPath) as \(destination)")
+            throw DiskIOError(
+                errno: error, systemCall: "link", path: destination, message: "cannot publish \(temporaryPath) as \(destination)")
         }
         published = true
         let directory = (destination as NSString).deletingLastPathComponent

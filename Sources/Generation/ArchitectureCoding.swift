@@ -15,7 +15,8 @@ extension NetworkArchitecture {
         case "unet": self = .unet(try container.decode(UNetConfiguration.self, forKey: .configuration))
         case "mlp": self = .mlp(try container.decode(MLPVelocityConfiguration.self, forKey: .configuration))
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .network, in: container,
+            throw DecodingError.dataCorruptedError(
+                forKey: .network, in: container,
                 debugDescription: "unknown network '\(other)' (this kac knows unet and mlp; upgrade kac to load it)")
         }
     }

@@ -24,8 +24,9 @@ public struct Generator {
     }
 
     public init(network: any VelocityNetwork, architecture: NetworkArchitecture, path: KacPath.Configuration) {
-        self.init(network: network, path: KacPath(configuration: path), sampleShape: architecture.sampleShape,
-                  nullLabel: architecture.classCount)
+        self.init(
+            network: network, path: KacPath(configuration: path), sampleShape: architecture.sampleShape,
+            nullLabel: architecture.classCount)
     }
 
     /// The guided velocity field for `labels` at per-sample times.
@@ -61,8 +62,10 @@ public struct Generator {
 
     /// Samples for request indices `first ..< first + labels.count` of a request with `seed`.
     /// `onStep(done, total)` reports integration progress (once per step of each slot group).
-    public func generate(labels: [Int], seed: UInt64, firstIndex: Int, settings: SamplingSettings,
-                         onStep: ((Int, Int) -> Void)? = nil) -> (samples: Tensor, evaluations: Int) {
+    public func generate(
+        labels: [Int], seed: UInt64, firstIndex: Int, settings: SamplingSettings,
+        onStep: ((Int, Int) -> Void)? = nil
+    ) -> (samples: Tensor, evaluations: Int) {
         let slots = Self.slotCount
         let perSample = sampleShape.reduce(1, *)
         let requested = firstIndex..<(firstIndex + labels.count)
@@ -84,8 +87,10 @@ public struct Generator {
     }
 
     /// One slot group from the prior at T to 0.
-    private func integrate(labels: [Int], seed: UInt64, firstIndex: Int, settings: SamplingSettings,
-                           onStep: ((Int, Int) -> Void)?) -> (x: Tensor, evaluations: Int) {
+    private func integrate(
+        labels: [Int], seed: UInt64, firstIndex: Int, settings: SamplingSettings,
+        onStep: ((Int, Int) -> Void)?
+    ) -> (x: Tensor, evaluations: Int) {
         let prior = path.prior(shape: [labels.count] + sampleShape, seed: seed, index: firstIndex)
         let field = self.field(labels: labels, guidance: settings.guidance)
         let sampler = Sampler(integrator: settings.integrator, steps: settings.steps)

@@ -48,7 +48,8 @@ public struct ZooVelocityModel {
     public func describedBy(_ other: ModelManifest) throws -> ZooVelocityModel {
         let description = try ModelDescription(other)
         guard other.blob == manifest.blob, description.architecture == architecture else {
-            throw ZooModelError.weightsMismatch(model: description.label,
+            throw ZooModelError.weightsMismatch(
+                model: description.label,
                 reason: "its manifest describes another network than the loaded blob \(manifest.blob.short)")
         }
         return ZooVelocityModel(description, network: network)
@@ -89,10 +90,12 @@ struct ModelDescription {
         guard let kac = details.kac else { throw ZooModelError.missingField(model: label, field: "Kac parameters") }
         guard let sampler = details.sampler else { throw ZooModelError.missingField(model: label, field: "default sampler") }
         let classCount = architecture.classCount
-        let classNames = details.classNames.map(ClassNames.init)
+        let classNames =
+            details.classNames.map(ClassNames.init)
             ?? ClassNames.implied(byDataset: details.dataset?.name, classCount: classCount)
         guard classNames.count == classCount else {
-            throw ZooModelError.badArchitecture(model: label,
+            throw ZooModelError.badArchitecture(
+                model: label,
                 reason: "it names \(classNames.count) classes but the network has \(classCount)")
         }
         self.manifest = manifest
@@ -126,10 +129,12 @@ public struct VelocityModelPublication {
     public var evaluations: [EvaluationResult]
     public var metadata: [String: String]
 
-    public init(name: String, kind: ModelKind, weights: ParameterSet, architecture: NetworkArchitecture,
-                path: KacPath.Configuration, defaults: SamplingSettings, classNames: [String]? = nil, parent: Digest? = nil,
-                dataset: DatasetReference? = nil, command: String? = nil, seed: UInt64? = nil,
-                trainingSteps: Int? = nil, evaluations: [EvaluationResult] = [], metadata: [String: String] = [:]) {
+    public init(
+        name: String, kind: ModelKind, weights: ParameterSet, architecture: NetworkArchitecture,
+        path: KacPath.Configuration, defaults: SamplingSettings, classNames: [String]? = nil, parent: Digest? = nil,
+        dataset: DatasetReference? = nil, command: String? = nil, seed: UInt64? = nil,
+        trainingSteps: Int? = nil, evaluations: [EvaluationResult] = [], metadata: [String: String] = [:]
+    ) {
         self.name = name
         self.kind = kind
         self.weights = weights
@@ -153,14 +158,16 @@ public struct VelocityModelPublication {
         let implied = ClassNames.implied(byDataset: dataset?.name, classCount: architecture.classCount)
         let classNames = self.classNames ?? (implied == .numbered(architecture.classCount) ? nil : implied.names)
         if let classNames, classNames.count != architecture.classCount {
-            throw ZooModelError.badArchitecture(model: name, reason: "\(classNames.count) class names for \(architecture.classCount) classes")
+            throw ZooModelError.badArchitecture(
+                model: name, reason: "\(classNames.count) class names for \(architecture.classCount) classes")
         }
         let details = ModelDetails(
             kind: kind, architecture: try ManifestCoding.object(architecture), kac: path, sampler: defaults,
             classNames: classNames, parent: parent, dataset: dataset, trainingCommand: command, seed: seed, trainingSteps: trainingSteps,
             evaluations: evaluations)
         let checkpoint = Checkpoint(tensors: weights.namedTensors(), metadata: metadata)
-        return try store.publish(checkpoint, as: try ModelName(name), details: details, dtype: dtype,
-                                 tags: try tags.map { try TagName($0) })
+        return try store.publish(
+            checkpoint, as: try ModelName(name), details: details, dtype: dtype,
+            tags: try tags.map { try TagName($0) })
     }
 }

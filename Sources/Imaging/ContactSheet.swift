@@ -25,8 +25,10 @@ public struct ContactSheetLayout: Sendable, Equatable {
     /// Pango font family (the size is chosen to fit the strip).
     public var font: String
 
-    public init(columns: Int, padding: Int = 2, background: UInt8 = 0, labels: LabelPlacement = .none,
-                labelHeight: Int = 14, font: String = "DejaVu Sans") {
+    public init(
+        columns: Int, padding: Int = 2, background: UInt8 = 0, labels: LabelPlacement = .none,
+        labelHeight: Int = 14, font: String = "DejaVu Sans"
+    ) {
         self.columns = columns
         self.padding = padding
         self.background = background
@@ -83,7 +85,9 @@ public struct ContactSheetGeometry: Sendable, Equatable {
             guard labels.count == layout.columns else {
                 throw ImagingError.invalidContactSheet(reason: "\(labels.count) column labels for \(layout.columns) columns.")
             }
-            labelBoxes = (0..<layout.columns).map { Box(x: pad + $0 * (cellWidth + pad), y: height, width: cellWidth, height: layout.labelHeight) }
+            labelBoxes = (0..<layout.columns).map {
+                Box(x: pad + $0 * (cellWidth + pad), y: height, width: cellWidth, height: layout.labelHeight)
+            }
             height += strip
         case .underRows(let labels):
             guard labels.count == rows else {
@@ -96,7 +100,8 @@ public struct ContactSheetGeometry: Sendable, Equatable {
         self.height = height
         self.labelBoxes = labelBoxes
         cells = (0..<count).map {
-            Box(x: pad + ($0 % layout.columns) * (cellWidth + pad), y: pad + ($0 / layout.columns) * rowPitch,
+            Box(
+                x: pad + ($0 % layout.columns) * (cellWidth + pad), y: pad + ($0 / layout.columns) * rowPitch,
                 width: cellWidth, height: cellHeight)
         }
     }
@@ -108,8 +113,9 @@ public enum ContactSheet {
         guard let first = images.first else { throw ImagingError.invalidContactSheet(reason: "no images given.") }
         for (index, image) in images.enumerated()
         where image.width != first.width || image.height != first.height || image.channels != first.channels {
-            throw ImagingError.invalidContactSheet(reason: "image \(index) is \(image.width)×\(image.height)×\(image.channels), "
-                + "image 0 is \(first.width)×\(first.height)×\(first.channels); upscale all images alike.")
+            throw ImagingError.invalidContactSheet(
+                reason: "image \(index) is \(image.width)×\(image.height)×\(image.channels), "
+                    + "image 0 is \(first.width)×\(first.height)×\(first.channels); upscale all images alike.")
         }
         let geometry = try ContactSheetGeometry(count: images.count, cellWidth: first.width, cellHeight: first.height, layout: layout)
         var sheet = try Raster.filled(width: geometry.width, height: geometry.height, channels: first.channels, value: layout.background)
@@ -131,8 +137,10 @@ public enum ContactSheet {
 
     /// Draws every non-blank label centred in its box, all at one font size: the largest at which
     /// every label fits its box (so "Bag" is not drawn bigger than "Ankle boot").
-    static func drawLabels(_ labels: [String], in boxes: [ContactSheetGeometry.Box], on sheet: inout Raster,
-                           layout: ContactSheetLayout) throws(ImagingError) {
+    static func drawLabels(
+        _ labels: [String], in boxes: [ContactSheetGeometry.Box], on sheet: inout Raster,
+        layout: ContactSheetLayout
+    ) throws(ImagingError) {
         let drawn = zip(labels, boxes).filter { !$0.0.allSatisfy(\.isWhitespace) }
         var dpi = Int.max
         for (label, box) in drawn {

@@ -60,8 +60,10 @@ public enum ImageEncoding: Sendable, Equatable {
 /// Stateless encoder; safe to call from several threads at once.
 public enum ImageEncoder {
     /// Encodes `raster` with `metadata` to bytes in memory.
-    public static func encode(_ raster: Raster, as format: ImageEncoding,
-                              metadata: ImageMetadata = .empty) throws(ImagingError) -> [UInt8] {
+    public static func encode(
+        _ raster: Raster, as format: ImageEncoding,
+        metadata: ImageMetadata = .empty
+    ) throws(ImagingError) -> [UInt8] {
         try format.validate()
         let image = try VipsImageHandle(copying: raster)
         attach(metadata, to: image, format: format)
@@ -72,8 +74,10 @@ public enum ImageEncoder {
     /// Returns the bytes written. On failure nothing new is left at `path` or beside it (an existing
     /// file at `path` stays intact). `faults` lets tests crash at each step of the atomic write.
     @discardableResult
-    public static func write(_ raster: Raster, as format: ImageEncoding, metadata: ImageMetadata = .empty,
-                             to path: String, faults: FaultInjector = .none) throws(ImagingError) -> [UInt8] {
+    public static func write(
+        _ raster: Raster, as format: ImageEncoding, metadata: ImageMetadata = .empty,
+        to path: String, faults: FaultInjector = .none
+    ) throws(ImagingError) -> [UInt8] {
         let bytes = try encode(raster, as: format, metadata: metadata)
         try writeAtomically(bytes, to: path, faults: faults)
         return bytes

@@ -40,9 +40,11 @@ public struct ImageMetadata: Sendable, Equatable {
     init(validated entries: [MetadataEntry]) { self.entries = entries }
 
     /// The standard provenance fields, in the order the daemon and the CLI write them.
-    public static func provenance(model: String, modelVersion: String, modelDigest: String, seed: UInt64,
-                                  label: String, sampler: String, steps: Int, guidance: Double,
-                                  software: String) throws(ImagingError) -> ImageMetadata {
+    public static func provenance(
+        model: String, modelVersion: String, modelDigest: String, seed: UInt64,
+        label: String, sampler: String, steps: Int, guidance: Double,
+        software: String
+    ) throws(ImagingError) -> ImageMetadata {
         try ImageMetadata([
             ("model", model), ("model-version", modelVersion), ("model-digest", modelDigest),
             ("seed", String(seed)), ("label", label), ("sampler", sampler), ("steps", String(steps)),

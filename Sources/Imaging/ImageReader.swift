@@ -42,8 +42,9 @@ public enum ImageReader {
 
     static func info(of image: VipsImageHandle) -> ImageInfo {
         let loader = image.loader ?? ""
-        return ImageInfo(width: image.width, height: image.height, bands: image.bands,
-                         format: format(ofLoader: loader), loader: loader, metadata: metadata(of: image))
+        return ImageInfo(
+            width: image.width, height: image.height, bands: image.bands,
+            format: format(ofLoader: loader), loader: loader, metadata: metadata(of: image))
     }
 
     static func format(ofLoader loader: String) -> ImageFormat? {
@@ -68,7 +69,8 @@ public enum ImageReader {
         for name in image.fieldNames where name.hasPrefix(prefix) {
             let rest = name.dropFirst(prefix.count)
             guard let dash = rest.firstIndex(of: "-"), let index = Int(rest[..<dash]),
-                  let value = image.string(name) else { continue }
+                let value = image.string(name)
+            else { continue }
             numbered.append((index, MetadataEntry(key: String(rest[rest.index(after: dash)...]), value: value)))
         }
         return numbered.sorted { $0.index < $1.index }.map(\.entry)

@@ -60,8 +60,9 @@ public struct Raster: Sendable, Equatable {
 
     /// An image of one value everywhere.
     public static func filled(width: Int, height: Int, channels: Int, value: UInt8) throws(ImagingError) -> Raster {
-        try Raster(width: width, height: height, channels: channels,
-                   bytes: [UInt8](repeating: value, count: Swift.max(0, width * height * channels)))
+        try Raster(
+            width: width, height: height, channels: channels,
+            bytes: [UInt8](repeating: value, count: Swift.max(0, width * height * channels)))
     }
 
     static func validate(width: Int, height: Int, channels: Int, count: Int) throws(ImagingError) {
@@ -69,8 +70,9 @@ public struct Raster: Sendable, Equatable {
         guard width > 0, height > 0 else { throw ImagingError.invalidDimensions(width: width, height: height) }
         let (expected, overflow) = width.multipliedReportingOverflow(by: height * channels)
         guard !overflow, expected == count else {
-            throw ImagingError.pixelCountMismatch(expected: overflow ? Int.max : expected, actual: count,
-                                                  width: width, height: height, channels: channels)
+            throw ImagingError.pixelCountMismatch(
+                expected: overflow ? Int.max : expected, actual: count,
+                width: width, height: height, channels: channels)
         }
     }
 }

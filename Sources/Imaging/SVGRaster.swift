@@ -15,7 +15,8 @@ public enum SVGRaster {
         }
         defer { kac_buffer_free(pixels) }
         let count = Int(width) * Int(height) * 3
-        return try Raster(width: Int(width), height: Int(height), channels: 3,
-                          bytes: [UInt8](UnsafeRawBufferPointer(start: pixels, count: count)))
+        return try Raster(
+            width: Int(width), height: Int(height), channels: 3,
+            bytes: [UInt8](UnsafeRawBufferPointer(start: pixels, count: count)))
     }
 }

@@ -33,8 +33,10 @@ extension Raster {
         let scaled = try result.raster()
         // vips_resize rounds its output size; for integer factors it is exact, and we rely on that.
         guard scaled.width == width * factor, scaled.height == height * factor else {
-            throw ImagingError.vips(operation: "resize", message: "produced \(scaled.width)×\(scaled.height), "
-                + "expected \(width * factor)×\(height * factor)")
+            throw ImagingError.vips(
+                operation: "resize",
+                message: "produced \(scaled.width)×\(scaled.height), "
+                    + "expected \(width * factor)×\(height * factor)")
         }
         return scaled
     }

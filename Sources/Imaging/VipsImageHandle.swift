@@ -110,19 +110,24 @@ final class VipsImageHandle {
 
     /// A one-band ink mask of `text`: at `dpi` if given, else at the largest resolution that fits
     /// width × height (returned with the mask).
-    static func text(_ text: String, font: String, width: Int, height: Int,
-                     dpi: Int? = nil) throws(ImagingError) -> (mask: VipsImageHandle, dpi: Int) {
+    static func text(
+        _ text: String, font: String, width: Int, height: Int,
+        dpi: Int? = nil
+    ) throws(ImagingError) -> (mask: VipsImageHandle, dpi: Int) {
         try ensureLibrary()
         var out: UnsafeMutablePointer<VipsImage>?
         var chosen: Int32 = 0
         guard kac_text(&out, text, font, Int32(width), Int32(height), Int32(dpi ?? 0), &chosen) == 0, let out else {
-            throw ImagingError.textRenderingUnavailable(label: text, reason: "libvips text failed: " + lastError().trimmingTrailingNewlines())
+            throw ImagingError.textRenderingUnavailable(
+                label: text, reason: "libvips text failed: " + lastError().trimmingTrailingNewlines())
         }
         return (VipsImageHandle(owning: out), Int(chosen))
     }
 
-    private func output(_ operation: String,
-                        _ call: (UnsafeMutablePointer<UnsafeMutablePointer<VipsImage>?>) -> Int32) throws(ImagingError) -> VipsImageHandle {
+    private func output(
+        _ operation: String,
+        _ call: (UnsafeMutablePointer<UnsafeMutablePointer<VipsImage>?>) -> Int32
+    ) throws(ImagingError) -> VipsImageHandle {
         var out: UnsafeMutablePointer<VipsImage>?
         guard call(&out) == 0, let out else {
             throw ImagingError.vips(operation: operation, message: VipsImageHandle.lastError())

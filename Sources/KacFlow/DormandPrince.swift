@@ -45,8 +45,10 @@ public struct DormandPrinceStep: Sendable {
         [9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656],
         [35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84],
     ]
-    static let errorWeights: [Double] = [71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200,
-                                         22.0 / 525, -1.0 / 40]
+    static let errorWeights: [Double] = [
+        71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200,
+        22.0 / 525, -1.0 / 40,
+    ]
 
     /// Proposes the step from `state.progress` to `to`.
     public func attempt(_ state: SamplerState, to progress: Double, field: IntervalField) -> Attempt {
@@ -71,14 +73,16 @@ public struct DormandPrinceStep: Sendable {
         let errorEstimate = linearCombination(Tensor.zeros(state.x.shape), errorTerms)
         var sumSquares = 0.0
         for j in 0..<state.x.count {
-            let scale = tolerance.absolute
+            let scale =
+                tolerance.absolute
                 + tolerance.relative * Double(max(abs(state.x.scalars[j]), abs(proposal.scalars[j])))
             let scaled = Double(errorEstimate.scalars[j]) / scale
             sumSquares += scaled * scaled
         }
         let error = state.x.count == 0 ? 0 : (sumSquares / Double(state.x.count)).squareRoot()
-        let next = advanced(state, x: proposal, to: progress, field: field, evaluations: evaluations,
-                            memory: stages[6])
+        let next = advanced(
+            state, x: proposal, to: progress, field: field, evaluations: evaluations,
+            memory: stages[6])
         return Attempt(state: next, error: error, firstDerivative: stages[0])
     }
 

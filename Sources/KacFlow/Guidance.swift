@@ -13,13 +13,16 @@ public typealias ConditionalVelocity = (_ x: Tensor, _ times: [Float], _ labels:
 /// network's null label.
 public enum ClassifierFreeGuidance {
     /// The guided field with its own scale for every sample (`scales` [N]), at per-sample times.
-    public static func velocity(conditional network: @escaping ConditionalVelocity, labels: [Int], scales: [Float],
-                                nullLabel: Int) -> PerSampleVelocity {
+    public static func velocity(
+        conditional network: @escaping ConditionalVelocity, labels: [Int], scales: [Float],
+        nullLabel: Int
+    ) -> PerSampleVelocity {
         precondition(scales.count == labels.count, "guidance: \(scales.count) scales for \(labels.count) labels")
         let unguided = scales.allSatisfy { $0 == 1 }
         return { x, times in
-            precondition(x.rank >= 1 && x.shape[0] == labels.count && times.count == labels.count,
-                         "guidance: x \(x.shape), \(times.count) times and \(labels.count) labels must agree")
+            precondition(
+                x.rank >= 1 && x.shape[0] == labels.count && times.count == labels.count,
+                "guidance: x \(x.shape), \(times.count) times and \(labels.count) labels must agree")
             if unguided { return network(x, times, labels) }
             var doubled = x
             doubled.shape[0] *= 2

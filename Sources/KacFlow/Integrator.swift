@@ -36,8 +36,9 @@ public struct IntervalField {
     let velocity: PerSampleVelocity
 
     public init(startTimes: [Float], endTimes: [Float], velocity: @escaping PerSampleVelocity) {
-        precondition(startTimes.count == endTimes.count,
-                     "IntervalField: \(startTimes.count) start times but \(endTimes.count) end times")
+        precondition(
+            startTimes.count == endTimes.count,
+            "IntervalField: \(startTimes.count) start times but \(endTimes.count) end times")
         self.startTimes = startTimes
         self.endTimes = endTimes
         self.velocity = velocity
@@ -79,8 +80,9 @@ public struct EulerStep: FixedStep {
     public func step(_ state: SamplerState, to progress: Double, field: IntervalField) -> SamplerState {
         let h = progress - state.progress
         let d = field.derivative(state.x, progress: state.progress)
-        return advanced(state, x: linearCombination(state.x, [(h, d)]), to: progress, field: field,
-                        evaluations: 1, memory: d)
+        return advanced(
+            state, x: linearCombination(state.x, [(h, d)]), to: progress, field: field,
+            evaluations: 1, memory: d)
     }
 }
 
@@ -92,8 +94,9 @@ public struct HeunStep: FixedStep {
         let d0 = field.derivative(state.x, progress: state.progress)
         let predictor = linearCombination(state.x, [(h, d0)])
         let d1 = field.derivative(predictor, progress: progress)
-        return advanced(state, x: linearCombination(state.x, [(h / 2, d0), (h / 2, d1)]), to: progress,
-                        field: field, evaluations: 2, memory: nil)
+        return advanced(
+            state, x: linearCombination(state.x, [(h / 2, d0), (h / 2, d1)]), to: progress,
+            field: field, evaluations: 2, memory: nil)
     }
 }
 
@@ -105,8 +108,9 @@ public struct MidpointStep: FixedStep {
         let d0 = field.derivative(state.x, progress: state.progress)
         let middle = linearCombination(state.x, [(h / 2, d0)])
         let d1 = field.derivative(middle, progress: state.progress + h / 2)
-        return advanced(state, x: linearCombination(state.x, [(h, d1)]), to: progress, field: field,
-                        evaluations: 2, memory: nil)
+        return advanced(
+            state, x: linearCombination(state.x, [(h, d1)]), to: progress, field: field,
+            evaluations: 2, memory: nil)
     }
 }
 
@@ -127,10 +131,13 @@ public struct AdamsBashforth2Step: FixedStep {
     }
 }
 
-func advanced(_ state: SamplerState, x: Tensor, to progress: Double, field: IntervalField,
-              evaluations: Int, memory: Tensor?) -> SamplerState {
-    SamplerState(x: x, progress: progress, times: field.times(at: progress), stepsTaken: state.stepsTaken + 1,
-                 evaluations: state.evaluations + evaluations, derivativeMemory: memory)
+func advanced(
+    _ state: SamplerState, x: Tensor, to progress: Double, field: IntervalField,
+    evaluations: Int, memory: Tensor?
+) -> SamplerState {
+    SamplerState(
+        x: x, progress: progress, times: field.times(at: progress), stepsTaken: state.stepsTaken + 1,
+        evaluations: state.evaluations + evaluations, derivativeMemory: memory)
 }
 
 /// base + Σ coefficient·tensor, accumulated in Float (coefficients rounded once).

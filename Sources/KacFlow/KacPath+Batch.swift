@@ -16,8 +16,10 @@ extension KacPath {
     /// Forward-noises every sample of `data` ([N, ...], any trailing shape, flattened per sample)
     /// at its own time `times[n]` ∈ [0, T] and returns the noised batch with its training target.
     /// Advances `random` by N splits, whatever the batch content.
-    public func noise(_ data: Tensor, times: [Float], random: inout RandomSource,
-                      threadCount: Int = ThreadBudget.current.threads) -> NoisedBatch {
+    public func noise(
+        _ data: Tensor, times: [Float], random: inout RandomSource,
+        threadCount: Int = ThreadBudget.current.threads
+    ) -> NoisedBatch {
         let (count, perSample) = Self.checkBatch(data, times: times)
         let streams = (0..<count).map { _ in random.split() }
         var noised = [Float](repeating: 0, count: data.count)
@@ -29,7 +31,8 @@ extension KacPath {
             noised.withUnsafeMutableBufferPointer { noisedBuffer in
                 target.withUnsafeMutableBufferPointer { targetBuffer in
                     guard let source = dataBuffer.baseAddress, let noisedBase = noisedBuffer.baseAddress,
-                          let targetBase = targetBuffer.baseAddress else { return }
+                        let targetBase = targetBuffer.baseAddress
+                    else { return }
                     Parallel.forEachSample(count: count, threadCount: threadCount) { n in
                         var random = streams[n]
                         let t = Double(times[n])
@@ -48,8 +51,9 @@ extension KacPath {
                 }
             }
         }
-        return NoisedBatch(noised: Tensor(shape: data.shape, scalars: noised),
-                           target: Tensor(shape: data.shape, scalars: target))
+        return NoisedBatch(
+            noised: Tensor(shape: data.shape, scalars: noised),
+            target: Tensor(shape: data.shape, scalars: target))
     }
 
     /// Training times t ~ Uniform[0, T], one per sample (KAC.md §4: no weighting).
@@ -74,8 +78,9 @@ extension KacPath {
     }
 
     private static func checkBatch(_ data: Tensor, times: [Float]) -> (count: Int, perSample: Int) {
-        precondition(data.rank >= 1 && data.shape[0] == times.count,
-                     "KacPath.noise: data \(data.shape) needs one time per sample, got \(times.count) times")
+        precondition(
+            data.rank >= 1 && data.shape[0] == times.count,
+            "KacPath.noise: data \(data.shape) needs one time per sample, got \(times.count) times")
         let count = times.count
         return (count, count == 0 ? 0 : data.count / count)
     }

@@ -32,7 +32,8 @@ public struct KacPath: Sendable, Equatable {
         let draw = process.sample(time: kacTime, random: &random)
         let signal = schedule.signal(time: t, horizon: horizon)
         let noised = signal * x0 + draw.displacement
-        let target = schedule.signalRate(time: t, horizon: horizon) * x0
+        let target =
+            schedule.signalRate(time: t, horizon: horizon) * x0
             + schedule.kacTimeRate(time: t) * process.velocity(time: kacTime, of: draw)
         return (noised, target)
     }
@@ -52,8 +53,10 @@ public struct KacPath: Sendable, Equatable {
     /// result is request image `index + n` and draws only from
     /// RandomSource(seed: seed, stream: index + n), so it is identical alone or in any batch.
     /// XXX: for the exponential schedule the true x_T also holds e^{−T}·x₀; the prior ignores it.
-    public func prior(shape: [Int], seed: UInt64, index: Int = 0,
-                      threadCount: Int = ThreadBudget.current.threads) -> Tensor {
+    public func prior(
+        shape: [Int], seed: UInt64, index: Int = 0,
+        threadCount: Int = ThreadBudget.current.threads
+    ) -> Tensor {
         precondition(shape.count >= 1 && index >= 0, "prior needs shape [N, ...] and index ≥ 0, got \(shape), \(index)")
         let count = shape[0]
         let perSample = shape.dropFirst().reduce(1, *)

@@ -31,10 +31,13 @@ public struct Sampler: Sendable {
     }
 
     /// Steps of x from `startTimes` to `endTimes` (per sample, [N] each) under a per-sample field.
-    public func trajectory(from start: Tensor, startTimes: [Float], endTimes: [Float],
-                           velocity: @escaping PerSampleVelocity) -> Trajectory {
-        precondition(start.rank >= 1 && start.shape[0] == startTimes.count,
-                     "Sampler: x \(start.shape) needs one start time per sample, got \(startTimes.count)")
+    public func trajectory(
+        from start: Tensor, startTimes: [Float], endTimes: [Float],
+        velocity: @escaping PerSampleVelocity
+    ) -> Trajectory {
+        precondition(
+            start.rank >= 1 && start.shape[0] == startTimes.count,
+            "Sampler: x \(start.shape) needs one start time per sample, got \(startTimes.count)")
         let field = IntervalField(startTimes: startTimes, endTimes: endTimes, velocity: velocity)
         return Trajectory(sampler: self, field: field, start: start)
     }
@@ -43,13 +46,16 @@ public struct Sampler: Sendable {
     public func trajectory(from prior: Tensor, horizon: Float = 1, velocity: @escaping BatchVelocity) -> Trajectory {
         let count = prior.rank >= 1 ? prior.shape[0] : 0
         // Start and end times are shared, so t_n(s) is the same for every n.
-        return trajectory(from: prior, startTimes: Array(repeating: horizon, count: count),
-                          endTimes: Array(repeating: 0, count: count),
-                          velocity: { x, times in velocity(x, times.first ?? 0) })
+        return trajectory(
+            from: prior, startTimes: Array(repeating: horizon, count: count),
+            endTimes: Array(repeating: 0, count: count),
+            velocity: { x, times in velocity(x, times.first ?? 0) })
     }
 
-    public func integrate(from start: Tensor, startTimes: [Float], endTimes: [Float],
-                          velocity: @escaping PerSampleVelocity) -> SamplerResult {
+    public func integrate(
+        from start: Tensor, startTimes: [Float], endTimes: [Float],
+        velocity: @escaping PerSampleVelocity
+    ) -> SamplerResult {
         Self.finish(trajectory(from: start, startTimes: startTimes, endTimes: endTimes, velocity: velocity), start)
     }
 
@@ -81,8 +87,9 @@ public struct Trajectory: Sequence, IteratorProtocol {
     init(sampler: Sampler, field: IntervalField, start: Tensor) {
         self.sampler = sampler
         self.field = field
-        self.current = SamplerState(x: start, progress: 0, times: field.startTimes, stepsTaken: 0,
-                                    evaluations: 0, derivativeMemory: nil)
+        self.current = SamplerState(
+            x: start, progress: 0, times: field.startTimes, stepsTaken: 0,
+            evaluations: 0, derivativeMemory: nil)
         self.adaptiveStep = 1 / Double(sampler.steps)
     }
 

@@ -39,8 +39,9 @@ public struct NamedTensor: Sendable, Equatable {
 
     public init(name: String, shape: [Int], values: [Float]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "tensor \(name): negative dimension in shape \(shape)")
-        precondition(shape.reduce(1, *) == values.count,
-                     "tensor \(name): shape \(shape) holds \(shape.reduce(1, *)) values, got \(values.count)")
+        precondition(
+            shape.reduce(1, *) == values.count,
+            "tensor \(name): shape \(shape) holds \(shape.reduce(1, *)) values, got \(values.count)")
         self.name = name
         self.shape = shape
         self.values = values

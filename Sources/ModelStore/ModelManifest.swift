@@ -29,9 +29,11 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
     /// Samples the figures were computed on.
     public var sampleCount: Int?
 
-    public init(steps: Int, integrator: Integrator? = nil, guidanceScale: Double? = nil, networkEvaluations: Int? = nil,
-                frechetDistance: Double? = nil, classAccuracy: Double? = nil, imagesPerSecond: Double? = nil,
-                sampleCount: Int? = nil) {
+    public init(
+        steps: Int, integrator: Integrator? = nil, guidanceScale: Double? = nil, networkEvaluations: Int? = nil,
+        frechetDistance: Double? = nil, classAccuracy: Double? = nil, imagesPerSecond: Double? = nil,
+        sampleCount: Int? = nil
+    ) {
         self.steps = steps
         self.integrator = integrator
         self.guidanceScale = guidanceScale
@@ -63,11 +65,13 @@ public struct ModelDetails: Codable, Sendable, Equatable {
     public var trainingSteps: Int?
     public var evaluations: [EvaluationResult]
 
-    public init(kind: ModelKind, architecture: [String: JSONValue] = [:], kac: KacParameters? = nil,
-                sampler: SamplingSettings? = nil, classNames: [String]? = nil, parent: Digest? = nil,
-                dataset: DatasetReference? = nil,
-                trainingCommand: String? = nil, seed: UInt64? = nil, trainingSteps: Int? = nil,
-                evaluations: [EvaluationResult] = []) {
+    public init(
+        kind: ModelKind, architecture: [String: JSONValue] = [:], kac: KacParameters? = nil,
+        sampler: SamplingSettings? = nil, classNames: [String]? = nil, parent: Digest? = nil,
+        dataset: DatasetReference? = nil,
+        trainingCommand: String? = nil, seed: UInt64? = nil, trainingSteps: Int? = nil,
+        evaluations: [EvaluationResult] = []
+    ) {
         self.kind = kind
         self.architecture = architecture
         self.kac = kac
@@ -97,8 +101,10 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var dtype: TensorDType
     public var created: Date
 
-    public init(name: ModelName, version: Int, details: ModelDetails, blob: Digest, compressedSize: Int,
-                uncompressedSize: Int, dtype: TensorDType, created: Date) {
+    public init(
+        name: ModelName, version: Int, details: ModelDetails, blob: Digest, compressedSize: Int,
+        uncompressedSize: Int, dtype: TensorDType, created: Date
+    ) {
         schema = Self.currentSchema
         self.name = name
         self.version = version

@@ -1,3 +1,5 @@
+import DiskIO
+import Foundation
 // Moving one model version between stores as a single file. Archive format (schema 1), all
 // integers little-endian:
 //   "KACMODEL" | u32 schema | u32 reserved (0) | u64 manifest length | manifest JSON
@@ -5,8 +7,6 @@
 // Import checks every length, the trailer, the manifest, the blob digest and the weights before
 // anything touches the store, then publishes it as the next version of its name.
 import Vocabulary
-import DiskIO
-import Foundation
 
 // XXX: export and import hold the whole archive in memory (fine for the ~4 MB models of KAC.md §8;
 // stream it through StreamingFile before models approach the 2 GiB cap).
@@ -62,15 +62,18 @@ extension ModelStore {
         guard blobLength == UInt64(body - manifestEnd - 8) else {
             throw fail("blob length \(blobLength) does not match the \(body - manifestEnd - 8) bytes present")
         }
-        let source = try ModelManifest(from: try StoreJSON.decode(ModelManifest.self, from: Array(bytes[24..<manifestEnd]),
-                                                              path: path + " (manifest)", supported: ModelManifest.currentSchema))
+        let source = try ModelManifest(
+            from: try StoreJSON.decode(
+                ModelManifest.self, from: Array(bytes[24..<manifestEnd]),
+                path: path + " (manifest)", supported: ModelManifest.currentSchema))
         let blob = bytes[(manifestEnd + 8)..<body]
         guard blob.count == source.compressedSize, Digest.sha256(of: blob) == source.blob else {
             throw fail("the blob does not match the digest and size in its manifest")
         }
         guard source.uncompressedSize <= configuration.maximumCheckpointBytes else {
-            throw ModelStoreError.sizeLimitExceeded(path: path, declared: source.uncompressedSize,
-                                                    limit: configuration.maximumCheckpointBytes)
+            throw ModelStoreError.sizeLimitExceeded(
+                path: path, declared: source.uncompressedSize,
+                limit: configuration.maximumCheckpointBytes)
         }
         // Check the weights as a load would before anything is written to the store.
         let weights = try Zstd.decompress(Array(blob), limit: source.uncompressedSize, source: path)

@@ -2,6 +2,7 @@
 // byte, optionally decompress. Hashing continues after a decompression failure so a damaged blob
 // is reported as a digest mismatch (the root cause) rather than as whatever zstd tripped over.
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,8 +10,10 @@ import Glibc
 extension ModelStore {
     /// Checks that the file at `path` has `expectedSize` bytes (when given) and hashes to
     /// `expected`; with `sink`, also decompresses it as one zstd frame, feeding `sink`.
-    func scanBlob(_ path: String, expected: Digest, expectedSize: Int?,
-                  sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil) throws {
+    func scanBlob(
+        _ path: String, expected: Digest, expectedSize: Int?,
+        sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil
+    ) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let reason = errno == ENOENT ? "the file is missing" : String(cString: strerror(errno))
@@ -20,8 +23,10 @@ extension ModelStore {
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw ModelStoreError.io(path: path, cause: String(cString: strerror(errno))) }
         if let expectedSize, Int(status.st_size) != expectedSize {
-            throw ModelStoreError.corruptBlob(path: path, reason: "it is \(status.st_size) bytes but the manifest says "
-                + "\(expectedSize) (truncated or overwritten)")
+            throw ModelStoreError.corruptBlob(
+                path: path,
+                reason: "it is \(status.st_size) bytes but the manifest says "
+                    + "\(expectedSize) (truncated or overwritten)")
         }
         var hasher = DigestHasher()
         let decompressor = try sink.map { _ in try ZstdDecompressor() }

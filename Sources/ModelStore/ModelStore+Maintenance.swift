@@ -1,9 +1,10 @@
+import DiskIO
+import Foundation
 // Maintenance: removing a version (tombstone first, so its number is never reused), verifying
 // the whole store, and garbage collection. gc holds the store lock exclusively, so no publisher
 // is between writing a blob and writing the manifest that references it while blobs are swept.
 import Vocabulary
-import DiskIO
-import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,8 +33,9 @@ extension ModelStore {
         try updateTags(of: name) { current in
             let pointing = current.filter { $0.value == version }.keys.sorted()
             if !pointing.isEmpty && !force {
-                throw ModelStoreError.refused("\(name)@\(version) is tagged \(pointing.joined(separator: ", ")); "
-                    + "move the tag(s) with `kac zoo tag` or `kac zoo rollback` first, or pass --force to drop them")
+                throw ModelStoreError.refused(
+                    "\(name)@\(version) is tagged \(pointing.joined(separator: ", ")); "
+                        + "move the tag(s) with `kac zoo tag` or `kac zoo rollback` first, or pass --force to drop them")
             }
             // The tags go (with history) in this same locked update, before the manifest does.
             return try pointing.map { (try TagName($0), nil, .remove) }
@@ -55,8 +57,9 @@ extension ModelStore {
             do { _ = try tagHistory(of: name) } catch { report.problems.append(String(describing: error)) }
             let live = Set(versions(of: name))
             for (tag, version) in tags.sorted(by: { $0.key < $1.key }) where !live.contains(version) {
-                report.problems.append("\(tagsPath(name)): tag \(tag) points at \(name)@\(version), which does not exist. "
-                    + "Fix it with `kac zoo tag \(name)@VERSION \(tag)` or `kac zoo rollback \(name) --tag \(tag)`.")
+                report.problems.append(
+                    "\(tagsPath(name)): tag \(tag) points at \(name)@\(version), which does not exist. "
+                        + "Fix it with `kac zoo tag \(name)@VERSION \(tag)` or `kac zoo rollback \(name) --tag \(tag)`.")
             }
             for version in live.sorted() {
                 report.manifestsChecked += 1
@@ -104,8 +107,9 @@ extension ModelStore {
                 }
             }
             guard unreadable.isEmpty else {
-                throw ModelStoreError.refused("gc refuses to sweep while manifests are unreadable: "
-                    + unreadable.joined(separator: ", ") + ". Run `kac zoo verify`, repair or `kac zoo rm --force` them, then retry.")
+                throw ModelStoreError.refused(
+                    "gc refuses to sweep while manifests are unreadable: "
+                        + unreadable.joined(separator: ", ") + ". Run `kac zoo verify`, repair or `kac zoo rm --force` them, then retry.")
             }
             var report = GarbageReport(dryRun: dryRun)
             for entry in entries(of: blobsDirectory) {

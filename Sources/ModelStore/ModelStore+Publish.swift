@@ -1,21 +1,24 @@
+import DiskIO
+import Foundation
 // Publishing: blob first (streamed through zstd into tmp/, hashed while written, fsynced, linked
 // into blobs/), then the manifest under the next free version (exclusive link, so concurrent
 // publishers get distinct versions), then the tags. Holds the store lock shared throughout so gc
 // never sweeps a blob between its link and the manifest that references it.
 import Vocabulary
-import DiskIO
-import Foundation
 
 extension ModelStore {
     /// Publishes `checkpoint` as the next version of `name`, moves `latest` to it (if it is the
     /// newest version) and sets `tags`. Returns the manifest written.
     @discardableResult
-    public func publish(_ checkpoint: Checkpoint, as name: ModelName, details: ModelDetails,
-                        dtype: TensorDType = .f32, tags: [TagName] = []) throws -> ModelManifest {
+    public func publish(
+        _ checkpoint: Checkpoint, as name: ModelName, details: ModelDetails,
+        dtype: TensorDType = .f32, tags: [TagName] = []
+    ) throws -> ModelManifest {
         let bytes = try Safetensors.encode(checkpoint, dtype: dtype)
         guard bytes.count <= configuration.maximumCheckpointBytes else {
-            throw ModelStoreError.sizeLimitExceeded(path: "checkpoint for \(name)", declared: bytes.count,
-                                                    limit: configuration.maximumCheckpointBytes)
+            throw ModelStoreError.sizeLimitExceeded(
+                path: "checkpoint for \(name)", declared: bytes.count,
+                limit: configuration.maximumCheckpointBytes)
         }
         return try lock(storeLockPath, .shared) {
             let (digest, compressedSize) = try storeBlob { sink in
@@ -25,15 +28,17 @@ extension ModelStore {
                     var offset = 0
                     repeat {
                         let end = min(offset + chunk, all.count)
-                        try compressor.compress(UnsafeRawBufferPointer(rebasing: all[offset..<end]),
-                                                finish: end == all.count, sink: sink)
+                        try compressor.compress(
+                            UnsafeRawBufferPointer(rebasing: all[offset..<end]),
+                            finish: end == all.count, sink: sink)
                         offset = end
                     } while offset < all.count
                 }
             }
             return try commitVersion(name: name, tags: tags) { version in
-                ModelManifest(name: name, version: version, details: details, blob: digest, compressedSize: compressedSize,
-                              uncompressedSize: bytes.count, dtype: dtype, created: wholeSeconds(configuration.clock()))
+                ModelManifest(
+                    name: name, version: version, details: details, blob: digest, compressedSize: compressedSize,
+                    uncompressedSize: bytes.count, dtype: dtype, created: wholeSeconds(configuration.clock()))
             }
         }
     }
@@ -65,8 +70,10 @@ extension ModelStore {
 
     /// Writes the manifest `make(version)` under the next free version of `name` (retrying when
     /// another publisher takes it first), then moves `latest` forward and sets `tags`.
-    func commitVersion(name: ModelName, tags: [TagName],
-                       _ make: (Int) throws -> ModelManifest) throws -> ModelManifest {
+    func commitVersion(
+        name: ModelName, tags: [TagName],
+        _ make: (Int) throws -> ModelManifest
+    ) throws -> ModelManifest {
         try makeDirectory(modelDirectory(name))
         var manifest: ModelManifest
         var attempts = 0
@@ -77,8 +84,9 @@ extension ModelStore {
             // Each failed attempt means another publisher succeeded, so this cannot spin forever
             // unless the directory is being tampered with.
             guard attempts < 10_000 else {
-                throw ModelStoreError.refused("could not allocate a version for \(name) after \(attempts) attempts; "
-                    + "check \(modelDirectory(name)) for files that are not manifests")
+                throw ModelStoreError.refused(
+                    "could not allocate a version for \(name) after \(attempts) attempts; "
+                        + "check \(modelDirectory(name)) for files that are not manifests")
             }
         }
         try configuration.faults.trigger(.afterManifestWrite)

@@ -1,8 +1,9 @@
+import Foundation
 // Reading: resolving references to manifests, and loading blobs with streaming decompression
 // that hashes the compressed bytes, never holds more than the manifest declares, and checks
 // digest and size before the checkpoint is parsed.
 import Vocabulary
-import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,8 +70,10 @@ extension ModelStore {
         case let .tag(name, tag):
             guard let version = try readTags(name).tags[tag.description] else {
                 let known = versions(of: name)
-                throw ModelStoreError.notFound(reference.description, reason: known.isEmpty
-                    ? "no model called \(name)" : "tag \(tag) is not set (versions: \(known.map(String.init).joined(separator: ", ")))")
+                throw ModelStoreError.notFound(
+                    reference.description,
+                    reason: known.isEmpty
+                        ? "no model called \(name)" : "tag \(tag) is not set (versions: \(known.map(String.init).joined(separator: ", ")))")
             }
             return try manifest(name, version: version)
         case let .digestPrefix(hex):
@@ -87,14 +90,18 @@ extension ModelStore {
                 }
             }
             guard let newest = matches.max(by: { ($0.name, $0.version) < ($1.name, $1.version) }) else {
-                let skipped = unreadable.isEmpty ? "" : "; \(unreadable.count) manifest(s) could not be read and were not searched: "
-                    + unreadable.joined(separator: ", ") + " (run `kac zoo verify`)"
+                let skipped =
+                    unreadable.isEmpty
+                    ? ""
+                    : "; \(unreadable.count) manifest(s) could not be read and were not searched: "
+                        + unreadable.joined(separator: ", ") + " (run `kac zoo verify`)"
                 throw ModelStoreError.notFound(reference.description, reason: "no manifest references a blob with that prefix" + skipped)
             }
             // Identical weights published twice under one name are not ambiguous: take the newest.
             if Set(matches.map(\.blob)).count > 1 || Set(matches.map(\.name)).count > 1 {
-                throw ModelStoreError.ambiguousReference(reference.description,
-                                                         candidates: matches.map { "\($0.name)@\($0.version) (\($0.blob.short))" })
+                throw ModelStoreError.ambiguousReference(
+                    reference.description,
+                    candidates: matches.map { "\($0.name)@\($0.version) (\($0.blob.short))" })
             }
             return newest
         }
@@ -120,13 +127,16 @@ extension ModelStore {
         let declared = manifest.uncompressedSize
         try scanBlob(path, expected: manifest.blob, expectedSize: manifest.compressedSize) { chunk in
             guard output.count + chunk.count <= declared else {
-                throw ModelStoreError.corruptBlob(path: path, reason: "it decompresses to more than the \(declared) bytes "
-                    + "the manifest declares (decompression bomb or wrong manifest)")
+                throw ModelStoreError.corruptBlob(
+                    path: path,
+                    reason: "it decompresses to more than the \(declared) bytes "
+                        + "the manifest declares (decompression bomb or wrong manifest)")
             }
             output.append(contentsOf: chunk)
         }
         guard output.count == declared else {
-            throw ModelStoreError.corruptBlob(path: path, reason: "it decompresses to \(output.count) bytes, the manifest declares \(declared)")
+            throw ModelStoreError.corruptBlob(
+                path: path, reason: "it decompresses to \(output.count) bytes, the manifest declares \(declared)")
         }
         return output
     }

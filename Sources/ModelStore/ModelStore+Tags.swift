@@ -1,10 +1,10 @@
+import DiskIO
+import Foundation
 // Tags: movable names for versions, kept in `tags.json` with every move appended to
 // `tag-history.json`. Both files are rewritten atomically under an exclusive flock on the model's
 // `.lock`, history first, so concurrent moves never lose an update and a rollback can always
 // find where a tag came from.
 import Vocabulary
-import DiskIO
-import Foundation
 
 extension ModelStore {
     /// Tag → version for `name` (empty when the model has no tags yet).
@@ -42,12 +42,14 @@ extension ModelStore {
             let history = try tagHistory(of: name)
             let previous = history.last { $0.tag == tag.description && $0.to == target && ($0.reason == .publish || $0.reason == .tag) }
             guard let event = previous, let earlier = event.from else {
-                throw ModelStoreError.refused("\(name):\(tag) has no earlier target in \(historyPath(name)); "
-                    + "use `kac zoo tag \(name)@VERSION \(tag)` to point it explicitly")
+                throw ModelStoreError.refused(
+                    "\(name):\(tag) has no earlier target in \(historyPath(name)); "
+                        + "use `kac zoo tag \(name)@VERSION \(tag)` to point it explicitly")
             }
             guard FileManager.default.fileExists(atPath: manifestPath(name, version: earlier)) else {
-                throw ModelStoreError.refused("\(name):\(tag) was at version \(earlier) before, but that version was removed; "
-                    + "use `kac zoo tag \(name)@VERSION \(tag)` to choose another")
+                throw ModelStoreError.refused(
+                    "\(name):\(tag) was at version \(earlier) before, but that version was removed; "
+                        + "use `kac zoo tag \(name)@VERSION \(tag)` to choose another")
             }
             result = (target, earlier)
             return [(tag, earlier, .rollback)]
@@ -60,8 +62,10 @@ extension ModelStore {
 
     /// Applies the moves `plan` computes from the current tags, under the model's lock. A move to
     /// nil (version 0 is never used) deletes the tag.
-    func updateTags(of name: ModelName,
-                    _ plan: (_ current: [String: Int]) throws -> [(TagName, Int?, TagEvent.Reason)]) throws {
+    func updateTags(
+        of name: ModelName,
+        _ plan: (_ current: [String: Int]) throws -> [(TagName, Int?, TagEvent.Reason)]
+    ) throws {
         try makeDirectory(modelDirectory(name))
         try lock(modelLockPath(name), .exclusive) {
             var file = try readTags(name)

@@ -1,9 +1,9 @@
+import DiskIO
+import Foundation
 // The model zoo: immutable content-addressed blobs plus small manifests, like git objects or
 // Ollama blobs and manifests. Publishing is crash-safe (blob, then manifest, then tags, each
 // durable before the next); readers verify digest and size of every blob they load.
 import Vocabulary
-import DiskIO
-import Foundation
 
 /// A model store rooted at a directory. On-disk layout:
 ///
@@ -34,8 +34,10 @@ public struct ModelStore: Sendable {
         public var clock: @Sendable () -> Date
         public var faults: PublishFaults
 
-        public init(maximumCheckpointBytes: Int = 2 << 30, compressionLevel: Int32 = 3,
-                    clock: @escaping @Sendable () -> Date = { Date() }, faults: PublishFaults = .none) {
+        public init(
+            maximumCheckpointBytes: Int = 2 << 30, compressionLevel: Int32 = 3,
+            clock: @escaping @Sendable () -> Date = { Date() }, faults: PublishFaults = .none
+        ) {
             self.maximumCheckpointBytes = maximumCheckpointBytes
             self.compressionLevel = compressionLevel
             self.clock = clock
@@ -57,8 +59,9 @@ public struct ModelStore: Sendable {
             _ = try StoreJSON.decode(StoreMarker.self, from: bytes, path: markerPath, supported: Self.schemaVersion)
         } else {
             guard create else {
-                throw ModelStoreError.refused("there is no model store at \(self.root) (no zoo.json); "
-                    + "pass --zoo with the right path, or publish or import a model to create one")
+                throw ModelStoreError.refused(
+                    "there is no model store at \(self.root) (no zoo.json); "
+                        + "pass --zoo with the right path, or publish or import a model to create one")
             }
             for directory in [self.root, blobsDirectory, modelsDirectory, temporaryDirectory] {
                 try makeDirectory(directory)

@@ -1,10 +1,10 @@
+import DiskIO
+import Foundation
 // The Hugging Face safetensors format: 8-byte little-endian header length N, N bytes of JSON
 // `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}`, then the data
 // buffer. Decoding trusts nothing: every length, offset, shape and dtype is checked against the
 // file before a byte is read, so a truncated or hostile file is an error, never a crash.
 import Vocabulary
-import DiskIO
-import Foundation
 
 public enum Safetensors {
     /// Largest header accepted; the reference implementation uses the same 100 MB bound.
@@ -24,8 +24,9 @@ public enum Safetensors {
         for tensor in checkpoint.tensors {
             let end = offset + tensor.values.count * dtype.byteCount
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append(JSONValue.quoted(tensor.name)
-                + ":{\"dtype\":\"\(dtype.safetensorsName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            entries.append(
+                JSONValue.quoted(tensor.name)
+                    + ":{\"dtype\":\"\(dtype.safetensorsName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -63,11 +64,13 @@ public enum Safetensors {
                 switch entry.dtype {
                 case .f32:
                     for i in 0..<count {
-                        values[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
+                        values[i] = Float(
+                            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
                     }
                 case .f16:
                     for i in 0..<count {
-                        values[i] = HalfPrecision.float(from: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 2 * i, as: UInt16.self)))
+                        values[i] = HalfPrecision.float(
+                            from: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 2 * i, as: UInt16.self)))
                     }
                 }
                 tensors.append(NamedTensor(name: entry.name, shape: entry.shape, values: values))

@@ -1,8 +1,8 @@
+import Foundation
 // Validation of a safetensors header against the bytes that follow it. After `init` succeeds,
 // every entry's byte range lies inside the buffer, matches shape × dtype size, and the ranges
 // tile the buffer exactly (no overlaps, no holes, as the format's reference implementation demands).
 import Vocabulary
-import Foundation
 
 struct SafetensorsLayout {
     struct Entry {
@@ -72,8 +72,10 @@ struct SafetensorsLayout {
         self.metadata = metadata
     }
 
-    private static func entry(name: String, value: JSONValue, bufferSize: Int,
-                              fail: (String) -> ModelStoreError) throws -> Entry {
+    private static func entry(
+        name: String, value: JSONValue, bufferSize: Int,
+        fail: (String) -> ModelStoreError
+    ) throws -> Entry {
         guard !name.isEmpty else { throw fail("a tensor has an empty name") }
         guard let object = value.objectValue else { throw fail("entry \"\(name)\" is not an object") }
         guard let dtypeName = object["dtype"]?.stringValue else { throw fail("tensor \"\(name)\" has no dtype string") }
@@ -95,14 +97,16 @@ struct SafetensorsLayout {
             shape.append(Int(size))
         }
         guard let offsets = object["data_offsets"]?.arrayValue, offsets.count == 2,
-              let begin = offsets[0].integerValue, let end = offsets[1].integerValue else {
+            let begin = offsets[0].integerValue, let end = offsets[1].integerValue
+        else {
             throw fail("tensor \"\(name)\" needs data_offsets [begin, end] as two integers")
         }
         guard begin >= 0, begin <= end, end <= Int64(bufferSize) else {
             throw fail("tensor \"\(name)\" data_offsets [\(begin), \(end)] lie outside the \(bufferSize)-byte buffer")
         }
         guard Int(end - begin) == elements * dtype.byteCount else {
-            throw fail("tensor \"\(name)\" spans \(end - begin) bytes but shape \(shape) of \(dtypeName) needs \(elements * dtype.byteCount)")
+            throw fail(
+                "tensor \"\(name)\" spans \(end - begin) bytes but shape \(shape) of \(dtypeName) needs \(elements * dtype.byteCount)")
         }
         return Entry(name: name, dtype: dtype, shape: shape, begin: Int(begin), end: Int(end))
     }

@@ -3,6 +3,7 @@
 // read with a size cap, so a hostile or newer file is refused with a message instead of misread.
 import DiskIO
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,8 +77,10 @@ enum StoreJSON {
         return bytes
     }
 
-    static func write(_ value: some Encodable, to path: String, exclusive: Bool = false,
-                      faults: FaultInjector = .none) throws -> Bool {
+    static func write(
+        _ value: some Encodable, to path: String, exclusive: Bool = false,
+        faults: FaultInjector = .none
+    ) throws -> Bool {
         do {
             return try AtomicFile.write(try encode(value), to: path, exclusive: exclusive, faults: faults)
         } catch {

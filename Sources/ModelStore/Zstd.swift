@@ -19,8 +19,10 @@ final class ZstdCompressor {
 
     deinit { ZSTD_freeCCtx(context) }
 
-    func compress(_ input: UnsafeRawBufferPointer, finish: Bool,
-                  sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    func compress(
+        _ input: UnsafeRawBufferPointer, finish: Bool,
+        sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         let mode = finish ? ZSTD_e_end : ZSTD_e_continue
         var done = false

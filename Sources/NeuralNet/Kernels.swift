@@ -136,8 +136,9 @@ extension Tensor {
     func images(_ range: Range<Int>) -> Tensor {
         if range.count == shape[0] { return self }
         let perImage = count / Swift.max(shape[0], 1)
-        return Tensor(shape: [range.count] + shape.dropFirst(),
-                      scalars: Array(scalars[(range.lowerBound * perImage)..<(range.upperBound * perImage)]))
+        return Tensor(
+            shape: [range.count] + shape.dropFirst(),
+            scalars: Array(scalars[(range.lowerBound * perImage)..<(range.upperBound * perImage)]))
     }
 
     /// Overwrites images `range` of this batch with `part` ([range.count, ...]).

@@ -42,8 +42,9 @@ public struct ParameterSet: Sendable, Equatable {
     public subscript(index: Index) -> Tensor {
         get { tensors[index] }
         set {
-            precondition(newValue.shape == tensors[index].shape,
-                         "\(names[index]): shape \(newValue.shape) replaces \(tensors[index].shape)")
+            precondition(
+                newValue.shape == tensors[index].shape,
+                "\(names[index]): shape \(newValue.shape) replaces \(tensors[index].shape)")
             tensors[index] = newValue
         }
     }

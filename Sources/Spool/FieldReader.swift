@@ -61,7 +61,7 @@ struct FieldReader {
 
     /// One of an enum's raw values.
     func keyword<Choice: RawRepresentable & CaseIterable>(_ key: String, _ type: Choice.Type) throws(JobValidationError) -> Choice?
-        where Choice.RawValue == String {
+    where Choice.RawValue == String {
         guard let found = members[key] else { return nil }
         let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
         guard case .string(let text) = found else { throw wrongType(key, found, expected: "one of \(allowed)") }

@@ -56,8 +56,10 @@ public struct SpoolLimits: Sendable, Equatable, Codable {
     /// Largest classifier-free guidance scale.
     public var maximumGuidance: Double
 
-    public init(maximumCount: Int = 256, maximumScale: Int = 8, maximumFileSize: Int = 64 * 1024,
-                maximumDepth: Int = 8, maximumSteps: Int = 1000, maximumGuidance: Double = 10) {
+    public init(
+        maximumCount: Int = 256, maximumScale: Int = 8, maximumFileSize: Int = 64 * 1024,
+        maximumDepth: Int = 8, maximumSteps: Int = 1000, maximumGuidance: Double = 10
+    ) {
         self.maximumCount = maximumCount
         self.maximumScale = maximumScale
         self.maximumFileSize = maximumFileSize

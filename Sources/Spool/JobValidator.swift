@@ -11,22 +11,25 @@ public struct JobValidator: Sendable {
     public let limits: SpoolLimits
     public static let priorityRange = -1000...1000
     public static let encodeQualityRange = 1...100
-    static let knownFields: Set<String> = ["schema", "id", "model", "quality", "maxSteps", "count", "labels", "sampler",
-                                           "steps", "guidance", "seed", "format", "encodeQuality", "scale", "upscale",
-                                           "grid", "priority"]
+    static let knownFields: Set<String> = [
+        "schema", "id", "model", "quality", "maxSteps", "count", "labels", "sampler",
+        "steps", "guidance", "seed", "format", "encodeQuality", "scale", "upscale",
+        "grid", "priority",
+    ]
 
     public init(limits: SpoolLimits = .default) { self.limits = limits }
 
     /// Validates a whole job file.
     public func validate(_ bytes: [UInt8]) throws(JobValidationError) -> RenderJob {
         guard bytes.count <= limits.maximumFileSize else {
-            throw JobValidationError(.tooLarge, field: nil,
-                                     "the file has \(bytes.count) bytes; job files may have at most \(limits.maximumFileSize)")
+            throw JobValidationError(
+                .tooLarge, field: nil,
+                "the file has \(bytes.count) bytes; job files may have at most \(limits.maximumFileSize)")
         }
         let value: StrictJSONValue
-        do { value = try StrictJSONReader.parse(bytes, maximumDepth: limits.maximumDepth) }
-        catch let error as JobValidationError { throw error }
-        catch { throw JobValidationError(.malformedJSON, field: nil, "\(error)") }
+        do { value = try StrictJSONReader.parse(bytes, maximumDepth: limits.maximumDepth) } catch let error as JobValidationError {
+            throw error
+        } catch { throw JobValidationError(.malformedJSON, field: nil, "\(error)") }
         guard case .object(let members) = value else {
             throw JobValidationError(.notAnObject, field: nil, "a job file holds one JSON object ({…}), not \(value.kindDescription)")
         }
@@ -35,35 +38,42 @@ public struct JobValidator: Sendable {
 
     func validate(members: [(key: String, value: StrictJSONValue)]) throws(JobValidationError) -> RenderJob {
         for (key, _) in members where !Self.knownFields.contains(key) {
-            throw JobValidationError(.unknownField, field: key,
-                                     "unknown field \"\(key)\"; allowed fields are \(Self.knownFields.sorted().joined(separator: ", "))")
+            throw JobValidationError(
+                .unknownField, field: key,
+                "unknown field \"\(key)\"; allowed fields are \(Self.knownFields.sorted().joined(separator: ", "))")
         }
         var fields = FieldReader(members: members)
         guard let schema = try fields.integer("schema", in: 0...Int.max) else {
             throw JobValidationError(.missingField, field: "schema", "\"schema\" is required; add \"schema\": 1")
         }
         guard schema == RenderJob.schemaVersion else {
-            throw JobValidationError(.unsupportedSchema, field: "schema",
-                                     "\"schema\": \(schema) is not understood by this version (it reads schema 1); upgrade kacd or write schema 1")
+            throw JobValidationError(
+                .unsupportedSchema, field: "schema",
+                "\"schema\": \(schema) is not understood by this version (it reads schema 1); upgrade kacd or write schema 1")
         }
-        let id = try fields.string("id") { JobID.isValid($0) ? $0 : nil }
-            allowed: { "\"id\" must match \(JobID.pattern) (letters, digits, '.', '_', '-'; at most 64; no '/'; not ending in .lease, .progress or .error)" }
+        let id = try fields.string("id") {
+            JobID.isValid($0) ? $0 : nil
+        } allowed: {
+            "\"id\" must match \(JobID.pattern) (letters, digits, '.', '_', '-'; at most 64; no '/'; not ending in .lease, .progress or .error)"
+        }
         var job = RenderJob(id: id, model: try modelChoice(&fields))
         job.count = try fields.integer("count", in: 1...limits.maximumCount) ?? 1
         job.labels = try labels(&fields)
         job.sampler = try fields.keyword("sampler", Integrator.self)
         job.steps = try fields.integer("steps", in: 1...limits.maximumSteps)
         if case .stepBudget(let budget) = job.model, let steps = job.steps, steps > budget {
-            throw JobValidationError(.conflictingFields, field: "steps",
-                                     "\"steps\": \(steps) exceeds \"maxSteps\": \(budget); lower steps or raise maxSteps")
+            throw JobValidationError(
+                .conflictingFields, field: "steps",
+                "\"steps\": \(steps) exceeds \"maxSteps\": \(budget); lower steps or raise maxSteps")
         }
         job.guidance = try fields.real("guidance", in: 0...limits.maximumGuidance)
         job.seed = try fields.seed("seed")
         job.format = try fields.keyword("format", ImageFormat.self) ?? .png
         job.encodeQuality = try fields.integer("encodeQuality", in: Self.encodeQualityRange)
         if job.encodeQuality != nil, !job.format.hasQualitySetting {
-            throw JobValidationError(.conflictingFields, field: "encodeQuality",
-                                     "\"encodeQuality\" applies only to \"format\": \"jpeg\" or \"webp\" (this job writes \(job.format.rawValue)); remove it")
+            throw JobValidationError(
+                .conflictingFields, field: "encodeQuality",
+                "\"encodeQuality\" applies only to \"format\": \"jpeg\" or \"webp\" (this job writes \(job.format.rawValue)); remove it")
         }
         job.scale = try fields.integer("scale", in: 1...limits.maximumScale) ?? 1
         job.upscale = try fields.keyword("upscale", UpscaleFilter.self) ?? .nearest
@@ -76,8 +86,10 @@ public struct JobValidator: Sendable {
         let given = ["model", "quality", "maxSteps"].filter { fields.has($0) }
         guard given.count == 1 else {
             let detail = given.isEmpty ? "none is given" : "\(given.map { "\"\($0)\"" }.joined(separator: " and ")) are both given"
-            throw JobValidationError(given.isEmpty ? .missingField : .conflictingFields, field: given.last ?? "model",
-                                     "choose the generator with exactly one of \"model\" (a zoo reference), \"quality\" (fastest, balanced, best) or \"maxSteps\" (a step budget); \(detail)")
+            throw JobValidationError(
+                given.isEmpty ? .missingField : .conflictingFields, field: given.last ?? "model",
+                "choose the generator with exactly one of \"model\" (a zoo reference), \"quality\" (fastest, balanced, best) or \"maxSteps\" (a step budget); \(detail)"
+            )
         }
         if let reference = try fields.reference("model") { return .reference(reference) }
         if let preset = try fields.keyword("quality", QualityPreset.self) { return .quality(preset) }
@@ -94,10 +106,13 @@ public struct JobValidator: Sendable {
             throw JobValidationError(.wrongType, field: "labels", "\"labels\" must be an array (\(allowed)), not \(value.kindDescription)")
         }
         guard !elements.isEmpty else {
-            throw JobValidationError(.outOfRange, field: "labels", "\"labels\" is empty; give at least one label or leave the field out to cycle through all classes")
+            throw JobValidationError(
+                .outOfRange, field: "labels",
+                "\"labels\" is empty; give at least one label or leave the field out to cycle through all classes")
         }
         guard elements.count <= limits.maximumCount else {
-            throw JobValidationError(.outOfRange, field: "labels", "\"labels\" has \(elements.count) entries; at most \(limits.maximumCount) (the count limit)")
+            throw JobValidationError(
+                .outOfRange, field: "labels", "\"labels\" has \(elements.count) entries; at most \(limits.maximumCount) (the count limit)")
         }
         var result: [ClassLabel] = []
         for (position, element) in elements.enumerated() {
@@ -110,7 +125,9 @@ public struct JobValidator: Sendable {
                 result.append(.index(label))
             case .string(let name):
                 guard (1...64).contains(name.utf8.count), !name.contains(where: { $0.isNewline || $0 == "," }) else {
-                    throw JobValidationError(.invalidValue, field: path, "\(path) is not a class name (1 to 64 characters, no commas or line breaks); \(allowed)")
+                    throw JobValidationError(
+                        .invalidValue, field: path, "\(path) is not a class name (1 to 64 characters, no commas or line breaks); \(allowed)"
+                    )
                 }
                 result.append(.name(name))
             default:

@@ -87,9 +87,11 @@ public struct JobFailure: Sendable, Equatable, Codable {
     public var originalName: String?
     public var failedAt: Date
 
-    public init(jobID: String, code: Code, reason: String, field: String? = nil,
-                validationCode: JobValidationError.Code? = nil, attempts: Int? = nil, worker: String? = nil,
-                originalName: String? = nil, failedAt: Date) {
+    public init(
+        jobID: String, code: Code, reason: String, field: String? = nil,
+        validationCode: JobValidationError.Code? = nil, attempts: Int? = nil, worker: String? = nil,
+        originalName: String? = nil, failedAt: Date
+    ) {
         self.jobID = jobID
         self.code = code
         self.reason = reason

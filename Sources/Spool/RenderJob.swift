@@ -72,10 +72,12 @@ public struct RenderJob: Sendable, Equatable {
     /// Higher runs first.
     public var priority: Int
 
-    public init(id: String? = nil, model: ModelChoice, count: Int = 1, labels: [ClassLabel]? = nil,
-                sampler: Integrator? = nil, steps: Int? = nil, guidance: Double? = nil, seed: UInt64? = nil,
-                format: ImageFormat = .png, encodeQuality: Int? = nil, scale: Int = 1,
-                upscale: UpscaleFilter = .nearest, grid: Bool = false, priority: Int = 0) {
+    public init(
+        id: String? = nil, model: ModelChoice, count: Int = 1, labels: [ClassLabel]? = nil,
+        sampler: Integrator? = nil, steps: Int? = nil, guidance: Double? = nil, seed: UInt64? = nil,
+        format: ImageFormat = .png, encodeQuality: Int? = nil, scale: Int = 1,
+        upscale: UpscaleFilter = .nearest, grid: Bool = false, priority: Int = 0
+    ) {
         self.id = id
         self.model = model
         self.count = count

@@ -43,13 +43,20 @@ extension Spool {
             case .directory: continue  // documented: ignored
             case .regular: break
             default:
-                urgent.append(.reject(name: name, reason: "new/\(name) is a \(info.kind.rawValue), not a regular file; the spool never follows links or opens special files — copy the job file itself into new/",
-                                      code: .notARegularFile))
+                urgent.append(
+                    .reject(
+                        name: name,
+                        reason:
+                            "new/\(name) is a \(info.kind.rawValue), not a regular file; the spool never follows links or opens special files — copy the job file itself into new/",
+                        code: .notARegularFile))
                 continue
             }
             guard JobID.isValid(id) else {
-                urgent.append(.reject(name: name, reason: "file name \(name.debugDescription) is not <id>.json with an id matching \(JobID.pattern); rename it",
-                                      code: .badFileName))
+                urgent.append(
+                    .reject(
+                        name: name,
+                        reason: "file name \(name.debugDescription) is not <id>.json with an id matching \(JobID.pattern); rename it",
+                        code: .badFileName))
                 continue
             }
             let settled = now.timeIntervalSince(info.modified) >= configuration.settlePeriod
@@ -57,7 +64,10 @@ extension Spool {
             if let cached = scanCache.lookup(name, info: info) {
                 verdict = cached
             } else if info.size > configuration.limits.maximumFileSize {
-                verdict = .failure(JobValidationError(.tooLarge, field: nil, "the file has \(info.size) bytes; job files may have at most \(configuration.limits.maximumFileSize)"))
+                verdict = .failure(
+                    JobValidationError(
+                        .tooLarge, field: nil,
+                        "the file has \(info.size) bytes; job files may have at most \(configuration.limits.maximumFileSize)"))
                 scanCache.store(name, info: info, verdict: verdict)
             } else {
                 guard case .bytes(let bytes) = try SpoolFiles.read(path, limit: configuration.limits.maximumFileSize) else { continue }
@@ -82,8 +92,10 @@ extension Spool {
         do {
             var job = try validator.validate(bytes)
             if let given = job.id, given != id {
-                return .failure(JobValidationError(.invalidValue, field: "id",
-                                                   "\"id\" is \"\(given)\" but the file is named \(id).json; rename the file to \(given).json or remove the id field"))
+                return .failure(
+                    JobValidationError(
+                        .invalidValue, field: "id",
+                        "\"id\" is \"\(given)\" but the file is named \(id).json; rename the file to \(given).json or remove the id field"))
             }
             job.id = id
             return .success(job)
@@ -105,13 +117,22 @@ extension Spool {
         let verdict: Result<RenderJob, JobValidationError>
         switch try SpoolFiles.read(jobPath(.work, id), limit: configuration.limits.maximumFileSize) {
         case .bytes(let bytes): verdict = validate(bytes, id: id)
-        case .tooLarge(let size): verdict = .failure(JobValidationError(.tooLarge, field: nil, "the file has \(size) bytes; job files may have at most \(configuration.limits.maximumFileSize)"))
-        case .notRegular, .missing: verdict = .failure(JobValidationError(.malformedJSON, field: nil, "the job file changed while it was claimed; submit it again"))
+        case .tooLarge(let size):
+            verdict = .failure(
+                JobValidationError(
+                    .tooLarge, field: nil, "the file has \(size) bytes; job files may have at most \(configuration.limits.maximumFileSize)")
+            )
+        case .notRegular, .missing:
+            verdict = .failure(JobValidationError(.malformedJSON, field: nil, "the job file changed while it was claimed; submit it again"))
         }
         switch verdict {
         case .failure(let error):
-            try finish(claimed, outcome: .failed(JobFailure(jobID: id, code: .invalidJob, reason: error.description, field: error.field,
-                                                            validationCode: error.code, attempts: attempt, worker: worker.id, failedAt: now)))
+            try finish(
+                claimed,
+                outcome: .failed(
+                    JobFailure(
+                        jobID: id, code: .invalidJob, reason: error.description, field: error.field,
+                        validationCode: error.code, attempts: attempt, worker: worker.id, failedAt: now)))
             return nil
         case .success(let job):
             if isCancelRequested(jobID: id) {
@@ -119,12 +140,17 @@ extension Spool {
                 return nil
             }
             do { try SpoolFiles.makeDirectory(outputDirectory) } catch {
-                try finish(claimed, outcome: .failed(JobFailure(jobID: id, code: .outputUnavailable,
-                                                                reason: "cannot use out/\(id)/: \(error)", attempts: attempt, worker: worker.id, failedAt: now)))
+                try finish(
+                    claimed,
+                    outcome: .failed(
+                        JobFailure(
+                            jobID: id, code: .outputUnavailable,
+                            reason: "cannot use out/\(id)/: \(error)", attempts: attempt, worker: worker.id, failedAt: now)))
                 return nil
             }
-            claimed = ClaimedJob(id: id, job: job, lease: lease, outputDirectory: outputDirectory,
-                                 completedAtClaim: (try? completedOutputs(jobID: id)) ?? [])
+            claimed = ClaimedJob(
+                id: id, job: job, lease: lease, outputDirectory: outputDirectory,
+                completedAtClaim: (try? completedOutputs(jobID: id)) ?? [])
             return claimed
         }
     }

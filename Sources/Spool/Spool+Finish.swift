@@ -16,18 +16,24 @@ public enum JobOutcome: Sendable, Equatable {
 
     /// Decides the outcome of a render attempt. Success wins over a late cancel (the images exist);
     /// a cancel request wins over the error it caused; shutdown gives the job back.
-    public static func decide(jobID: String, rendered: Result<Void, any Error>, cancelRequested: Bool,
-                              shuttingDown: Bool, attempt: Int, worker: String, at time: Date) -> JobOutcome {
+    public static func decide(
+        jobID: String, rendered: Result<Void, any Error>, cancelRequested: Bool,
+        shuttingDown: Bool, attempt: Int, worker: String, at time: Date
+    ) -> JobOutcome {
         switch rendered {
         case .success: return .completed
         case .failure where cancelRequested: return .cancelled
         case .failure where shuttingDown: return .requeued(reason: "worker \(worker) shut down")
         case .failure(let error as JobValidationError):
-            return .failed(JobFailure(jobID: jobID, code: .invalidJob, reason: error.description, field: error.field,
-                                      validationCode: error.code, attempts: attempt, worker: worker, failedAt: time))
+            return .failed(
+                JobFailure(
+                    jobID: jobID, code: .invalidJob, reason: error.description, field: error.field,
+                    validationCode: error.code, attempts: attempt, worker: worker, failedAt: time))
         case .failure(let error):
-            return .failed(JobFailure(jobID: jobID, code: .renderError, reason: "\(error)", attempts: attempt,
-                                      worker: worker, failedAt: time))
+            return .failed(
+                JobFailure(
+                    jobID: jobID, code: .renderError, reason: "\(error)", attempts: attempt,
+                    worker: worker, failedAt: time))
         }
     }
 }
@@ -46,14 +52,20 @@ extension Spool {
         case .failed(let failure):
             try moveToFailed(claim, failure: failure)
         case .cancelled:
-            try moveToFailed(claim, failure: JobFailure(jobID: id, code: .cancelled, reason: "cancelled",
-                                                        attempts: claim.attempt, worker: claim.lease.worker.id, failedAt: clock.now()))
+            try moveToFailed(
+                claim,
+                failure: JobFailure(
+                    jobID: id, code: .cancelled, reason: "cancelled",
+                    attempts: claim.attempt, worker: claim.lease.worker.id, failedAt: clock.now()))
         case .requeued:
             try writeAttempts(max(claim.attempt - 1, 0), id: id)
             guard try SpoolFiles.moveExclusive(jobPath(.work, id), to: jobPath(.new, id)) else {
-                try moveToFailed(claim, failure: JobFailure(jobID: id, code: .duplicateID,
-                                                            reason: "could not requeue: another new/\(id).json was queued meanwhile",
-                                                            attempts: claim.attempt, worker: claim.lease.worker.id, failedAt: clock.now()))
+                try moveToFailed(
+                    claim,
+                    failure: JobFailure(
+                        jobID: id, code: .duplicateID,
+                        reason: "could not requeue: another new/\(id).json was queued meanwhile",
+                        attempts: claim.attempt, worker: claim.lease.worker.id, failedAt: clock.now()))
                 return
             }
         }
@@ -98,8 +110,9 @@ extension Spool {
         let doneThisRun = completed - claim.completedAtClaim.count
         let elapsed = now.timeIntervalSince(claim.lease.claimedAt)
         let eta: Double? = doneThisRun > 0 ? elapsed / Double(doneThisRun) * Double(max(total - completed, 0)) : nil
-        let progress = JobProgress(jobID: claim.id, completed: completed, total: total, startedAt: claim.lease.claimedAt,
-                                   updatedAt: now, etaSeconds: eta)
+        let progress = JobProgress(
+            jobID: claim.id, completed: completed, total: total, startedAt: claim.lease.claimedAt,
+            updatedAt: now, etaSeconds: eta)
         try writeJSON(progress, to: progressPath(claim.id))
         return progress
     }

@@ -9,7 +9,9 @@ public enum RecoveryAction: Sendable, Equatable {
     case gaveUp(jobID: String, attempts: Int, reason: String)
 
     public var jobID: String {
-        switch self { case let .requeued(id, _, _), let .gaveUp(id, _, _): return id }
+        switch self {
+        case let .requeued(id, _, _), let .gaveUp(id, _, _): return id
+        }
     }
 }
 
@@ -36,7 +38,10 @@ extension Spool {
         if let lease = readJSON(Lease.self, from: leasePath(id)) {
             let silence = now.timeIntervalSince(lease.heartbeatAt)
             if silence > timeout {
-                return ("worker \(lease.worker.id) on \(lease.worker.host) (pid \(lease.worker.pid)) last heartbeat \(Int(silence))s ago, lease timeout \(Int(timeout))s", lease)
+                return (
+                    "worker \(lease.worker.id) on \(lease.worker.host) (pid \(lease.worker.pid)) last heartbeat \(Int(silence))s ago, lease timeout \(Int(timeout))s",
+                    lease
+                )
             }
             if lease.worker.host == host, !SpoolFiles.processIsAlive(lease.worker.pid) {
                 return ("worker \(lease.worker.id) (pid \(lease.worker.pid)) on this host is no longer running", lease)
@@ -65,9 +70,10 @@ extension Spool {
             // XXX: between reading the lease and moving the file, the holder may heartbeat or a new
             // claimer may take over; the loser then sees `leaseLost`. Delivery stays at-least-once.
             if attempts >= configuration.maximumAttempts {
-                let failure = JobFailure(jobID: id, code: .tooManyAttempts,
-                                         reason: "gave up after \(attempts) attempts (maximum \(configuration.maximumAttempts)); last: \(reason)",
-                                         attempts: attempts, worker: lease?.worker.id, failedAt: now)
+                let failure = JobFailure(
+                    jobID: id, code: .tooManyAttempts,
+                    reason: "gave up after \(attempts) attempts (maximum \(configuration.maximumAttempts)); last: \(reason)",
+                    attempts: attempts, worker: lease?.worker.id, failedAt: now)
                 try writeJSON(failure, to: errorPath(id))
                 guard try SpoolFiles.moveReplacing(jobPath(.work, id), to: jobPath(.failed, id)) else { continue }
                 SpoolFiles.remove(attemptsPath(id))
@@ -94,7 +100,8 @@ extension Spool {
             for name in names where name.hasSuffix(suffix) {
                 let id = String(name.dropLast(suffix.count))
                 guard JobID.isValid(id), SpoolFiles.info(jobPath(.work, id)) == nil,
-                      let info = SpoolFiles.info(path(.work, name)), now.timeIntervalSince(info.modified) > configuration.leaseTimeout else { continue }
+                    let info = SpoolFiles.info(path(.work, name)), now.timeIntervalSince(info.modified) > configuration.leaseTimeout
+                else { continue }
                 SpoolFiles.remove(path(.work, name))
             }
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 // Producing and cancelling jobs. `submit` writes the canonical job file into `tmp/` and moves it
 // into `new/` (never replacing a queued job); `cancel` fails a queued job at once, or leaves a
 // marker in `cancel/` that the worker holding a running job checks between images.
@@ -6,7 +8,6 @@ import Glibc
 #else
 import Darwin
 #endif
-import Foundation
 
 /// What `cancel` did.
 public enum CancelResult: Sendable, Equatable {
@@ -51,7 +52,8 @@ extension Spool {
         try writeBytes(Array("\(clock.now().formatted(Date.ISO8601FormatStyle()))\n".utf8), to: cancelPath(id))
         let canceller = WorkerIdentity.current(id: "cancel")
         if SpoolFiles.info(jobPath(.new, id)) != nil, try claim(id: id, as: canceller) == nil,
-           SpoolFiles.info(jobPath(.failed, id)) != nil {
+            SpoolFiles.info(jobPath(.failed, id)) != nil
+        {
             return .cancelledQueued  // claim saw the marker and failed the job as cancelled
         }
         if SpoolFiles.info(jobPath(.work, id)) != nil { return .requestedRunning }
@@ -67,7 +69,8 @@ extension Spool {
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let stamp = "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
+        let stamp =
+            "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
         return "\(stamp)-\(randomHex(8))"
     }
 }

@@ -1,3 +1,6 @@
+import DiskIO
+import Foundation
+
 // The spool: a maildir-like directory where job files move between state directories by atomic
 // renames. A file is in exactly one state at a time; the move between states is the only
 // synchronisation between workers, so any number of processes on any number of hosts (NFS) can
@@ -7,8 +10,6 @@ import Glibc
 #else
 import Darwin
 #endif
-import DiskIO
-import Foundation
 
 /// A spool directory and the operations of one participant (producer, worker or operator).
 ///
@@ -45,9 +46,11 @@ public final class Spool: @unchecked Sendable {
     public static let directories = SpoolDirectory.all
 
     /// Opens the spool at `root`, creating it and its subdirectories when `create` is true.
-    public init(root: String, configuration: SpoolConfiguration = SpoolConfiguration(),
-                clock: SpoolClock = .system, create: Bool = true,
-                events: @escaping @Sendable (SpoolEvent) -> Void = { _ in }) throws {
+    public init(
+        root: String, configuration: SpoolConfiguration = SpoolConfiguration(),
+        clock: SpoolClock = .system, create: Bool = true,
+        events: @escaping @Sendable (SpoolEvent) -> Void = { _ in }
+    ) throws {
         self.events = events
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         self.configuration = configuration
@@ -116,8 +119,10 @@ public struct SpoolConfiguration: Sendable {
     /// A job whose worker died this many times goes to `failed/` instead of being requeued.
     public var maximumAttempts: Int
 
-    public init(limits: SpoolLimits = .default, leaseTimeout: TimeInterval = 120, settlePeriod: TimeInterval = 5,
-                maximumAttempts: Int = 3) {
+    public init(
+        limits: SpoolLimits = .default, leaseTimeout: TimeInterval = 120, settlePeriod: TimeInterval = 5,
+        maximumAttempts: Int = 3
+    ) {
         self.limits = limits
         self.leaseTimeout = leaseTimeout
         self.settlePeriod = settlePeriod

@@ -1,3 +1,6 @@
+import DiskIO
+import Foundation
+
 // Low-level filesystem steps the spool is built from. Nothing here follows a symlink: entries are
 // examined with lstat, files are opened with O_NOFOLLOW | O_NONBLOCK (a FIFO cannot block us), and
 // moves that must not replace anything use link(2)+unlink(2), which refuses an existing target.
@@ -7,8 +10,6 @@ import Glibc
 #else
 import Darwin
 #endif
-import DiskIO
-import Foundation
 
 /// What lstat says about one directory entry.
 struct EntryInfo: Equatable {
@@ -35,8 +36,9 @@ enum SpoolFiles {
         default: kind = .other
         }
         func date(_ time: timespec) -> Date { Date(timeIntervalSince1970: Double(time.tv_sec) + Double(time.tv_nsec) / 1e9) }
-        return EntryInfo(kind: kind, size: Int(status.st_size), inode: UInt64(status.st_ino),
-                         modified: date(status.st_mtim), changed: date(status.st_ctim))
+        return EntryInfo(
+            kind: kind, size: Int(status.st_size), inode: UInt64(status.st_ino),
+            modified: date(status.st_mtim), changed: date(status.st_ctim))
     }
 
     /// Names in `directory`, unsorted; dotfiles included (callers decide).
@@ -95,8 +97,7 @@ enum SpoolFiles {
     /// Moves `source` to `destination` only if `destination` does not exist. Returns false when the
     /// source is gone (another worker won) or the destination exists.
     static func moveExclusive(_ source: String, to destination: String) throws -> Bool {
-        do { return try AtomicFile.moveExclusive(source, to: destination) }
-        catch let error as DiskIOError { throw SpoolError.io(error) }
+        do { return try AtomicFile.moveExclusive(source, to: destination) } catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 
     /// Renames, replacing `destination`; false if `source` vanished (another worker won).

@@ -33,8 +33,10 @@ public enum SpoolDirectory: Hashable, Sendable {
     case attempts
 
     /// Every subdirectory, in the order `Spool.init` creates and checks them.
-    public static let all: [SpoolDirectory] = [.state(.tmp), .state(.new), .state(.work), .out, .state(.done),
-                                               .state(.failed), .cancel, .attempts]
+    public static let all: [SpoolDirectory] = [
+        .state(.tmp), .state(.new), .state(.work), .out, .state(.done),
+        .state(.failed), .cancel, .attempts,
+    ]
 
     /// The directory's name under the spool root.
     public var name: String {

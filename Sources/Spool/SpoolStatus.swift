@@ -65,12 +65,14 @@ extension Spool {
                 ignored = names.filter { !jobs.contains($0) || SpoolFiles.info(path(.new, $0))?.kind == .directory }.sorted()
             }
         }
-        let runningIDs = try SpoolFiles.names(in: directoryPath(.work)).filter { Self.isJobFileName($0) }.map { String($0.dropLast(5)) }.sorted()
+        let runningIDs = try SpoolFiles.names(in: directoryPath(.work)).filter { Self.isJobFileName($0) }.map { String($0.dropLast(5)) }
+            .sorted()
         let running = runningIDs.map { id in
             let lease = readJSON(Lease.self, from: leasePath(id))
             let expired = lease.map { now.timeIntervalSince($0.heartbeatAt) > configuration.leaseTimeout } ?? false
-            return SpoolStatus.RunningJob(jobID: id, lease: lease, progress: readJSON(JobProgress.self, from: progressPath(id)),
-                                          leaseExpired: expired, cancelRequested: isCancelRequested(jobID: id))
+            return SpoolStatus.RunningJob(
+                jobID: id, lease: lease, progress: readJSON(JobProgress.self, from: progressPath(id)),
+                leaseExpired: expired, cancelRequested: isCancelRequested(jobID: id))
         }
         let failedNames = try SpoolFiles.names(in: directoryPath(.failed)).filter { Self.isJobFileName($0) }
         let failures = failedNames.map { name -> (SpoolStatus.FailedJob, Date) in

@@ -1,3 +1,6 @@
+import DiskIO
+import Foundation
+
 // Wakes a worker when a job may be claimable: inotify on `new/` (IN_MOVED_TO | IN_CLOSE_WRITE, plus
 // IN_CREATE because link(2) — used by `submit` and requeue — reports nothing else) for immediate pickup, and a poll interval as the floor, because inotify sees nothing that
 // another NFS client does. A wake is only a hint: the caller always rescans with `claimNext`.
@@ -6,8 +9,6 @@ import Glibc
 #else
 import Darwin
 #endif
-import DiskIO
-import Foundation
 
 public final class SpoolWatcher: @unchecked Sendable {
     /// Why `wait` returned.
@@ -30,7 +31,9 @@ public final class SpoolWatcher: @unchecked Sendable {
         var descriptor: Int32 = -1
         if useInotify {
             descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-            if descriptor >= 0, inotify_add_watch(descriptor, spool.directoryPath(.new), UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE)) < 0 {
+            if descriptor >= 0,
+                inotify_add_watch(descriptor, spool.directoryPath(.new), UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE)) < 0
+            {
                 close(descriptor)
                 descriptor = -1
             }
@@ -41,8 +44,10 @@ public final class SpoolWatcher: @unchecked Sendable {
         guard pipe(&fds) == 0 else {
             let error = errno
             if descriptor >= 0 { close(descriptor) }
-            throw SpoolError.io(DiskIOError(errno: error, systemCall: "pipe", path: spool.root,
-                                            message: "cannot create the wake-up pipe for the watcher of \(spool.root)"))
+            throw SpoolError.io(
+                DiskIOError(
+                    errno: error, systemCall: "pipe", path: spool.root,
+                    message: "cannot create the wake-up pipe for the watcher of \(spool.root)"))
         }
         for fd in fds {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -62,8 +67,10 @@ public final class SpoolWatcher: @unchecked Sendable {
 
     /// Blocks until an inotify event, the poll interval, or `stop()`.
     public func wait() -> Wake {
-        var fds = [pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0)]
+        var fds = [
+            pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
         let milliseconds = Int32(max(0, min(pollInterval * 1000, Double(Int32.max))))
         while true {
             let ready = poll(&fds, nfds_t(usesInotify ? 2 : 1), milliseconds)
@@ -115,8 +122,10 @@ public final class SpoolWatcher: @unchecked Sendable {
             let headerSize = MemoryLayout<inotify_event>.size
             while offset + headerSize <= count {
                 let (mask, length) = buffer.withUnsafeBytes { raw in
-                    (raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
-                     Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)))
+                    (
+                        raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
+                        Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+                    )
                 }
                 let nameBytes = buffer[(offset + headerSize)..<min(offset + headerSize + length, count)].prefix { $0 != 0 }
                 if mask & UInt32(IN_Q_OVERFLOW) == 0, !nameBytes.isEmpty { names.append(String(decoding: nameBytes, as: UTF8.self)) }

@@ -54,8 +54,9 @@ struct StrictJSONReader {
 
     static func parse(_ bytes: [UInt8], maximumDepth: Int) throws -> StrictJSONValue {
         if let offset = firstInvalidUTF8Offset(bytes) {
-            throw JobValidationError(.notUTF8, field: nil,
-                                     "the file is not valid UTF-8 (first bad byte at offset \(offset)); save it as UTF-8 text")
+            throw JobValidationError(
+                .notUTF8, field: nil,
+                "the file is not valid UTF-8 (first bad byte at offset \(offset)); save it as UTF-8 text")
         }
         var reader = StrictJSONReader(bytes, maximumDepth: maximumDepth)
         reader.skipWhitespace()
@@ -84,8 +85,10 @@ struct StrictJSONReader {
         }
     }
 
-    private func error(_ message: String, code: JobValidationError.Code = .malformedJSON,
-                       field: String? = nil) -> JobValidationError {
+    private func error(
+        _ message: String, code: JobValidationError.Code = .malformedJSON,
+        field: String? = nil
+    ) -> JobValidationError {
         var line = 1, column = 1
         for byte in bytes[..<min(index, bytes.count)] {
             if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
@@ -117,8 +120,9 @@ struct StrictJSONReader {
 
     private mutating func checkDepth(_ depth: Int, path: String) throws {
         guard depth <= maximumDepth else {
-            throw error("nesting deeper than \(maximumDepth) levels; job files are flat objects",
-                        code: .tooDeep, field: path.isEmpty ? nil : path)
+            throw error(
+                "nesting deeper than \(maximumDepth) levels; job files are flat objects",
+                code: .tooDeep, field: path.isEmpty ? nil : path)
         }
     }
 
@@ -250,7 +254,8 @@ struct StrictJSONReader {
                 index += 2
                 let second = try parseHex4()
                 guard (0xDC00...0xDFFF).contains(second),
-                      let scalar = Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)) else {
+                    let scalar = Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))
+                else {
                     throw error("a lone UTF-16 surrogate escape is not a character")
                 }
                 return scalar
@@ -264,9 +269,12 @@ struct StrictJSONReader {
     private mutating func parseHex4() throws -> UInt32 {
         // Check digits by hand: Int(_:radix:) would also accept a leading sign.
         guard index + 4 <= bytes.count,
-              bytes[index..<index + 4].allSatisfy({ UInt8(ascii: "0")...UInt8(ascii: "9") ~= $0
-                  || UInt8(ascii: "a")...UInt8(ascii: "f") ~= $0 || UInt8(ascii: "A")...UInt8(ascii: "F") ~= $0 }),
-              let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
+            bytes[index..<index + 4].allSatisfy({
+                UInt8(ascii: "0")...UInt8(ascii: "9") ~= $0
+                    || UInt8(ascii: "a")...UInt8(ascii: "f") ~= $0 || UInt8(ascii: "A")...UInt8(ascii: "F") ~= $0
+            }),
+            let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+        else {
             throw error("\\u must be followed by four hex digits")
         }
         index += 4

@@ -14,7 +14,8 @@ public enum CgroupCPUQuota {
     /// The tightest quota found through `read` (path → file text, nil when missing).
     public static func quota(read: (String) -> String?) -> CPUQuota? {
         guard let membership = read("/proc/self/cgroup").map(parseMembership) else { return nil }
-        let mounts = read("/proc/self/mountinfo").map(parseMountInfo)
+        let mounts =
+            read("/proc/self/mountinfo").map(parseMountInfo)
             ?? Mounts(unified: Mount(root: "/", point: "/sys/fs/cgroup"), cpu: nil)
         var found: [CPUQuota] = []
         if let path = membership.unified, let mount = mounts.unified {
@@ -25,7 +26,8 @@ public enum CgroupCPUQuota {
         if let path = membership.cpu, let mount = mounts.cpu {
             for directory in levels(of: path, in: mount) {
                 if let quota = read(directory + "/cpu.cfs_quota_us"), let period = read(directory + "/cpu.cfs_period_us"),
-                   let limit = parseCFS(quota: quota, period: period) {
+                    let limit = parseCFS(quota: quota, period: period)
+                {
                     found.append(limit)
                 }
             }
@@ -37,15 +39,17 @@ public enum CgroupCPUQuota {
     public static func parseCPUMax(_ text: String) -> CPUQuota? {
         let fields = text.split(whereSeparator: \.isWhitespace)
         guard fields.count == 2, let quota = Int(fields[0]), let period = Int(fields[1]),
-              quota > 0, period > 0 else { return nil }
+            quota > 0, period > 0
+        else { return nil }
         return CPUQuota(quota: quota, period: period)
     }
 
     /// cgroup v1 `cpu.cfs_quota_us` (−1 for no limit) and `cpu.cfs_period_us`.
     public static func parseCFS(quota quotaText: String, period periodText: String) -> CPUQuota? {
         guard let quota = Int(quotaText.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let period = Int(periodText.trimmingCharacters(in: .whitespacesAndNewlines)),
-              quota > 0, period > 0 else { return nil }
+            let period = Int(periodText.trimmingCharacters(in: .whitespacesAndNewlines)),
+            quota > 0, period > 0
+        else { return nil }
         return CPUQuota(quota: quota, period: period)
     }
 

@@ -32,8 +32,10 @@ public struct ClassNames: Hashable, Sendable, Codable {
     public static func numbered(_ count: Int) -> ClassNames { ClassNames((0..<max(count, 0)).map { "class\($0)" }) }
 
     /// Fashion-MNIST in label order (0 = t-shirt … 9 = ankle-boot).
-    public static let fashionMNIST = ClassNames(["t-shirt", "trouser", "pullover", "dress", "coat",
-                                                 "sandal", "shirt", "sneaker", "bag", "ankle-boot"])
+    public static let fashionMNIST = ClassNames([
+        "t-shirt", "trouser", "pullover", "dress", "coat",
+        "sandal", "shirt", "sneaker", "bag", "ankle-boot",
+    ])
 
     /// The names a dataset implies when a manifest lists none (only Fashion-MNIST has any).
     public static func implied(byDataset dataset: String?, classCount: Int) -> ClassNames {

@@ -134,7 +134,8 @@ public enum ModelReference: Hashable, Sendable, CustomStringConvertible {
         } else if let colon = text.lastIndex(of: ":") {
             let tagText = String(text[text.index(after: colon)...])
             guard let tag = try? TagName(tagText) else {
-                throw ReferenceError(.reference, text, reason: ModelName.problem(with: Substring(tagText)).map { "tag: " + $0 } ?? "bad tag")
+                throw ReferenceError(
+                    .reference, text, reason: ModelName.problem(with: Substring(tagText)).map { "tag: " + $0 } ?? "bad tag")
             }
             self = .tag(try Self.name(text[..<colon], in: text), tag)
         } else {

@@ -22,7 +22,8 @@ struct KacDaemon: AsyncParsableCommand {
     @Option(name: .customLong("poll-interval"), help: "Seconds between rescans of new/ (inotify wakes earlier).") var pollInterval = 5.0
     @Flag(name: .customLong("no-inotify"), help: "Poll only (network filesystems).") var noInotify = false
     @Option(name: .customLong("lease-timeout"), help: "Seconds without a heartbeat before a job is requeued.") var leaseTimeout = 120.0
-    @Option(name: .customLong("settle-period"), help: "Seconds an invalid file must sit unchanged before it is failed.") var settlePeriod = 5.0
+    @Option(name: .customLong("settle-period"), help: "Seconds an invalid file must sit unchanged before it is failed.") var settlePeriod =
+        5.0
     @Option(name: .customLong("max-attempts"), help: "Claims of a job whose worker died before it goes to failed/.") var maxAttempts = 3
     @Option(name: .customLong("model-cache-mb"), help: "Memory budget for loaded models, MiB.") var modelCacheMB = 512
     @Option(name: .customLong("batch-size"), help: "Images per sampler batch.") var batchSize = 16
@@ -35,7 +36,9 @@ struct KacDaemon: AsyncParsableCommand {
 
     func validate() throws {
         guard pollInterval > 0, leaseTimeout > 0, settlePeriod >= 0 else { throw ValidationError("intervals must be positive") }
-        guard maxAttempts >= 1, modelCacheMB >= 0, batchSize >= 1 else { throw ValidationError("--max-attempts and --batch-size must be at least 1") }
+        guard maxAttempts >= 1, modelCacheMB >= 0, batchSize >= 1 else {
+            throw ValidationError("--max-attempts and --batch-size must be at least 1")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a swift-log level") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }

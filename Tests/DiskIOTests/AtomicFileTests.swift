@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import DiskIO
+import Foundation
 import TestSupport
+import Testing
 
 struct InjectedCrash: Error {}
 
@@ -20,8 +20,9 @@ struct InjectedCrash: Error {}
         let path = dir.file("a.txt")
         try AtomicFile.write(Array("old".utf8), to: path)
         #expect(throws: InjectedCrash.self) {
-            try AtomicFile.write(Array("new".utf8), to: path,
-                                 faults: FaultInjector { if $0 == point { throw InjectedCrash() } })
+            try AtomicFile.write(
+                Array("new".utf8), to: path,
+                faults: FaultInjector { if $0 == point { throw InjectedCrash() } })
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.txt"])

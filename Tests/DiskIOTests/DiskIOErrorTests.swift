@@ -1,11 +1,11 @@
+import DiskIO
 // DiskIOError keeps what failed as values: a caller can tell a missing directory (ENOENT) from a
 // path through a regular file (ENOTDIR), a permission problem (EACCES) or a full disk (ENOSPC).
 // Real failures are provoked where a test can (tests run as root, so EACCES only runs as a user);
 // ENOSPC cannot be provoked portably, so the errno → code table is checked on its own.
 import Foundation
-import Testing
-import DiskIO
 import TestSupport
+import Testing
 
 @Suite struct DiskIOErrorTests {
     @Test(arguments: [
@@ -23,7 +23,8 @@ import TestSupport
     @Test func fullDiskSaysWhatFailedAndWhatToDo() {
         let error = DiskIOError(errno: ENOSPC, systemCall: "write", path: "/spool/tmp/a.json", message: "cannot write /spool/tmp/a.json")
         #expect(error.code == .noSpace && error.errno == ENOSPC)
-        #expect(error.description == "cannot write /spool/tmp/a.json: No space left on device (write, errno 28). "
+        #expect(
+            error.description == "cannot write /spool/tmp/a.json: No space left on device (write, errno 28). "
                 + "The disk or the user's quota is full: free space (`df -h`, `quota`) and retry.")
     }
 
@@ -80,8 +81,9 @@ import TestSupport
     @Test(.enabled(if: geteuid() != 0, "root ignores directory permissions"))
     func readOnlyDirectoryIsPermissionDenied() throws {
         let dir = TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: dir.file("locked"), withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o555])
+        try FileManager.default.createDirectory(
+            atPath: dir.file("locked"), withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o555])
         defer { chmod(dir.file("locked"), 0o755) }
         let error = try #require(throws: DiskIOError.self) {
             try AtomicFile.write(Array("x".utf8), to: dir.file("locked/a.txt"))

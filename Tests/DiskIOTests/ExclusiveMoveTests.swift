@@ -1,10 +1,10 @@
+import DiskIO
 // The no-replace move behind spool claims. The stale-link cases reproduce what a racing link(2)
 // can leave (a destination linked from an inode the source name no longer denotes) and check that
 // the fallback refuses it; the race test has many threads fight over each file.
 import Foundation
-import Testing
-import DiskIO
 import TestSupport
+import Testing
 
 @Suite struct ExclusiveMoveTests {
     @Test func movesOnlyIntoAFreeName() throws {

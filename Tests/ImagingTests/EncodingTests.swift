@@ -2,9 +2,9 @@
 // (lossless exact, lossy within a named tolerance) and every provenance field; plus determinism.
 import Foundation
 import Imaging
-import Vocabulary
-import Testing
 import TestSupport
+import Testing
+import Vocabulary
 
 /// JPEG/WebP at quality 95 on a smooth ramp: mean absolute error in gray levels. Measured ~1;
 /// 4 leaves room for codec version differences while still catching a channel or orientation mix-up.
@@ -25,7 +25,8 @@ let lossyMeanAbsoluteErrorLimit = 4.0
     @Test(arguments: Fixtures.allFormats, [1, 3])
     func roundTripThroughFile(format: ImageEncoding, channels: Int) throws {
         let directory = TemporaryDirectory()
-        let raster = format.isLossless
+        let raster =
+            format.isLossless
             ? try Fixtures.raster(channels: channels) : try Fixtures.smoothRaster(channels: channels)
         let metadata = try Fixtures.provenance()
         let path = directory.file("image.\(format.fileExtension)")
@@ -45,7 +46,8 @@ let lossyMeanAbsoluteErrorLimit = 4.0
         if format.isLossless {
             #expect(comparable == raster, "lossless \(format.name) must round-trip exactly")
         } else {
-            let error = zip(comparable.bytes, raster.bytes).map { abs(Double($0) - Double($1)) }.reduce(0, +)
+            let error =
+                zip(comparable.bytes, raster.bytes).map { abs(Double($0) - Double($1)) }.reduce(0, +)
                 / Double(raster.bytes.count)
             #expect(error <= lossyMeanAbsoluteErrorLimit, "\(format.name) mean abs error \(error)")
         }

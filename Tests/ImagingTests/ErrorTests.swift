@@ -3,8 +3,8 @@
 import DiskIO
 import Foundation
 import Imaging
-import Testing
 import TestSupport
+import Testing
 
 struct InjectedCrash: Error {}
 

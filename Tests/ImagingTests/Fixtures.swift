@@ -19,8 +19,9 @@ enum Fixtures {
     }
 
     static func raster(width: Int = 28, height: Int = 28, channels: Int = 1) throws -> Raster {
-        try Raster(quantizing: pixels(width: width, height: height, channels: channels),
-                   width: width, height: height, channels: channels)
+        try Raster(
+            quantizing: pixels(width: width, height: height, channels: channels),
+            width: width, height: height, channels: channels)
     }
 
     /// A smooth image (lossy codecs reproduce it closely) of the given size.
@@ -35,10 +36,11 @@ enum Fixtures {
     }
 
     static func provenance(label: String = "Ankle boot") throws -> ImageMetadata {
-        try ImageMetadata.provenance(model: "fashion-kac", modelVersion: "1.2.0",
-                                     modelDigest: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                                     seed: 18_446_744_073_709_551_615, label: label, sampler: "euler-kac",
-                                     steps: 8, guidance: 1.5, software: "kac 0.1.0 (libvips 8.14)")
+        try ImageMetadata.provenance(
+            model: "fashion-kac", modelVersion: "1.2.0",
+            modelDigest: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            seed: 18_446_744_073_709_551_615, label: label, sampler: "euler-kac",
+            steps: 8, guidance: 1.5, software: "kac 0.1.0 (libvips 8.14)")
     }
 
     static let allFormats: [ImageEncoding] = [

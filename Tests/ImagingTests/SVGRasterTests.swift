@@ -3,8 +3,8 @@
 // Malformed SVG is an ImagingError, not a crash.
 import Foundation
 import Imaging
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SVGRasterTests {
     static let document = """

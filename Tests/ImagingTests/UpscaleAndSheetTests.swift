@@ -1,7 +1,7 @@
 // Upscaling dimensions and pixel replication, and contact sheet geometry, cell placement and labels.
 import Imaging
-import Vocabulary
 import Testing
+import Vocabulary
 
 @Suite struct UpscaleTests {
     @Test(arguments: [1, 2, 4, 16], [UpscaleFilter.nearest, .lanczos])

@@ -1,9 +1,9 @@
+import KacFlow
+import TensorCore
 // Classifier-free guidance: one batched network call of 2N rows, conditional rows first, and the
 // u∅ + s(u_y − u∅) combination; s = 1 is the plain conditional field in one pass of N. Per-sample
 // scales guide every row as the scalar form would at that row's scale.
 import Testing
-import KacFlow
-import TensorCore
 
 @Suite struct GuidanceTests {
     /// A fake network whose output depends on x, t and the label, and that records its calls.
@@ -12,10 +12,12 @@ import TensorCore
         func callAsFunction(_ x: Tensor, _ times: [Float], _ labels: [Int]) -> Tensor {
             calls.append((x.shape[0], labels, times))
             let perSample = x.count / x.shape[0]
-            return Tensor(shape: x.shape, scalars: x.scalars.indices.map { j in
-                let n = j / perSample
-                return x.scalars[j] * times[n] + Float(labels[n])
-            })
+            return Tensor(
+                shape: x.shape,
+                scalars: x.scalars.indices.map { j in
+                    let n = j / perSample
+                    return x.scalars[j] * times[n] + Float(labels[n])
+                })
         }
     }
 
@@ -23,8 +25,9 @@ import TensorCore
 
     /// The guided field for labels [3, 7] at one scale for both rows, null label 10.
     static func guided(_ network: FakeNetwork, scale: Float) -> PerSampleVelocity {
-        ClassifierFreeGuidance.velocity(conditional: { network($0, $1, $2) }, labels: [3, 7], scales: [scale, scale],
-                                        nullLabel: 10)
+        ClassifierFreeGuidance.velocity(
+            conditional: { network($0, $1, $2) }, labels: [3, 7], scales: [scale, scale],
+            nullLabel: 10)
     }
 
     @Test func scaleOneIsTheConditionalFieldInOnePass() {
@@ -52,8 +55,9 @@ import TensorCore
     @Test func perSampleScalesGuideEachRowAtItsOwnScale() {
         let network = FakeNetwork()
         let scales: [Float] = [1.5, 3]
-        let guided = ClassifierFreeGuidance.velocity(conditional: { network($0, $1, $2) }, labels: [3, 7], scales: scales,
-                                                     nullLabel: 10)
+        let guided = ClassifierFreeGuidance.velocity(
+            conditional: { network($0, $1, $2) }, labels: [3, 7], scales: scales,
+            nullLabel: 10)
         let u = guided(Self.x, [0.5, 0.25])
         #expect(network.calls.count == 1 && network.calls[0].rows == 4)
         // Row n equals the scalar form at s_n, bit for bit.
@@ -62,8 +66,9 @@ import TensorCore
             #expect(Array(u.scalars[(3 * n)..<(3 * n + 3)]) == Array(single.scalars[(3 * n)..<(3 * n + 3)]), "row \(n)")
         }
         let unguided = FakeNetwork()
-        _ = ClassifierFreeGuidance.velocity(conditional: { unguided($0, $1, $2) }, labels: [3, 7], scales: [1, 1],
-                                            nullLabel: 10)(Self.x, [0.5, 0.25])
+        _ = ClassifierFreeGuidance.velocity(
+            conditional: { unguided($0, $1, $2) }, labels: [3, 7], scales: [1, 1],
+            nullLabel: 10)(Self.x, [0.5, 0.25])
         #expect(unguided.calls.count == 1 && unguided.calls[0].rows == 2)
     }
 

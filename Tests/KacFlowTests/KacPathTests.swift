@@ -2,9 +2,9 @@
 // its plain-loop reference and across thread counts, the target formula, and the prior's
 // per-image streams.
 import Foundation
-import Testing
 import KacFlow
 import TensorCore
+import Testing
 import Vocabulary
 
 @Suite struct KacPathTests {

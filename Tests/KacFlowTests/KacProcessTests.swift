@@ -1,9 +1,9 @@
 // The 1D Kac process against KAC.md §2–§3: golden density/velocity table, Bessel functions,
 // exact-law Monte Carlo checks (atom mass, variance, quantiles) and the speed bound |v| ≤ c.
 import Foundation
-import Testing
 import KacFlow
 import TensorCore
+import Testing
 
 @Suite struct KacProcessTests {
     /// KAC.md's reference table (also printed by tools/golden/kac_reference.py from scipy).

@@ -2,9 +2,9 @@
 // evaluation counts, per-sample sub-intervals), and the Kac end-to-end check: the exact field of
 // a single data point carries every prior sample from T back onto that point.
 import Foundation
-import Testing
 import KacFlow
 import TensorCore
+import Testing
 import Vocabulary
 
 @Suite struct SamplerTests {
@@ -39,7 +39,9 @@ import Vocabulary
     func countsEvaluationsAndEndsExactlyAtZero(integrator: Integrator) {
         nonisolated(unsafe) var calls = 0
         nonisolated(unsafe) var lastTime: Float = -1
-        let counting: BatchVelocity = { x, t in calls += 1; lastTime = t; return Self.field(x, t) }
+        let counting: BatchVelocity = { x, t in
+            calls += 1; lastTime = t; return Self.field(x, t)
+        }
         let sampler = Sampler(integrator: integrator, steps: 10)
         var states: [SamplerState] = []
         for state in sampler.trajectory(from: Self.start, velocity: counting) { states.append(state) }
@@ -120,8 +122,10 @@ import Vocabulary
     @Test func diracDataIsReachedByRK45() {
         // The RMS error norm dilutes one coordinate's cone crossing over the batch, so use a
         // single small sample and a tight tolerance; the step control then resolves crossings.
-        let errors = Self.diracErrors(Sampler(integrator: .rk45, steps: 10,
-                                              tolerance: AdaptiveTolerance(relative: 1e-6, absolute: 1e-6)), count: 1, perSample: 4)
+        let errors = Self.diracErrors(
+            Sampler(
+                integrator: .rk45, steps: 10,
+                tolerance: AdaptiveTolerance(relative: 1e-6, absolute: 1e-6)), count: 1, perSample: 4)
         print("Dirac transport rk45: max error \(errors.max), \(errors.evaluations) evaluations")
         #expect(errors.max < 1e-2)
     }
@@ -135,9 +139,11 @@ import Vocabulary
         let point = (0..<perSample).map { _ in random.uniform() * 2 - 1 }
         let prior = path.prior(shape: [count, perSample], seed: 4)
         let field: BatchVelocity = { x, t in
-            Tensor(shape: x.shape, scalars: x.scalars.indices.map { j in
-                Float(path.conditionalVelocity(time: Double(t), position: Double(x.scalars[j]), data: point[j % perSample]))
-            })
+            Tensor(
+                shape: x.shape,
+                scalars: x.scalars.indices.map { j in
+                    Float(path.conditionalVelocity(time: Double(t), position: Double(x.scalars[j]), data: point[j % perSample]))
+                })
         }
         let result = sampler.integrate(from: prior, velocity: field)
         let errors = result.sample.scalars.indices.map { abs(Double(result.sample.scalars[$0]) - point[$0 % perSample]) }

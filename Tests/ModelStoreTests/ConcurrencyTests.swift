@@ -2,9 +2,9 @@
 // `latest` the whole time, and taggers each setting their own tag. No reader may fail, versions
 // must be 1…N with no collision or gap, and no tag update may be lost.
 import Foundation
-import Testing
 import ModelStore
 import TestSupport
+import Testing
 import Vocabulary
 
 @Suite struct ConcurrencyTests {
@@ -22,7 +22,8 @@ import Vocabulary
         let zoo = "'\(store.root)'"
         var children: [RunningProcess] = []
         for _ in 0..<publishers {
-            children.append(try Kac.shell("for i in $(seq \(importsEach)); do \"$KAC\" zoo import '\(archive)' --zoo \(zoo) || exit 1; done"))
+            children.append(
+                try Kac.shell("for i in $(seq \(importsEach)); do \"$KAC\" zoo import '\(archive)' --zoo \(zoo) || exit 1; done"))
         }
         for _ in 0..<readers {
             children.append(try Kac.shell("for i in $(seq \(readsEach)); do \"$KAC\" zoo verify c/m --zoo \(zoo) || exit 1; done"))

@@ -2,9 +2,9 @@
 // size, decompression bomb), hostile manifests (path traversal, renamed, absurd sizes), unknown
 // schema versions, and hostile names and references.
 import Foundation
-import Testing
 import ModelStore
 import TestSupport
+import Testing
 import Vocabulary
 
 /// Rewrites the JSON object in `path` with `edit` applied.

@@ -3,9 +3,9 @@
 // After each crash the old tag still loads a complete model, and verify reports at most litter
 // (an orphan blob or a stray temporary) that gc removes.
 import Foundation
-import Testing
 import ModelStore
 import TestSupport
+import Testing
 import Vocabulary
 
 @Suite struct CrashTests {

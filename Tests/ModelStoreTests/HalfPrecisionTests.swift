@@ -1,8 +1,8 @@
+import ModelStore
+import TestSupport
 // Float ↔ binary16 against Swift's own Float16 (IEEE round-to-nearest-even in hardware/compiler-rt):
 // every half value round-trips, and float → half agrees on edge cases and a million random floats.
 import Testing
-import ModelStore
-import TestSupport
 
 @Suite struct HalfPrecisionTests {
     @Test func everyHalfRoundTrips() {
@@ -18,9 +18,11 @@ import TestSupport
     }
 
     @Test func matchesFloat16OnEdgeCases() {
-        let edges: [Float] = [0, -0, 1, -1, 65504, 65519.99, 65520, -65520, 1e10, .infinity, -.infinity,
-                              0x1p-24, 0x1p-25, 0x1.000002p-25, 0x1.8p-24, 0x1.4p-24, 0x1p-14, 0x1.ffcp-15,
-                              0x1.ffep-15, 1e-30, .leastNonzeroMagnitude, 1 + 0x1p-11, 1 + 0x1.8p-10, 0.1, -3.14159]
+        let edges: [Float] = [
+            0, -0, 1, -1, 65504, 65519.99, 65520, -65520, 1e10, .infinity, -.infinity,
+            0x1p-24, 0x1p-25, 0x1.000002p-25, 0x1.8p-24, 0x1.4p-24, 0x1p-14, 0x1.ffcp-15,
+            0x1.ffep-15, 1e-30, .leastNonzeroMagnitude, 1 + 0x1p-11, 1 + 0x1.8p-10, 0.1, -3.14159,
+        ]
         for value in edges {
             #expect(HalfPrecision.bits(from: value) == Float16(value).bitPattern, "value \(value)")
         }

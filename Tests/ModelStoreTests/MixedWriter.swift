@@ -12,7 +12,9 @@ enum MixedWriter {
         let bufferB = Array(b[(8 + headerLength(b))...])
         let first = f32.tensors[0], second = f16.tensors[0]
         let end = bufferA.count + bufferB.count
-        var entries = ["\"__metadata__\":{" + f32.metadata.map { JSONValue.quoted($0) + ":" + JSONValue.quoted($1) }.joined(separator: ",") + "}"]
+        var entries = [
+            "\"__metadata__\":{" + f32.metadata.map { JSONValue.quoted($0) + ":" + JSONValue.quoted($1) }.joined(separator: ",") + "}"
+        ]
         entries.append("\"\(first.name)\":{\"dtype\":\"F32\",\"shape\":\(first.shape),\"data_offsets\":[0,\(bufferA.count)]}")
         entries.append("\"\(second.name)\":{\"dtype\":\"F16\",\"shape\":\(second.shape),\"data_offsets\":[\(bufferA.count),\(end)]}")
         return rawSafetensors(header: "{" + entries.joined(separator: ",") + "}", buffer: bufferA + bufferB)

@@ -1,20 +1,21 @@
 // Safetensors: round trips, the Python-written fixture, hostile headers (each with its message),
 // and a fuzz test that flips bytes and truncates a valid file: errors are fine, crashes are not.
 import Foundation
-import Testing
 import ModelStore
 import TestSupport
+import Testing
 
 func sampleCheckpoint(parameters: Int = 24, seed: UInt64 = 1) -> Checkpoint {
     var random = SplitMix64(state: seed)
     let first = parameters / 2
     let weight = (0..<first).map { _ in Float.random(in: -1...1, using: &random) }
     let bias = (0..<(parameters - first)).map { _ in Float.random(in: -1...1, using: &random) }
-    return Checkpoint(tensors: [
-        NamedTensor(name: "layer.weight", shape: [first], values: weight),
-        NamedTensor(name: "layer.bias", shape: [parameters - first], values: bias),
-        NamedTensor(name: "scale", shape: [], values: [2]),
-    ], metadata: ["kac.kind": "teacher"])
+    return Checkpoint(
+        tensors: [
+            NamedTensor(name: "layer.weight", shape: [first], values: weight),
+            NamedTensor(name: "layer.bias", shape: [parameters - first], values: bias),
+            NamedTensor(name: "scale", shape: [], values: [2]),
+        ], metadata: ["kac.kind": "teacher"])
 }
 
 /// A safetensors file with the given raw header text and buffer.
@@ -51,8 +52,11 @@ func errorText(_ body: () throws -> Void) -> String {
     @Test func readsFileWrittenByPythonSafetensors() throws {
         let checkpoint = try Safetensors.decode(pythonFixtureBytes)
         #expect(checkpoint.metadata == ["format": "pt", "kac.fixture": "v1"])
-        #expect(checkpoint["conv.weight"] == NamedTensor(name: "conv.weight", shape: [2, 3],
-                                                         values: (0..<6).map { Float($0) * 0.25 - 0.5 }))
+        #expect(
+            checkpoint["conv.weight"]
+                == NamedTensor(
+                    name: "conv.weight", shape: [2, 3],
+                    values: (0..<6).map { Float($0) * 0.25 - 0.5 }))
         #expect(checkpoint["bias"] == NamedTensor(name: "bias", shape: [3], values: [1, -2.5, 65504]))
         #expect(checkpoint["scale"] == NamedTensor(name: "scale", shape: [], values: [3]))
         #expect(checkpoint["empty"] == NamedTensor(name: "empty", shape: [0, 4], values: []))
@@ -60,9 +64,10 @@ func errorText(_ body: () throws -> Void) -> String {
 
     /// Writes the file `tools/safetensors/check_kac_file.py` checks; set KAC_INTEROP_OUT to keep it.
     @Test func writesFileForPythonInterop() throws {
-        let checkpoint = Checkpoint(tensors: [
-            NamedTensor(name: "layer.weight", shape: [2, 2], values: [1, -2, 0.5, 3e-8]),
-        ], metadata: ["kac.kind": "teacher"])
+        let checkpoint = Checkpoint(
+            tensors: [
+                NamedTensor(name: "layer.weight", shape: [2, 2], values: [1, -2, 0.5, 3e-8])
+            ], metadata: ["kac.kind": "teacher"])
         let half = Checkpoint(tensors: [NamedTensor(name: "layer.bias", shape: [2], values: [0.1, -65504])])
         // Mixed dtypes: splice the F16 tensor in by hand from two encodings to exercise both paths.
         let directory = TemporaryDirectory()
@@ -74,23 +79,26 @@ func errorText(_ body: () throws -> Void) -> String {
         #expect(back["layer.bias"]?.values == [Float(Float16(0.1)), -65504])
     }
 
-    @Test(arguments: [
-        ("{}", [UInt8](), "ok"),
-        ("[1,2]", [], "not a JSON object"),
-        ("{\"a\":", [], "not valid JSON"),
-        ("{\"\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", [0, 0, 0, 0], "empty name"),
-        ("{\"a\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", [UInt8](repeating: 0, count: 8), "dtype I64"),
-        ("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", [0, 0, 0, 0], "spans 4 bytes"),
-        ("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,8]}}", [0, 0, 0, 0], "outside"),
-        ("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}}", [0, 0, 0, 0], "outside"),
-        ("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]}}",
-         [UInt8](repeating: 0, count: 8), "overlaps"),
-        ("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", [UInt8](repeating: 0, count: 8), "belong to no tensor"),
-        ("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", [UInt8](repeating: 0, count: 8), "buffer holds 8"),
-        ("{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,0]}}", [], "invalid dimension"),
-        ("{\"a\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,2147483647],\"data_offsets\":[0,0]}}", [], "more values"),
-        ("{\"__metadata__\":{\"k\":1}}", [], "is not a string"),
-    ] as [(String, [UInt8], String)])
+    @Test(
+        arguments: [
+            ("{}", [UInt8](), "ok"),
+            ("[1,2]", [], "not a JSON object"),
+            ("{\"a\":", [], "not valid JSON"),
+            ("{\"\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", [0, 0, 0, 0], "empty name"),
+            ("{\"a\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", [UInt8](repeating: 0, count: 8), "dtype I64"),
+            ("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", [0, 0, 0, 0], "spans 4 bytes"),
+            ("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,8]}}", [0, 0, 0, 0], "outside"),
+            ("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}}", [0, 0, 0, 0], "outside"),
+            (
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]}}",
+                [UInt8](repeating: 0, count: 8), "overlaps"
+            ),
+            ("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", [UInt8](repeating: 0, count: 8), "belong to no tensor"),
+            ("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", [UInt8](repeating: 0, count: 8), "buffer holds 8"),
+            ("{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,0]}}", [], "invalid dimension"),
+            ("{\"a\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,2147483647],\"data_offsets\":[0,0]}}", [], "more values"),
+            ("{\"__metadata__\":{\"k\":1}}", [], "is not a string"),
+        ] as [(String, [UInt8], String)])
     func rejectsHostileHeaders(header: String, buffer: [UInt8], expected: String) {
         let text = errorText { _ = try Safetensors.decode(rawSafetensors(header: header, buffer: buffer)) }
         if expected == "ok" { #expect(text == "no error") } else { #expect(text.contains(expected), "\(text)") }

@@ -1,9 +1,9 @@
 // Publishing and reading: round trips in both dtypes, monotonic versions, every reference form,
 // tags and rollback, remove, gc, and export/import between two stores.
 import Foundation
-import Testing
 import ModelStore
 import TestSupport
+import Testing
 import Vocabulary
 
 @Suite struct StorePublishTests {
@@ -31,8 +31,10 @@ import Vocabulary
         defer { withExtendedLifetime(directory) {} }
         let manifest = try store.publish(sampleCheckpoint(), as: name("m"), details: try teacherDetails())
         let text = String(decoding: try contents(store.manifestPath(name("m"), version: 1)), as: UTF8.self)
-        for field in ["\"schema\" : 1", "\"kind\" : \"teacher\"", "\"blob\" : \"\(manifest.blob)\"", "\"created\" : \"2023-11-14T22:13:20Z\"",
-                      "\"dampingRate\" : 9", "\"integrator\" : \"ab2\"", "\"baseWidth\" : 32", "\"dtype\" : \"f32\""] {
+        for field in [
+            "\"schema\" : 1", "\"kind\" : \"teacher\"", "\"blob\" : \"\(manifest.blob)\"", "\"created\" : \"2023-11-14T22:13:20Z\"",
+            "\"dampingRate\" : 9", "\"integrator\" : \"ab2\"", "\"baseWidth\" : 32", "\"dtype\" : \"f32\"",
+        ] {
             #expect(text.contains(field), "manifest lacks \(field):\n\(text)")
         }
     }
@@ -41,8 +43,9 @@ import Vocabulary
         let (directory, store) = try makeStore()
         defer { withExtendedLifetime(directory) {} }
         let one = try store.publish(sampleCheckpoint(seed: 1), as: name("a"), details: ModelDetails(kind: .student))
-        let two = try store.publish(sampleCheckpoint(seed: 2), as: name("a"), details: ModelDetails(kind: .student),
-                                    tags: [tag("stable")])
+        let two = try store.publish(
+            sampleCheckpoint(seed: 2), as: name("a"), details: ModelDetails(kind: .student),
+            tags: [tag("stable")])
         #expect(try store.resolve("a").version == 2)
         #expect(try store.resolve("a:stable").version == 2)
         #expect(try store.resolve("a@1") == one)

@@ -9,25 +9,33 @@ struct InjectedCrash: Error {}
 
 /// A store under a new temporary directory. Optimised builds release objects after their last use,
 /// so callers pin `directory` with `defer { withExtendedLifetime(directory) {} }`.
-func makeStore(faults: PublishFaults = .none, limit: Int = 2 << 30,
-               clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_700_000_000) })
-    throws -> (TemporaryDirectory, ModelStore) {
+func makeStore(
+    faults: PublishFaults = .none, limit: Int = 2 << 30,
+    clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_700_000_000) }
+)
+    throws -> (TemporaryDirectory, ModelStore)
+{
     let directory = TemporaryDirectory(prefix: "kac-zoo")
-    let store = try ModelStore(root: directory.file("zoo"), configuration: ModelStore.Configuration(
-        maximumCheckpointBytes: limit, clock: clock, faults: faults))
+    let store = try ModelStore(
+        root: directory.file("zoo"),
+        configuration: ModelStore.Configuration(
+            maximumCheckpointBytes: limit, clock: clock, faults: faults))
     return (directory, store)
 }
 
 func teacherDetails() throws -> ModelDetails {
-    ModelDetails(kind: .teacher,
-                 architecture: ["baseWidth": .integer(32), "multipliers": .array([.integer(1), .integer(2), .integer(2)]),
-                                "attention": .bool(true), "dropout": .number(0.1), "name": .string("unet")],
-                 kac: KacParameters(dampingRate: 9, speed: 3, horizon: 1, schedule: .linear),
-                 sampler: SamplingSettings(integrator: .ab2, steps: 100, guidance: 1.5),
-                 parent: try Digest(parsing: "sha256:" + String(repeating: "ab", count: 32)),
-                 dataset: DatasetReference(name: "fashion-mnist", digest: Digest.sha256(of: Array("data".utf8))),
-                 trainingCommand: "kac train --steps 3900", seed: 7, trainingSteps: 3900,
-                 evaluations: [EvaluationResult(steps: 100, frechetDistance: 12.5, classAccuracy: 0.946, imagesPerSecond: 3.2)])
+    ModelDetails(
+        kind: .teacher,
+        architecture: [
+            "baseWidth": .integer(32), "multipliers": .array([.integer(1), .integer(2), .integer(2)]),
+            "attention": .bool(true), "dropout": .number(0.1), "name": .string("unet"),
+        ],
+        kac: KacParameters(dampingRate: 9, speed: 3, horizon: 1, schedule: .linear),
+        sampler: SamplingSettings(integrator: .ab2, steps: 100, guidance: 1.5),
+        parent: try Digest(parsing: "sha256:" + String(repeating: "ab", count: 32)),
+        dataset: DatasetReference(name: "fashion-mnist", digest: Digest.sha256(of: Array("data".utf8))),
+        trainingCommand: "kac train --steps 3900", seed: 7, trainingSteps: 3900,
+        evaluations: [EvaluationResult(steps: 100, frechetDistance: 12.5, classAccuracy: 0.946, imagesPerSecond: 3.2)])
 }
 
 func name(_ text: String) -> ModelName {

@@ -1,8 +1,8 @@
 // `kac zoo` as a user sees it: whole table output, JSON, and exit statuses for refusals and damage.
 import Foundation
-import Testing
 import ModelStore
 import TestSupport
+import Testing
 
 @Suite struct ZooCommandTests {
     @Test func listShowTagRollbackAndVerify() throws {
@@ -17,12 +17,13 @@ import TestSupport
         let sizes = ["\(one.compressedSize) B", "\(two.compressedSize) B"]
         let width = max(4, sizes[0].count, sizes[1].count)
         func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-        #expect(list.output == """
-            NAME        VERSION  TAGS    KIND     DTYPE  \(pad("SIZE"))  CREATED
-            fm/teacher  1                teacher  f32    \(pad(sizes[0]))  2023-11-14T22:13:20Z
-            fm/teacher  2        latest  teacher  f16    \(pad(sizes[1]))  2023-11-14T22:13:20Z
+        #expect(
+            list.output == """
+                NAME        VERSION  TAGS    KIND     DTYPE  \(pad("SIZE"))  CREATED
+                fm/teacher  1                teacher  f32    \(pad(sizes[0]))  2023-11-14T22:13:20Z
+                fm/teacher  2        latest  teacher  f16    \(pad(sizes[1]))  2023-11-14T22:13:20Z
 
-            """)
+                """)
 
         #expect(try Kac.run(["zoo", "tag", "fm/teacher@1", "stable"] + zoo).output == "fm/teacher:stable -> fm/teacher@1\n")
         #expect(try Kac.run(["zoo", "rollback", "fm/teacher"] + zoo).output == "fm/teacher:latest 2 -> 1\n")
@@ -31,7 +32,9 @@ import TestSupport
         decoder.dateDecodingStrategy = .iso8601
         #expect(try decoder.decode(ModelManifest.self, from: Data(show.output.utf8)) == one)
         let human = try Kac.run(["zoo", "show", "fm/teacher@2"] + zoo).output
-        #expect(human.contains("sampler       ab2, 100 steps, guidance 1.5") && human.contains("eval@100      FD 12.5, accuracy 0.946, 3.2 images/s"), "\(human)")
+        #expect(
+            human.contains("sampler       ab2, 100 steps, guidance 1.5")
+                && human.contains("eval@100      FD 12.5, accuracy 0.946, 3.2 images/s"), "\(human)")
 
         let verify = try Kac.run(["zoo", "verify"] + zoo)
         #expect(verify.status == 0 && verify.output == "2 manifests, 2 blobs checked: ok\n")

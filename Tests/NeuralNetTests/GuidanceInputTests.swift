@@ -34,16 +34,21 @@ struct GuidanceInputTests {
         let dOutput = randomScalars(output.count, &random)
         var gradients = parameters.zeros()
         embedding.backward(Tensor(shape: output.shape, scalars: dOutput), cache: cache, parameters: parameters, gradients: &gradients)
-        #expect(relativeError(gradients[embedding.linear.weight].scalars,
-                              numericalGradient(w) { projected(reference($0, b), dOutput) }) < floatVersusDoubleTolerance)
-        #expect(relativeError(gradients[embedding.linear.bias].scalars,
-                              numericalGradient(b) { projected(reference(w, $0), dOutput) }) < floatVersusDoubleTolerance)
+        #expect(
+            relativeError(
+                gradients[embedding.linear.weight].scalars,
+                numericalGradient(w) { projected(reference($0, b), dOutput) }) < floatVersusDoubleTolerance)
+        #expect(
+            relativeError(
+                gradients[embedding.linear.bias].scalars,
+                numericalGradient(b) { projected(reference(w, $0), dOutput) }) < floatVersusDoubleTolerance)
     }
 
     static let mlp = MLPVelocityConfiguration(dimension: 2, hiddenWidth: 16, hiddenLayers: 2, embeddingWidth: 8, classCount: 3)
-    static let unet = UNetConfiguration(imageHeight: 8, imageWidth: 8, imageChannels: 1, baseWidth: 8, widthMultipliers: [1, 2],
-                                        residualBlocksPerLevel: 1, attentionResolutions: [4], attentionHeads: 2,
-                                        groupCount: 4, classCount: 3)
+    static let unet = UNetConfiguration(
+        imageHeight: 8, imageWidth: 8, imageChannels: 1, baseWidth: 8, widthMultipliers: [1, 2],
+        residualBlocksPerLevel: 1, attentionResolutions: [4], attentionHeads: 2,
+        groupCount: 4, classCount: 3)
 
     /// Builds `plain` and its guidance-conditioned twin from one seed, gives both the same random
     /// weights (the twin's guidance weights stay zero) and compares outputs at several scales.
@@ -76,26 +81,35 @@ struct GuidanceInputTests {
         conditionedMLP.guidanceInput = true
         conditionedUNet.guidanceInput = true
         var a = RandomSource(seed: 5), b = RandomSource(seed: 5), data = RandomSource(seed: 6)
-        expectTwinsAgree(plain: MLPVelocityNetwork(configuration: Self.mlp, random: &a),
-                         conditioned: MLPVelocityNetwork(configuration: conditionedMLP, random: &b),
-                         x: randomTensor([5, 2], &data), labels: [0, 1, 2, 3, 1])
-        expectTwinsAgree(plain: UNet(configuration: Self.unet, random: &a), conditioned: UNet(configuration: conditionedUNet, random: &b),
-                         x: randomTensor([3, 8, 8, 1], &data), labels: [0, 3, 2])
+        expectTwinsAgree(
+            plain: MLPVelocityNetwork(configuration: Self.mlp, random: &a),
+            conditioned: MLPVelocityNetwork(configuration: conditionedMLP, random: &b),
+            x: randomTensor([5, 2], &data), labels: [0, 1, 2, 3, 1])
+        expectTwinsAgree(
+            plain: UNet(configuration: Self.unet, random: &a), conditioned: UNet(configuration: conditionedUNet, random: &b),
+            x: randomTensor([3, 8, 8, 1], &data), labels: [0, 3, 2])
     }
 
     @Test func networksWithoutTheInputKeepTheirParameterNames() {
         var random = RandomSource(seed: 1)
         let names = UNet(configuration: .fashionMNIST, random: &random).parameters.names
         #expect(!names.contains { $0.hasPrefix("guidance") })
-        #expect(names.prefix(5) == ["time.linear1.weight", "time.linear1.bias", "time.linear2.weight", "time.linear2.bias",
-                                    "label.embedding.weight"])
+        #expect(
+            names.prefix(5) == [
+                "time.linear1.weight", "time.linear1.bias", "time.linear2.weight", "time.linear2.bias",
+                "label.embedding.weight",
+            ])
         let mlpNames = MLPVelocityNetwork(configuration: Self.mlp, random: &random).parameters.names
-        #expect(mlpNames == ["label.embedding.weight", "input.weight", "input.bias", "hidden.1.weight", "hidden.1.bias",
-                             "output.weight", "output.bias"])
+        #expect(
+            mlpNames == [
+                "label.embedding.weight", "input.weight", "input.bias", "hidden.1.weight", "hidden.1.bias",
+                "output.weight", "output.bias",
+            ])
     }
 
     @Test func configurationsWithoutTheFieldDecodeAsFalseAndEncodeWithoutIt() throws {
-        let oldUNet = #"{"imageHeight":28,"imageWidth":28,"imageChannels":1,"baseWidth":32,"widthMultipliers":[1,2,2],"residualBlocksPerLevel":1,"attentionResolutions":[7],"attentionHeads":4,"groupCount":8,"classCount":10}"#
+        let oldUNet =
+            #"{"imageHeight":28,"imageWidth":28,"imageChannels":1,"baseWidth":32,"widthMultipliers":[1,2,2],"residualBlocksPerLevel":1,"attentionResolutions":[7],"attentionHeads":4,"groupCount":8,"classCount":10}"#
         let oldMLP = #"{"dimension":2,"hiddenWidth":128,"hiddenLayers":3,"embeddingWidth":32,"classCount":8}"#
         let unet = try JSONDecoder().decode(UNetConfiguration.self, from: Data(oldUNet.utf8))
         let mlp = try JSONDecoder().decode(MLPVelocityConfiguration.self, from: Data(oldMLP.utf8))
@@ -123,7 +137,11 @@ enum JSONAny: Codable, Equatable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(Double.self) { self = .number(value) } else { self = .array(try container.decode([Double].self)) }
+        if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else {
+            self = .array(try container.decode([Double].self))
+        }
     }
 
     func encode(to encoder: any Encoder) throws {

@@ -6,8 +6,9 @@ import TestSupport
 import Testing
 
 struct ImageClassifierTests {
-    static let tiny = ImageClassifierConfiguration(imageHeight: 8, imageWidth: 8, imageChannels: 1, widths: [4, 8],
-                                                   hiddenWidth: 6, groupCount: 2, classCount: 3)
+    static let tiny = ImageClassifierConfiguration(
+        imageHeight: 8, imageWidth: 8, imageChannels: 1, widths: [4, 8],
+        hiddenWidth: 6, groupCount: 2, classCount: 3)
     /// Float forward passes differenced over a step of 1e-2 around O(1) losses.
     static let tolerance = 0.03
 
@@ -20,9 +21,11 @@ struct ImageClassifierTests {
         #expect(classifier.logits(images).shape == [3, 3])
         let labels = [0, 2, 1]
         let (_, gradients) = classifier.lossAndGradients(images, labels: labels)
-        let worst = worstGradientError(of: classifier, parameters: \.parameters.tensors, gradients: gradients.tensors,
-                                       step: 1e-2, floor: 1e-2,
-                                       elements: { _, count in (0..<2).map { _ in random.index(below: count) } }) {
+        let worst = worstGradientError(
+            of: classifier, parameters: \.parameters.tensors, gradients: gradients.tensors,
+            step: 1e-2, floor: 1e-2,
+            elements: { _, count in (0..<2).map { _ in random.index(below: count) } }
+        ) {
             Double(classifier.lossAndGradients(images, labels: labels).loss)
         }
         #expect(worst.error < Self.tolerance, "worst relative error \(worst.error) at \(classifier.parameters.names[worst.tensor])")

@@ -19,12 +19,16 @@ struct LayerTests {
         #expect(relativeError(output.scalars, reference(x, w, b)) < floatVersusDoubleTolerance)
         let dOutput = randomScalars(output.count, &random)
         var gradients = parameters.zeros()
-        let dInput = layer.backward(Tensor(shape: output.shape, scalars: dOutput), cache: cache, parameters: parameters,
-                                    gradients: &gradients)
-        #expect(relativeError(dInput.scalars, numericalGradient(x) { projected(reference($0, w, b), dOutput) }) < floatVersusDoubleTolerance)
-        #expect(relativeError(gradients[layer.weight].scalars, numericalGradient(w) { projected(reference(x, $0, b), dOutput) })
+        let dInput = layer.backward(
+            Tensor(shape: output.shape, scalars: dOutput), cache: cache, parameters: parameters,
+            gradients: &gradients)
+        #expect(
+            relativeError(dInput.scalars, numericalGradient(x) { projected(reference($0, w, b), dOutput) }) < floatVersusDoubleTolerance)
+        #expect(
+            relativeError(gradients[layer.weight].scalars, numericalGradient(w) { projected(reference(x, $0, b), dOutput) })
                 < floatVersusDoubleTolerance)
-        #expect(relativeError(gradients[layer.bias].scalars, numericalGradient(b) { projected(reference(x, w, $0), dOutput) })
+        #expect(
+            relativeError(gradients[layer.bias].scalars, numericalGradient(b) { projected(reference(x, w, $0), dOutput) })
                 < floatVersusDoubleTolerance)
     }
 
@@ -45,12 +49,16 @@ struct LayerTests {
         #expect(relativeError(output.scalars, reference(x, g, b)) < floatVersusDoubleTolerance)
         let dOutput = randomScalars(output.count, &random)
         var gradients = parameters.zeros()
-        let dInput = norm.backward(Tensor(shape: output.shape, scalars: dOutput), cache: cache, parameters: parameters,
-                                   gradients: &gradients)
-        #expect(relativeError(dInput.scalars, numericalGradient(x) { projected(reference($0, g, b), dOutput) }) < floatVersusDoubleTolerance)
-        #expect(relativeError(gradients[norm.weight].scalars, numericalGradient(g) { projected(reference(x, $0, b), dOutput) })
+        let dInput = norm.backward(
+            Tensor(shape: output.shape, scalars: dOutput), cache: cache, parameters: parameters,
+            gradients: &gradients)
+        #expect(
+            relativeError(dInput.scalars, numericalGradient(x) { projected(reference($0, g, b), dOutput) }) < floatVersusDoubleTolerance)
+        #expect(
+            relativeError(gradients[norm.weight].scalars, numericalGradient(g) { projected(reference(x, $0, b), dOutput) })
                 < floatVersusDoubleTolerance)
-        #expect(relativeError(gradients[norm.bias].scalars, numericalGradient(b) { projected(reference(x, g, $0), dOutput) })
+        #expect(
+            relativeError(gradients[norm.bias].scalars, numericalGradient(b) { projected(reference(x, g, $0), dOutput) })
                 < floatVersusDoubleTolerance)
     }
 
@@ -92,24 +100,28 @@ struct LayerTests {
     func attentionMatchesReference(heads: Int) {
         var random = RandomSource(seed: 25)
         var parameters = ParameterSet()
-        let attention = MultiHeadSelfAttention(name: "attn", channels: 4, headCount: heads,
-                                               parameters: &parameters, random: &random)
+        let attention = MultiHeadSelfAttention(
+            name: "attn", channels: 4, headCount: heads,
+            parameters: &parameters, random: &random)
         randomize(&parameters, &random, scale: 0.5)
         let input = randomTensor([2, 3, 3, 4], &random)
         let (output, cache) = attention.forward(input, parameters: parameters)
         let indices = [attention.qkv.weight, attention.qkv.bias, attention.projection.weight, attention.projection.bias]
         let base = indices.map { doubles(parameters, $0) }
         func reference(_ x: [Double], _ p: [[Double]]) -> [Double] {
-            Reference.attention(x, batch: 2, channels: 4, heads: heads, qkvWeight: p[0], qkvBias: p[1],
-                                projectionWeight: p[2], projectionBias: p[3])
+            Reference.attention(
+                x, batch: 2, channels: 4, heads: heads, qkvWeight: p[0], qkvBias: p[1],
+                projectionWeight: p[2], projectionBias: p[3])
         }
         let x = doubles(input.scalars)
         #expect(relativeError(output.scalars, reference(x, base)) < floatVersusDoubleTolerance)
         let dOutput = randomScalars(output.count, &random)
         var gradients = parameters.zeros()
-        let dInput = attention.backward(Tensor(shape: output.shape, scalars: dOutput), cache: cache,
-                                        parameters: parameters, gradients: &gradients)
-        #expect(relativeError(dInput.scalars, numericalGradient(x) { projected(reference($0, base), dOutput) }) < floatVersusDoubleTolerance)
+        let dInput = attention.backward(
+            Tensor(shape: output.shape, scalars: dOutput), cache: cache,
+            parameters: parameters, gradients: &gradients)
+        #expect(
+            relativeError(dInput.scalars, numericalGradient(x) { projected(reference($0, base), dOutput) }) < floatVersusDoubleTolerance)
         for (slot, index) in indices.enumerated() {
             let numerical = numericalGradient(base[slot]) { changed in
                 var p = base

@@ -13,22 +13,27 @@ struct MLPVelocityNetworkTests {
     @Test(arguments: [false, true])
     func gradientsMatchFiniteDifferences(guidanceInput: Bool) throws {
         var random = RandomSource(seed: 51)
-        let network = MLPVelocityNetwork(configuration: MLPVelocityConfiguration(dimension: 2, hiddenWidth: 8, hiddenLayers: 2,
-                                                                                 embeddingWidth: 4, classCount: 2,
-                                                                                 guidanceInput: guidanceInput),
-                                         random: &random)
+        let network = MLPVelocityNetwork(
+            configuration: MLPVelocityConfiguration(
+                dimension: 2, hiddenWidth: 8, hiddenLayers: 2,
+                embeddingWidth: 4, classCount: 2,
+                guidanceInput: guidanceInput),
+            random: &random)
         #expect(network.parameters.names.contains("guidance.linear.weight") == guidanceInput)
         randomize(&network.parameters, &random, scale: 0.5)
         let x = randomTensor([3, 2], &random), target = randomTensor([3, 2], &random)
         let times: [Float] = [0.1, 0.5, 0.002], labels = [0, 2, 1]
         let guidance: [Float]? = guidanceInput ? [1, 2.5, 0.3] : nil
         let (_, gradients) = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target)
-        let worst = worstGradientError(of: network, parameters: \.parameters.tensors, gradients: gradients.tensors,
-                                       step: 1e-2, floor: 1e-2, elements: { _, count in Array(0..<min(4, count)) }) {
+        let worst = worstGradientError(
+            of: network, parameters: \.parameters.tensors, gradients: gradients.tensors,
+            step: 1e-2, floor: 1e-2, elements: { _, count in Array(0..<min(4, count)) }
+        ) {
             Double(network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target).loss)
         }
-        #expect(worst.error < Self.tolerance,
-                "worst relative error \(worst.error) at \(network.parameters.names[worst.tensor])")
+        #expect(
+            worst.error < Self.tolerance,
+            "worst relative error \(worst.error) at \(network.parameters.names[worst.tensor])")
         if guidanceInput {
             // The scale reaches the output: a guidance weight has a gradient, and s changes the velocity.
             let weight = try #require(gradients.index(of: "guidance.linear.weight"))
@@ -41,8 +46,9 @@ struct MLPVelocityNetworkTests {
     @Test func learnsAConstantField() {
         // Target velocity (1, −2) everywhere: 150 Adam steps must cut the loss by 100×.
         var random = RandomSource(seed: 52)
-        let network = MLPVelocityNetwork(configuration: MLPVelocityConfiguration(dimension: 2, hiddenWidth: 32, hiddenLayers: 2),
-                                         random: &random)
+        let network = MLPVelocityNetwork(
+            configuration: MLPVelocityConfiguration(dimension: 2, hiddenWidth: 32, hiddenLayers: 2),
+            random: &random)
         var adam = Adam(for: network.parameters, learningRate: 3e-3)
         let target = Tensor(shape: [64, 2], scalars: Array(repeating: [1, -2], count: 64).flatMap { $0 })
         var first: Float = 0, last: Float = 0

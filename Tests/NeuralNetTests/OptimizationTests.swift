@@ -25,8 +25,11 @@ struct OptimizationTests {
 
     @Test func loadingReportsEveryProblemAndChangesNothing() throws {
         var set = smallSet()
-        #expect(throws: ParameterLoadingError(missing: ["a.bias"], unexpected: ["b.weight"],
-                                              mismatched: ["a.weight expects [2], got 3 scalars"])) {
+        #expect(
+            throws: ParameterLoadingError(
+                missing: ["a.bias"], unexpected: ["b.weight"],
+                mismatched: ["a.weight expects [2], got 3 scalars"])
+        ) {
             try set.assign(from: ["a.weight": [1, 2, 3], "b.weight": [0]])
         }
         #expect(set == smallSet())

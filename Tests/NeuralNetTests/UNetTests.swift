@@ -7,9 +7,10 @@ import TestSupport
 import Testing
 
 struct UNetTests {
-    static let tiny = UNetConfiguration(imageHeight: 8, imageWidth: 8, imageChannels: 1, baseWidth: 8, widthMultipliers: [1, 2],
-                                        residualBlocksPerLevel: 1, attentionResolutions: [4], attentionHeads: 2,
-                                        groupCount: 4, classCount: 3)
+    static let tiny = UNetConfiguration(
+        imageHeight: 8, imageWidth: 8, imageChannels: 1, baseWidth: 8, widthMultipliers: [1, 2],
+        residualBlocksPerLevel: 1, attentionResolutions: [4], attentionHeads: 2,
+        groupCount: 4, classCount: 3)
 
     static func tiny(guidanceInput: Bool) -> UNetConfiguration {
         var configuration = tiny
@@ -53,11 +54,14 @@ struct UNetTests {
         let wholeVelocity = network.velocity(x, times: times, labels: labels, guidance: guidance)
         network.microBatchSize = 2
         let parts = network.lossAndGradients(x, times: times, labels: labels, guidance: guidance, target: target)
-        #expect(maxRelativeError(network.velocity(x, times: times, labels: labels, guidance: guidance).scalars,
-                                 wholeVelocity.scalars) < Self.microBatchTolerance)
+        #expect(
+            maxRelativeError(
+                network.velocity(x, times: times, labels: labels, guidance: guidance).scalars,
+                wholeVelocity.scalars) < Self.microBatchTolerance)
         #expect(abs(parts.loss - whole.loss) < Self.microBatchTolerance * whole.loss)
         for index in whole.gradients.tensors.indices {
-            #expect(maxRelativeError(parts.gradients[index].scalars, whole.gradients[index].scalars)
+            #expect(
+                maxRelativeError(parts.gradients[index].scalars, whole.gradients[index].scalars)
                     < Self.microBatchTolerance, "\(whole.gradients.names[index])")
         }
     }
@@ -81,11 +85,13 @@ struct UNetTests {
         }
         #expect(abs(Double(loss) - lossAt()) < 1e-5)
         // Two random elements of every parameter tensor.
-        let worst = worstGradientError(of: network, parameters: \.parameters.tensors, gradients: gradients.tensors,
-                                       step: 5e-3, floor: Self.wholeNetworkFloor,
-                                       elements: { _, count in (0..<2).map { _ in random.index(below: count) } },
-                                       loss: lossAt)
-        #expect(worst.error < Self.wholeNetworkTolerance,
-                "worst relative error \(worst.error) at \(network.parameters.names[worst.tensor])")
+        let worst = worstGradientError(
+            of: network, parameters: \.parameters.tensors, gradients: gradients.tensors,
+            step: 5e-3, floor: Self.wholeNetworkFloor,
+            elements: { _, count in (0..<2).map { _ in random.index(below: count) } },
+            loss: lossAt)
+        #expect(
+            worst.error < Self.wholeNetworkTolerance,
+            "worst relative error \(worst.error) at \(network.parameters.names[worst.tensor])")
     }
 }

@@ -3,16 +3,18 @@
 // restarted at random while they share 200 jobs.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.serialized) struct DaemonStressTests {
     @Test func aThousandGeneratedFilesAllEndInDoneOrFailed() throws {
         let fixture = try DaemonFixture()
         var random = SystemRandomNumberGenerator()
-        let fragments = [#""schema": 1"#, #""schema": 2"#, #""model": "fashion-mnist/teacher""#, #""model": "../x""#, #""quality": "best""#,
-                         #""count": 1"#, #""count": -1"#, #""count": 1e999"#, #""steps": 1"#, #""labels": ["bag"]"#, #""labels": [99]"#,
-                         #""format": "gif""#, #""scale": 1000"#, #""seed": "x""#, #""grid": 1"#, #""extra": null"#, #""id": "..""#]
+        let fragments = [
+            #""schema": 1"#, #""schema": 2"#, #""model": "fashion-mnist/teacher""#, #""model": "../x""#, #""quality": "best""#,
+            #""count": 1"#, #""count": -1"#, #""count": 1e999"#, #""steps": 1"#, #""labels": ["bag"]"#, #""labels": [99]"#,
+            #""format": "gif""#, #""scale": 1000"#, #""seed": "x""#, #""grid": 1"#, #""extra": null"#, #""id": "..""#,
+        ]
         var ids: [String] = []
         for index in 0..<1000 {
             let id = String(format: "fuzz-%04d", index)
@@ -35,25 +37,35 @@ import TestSupport
         }
         // Three workers drain it together (the spool's fsyncs dominate; they overlap).
         let runs = try (0..<3).map { worker in
-            try Child(Binaries.kacd, ["--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--settle-period", "0",
-                                      "--log-level", "warning", "--worker-id", "fuzz\(worker)"], logDirectory: fixture.root.path)
+            try Child(
+                Binaries.kacd,
+                [
+                    "--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--settle-period", "0",
+                    "--log-level", "warning", "--worker-id", "fuzz\(worker)",
+                ], logDirectory: fixture.root.path)
         }
         for run in runs.map({ $0.wait() }) { #expect(run.status == 0, "\(run.error.suffix(2000))") }
         let done = Set(names(in: fixture.spool + "/done").map { String($0.dropLast(5)) })
         let failed = Set(fixture.failedJobs().map { String($0.dropLast(5)) })
         #expect(done.count + failed.count == 1000 && done.isDisjoint(with: failed))
-        #expect(ids.allSatisfy { done.contains($0) || failed.contains($0) }, "missing: \(ids.filter { !done.contains($0) && !failed.contains($0) }.prefix(5))")
+        #expect(
+            ids.allSatisfy { done.contains($0) || failed.contains($0) },
+            "missing: \(ids.filter { !done.contains($0) && !failed.contains($0) }.prefix(5))")
         #expect(done.count >= 100 && names(in: fixture.spool + "/new").isEmpty && names(in: fixture.spool + "/work").isEmpty)
         for id in failed { #expect(FileManager.default.fileExists(atPath: fixture.spool + "/failed/\(id).error.json")) }
     }
 
-    static let slowJob = #"{"schema": 1, "model": "fashion-mnist/teacher", "count": 24, "steps": 40, "guidance": 2, "seed": 11, "grid": true}"#
+    static let slowJob =
+        #"{"schema": 1, "model": "fashion-mnist/teacher", "count": 24, "steps": 40, "guidance": 2, "seed": 11, "grid": true}"#
 
     @Test func killNineMidJobThenAnotherWorkerFinishesItByteIdentically() throws {
         let reference = try DaemonFixture()
         try drop(Self.slowJob, id: "slow", spool: reference.spool)
-        #expect(try Child.run(Binaries.kacd, ["--spool", reference.spool, "--zoo", reference.zoo, "--once", "--batch-size", "4"],
-                              logDirectory: reference.root.path).status == 0)
+        #expect(
+            try Child.run(
+                Binaries.kacd, ["--spool", reference.spool, "--zoo", reference.zoo, "--once", "--batch-size", "4"],
+                logDirectory: reference.root.path
+            ).status == 0)
 
         let fixture = try DaemonFixture()
         try drop(Self.slowJob, id: "slow", spool: fixture.spool)
@@ -63,8 +75,12 @@ import TestSupport
         victim.signal(SIGKILL)
         _ = victim.wait()
         #expect(FileManager.default.fileExists(atPath: fixture.spool + "/work/slow.json"), "the job finished before the kill")
-        let rescuer = try Child.run(Binaries.kacd, ["--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--worker-id", "rescuer",
-                                                    "--batch-size", "16"], logDirectory: fixture.root.path)
+        let rescuer = try Child.run(
+            Binaries.kacd,
+            [
+                "--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--worker-id", "rescuer",
+                "--batch-size", "16",
+            ], logDirectory: fixture.root.path)
         #expect(rescuer.status == 0 && rescuer.error.contains("recovered abandoned job"), "\(rescuer.error)")
         let expected = names(in: reference.spool + "/out/slow").filter { $0 != "result.json" && !$0.hasPrefix(".") }
         #expect(expected.count == 25 && names(in: out).filter { $0 != "result.json" && !$0.hasPrefix(".") } == expected)
@@ -77,8 +93,9 @@ import TestSupport
     @Test func fourWorkersWithRandomKillsFinishTwoHundredJobsExactlyOnce() throws {
         let fixture = try DaemonFixture()
         for index in 0..<200 {
-            try drop(#"{"schema": 1, "model": "fashion-mnist/teacher", "count": \#(1 + index % 3), "steps": 2, "seed": \#(index)}"#,
-                     id: "job-\(index)", spool: fixture.spool)
+            try drop(
+                #"{"schema": 1, "model": "fashion-mnist/teacher", "count": \#(1 + index % 3), "steps": 2, "seed": \#(index)}"#,
+                id: "job-\(index)", spool: fixture.spool)
         }
         let arguments = ["--lease-timeout", "3", "--max-attempts", "50", "--log-level", "warning"]
         var workers = try (0..<4).map { try fixture.start(arguments + ["--worker-id", "w\($0)"]) }
@@ -99,8 +116,11 @@ import TestSupport
         #expect(done.count == 200 && fixture.failedJobs().isEmpty, "kills: \(kills)")
         // A kill between finishing and deleting the lease leaves orphaned sidecars; recovery removes them.
         usleep(200_000)
-        #expect(try Child.run(Binaries.kacd, ["--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--lease-timeout", "0.1"],
-                              logDirectory: fixture.root.path).status == 0)
+        #expect(
+            try Child.run(
+                Binaries.kacd, ["--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--lease-timeout", "0.1"],
+                logDirectory: fixture.root.path
+            ).status == 0)
         // Only stray temporaries of killed atomic writes may remain in work/ (dotfiles, never read).
         #expect(names(in: fixture.spool + "/work").filter { !$0.hasPrefix(".") }.isEmpty, "\(names(in: fixture.spool + "/work"))")
         for index in 0..<200 {

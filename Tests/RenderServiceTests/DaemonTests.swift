@@ -6,8 +6,8 @@ import Foundation
 import Glibc
 import Imaging
 import ModelStore
-import Testing
 import TestSupport
+import Testing
 
 struct DaemonFixture {
     let root = TemporaryDirectory(prefix: "kacd-e2e")
@@ -20,8 +20,9 @@ struct DaemonFixture {
     }
 
     func start(_ extra: [String] = [], environment: [String: String] = [:]) throws -> Child {
-        try Child(Binaries.kacd, ["--spool", spool, "--zoo", zoo, "--poll-interval", "0.5", "--settle-period", "0.2"] + extra,
-                  environment: environment, logDirectory: root.path)
+        try Child(
+            Binaries.kacd, ["--spool", spool, "--zoo", zoo, "--poll-interval", "0.5", "--settle-period", "0.2"] + extra,
+            environment: environment, logDirectory: root.path)
     }
 
     func json(_ path: String) -> [String: Any] {
@@ -38,11 +39,15 @@ struct DaemonFixture {
         let fixture = try DaemonFixture()
         let daemon = try fixture.start(["--worker-id", "w1"])
         let spool = fixture.spool
-        try drop(#"{"schema": 1, "model": "fashion-mnist/teacher", "count": 3, "labels": ["sneaker", "bag"], "steps": 1, "seed": 5, "scale": 2, "grid": true}"#,
-                 id: "sneakers", spool: spool)
+        try drop(
+            #"{"schema": 1, "model": "fashion-mnist/teacher", "count": 3, "labels": ["sneaker", "bag"], "steps": 1, "seed": 5, "scale": 2, "grid": true}"#,
+            id: "sneakers", spool: spool)
         #expect(waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: spool + "/done/sneakers.json") }, "\(daemon.wait().error)")
         let out = spool + "/out/sneakers"
-        #expect(names(in: out).filter { !$0.hasPrefix(".") } == ["0000-sneaker.png", "0001-bag.png", "0002-sneaker.png", "grid.png", "result.json"])
+        #expect(
+            names(in: out).filter { !$0.hasPrefix(".") } == [
+                "0000-sneaker.png", "0001-bag.png", "0002-sneaker.png", "grid.png", "result.json",
+            ])
         let info = try ImageReader.info(path: out + "/0001-bag.png")
         #expect(info.width == 56 && info.height == 56 && info.bands == 1 && info.metadata["label"] == "bag" && info.metadata["seed"] == "5")
         let result = fixture.json(out + "/result.json")
@@ -63,8 +68,11 @@ struct DaemonFixture {
         try drop("{}", id: "x", spool: spool)
         #expect(rename(spool + "/new/x.json", spool + "/new/bad name.json") == 0)
         try drop(#"{"schema": 1, "quality": "fastest", "count": 2, "steps": 1}"#, id: "preset", spool: spool)
-        #expect(waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: spool + "/done/preset.json") && fixture.failedJobs().count == 8 },
-                "failed: \(fixture.failedJobs())")
+        #expect(
+            waitUntil(timeout: 30) {
+                FileManager.default.fileExists(atPath: spool + "/done/preset.json") && fixture.failedJobs().count == 8
+            },
+            "failed: \(fixture.failedJobs())")
         for job in fixture.failedJobs() {
             let error = fixture.json(spool + "/failed/" + job.dropLast(5) + ".error.json")
             #expect(!((error["reason"] as? String) ?? "").isEmpty, "\(job) has no reason")

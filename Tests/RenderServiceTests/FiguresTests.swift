@@ -3,14 +3,14 @@
 // resident memory with two full-size (§8 teacher-sized) models loaded, and `kac render-bench`.
 // KAC_FIGURES_ZOO=PATH keeps the zoo of the two random full-size models for manual runs.
 import Foundation
+import Generation
 import Glibc
 import KacFlow
 import ModelStore
 import NeuralNet
 import TensorCore
-import Testing
 import TestSupport
-import Generation
+import Testing
 import Vocabulary
 
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["KAC_FIGURES"] != nil))
@@ -21,11 +21,14 @@ struct FiguresTests {
             var random = RandomSource(seed: seed)
             let architecture = NetworkArchitecture.unet(.fashionMNIST)
             let network = architecture.makeNetwork(random: &random)
-            try VelocityModelPublication(name: name, kind: kind, weights: network.parameters, architecture: architecture,
-                                         path: KacPath.Configuration(),
-                                         defaults: SamplingSettings(integrator: kind == .teacher ? .heun : .euler, steps: kind == .teacher ? 50 : 2,
-                                                                    guidance: kind == .teacher ? 2 : 1))
-                .publish(to: store, dtype: .f16, tags: [])
+            try VelocityModelPublication(
+                name: name, kind: kind, weights: network.parameters, architecture: architecture,
+                path: KacPath.Configuration(),
+                defaults: SamplingSettings(
+                    integrator: kind == .teacher ? .heun : .euler, steps: kind == .teacher ? 50 : 2,
+                    guidance: kind == .teacher ? 2 : 1)
+            )
+            .publish(to: store, dtype: .f16, tags: [])
         }
     }
 
@@ -33,7 +36,8 @@ struct FiguresTests {
         let fixture = try DaemonFixture()
         let zoo = ProcessInfo.processInfo.environment["KAC_FIGURES_ZOO"] ?? fixture.root.file("full-zoo")
         if !FileManager.default.fileExists(atPath: zoo + "/zoo.json") { try Self.publishFullSize(into: zoo) }
-        let daemon = try Child(Binaries.kacd, ["--spool", fixture.spool, "--zoo", zoo, "--log-level", "warning"], logDirectory: fixture.root.path)
+        let daemon = try Child(
+            Binaries.kacd, ["--spool", fixture.spool, "--zoo", zoo, "--log-level", "warning"], logDirectory: fixture.root.path)
         usleep(500_000)
         func job(_ id: String, model: String = "fashion-mnist/teacher") -> String {
             #"{"schema": 1, "model": "\#(model)", "count": 1, "steps": 1, "guidance": 1}"#
@@ -47,7 +51,9 @@ struct FiguresTests {
             rename(fixture.spool + "/tmp/\(id).json", fixture.spool + "/new/\(id).json")
             waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: fixture.spool + "/done/\(id).json") }
             let result = fixture.json(fixture.spool + "/out/\(id)/result.json")
-            if let text = result["claimedAt"] as? String, let claimed = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+            if let text = result["claimedAt"] as? String,
+                let claimed = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            {
                 latencies.append(claimed.timeIntervalSince(dropped) * 1000)
             }
         }
@@ -64,13 +70,18 @@ struct FiguresTests {
         let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.map(String.init) ?? "VmRSS: unknown"
         daemon.signal(SIGTERM)
         _ = daemon.wait()
-        print(String(format: "FIGURE pickup latency (rename into new/ → claimed, inotify, idle daemon, 20 jobs): median %.1f ms, max %.1f ms",
-                     latencies[latencies.count / 2], latencies.last ?? 0))
+        print(
+            String(
+                format: "FIGURE pickup latency (rename into new/ → claimed, inotify, idle daemon, 20 jobs): median %.1f ms, max %.1f ms",
+                latencies[latencies.count / 2], latencies.last ?? 0))
         print(String(format: "FIGURE throughput: %.1f jobs/s (100 jobs of 1 image, 1 step, full-size UNet, one worker)", jobsPerSecond))
-        print("FIGURE daemon resident memory with two full-size models loaded: \(rss.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")")
+        print(
+            "FIGURE daemon resident memory with two full-size models loaded: \(rss.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")"
+        )
 
-        let bench = try Child.run(Binaries.kac, ["render-bench", "--zoo", zoo, "--model", "fashion-mnist/teacher", "--count", "16"],
-                                  logDirectory: fixture.root.path)
+        let bench = try Child.run(
+            Binaries.kac, ["render-bench", "--zoo", zoo, "--model", "fashion-mnist/teacher", "--count", "16"],
+            logDirectory: fixture.root.path)
         print("FIGURE kac render-bench (random full-size teacher, 16 images per row):\n" + bench.output + bench.error)
     }
 }

@@ -4,8 +4,8 @@ import Foundation
 import Generation
 import ModelStore
 import RenderService
-import Testing
 import TestSupport
+import Testing
 import Vocabulary
 
 @Suite struct ModelCacheTests {
@@ -13,10 +13,12 @@ import Vocabulary
     /// sampler defaults and is named as itself in the report.
     @Test func versionsSharingABlobKeepTheirOwnSettings() throws {
         let zoo = TemporaryDirectory(prefix: "kac-cache")
-        let first = try TinyModel.publish(into: zoo.path, name: "fashion-mnist/student-1", kind: .student,
-                                          defaults: SamplingSettings(integrator: .euler, steps: 1, guidance: 1))
-        let second = try TinyModel.publish(into: zoo.path, name: "fashion-mnist/student-1", kind: .student,
-                                           defaults: SamplingSettings(integrator: .heun, steps: 3, guidance: 1))
+        let first = try TinyModel.publish(
+            into: zoo.path, name: "fashion-mnist/student-1", kind: .student,
+            defaults: SamplingSettings(integrator: .euler, steps: 1, guidance: 1))
+        let second = try TinyModel.publish(
+            into: zoo.path, name: "fashion-mnist/student-1", kind: .student,
+            defaults: SamplingSettings(integrator: .heun, steps: 3, guidance: 1))
         #expect(first.blob == second.blob && first.version == 1 && second.version == 2)
         let cache = ModelCache(store: try ModelStore(root: zoo.path, create: false), capacityBytes: 1 << 30)
         for (manifest, steps, evaluations) in [(first, 1, 1), (second, 3, 6), (first, 1, 1)] {
@@ -25,7 +27,8 @@ import Vocabulary
             let renderer = Renderer(model: model, batchSize: 2)
             let out = TemporaryDirectory(prefix: "kac-cache-out")
             let report = try renderer.render(try renderer.plan(RenderRequest(count: 1, seed: 5)), into: out.path)
-            #expect(report.model == "fashion-mnist/student-1@\(manifest.version)" && report.steps == steps
+            #expect(
+                report.model == "fashion-mnist/student-1@\(manifest.version)" && report.steps == steps
                     && report.networkEvaluations == evaluations, "\(report.model) \(report.sampler)×\(report.steps)")
         }
         #expect(cache.loadedDigests == [first.blob], "one copy of the weights")
@@ -35,14 +38,22 @@ import Vocabulary
     /// presets name the skipped model and why.
     @Test func aTruncatedManifestAffectsOnlyItself() throws {
         let zoo = TemporaryDirectory(prefix: "kac-cache-broken")
-        let good = try TinyModel.publish(into: zoo.path, name: "fashion-mnist/student-1", seed: 1, kind: .student,
-                                         defaults: SamplingSettings(integrator: .euler, steps: 1, guidance: 1),
-                                         evaluations: [EvaluationResult(steps: 1, integrator: .euler, guidanceScale: 1,
-                                                                        networkEvaluations: 1, frechetDistance: 20)])
-        try TinyModel.publish(into: zoo.path, name: "fashion-mnist/student-4", seed: 2, kind: .student,
-                              defaults: SamplingSettings(integrator: .euler, steps: 4, guidance: 1),
-                              evaluations: [EvaluationResult(steps: 4, integrator: .euler, guidanceScale: 1,
-                                                             networkEvaluations: 4, frechetDistance: 10)])
+        let good = try TinyModel.publish(
+            into: zoo.path, name: "fashion-mnist/student-1", seed: 1, kind: .student,
+            defaults: SamplingSettings(integrator: .euler, steps: 1, guidance: 1),
+            evaluations: [
+                EvaluationResult(
+                    steps: 1, integrator: .euler, guidanceScale: 1,
+                    networkEvaluations: 1, frechetDistance: 20)
+            ])
+        try TinyModel.publish(
+            into: zoo.path, name: "fashion-mnist/student-4", seed: 2, kind: .student,
+            defaults: SamplingSettings(integrator: .euler, steps: 4, guidance: 1),
+            evaluations: [
+                EvaluationResult(
+                    steps: 4, integrator: .euler, guidanceScale: 1,
+                    networkEvaluations: 4, frechetDistance: 10)
+            ])
         let brokenPath = zoo.path + "/models/fashion-mnist/student-4/1.json"
         let bytes = try #require(FileManager.default.contents(atPath: brokenPath))
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: brokenPath))

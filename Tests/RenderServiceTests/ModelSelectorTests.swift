@@ -1,22 +1,28 @@
+import Generation
 // Choosing a model for quality presets and step budgets from manifest evaluations, and the
 // fallbacks when evaluations are missing.
 import ModelStore
 import RenderService
-import Testing
 import TestSupport
-import Generation
+import Testing
 import Vocabulary
 
 @Suite struct ModelSelectorTests {
     @Test func presetsAndBudgetsPickTheDocumentedOption() throws {
         let zoo = TemporaryDirectory(prefix: "kac-select")
-        try TinyModel.publish(into: zoo.path, name: "fashion-mnist/teacher", defaults: SamplingSettings(integrator: .heun, steps: 50, guidance: 2),
-                              evaluations: [EvaluationResult(steps: 50, integrator: .heun, guidanceScale: 2, networkEvaluations: 200, frechetDistance: 5),
-                                            EvaluationResult(steps: 10, integrator: .heun, guidanceScale: 2, networkEvaluations: 40, frechetDistance: 9)])
-        try TinyModel.publish(into: zoo.path, name: "fashion-mnist/student", kind: .student,
-                              defaults: SamplingSettings(integrator: .euler, steps: 2, guidance: 1),
-                              evaluations: [EvaluationResult(steps: 1, integrator: .euler, guidanceScale: 1, networkEvaluations: 1, frechetDistance: 30),
-                                            EvaluationResult(steps: 4, integrator: .euler, guidanceScale: 1, networkEvaluations: 4, frechetDistance: 12)])
+        try TinyModel.publish(
+            into: zoo.path, name: "fashion-mnist/teacher", defaults: SamplingSettings(integrator: .heun, steps: 50, guidance: 2),
+            evaluations: [
+                EvaluationResult(steps: 50, integrator: .heun, guidanceScale: 2, networkEvaluations: 200, frechetDistance: 5),
+                EvaluationResult(steps: 10, integrator: .heun, guidanceScale: 2, networkEvaluations: 40, frechetDistance: 9),
+            ])
+        try TinyModel.publish(
+            into: zoo.path, name: "fashion-mnist/student", kind: .student,
+            defaults: SamplingSettings(integrator: .euler, steps: 2, guidance: 1),
+            evaluations: [
+                EvaluationResult(steps: 1, integrator: .euler, guidanceScale: 1, networkEvaluations: 1, frechetDistance: 30),
+                EvaluationResult(steps: 4, integrator: .euler, guidanceScale: 1, networkEvaluations: 4, frechetDistance: 12),
+            ])
         let store = try ModelStore(root: zoo.path, create: false)
         let fastest = try ModelSelector.select(.fastest, from: store).0
         #expect(fastest.model == "fashion-mnist/student@1" && fastest.steps == 1 && fastest.kind == "student")
@@ -32,7 +38,8 @@ import Vocabulary
     @Test func withoutEvaluationsTheDefaultsDecide() throws {
         let zoo = TemporaryDirectory(prefix: "kac-select")
         try TinyModel.publish(into: zoo.path, name: "a", defaults: SamplingSettings(integrator: .euler, steps: 8, guidance: 1))
-        try TinyModel.publish(into: zoo.path, name: "b", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 2, guidance: 1))
+        try TinyModel.publish(
+            into: zoo.path, name: "b", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 2, guidance: 1))
         let store = try ModelStore(root: zoo.path, create: false)
         #expect(try ModelSelector.select(.fastest, from: store).0.model == "b@1")
         let best = try ModelSelector.select(.best, from: store).0
@@ -41,9 +48,11 @@ import Vocabulary
         let tight = try ModelSelector.select(.stepBudget(1), from: store).0
         #expect(tight.model == "b@1" && tight.steps == 1)
         // A guidance-conditioned student takes s as an input: one pass per step even at s = 2.
-        try TinyModel.publish(into: zoo.path, name: "c", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 3, guidance: 2),
-                              guidanceInput: true)
-        try TinyModel.publish(into: zoo.path, name: "d", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 3, guidance: 2))
+        try TinyModel.publish(
+            into: zoo.path, name: "c", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 3, guidance: 2),
+            guidanceInput: true)
+        try TinyModel.publish(
+            into: zoo.path, name: "d", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 3, guidance: 2))
         let candidates = try ModelSelector.select(.best, from: store).0.candidates
         #expect(candidates.contains("c@1 euler×3 (guidance 2.0): NFE 3, FD unknown"), "\(candidates)")
         #expect(candidates.contains("d@1 euler×3 (guidance 2.0): NFE 6, FD unknown"), "\(candidates)")

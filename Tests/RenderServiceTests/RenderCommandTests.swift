@@ -2,8 +2,8 @@
 // exits with its documented code and a message naming the fix, and leaves no output directory.
 import Foundation
 import Imaging
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct RenderCommandTests {
     @Test func rendersFilesAndRefusesBadInput() throws {
@@ -14,8 +14,10 @@ import TestSupport
             try Child.run(Binaries.kac, ["render", "--zoo", zoo] + arguments, logDirectory: root.path)
         }
         let out = root.file("images")
-        let good = try kac(["--model", "fashion-mnist/teacher", "--count", "3", "--labels", "sneaker,bag,3", "--steps", "1",
-                            "--format", "webp", "--quality", "80", "--out", out])
+        let good = try kac([
+            "--model", "fashion-mnist/teacher", "--count", "3", "--labels", "sneaker,bag,3", "--steps", "1",
+            "--format", "webp", "--quality", "80", "--out", out,
+        ])
         #expect(good.status == 0, "\(good.error)")
         #expect(good.output == ["0000-sneaker", "0001-bag", "0002-dress"].map { out + "/" + $0 + ".webp\n" }.joined())
         #expect(try ImageReader.info(path: out + "/0002-dress.webp").metadata["steps"] == "1")
@@ -24,7 +26,10 @@ import TestSupport
         let cases: [(arguments: [String], status: Int32, message: String)] = [
             (["--model", "no-such-model", "--count", "1"], 66, "model no-such-model"),
             (["--model", "fashion-mnist/teacher", "--count", "1", "--labels", "10"], 64, "label 10 is out of range"),
-            (["--model", "fashion-mnist/teacher", "--count", "1", "--labels", "hat"], 64, "label \"hat\" is not a class of fashion-mnist/teacher@1; its classes are 0 t-shirt"),
+            (
+                ["--model", "fashion-mnist/teacher", "--count", "1", "--labels", "hat"], 64,
+                "label \"hat\" is not a class of fashion-mnist/teacher@1; its classes are 0 t-shirt"
+            ),
             (["--model", "sha256-abcd", "--count", "1"], 66, "a digest prefix needs 8 to 64 hex digits"),
             (["--model", "fashion-mnist/teacher", "--count", "0"], 64, "count 0 is outside"),
             (["--model", "fashion-mnist/teacher", "--count", "20", "--max-count", "10"], 64, "count 20 is outside 1…10"),

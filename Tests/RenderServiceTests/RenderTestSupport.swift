@@ -1,42 +1,48 @@
 // Shared fixtures: a tiny randomly initialised UNet published into a temporary zoo (every weight
 // non-zero, so images vary with seed, index and label), and the built `kac` / `kacd` binaries.
 import Foundation
+import Generation
 import Glibc
 import KacFlow
 import ModelStore
 import NeuralNet
 import TensorCore
-import Testing
 import TestSupport
-import Generation
+import Testing
 import Vocabulary
 
 enum TinyModel {
-    static let configuration = UNetConfiguration(imageHeight: 28, imageWidth: 28, imageChannels: 1, baseWidth: 8, widthMultipliers: [1, 2],
-                                                 residualBlocksPerLevel: 1, attentionResolutions: [], attentionHeads: 1, groupCount: 4,
-                                                 classCount: 10)
+    static let configuration = UNetConfiguration(
+        imageHeight: 28, imageWidth: 28, imageChannels: 1, baseWidth: 8, widthMultipliers: [1, 2],
+        residualBlocksPerLevel: 1, attentionResolutions: [], attentionHeads: 1, groupCount: 4,
+        classCount: 10)
 
     /// Publishes a tiny teacher (or student, guidance-conditioned with `guidanceInput`) as `name`
     /// in the store at `zoo` (created if needed).
     @discardableResult
-    static func publish(into zoo: String, name: String = "fashion-mnist/teacher", seed: UInt64 = 1, kind: ModelKind = .teacher,
-                        defaults: SamplingSettings = SamplingSettings(integrator: .euler, steps: 2, guidance: 1),
-                        evaluations: [EvaluationResult] = [], guidanceInput: Bool = false) throws -> ModelManifest {
+    static func publish(
+        into zoo: String, name: String = "fashion-mnist/teacher", seed: UInt64 = 1, kind: ModelKind = .teacher,
+        defaults: SamplingSettings = SamplingSettings(integrator: .euler, steps: 2, guidance: 1),
+        evaluations: [EvaluationResult] = [], guidanceInput: Bool = false
+    ) throws -> ModelManifest {
         let store = try ModelStore(root: zoo, create: true)
         var random = RandomSource(seed: seed)
         let architecture = NetworkArchitecture.unet(configuration).withGuidanceInput(guidanceInput)
         let network = architecture.makeNetwork(random: &random)
         var parameters = network.parameters
         // Zero-initialised layers (last convs) would make the velocity constant; give them noise.
-        for index in 0..<parameters.count where parameters[index].scalars.allSatisfy({ $0 == 0 }) && parameters.names[index].hasSuffix("weight") {
+        for index in 0..<parameters.count
+        where parameters[index].scalars.allSatisfy({ $0 == 0 }) && parameters.names[index].hasSuffix("weight") {
             parameters.withMutableScalars(index) { scalars in
                 for i in scalars.indices { scalars[i] = Float(random.uniform() - 0.5) * 0.2 }
             }
         }
-        return try VelocityModelPublication(name: name, kind: kind, weights: parameters, architecture: architecture,
-                                            path: KacPath.Configuration(), defaults: defaults,
-                                            dataset: DatasetReference(name: "fashion-mnist"), evaluations: evaluations)
-            .publish(to: store, dtype: .f32, tags: [])
+        return try VelocityModelPublication(
+            name: name, kind: kind, weights: parameters, architecture: architecture,
+            path: KacPath.Configuration(), defaults: defaults,
+            dataset: DatasetReference(name: "fashion-mnist"), evaluations: evaluations
+        )
+        .publish(to: store, dtype: .f32, tags: [])
     }
 }
 
@@ -66,8 +72,10 @@ final class Child {
         FileManager.default.createFile(atPath: outPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NOTIFY_SOCKET") && !$0.key.hasPrefix("WATCHDOG") }
-            .merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("NOTIFY_SOCKET") && !$0.key.hasPrefix("WATCHDOG")
+        }
+        .merging(environment) { $1 }
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle(forWritingAtPath: outPath)
         try process.run()
@@ -78,8 +86,9 @@ final class Child {
 
     func wait() -> Finished {
         process.waitUntilExit()
-        return Finished(status: process.terminationStatus, output: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                        error: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+        return Finished(
+            status: process.terminationStatus, output: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            error: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
     }
 
     /// Runs to completion.

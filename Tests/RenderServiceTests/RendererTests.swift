@@ -2,12 +2,12 @@
 // without guidance), files read back through libvips (size, bands, format, provenance), resume
 // keeps existing files, the grid, and request errors that leave nothing behind.
 import Foundation
+import Generation
 import Imaging
 import ModelStore
 import RenderService
-import Testing
 import TestSupport
-import Generation
+import Testing
 import Vocabulary
 
 @Suite struct RendererTests {
@@ -27,7 +27,9 @@ import Vocabulary
             let renderer = try Self.renderer(zoo, batchSize: batchSize)
             let report = try renderer.render(try renderer.plan(request), into: out.path)
             #expect(report.rendered == 40 && report.images.count == 40)
-            outputs.append(Dictionary(uniqueKeysWithValues: names(in: out.path).filter { $0.hasSuffix(".png") }.map { ($0, bytes(out.path + "/" + $0)) }))
+            outputs.append(
+                Dictionary(
+                    uniqueKeysWithValues: names(in: out.path).filter { $0.hasSuffix(".png") }.map { ($0, bytes(out.path + "/" + $0)) }))
         }
         #expect(outputs[0].count == 40)
         for (name, data) in outputs[0] {
@@ -42,8 +44,9 @@ import Vocabulary
     /// one network pass per step at any s, and the scale changes the images.
     @Test func guidanceConditionedStudentRendersTheRequestedScaleInOnePass() throws {
         let zoo = TemporaryDirectory(prefix: "kac-render-zoo")
-        try TinyModel.publish(into: zoo.path, name: "fashion-mnist/student-2", kind: .student,
-                              defaults: SamplingSettings(integrator: .euler, steps: 2, guidance: 2), guidanceInput: true)
+        try TinyModel.publish(
+            into: zoo.path, name: "fashion-mnist/student-2", kind: .student,
+            defaults: SamplingSettings(integrator: .euler, steps: 2, guidance: 2), guidanceInput: true)
         let store = try ModelStore(root: zoo.path, create: false)
         let renderer = Renderer(model: try ZooVelocityModel.load("fashion-mnist/student-2", from: store), batchSize: 4)
         var images: [Double?: [UInt8]] = [:]
@@ -65,17 +68,27 @@ import Vocabulary
         let zoo = TemporaryDirectory(prefix: "kac-render-zoo")
         let manifest = try TinyModel.publish(into: zoo.path)
         let renderer = try Self.renderer(zoo, batchSize: 16)
-        for (format, expected) in [(ImageEncoding.png(), ImageFormat.png), (.jpeg(quality: 80), .jpeg),
-                                   (.webp(quality: 80, lossless: false), .webp), (.tiff, .tiff)] {
+        for (format, expected) in [
+            (ImageEncoding.png(), ImageFormat.png), (.jpeg(quality: 80), .jpeg),
+            (.webp(quality: 80, lossless: false), .webp), (.tiff, .tiff),
+        ] {
             let out = TemporaryDirectory(prefix: "kac-render-out")
-            let request = RenderRequest(count: 3, labels: [.index(7), .name("bag")], seed: 42, encoding: format, scale: 2, upscale: .lanczos, grid: true)
+            let request = RenderRequest(
+                count: 3, labels: [.index(7), .name("bag")], seed: 42, encoding: format, scale: 2, upscale: .lanczos, grid: true)
             let report = try renderer.render(try renderer.plan(request), into: out.path)
-            #expect(report.images.map(\.file) == ["0000-sneaker.\(format.fileExtension)", "0001-bag.\(format.fileExtension)",
-                                                  "0002-sneaker.\(format.fileExtension)"])
+            #expect(
+                report.images.map(\.file) == [
+                    "0000-sneaker.\(format.fileExtension)", "0001-bag.\(format.fileExtension)",
+                    "0002-sneaker.\(format.fileExtension)",
+                ])
             let info = try ImageReader.info(path: out.path + "/0001-bag." + format.fileExtension)
-            #expect(info.width == 56 && info.height == 56 && info.bands == (expected == .webp ? 3 : 1) && info.format == expected, "\(info)")
-            #expect(info.metadata.entries.map(\.key) == ["model", "model-version", "model-digest", "seed", "index", "label",
-                                                         "sampler", "steps", "guidance", "software"])
+            #expect(
+                info.width == 56 && info.height == 56 && info.bands == (expected == .webp ? 3 : 1) && info.format == expected, "\(info)")
+            #expect(
+                info.metadata.entries.map(\.key) == [
+                    "model", "model-version", "model-digest", "seed", "index", "label",
+                    "sampler", "steps", "guidance", "software",
+                ])
             #expect(info.metadata["model"] == "fashion-mnist/teacher" && info.metadata["model-digest"] == manifest.blob.description)
             #expect(info.metadata["seed"] == "42" && info.metadata["index"] == "1" && info.metadata["label"] == "bag")
             #expect(info.metadata["sampler"] == "euler" && info.metadata["steps"] == "2" && info.metadata["guidance"] == "1.0")
@@ -92,7 +105,9 @@ import Vocabulary
         let plan = try renderer.plan(RenderRequest(count: 10, seed: 3, grid: true))
         _ = try renderer.render(plan, into: out.path)
         let first = names(in: out.path).map { ($0, bytes(out.path + "/" + $0)) }
-        for name in ["0002-pullover.png", "0007-sneaker.png", "grid.png"] { try FileManager.default.removeItem(atPath: out.path + "/" + name) }
+        for name in ["0002-pullover.png", "0007-sneaker.png", "grid.png"] {
+            try FileManager.default.removeItem(atPath: out.path + "/" + name)
+        }
         let again = try renderer.render(plan, into: out.path)
         #expect(again.rendered == 2 && again.generated == 10 && again.images.filter(\.reused).count == 8)
         #expect(names(in: out.path).map { ($0, bytes(out.path + "/" + $0)) }.elementsEqual(first) { $0 == $1 })

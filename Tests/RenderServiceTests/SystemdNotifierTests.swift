@@ -3,8 +3,8 @@
 import Foundation
 import Glibc
 import RenderService
-import Testing
 import TestSupport
+import Testing
 
 /// A bound datagram socket that plays the service manager.
 final class FakeServiceManager {

@@ -2,8 +2,8 @@
 // either accepted (and then round-trips) or rejected with a code and a non-empty reason.
 import Foundation
 import Spool
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct JobFuzzTests {
     static let seeds: [String] = [
@@ -11,8 +11,10 @@ import TestSupport
         #"{"schema": 1, "quality": "best", "count": 10, "sampler": "heun", "steps": 32, "guidance": 2.5, "format": "jpeg", "encodeQuality": 90, "grid": true}"#,
         #"{"schema": 1, "maxSteps": 4, "count": 4, "format": "webp", "priority": 10, "scale": 3, "upscale": "lanczos"}"#,
     ]
-    static let fragments = ["\"count\"", "\"labels\"", ": ", ",", "{", "}", "[", "]", "NaN", "1e400", "-0", "\"\\u0000\"",
-                            "\"\\ud83d\\ude00\"", "null", "true", "18446744073709551616", "\"schema\": 2", "\u{FEFF}", "\"id\": \"../x\""]
+    static let fragments = [
+        "\"count\"", "\"labels\"", ": ", ",", "{", "}", "[", "]", "NaN", "1e400", "-0", "\"\\u0000\"",
+        "\"\\ud83d\\ude00\"", "null", "true", "18446744073709551616", "\"schema\": 2", "\u{FEFF}", "\"id\": \"../x\"",
+    ]
 
     static func mutate(_ text: String, using random: inout SplitMix64) -> [UInt8] {
         var bytes = Array(text.utf8)

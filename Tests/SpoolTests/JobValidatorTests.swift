@@ -9,11 +9,13 @@ import Vocabulary
     let validator = JobValidator()
 
     @Test func acceptsAFullJobAndResolvesLabels() throws {
-        let parsed = try validator.validate(job("""
-            "id": "a1", "model": "fashion:v2", "count": 3, "labels": ["sneaker", 0], "sampler": "rk45", "steps": 20,
-            "guidance": 1.5, "seed": 18446744073709551615, "format": "webp", "encodeQuality": 80, "scale": 2,
-            "upscale": "lanczos", "grid": true, "priority": -5
-            """))
+        let parsed = try validator.validate(
+            job(
+                """
+                "id": "a1", "model": "fashion:v2", "count": 3, "labels": ["sneaker", 0], "sampler": "rk45", "steps": 20,
+                "guidance": 1.5, "seed": 18446744073709551615, "format": "webp", "encodeQuality": 80, "scale": 2,
+                "upscale": "lanczos", "grid": true, "priority": -5
+                """))
         #expect(parsed.model == .reference(try ModelReference(parsing: "fashion:v2")))
         #expect(parsed.labels == [.name("sneaker"), .index(0)])
         #expect(parsed.seed == UInt64.max)
@@ -95,7 +97,10 @@ import Vocabulary
     }
 
     @Test func rejectsNonUTF8OversizedAndDeepInput() {
-        #expect(throws: JobValidationError(.notUTF8, field: nil, "the file is not valid UTF-8 (first bad byte at offset 23); save it as UTF-8 text")) {
+        #expect(
+            throws: JobValidationError(
+                .notUTF8, field: nil, "the file is not valid UTF-8 (first bad byte at offset 23); save it as UTF-8 text")
+        ) {
             try validator.validate(Array(#"{"schema": 1, "model":"#.utf8) + [0x22, 0xFF, 0x22, 0x7D])
         }
         let big = job(#""model": "m", "labels": ["# + Array(repeating: "1", count: 40_000).joined(separator: ",") + "]}")
@@ -108,7 +113,8 @@ import Vocabulary
     }
 
     @Test func publishedExamplesAreValid() throws {
-        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../spool/examples").standardized
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../spool/examples")
+            .standardized
         let names = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".json") }.sorted()
         #expect(names == ["balanced.json", "fast-preview.json", "fastest.json", "one-of-each.json", "sneakers.json"])
         for name in names {

@@ -48,7 +48,9 @@ import Testing
         #expect(claims.count == jobs)
         #expect(claims.values.allSatisfy { $0.count == 1 }, "\(claims.filter { $0.value.count > 1 })")
         #expect(fixture.names("done").count == jobs && fixture.names("new").isEmpty && fixture.names("work").isEmpty)
-        print("\(jobs) claims by \(workers) processes in \(String(format: "%.2f", elapsed)) s (\(Int(Double(jobs) / elapsed)) claims/s incl. process start)")
+        print(
+            "\(jobs) claims by \(workers) processes in \(String(format: "%.2f", elapsed)) s (\(Int(Double(jobs) / elapsed)) claims/s incl. process start)"
+        )
     }
 
     /// Runs only inside a child process: claims and completes jobs until the queue is empty,

@@ -4,8 +4,8 @@
 import Foundation
 import ModelStore
 import Spool
-import Testing
 import TestSupport
+import Testing
 import Vocabulary
 
 @Suite struct ReferenceGrammarAgreementTests {

@@ -129,8 +129,9 @@ import Testing
         #expect(try spool.cancel(jobID: "running") == .requestedRunning)
         #expect(spool.isCancelRequested(jobID: "running"))
         #expect(try spool.status().running.first?.cancelRequested == true)
-        let outcome = JobOutcome.decide(jobID: claim.id, rendered: .failure(CancellationError()), cancelRequested: true,
-                                        shuttingDown: false, attempt: 1, worker: "w", at: fixture.clock.now)
+        let outcome = JobOutcome.decide(
+            jobID: claim.id, rendered: .failure(CancellationError()), cancelRequested: true,
+            shuttingDown: false, attempt: 1, worker: "w", at: fixture.clock.now)
         #expect(outcome == .cancelled)
         try spool.finish(claim, outcome: outcome)
         #expect(try fixture.failure("running")["code"] as? String == "cancelled")

@@ -2,8 +2,8 @@
 // dead local pids are noticed at once, and a job that keeps killing workers ends in `failed/`.
 import Foundation
 import Spool
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SpoolRecoveryTests {
     static let configuration = SpoolConfiguration(leaseTimeout: 120, settlePeriod: 5, maximumAttempts: 2)
@@ -41,8 +41,11 @@ import TestSupport
             #expect(claim.attempt == attempt)
             fixture.clock.advance(121)
             let action = try #require(try spool.recoverAbandonedJobs(host: host).first)
-            if attempt == 1 { #expect(action == .requeued(jobID: "crasher", attempts: 1, reason: action.reasonText)) }
-            else { #expect(action == .gaveUp(jobID: "crasher", attempts: 2, reason: action.reasonText)) }
+            if attempt == 1 {
+                #expect(action == .requeued(jobID: "crasher", attempts: 1, reason: action.reasonText))
+            } else {
+                #expect(action == .gaveUp(jobID: "crasher", attempts: 2, reason: action.reasonText))
+            }
         }
         #expect(try spool.claimNext(as: fixture.worker) == nil)
         let failure = try fixture.failure("crasher")
@@ -90,6 +93,8 @@ import TestSupport
 
 extension RecoveryAction {
     var reasonText: String {
-        switch self { case let .requeued(_, _, reason), let .gaveUp(_, _, reason): return reason }
+        switch self {
+        case let .requeued(_, _, reason), let .gaveUp(_, _, reason): return reason
+        }
     }
 }

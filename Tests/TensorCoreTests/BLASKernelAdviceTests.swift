@@ -1,7 +1,7 @@
+import TensorCore
 // The generic-kernel advice: given when OpenBLAS picked an old family on a CPU with AVX2/AVX-512,
 // never when the operator chose the family or the selection is already a modern one.
 import Testing
-import TensorCore
 
 @Suite struct BLASKernelAdviceTests {
     static let avx512: Set<String> = ["sse3", "avx2", "fma", "avx512f", "avx512bw", "avx512vl"]

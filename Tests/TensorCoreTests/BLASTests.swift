@@ -1,7 +1,7 @@
-// OpenBLAS wrapper agrees with a plain triple loop, in every transpose combination.
-import Testing
 import TensorCore
 import TestSupport
+// OpenBLAS wrapper agrees with a plain triple loop, in every transpose combination.
+import Testing
 
 @Suite struct BLASTests {
     /// Float32 sums of ~50 products: relative error well under 1e-5.
@@ -17,10 +17,11 @@ import TestSupport
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                               a: pa.baseAddress!, lda: transposeA ? m : k,
-                               b: pb.baseAddress!, ldb: transposeB ? k : n,
-                               c: pc.baseAddress!, ldc: n)
+                    BLAS.sgemm(
+                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                        a: pa.baseAddress!, lda: transposeA ? m : k,
+                        b: pb.baseAddress!, ldb: transposeB ? k : n,
+                        c: pc.baseAddress!, ldc: n)
                 }
             }
         }

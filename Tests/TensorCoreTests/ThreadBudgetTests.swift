@@ -4,8 +4,8 @@
 // with an environment switch that enables the child's test).
 import Foundation
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ThreadBudgetTests {
     static let childOutput = "KAC_THREAD_BUDGET_CHILD_OUTPUT"
@@ -68,15 +68,20 @@ import TestSupport
         let combined = CgroupCPUQuota.parseMembership("5:cpu,cpuacct:/docker/abc\n")
         #expect(combined.unified == nil && combined.cpu == "/docker/abc")
         #expect(CgroupCPUQuota.parseMembership(Self.unifiedCgroup).unified == "/system.slice/kacd.service")
-        #expect(CgroupCPUQuota.parseMountInfo(Self.hybridMountInfo) == CgroupCPUQuota.Mounts(
-            unified: .init(root: "/", point: "/sys/fs/cgroup/unified"), cpu: .init(root: "/", point: "/sys/fs/cgroup/cpu")))
-        #expect(CgroupCPUQuota.parseMountInfo(Self.unifiedMountInfo) == CgroupCPUQuota.Mounts(
-            unified: .init(root: "/", point: "/sys/fs/cgroup"), cpu: nil))
+        #expect(
+            CgroupCPUQuota.parseMountInfo(Self.hybridMountInfo)
+                == CgroupCPUQuota.Mounts(
+                    unified: .init(root: "/", point: "/sys/fs/cgroup/unified"), cpu: .init(root: "/", point: "/sys/fs/cgroup/cpu")))
+        #expect(
+            CgroupCPUQuota.parseMountInfo(Self.unifiedMountInfo)
+                == CgroupCPUQuota.Mounts(
+                    unified: .init(root: "/", point: "/sys/fs/cgroup"), cpu: nil))
     }
 
     @Test func walksFromTheCgroupUpToTheMountPoint() {
         let mount = CgroupCPUQuota.Mount(root: "/", point: "/sys/fs/cgroup")
-        #expect(CgroupCPUQuota.levels(of: "/system.slice/kacd.service", in: mount)
+        #expect(
+            CgroupCPUQuota.levels(of: "/system.slice/kacd.service", in: mount)
                 == ["/sys/fs/cgroup/system.slice/kacd.service", "/sys/fs/cgroup/system.slice", "/sys/fs/cgroup"])
         #expect(CgroupCPUQuota.levels(of: "/", in: mount) == ["/sys/fs/cgroup"])
         // Inside a container the hierarchy's root is the container's own cgroup.
@@ -136,7 +141,8 @@ import TestSupport
     @Test(.enabled(if: isChild)) func childReportsItsBudget() throws {
         let path = try #require(ProcessInfo.processInfo.environment[Self.childOutput])
         let budget = ThreadBudget.current
-        let report = "affinity \(SystemCPUs.affinityCount()), threads \(budget.threads), source \(budget.source.rawValue), "
+        let report =
+            "affinity \(SystemCPUs.affinityCount()), threads \(budget.threads), source \(budget.source.rawValue), "
             + "OpenBLAS \(BLAS.threadCount)"
         try report.write(toFile: path, atomically: false, encoding: .utf8)
     }
@@ -144,7 +150,8 @@ import TestSupport
     /// The lowest CPU in this process's affinity list (CPU 0 may not be ours).
     static func firstAllowedCPU() -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else { return nil }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") })
+        else { return nil }
         return Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces).prefix { $0.isNumber })
     }
 }

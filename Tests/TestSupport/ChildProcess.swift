@@ -22,8 +22,9 @@ public struct RunningProcess {
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-                             error: String(decoding: err, as: UTF8.self))
+        return ProcessResult(
+            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+            error: String(decoding: err, as: UTF8.self))
     }
 }
 

@@ -7,8 +7,10 @@ import TensorCore
 public let finiteDifferenceStep = 1e-5
 
 /// ∂loss/∂values by central differences, in Double.
-public func numericalGradient(_ values: [Double], step: Double = finiteDifferenceStep,
-                              _ loss: ([Double]) -> Double) -> [Double] {
+public func numericalGradient(
+    _ values: [Double], step: Double = finiteDifferenceStep,
+    _ loss: ([Double]) -> Double
+) -> [Double] {
     var probe = values
     return values.indices.map { i in
         probe[i] = values[i] + step
@@ -33,8 +35,9 @@ public func worstGradientError<Owner: AnyObject>(
     of owner: Owner, parameters: ReferenceWritableKeyPath<Owner, [Tensor]>, gradients: [Tensor],
     step: Float, floor: Double, elements: (_ tensor: Int, _ count: Int) -> [Int], loss: () -> Double
 ) -> (error: Double, tensor: Int) {
-    precondition(owner[keyPath: parameters].count == gradients.count,
-                 "gradient check: \(owner[keyPath: parameters].count) tensors, \(gradients.count) gradients")
+    precondition(
+        owner[keyPath: parameters].count == gradients.count,
+        "gradient check: \(owner[keyPath: parameters].count) tensors, \(gradients.count) gradients")
     var worst = (error: 0.0, tensor: 0)
     for index in gradients.indices {
         for element in elements(index, gradients[index].count) {

@@ -1,8 +1,8 @@
 // Shuffled mini-batches (coverage, determinism, exact resume from a checkpointed position) and
 // the 2-D toy datasets (shape, range, labels, class centres, determinism).
 import Foundation
-import Testing
 import TensorCore
+import Testing
 import Training
 
 @Suite struct MiniBatchIteratorTests {
@@ -24,8 +24,9 @@ import Training
     @Test func resumesExactlyFromACheckpointedPosition() throws {
         var original = MiniBatchIterator(datasetCount: 50, batchSize: 7, seed: 9)
         for _ in 0..<11 { _ = original.next() }  // mid second epoch
-        let saved = try JSONDecoder().decode(MiniBatchIterator.Position.self,
-                                             from: JSONEncoder().encode(original.position))
+        let saved = try JSONDecoder().decode(
+            MiniBatchIterator.Position.self,
+            from: JSONEncoder().encode(original.position))
         var resumed = MiniBatchIterator(datasetCount: 50, batchSize: 7, resumingFrom: saved)
         for _ in 0..<20 { #expect(resumed.next() == original.next()) }
         var otherSeed = MiniBatchIterator(datasetCount: 50, batchSize: 7, seed: 10)
@@ -34,8 +35,9 @@ import Training
     }
 
     @Test func batchGathersSamplesAndLabels() {
-        let dataset = LabeledDataset(samples: Tensor(shape: [4, 2, 1], scalars: [0, 1, 10, 11, 20, 21, 30, 31]),
-                                     labels: [0, 1, 2, 1], classNames: ["a", "b", "c"])
+        let dataset = LabeledDataset(
+            samples: Tensor(shape: [4, 2, 1], scalars: [0, 1, 10, 11, 20, 21, 30, 31]),
+            labels: [0, 1, 2, 1], classNames: ["a", "b", "c"])
         let batch = dataset.batch(indices: [2, 0])
         #expect(batch.samples == Tensor(shape: [2, 2, 1], scalars: [20, 21, 0, 1]))
         #expect(batch.labels == [2, 0])

@@ -6,8 +6,8 @@
 import Foundation
 import Generation
 import ModelStore
-import Testing
 import TestSupport
+import Testing
 import Training
 import Vocabulary
 
@@ -21,12 +21,16 @@ import Vocabulary
     @Test func distillsPublishesWithLineageAndResumes() throws {
         let directory = TemporaryDirectory()
         let teacherRun = directory.file("teacher"), run = directory.file("distill"), zoo = directory.file("zoo")
-        let train = try Self.kac(["train", "--data", "eight-gaussians", "--run", teacherRun, "--steps", "200",
-                                  "--hidden-width", "32", "--batch-size", "64", "--checkpoint-every", "200"])
+        let train = try Self.kac([
+            "train", "--data", "eight-gaussians", "--run", teacherRun, "--steps", "200",
+            "--hidden-width", "32", "--batch-size", "64", "--checkpoint-every", "200",
+        ])
         try #require(train.status == 0, "kac train failed: \(train.errors)")
-        let arguments = ["distill", "--teacher-run", teacherRun, "--stages", "10,2,1", "--steps-per-stage", "30,20",
-                         "--batch-size", "32", "--start", "trajectory", "--pool", "64", "--guidance", "1.5",
-                         "--run", run, "--publish", "toy", "--zoo", zoo, "--tag", "fast"]
+        let arguments = [
+            "distill", "--teacher-run", teacherRun, "--stages", "10,2,1", "--steps-per-stage", "30,20",
+            "--batch-size", "32", "--start", "trajectory", "--pool", "64", "--guidance", "1.5",
+            "--run", run, "--publish", "toy", "--zoo", zoo, "--tag", "fast",
+        ]
         let first = try Self.kac(arguments)
         try #require(first.status == 0, "kac distill failed: \(first.errors)")
         #expect(first.errors.contains("stage-1: 1-step student ready: slicedWasserstein "), "\(first.errors)")
@@ -46,13 +50,17 @@ import Vocabulary
 
         // `kac eval` takes a student at its own setting (Euler, its steps, s = 1), a grid only on request.
         let evaluation = directory.file("eval.json")
-        let own = try Self.kac(["eval", "--model", "toy/student-1", "--model", "toy/student-2", "--zoo", zoo,
-                                "--steps", "3,5", "--samples", "64", "--json", evaluation])
+        let own = try Self.kac([
+            "eval", "--model", "toy/student-1", "--model", "toy/student-2", "--zoo", zoo,
+            "--steps", "3,5", "--samples", "64", "--json", evaluation,
+        ])
         try #require(own.status == 0, "kac eval failed: \(own.errors)")
         let rows = try EvaluationReport.read(from: evaluation).rows
         #expect(rows.map(\.steps) == [1, 2] && rows.allSatisfy { $0.guidance == 1 && $0.integrator == .euler })
-        let grid = try Self.kac(["eval", "--model", "toy/student-1", "--zoo", zoo, "--steps", "3,5", "--samplers", "euler",
-                                 "--guidance", "1", "--samples", "64", "--student-grid", "--json", evaluation])
+        let grid = try Self.kac([
+            "eval", "--model", "toy/student-1", "--zoo", zoo, "--steps", "3,5", "--samplers", "euler",
+            "--guidance", "1", "--samples", "64", "--student-grid", "--json", evaluation,
+        ])
         try #require(grid.status == 0, "kac eval --student-grid failed: \(grid.errors)")
         #expect(try EvaluationReport.read(from: evaluation).rows.map(\.steps) == [3, 5])
 
@@ -72,12 +80,16 @@ import Vocabulary
     @Test func guidanceRangeStudentsTakeTheScaleAsTheirInput() throws {
         let directory = TemporaryDirectory()
         let teacherRun = directory.file("teacher"), run = directory.file("distill"), zoo = directory.file("zoo")
-        let train = try Self.kac(["train", "--data", "eight-gaussians", "--run", teacherRun, "--steps", "100",
-                                  "--hidden-width", "32", "--batch-size", "64", "--checkpoint-every", "100"])
+        let train = try Self.kac([
+            "train", "--data", "eight-gaussians", "--run", teacherRun, "--steps", "100",
+            "--hidden-width", "32", "--batch-size", "64", "--checkpoint-every", "100",
+        ])
         try #require(train.status == 0, "kac train failed: \(train.errors)")
-        let arguments = ["distill", "--teacher-run", teacherRun, "--stages", "10,2", "--steps-per-stage", "20",
-                         "--batch-size", "32", "--guidance-range", "1,3", "--guidance", "2", "--run", run,
-                         "--publish", "toy", "--zoo", zoo]
+        let arguments = [
+            "distill", "--teacher-run", teacherRun, "--stages", "10,2", "--steps-per-stage", "20",
+            "--batch-size", "32", "--guidance-range", "1,3", "--guidance", "2", "--run", run,
+            "--publish", "toy", "--zoo", zoo,
+        ]
         let distill = try Self.kac(arguments)
         try #require(distill.status == 0, "kac distill failed: \(distill.errors)")
         #expect(distill.errors.contains("s in 1.0…3.0, an input of the student"), "\(distill.errors)")
@@ -98,8 +110,10 @@ import Vocabulary
         try #require(own.status == 0, "kac eval failed: \(own.errors)")
         let ownRows = try EvaluationReport.read(from: evaluation).rows
         #expect(ownRows.map(\.guidance) == [2] && ownRows.map(\.networkEvaluations) == [2])
-        let grid = try Self.kac(["eval", "--model", "toy/student-2", "--zoo", zoo, "--steps", "2", "--samplers", "euler",
-                                 "--guidance", "1,3", "--samples", "64", "--student-grid", "--json", evaluation])
+        let grid = try Self.kac([
+            "eval", "--model", "toy/student-2", "--zoo", zoo, "--steps", "2", "--samplers", "euler",
+            "--guidance", "1,3", "--samples", "64", "--student-grid", "--json", evaluation,
+        ])
         try #require(grid.status == 0, "kac eval --student-grid failed: \(grid.errors)")
         let gridRows = try EvaluationReport.read(from: evaluation).rows
         #expect(gridRows.map(\.guidance) == [1, 3] && gridRows.map(\.networkEvaluations) == [2, 2])

@@ -8,8 +8,8 @@ import Generation
 import KacFlow
 import NeuralNet
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 import Training
 import Vocabulary
 
@@ -27,26 +27,49 @@ import Vocabulary
             for integrator in [Integrator.euler, .ab2] {
                 let started = Date()
                 let distance = evaluator.distance(toy.generator, settings: SamplingSettings(integrator: integrator, steps: steps))
-                print(String(format: "teacher %@ %3d steps: SW %.4f (%.2f s)", integrator.rawValue, steps, distance,
-                             Date().timeIntervalSince(started)))
+                print(
+                    String(
+                        format: "teacher %@ %3d steps: SW %.4f (%.2f s)", integrator.rawValue, steps, distance,
+                        Date().timeIntervalSince(started)))
             }
         }
-        let narrow = NetworkArchitecture.mlp(MLPVelocityConfiguration(dimension: 2, hiddenWidth: 32, hiddenLayers: 3,
-                                                                      embeddingWidth: 32, classCount: 8))
+        let narrow = NetworkArchitecture.mlp(
+            MLPVelocityConfiguration(
+                dimension: 2, hiddenWidth: 32, hiddenLayers: 3,
+                embeddingWidth: 32, classCount: 8))
         let runs: [(String, DistillationConfiguration)] = [
             ("forward 100-20-4-2-1", toyDistillation(stages: [100, 20, 4, 2, 1], start: .forward, stepsPerStage: Self.stepsPerStage)),
-            ("trajectory 100-20-4-2-1", toyDistillation(stages: [100, 20, 4, 2, 1], start: .trajectory, stepsPerStage: Self.stepsPerStage)),
+            (
+                "trajectory 100-20-4-2-1",
+                toyDistillation(stages: [100, 20, 4, 2, 1], start: .trajectory, stepsPerStage: Self.stepsPerStage)
+            ),
             ("forward 100-1", toyDistillation(stages: [100, 1], start: .forward, stepsPerStage: 4 * Self.stepsPerStage)),
             ("trajectory 100-1", toyDistillation(stages: [100, 1], start: .trajectory, stepsPerStage: 4 * Self.stepsPerStage)),
             ("trajectory 100-4-1", toyDistillation(stages: [100, 4, 1], start: .trajectory, stepsPerStage: 2 * Self.stepsPerStage)),
-            ("narrow32 slice trajectory 100-20-4-2-1", toyDistillation(stages: [100, 20, 4, 2, 1], start: .trajectory,
-                stepsPerStage: Self.stepsPerStage, studentArchitecture: narrow)),
-            ("narrow32 random trajectory 100-20-4-2-1", toyDistillation(stages: [100, 20, 4, 2, 1], start: .trajectory,
-                stepsPerStage: Self.stepsPerStage, studentArchitecture: narrow, initialization: .random)),
-            ("narrow32 slice trajectory 100-1", toyDistillation(stages: [100, 1], start: .trajectory,
-                stepsPerStage: 4 * Self.stepsPerStage, studentArchitecture: narrow)),
-            ("narrow32 random trajectory 100-1", toyDistillation(stages: [100, 1], start: .trajectory,
-                stepsPerStage: 4 * Self.stepsPerStage, studentArchitecture: narrow, initialization: .random)),
+            (
+                "narrow32 slice trajectory 100-20-4-2-1",
+                toyDistillation(
+                    stages: [100, 20, 4, 2, 1], start: .trajectory,
+                    stepsPerStage: Self.stepsPerStage, studentArchitecture: narrow)
+            ),
+            (
+                "narrow32 random trajectory 100-20-4-2-1",
+                toyDistillation(
+                    stages: [100, 20, 4, 2, 1], start: .trajectory,
+                    stepsPerStage: Self.stepsPerStage, studentArchitecture: narrow, initialization: .random)
+            ),
+            (
+                "narrow32 slice trajectory 100-1",
+                toyDistillation(
+                    stages: [100, 1], start: .trajectory,
+                    stepsPerStage: 4 * Self.stepsPerStage, studentArchitecture: narrow)
+            ),
+            (
+                "narrow32 random trajectory 100-1",
+                toyDistillation(
+                    stages: [100, 1], start: .trajectory,
+                    stepsPerStage: 4 * Self.stepsPerStage, studentArchitecture: narrow, initialization: .random)
+            ),
         ]
         for (name, base) in runs where Self.only.map({ name.contains($0) }) ?? true {
             var configuration = base
@@ -58,8 +81,9 @@ import Vocabulary
             var last = started
             try distiller.run(evaluate: evaluator.evaluator()) { student, report in
                 let now = Date()
-                line += String(format: " %d→%.4f (%.1fs)", student.stage.studentSteps,
-                               report.evaluation?.metrics["slicedWasserstein"] ?? .nan, now.timeIntervalSince(last))
+                line += String(
+                    format: " %d→%.4f (%.1fs)", student.stage.studentSteps,
+                    report.evaluation?.metrics["slicedWasserstein"] ?? .nan, now.timeIntervalSince(last))
                 last = now
             }
             print(line + String(format: "  total %.1f s", Date().timeIntervalSince(started)))
@@ -86,8 +110,9 @@ import Vocabulary
         let reference = scales.map { toyTeacherPoints(guidance: $0) }
         print("guidance: SW to the 100-step teacher at the same s, for s = " + scales.map { String($0) }.joined(separator: ", "))
         func row(_ name: String, _ distance: (Int) -> Double) {
-            print(name.padding(toLength: 48, withPad: " ", startingAt: 0)
-                  + scales.indices.map { String(format: " %.4f", distance($0)) }.joined())
+            print(
+                name.padding(toLength: 48, withPad: " ", startingAt: 0)
+                    + scales.indices.map { String(format: " %.4f", distance($0)) }.joined())
         }
         row("teacher 100 steps at s = 1") { SlicedWasserstein.distance(reference[0], reference[$0]) }
         row("teacher 1 Euler step at s") { index in
@@ -98,10 +123,18 @@ import Vocabulary
         let runs: [(String, DistillationConfiguration)] = [
             ("baked s=1", toyDistillation(stages: [100, 4, 1], start: .trajectory, stepsPerStage: steps, guidance: 1)),
             ("baked s=3", toyDistillation(stages: [100, 4, 1], start: .trajectory, stepsPerStage: steps, guidance: 3)),
-            ("conditioned 1…3 trajectory", toyDistillation(stages: [100, 4, 1], start: .trajectory, stepsPerStage: steps,
-                                                           guidance: 1, guidanceRange: 1...3)),
-            ("conditioned 1…3 forward", toyDistillation(stages: [100, 4, 1], start: .forward, stepsPerStage: steps,
-                                                        guidance: 1, guidanceRange: 1...3)),
+            (
+                "conditioned 1…3 trajectory",
+                toyDistillation(
+                    stages: [100, 4, 1], start: .trajectory, stepsPerStage: steps,
+                    guidance: 1, guidanceRange: 1...3)
+            ),
+            (
+                "conditioned 1…3 forward",
+                toyDistillation(
+                    stages: [100, 4, 1], start: .forward, stepsPerStage: steps,
+                    guidance: 1, guidanceRange: 1...3)
+            ),
         ]
         for (name, base) in runs where Self.only.map({ name.contains($0) }) ?? true {
             var configuration = base
@@ -113,8 +146,11 @@ import Vocabulary
             let seconds = Date().timeIntervalSince(started)
             let student = try #require(last)
             let points = { (scale: Double) in
-                toyPoints(student.generator, settings: SamplingSettings(integrator: .euler, steps: student.stage.studentSteps,
-                                                                        guidance: scale))
+                toyPoints(
+                    student.generator,
+                    settings: SamplingSettings(
+                        integrator: .euler, steps: student.stage.studentSteps,
+                        guidance: scale))
             }
             if configuration.guidanceRange == nil {
                 let own = points(1)
@@ -123,7 +159,9 @@ import Vocabulary
                     row("\(name) + classifier-free guidance at s") { SlicedWasserstein.distance(points(scales[$0]), reference[$0]) }
                 }
             } else {
-                row(String(format: "%@, s as input (%.0f s)", name, seconds)) { SlicedWasserstein.distance(points(scales[$0]), reference[$0]) }
+                row(String(format: "%@, s as input (%.0f s)", name, seconds)) {
+                    SlicedWasserstein.distance(points(scales[$0]), reference[$0])
+                }
             }
         }
     }

@@ -18,8 +18,10 @@ final class ToyTeacher: @unchecked Sendable {
 
     init(steps: Int, hiddenWidth: Int) {
         var recipe = toyRecipe(steps: steps)
-        recipe.architecture = .mlp(MLPVelocityConfiguration(dimension: 2, hiddenWidth: hiddenWidth, hiddenLayers: 3,
-                                                            embeddingWidth: 32, classCount: 8))
+        recipe.architecture = .mlp(
+            MLPVelocityConfiguration(
+                dimension: 2, hiddenWidth: hiddenWidth, hiddenLayers: 3,
+                embeddingWidth: 32, classCount: 8))
         let (objective, count) = toyObjective(recipe: recipe)
         let started = Date()
         let trainer = Trainer(recipe: recipe, objective: objective, datasetCount: count)
@@ -37,8 +39,9 @@ final class ToyTeacher: @unchecked Sendable {
     var generator: Generator { Generator(network: network, architecture: recipe.architecture, path: recipe.path) }
 
     func distiller(_ configuration: DistillationConfiguration, directory: String) throws -> Distiller {
-        try Distiller(configuration: configuration, runDirectory: directory, dataset: data,
-                      datasetName: "eight-gaussians", teacher: teacher, teacherSource: "toy teacher")
+        try Distiller(
+            configuration: configuration, runDirectory: directory, dataset: data,
+            datasetName: "eight-gaussians", teacher: teacher, teacherSource: "toy teacher")
     }
 }
 
@@ -46,15 +49,18 @@ final class ToyTeacher: @unchecked Sendable {
 let sharedToyTeacher = ToyTeacher(steps: 2500, hiddenWidth: 128)
 
 /// The toy distillation recipe the tests share; stages and start points vary per test.
-func toyDistillation(stages: [Int], start: DistillationStart, stepsPerStage: Int, batchSize: Int = 256,
-                     learningRate: Double = 1e-3, poolSize: Int = 4096,
-                     studentArchitecture: NetworkArchitecture? = nil,
-                     initialization: StudentInitialization = .leadingSlice,
-                     guidance: Double = 1, guidanceRange: ClosedRange<Double>? = nil) -> DistillationConfiguration {
+func toyDistillation(
+    stages: [Int], start: DistillationStart, stepsPerStage: Int, batchSize: Int = 256,
+    learningRate: Double = 1e-3, poolSize: Int = 4096,
+    studentArchitecture: NetworkArchitecture? = nil,
+    initialization: StudentInitialization = .leadingSlice,
+    guidance: Double = 1, guidanceRange: ClosedRange<Double>? = nil
+) -> DistillationConfiguration {
     DistillationConfiguration(
         stepSchedule: stages, start: start, teacherIntegrator: .euler, guidance: guidance, guidanceRange: guidanceRange,
-        training: FlowTrainingConfiguration(batchSize: batchSize, learningRate: learningRate, emaDecay: 0.99,
-                                            labelDropout: 0.1, totalSteps: stepsPerStage),
+        training: FlowTrainingConfiguration(
+            batchSize: batchSize, learningRate: learningRate, emaDecay: 0.99,
+            labelDropout: 0.1, totalSteps: stepsPerStage),
         trajectoryPoolSize: poolSize, studentArchitecture: studentArchitecture,
         studentInitialization: initialization, seed: 5)
 }

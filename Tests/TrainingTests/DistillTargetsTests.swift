@@ -2,15 +2,17 @@
 // sub-grid instead of integrating the previous student, and the options that cannot work are refused.
 import Foundation
 import Generation
-import Testing
 import TestSupport
+import Testing
 import Training
 import Vocabulary
 
 @Suite(.serialized) struct DistillTargetsTests {
     @Test func aSubsampledPoolKeepsEveryStrideThGridPoint() {
-        let fine = DistillationStage(index: 0, teacherSteps: 20, studentSteps: 4, substeps: 5, teacherIntegrator: .euler, teacherGuidance: 1)
-        let coarse = DistillationStage(index: 2, teacherSteps: 2, studentSteps: 1, substeps: 2, teacherIntegrator: .euler, teacherGuidance: 1)
+        let fine = DistillationStage(
+            index: 0, teacherSteps: 20, studentSteps: 4, substeps: 5, teacherIntegrator: .euler, teacherGuidance: 1)
+        let coarse = DistillationStage(
+            index: 2, teacherSteps: 2, studentSteps: 1, substeps: 2, teacherIntegrator: .euler, teacherGuidance: 1)
         // Two trajectories of 5 grid points of one scalar each: point value = 10·trajectory + k.
         let points: [Float] = (0..<2).flatMap { t in (0...4).map { Float(10 * t + $0) } }
         let pool = TeacherTrajectoryPool(stage: fine, horizon: 1, sampleShape: [1], labels: [3, 4], guidance: nil, points: points)
@@ -18,7 +20,8 @@ import Vocabulary
         #expect(view?.points == [0, 4, 10, 14] && view?.labels == [3, 4] && view?.pairCount == 2)
         let half = DistillationStage(index: 1, teacherSteps: 4, studentSteps: 2, substeps: 2, teacherIntegrator: .euler, teacherGuidance: 1)
         #expect(pool.subsampled(for: half)?.points == [0, 2, 4, 10, 12, 14])
-        let three = DistillationStage(index: 1, teacherSteps: 4, studentSteps: 3, substeps: 2, teacherIntegrator: .euler, teacherGuidance: 1)
+        let three = DistillationStage(
+            index: 1, teacherSteps: 4, studentSteps: 3, substeps: 2, teacherIntegrator: .euler, teacherGuidance: 1)
         #expect(pool.subsampled(for: three) == nil, "3 does not divide 4")
     }
 

@@ -8,8 +8,8 @@ import Generation
 import KacFlow
 import NeuralNet
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 import Training
 import Vocabulary
 
@@ -26,8 +26,9 @@ import Vocabulary
         let teacher100 = evaluator.distance(toy.generator, settings: SamplingSettings(integrator: .euler, steps: 100))
         let teacher1 = evaluator.distance(toy.generator, settings: SamplingSettings(integrator: .euler, steps: 1))
         let directory = TemporaryDirectory()
-        let distiller = try toy.distiller(toyDistillation(stages: [100, 4, 1], start: .trajectory, stepsPerStage: 500),
-                                          directory: directory.path)
+        let distiller = try toy.distiller(
+            toyDistillation(stages: [100, 4, 1], start: .trajectory, stepsPerStage: 500),
+            directory: directory.path)
         let reports = try distiller.run(evaluate: evaluator.evaluator())
         let student1 = try #require(reports.last?.evaluation?.metrics["slicedWasserstein"])
         #expect(reports.map(\.stage.studentSteps) == [4, 1])
@@ -67,7 +68,9 @@ import Vocabulary
         let configuration = toyDistillation(stages: [8, 2, 1], start: .forward, stepsPerStage: 5, batchSize: 32)
         let directory = TemporaryDirectory()
         var evaluations = 0
-        let evaluate: StageEvaluator = { _ in evaluations += 1; return StageEvaluation(metrics: ["calls": 1]) }
+        let evaluate: StageEvaluator = { _ in
+            evaluations += 1; return StageEvaluation(metrics: ["calls": 1])
+        }
         let first = try toy.distiller(configuration, directory: directory.path).run(evaluate: evaluate)
         #expect(evaluations == 2)
 
@@ -92,8 +95,9 @@ import Vocabulary
 
     @Test func teacherEndpointOfOneSubstepIsAnEulerStep() throws {
         let toy = sharedToyTeacher
-        let stage = DistillationStage(index: 0, teacherSteps: 4, studentSteps: 4, substeps: 1,
-                                      teacherIntegrator: .euler, teacherGuidance: 1)
+        let stage = DistillationStage(
+            index: 0, teacherSteps: 4, studentSteps: 4, substeps: 1,
+            teacherIntegrator: .euler, teacherGuidance: 1)
         let x = Tensor(shape: [3, 2], scalars: [0.1, -0.2, 0.5, 0.5, -1, 0.3])
         let intervals = [0, 2, 3], labels = [1, 8, 4]
         let endpoint = toy.teacher.endpoints(from: x, intervals: intervals, labels: labels, stage: stage)
@@ -106,8 +110,10 @@ import Vocabulary
 
     @Test func leadingSliceCopiesTheTeachersFirstUnits() throws {
         let toy = sharedToyTeacher
-        let narrow = NetworkArchitecture.mlp(MLPVelocityConfiguration(dimension: 2, hiddenWidth: 16, hiddenLayers: 3,
-                                                                      embeddingWidth: 32, classCount: 8))
+        let narrow = NetworkArchitecture.mlp(
+            MLPVelocityConfiguration(
+                dimension: 2, hiddenWidth: 16, hiddenLayers: 3,
+                embeddingWidth: 32, classCount: 8))
         var random = RandomSource(seed: 1)
         let weights = try StudentInitialization.leadingSlice.weights(for: narrow, teacher: toy.teacher, random: &random)
         let teacherWeights = toy.network.parameters

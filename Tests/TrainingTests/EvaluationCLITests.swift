@@ -7,8 +7,8 @@ import KacFlow
 import ModelStore
 import NeuralNet
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 import Training
 import Vocabulary
 
@@ -44,14 +44,19 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         let directory = TemporaryDirectory()
         let (checkpoint, state) = try Self.toyCheckpoint(in: directory)
         let zoo = directory.file("zoo")
-        let report = EvaluationReport(judge: "sliced-wasserstein", reference: "toy", seed: 7, rows: [
-            EvaluationRow(model: checkpoint, integrator: .ab2, steps: 10, guidance: 1, networkEvaluations: 10,
-                          slicedWasserstein: 0.05, imagesPerSecond: 5000, sampleCount: 500),
-        ])
+        let report = EvaluationReport(
+            judge: "sliced-wasserstein", reference: "toy", seed: 7,
+            rows: [
+                EvaluationRow(
+                    model: checkpoint, integrator: .ab2, steps: 10, guidance: 1, networkEvaluations: 10,
+                    slicedWasserstein: 0.05, imagesPerSecond: 5000, sampleCount: 500)
+            ])
         try report.json().write(to: URL(fileURLWithPath: directory.file("eval.json")))
 
-        let published = try runKac(["publish", checkpoint, "--name", "toy/teacher", "--zoo", zoo, "--tag", "stable",
-                                    "--evaluation", directory.file("eval.json")])
+        let published = try runKac([
+            "publish", checkpoint, "--name", "toy/teacher", "--zoo", zoo, "--tag", "stable",
+            "--evaluation", directory.file("eval.json"),
+        ])
         #expect(published.status == 0, "\(published.error)")
         #expect(published.output.hasPrefix("published teacher toy/teacher@1 (step 40, 1 evaluation rows, "))
 
@@ -64,20 +69,27 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         }
         let details = model.manifest.details
         #expect(details.kind == .teacher && model.manifest.dtype == .f16)
-        #expect(try ManifestCoding.decode(NetworkArchitecture.self, from: details.architecture, model: "t") == toyRecipe(steps: 1).architecture)
+        #expect(
+            try ManifestCoding.decode(NetworkArchitecture.self, from: details.architecture, model: "t") == toyRecipe(steps: 1).architecture)
         #expect(details.kac == KacParameters(dampingRate: 9, speed: 3, horizon: 1, schedule: .linear))
         #expect(details.sampler == SamplingSettings(integrator: .euler, steps: 100, guidance: 1.5))
         #expect(details.dataset == DatasetReference(name: "eight-gaussians", digest: Digest.sha256(of: Array("toy".utf8))))
         #expect(details.trainingCommand == "kac train --data eight-gaussians --steps 40")
         #expect(details.seed == 11 && details.trainingSteps == 40 && details.parent == nil)
-        #expect(details.evaluations == [EvaluationResult(steps: 10, integrator: .ab2, guidanceScale: 1, networkEvaluations: 10,
-                                                         imagesPerSecond: 5000, sampleCount: 500)])
+        #expect(
+            details.evaluations == [
+                EvaluationResult(
+                    steps: 10, integrator: .ab2, guidanceScale: 1, networkEvaluations: 10,
+                    imagesPerSecond: 5000, sampleCount: 500)
+            ])
 
         // A student needs its step count; the parent resolves to the teacher's blob digest.
         let student = try runKac(["publish", checkpoint, "--name", "toy/student", "--kind", "student", "--zoo", zoo])
         #expect(student.status != 0 && student.error.contains("pass --steps N"))
-        let withSteps = try runKac(["publish", checkpoint, "--name", "toy/student", "--kind", "student", "--steps", "2",
-                                    "--parent", "toy/teacher", "--dtype", "f32", "--zoo", zoo])
+        let withSteps = try runKac([
+            "publish", checkpoint, "--name", "toy/student", "--kind", "student", "--steps", "2",
+            "--parent", "toy/teacher", "--dtype", "f32", "--zoo", zoo,
+        ])
         #expect(withSteps.status == 0, "\(withSteps.error)")
         let studentModel = try ZooVelocityModel.load("toy/student", from: try ModelStore(root: zoo, create: false))
         #expect(studentModel.manifest.details.parent == model.manifest.blob)
@@ -88,9 +100,11 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
     @Test func evalOfA2DRunWritesTableJSONAndPlot() throws {
         let directory = TemporaryDirectory()
         let (checkpoint, _) = try Self.toyCheckpoint(in: directory)
-        let result = try runKac(["eval", "--run", directory.path, "--steps", "1,4", "--samplers", "euler,heun",
-                                 "--guidance", "1", "--samples", "200", "--json", directory.file("eval.json"),
-                                 "--plot", directory.file("eval.png")])
+        let result = try runKac([
+            "eval", "--run", directory.path, "--steps", "1,4", "--samplers", "euler,heun",
+            "--guidance", "1", "--samples", "200", "--json", directory.file("eval.json"),
+            "--plot", directory.file("eval.png"),
+        ])
         #expect(result.status == 0, "\(result.error)")
         // Right-aligned last column: every line has the same length. FD and class accuracy columns are dropped.
         let lines = result.output.split(separator: "\n").map(String.init)
@@ -112,16 +126,20 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
 
         // The rows go into the zoo with the checkpoint they were measured on.
         let zoo = directory.file("zoo")
-        let published = try runKac(["publish", checkpoint, "--name", "toy/teacher", "--zoo", zoo,
-                                    "--evaluation", directory.file("eval.json")])
+        let published = try runKac([
+            "publish", checkpoint, "--name", "toy/teacher", "--zoo", zoo,
+            "--evaluation", directory.file("eval.json"),
+        ])
         #expect(published.status == 0, "\(published.error)")
         let manifest = try ModelStore(root: zoo, create: false).resolve("toy/teacher")
         #expect(manifest.details.evaluations == report.rows.map(\.manifestResult))
         // Rows measured at another step of the run are refused.
         let stale = String(decoding: try report.json(), as: UTF8.self).replacingOccurrences(of: "@step40", with: "@step30")
         try Data(stale.utf8).write(to: URL(fileURLWithPath: directory.file("stale.json")))
-        let refused = try runKac(["publish", checkpoint, "--name", "toy/teacher", "--zoo", zoo,
-                                  "--evaluation", directory.file("stale.json")])
+        let refused = try runKac([
+            "publish", checkpoint, "--name", "toy/teacher", "--zoo", zoo,
+            "--evaluation", directory.file("stale.json"),
+        ])
         #expect(refused.status != 0 && refused.error.contains("was measured at step 30 but"), "\(refused.error)")
 
         let missing = try runKac(["eval", "--steps", "1"])

@@ -4,8 +4,8 @@
 import Foundation
 import NeuralNet
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 import Training
 
 @Suite struct EvaluationMetricsTests {
@@ -40,16 +40,19 @@ import Training
         let test = try FashionMNIST.load(.test)
         let subset = train.batch(indices: Array(0..<6000))
         let configuration = ClassifierTrainingConfiguration(
-            network: ImageClassifierConfiguration(imageHeight: 28, imageWidth: 28, imageChannels: 1, widths: [8, 16],
-                                                  hiddenWidth: 32, groupCount: 4, classCount: 10),
+            network: ImageClassifierConfiguration(
+                imageHeight: 28, imageWidth: 28, imageChannels: 1, widths: [8, 16],
+                hiddenWidth: 32, groupCount: 4, classCount: 10),
             epochs: 2, batchSize: 64, learningRate: 3e-3, maximumShift: 1, seed: 3)
         let trainer = ClassifierTrainer(
             configuration: configuration,
             dataset: LabeledDataset(samples: subset.samples, labels: subset.labels, classNames: train.classNames))
         try trainer.run(progress: nil)
         let held = test.batch(indices: Array(0..<1000))
-        return (trainer.classifier,
-                LabeledDataset(samples: held.samples, labels: held.labels, classNames: test.classNames))
+        return (
+            trainer.classifier,
+            LabeledDataset(samples: held.samples, labels: held.labels, classNames: test.classNames)
+        )
     }
 
     @Test func tinyClassifierJudgesRealTestImagesSensibly() throws {
@@ -62,8 +65,9 @@ import Training
         let reference = FeatureStatistics(features: classifier.features(test.batch(indices: halves.0).samples, batchSize: 250))
         let evaluator = SampleEvaluator(judge: .classifier(classifier, reference: reference), sampleCount: 500, seed: 1)
         let real = test.batch(indices: halves.1)
-        var row = EvaluationRow(model: "real", integrator: .euler, steps: 1, guidance: 1, networkEvaluations: 1,
-                                imagesPerSecond: 1, sampleCount: 500)
+        var row = EvaluationRow(
+            model: "real", integrator: .euler, steps: 1, guidance: 1, networkEvaluations: 1,
+            imagesPerSecond: 1, sampleCount: 500)
         evaluator.score(real.samples, labels: real.labels, into: &row)
         #expect(row.classAccuracy == classifier.accuracy(real.samples, labels: real.labels))
         // Asking for the wrong class (label + 1) must be judged mostly wrong.
@@ -82,8 +86,9 @@ import Training
     @Test func referenceStatisticsAreCachedPerClassifier() throws {
         let directory = TemporaryDirectory()
         var random = RandomSource(seed: 4)
-        let configuration = ImageClassifierConfiguration(imageHeight: 8, imageWidth: 8, imageChannels: 1, widths: [4, 8],
-                                                         hiddenWidth: 6, groupCount: 2, classCount: 3)
+        let configuration = ImageClassifierConfiguration(
+            imageHeight: 8, imageWidth: 8, imageChannels: 1, widths: [4, 8],
+            hiddenWidth: 6, groupCount: 2, classCount: 3)
         let classifier = ImageClassifier(configuration: configuration, random: &random)
         let images = Tensor(shape: [20, 8, 8, 1], scalars: (0..<1280).map { _ in Float(random.normal()) })
         let first = try ReferenceStatistics.statistics(classifier: classifier, images: images, cacheDirectory: directory.path)

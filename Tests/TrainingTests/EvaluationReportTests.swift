@@ -6,27 +6,30 @@ import Generation
 import KacFlow
 import NeuralNet
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 import Training
 import Vocabulary
 
 @Suite struct EvaluationReportTests {
     static let rows = [
-        EvaluationRow(model: "fm/teacher@1", integrator: .euler, steps: 1, guidance: 1.5, networkEvaluations: 2,
-                      frechetDistance: 41.25, classAccuracy: 0.5, imagesPerSecond: 812.4, sampleCount: 1000),
-        EvaluationRow(model: "fm/teacher@1", integrator: .ab2, steps: 100, guidance: 1.5, networkEvaluations: 200,
-                      frechetDistance: 1.5, classAccuracy: 0.946, imagesPerSecond: 9.25, sampleCount: 1000),
+        EvaluationRow(
+            model: "fm/teacher@1", integrator: .euler, steps: 1, guidance: 1.5, networkEvaluations: 2,
+            frechetDistance: 41.25, classAccuracy: 0.5, imagesPerSecond: 812.4, sampleCount: 1000),
+        EvaluationRow(
+            model: "fm/teacher@1", integrator: .ab2, steps: 100, guidance: 1.5, networkEvaluations: 200,
+            frechetDistance: 1.5, classAccuracy: 0.946, imagesPerSecond: 9.25, sampleCount: 1000),
     ]
 
     @Test func tableIsAlignedAndDropsEmptyColumns() {
         let report = EvaluationReport(judge: "fm/classifier@1", reference: "test", seed: 7, rows: Self.rows)
-        #expect(report.table() == """
-            model         sampler  steps  guidance  NFE      FD  class acc  img/s
-            fm/teacher@1  euler        1      1.50    2  41.250     50.0 %  812.4
-            fm/teacher@1  ab2        100      1.50  200   1.500     94.6 %    9.2
+        #expect(
+            report.table() == """
+                model         sampler  steps  guidance  NFE      FD  class acc  img/s
+                fm/teacher@1  euler        1      1.50    2  41.250     50.0 %  812.4
+                fm/teacher@1  ab2        100      1.50  200   1.500     94.6 %    9.2
 
-            """)
+                """)
     }
 
     @Test func jsonRoundTripsAndUnknownSchemasAreRefused() throws {
@@ -38,11 +41,15 @@ import Vocabulary
         let object = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
         #expect(Set(object.keys) == ["schema", "judge", "reference", "seed", "rows"])
         let row = try #require((object["rows"] as? [[String: Any]])?.first)
-        #expect(Set(row.keys) == ["model", "integrator", "steps", "guidance", "networkEvaluations", "frechetDistance",
-                                  "classAccuracy", "imagesPerSecond", "sampleCount"])
+        #expect(
+            Set(row.keys) == [
+                "model", "integrator", "steps", "guidance", "networkEvaluations", "frechetDistance",
+                "classAccuracy", "imagesPerSecond", "sampleCount",
+            ])
         #expect(Self.rows[1].manifestResult.integrator == .ab2 && Self.rows[1].manifestResult.networkEvaluations == 200)
 
-        let future = String(decoding: try report.json(), as: UTF8.self).replacingOccurrences(of: "kac-evaluation/1", with: "kac-evaluation/9")
+        let future = String(decoding: try report.json(), as: UTF8.self).replacingOccurrences(
+            of: "kac-evaluation/1", with: "kac-evaluation/9")
         try Data(future.utf8).write(to: URL(fileURLWithPath: path))
         #expect { try EvaluationReport.read(from: path) } throws: { error in
             "\(error)".contains("schema kac-evaluation/9, this kac reads kac-evaluation/1")
@@ -51,16 +58,21 @@ import Vocabulary
 
     @Test func sampleEvaluatorRowsOnA2DModel() {
         var random = RandomSource(seed: 1)
-        let configuration = MLPVelocityConfiguration(dimension: 2, hiddenWidth: 16, hiddenLayers: 1, embeddingWidth: 8,
-                                                     classCount: 8)
+        let configuration = MLPVelocityConfiguration(
+            dimension: 2, hiddenWidth: 16, hiddenLayers: 1, embeddingWidth: 8,
+            classCount: 8)
         let architecture = NetworkArchitecture.mlp(configuration)
-        let generator = Generator(network: architecture.makeNetwork(random: &random), architecture: architecture,
-                                  path: KacPath.Configuration())
+        let generator = Generator(
+            network: architecture.makeNetwork(random: &random), architecture: architecture,
+            path: KacPath.Configuration())
         var target = RandomSource(seed: 2)
         let points = ToyDataset.eightGaussians.sample(count: 64, random: &target).samples
         var ticks = 0.0
-        let evaluator = SampleEvaluator(judge: .slicedWasserstein(target: points), sampleCount: 64, seed: 3, batchSize: 10,
-                                        clock: { ticks += 0.5; return ticks })
+        let evaluator = SampleEvaluator(
+            judge: .slicedWasserstein(target: points), sampleCount: 64, seed: 3, batchSize: 10,
+            clock: {
+                ticks += 0.5; return ticks
+            })
         #expect(evaluator.labels(classCount: 8).prefix(10) == [0, 1, 2, 3, 4, 5, 6, 7, 0, 1])
         let plain = evaluator.evaluate(generator, model: "toy", settings: SamplingSettings(integrator: .euler, steps: 3))
         #expect(plain.networkEvaluations == 3 && plain.sampleCount == 64 && plain.imagesPerSecond == 128)
@@ -75,9 +87,11 @@ import Vocabulary
         var rows: [EvaluationRow] = []
         for integrator in [Integrator.euler, .ab2] {
             for steps in [1, 2, 4, 10, 20, 50, 100] {
-                rows.append(EvaluationRow(model: "m", integrator: integrator, steps: steps, guidance: 1.5,
-                                          networkEvaluations: 2 * steps, frechetDistance: 60 / Double(steps),
-                                          imagesPerSecond: 1, sampleCount: 10))
+                rows.append(
+                    EvaluationRow(
+                        model: "m", integrator: integrator, steps: steps, guidance: 1.5,
+                        networkEvaluations: 2 * steps, frechetDistance: 60 / Double(steps),
+                        imagesPerSecond: 1, sampleCount: 10))
             }
         }
         let plot = EvaluationPlot(rows: rows, title: "FD <test>")
@@ -96,8 +110,9 @@ import Vocabulary
 
     @Test func longLegendNamesWidenTheCanvasInsteadOfBeingCut() {
         let rows = ["fashion-mnist/teacher@1", "fashion-mnist/student-20@1"].map { model in
-            EvaluationRow(model: model, integrator: .euler, steps: 4, guidance: 1.5, networkEvaluations: 8,
-                          frechetDistance: 20, imagesPerSecond: 1, sampleCount: 10)
+            EvaluationRow(
+                model: model, integrator: .euler, steps: 4, guidance: 1.5, networkEvaluations: 8,
+                frechetDistance: 20, imagesPerSecond: 1, sampleCount: 10)
         }
         let plot = EvaluationPlot(rows: rows, title: "t")
         let longest = "fashion-mnist/student-20@1 euler".count

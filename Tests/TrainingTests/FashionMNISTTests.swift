@@ -1,9 +1,9 @@
 // Fashion-MNIST reader against facts printed by tools/golden/fashion_mnist.py (gzip + numpy),
 // and its errors for missing, non-gzip and wrong-magic files.
 import Foundation
-import Testing
 import TensorCore
 import TestSupport
+import Testing
 import Training
 import Vocabulary
 

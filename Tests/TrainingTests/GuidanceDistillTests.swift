@@ -7,8 +7,8 @@ import Foundation
 import KacFlow
 import NeuralNet
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 import Training
 import Vocabulary
 
@@ -31,8 +31,10 @@ import Vocabulary
             try toy.distiller(configuration, directory: directory.path).run(onStageFinished: { student, _ in last = student })
             return try #require(last)
         }
-        let conditioned = try lastStudent(toyDistillation(stages: [100, 4, 1], start: .trajectory, stepsPerStage: 3200,
-                                                          guidance: 2, guidanceRange: 1...3))
+        let conditioned = try lastStudent(
+            toyDistillation(
+                stages: [100, 4, 1], start: .trajectory, stepsPerStage: 3200,
+                guidance: 2, guidanceRange: 1...3))
         #expect(conditioned.architecture.hasGuidanceInput && conditioned.settings.guidance == 2 && conditioned.stage.studentSteps == 1)
         // Baked students only need to be right at their own scale; fewer steps do.
         let baked1 = try lastStudent(toyDistillation(stages: [100, 4, 1], start: .trajectory, stepsPerStage: 800, guidance: 1))
@@ -43,19 +45,25 @@ import Vocabulary
             toyPoints(student.generator, settings: SamplingSettings(integrator: .euler, steps: 1, guidance: scale))
         }
         let studentDistance = [1.0, 2, 3].enumerated().map { SlicedWasserstein.distance(points(conditioned, $1), teacher[$0]) }
-        let bakedAtOtherScale = [SlicedWasserstein.distance(points(baked3, 1), teacher[0]),
-                                 SlicedWasserstein.distance(points(baked1, 1), teacher[2])]
+        let bakedAtOtherScale = [
+            SlicedWasserstein.distance(points(baked3, 1), teacher[0]),
+            SlicedWasserstein.distance(points(baked1, 1), teacher[2]),
+        ]
         for (index, distance) in studentDistance.enumerated() {
-            #expect(distance < Self.closeFraction * guidanceShift,
-                    "s = \(index + 1): student SW \(distance), teacher s = 1 → 3 moves \(guidanceShift)")
+            #expect(
+                distance < Self.closeFraction * guidanceShift,
+                "s = \(index + 1): student SW \(distance), teacher s = 1 → 3 moves \(guidanceShift)")
         }
-        #expect(studentDistance[0] < Self.betterThanBakedFraction * bakedAtOtherScale[0],
-                "s = 1: conditioned \(studentDistance[0]) vs baked at s = 3 \(bakedAtOtherScale[0])")
-        #expect(studentDistance[2] < Self.betterThanBakedFraction * bakedAtOtherScale[1],
-                "s = 3: conditioned \(studentDistance[2]) vs baked at s = 1 \(bakedAtOtherScale[1])")
+        #expect(
+            studentDistance[0] < Self.betterThanBakedFraction * bakedAtOtherScale[0],
+            "s = 1: conditioned \(studentDistance[0]) vs baked at s = 3 \(bakedAtOtherScale[0])")
+        #expect(
+            studentDistance[2] < Self.betterThanBakedFraction * bakedAtOtherScale[1],
+            "s = 3: conditioned \(studentDistance[2]) vs baked at s = 1 \(bakedAtOtherScale[1])")
         // One network pass per sample at s = 3 (the teacher needs two: conditional and null).
-        let result = conditioned.generator.generate(labels: [0, 1], seed: 1, firstIndex: 0,
-                                                    settings: SamplingSettings(integrator: .euler, steps: 1, guidance: 3))
+        let result = conditioned.generator.generate(
+            labels: [0, 1], seed: 1, firstIndex: 0,
+            settings: SamplingSettings(integrator: .euler, steps: 1, guidance: 3))
         #expect(result.evaluations == 1)
     }
 
@@ -80,8 +88,9 @@ import Vocabulary
     @Test(arguments: [DistillationStart.forward, .trajectory])
     func resumedConditionedStageEqualsUninterruptedStage(start: DistillationStart) throws {
         let toy = sharedToyTeacher
-        let configuration = toyDistillation(stages: [20, 2], start: start, stepsPerStage: 30, batchSize: 64, poolSize: 256,
-                                            guidance: 1.5, guidanceRange: 1...3)
+        let configuration = toyDistillation(
+            stages: [20, 2], start: start, stepsPerStage: 30, batchSize: 64, poolSize: 256,
+            guidance: 1.5, guidanceRange: 1...3)
         let straightDirectory = TemporaryDirectory(), resumedDirectory = TemporaryDirectory()
         try toy.distiller(configuration, directory: straightDirectory.path).run()
 

@@ -2,8 +2,8 @@
 // no random generator must match across languages), plus properties: Jacobi reconstruction and
 // orthogonality, FD and SW of identical sets are 0, SW of a translated cloud.
 import Foundation
-import Testing
 import TensorCore
+import Testing
 import Training
 
 @Suite struct MetricsTests {
@@ -24,8 +24,10 @@ import Training
         let n = 6
         let hilbert = (0..<(n * n)).map { 1 / Double($0 / n + $0 % n + 1) }
         let eigen = SymmetricEigen(symmetric: hilbert, dimension: n)
-        let golden = [1.0827994844532908e-07, 1.257075712262841e-05, 0.000615748354182639,
-                      0.016321521319875815, 0.24236087057520933, 1.618899858924339]
+        let golden = [
+            1.0827994844532908e-07, 1.257075712262841e-05, 0.000615748354182639,
+            0.016321521319875815, 0.24236087057520933, 1.618899858924339,
+        ]
         // Jacobi is accurate to ~1e-15·‖A‖ (‖A‖ ≈ 1.6) in absolute terms, even for the 1e-7 one.
         for (value, expected) in zip(eigen.values, golden) { #expect(abs(value - expected) < 1e-13) }
         let rebuilt = eigen.reconstructed { $0 }

@@ -5,27 +5,31 @@ import Generation
 import KacFlow
 import NeuralNet
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 import Training
 import Vocabulary
 
 /// The toy recipe shared by the tests (and by the distillation tests): small MLP, eight Gaussians.
 func toyRecipe(steps: Int, seed: UInt64 = 11) -> TrainingRecipe {
     TrainingRecipe(
-        architecture: .mlp(MLPVelocityConfiguration(dimension: 2, hiddenWidth: 256, hiddenLayers: 3,
-                                                    embeddingWidth: 32, classCount: 8)),
-        training: FlowTrainingConfiguration(batchSize: 256, learningRate: 2e-3, emaDecay: 0.995,
-                                            labelDropout: 0.1, totalSteps: steps),
+        architecture: .mlp(
+            MLPVelocityConfiguration(
+                dimension: 2, hiddenWidth: 256, hiddenLayers: 3,
+                embeddingWidth: 32, classCount: 8)),
+        training: FlowTrainingConfiguration(
+            batchSize: 256, learningRate: 2e-3, emaDecay: 0.995,
+            labelDropout: 0.1, totalSteps: steps),
         dataset: "toy:eight-gaussians", seed: seed, command: "test")
 }
 
 func toyObjective(recipe: TrainingRecipe) -> (FlowMatchingObjective, Int) {
     var random = RandomSource(seed: 99)
     let data = ToyDataset.eightGaussians.sample(count: 8192, random: &random)
-    let objective = FlowMatchingObjective(dataset: data, path: KacPath(configuration: recipe.path),
-                                          labelDropout: recipe.training.labelDropout,
-                                          nullLabel: recipe.architecture.classCount)
+    let objective = FlowMatchingObjective(
+        dataset: data, path: KacPath(configuration: recipe.path),
+        labelDropout: recipe.training.labelDropout,
+        nullLabel: recipe.architecture.classCount)
     return (objective, data.count)
 }
 
@@ -44,10 +48,14 @@ func toyObjective(recipe: TrainingRecipe) -> (FlowMatchingObjective, Int) {
         let sampleNoise = SlicedWasserstein.distance(reference, target)
         // Unconditional (null label) and class-conditional with labels cycling over the eight
         // components, i.e. the target's own class mix.
-        for labels in [Array(repeating: recipe.architecture.classCount, count: sampleCount),
-                       (0..<sampleCount).map { $0 % 8 }] {
-            let generated = generator.generate(labels: labels, seed: 5, firstIndex: 0,
-                                               settings: SamplingSettings(integrator: .euler, steps: 100)).samples
+        for labels in [
+            Array(repeating: recipe.architecture.classCount, count: sampleCount),
+            (0..<sampleCount).map { $0 % 8 },
+        ] {
+            let generated = generator.generate(
+                labels: labels, seed: 5, firstIndex: 0,
+                settings: SamplingSettings(integrator: .euler, steps: 100)
+            ).samples
             let modelDistance = SlicedWasserstein.distance(generated, target)
             // The bar: within 2× of two independent target samples of the same size.
             #expect(modelDistance < 2 * sampleNoise, "SW model \(modelDistance) vs sampling noise \(sampleNoise)")

@@ -1,7 +1,7 @@
+import TestSupport
 // The reference grammar: canonical spellings round-trip, random strings either parse to a value
 // that prints and re-parses to itself or are refused with a reason, and the documented edge cases.
 import Testing
-import TestSupport
 import Vocabulary
 
 struct ModelReferenceTests {
@@ -55,4 +55,3 @@ struct ModelReferenceTests {
         #expect(ClassNames.implied(byDataset: "shapes", classCount: 3).names == ["class0", "class1", "class2"])
     }
 }
-

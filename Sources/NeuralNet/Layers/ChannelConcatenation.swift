@@ -5,8 +5,9 @@ import TensorCore
 public enum ChannelConcatenation {
     /// first [..., C1], second [..., C2] → [..., C1 + C2].
     public static func forward(_ first: Tensor, _ second: Tensor) -> Tensor {
-        precondition(first.rank == second.rank && first.shape.dropLast() == second.shape.dropLast(),
-                     "ChannelConcatenation: \(first.shape) and \(second.shape) differ before the channel axis")
+        precondition(
+            first.rank == second.rank && first.shape.dropLast() == second.shape.dropLast(),
+            "ChannelConcatenation: \(first.shape) and \(second.shape) differ before the channel axis")
         let (c1, c2) = (first.shape[first.rank - 1], second.shape[second.rank - 1])
         let rows = first.count / max(c1, 1)
         var output = Tensor.uninitialized(Array(first.shape.dropLast()) + [c1 + c2])

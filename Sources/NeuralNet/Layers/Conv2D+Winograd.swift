@@ -12,10 +12,12 @@ extension Conv2D {
     static let winogradBudget = 1 << 19
 
     /// output [N, H, W, Cout] = input [N, H, W, Cin] ⊛ weight [3, 3, Cin, Cout] + bias, "same" padding.
-    static func winogradConvolution(_ input: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int,
-                                    inputChannels cin: Int, outputChannels cout: Int,
-                                    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                                    output: UnsafeMutablePointer<Float>, workspace: Workspace) {
+    static func winogradConvolution(
+        _ input: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int,
+        inputChannels cin: Int, outputChannels cout: Int,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, workspace: Workspace
+    ) {
         let tilesPerImage = Winograd.tiles(height: h, width: w)
         let perImage = 16 * tilesPerImage * (cin + cout)
         let tasks = taskCount(batch, costPerItem: h * w * cin * cout * 4)
@@ -37,22 +39,27 @@ extension Conv2D {
                 let images = min(chunk, upper - first)
                 let tileCount = images * tilesPerImage
                 let m = v + 16 * tileCount * cin, scratch = v + chunk * perImage
-                Winograd.transformInput(input + first * h * w * cin, images: images, height: h, width: w, channels: cin,
-                                        zeros: zeros, scratch: scratch, into: v)
+                Winograd.transformInput(
+                    input + first * h * w * cin, images: images, height: h, width: w, channels: cin,
+                    zeros: zeros, scratch: scratch, into: v)
                 for entry in 0..<16 {
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: tileCount, n: cout, k: cin,
-                               a: v + entry * cin, lda: 16 * cin, b: u + entry * cin * cout, ldb: cout,
-                               beta: 0, c: m + entry * tileCount * cout, ldc: cout)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: tileCount, n: cout, k: cin,
+                        a: v + entry * cin, lda: 16 * cin, b: u + entry * cin * cout, ldb: cout,
+                        beta: 0, c: m + entry * tileCount * cout, ldc: cout)
                 }
-                Winograd.transformOutput(m, images: images, height: h, width: w, channels: cout, bias: bias,
-                                         scratch: scratch, into: output + first * h * w * cout)
+                Winograd.transformOutput(
+                    m, images: images, height: h, width: w, channels: cout, bias: bias,
+                    scratch: scratch, into: output + first * h * w * cout)
             }
         }
     }
 
     /// Accumulates dWeight and dBias and, when `dInput` is given, assigns it: the Winograd backward.
-    func winogradBackward(_ dOutput: Tensor, input: Tensor, parameters: ParameterSet, gradients: inout ParameterSet,
-                          workspace: Workspace, dInput dx: UnsafeMutablePointer<Float>?) {
+    func winogradBackward(
+        _ dOutput: Tensor, input: Tensor, parameters: ParameterSet, gradients: inout ParameterSet,
+        workspace: Workspace, dInput dx: UnsafeMutablePointer<Float>?
+    ) {
         let (batch, h, w) = (input.shape[0], input.shape[1], input.shape[2])
         let (cin, cout) = (inputChannels, outputChannels)
         let tilesPerImage = Winograd.tiles(height: h, width: w)
@@ -82,15 +89,18 @@ extension Conv2D {
                         let gradient = v + 16 * tileCount * cin
                         let dyChunk = dy + first * h * w * cout
                         accumulateColumnSums(dyChunk, rows: images * h * w, columns: cout, into: db)
-                        Winograd.transformInput(x + first * h * w * cin, images: images, height: h, width: w, channels: cin,
-                                                zeros: zeros, scratch: scratch, into: v)
-                        Winograd.transformGradient(dyChunk, images: images, height: h, width: w, channels: cout,
-                                                   zeros: zeros, scratch: scratch, into: gradient)
+                        Winograd.transformInput(
+                            x + first * h * w * cin, images: images, height: h, width: w, channels: cin,
+                            zeros: zeros, scratch: scratch, into: v)
+                        Winograd.transformGradient(
+                            dyChunk, images: images, height: h, width: w, channels: cout,
+                            zeros: zeros, scratch: scratch, into: gradient)
                         for entry in 0..<16 {
                             // dU_e[Cin, Cout] += V_eᵀ · Ŷ_e
-                            BLAS.sgemm(transposeA: true, transposeB: false, m: cin, n: cout, k: tileCount,
-                                       a: v + entry * cin, lda: 16 * cin, b: gradient + entry * cout, ldb: 16 * cout,
-                                       beta: 1, c: dU + entry * cin * cout, ldc: cout)
+                            BLAS.sgemm(
+                                transposeA: true, transposeB: false, m: cin, n: cout, k: tileCount,
+                                a: v + entry * cin, lda: 16 * cin, b: gradient + entry * cout, ldb: 16 * cout,
+                                beta: 1, c: dU + entry * cin * cout, ldc: cout)
                         }
                     }
                 }
@@ -119,11 +129,13 @@ extension Conv2D {
                 flippedKernel.withUnsafeMutableBufferPointer { flipped in
                     zeroBias.withUnsafeBufferPointer { zero in
                         guard let weights = weights.baseAddress, let dy = dy.baseAddress, let flipped = flipped.baseAddress,
-                              let zero = zero.baseAddress else { return }
+                            let zero = zero.baseAddress
+                        else { return }
                         flipKernel(weights, into: flipped)
-                        Conv2D.winogradConvolution(dy, batch: batch, height: h, width: w, inputChannels: cout,
-                                                   outputChannels: cin, weight: flipped, bias: zero, output: dx,
-                                                   workspace: workspace)
+                        Conv2D.winogradConvolution(
+                            dy, batch: batch, height: h, width: w, inputChannels: cout,
+                            outputChannels: cin, weight: flipped, bias: zero, output: dx,
+                            workspace: workspace)
                     }
                 }
             }

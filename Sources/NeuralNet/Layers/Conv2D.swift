@@ -19,17 +19,23 @@ public struct Conv2D: Sendable {
 
     /// Registers `name.weight` and `name.bias`, drawn like PyTorch's default (uniform ±1/√fanIn),
     /// or zero when `zeroInitialized` (the last conv of residual blocks and of the network).
-    public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
-                padding: Int = 0, zeroInitialized: Bool = false,
-                parameters: inout ParameterSet, random: inout RandomSource) {
-        precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
-                     "Conv2D \(name): invalid geometry")
+    public init(
+        name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
+        padding: Int = 0, zeroInitialized: Bool = false,
+        parameters: inout ParameterSet, random: inout RandomSource
+    ) {
+        precondition(
+            inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+            "Conv2D \(name): invalid geometry")
         (self.inputChannels, self.outputChannels) = (inputChannels, outputChannels)
         (self.kernelSize, self.stride, self.padding) = (kernelSize, stride, padding)
         let fanIn = kernelSize * kernelSize * inputChannels
         let bound = zeroInitialized ? 0 : 1 / Float(fanIn).squareRoot()
-        weight = parameters.append(name + ".weight", uniformTensor([kernelSize, kernelSize, inputChannels, outputChannels],
-                                                                   bound: bound, random: &random))
+        weight = parameters.append(
+            name + ".weight",
+            uniformTensor(
+                [kernelSize, kernelSize, inputChannels, outputChannels],
+                bound: bound, random: &random))
         bias = parameters.append(name + ".bias", uniformTensor([outputChannels], bound: bound, random: &random))
     }
 
@@ -39,16 +45,18 @@ public struct Conv2D: Sendable {
     }
 
     func geometry(_ input: Tensor) -> ConvolutionGeometry {
-        ConvolutionGeometry(height: input.shape[1], width: input.shape[2], channels: inputChannels,
-                            kernelSize: kernelSize, stride: stride, padding: padding)
+        ConvolutionGeometry(
+            height: input.shape[1], width: input.shape[2], channels: inputChannels,
+            kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
     var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
 
     /// input [N, H, W, Cin] → output [N, Ho, Wo, Cout].
     public func forward(_ input: Tensor, parameters: ParameterSet, workspace: Workspace) -> (output: Tensor, cache: Cache) {
-        precondition(input.rank == 4 && input.shape[3] == inputChannels,
-                     "Conv2D: input \(input.shape) does not match [N, H, W, \(inputChannels)]")
+        precondition(
+            input.rank == 4 && input.shape[3] == inputChannels,
+            "Conv2D: input \(input.shape) does not match [N, H, W, \(inputChannels)]")
         let g = geometry(input)
         let batch = input.shape[0]
         /// [N, Ho, Wo, Cout]
@@ -62,11 +70,13 @@ public struct Conv2D: Sendable {
                 input.scalars.withUnsafeBufferPointer { x in
                     output.scalars.withUnsafeMutableBufferPointer { y in
                         guard let x = x.baseAddress, let y = y.baseAddress, let w = w.baseAddress,
-                              let b = b.baseAddress else { return }
+                            let b = b.baseAddress
+                        else { return }
                         if usesWinograd {
-                            Conv2D.winogradConvolution(x, batch: batch, height: g.height, width: g.width,
-                                                       inputChannels: inputChannels, outputChannels: cout,
-                                                       weight: w, bias: b, output: y, workspace: workspace)
+                            Conv2D.winogradConvolution(
+                                x, batch: batch, height: g.height, width: g.width,
+                                inputChannels: inputChannels, outputChannels: cout,
+                                weight: w, bias: b, output: y, workspace: workspace)
                             return
                         }
                         guard let scratch else { return }
@@ -80,8 +90,9 @@ public struct Conv2D: Sendable {
                                     a = UnsafePointer(columns)
                                 }
                                 let c = y + first * rowsPerImage * cout
-                                BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
-                                           a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+                                BLAS.sgemm(
+                                    transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
+                                    a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
                                 addRowVector(b, to: c, rows: rows, columns: cout)
                             }
                         }
@@ -93,46 +104,59 @@ public struct Conv2D: Sendable {
     }
 
     /// Accumulates dWeight and dBias; returns dInput [N, H, W, Cin].
-    public func backward(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
-                         workspace: Workspace) -> Tensor {
+    public func backward(
+        _ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
+        workspace: Workspace
+    ) -> Tensor {
         /// [N, H, W, Cin]
         var dInput = Tensor.uninitialized(cache.input.shape)
         dInput.scalars.withUnsafeMutableBufferPointer { dx in
-            backward(dOutput, cache: cache, parameters: parameters, gradients: &gradients, workspace: workspace,
-                     dInput: dx.baseAddress)
+            backward(
+                dOutput, cache: cache, parameters: parameters, gradients: &gradients, workspace: workspace,
+                dInput: dx.baseAddress)
         }
         return dInput
     }
 
     /// Accumulates dWeight and dBias only (for the first layer, whose input is the data).
-    public func accumulateGradients(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet,
-                                    gradients: inout ParameterSet, workspace: Workspace) {
+    public func accumulateGradients(
+        _ dOutput: Tensor, cache: Cache, parameters: ParameterSet,
+        gradients: inout ParameterSet, workspace: Workspace
+    ) {
         backward(dOutput, cache: cache, parameters: parameters, gradients: &gradients, workspace: workspace, dInput: nil)
     }
 
-    private func backward(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
-                          workspace: Workspace, dInput dx: UnsafeMutablePointer<Float>?) {
+    private func backward(
+        _ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
+        workspace: Workspace, dInput dx: UnsafeMutablePointer<Float>?
+    ) {
         let input = cache.input
         if usesWinograd {
-            precondition(dOutput.shape == input.shape.dropLast() + [outputChannels],
-                         "Conv2D: dOutput \(dOutput.shape) does not match the forward output of input \(input.shape)")
-            winogradBackward(dOutput, input: input, parameters: parameters, gradients: &gradients,
-                             workspace: workspace, dInput: dx)
+            precondition(
+                dOutput.shape == input.shape.dropLast() + [outputChannels],
+                "Conv2D: dOutput \(dOutput.shape) does not match the forward output of input \(input.shape)")
+            winogradBackward(
+                dOutput, input: input, parameters: parameters, gradients: &gradients,
+                workspace: workspace, dInput: dx)
             return
         }
         let g = geometry(input)
         let batch = input.shape[0]
-        precondition(dOutput.shape == [batch, g.outputHeight, g.outputWidth, outputChannels],
-                     "Conv2D: dOutput \(dOutput.shape) does not match the forward output of input \(input.shape)")
+        precondition(
+            dOutput.shape == [batch, g.outputHeight, g.outputWidth, outputChannels],
+            "Conv2D: dOutput \(dOutput.shape) does not match the forward output of input \(input.shape)")
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
         let transposed = usesTransposedBackward
         /// Geometry of dOutput seen as the input of the transposed convolution.
-        let dyGeometry = ConvolutionGeometry(height: g.outputHeight, width: g.outputWidth, channels: cout,
-                                             kernelSize: kernelSize, stride: 1, padding: kernelSize - 1 - padding)
-        let columnScalars = transposed ? max(plan.columnScalars, plan.imagesPerChunk * rowsPerImage * dyGeometry.columnWidth)
-                                       : plan.columnScalars
+        let dyGeometry = ConvolutionGeometry(
+            height: g.outputHeight, width: g.outputWidth, channels: cout,
+            kernelSize: kernelSize, stride: 1, padding: kernelSize - 1 - padding)
+        let columnScalars =
+            transposed
+            ? max(plan.columnScalars, plan.imagesPerChunk * rowsPerImage * dyGeometry.columnWidth)
+            : plan.columnScalars
         // Per task: im2col chunk, then its private dWeight [K, Cout] and dBias [Cout] partial sums,
         // added in task order afterwards so results do not depend on thread timing. After the tasks'
         // regions: the flipped kernel [k, k, Cout, Cin] of the transposed path, shared read-only.
@@ -158,22 +182,25 @@ public struct Conv2D: Sendable {
                                 a = UnsafePointer(columns)
                             }
                             // dW[K, Cout] += colsᵀ · dY
-                            BLAS.sgemm(transposeA: true, transposeB: false, m: kw, n: cout, k: rows,
-                                       a: a, lda: kw, b: dyChunk, ldb: cout, beta: 1, c: dw, ldc: cout)
+                            BLAS.sgemm(
+                                transposeA: true, transposeB: false, m: kw, n: cout, k: rows,
+                                a: a, lda: kw, b: dyChunk, ldb: cout, beta: 1, c: dw, ldc: cout)
                             guard let dx else { continue }
                             let dxChunk = dx + first * inputPerImage
                             if transposed {
                                 // dX = im2col(dY) · flipped kernel: a "same" convolution back to Cin channels.
                                 im2col(dyChunk, images: images, geometry: dyGeometry, columns: columns)
-                                BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: inputChannels,
-                                           k: dyGeometry.columnWidth, a: columns, lda: dyGeometry.columnWidth,
-                                           b: flipped, ldb: inputChannels, beta: 0, c: dxChunk, ldc: inputChannels)
+                                BLAS.sgemm(
+                                    transposeA: false, transposeB: false, m: rows, n: inputChannels,
+                                    k: dyGeometry.columnWidth, a: columns, lda: dyGeometry.columnWidth,
+                                    b: flipped, ldb: inputChannels, beta: 0, c: dxChunk, ldc: inputChannels)
                                 continue
                             }
                             // dCols[rows, K] = dY · Wᵀ, straight into dInput when there is no im2col.
                             let target = isPointwise ? dxChunk : columns
-                            BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: kw, k: cout,
-                                       a: dyChunk, lda: cout, b: w, ldb: cout, beta: 0, c: target, ldc: kw)
+                            BLAS.sgemm(
+                                transposeA: false, transposeB: true, m: rows, n: kw, k: cout,
+                                a: dyChunk, lda: cout, b: w, ldb: cout, beta: 0, c: target, ldc: kw)
                             if !isPointwise { col2im(columns, images: images, geometry: g, output: dxChunk) }
                         }
                     }
@@ -229,8 +256,9 @@ public struct Conv2D: Sendable {
 
     /// Multiply–accumulates of one forward pass for `batch` images of `height`×`width`.
     public func multiplyAccumulates(height: Int, width: Int) -> Int {
-        let g = ConvolutionGeometry(height: height, width: width, channels: inputChannels,
-                                    kernelSize: kernelSize, stride: stride, padding: padding)
+        let g = ConvolutionGeometry(
+            height: height, width: width, channels: inputChannels,
+            kernelSize: kernelSize, stride: stride, padding: padding)
         return g.rowsPerImage * g.columnWidth * outputChannels
     }
 }

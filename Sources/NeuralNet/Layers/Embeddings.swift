@@ -52,8 +52,9 @@ public struct LabelEmbedding: Sendable {
 
     /// labels [N], each in 0...classCount (classCount = null) → [N, width].
     public func forward(_ labels: [Int], parameters: ParameterSet) -> Tensor {
-        precondition(labels.allSatisfy { (0...classCount).contains($0) },
-                     "LabelEmbedding: labels must lie in 0...\(classCount) (\(classCount) = null)")
+        precondition(
+            labels.allSatisfy { (0...classCount).contains($0) },
+            "LabelEmbedding: labels must lie in 0...\(classCount) (\(classCount) = null)")
         var output = Tensor.uninitialized([labels.count, width])
         parameters.withScalars(table) { rows in
             output.scalars.withUnsafeMutableBufferPointer { y in

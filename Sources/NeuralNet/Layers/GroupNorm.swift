@@ -13,8 +13,9 @@ public struct GroupNorm: Sendable {
     public let bias: ParameterSet.Index
 
     public init(name: String, channels: Int, groupCount: Int, parameters: inout ParameterSet) {
-        precondition(groupCount > 0 && channels % groupCount == 0,
-                     "GroupNorm \(name): \(channels) channels do not split into \(groupCount) groups")
+        precondition(
+            groupCount > 0 && channels % groupCount == 0,
+            "GroupNorm \(name): \(channels) channels do not split into \(groupCount) groups")
         (self.channels, self.groupCount) = (channels, groupCount)
         weight = parameters.append(name + ".weight", Tensor(shape: [channels], repeating: 1))
         bias = parameters.append(name + ".bias", Tensor.zeros([channels]))
@@ -30,8 +31,9 @@ public struct GroupNorm: Sendable {
     }
 
     public func forward(_ input: Tensor, parameters: ParameterSet) -> (output: Tensor, cache: Cache) {
-        precondition(input.rank >= 2 && input.shape[input.rank - 1] == channels,
-                     "GroupNorm: input \(input.shape) does not end in \(channels) channels")
+        precondition(
+            input.rank >= 2 && input.shape[input.rank - 1] == channels,
+            "GroupNorm: input \(input.shape) does not end in \(channels) channels")
         let batch = input.shape[0], positions = input.count / (batch * channels)
         let (c, groups, width) = (channels, groupCount, channels / groupCount)
         var output = Tensor.uninitialized(input.shape)
@@ -45,8 +47,9 @@ public struct GroupNorm: Sendable {
                         mean.withUnsafeMutableBufferPointer { meanOut in
                             inverse.withUnsafeMutableBufferPointer { inverseOut in
                                 guard let x = x.baseAddress, let y = y.baseAddress, let gamma = gamma.baseAddress,
-                                      let beta = beta.baseAddress, let meanOut = meanOut.baseAddress,
-                                      let inverseOut = inverseOut.baseAddress else { return }
+                                    let beta = beta.baseAddress, let meanOut = meanOut.baseAddress,
+                                    let inverseOut = inverseOut.baseAddress
+                                else { return }
                                 parallelRanges(batch, costPerItem: 4 * positions * c) { images in
                                     var sums = [Float](repeating: 0, count: c)
                                     var channelScale = [Float](repeating: 0, count: c)
@@ -98,7 +101,8 @@ public struct GroupNorm: Sendable {
                     dInput.scalars.withUnsafeMutableBufferPointer { dx in
                         partials.withUnsafeMutableBufferPointer { partials in
                             guard let gamma = gamma.baseAddress, let x = x.baseAddress, let dy = dy.baseAddress,
-                                  let dx = dx.baseAddress, let partials = partials.baseAddress else { return }
+                                let dx = dx.baseAddress, let partials = partials.baseAddress
+                            else { return }
                             let work = min(tasks, batch)
                             parallelRanges(work, costPerItem: minimumScalarsPerTask) { taskRange in
                                 for task in taskRange {
@@ -111,8 +115,9 @@ public struct GroupNorm: Sendable {
                                             mu[ch] = cache.mean[image * groups + ch / width]
                                             rs[ch] = cache.inverseDeviation[image * groups + ch / width]
                                         }
-                                        normalizedProductSums(xi, dyi, rows: positions, columns: c, mean: mu, inverse: rs,
-                                                              sumDyXhat: &sumDyXhat, sumDy: &sumDy)
+                                        normalizedProductSums(
+                                            xi, dyi, rows: positions, columns: c, mean: mu, inverse: rs,
+                                            sumDyXhat: &sumDyXhat, sumDy: &sumDy)
                                         for ch in 0..<c { dGammaPart[ch] += sumDyXhat[ch]; dBetaPart[ch] += sumDy[ch] }
                                         // dx = r·(dx̂ − mean dx̂ − x̂·mean(dx̂·x̂)) with dx̂ = γ·dy, regrouped per channel
                                         // as dx = a·dy + b·x + shift so the last pass is one fused loop.
@@ -130,8 +135,9 @@ public struct GroupNorm: Sendable {
                                                 sumDy[ch] = rs[ch] * (-meanDxhat + mu[ch] * rs[ch] * meanDxhatXhat)
                                             }
                                         }
-                                        linearCombineRows(dyi, xi, dx + image * positions * c, rows: positions, columns: c,
-                                                          dyScale: a, xScale: b, shift: sumDy)
+                                        linearCombineRows(
+                                            dyi, xi, dx + image * positions * c, rows: positions, columns: c,
+                                            dyScale: a, xScale: b, shift: sumDy)
                                     }
                                 }
                             }

@@ -19,8 +19,9 @@ public struct GuidanceEmbedding: Sendable {
     /// both zero (draws nothing from `random`, so the other layers' initial values do not move).
     public init(name: String, sinusoidWidth: Int, outputWidth: Int, parameters: inout ParameterSet, random: inout RandomSource) {
         sinusoid = SinusoidalTimeEmbedding(width: sinusoidWidth, timeScale: Self.scaleFactor, maximumPeriod: Self.maximumPeriod)
-        linear = Linear(name: name + ".linear", inputWidth: sinusoidWidth, outputWidth: outputWidth, zeroInitialized: true,
-                        parameters: &parameters, random: &random)
+        linear = Linear(
+            name: name + ".linear", inputWidth: sinusoidWidth, outputWidth: outputWidth, zeroInitialized: true,
+            parameters: &parameters, random: &random)
     }
 
     /// scales [N] → [N, outputWidth].

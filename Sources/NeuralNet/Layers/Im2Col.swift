@@ -14,8 +14,10 @@ struct ConvolutionGeometry {
 }
 
 /// Fills `columns` ([images·Ho·Wo, k·k·C]) from `input` ([images, H, W, C]); padding taps are zero.
-func im2col(_ input: UnsafePointer<Float>, images: Int, geometry g: ConvolutionGeometry,
-            columns: UnsafeMutablePointer<Float>) {
+func im2col(
+    _ input: UnsafePointer<Float>, images: Int, geometry g: ConvolutionGeometry,
+    columns: UnsafeMutablePointer<Float>
+) {
     let (h, w, c, k) = (g.height, g.width, g.channels, g.kernelSize)
     let (ho, wo, kw) = (g.outputHeight, g.outputWidth, g.columnWidth)
     do {
@@ -51,8 +53,10 @@ func im2col(_ input: UnsafePointer<Float>, images: Int, geometry g: ConvolutionG
 
 /// Assigns `output` ([images, H, W, C]) the adjoint of im2col applied to `columns`: every input pixel
 /// gathers the column entries that read it. Gathering (not scattering) lets pixels run in parallel.
-func col2im(_ columns: UnsafePointer<Float>, images: Int, geometry g: ConvolutionGeometry,
-            output: UnsafeMutablePointer<Float>) {
+func col2im(
+    _ columns: UnsafePointer<Float>, images: Int, geometry g: ConvolutionGeometry,
+    output: UnsafeMutablePointer<Float>
+) {
     let (h, w, c, k, s, p) = (g.height, g.width, g.channels, g.kernelSize, g.stride, g.padding)
     let (ho, wo, kw) = (g.outputHeight, g.outputWidth, g.columnWidth)
     do {

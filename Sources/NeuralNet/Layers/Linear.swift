@@ -10,8 +10,10 @@ public struct Linear: Sendable {
     public let bias: ParameterSet.Index
 
     /// Registers `name.weight` and `name.bias`, uniform ±1/√in like PyTorch, or zero when asked.
-    public init(name: String, inputWidth: Int, outputWidth: Int, zeroInitialized: Bool = false,
-                parameters: inout ParameterSet, random: inout RandomSource) {
+    public init(
+        name: String, inputWidth: Int, outputWidth: Int, zeroInitialized: Bool = false,
+        parameters: inout ParameterSet, random: inout RandomSource
+    ) {
         precondition(inputWidth > 0 && outputWidth > 0, "Linear \(name): widths must be positive")
         (self.inputWidth, self.outputWidth) = (inputWidth, outputWidth)
         let bound = zeroInitialized ? 0 : 1 / Float(inputWidth).squareRoot()
@@ -26,8 +28,9 @@ public struct Linear: Sendable {
 
     /// input [..., in] → output [..., out].
     public func forward(_ input: Tensor, parameters: ParameterSet) -> (output: Tensor, cache: Cache) {
-        precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputWidth,
-                     "Linear: input \(input.shape) does not end in \(inputWidth)")
+        precondition(
+            input.rank >= 1 && input.shape[input.rank - 1] == inputWidth,
+            "Linear: input \(input.shape) does not end in \(inputWidth)")
         let rows = input.count / inputWidth
         /// [..., out]
         var output = Tensor.uninitialized(Array(input.shape.dropLast()) + [outputWidth])
@@ -36,14 +39,16 @@ public struct Linear: Sendable {
                 input.scalars.withUnsafeBufferPointer { x in
                     output.scalars.withUnsafeMutableBufferPointer { y in
                         guard let w = w.baseAddress, let b = b.baseAddress, let x = x.baseAddress,
-                              let y = y.baseAddress, rows > 0 else { return }
+                            let y = y.baseAddress, rows > 0
+                        else { return }
                         let (cin, cout) = (inputWidth, outputWidth)
                         let tasks = taskCount(rows, costPerItem: cin * cout)
                         parallelBLASTasks(tasks) { task in
                             let lower = rows * task / tasks, count = rows * (task + 1) / tasks - lower
                             let c = y + lower * cout
-                            BLAS.sgemm(transposeA: false, transposeB: false, m: count, n: cout, k: cin,
-                                       a: x + lower * cin, lda: cin, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+                            BLAS.sgemm(
+                                transposeA: false, transposeB: false, m: count, n: cout, k: cin,
+                                a: x + lower * cin, lda: cin, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
                             addRowVector(b, to: c, rows: count, columns: cout)
                         }
                     }
@@ -68,12 +73,15 @@ public struct Linear: Sendable {
         backward(dOutput, cache: cache, parameters: parameters, gradients: &gradients, dInput: nil)
     }
 
-    private func backward(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
-                          dInput: UnsafeMutablePointer<Float>?) {
+    private func backward(
+        _ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
+        dInput: UnsafeMutablePointer<Float>?
+    ) {
         let input = cache.input
         let rows = input.count / inputWidth
-        precondition(dOutput.count == rows * outputWidth && dOutput.shape.last == outputWidth,
-                     "Linear: dOutput \(dOutput.shape) does not match input \(input.shape) → \(outputWidth)")
+        precondition(
+            dOutput.count == rows * outputWidth && dOutput.shape.last == outputWidth,
+            "Linear: dOutput \(dOutput.shape) does not match input \(input.shape) → \(outputWidth)")
         guard rows > 0 else { return }
         let (cin, cout) = (inputWidth, outputWidth)
         let tasks = taskCount(rows, costPerItem: cin * cout)
@@ -85,17 +93,20 @@ public struct Linear: Sendable {
                 parameters.withScalars(weight) { w in
                     partials.withUnsafeMutableBufferPointer { partials in
                         guard let dy = dy.baseAddress, let x = x.baseAddress, let w = w.baseAddress,
-                              let partials = partials.baseAddress else { return }
+                            let partials = partials.baseAddress
+                        else { return }
                         parallelBLASTasks(tasks) { task in
                             let lower = rows * task / tasks, count = rows * (task + 1) / tasks - lower
                             let dw = partials + task * perTask, db = dw + cin * cout
                             let dyRows = dy + lower * cout
                             accumulateColumnSums(dyRows, rows: count, columns: cout, into: db)
-                            BLAS.sgemm(transposeA: true, transposeB: false, m: cin, n: cout, k: count,
-                                       a: x + lower * cin, lda: cin, b: dyRows, ldb: cout, beta: 1, c: dw, ldc: cout)
+                            BLAS.sgemm(
+                                transposeA: true, transposeB: false, m: cin, n: cout, k: count,
+                                a: x + lower * cin, lda: cin, b: dyRows, ldb: cout, beta: 1, c: dw, ldc: cout)
                             guard let dInput else { return }
-                            BLAS.sgemm(transposeA: false, transposeB: true, m: count, n: cin, k: cout,
-                                       a: dyRows, lda: cout, b: w, ldb: cout, beta: 0, c: dInput + lower * cin, ldc: cin)
+                            BLAS.sgemm(
+                                transposeA: false, transposeB: true, m: count, n: cin, k: cout,
+                                a: dyRows, lda: cout, b: w, ldb: cout, beta: 0, c: dInput + lower * cin, ldc: cin)
                         }
                     }
                 }

@@ -5,8 +5,9 @@ import TensorCore
 public enum MeanSquaredError {
     /// loss = mean((prediction − target)²) over every element; dPrediction = 2(prediction − target)/count.
     public static func lossAndGradient(prediction: Tensor, target: Tensor) -> (loss: Float, dPrediction: Tensor) {
-        precondition(prediction.shape == target.shape,
-                     "MeanSquaredError: prediction \(prediction.shape) vs target \(target.shape)")
+        precondition(
+            prediction.shape == target.shape,
+            "MeanSquaredError: prediction \(prediction.shape) vs target \(target.shape)")
         var gradient = Tensor.uninitialized(prediction.shape)
         let scale = 2 / Float(max(prediction.count, 1))
         var total = 0.0
@@ -28,8 +29,9 @@ public enum MeanSquaredError {
 public enum SoftmaxCrossEntropy {
     /// logits [N, K], labels [N] in 0..<K → mean −log softmax(logits)[label]; dLogits = (p − onehot)/N.
     public static func lossAndGradient(logits: Tensor, labels: [Int]) -> (loss: Float, dLogits: Tensor) {
-        precondition(logits.rank == 2 && logits.shape[0] == labels.count,
-                     "SoftmaxCrossEntropy: logits \(logits.shape) vs \(labels.count) labels")
+        precondition(
+            logits.rank == 2 && logits.shape[0] == labels.count,
+            "SoftmaxCrossEntropy: logits \(logits.shape) vs \(labels.count) labels")
         let (batch, classes) = (logits.shape[0], logits.shape[1])
         precondition(labels.allSatisfy { (0..<classes).contains($0) }, "SoftmaxCrossEntropy: label outside 0..<\(classes)")
         var probabilities = logits

@@ -12,15 +12,20 @@ public struct MultiHeadSelfAttention: Sendable {
 
     /// Registers `name.qkv.*` and `name.proj.*`; the output projection starts at zero when asked
     /// (ADM does, so a new attention block starts as the identity inside its residual).
-    public init(name: String, channels: Int, headCount: Int, zeroInitializedOutput: Bool = true,
-                parameters: inout ParameterSet, random: inout RandomSource) {
-        precondition(headCount > 0 && channels % headCount == 0,
-                     "MultiHeadSelfAttention \(name): \(channels) channels do not split into \(headCount) heads")
+    public init(
+        name: String, channels: Int, headCount: Int, zeroInitializedOutput: Bool = true,
+        parameters: inout ParameterSet, random: inout RandomSource
+    ) {
+        precondition(
+            headCount > 0 && channels % headCount == 0,
+            "MultiHeadSelfAttention \(name): \(channels) channels do not split into \(headCount) heads")
         (self.channels, self.headCount) = (channels, headCount)
-        qkv = Linear(name: name + ".qkv", inputWidth: channels, outputWidth: 3 * channels,
-                     parameters: &parameters, random: &random)
-        projection = Linear(name: name + ".proj", inputWidth: channels, outputWidth: channels,
-                            zeroInitialized: zeroInitializedOutput, parameters: &parameters, random: &random)
+        qkv = Linear(
+            name: name + ".qkv", inputWidth: channels, outputWidth: 3 * channels,
+            parameters: &parameters, random: &random)
+        projection = Linear(
+            name: name + ".proj", inputWidth: channels, outputWidth: channels,
+            zeroInitialized: zeroInitializedOutput, parameters: &parameters, random: &random)
     }
 
     public struct Cache: Sendable {
@@ -34,8 +39,9 @@ public struct MultiHeadSelfAttention: Sendable {
 
     /// input [N, H, W, C] (or [N, P, C]) → output of the same shape.
     public func forward(_ input: Tensor, parameters: ParameterSet) -> (output: Tensor, cache: Cache) {
-        precondition(input.rank >= 3 && input.shape[input.rank - 1] == channels,
-                     "MultiHeadSelfAttention: input \(input.shape) does not end in \(channels) channels")
+        precondition(
+            input.rank >= 3 && input.shape[input.rank - 1] == channels,
+            "MultiHeadSelfAttention: input \(input.shape) does not end in \(channels) channels")
         let batch = input.shape[0], positions = input.count / (batch * channels)
         let (c, heads, d) = (channels, headCount, channels / headCount)
         let scale = 1 / Float(d).squareRoot()
@@ -47,7 +53,8 @@ public struct MultiHeadSelfAttention: Sendable {
             weights.scalars.withUnsafeMutableBufferPointer { weightBuffer in
                 attended.scalars.withUnsafeMutableBufferPointer { outBuffer in
                     guard let all = qkvBuffer.baseAddress, let a = weightBuffer.baseAddress,
-                          let out = outBuffer.baseAddress else { return }
+                        let out = outBuffer.baseAddress
+                    else { return }
                     let pairs = batch * heads
                     let tasks = taskCount(pairs, costPerItem: 4 * positions * positions * d)
                     parallelBLASTasks(tasks) { task in
@@ -56,12 +63,14 @@ public struct MultiHeadSelfAttention: Sendable {
                             let q = all + image * positions * 3 * c + head * d
                             let scores = a + pair * positions * positions
                             // scores = scale · q·kᵀ, softmax by rows, then ·v.
-                            BLAS.sgemm(transposeA: false, transposeB: true, m: positions, n: positions, k: d, alpha: scale,
-                                       a: q, lda: 3 * c, b: q + c, ldb: 3 * c, beta: 0, c: scores, ldc: positions)
+                            BLAS.sgemm(
+                                transposeA: false, transposeB: true, m: positions, n: positions, k: d, alpha: scale,
+                                a: q, lda: 3 * c, b: q + c, ldb: 3 * c, beta: 0, c: scores, ldc: positions)
                             softmaxRows(scores, rows: positions, columns: positions)
-                            BLAS.sgemm(transposeA: false, transposeB: false, m: positions, n: d, k: positions,
-                                       a: scores, lda: positions, b: q + 2 * c, ldb: 3 * c, beta: 0,
-                                       c: out + image * positions * c + head * d, ldc: c)
+                            BLAS.sgemm(
+                                transposeA: false, transposeB: false, m: positions, n: d, k: positions,
+                                a: scores, lda: positions, b: q + 2 * c, ldb: 3 * c, beta: 0,
+                                c: out + image * positions * c + head * d, ldc: c)
                         }
                     }
                 }
@@ -86,7 +95,8 @@ public struct MultiHeadSelfAttention: Sendable {
                 dAttended.scalars.withUnsafeBufferPointer { dOutBuffer in
                     dQueryKeyValue.scalars.withUnsafeMutableBufferPointer { dqkvBuffer in
                         guard let all = qkvBuffer.baseAddress, let a = weightBuffer.baseAddress,
-                              let dOut = dOutBuffer.baseAddress, let dAll = dqkvBuffer.baseAddress else { return }
+                            let dOut = dOutBuffer.baseAddress, let dAll = dqkvBuffer.baseAddress
+                        else { return }
                         let pairs = batch * heads
                         let tasks = taskCount(pairs, costPerItem: 8 * positions * positions * d)
                         parallelBLASTasks(tasks) { task in
@@ -101,18 +111,22 @@ public struct MultiHeadSelfAttention: Sendable {
                                     let weights = a + pair * positions * positions
                                     let dO = dOut + image * positions * c + head * d
                                     // dA = dO·vᵀ and dv = Aᵀ·dO; then dS = softmax backward of dA.
-                                    BLAS.sgemm(transposeA: false, transposeB: true, m: positions, n: positions, k: d,
-                                               a: dO, lda: c, b: v, ldb: 3 * c, beta: 0, c: dScores, ldc: positions)
-                                    BLAS.sgemm(transposeA: true, transposeB: false, m: positions, n: d, k: positions,
-                                               a: weights, lda: positions, b: dO, ldb: c, beta: 0, c: dv, ldc: 3 * c)
+                                    BLAS.sgemm(
+                                        transposeA: false, transposeB: true, m: positions, n: positions, k: d,
+                                        a: dO, lda: c, b: v, ldb: 3 * c, beta: 0, c: dScores, ldc: positions)
+                                    BLAS.sgemm(
+                                        transposeA: true, transposeB: false, m: positions, n: d, k: positions,
+                                        a: weights, lda: positions, b: dO, ldb: c, beta: 0, c: dv, ldc: 3 * c)
                                     softmaxBackwardRows(weights, dScores, rows: positions, columns: positions)
                                     // dq = scale·dS·k and dk = scale·dSᵀ·q.
-                                    BLAS.sgemm(transposeA: false, transposeB: false, m: positions, n: d, k: positions,
-                                               alpha: scale, a: dScores, lda: positions, b: k, ldb: 3 * c, beta: 0,
-                                               c: dq, ldc: 3 * c)
-                                    BLAS.sgemm(transposeA: true, transposeB: false, m: positions, n: d, k: positions,
-                                               alpha: scale, a: dScores, lda: positions, b: q, ldb: 3 * c, beta: 0,
-                                               c: dk, ldc: 3 * c)
+                                    BLAS.sgemm(
+                                        transposeA: false, transposeB: false, m: positions, n: d, k: positions,
+                                        alpha: scale, a: dScores, lda: positions, b: k, ldb: 3 * c, beta: 0,
+                                        c: dq, ldc: 3 * c)
+                                    BLAS.sgemm(
+                                        transposeA: true, transposeB: false, m: positions, n: d, k: positions,
+                                        alpha: scale, a: dScores, lda: positions, b: q, ldb: 3 * c, beta: 0,
+                                        c: dk, ldc: 3 * c)
                                 }
                             }
                         }

@@ -27,8 +27,10 @@ func centredSquareSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, centr
 }
 
 /// out[r, c] = m[r, c]·scale[c] + shift[c]
-func scaleAndShiftRows(_ m: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
-                       scale: [Float], shift: [Float]) {
+func scaleAndShiftRows(
+    _ m: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+    scale: [Float], shift: [Float]
+) {
     scale.withUnsafeBufferPointer { a in
         shift.withUnsafeBufferPointer { b in
             for row in 0..<rows {
@@ -40,8 +42,10 @@ func scaleAndShiftRows(_ m: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Fl
 }
 
 /// sumDyXhat[c] = Σ_r dy·(x − mean[c])·inverse[c],  sumDy[c] = Σ_r dy
-func normalizedProductSums(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rows: Int, columns: Int,
-                           mean: [Float], inverse: [Float], sumDyXhat: inout [Float], sumDy: inout [Float]) {
+func normalizedProductSums(
+    _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rows: Int, columns: Int,
+    mean: [Float], inverse: [Float], sumDyXhat: inout [Float], sumDy: inout [Float]
+) {
     mean.withUnsafeBufferPointer { mu in
         sumDyXhat.withUnsafeMutableBufferPointer { product in
             sumDy.withUnsafeMutableBufferPointer { plain in
@@ -61,8 +65,10 @@ func normalizedProductSums(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>
 }
 
 /// out[r, c] = dy[r, c]·dyScale[c] + x[r, c]·xScale[c] + shift[c]
-func linearCombineRows(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-                       rows: Int, columns: Int, dyScale: [Float], xScale: [Float], shift: [Float]) {
+func linearCombineRows(
+    _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+    rows: Int, columns: Int, dyScale: [Float], xScale: [Float], shift: [Float]
+) {
     dyScale.withUnsafeBufferPointer { a in
         xScale.withUnsafeBufferPointer { b in
             shift.withUnsafeBufferPointer { s in

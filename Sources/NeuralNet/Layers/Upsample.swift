@@ -29,8 +29,9 @@ public enum NearestUpsample {
 
     /// dOutput [N, 2H, 2W, C] → dInput [N, H, W, C].
     public static func backward(_ dOutput: Tensor) -> Tensor {
-        precondition(dOutput.rank == 4 && dOutput.shape[1] % 2 == 0 && dOutput.shape[2] % 2 == 0,
-                     "NearestUpsample: dOutput \(dOutput.shape) is not [N, 2H, 2W, C]")
+        precondition(
+            dOutput.rank == 4 && dOutput.shape[1] % 2 == 0 && dOutput.shape[2] % 2 == 0,
+            "NearestUpsample: dOutput \(dOutput.shape) is not [N, 2H, 2W, C]")
         let (n, h, w, c) = (dOutput.shape[0], dOutput.shape[1] / 2, dOutput.shape[2] / 2, dOutput.shape[3])
         var dInput = Tensor.uninitialized([n, h, w, c])
         dOutput.scalars.withUnsafeBufferPointer { dy in

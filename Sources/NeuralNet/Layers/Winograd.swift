@@ -8,8 +8,10 @@
 enum Winograd {
     /// u [16, Cin, Cout] = G·g·Gᵀ for every (ci, co), from weights [3, 3, Cin, Cout]. The loops run
     /// over contiguous output channels, so they vectorise.
-    static func transformWeights(_ weight: UnsafePointer<Float>, inputChannels cin: Int, outputChannels cout: Int,
-                                 into u: UnsafeMutablePointer<Float>) {
+    static func transformWeights(
+        _ weight: UnsafePointer<Float>, inputChannels cin: Int, outputChannels cout: Int,
+        into u: UnsafeMutablePointer<Float>
+    ) {
         let plane = cin * cout
         for ci in 0..<cin {
             func g(_ ky: Int, _ kx: Int) -> UnsafePointer<Float> { weight + (ky * 3 + kx) * plane + ci * cout }
@@ -47,9 +49,11 @@ enum Winograd {
 
     /// v [T, 16, Cin] = Bᵀ·d·B for the T tiles of `images` images [images, H, W, Cin]; `zeros` holds
     /// ≥ Cin zeros (the padding), `scratch` ≥ scratchScalars(Cin).
-    static func transformInput(_ input: UnsafePointer<Float>, images: Int, height h: Int, width w: Int, channels c: Int,
-                               zeros: UnsafePointer<Float>, scratch t: UnsafeMutablePointer<Float>,
-                               into v: UnsafeMutablePointer<Float>) {
+    static func transformInput(
+        _ input: UnsafePointer<Float>, images: Int, height h: Int, width w: Int, channels c: Int,
+        zeros: UnsafePointer<Float>, scratch t: UnsafeMutablePointer<Float>,
+        into v: UnsafeMutablePointer<Float>
+    ) {
         let (tilesY, tilesX) = ((h + 1) / 2, (w + 1) / 2)
         for tile in 0..<(images * tilesY * tilesX) {
             let image = tile / (tilesY * tilesX), ty = (tile / tilesX) % tilesY, tx = tile % tilesX
@@ -60,14 +64,16 @@ enum Winograd {
                     return (y >= 0 && y < h && x >= 0 && x < w) ? input + ((image * h + y) * w + x) * c : zeros
                 }
                 // Column j of Bᵀd: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3.
-                butterfly(pixel(0), pixel(1), pixel(2), pixel(3), t + j * c, t + (4 + j) * c, t + (8 + j) * c,
-                          t + (12 + j) * c, channels: c)
+                butterfly(
+                    pixel(0), pixel(1), pixel(2), pixel(3), t + j * c, t + (4 + j) * c, t + (8 + j) * c,
+                    t + (12 + j) * c, channels: c)
             }
             for row in 0..<4 {
                 // Row of (Bᵀd)·B: the same combinations across columns.
                 let source = t + 4 * row * c, target = v + (tile * 16 + 4 * row) * c
-                butterfly(source, source + c, source + 2 * c, source + 3 * c, target, target + c, target + 2 * c,
-                          target + 3 * c, channels: c)
+                butterfly(
+                    source, source + c, source + 2 * c, source + 3 * c, target, target + c, target + 2 * c,
+                    target + 3 * c, channels: c)
             }
         }
     }
@@ -76,9 +82,11 @@ enum Winograd {
     /// vectors: with eight pointers, the compiler's own vectorisation spends more on alias checks
     /// than on the arithmetic for 32–128 channels.
     @inline(__always)
-    static func butterfly(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
-                          _ x3: UnsafePointer<Float>, _ o0: UnsafeMutablePointer<Float>, _ o1: UnsafeMutablePointer<Float>,
-                          _ o2: UnsafeMutablePointer<Float>, _ o3: UnsafeMutablePointer<Float>, channels c: Int) {
+    static func butterfly(
+        _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+        _ x3: UnsafePointer<Float>, _ o0: UnsafeMutablePointer<Float>, _ o1: UnsafeMutablePointer<Float>,
+        _ o2: UnsafeMutablePointer<Float>, _ o3: UnsafeMutablePointer<Float>, channels c: Int
+    ) {
         var ch = 0
         while ch + 8 <= c {
             let (a, b, e, f) = (load8(x0 + ch), load8(x1 + ch), load8(x2 + ch), load8(x3 + ch))
@@ -96,9 +104,11 @@ enum Winograd {
     }
 
     /// output [images, H, W, Cout] = Aᵀ·m·A (+ bias) from m [16, T, Cout]; `scratch` ≥ scratchScalars(Cout).
-    static func transformOutput(_ m: UnsafePointer<Float>, images: Int, height h: Int, width w: Int, channels c: Int,
-                                bias: UnsafePointer<Float>, scratch t: UnsafeMutablePointer<Float>,
-                                into output: UnsafeMutablePointer<Float>) {
+    static func transformOutput(
+        _ m: UnsafePointer<Float>, images: Int, height h: Int, width w: Int, channels c: Int,
+        bias: UnsafePointer<Float>, scratch t: UnsafeMutablePointer<Float>,
+        into output: UnsafeMutablePointer<Float>
+    ) {
         let (tilesY, tilesX) = ((h + 1) / 2, (w + 1) / 2)
         let tileCount = images * tilesY * tilesX
         let stride = tileCount * c
@@ -107,8 +117,9 @@ enum Winograd {
             for j in 0..<4 {
                 // Column j of Aᵀm: m0 + m1 + m2 and m1 − m2 − m3.
                 let source = m + j * stride + tile * c
-                reduce(source, source + 4 * stride, source + 8 * stride, source + 12 * stride, nil,
-                       t + j * c, t + (4 + j) * c, channels: c)
+                reduce(
+                    source, source + 4 * stride, source + 8 * stride, source + 12 * stride, nil,
+                    t + j * c, t + (4 + j) * c, channels: c)
             }
             for row in 0..<2 {
                 let y = 2 * ty + row
@@ -124,9 +135,11 @@ enum Winograd {
 
     /// (o0, o1) = (x0 + x1 + x2, x1 − x2 − x3) (+ bias on both) over `channels` lanes.
     @inline(__always)
-    static func reduce(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
-                       _ x3: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ o0: UnsafeMutablePointer<Float>,
-                       _ o1: UnsafeMutablePointer<Float>, channels c: Int) {
+    static func reduce(
+        _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+        _ x3: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ o0: UnsafeMutablePointer<Float>,
+        _ o1: UnsafeMutablePointer<Float>, channels c: Int
+    ) {
         var ch = 0
         while ch + 8 <= c {
             let (a, b, e, f) = (load8(x0 + ch), load8(x1 + ch), load8(x2 + ch), load8(x3 + ch))
@@ -146,9 +159,11 @@ enum Winograd {
 extension Winograd {
     /// ŷ [T, 16, Cout] = A·dy·Aᵀ for the T 2×2 tiles of dOutput [images, H, W, Cout] (the adjoint of
     /// the output transform); pixels past the image read `zeros`; `scratch` ≥ scratchScalars(Cout).
-    static func transformGradient(_ dOutput: UnsafePointer<Float>, images: Int, height h: Int, width w: Int,
-                                  channels c: Int, zeros: UnsafePointer<Float>, scratch t: UnsafeMutablePointer<Float>,
-                                  into target: UnsafeMutablePointer<Float>) {
+    static func transformGradient(
+        _ dOutput: UnsafePointer<Float>, images: Int, height h: Int, width w: Int,
+        channels c: Int, zeros: UnsafePointer<Float>, scratch t: UnsafeMutablePointer<Float>,
+        into target: UnsafeMutablePointer<Float>
+    ) {
         let (tilesY, tilesX) = ((h + 1) / 2, (w + 1) / 2)
         for tile in 0..<(images * tilesY * tilesX) {
             let image = tile / (tilesY * tilesX), ty = (tile / tilesX) % tilesY, tx = tile % tilesX
@@ -170,9 +185,11 @@ extension Winograd {
 
     /// (o0, o1, o2, o3) = (x0, x0 + x1, x0 − x1, −x1) over `channels` lanes.
     @inline(__always)
-    static func expand(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ o0: UnsafeMutablePointer<Float>,
-                       _ o1: UnsafeMutablePointer<Float>, _ o2: UnsafeMutablePointer<Float>, _ o3: UnsafeMutablePointer<Float>,
-                       channels c: Int) {
+    static func expand(
+        _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ o0: UnsafeMutablePointer<Float>,
+        _ o1: UnsafeMutablePointer<Float>, _ o2: UnsafeMutablePointer<Float>, _ o3: UnsafeMutablePointer<Float>,
+        channels c: Int
+    ) {
         var ch = 0
         while ch + 8 <= c {
             let (a, b) = (load8(x0 + ch), load8(x1 + ch))
@@ -190,8 +207,10 @@ extension Winograd {
     }
 
     /// dWeight [3, 3, Cin, Cout] += Gᵀ·dU·G from dU [16, Cin, Cout] (the adjoint of transformWeights).
-    static func accumulateWeightGradient(_ dU: UnsafePointer<Float>, inputChannels cin: Int, outputChannels cout: Int,
-                                         into dWeight: UnsafeMutablePointer<Float>) {
+    static func accumulateWeightGradient(
+        _ dU: UnsafePointer<Float>, inputChannels cin: Int, outputChannels cout: Int,
+        into dWeight: UnsafeMutablePointer<Float>
+    ) {
         let plane = cin * cout
         var rows = [Float](repeating: 0, count: 12 * cout)
         rows.withUnsafeMutableBufferPointer { z in

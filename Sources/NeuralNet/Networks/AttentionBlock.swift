@@ -6,11 +6,14 @@ struct AttentionBlock: Sendable {
     let norm: GroupNorm
     let attention: MultiHeadSelfAttention
 
-    init(name: String, channels: Int, headCount: Int, groupCount: Int,
-         parameters: inout ParameterSet, random: inout RandomSource) {
+    init(
+        name: String, channels: Int, headCount: Int, groupCount: Int,
+        parameters: inout ParameterSet, random: inout RandomSource
+    ) {
         norm = GroupNorm(name: name + ".norm", channels: channels, groupCount: groupCount, parameters: &parameters)
-        attention = MultiHeadSelfAttention(name: name, channels: channels, headCount: headCount,
-                                           parameters: &parameters, random: &random)
+        attention = MultiHeadSelfAttention(
+            name: name, channels: channels, headCount: headCount,
+            parameters: &parameters, random: &random)
     }
 
     struct Cache: Sendable {

@@ -14,8 +14,10 @@ public struct ImageClassifierConfiguration: Codable, Sendable, Equatable {
     public var groupCount: Int
     public var classCount: Int
 
-    public init(imageHeight: Int, imageWidth: Int, imageChannels: Int, widths: [Int] = [32, 64], hiddenWidth: Int = 128,
-                groupCount: Int = 8, classCount: Int) {
+    public init(
+        imageHeight: Int, imageWidth: Int, imageChannels: Int, widths: [Int] = [32, 64], hiddenWidth: Int = 128,
+        groupCount: Int = 8, classCount: Int
+    ) {
         (self.imageHeight, self.imageWidth, self.imageChannels) = (imageHeight, imageWidth, imageChannels)
         (self.widths, self.hiddenWidth, self.groupCount, self.classCount) = (widths, hiddenWidth, groupCount, classCount)
     }
@@ -39,9 +41,10 @@ public final class ImageClassifier {
 
     public init(configuration c: ImageClassifierConfiguration, random: inout RandomSource) {
         let factor = 1 << c.widths.count
-        precondition(!c.widths.isEmpty && c.imageHeight % factor == 0 && c.imageWidth % factor == 0
-                        && c.widths.allSatisfy { $0 % c.groupCount == 0 } && c.classCount > 0,
-                     "ImageClassifierConfiguration \(c) is invalid")
+        precondition(
+            !c.widths.isEmpty && c.imageHeight % factor == 0 && c.imageWidth % factor == 0
+                && c.widths.allSatisfy { $0 % c.groupCount == 0 } && c.classCount > 0,
+            "ImageClassifierConfiguration \(c) is invalid")
         configuration = c
         var p = ParameterSet()
         var stages: [(conv: Conv2D, norm: GroupNorm)] = []
@@ -49,9 +52,13 @@ public final class ImageClassifier {
         for (level, width) in c.widths.enumerated() {
             for (index, stride) in [1, 2].enumerated() {
                 let name = "features.\(2 * level + index)"
-                stages.append((Conv2D(name: name + ".conv", inputChannels: channels, outputChannels: width, kernelSize: 3,
-                                      stride: stride, padding: 1, parameters: &p, random: &random),
-                               GroupNorm(name: name + ".norm", channels: width, groupCount: c.groupCount, parameters: &p)))
+                stages.append(
+                    (
+                        Conv2D(
+                            name: name + ".conv", inputChannels: channels, outputChannels: width, kernelSize: 3,
+                            stride: stride, padding: 1, parameters: &p, random: &random),
+                        GroupNorm(name: name + ".norm", channels: width, groupCount: c.groupCount, parameters: &p)
+                    ))
                 channels = width
             }
         }
@@ -73,8 +80,9 @@ public final class ImageClassifier {
 
     func featurePass(_ images: Tensor) -> Pass {
         let c = configuration
-        precondition(images.rank == 4 && Array(images.shape.dropFirst()) == [c.imageHeight, c.imageWidth, c.imageChannels],
-                     "ImageClassifier: images \(images.shape), expected [N, \(c.imageHeight), \(c.imageWidth), \(c.imageChannels)]")
+        precondition(
+            images.rank == 4 && Array(images.shape.dropFirst()) == [c.imageHeight, c.imageWidth, c.imageChannels],
+            "ImageClassifier: images \(images.shape), expected [N, \(c.imageHeight), \(c.imageWidth), \(c.imageChannels)]")
         var h = images
         var caches: [(conv: Conv2D.Cache, norm: GroupNorm.Cache, activation: SiLU.Cache)] = []
         for stage in stages {
@@ -112,11 +120,13 @@ public final class ImageClassifier {
             let dNormalized = SiLU.backward(dh, cache: cache.activation)
             let dConvolved = stage.norm.backward(dNormalized, cache: cache.norm, parameters: parameters, gradients: &gradients)
             if index == 0 {
-                stage.conv.accumulateGradients(dConvolved, cache: cache.conv, parameters: parameters, gradients: &gradients,
-                                               workspace: workspace)
+                stage.conv.accumulateGradients(
+                    dConvolved, cache: cache.conv, parameters: parameters, gradients: &gradients,
+                    workspace: workspace)
             } else {
-                dh = stage.conv.backward(dConvolved, cache: cache.conv, parameters: parameters, gradients: &gradients,
-                                         workspace: workspace)
+                dh = stage.conv.backward(
+                    dConvolved, cache: cache.conv, parameters: parameters, gradients: &gradients,
+                    workspace: workspace)
             }
         }
         return (loss, gradients)

@@ -19,8 +19,10 @@ public struct MLPVelocityConfiguration: Codable, Sendable, Equatable {
     /// written before it existed, and omitted when false, so older configurations read and write unchanged.
     public var guidanceInput: Bool
 
-    public init(dimension: Int, hiddenWidth: Int = 128, hiddenLayers: Int = 3, embeddingWidth: Int = 32, classCount: Int = 0,
-                guidanceInput: Bool = false) {
+    public init(
+        dimension: Int, hiddenWidth: Int = 128, hiddenLayers: Int = 3, embeddingWidth: Int = 32, classCount: Int = 0,
+        guidanceInput: Bool = false
+    ) {
         (self.dimension, self.hiddenWidth, self.hiddenLayers) = (dimension, hiddenWidth, hiddenLayers)
         (self.embeddingWidth, self.classCount, self.guidanceInput) = (embeddingWidth, classCount, guidanceInput)
     }
@@ -67,26 +69,37 @@ public final class MLPVelocityNetwork: VelocityNetwork {
     public var hasGuidanceInput: Bool { guidance != nil }
 
     public init(configuration c: MLPVelocityConfiguration, random: inout RandomSource) {
-        precondition(c.dimension > 0 && c.hiddenWidth > 0 && c.hiddenLayers >= 1 && c.embeddingWidth % 2 == 0,
-                     "MLPVelocityConfiguration \(c) is invalid")
+        precondition(
+            c.dimension > 0 && c.hiddenWidth > 0 && c.hiddenLayers >= 1 && c.embeddingWidth % 2 == 0,
+            "MLPVelocityConfiguration \(c) is invalid")
         configuration = c
         var p = ParameterSet()
         sinusoid = SinusoidalTimeEmbedding(width: c.embeddingWidth)
-        label = LabelEmbedding(name: "label.embedding", classCount: c.classCount, width: c.embeddingWidth,
-                               parameters: &p, random: &random)
+        label = LabelEmbedding(
+            name: "label.embedding", classCount: c.classCount, width: c.embeddingWidth,
+            parameters: &p, random: &random)
         // Zero-initialised: draws nothing, so every other tensor keeps the values it has without it.
-        guidance = c.guidanceInput
-            ? GuidanceEmbedding(name: "guidance", sinusoidWidth: c.embeddingWidth, outputWidth: c.hiddenWidth,
-                                parameters: &p, random: &random)
+        guidance =
+            c.guidanceInput
+            ? GuidanceEmbedding(
+                name: "guidance", sinusoidWidth: c.embeddingWidth, outputWidth: c.hiddenWidth,
+                parameters: &p, random: &random)
             : nil
-        var layers = [Linear(name: "input", inputWidth: c.dimension + 2 * c.embeddingWidth, outputWidth: c.hiddenWidth,
-                             parameters: &p, random: &random)]
+        var layers = [
+            Linear(
+                name: "input", inputWidth: c.dimension + 2 * c.embeddingWidth, outputWidth: c.hiddenWidth,
+                parameters: &p, random: &random)
+        ]
         for index in 1..<c.hiddenLayers {
-            layers.append(Linear(name: "hidden.\(index)", inputWidth: c.hiddenWidth, outputWidth: c.hiddenWidth,
-                                 parameters: &p, random: &random))
+            layers.append(
+                Linear(
+                    name: "hidden.\(index)", inputWidth: c.hiddenWidth, outputWidth: c.hiddenWidth,
+                    parameters: &p, random: &random))
         }
-        layers.append(Linear(name: "output", inputWidth: c.hiddenWidth, outputWidth: c.dimension, zeroInitialized: true,
-                             parameters: &p, random: &random))
+        layers.append(
+            Linear(
+                name: "output", inputWidth: c.hiddenWidth, outputWidth: c.dimension, zeroInitialized: true,
+                parameters: &p, random: &random))
         self.layers = layers
         parameters = p
     }
@@ -100,9 +113,10 @@ public final class MLPVelocityNetwork: VelocityNetwork {
     }
 
     func forward(_ x: Tensor, times: [Float], labels: [Int], guidance scales: [Float]?) -> Pass {
-        precondition(x.rank == 2 && x.shape[1] == configuration.dimension && times.count == x.shape[0]
-                        && labels.count == x.shape[0],
-                     "MLPVelocityNetwork: x \(x.shape), \(times.count) times, \(labels.count) labels; expected [N, \(configuration.dimension)]")
+        precondition(
+            x.rank == 2 && x.shape[1] == configuration.dimension && times.count == x.shape[0]
+                && labels.count == x.shape[0],
+            "MLPVelocityNetwork: x \(x.shape), \(times.count) times, \(labels.count) labels; expected [N, \(configuration.dimension)]")
         checkGuidance(scales, count: x.shape[0], hasGuidanceInput: hasGuidanceInput, network: "MLPVelocityNetwork")
         let conditioning = ChannelConcatenation.forward(sinusoid.forward(times), label.forward(labels, parameters: parameters))
         var h = ChannelConcatenation.forward(x, conditioning)
@@ -130,8 +144,10 @@ public final class MLPVelocityNetwork: VelocityNetwork {
         forward(x, times: times, labels: labels, guidance: guidance).output
     }
 
-    public func lossAndGradients(_ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
-                                 target: Tensor) -> (loss: Float, gradients: ParameterSet) {
+    public func lossAndGradients(
+        _ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
+        target: Tensor
+    ) -> (loss: Float, gradients: ParameterSet) {
         let pass = forward(x, times: times, labels: labels, guidance: guidance)
         let (loss, dOutput) = MeanSquaredError.lossAndGradient(prediction: pass.output, target: target)
         var gradients = parameters.zeros()

@@ -9,19 +9,27 @@ struct ResidualBlock: Sendable {
     let norm2: GroupNorm, conv2: Conv2D
     let skip: Conv2D?
 
-    init(name: String, inputChannels: Int, outputChannels: Int, embeddingWidth: Int, groupCount: Int,
-         parameters: inout ParameterSet, random: inout RandomSource) {
+    init(
+        name: String, inputChannels: Int, outputChannels: Int, embeddingWidth: Int, groupCount: Int,
+        parameters: inout ParameterSet, random: inout RandomSource
+    ) {
         norm1 = GroupNorm(name: name + ".norm1", channels: inputChannels, groupCount: groupCount, parameters: &parameters)
-        conv1 = Conv2D(name: name + ".conv1", inputChannels: inputChannels, outputChannels: outputChannels,
-                       kernelSize: 3, padding: 1, parameters: &parameters, random: &random)
-        embedding = Linear(name: name + ".embedding", inputWidth: embeddingWidth, outputWidth: outputChannels,
-                           parameters: &parameters, random: &random)
+        conv1 = Conv2D(
+            name: name + ".conv1", inputChannels: inputChannels, outputChannels: outputChannels,
+            kernelSize: 3, padding: 1, parameters: &parameters, random: &random)
+        embedding = Linear(
+            name: name + ".embedding", inputWidth: embeddingWidth, outputWidth: outputChannels,
+            parameters: &parameters, random: &random)
         norm2 = GroupNorm(name: name + ".norm2", channels: outputChannels, groupCount: groupCount, parameters: &parameters)
-        conv2 = Conv2D(name: name + ".conv2", inputChannels: outputChannels, outputChannels: outputChannels,
-                       kernelSize: 3, padding: 1, zeroInitialized: true, parameters: &parameters, random: &random)
-        skip = inputChannels == outputChannels ? nil
-            : Conv2D(name: name + ".skip", inputChannels: inputChannels, outputChannels: outputChannels,
-                     kernelSize: 1, parameters: &parameters, random: &random)
+        conv2 = Conv2D(
+            name: name + ".conv2", inputChannels: outputChannels, outputChannels: outputChannels,
+            kernelSize: 3, padding: 1, zeroInitialized: true, parameters: &parameters, random: &random)
+        skip =
+            inputChannels == outputChannels
+            ? nil
+            : Conv2D(
+                name: name + ".skip", inputChannels: inputChannels, outputChannels: outputChannels,
+                kernelSize: 1, parameters: &parameters, random: &random)
     }
 
     struct Cache: Sendable {
@@ -32,8 +40,10 @@ struct ResidualBlock: Sendable {
     }
 
     /// x [N, H, W, Cin], activatedEmbedding [N, E] (already through SiLU) → [N, H, W, Cout].
-    func forward(_ x: Tensor, activatedEmbedding: Tensor, parameters: ParameterSet,
-                 workspace: Workspace) -> (output: Tensor, cache: Cache) {
+    func forward(
+        _ x: Tensor, activatedEmbedding: Tensor, parameters: ParameterSet,
+        workspace: Workspace
+    ) -> (output: Tensor, cache: Cache) {
         let (n1, norm1Cache) = norm1.forward(x, parameters: parameters)
         let (a1, silu1Cache) = SiLU.forward(n1)
         var (h, conv1Cache) = conv1.forward(a1, parameters: parameters, workspace: workspace)
@@ -50,25 +60,39 @@ struct ResidualBlock: Sendable {
         } else {
             accumulate(&output, x)
         }
-        return (output, Cache(norm1: norm1Cache, silu1: silu1Cache, conv1: conv1Cache, embedding: embeddingCache,
-                              norm2: norm2Cache, silu2: silu2Cache, conv2: conv2Cache, skip: skipCache))
+        return (
+            output,
+            Cache(
+                norm1: norm1Cache, silu1: silu1Cache, conv1: conv1Cache, embedding: embeddingCache,
+                norm2: norm2Cache, silu2: silu2Cache, conv2: conv2Cache, skip: skipCache)
+        )
     }
 
     /// Accumulates parameter gradients and dActivatedEmbedding (it fans out to every block); returns dx.
-    func backward(_ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
-                  dActivatedEmbedding: inout Tensor, workspace: Workspace) -> Tensor {
+    func backward(
+        _ dOutput: Tensor, cache: Cache, parameters: ParameterSet, gradients: inout ParameterSet,
+        dActivatedEmbedding: inout Tensor, workspace: Workspace
+    ) -> Tensor {
         let dA2 = conv2.backward(dOutput, cache: cache.conv2, parameters: parameters, gradients: &gradients, workspace: workspace)
-        let dH = norm2.backward(SiLU.backward(dA2, cache: cache.silu2), cache: cache.norm2,
-                                parameters: parameters, gradients: &gradients)
+        let dH = norm2.backward(
+            SiLU.backward(dA2, cache: cache.silu2), cache: cache.norm2,
+            parameters: parameters, gradients: &gradients)
         let dProjected = sumPerImage(dH)
-        accumulate(&dActivatedEmbedding, embedding.backward(dProjected, cache: cache.embedding, parameters: parameters,
-                                                              gradients: &gradients))
+        accumulate(
+            &dActivatedEmbedding,
+            embedding.backward(
+                dProjected, cache: cache.embedding, parameters: parameters,
+                gradients: &gradients))
         let dA1 = conv1.backward(dH, cache: cache.conv1, parameters: parameters, gradients: &gradients, workspace: workspace)
-        var dx = norm1.backward(SiLU.backward(dA1, cache: cache.silu1), cache: cache.norm1,
-                                parameters: parameters, gradients: &gradients)
+        var dx = norm1.backward(
+            SiLU.backward(dA1, cache: cache.silu1), cache: cache.norm1,
+            parameters: parameters, gradients: &gradients)
         if let skip, let skipCache = cache.skip {
-            accumulate(&dx, skip.backward(dOutput, cache: skipCache, parameters: parameters, gradients: &gradients,
-                                          workspace: workspace))
+            accumulate(
+                &dx,
+                skip.backward(
+                    dOutput, cache: skipCache, parameters: parameters, gradients: &gradients,
+                    workspace: workspace))
         } else {
             accumulate(&dx, dOutput)
         }

@@ -42,9 +42,11 @@ extension UNet {
     /// `scales`: [N] guidance scales, given exactly when the network has a guidance input (checked by the callers).
     func forward(_ x: Tensor, times: [Float], labels: [Int], guidance scales: [Float]?, keepingCaches: Bool) -> Pass {
         let c = configuration
-        precondition(x.shape.count == 4 && Array(x.shape.dropFirst()) == [c.imageHeight, c.imageWidth, c.imageChannels]
-                        && times.count == x.shape[0] && labels.count == x.shape[0],
-                     "UNet: x \(x.shape), \(times.count) times, \(labels.count) labels; expected [N, \(c.imageHeight), \(c.imageWidth), \(c.imageChannels)]")
+        precondition(
+            x.shape.count == 4 && Array(x.shape.dropFirst()) == [c.imageHeight, c.imageWidth, c.imageChannels]
+                && times.count == x.shape[0] && labels.count == x.shape[0],
+            "UNet: x \(x.shape), \(times.count) times, \(labels.count) labels; expected [N, \(c.imageHeight), \(c.imageWidth), \(c.imageChannels)]"
+        )
         let (hidden, time1Cache) = time1.forward(sinusoid.forward(times), parameters: parameters)
         let (activated, timeActivation) = SiLU.forward(hidden)
         var (embedding, time2Cache) = time2.forward(activated, parameters: parameters)
@@ -91,9 +93,10 @@ extension UNet {
             }
             if keepingCaches { caches.append(cache) }
         }
-        return Pass(output: h, time1: time1Cache, timeActivation: timeActivation, time2: time2Cache,
-                    embeddingActivation: embeddingActivation, guidance: guidanceCache, activatedEmbedding: activatedEmbedding,
-                    caches: caches)
+        return Pass(
+            output: h, time1: time1Cache, timeActivation: timeActivation, time2: time2Cache,
+            embeddingActivation: embeddingActivation, guidance: guidanceCache, activatedEmbedding: activatedEmbedding,
+            caches: caches)
     }
 
     func backward(_ dOutput: Tensor, pass: Pass, labels: [Int], gradients: inout ParameterSet) {
@@ -104,8 +107,9 @@ extension UNet {
         for (index, step) in steps.enumerated().reversed() {
             switch (step, pass.caches[index]) {
             case (.residual(let block), .residual(let cache)):
-                dh = block.backward(dh, cache: cache, parameters: parameters, gradients: &gradients,
-                                    dActivatedEmbedding: &dActivatedEmbedding, workspace: workspace)
+                dh = block.backward(
+                    dh, cache: cache, parameters: parameters, gradients: &gradients,
+                    dActivatedEmbedding: &dActivatedEmbedding, workspace: workspace)
             case (.attention(let block), .attention(let cache)):
                 dh = block.backward(dh, cache: cache, parameters: parameters, gradients: &gradients)
             case (.conv(let conv), .conv(let cache)):
@@ -137,7 +141,8 @@ extension UNet {
             guidance.backward(dEmbedding, cache: cache, parameters: parameters, gradients: &gradients)
         }
         let dActivated = time2.backward(dEmbedding, cache: pass.time2, parameters: parameters, gradients: &gradients)
-        time1.accumulateGradients(SiLU.backward(dActivated, cache: pass.timeActivation), cache: pass.time1,
-                                  parameters: parameters, gradients: &gradients)
+        time1.accumulateGradients(
+            SiLU.backward(dActivated, cache: pass.timeActivation), cache: pass.time1,
+            parameters: parameters, gradients: &gradients)
     }
 }

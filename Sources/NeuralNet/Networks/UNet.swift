@@ -42,21 +42,28 @@ public final class UNet: VelocityNetwork {
         time2 = Linear(name: "time.linear2", inputWidth: e, outputWidth: e, parameters: &p, random: &random)
         label = LabelEmbedding(name: "label.embedding", classCount: c.classCount, width: e, parameters: &p, random: &random)
         // Zero-initialised: draws nothing, so every other tensor keeps the values it has without it.
-        guidance = c.guidanceInput
+        guidance =
+            c.guidanceInput
             ? GuidanceEmbedding(name: "guidance", sinusoidWidth: c.baseWidth, outputWidth: e, parameters: &p, random: &random)
             : nil
 
         func residual(_ name: String, _ cin: Int, _ cout: Int) -> Step {
-            .residual(ResidualBlock(name: name, inputChannels: cin, outputChannels: cout, embeddingWidth: e,
-                                    groupCount: c.groupCount, parameters: &p, random: &random))
+            .residual(
+                ResidualBlock(
+                    name: name, inputChannels: cin, outputChannels: cout, embeddingWidth: e,
+                    groupCount: c.groupCount, parameters: &p, random: &random))
         }
         func attention(_ name: String, _ channels: Int) -> Step {
-            .attention(AttentionBlock(name: name, channels: channels, headCount: c.attentionHeads,
-                                      groupCount: c.groupCount, parameters: &p, random: &random))
+            .attention(
+                AttentionBlock(
+                    name: name, channels: channels, headCount: c.attentionHeads,
+                    groupCount: c.groupCount, parameters: &p, random: &random))
         }
         func conv(_ name: String, _ cin: Int, _ cout: Int, stride: Int = 1, zero: Bool = false) -> Step {
-            .conv(Conv2D(name: name, inputChannels: cin, outputChannels: cout, kernelSize: 3, stride: stride,
-                         padding: 1, zeroInitialized: zero, parameters: &p, random: &random))
+            .conv(
+                Conv2D(
+                    name: name, inputChannels: cin, outputChannels: cout, kernelSize: 3, stride: stride,
+                    padding: 1, zeroInitialized: zero, parameters: &p, random: &random))
         }
 
         var steps: [Step] = [conv("input.conv", c.imageChannels, c.baseWidth), .pushSkip]
@@ -90,37 +97,45 @@ public final class UNet: VelocityNetwork {
                 resolution *= 2
             }
         }
-        steps += [.norm(GroupNorm(name: "out.norm", channels: width, groupCount: c.groupCount, parameters: &p)),
-                  .silu, conv("out.conv", width, c.imageChannels, zero: true)]
+        steps += [
+            .norm(GroupNorm(name: "out.norm", channels: width, groupCount: c.groupCount, parameters: &p)),
+            .silu, conv("out.conv", width, c.imageChannels, zero: true),
+        ]
         self.steps = steps
         parameters = p
     }
 
     public func velocity(_ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?) -> Tensor {
-        precondition(x.rank == 4 && times.count == x.shape[0] && labels.count == x.shape[0],
-                     "UNet.velocity: x \(x.shape) with \(times.count) times and \(labels.count) labels")
+        precondition(
+            x.rank == 4 && times.count == x.shape[0] && labels.count == x.shape[0],
+            "UNet.velocity: x \(x.shape) with \(times.count) times and \(labels.count) labels")
         checkGuidance(guidance, count: x.shape[0], hasGuidanceInput: hasGuidanceInput, network: "UNet")
         var output = Tensor.uninitialized(x.shape)
         for range in microBatches(x.shape[0]) {
-            let part = forward(x.images(range), times: Array(times[range]), labels: Array(labels[range]),
-                               guidance: guidance.map { Array($0[range]) }, keepingCaches: false)
+            let part = forward(
+                x.images(range), times: Array(times[range]), labels: Array(labels[range]),
+                guidance: guidance.map { Array($0[range]) }, keepingCaches: false)
             output.setImages(range, from: part.output)
         }
         return output
     }
 
-    public func lossAndGradients(_ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
-                                 target: Tensor) -> (loss: Float, gradients: ParameterSet) {
-        precondition(x.rank == 4 && target.shape == x.shape && times.count == x.shape[0] && labels.count == x.shape[0],
-                     "UNet.lossAndGradients: x \(x.shape), target \(target.shape), \(times.count) times, \(labels.count) labels")
+    public func lossAndGradients(
+        _ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
+        target: Tensor
+    ) -> (loss: Float, gradients: ParameterSet) {
+        precondition(
+            x.rank == 4 && target.shape == x.shape && times.count == x.shape[0] && labels.count == x.shape[0],
+            "UNet.lossAndGradients: x \(x.shape), target \(target.shape), \(times.count) times, \(labels.count) labels")
         checkGuidance(guidance, count: x.shape[0], hasGuidanceInput: hasGuidanceInput, network: "UNet")
         var gradients = parameters.zeros()
         var loss = 0.0
         let batch = x.shape[0]
         for range in microBatches(batch) {
             let partLabels = Array(labels[range])
-            let pass = forward(x.images(range), times: Array(times[range]), labels: partLabels,
-                               guidance: guidance.map { Array($0[range]) }, keepingCaches: true)
+            let pass = forward(
+                x.images(range), times: Array(times[range]), labels: partLabels,
+                guidance: guidance.map { Array($0[range]) }, keepingCaches: true)
             var (partLoss, dOutput) = MeanSquaredError.lossAndGradient(prediction: pass.output, target: target.images(range))
             // The loss is a mean over the whole batch: each part weighs by its share of the images.
             let share = Float(range.count) / Float(batch)
@@ -142,7 +157,8 @@ public final class UNet: VelocityNetwork {
     /// Multiply–accumulates ×2 of one forward pass for one image: convolutions, linears and the
     /// attention matmuls (normalisations and elementwise work are not counted).
     public var flopsPerImageForward: Int {
-        var macs = time1.inputWidth * time1.outputWidth + time2.inputWidth * time2.outputWidth
+        var macs =
+            time1.inputWidth * time1.outputWidth + time2.inputWidth * time2.outputWidth
             + (guidance?.multiplyAccumulates ?? 0)
         var (height, width) = (configuration.imageHeight, configuration.imageWidth)
         for step in steps {

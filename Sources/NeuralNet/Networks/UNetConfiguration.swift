@@ -22,9 +22,11 @@ public struct UNetConfiguration: Codable, Sendable, Equatable {
     /// embeds it into the time/label embedding.
     public var guidanceInput: Bool
 
-    public init(imageHeight: Int, imageWidth: Int, imageChannels: Int, baseWidth: Int, widthMultipliers: [Int],
-                residualBlocksPerLevel: Int, attentionResolutions: [Int], attentionHeads: Int, groupCount: Int,
-                classCount: Int, guidanceInput: Bool = false) {
+    public init(
+        imageHeight: Int, imageWidth: Int, imageChannels: Int, baseWidth: Int, widthMultipliers: [Int],
+        residualBlocksPerLevel: Int, attentionResolutions: [Int], attentionHeads: Int, groupCount: Int,
+        classCount: Int, guidanceInput: Bool = false
+    ) {
         self.imageHeight = imageHeight
         self.imageWidth = imageWidth
         self.imageChannels = imageChannels
@@ -85,7 +87,9 @@ public struct UNetConfiguration: Codable, Sendable, Equatable {
     /// Checks the configuration can be built; returns a message for the operator otherwise.
     public func validationError() -> String? {
         if imageHeight <= 0 || imageWidth <= 0 || imageChannels <= 0 || baseWidth <= 0 { return "sizes must be positive" }
-        if widthMultipliers.isEmpty || widthMultipliers.contains(where: { $0 <= 0 }) { return "widthMultipliers must be positive and non-empty" }
+        if widthMultipliers.isEmpty || widthMultipliers.contains(where: { $0 <= 0 }) {
+            return "widthMultipliers must be positive and non-empty"
+        }
         let factor = 1 << (widthMultipliers.count - 1)
         if imageHeight % factor != 0 || imageWidth % factor != 0 {
             return "image \(imageHeight)×\(imageWidth) must be divisible by \(factor) for \(widthMultipliers.count) levels"

@@ -14,8 +14,10 @@ public protocol VelocityNetwork: AnyObject {
     /// guidance: [N] scales when `hasGuidanceInput`, else nil.
     func velocity(_ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?) -> Tensor
     /// Mean-squared error between velocity(x) and target (same shape as x), with parameter gradients.
-    func lossAndGradients(_ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
-                          target: Tensor) -> (loss: Float, gradients: ParameterSet)
+    func lossAndGradients(
+        _ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
+        target: Tensor
+    ) -> (loss: Float, gradients: ParameterSet)
 }
 
 extension VelocityNetwork {
@@ -33,8 +35,9 @@ extension VelocityNetwork {
 /// The shared check of the guidance contract; `network` names the caller in the message.
 func checkGuidance(_ guidance: [Float]?, count: Int, hasGuidanceInput: Bool, network: String) {
     if hasGuidanceInput {
-        precondition(guidance?.count == count,
-                     "\(network) takes a guidance scale per sample: got \(guidance.map { "\($0.count)" } ?? "none") for \(count) samples")
+        precondition(
+            guidance?.count == count,
+            "\(network) takes a guidance scale per sample: got \(guidance.map { "\($0.count)" } ?? "none") for \(count) samples")
     } else {
         precondition(guidance == nil, "\(network) has no guidance input (guidanceInput is false); use classifier-free guidance")
     }

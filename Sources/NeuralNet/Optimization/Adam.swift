@@ -29,8 +29,9 @@ public struct Adam: Sendable, Equatable {
     public mutating func update(
         _ parameters: inout ParameterSet, gradients: ParameterSet, clippingNormTo maximumNorm: Float? = nil
     ) -> Float {
-        precondition(parameters.hasSameLayout(as: gradients) && parameters.hasSameLayout(as: firstMoment),
-                     "Adam: parameters, gradients and moments must share one layout")
+        precondition(
+            parameters.hasSameLayout(as: gradients) && parameters.hasSameLayout(as: firstMoment),
+            "Adam: parameters, gradients and moments must share one layout")
         let norm = gradients.globalNorm
         var scale: Float = 1
         // The 1e-6 keeps a zero gradient from dividing by zero; PyTorch's clip_grad_norm_ does the same.

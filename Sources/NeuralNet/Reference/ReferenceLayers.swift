@@ -5,8 +5,10 @@ import Foundation
 
 public enum Reference {
     /// input [N, H, W, Cin], weight [k, k, Cin, Cout], bias [Cout] → ([N, Ho, Wo, Cout], shape).
-    public static func conv2D(_ input: [Double], shape: [Int], weight: [Double], bias: [Double], outputChannels: Int,
-                              kernelSize k: Int, stride s: Int, padding p: Int) -> (output: [Double], shape: [Int]) {
+    public static func conv2D(
+        _ input: [Double], shape: [Int], weight: [Double], bias: [Double], outputChannels: Int,
+        kernelSize k: Int, stride s: Int, padding p: Int
+    ) -> (output: [Double], shape: [Int]) {
         let (n, h, w, cin) = (shape[0], shape[1], shape[2], shape[3])
         let ho = (h + 2 * p - k) / s + 1, wo = (w + 2 * p - k) / s + 1
         var output = [Double](repeating: 0, count: n * ho * wo * outputChannels)
@@ -20,7 +22,8 @@ public enum Reference {
                                 let iy = oy * s - p + ky, ix = ox * s - p + kx
                                 guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
                                 for ci in 0..<cin {
-                                    sum += input[((image * h + iy) * w + ix) * cin + ci]
+                                    sum +=
+                                        input[((image * h + iy) * w + ix) * cin + ci]
                                         * weight[((ky * k + kx) * cin + ci) * outputChannels + co]
                                 }
                             }
@@ -34,8 +37,10 @@ public enum Reference {
     }
 
     /// input [rows, in], weight [in, out], bias [out] → [rows, out].
-    public static func linear(_ input: [Double], rows: Int, weight: [Double], bias: [Double], inputWidth: Int,
-                              outputWidth: Int) -> [Double] {
+    public static func linear(
+        _ input: [Double], rows: Int, weight: [Double], bias: [Double], inputWidth: Int,
+        outputWidth: Int
+    ) -> [Double] {
         var output = [Double](repeating: 0, count: rows * outputWidth)
         for r in 0..<rows {
             for o in 0..<outputWidth {
@@ -48,8 +53,10 @@ public enum Reference {
     }
 
     /// input [N, P, C] → GroupNorm with G groups of contiguous channels.
-    public static func groupNorm(_ input: [Double], batch: Int, channels c: Int, groups: Int, weight: [Double],
-                                 bias: [Double], epsilon: Double = 1e-5) -> [Double] {
+    public static func groupNorm(
+        _ input: [Double], batch: Int, channels c: Int, groups: Int, weight: [Double],
+        bias: [Double], epsilon: Double = 1e-5
+    ) -> [Double] {
         let positions = input.count / (batch * c), width = c / groups
         var output = input
         for image in 0..<batch {
@@ -91,8 +98,10 @@ public enum Reference {
 
     /// Self-attention over [N, P, C]: qkv projection (C → 3C as [q | k | v]), per-head softmax
     /// attention, output projection.
-    public static func attention(_ input: [Double], batch: Int, channels c: Int, heads: Int, qkvWeight: [Double],
-                                 qkvBias: [Double], projectionWeight: [Double], projectionBias: [Double]) -> [Double] {
+    public static func attention(
+        _ input: [Double], batch: Int, channels c: Int, heads: Int, qkvWeight: [Double],
+        qkvBias: [Double], projectionWeight: [Double], projectionBias: [Double]
+    ) -> [Double] {
         let positions = input.count / (batch * c), d = c / heads
         let qkv = linear(input, rows: batch * positions, weight: qkvWeight, bias: qkvBias, inputWidth: c, outputWidth: 3 * c)
         var attended = [Double](repeating: 0, count: input.count)
@@ -113,8 +122,9 @@ public enum Reference {
                 }
             }
         }
-        return linear(attended, rows: batch * positions, weight: projectionWeight, bias: projectionBias,
-                      inputWidth: c, outputWidth: c)
+        return linear(
+            attended, rows: batch * positions, weight: projectionWeight, bias: projectionBias,
+            inputWidth: c, outputWidth: c)
     }
 
     /// Mean over rows of −log softmax(logits)[label].

@@ -22,9 +22,11 @@ public struct DaemonConfiguration: Sendable {
     /// `kacd` installs it process-wide (`ThreadBudget.install`) before the daemon starts.
     public var threads: ThreadBudget
 
-    public init(spoolPath: String = "./spool", zooPath: String = "./zoo", worker: WorkerIdentity, once: Bool = false,
-                pollInterval: TimeInterval = 5, useInotify: Bool = true, spool: SpoolConfiguration = SpoolConfiguration(),
-                modelCacheBytes: Int = 512 << 20, batchSize: Int = 16, threads: ThreadBudget = .current) {
+    public init(
+        spoolPath: String = "./spool", zooPath: String = "./zoo", worker: WorkerIdentity, once: Bool = false,
+        pollInterval: TimeInterval = 5, useInotify: Bool = true, spool: SpoolConfiguration = SpoolConfiguration(),
+        modelCacheBytes: Int = 512 << 20, batchSize: Int = 16, threads: ThreadBudget = .current
+    ) {
         self.spoolPath = spoolPath
         self.zooPath = zooPath
         self.worker = worker
@@ -75,7 +77,11 @@ public final class DaemonState: @unchecked Sendable {
         lock.withLock {
             var parts: [String] = []
             if stopping { parts.append("stopping") }
-            if let current { parts.append("rendering job=\(current.job) \(current.completed)/\(current.total)") } else if !stopping { parts.append("idle") }
+            if let current {
+                parts.append("rendering job=\(current.job) \(current.completed)/\(current.total)")
+            } else if !stopping {
+                parts.append("idle")
+            }
             if let queued { parts.append("queue \(queued)") }
             let totals = finished.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             if !totals.isEmpty { parts.append(totals.joined(separator: ", ")) }

@@ -43,7 +43,8 @@ struct WatcherService: Service {
 
     func run() async throws {
         let watcher = try SpoolWatcher(spool: spool, pollInterval: configuration.pollInterval, useInotify: configuration.useInotify)
-        logger.info("watching \(spool.root)/new with \(watcher.usesInotify ? "inotify and " : "")polling every \(configuration.pollInterval) s")
+        logger.info(
+            "watching \(spool.root)/new with \(watcher.usesInotify ? "inotify and " : "")polling every \(configuration.pollInterval) s")
         await withGracefulShutdownHandler {
             for await _ in watcher.wakes() { wake.signal() }
         } onGracefulShutdown: {
@@ -74,7 +75,11 @@ final class StatusReporter: Service, @unchecked Sendable {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
             let line = currentLine()
-            if lock.withLock({ defer { lastStatus = line }; return line != lastStatus }) { send { try notifier.status(line) } }
+            if lock.withLock({
+                defer { lastStatus = line }; return line != lastStatus
+            }) {
+                send { try notifier.status(line) }
+            }
         }
     }
 
@@ -84,7 +89,9 @@ final class StatusReporter: Service, @unchecked Sendable {
     }
 
     private func currentLine() -> String {
-        let queued = (try? FileManager.default.contentsOfDirectory(atPath: spool.directoryPath(.new)))?.filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.count
+        let queued = (try? FileManager.default.contentsOfDirectory(atPath: spool.directoryPath(.new)))?.filter {
+            !$0.hasPrefix(".") && $0.hasSuffix(".json")
+        }.count
         return state.statusLine(queued: queued)
     }
 

@@ -57,7 +57,8 @@ final class JobRunner {
         logger[metadataKey: "job"] = "\(claimed.id)"
         let holder = Holder(claimed)
         state.started(job: claimed.id, total: claimed.job.count)
-        logger.info("claimed (attempt \(claimed.attempt), \(claimed.job.count) images, \(claimed.completedAtClaim.count) outputs already present)")
+        logger.info(
+            "claimed (attempt \(claimed.attempt), \(claimed.job.count) images, \(claimed.completedAtClaim.count) outputs already present)")
         let rendered: Result<Void, any Error>
         do {
             try render(holder, logger: logger)
@@ -65,9 +66,10 @@ final class JobRunner {
         } catch {
             rendered = .failure(error)
         }
-        let outcome = JobOutcome.decide(jobID: claimed.id, rendered: rendered, cancelRequested: spool.isCancelRequested(jobID: claimed.id),
-                                        shuttingDown: state.isStopping, attempt: holder.claim.attempt,
-                                        worker: configuration.worker.id, at: Date())
+        let outcome = JobOutcome.decide(
+            jobID: claimed.id, rendered: rendered, cancelRequested: spool.isCancelRequested(jobID: claimed.id),
+            shuttingDown: state.isStopping, attempt: holder.claim.attempt,
+            worker: configuration.worker.id, at: Date())
         do {
             try spool.finish(holder.claim, outcome: outcome)
             logger.info("\(Self.summary(outcome))")
@@ -122,12 +124,16 @@ final class JobRunner {
                 heartbeatIfDue(holder)
             })
         let report = try renderer.render(plan, into: holder.claim.outputDirectory, control: control)
-        let result = JobResult(jobID: holder.claim.id, worker: configuration.worker.id, attempt: holder.claim.attempt, requested: requested,
-                               model: report.model, modelDigest: report.modelDigest, selection: selection, render: report,
-                               claimedAt: holder.claim.lease.claimedAt, loadSeconds: loadSeconds, totalSeconds: Date().timeIntervalSince(started), finishedAt: Date())
+        let result = JobResult(
+            jobID: holder.claim.id, worker: configuration.worker.id, attempt: holder.claim.attempt, requested: requested,
+            model: report.model, modelDigest: report.modelDigest, selection: selection, render: report,
+            claimedAt: holder.claim.lease.claimedAt, loadSeconds: loadSeconds, totalSeconds: Date().timeIntervalSince(started),
+            finishedAt: Date())
         try spool.writeResult(result, for: holder.claim)
         let seconds = String(format: "%.2f", report.timings.totalSeconds)
-        logger.info("rendered \(report.rendered) images (\(report.images.count - report.rendered) kept) with \(report.model) \(report.sampler)×\(report.steps) in \(seconds) s")
+        logger.info(
+            "rendered \(report.rendered) images (\(report.images.count - report.rendered) kept) with \(report.model) \(report.sampler)×\(report.steps) in \(seconds) s"
+        )
     }
 
     /// Stops between batches on cancel, shutdown or a lost lease.
@@ -139,7 +145,9 @@ final class JobRunner {
     }
 
     private func heartbeatIfDue(_ holder: Holder) {
-        guard holder.heartbeatError == nil, Date().timeIntervalSince(holder.lastHeartbeat) >= configuration.heartbeatInterval else { return }
+        guard holder.heartbeatError == nil, Date().timeIntervalSince(holder.lastHeartbeat) >= configuration.heartbeatInterval else {
+            return
+        }
         do {
             try spool.heartbeat(&holder.claim)
             holder.lastHeartbeat = Date()

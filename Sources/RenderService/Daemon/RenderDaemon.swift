@@ -31,18 +31,24 @@ public enum RenderDaemon {
         let loop = WorkLoop(spool: spool, runner: runner, configuration: configuration, state: state, wake: wake, logger: logger)
         let reporter = StatusReporter(notifier: notifier, state: state, spool: spool, logger: logger)
         let mode = configuration.once ? ", draining once" : ""
-        logger.info("kacd started: spool \(spool.root), zoo \(store.root), \(store.models().count) models, cache \(configuration.modelCacheBytes >> 20) MiB\(mode)")
+        logger.info(
+            "kacd started: spool \(spool.root), zoo \(store.root), \(store.models().count) models, cache \(configuration.modelCacheBytes >> 20) MiB\(mode)"
+        )
         // Shut down in reverse order: the worker first (it stops claiming at once), the reporter last.
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: reporter, serviceName: "status"),
-                .init(service: ReloadService(cache: cache, logger: logger), serviceName: "reload"),
-                .init(service: WatcherService(spool: spool, configuration: configuration, wake: wake, logger: logger), serviceName: "watcher"),
-                .init(service: WorkerService(loop: loop, reporter: reporter), successTerminationBehavior: .gracefullyShutdownGroup,
-                      serviceName: "worker"),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: reporter, serviceName: "status"),
+                    .init(service: ReloadService(cache: cache, logger: logger), serviceName: "reload"),
+                    .init(
+                        service: WatcherService(spool: spool, configuration: configuration, wake: wake, logger: logger),
+                        serviceName: "watcher"),
+                    .init(
+                        service: WorkerService(loop: loop, reporter: reporter), successTerminationBehavior: .gracefullyShutdownGroup,
+                        serviceName: "worker"),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
         logger.info("kacd stopped")
     }

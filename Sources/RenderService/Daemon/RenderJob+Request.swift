@@ -16,8 +16,9 @@ extension RenderJob {
         case .webp: encoding = .webp(quality: encodeQuality ?? Self.defaultEncodeQuality, lossless: false)
         case .tiff: encoding = .tiff
         }
-        return RenderRequest(count: count, labels: labels, integrator: sampler, steps: steps, guidance: guidance,
-                             seed: resolvedSeed, encoding: encoding, scale: scale, upscale: upscale, grid: grid)
+        return RenderRequest(
+            count: count, labels: labels, integrator: sampler, steps: steps, guidance: guidance,
+            seed: resolvedSeed, encoding: encoding, scale: scale, upscale: upscale, grid: grid)
     }
 
     /// The selection goal of a job without a model name; nil for `model` jobs.

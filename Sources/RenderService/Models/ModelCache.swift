@@ -71,7 +71,8 @@ public final class ModelCache: @unchecked Sendable {
         let bytes = model.network.parameters.scalarCount * MemoryLayout<Float>.size
         lock.withLock {
             while !entries.isEmpty, entries.values.reduce(0, { $0 + $1.bytes }) + bytes > capacityBytes,
-                  let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+                let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
+            {
                 entries[oldest] = nil
             }
             entries[manifest.blob] = Entry(model: model, bytes: bytes, lastUse: useCounter)

@@ -72,11 +72,15 @@ public enum ModelSelector {
     public static func select(_ goal: SelectionGoal, from store: ModelStore) throws(RenderError) -> (ModelSelection, ModelManifest) {
         let (options, skipped) = candidates(in: store)
         guard !options.isEmpty else {
-            throw RenderError.modelUnavailable(reference: goal.description, reason: "the zoo at \(store.root) has no usable teacher or student "
-                + "with sampler defaults; publish one (kac train --publish) or name a model in the job"
-                + (skipped.isEmpty ? "" : " (skipped: \(skipped.joined(separator: "; ")))"))
+            throw RenderError.modelUnavailable(
+                reference: goal.description,
+                reason: "the zoo at \(store.root) has no usable teacher or student "
+                    + "with sampler defaults; publish one (kac train --publish) or name a model in the job"
+                    + (skipped.isEmpty ? "" : " (skipped: \(skipped.joined(separator: "; ")))"))
         }
-        let fastestOrder: (Option, Option) -> Bool = { ($0.evaluations, $0.fd, $0.manifest.name) < ($1.evaluations, $1.fd, $1.manifest.name) }
+        let fastestOrder: (Option, Option) -> Bool = {
+            ($0.evaluations, $0.fd, $0.manifest.name) < ($1.evaluations, $1.fd, $1.manifest.name)
+        }
         let bestOrder: (Option, Option) -> Bool = { ($0.fd, $0.evaluations, $0.manifest.name) < ($1.fd, $1.evaluations, $1.manifest.name) }
         var chosen: Option
         var reason: String
@@ -99,7 +103,8 @@ public enum ModelSelector {
                 reason = "lowest Fréchet distance (\(scored.fd)) among settings with at most \(balancedEvaluationLimit) network evaluations"
             } else {
                 chosen = options.min(by: fastestOrder) ?? options[0]
-                reason = "no evaluated setting with at most \(balancedEvaluationLimit) network evaluations; fell back to the fastest (\(chosen.evaluations) NFE)"
+                reason =
+                    "no evaluated setting with at most \(balancedEvaluationLimit) network evaluations; fell back to the fastest (\(chosen.evaluations) NFE)"
             }
         case .stepBudget(let budget):
             let within = options.filter { $0.steps <= budget }
@@ -111,18 +116,22 @@ public enum ModelSelector {
                 reason = "no evaluated setting within \(budget) steps has a Fréchet distance; took the most thorough one within the budget"
             } else {
                 let fewest = options.min { ($0.steps, $0.fd) < ($1.steps, $1.fd) } ?? options[0]
-                chosen = Option(manifest: fewest.manifest, integrator: fewest.integrator, steps: budget, guidance: fewest.guidance,
-                                evaluations: nfe(fewest.integrator, steps: budget, guidance: fewest.guidance,
-                                                 guidanceInput: fewest.guidanceInput),
-                                frechetDistance: nil, guidanceInput: fewest.guidanceInput)
-                reason = "no model has a setting within \(budget) steps; running the fewest-step model (\(fewest.steps) steps) at \(budget) steps"
+                chosen = Option(
+                    manifest: fewest.manifest, integrator: fewest.integrator, steps: budget, guidance: fewest.guidance,
+                    evaluations: nfe(
+                        fewest.integrator, steps: budget, guidance: fewest.guidance,
+                        guidanceInput: fewest.guidanceInput),
+                    frechetDistance: nil, guidanceInput: fewest.guidanceInput)
+                reason =
+                    "no model has a setting within \(budget) steps; running the fewest-step model (\(fewest.steps) steps) at \(budget) steps"
             }
         }
-        let selection = ModelSelection(goal: goal.description, model: chosen.manifest.label,
-                                       kind: chosen.manifest.details.kind.rawValue, digest: chosen.manifest.blob.description,
-                                       sampler: chosen.integrator.rawValue, steps: chosen.steps, guidance: chosen.guidance,
-                                       networkEvaluations: chosen.evaluations, frechetDistance: chosen.frechetDistance, reason: reason,
-                                       candidates: options.map(\.summary), skipped: skipped)
+        let selection = ModelSelection(
+            goal: goal.description, model: chosen.manifest.label,
+            kind: chosen.manifest.details.kind.rawValue, digest: chosen.manifest.blob.description,
+            sampler: chosen.integrator.rawValue, steps: chosen.steps, guidance: chosen.guidance,
+            networkEvaluations: chosen.evaluations, frechetDistance: chosen.frechetDistance, reason: reason,
+            candidates: options.map(\.summary), skipped: skipped)
         return (selection, chosen.manifest)
     }
 
@@ -151,26 +160,33 @@ public enum ModelSelector {
             }
             let guidanceInput: Bool
             do {
-                guidanceInput = try ManifestCoding.decode(NetworkArchitecture.self, from: manifest.details.architecture,
-                                                          model: manifest.label).hasGuidanceInput
+                guidanceInput = try ManifestCoding.decode(
+                    NetworkArchitecture.self, from: manifest.details.architecture,
+                    model: manifest.label
+                ).hasGuidanceInput
             } catch {
                 skipped.append("\(manifest.label): \(error)")
                 continue
             }
             if manifest.details.evaluations.isEmpty {
-                options.append(Option(manifest: manifest, integrator: defaults.integrator, steps: defaults.steps, guidance: defaults.guidance,
-                                      evaluations: nfe(defaults.integrator, steps: defaults.steps, guidance: defaults.guidance,
-                                                       guidanceInput: guidanceInput),
-                                      frechetDistance: nil, guidanceInput: guidanceInput))
+                options.append(
+                    Option(
+                        manifest: manifest, integrator: defaults.integrator, steps: defaults.steps, guidance: defaults.guidance,
+                        evaluations: nfe(
+                            defaults.integrator, steps: defaults.steps, guidance: defaults.guidance,
+                            guidanceInput: guidanceInput),
+                        frechetDistance: nil, guidanceInput: guidanceInput))
             }
             for row in manifest.details.evaluations where row.steps >= 1 {
                 let integrator = row.integrator ?? defaults.integrator
                 let guidance = row.guidanceScale ?? defaults.guidance
-                options.append(Option(manifest: manifest, integrator: integrator, steps: row.steps, guidance: guidance,
-                                      evaluations: row.networkEvaluations
-                                          ?? nfe(integrator, steps: row.steps, guidance: guidance, guidanceInput: guidanceInput),
-                                      frechetDistance: row.frechetDistance.flatMap { $0.isFinite ? $0 : nil },
-                                      guidanceInput: guidanceInput))
+                options.append(
+                    Option(
+                        manifest: manifest, integrator: integrator, steps: row.steps, guidance: guidance,
+                        evaluations: row.networkEvaluations
+                            ?? nfe(integrator, steps: row.steps, guidance: guidance, guidanceInput: guidanceInput),
+                        frechetDistance: row.frechetDistance.flatMap { $0.isFinite ? $0 : nil },
+                        guidanceInput: guidanceInput))
             }
         }
         return (options, skipped)

@@ -14,8 +14,10 @@ public enum SampleImages {
     }
 
     /// A grid of every sample, `columns` wide, optionally labelled under each column.
-    public static func contactSheet(_ samples: Tensor, columns: Int, columnLabels: [String]? = nil,
-                                    upscale: Int = 1) throws -> Raster {
+    public static func contactSheet(
+        _ samples: Tensor, columns: Int, columnLabels: [String]? = nil,
+        upscale: Int = 1
+    ) throws -> Raster {
         var rasters = try (0..<samples.shape[0]).map { try raster(samples, index: $0) }
         if upscale > 1 { rasters = try rasters.map { try $0.upscaled(by: upscale) } }
         let labels: LabelPlacement = columnLabels.map { .underColumns($0) } ?? .none

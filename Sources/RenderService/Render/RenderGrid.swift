@@ -10,7 +10,9 @@ enum RenderGrid {
     static func sheet(_ cells: [Raster], plan: RenderPlan) throws -> Raster {
         guard let first = cells.first else { throw RenderError.invalidRequest("a grid needs at least one image") }
         let factor = max(1, (minimumCellSide + first.width - 1) / first.width)
-        let scaled = try cells.map { try $0.upscaled(by: factor, configuration: UpscaleConfiguration(kernel: .nearest, maximumFactor: max(factor, 1))) }
+        let scaled = try cells.map {
+            try $0.upscaled(by: factor, configuration: UpscaleConfiguration(kernel: .nearest, maximumFactor: max(factor, 1)))
+        }
         let cycle = plan.labelCycle
         let names = cycle.map { plan.classNames.name(of: $0) }
         let layout: ContactSheetLayout

@@ -45,22 +45,31 @@ extension Renderer {
     public func plan(_ request: RenderRequest, defaults: SamplingSettings? = nil) throws(RenderError) -> RenderPlan {
         let manifest = model.manifest
         guard model.architecture.sampleShape.count == 3 else {
-            throw RenderError.modelUnavailable(reference: model.label,
-                reason: "it generates \(model.architecture.sampleShape)-dimensional points, not images; choose an image model (a UNet teacher or student)")
+            throw RenderError.modelUnavailable(
+                reference: model.label,
+                reason:
+                    "it generates \(model.architecture.sampleShape)-dimensional points, not images; choose an image model (a UNet teacher or student)"
+            )
         }
         guard (1...limits.maximumCount).contains(request.count) else {
-            throw RenderError.invalidRequest("count \(request.count) is outside 1…\(limits.maximumCount); ask for fewer images per request or raise the limit")
+            throw RenderError.invalidRequest(
+                "count \(request.count) is outside 1…\(limits.maximumCount); ask for fewer images per request or raise the limit")
         }
         let classNames = model.classNames
         let labelCycle: [Int]
         if let labels = request.labels {
-            guard !labels.isEmpty else { throw RenderError.invalidRequest("labels is empty; give at least one label or leave it out to cycle all classes") }
-            do { labelCycle = try classNames.resolve(labels, model: model.label) } catch { throw RenderError.invalidRequest(error.description) }
+            guard !labels.isEmpty else {
+                throw RenderError.invalidRequest("labels is empty; give at least one label or leave it out to cycle all classes")
+            }
+            do { labelCycle = try classNames.resolve(labels, model: model.label) } catch {
+                throw RenderError.invalidRequest(error.description)
+            }
         } else {
             labelCycle = Array(0..<classNames.count)
         }
         guard (1...limits.maximumScale).contains(request.scale) else {
-            throw RenderError.invalidRequest("scale \(request.scale) is outside 1…\(limits.maximumScale); choose a smaller factor or raise the limit")
+            throw RenderError.invalidRequest(
+                "scale \(request.scale) is outside 1…\(limits.maximumScale); choose a smaller factor or raise the limit")
         }
         switch request.encoding {
         case .jpeg(let quality), .webp(let quality, _):
@@ -85,10 +94,12 @@ extension Renderer {
         let fingerprint = [
             "schema=1", "model=\(manifest.blob)", "sampler=\(settings.integrator.rawValue)", "steps=\(settings.steps)",
             "guidance=\(settings.guidance)", "seed=\(request.seed)", "labels=\(labelCycle.map(String.init).joined(separator: ","))",
-            "format=\(request.encoding)", "scale=\(request.scale)", "upscale=\(request.upscale.rawValue)", "software=\(RenderPlan.software)",
+            "format=\(request.encoding)", "scale=\(request.scale)", "upscale=\(request.upscale.rawValue)",
+            "software=\(RenderPlan.software)",
         ].joined(separator: " ")
-        return RenderPlan(request: request, settings: settings, images: images, gridFile: request.grid ? RenderPlan.gridName : nil,
-                          modelName: manifest.name.description, modelVersion: manifest.version, modelDigest: manifest.blob,
-                          classNames: classNames, labelCycle: labelCycle, fingerprint: fingerprint)
+        return RenderPlan(
+            request: request, settings: settings, images: images, gridFile: request.grid ? RenderPlan.gridName : nil,
+            modelName: manifest.name.description, modelVersion: manifest.version, modelDigest: manifest.blob,
+            classNames: classNames, labelCycle: labelCycle, fingerprint: fingerprint)
     }
 }

@@ -23,9 +23,11 @@ public struct RenderRequest: Sendable, Equatable {
     /// Also write `grid.png`, a contact sheet of all images with class-name labels.
     public var grid: Bool
 
-    public init(count: Int, labels: [ClassLabel]? = nil, integrator: Integrator? = nil, steps: Int? = nil,
-                guidance: Double? = nil, seed: UInt64 = 0, encoding: ImageEncoding = .png(),
-                scale: Int = 1, upscale: UpscaleFilter = .nearest, grid: Bool = false) {
+    public init(
+        count: Int, labels: [ClassLabel]? = nil, integrator: Integrator? = nil, steps: Int? = nil,
+        guidance: Double? = nil, seed: UInt64 = 0, encoding: ImageEncoding = .png(),
+        scale: Int = 1, upscale: UpscaleFilter = .nearest, grid: Bool = false
+    ) {
         self.count = count
         self.labels = labels
         self.integrator = integrator
@@ -40,8 +42,9 @@ public struct RenderRequest: Sendable, Equatable {
 
     /// Sampler settings: the request's overrides on top of `defaults`.
     public func settings(defaults: SamplingSettings) -> SamplingSettings {
-        SamplingSettings(integrator: integrator ?? defaults.integrator, steps: steps ?? defaults.steps,
-                         guidance: guidance ?? defaults.guidance)
+        SamplingSettings(
+            integrator: integrator ?? defaults.integrator, steps: steps ?? defaults.steps,
+            guidance: guidance ?? defaults.guidance)
     }
 }
 

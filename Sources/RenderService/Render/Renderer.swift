@@ -18,9 +18,11 @@ public struct RenderControl {
     /// Called after each batch's files are written with (images finished, total).
     public var afterBatch: (Int, Int) throws -> Void
 
-    public init(beforeBatch: @escaping (Int, Int) throws -> Void = { _, _ in },
-                onStep: @escaping (Int, Int) -> Void = { _, _ in },
-                afterBatch: @escaping (Int, Int) throws -> Void = { _, _ in }) {
+    public init(
+        beforeBatch: @escaping (Int, Int) throws -> Void = { _, _ in },
+        onStep: @escaping (Int, Int) -> Void = { _, _ in },
+        afterBatch: @escaping (Int, Int) throws -> Void = { _, _ in }
+    ) {
         self.beforeBatch = beforeBatch
         self.onStep = onStep
         self.afterBatch = afterBatch
@@ -59,9 +61,10 @@ public struct Renderer {
         for batch in Self.batches(toGenerate, size: size) {
             try control.beforeBatch(finished, plan.images.count)
             let generateStart = ContinuousClock.now
-            let (samples, used) = model.generator.generate(labels: batch.map(\.label), seed: plan.request.seed,
-                                                           firstIndex: batch[0].index, settings: plan.settings,
-                                                           onStep: control.onStep)
+            let (samples, used) = model.generator.generate(
+                labels: batch.map(\.label), seed: plan.request.seed,
+                firstIndex: batch[0].index, settings: plan.settings,
+                onStep: control.onStep)
             timings.generateSeconds += (ContinuousClock.now - generateStart).seconds
             evaluations += used * batch.count
             let encodeStart = ContinuousClock.now
@@ -81,13 +84,15 @@ public struct Renderer {
         }
         timings.totalSeconds = (ContinuousClock.now - started).seconds
         let records = plan.images.map {
-            ImageRecord(file: $0.file, index: $0.index, seed: plan.request.seed, label: $0.label, className: $0.className,
-                        reused: !missing.contains($0.index))
+            ImageRecord(
+                file: $0.file, index: $0.index, seed: plan.request.seed, label: $0.label, className: $0.className,
+                reused: !missing.contains($0.index))
         }
-        return RenderReport(model: "\(plan.modelName)@\(plan.modelVersion)", modelDigest: plan.modelDigest.description,
-                            sampler: plan.settings.integrator.rawValue, steps: plan.settings.steps, guidance: plan.settings.guidance,
-                            seed: plan.request.seed, images: records, grid: plan.gridFile, rendered: missing.count,
-                            generated: toGenerate.count, networkEvaluations: evaluations, timings: timings)
+        return RenderReport(
+            model: "\(plan.modelName)@\(plan.modelVersion)", modelDigest: plan.modelDigest.description,
+            sampler: plan.settings.integrator.rawValue, steps: plan.settings.steps, guidance: plan.settings.guidance,
+            seed: plan.request.seed, images: records, grid: plan.gridFile, rendered: missing.count,
+            generated: toGenerate.count, networkEvaluations: evaluations, timings: timings)
     }
 
     /// Runs of consecutive request indices, split into chunks of at most `size` that never cross a
@@ -97,7 +102,8 @@ public struct Renderer {
         var result: [[PlannedImage]] = []
         for image in images {
             if let last = result.last?.last, last.index + 1 == image.index, image.index % size != 0,
-               result[result.count - 1].count < size {
+                result[result.count - 1].count < size
+            {
                 result[result.count - 1].append(image)
             } else {
                 result.append([image])
@@ -109,8 +115,11 @@ public struct Renderer {
     func writeImage(_ raster: Raster, _ image: PlannedImage, plan: RenderPlan, to path: String) throws {
         let request = plan.request
         do {
-            let scaled = try raster.upscaled(by: request.scale, configuration: UpscaleConfiguration(kernel: request.upscale,
-                                                                                                     maximumFactor: limits.maximumScale))
+            let scaled = try raster.upscaled(
+                by: request.scale,
+                configuration: UpscaleConfiguration(
+                    kernel: request.upscale,
+                    maximumFactor: limits.maximumScale))
             let metadata = try ImageMetadata([
                 ("model", plan.modelName), ("model-version", String(plan.modelVersion)), ("model-digest", plan.modelDigest.description),
                 ("seed", String(request.seed)), ("index", String(image.index)), ("label", image.className),

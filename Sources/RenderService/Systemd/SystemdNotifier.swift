@@ -59,7 +59,8 @@ public struct SystemdNotifier: Sendable {
     public init(environment: [String: String], processID: Int32 = getpid()) {
         var timeout: Duration?
         if let text = environment["WATCHDOG_USEC"], let microseconds = UInt64(text), microseconds > 0,
-           environment["WATCHDOG_PID"].map({ Int32($0) == processID }) ?? true {
+            environment["WATCHDOG_PID"].map({ Int32($0) == processID }) ?? true
+        {
             timeout = .microseconds(microseconds)
         }
         self.init(socketPath: environment["NOTIFY_SOCKET"], watchdogTimeout: timeout)

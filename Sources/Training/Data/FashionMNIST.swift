@@ -3,8 +3,8 @@
 // p ∈ 0...255 to p/127.5 − 1 ∈ [−1, 1]. Images come out as [N, 28, 28, 1] (NHWC).
 // Invariant: a loaded split always has as many labels as images, each label in 0..<10.
 import Foundation
-import Vocabulary
 import TensorCore
+import Vocabulary
 
 public enum FashionMNIST {
     public enum Split: String, Codable, CaseIterable, Sendable {
@@ -23,7 +23,8 @@ public enum FashionMNIST {
 
     public static let imageSide = 28
 
-    static let remedy = "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), "
+    static let remedy =
+        "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), "
         + "or point the data directory at a folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz"
 
     /// Loads one split from `directory`.
@@ -33,8 +34,9 @@ public enum FashionMNIST {
         let labels = try readLabels(Gzip.contents(ofFile: labelPath, remedy: remedy), path: labelPath)
         let images = try readImages(Gzip.contents(ofFile: imagePath, remedy: remedy), path: imagePath)
         guard images.shape[0] == labels.count else {
-            throw DatasetError.corrupt(path: imagePath,
-                                       reason: "\(images.shape[0]) images but \(labels.count) labels in \(labelPath)")
+            throw DatasetError.corrupt(
+                path: imagePath,
+                reason: "\(images.shape[0]) images but \(labels.count) labels in \(labelPath)")
         }
         return LabeledDataset(samples: images, labels: labels, classNames: classNames)
     }

@@ -13,10 +13,12 @@ public struct LabeledDataset: Sendable, Equatable {
     public var classNames: [String]
 
     public init(samples: Tensor, labels: [Int], classNames: [String]) {
-        precondition(samples.rank >= 1 && samples.shape[0] == labels.count,
-                     "LabeledDataset: samples \(samples.shape) but \(labels.count) labels")
-        precondition(labels.allSatisfy { (0..<classNames.count).contains($0) },
-                     "LabeledDataset: a label is outside 0..<\(classNames.count)")
+        precondition(
+            samples.rank >= 1 && samples.shape[0] == labels.count,
+            "LabeledDataset: samples \(samples.shape) but \(labels.count) labels")
+        precondition(
+            labels.allSatisfy { (0..<classNames.count).contains($0) },
+            "LabeledDataset: a label is outside 0..<\(classNames.count)")
         self.samples = samples
         self.labels = labels
         self.classNames = classNames

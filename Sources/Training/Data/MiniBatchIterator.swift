@@ -27,14 +27,16 @@ public struct MiniBatchIterator: Sendable, Equatable {
 
     /// A new iterator over `datasetCount` items starting at epoch 0.
     public init(datasetCount: Int, batchSize: Int, seed: UInt64) {
-        self.init(datasetCount: datasetCount, batchSize: batchSize,
-                  resumingFrom: Position(epoch: 0, index: 0, epochRandomState: RandomSource(seed: seed).state))
+        self.init(
+            datasetCount: datasetCount, batchSize: batchSize,
+            resumingFrom: Position(epoch: 0, index: 0, epochRandomState: RandomSource(seed: seed).state))
     }
 
     /// An iterator that continues exactly where the one that reported `position` stood.
     public init(datasetCount: Int, batchSize: Int, resumingFrom position: Position) {
-        precondition(batchSize >= 1 && batchSize <= datasetCount,
-                     "MiniBatchIterator: batch size \(batchSize) must be in 1...\(datasetCount) (the dataset size)")
+        precondition(
+            batchSize >= 1 && batchSize <= datasetCount,
+            "MiniBatchIterator: batch size \(batchSize) must be in 1...\(datasetCount) (the dataset size)")
         precondition(position.index >= 0 && position.index <= datasetCount, "MiniBatchIterator: bad index \(position.index)")
         self.datasetCount = datasetCount
         self.batchSize = batchSize

@@ -58,8 +58,10 @@ public enum ToyDataset: String, Codable, CaseIterable, Sendable {
         case .eightGaussians:
             let label = random.index(below: 8)
             let centre = classCentre(label)
-            return (centre.x + Self.gaussianDeviation * random.normal(),
-                    centre.y + Self.gaussianDeviation * random.normal(), label)
+            return (
+                centre.x + Self.gaussianDeviation * random.normal(),
+                centre.y + Self.gaussianDeviation * random.normal(), label
+            )
         case .checkerboard:
             let label = random.index(below: 8)
             let (row, column) = Self.darkCell(label)

@@ -68,13 +68,15 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
     /// Where later stages' targets come from; nil (older run records) = `.chain`.
     public var targets: DistillationTargets?
 
-    public init(stepSchedule: [Int] = [100, 20, 4, 2, 1], start: DistillationStart = .forward,
-                teacherIntegrator: Integrator = .euler, substeps: Int? = nil, guidance: Double = 1,
-                guidanceRange: ClosedRange<Double>? = nil, training: FlowTrainingConfiguration,
-                stageTrainingSteps: [Int]? = nil, trajectoryPoolSize: Int = 4096,
-                studentArchitecture: NetworkArchitecture? = nil,
-                studentInitialization: StudentInitialization = .leadingSlice, seed: UInt64 = 1,
-                targets: DistillationTargets? = nil) {
+    public init(
+        stepSchedule: [Int] = [100, 20, 4, 2, 1], start: DistillationStart = .forward,
+        teacherIntegrator: Integrator = .euler, substeps: Int? = nil, guidance: Double = 1,
+        guidanceRange: ClosedRange<Double>? = nil, training: FlowTrainingConfiguration,
+        stageTrainingSteps: [Int]? = nil, trajectoryPoolSize: Int = 4096,
+        studentArchitecture: NetworkArchitecture? = nil,
+        studentInitialization: StudentInitialization = .leadingSlice, seed: UInt64 = 1,
+        targets: DistillationTargets? = nil
+    ) {
         self.stepSchedule = stepSchedule
         self.start = start
         self.teacherIntegrator = teacherIntegrator
@@ -111,7 +113,9 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
                 throw .invalidConfiguration("--guidance-range must be two finite scales ≥ 0, got \(range)")
             }
             guard range.contains(guidance) else {
-                throw .invalidConfiguration("--guidance \(guidance) (the students' default scale) must lie in --guidance-range \(range.lowerBound),\(range.upperBound)")
+                throw .invalidConfiguration(
+                    "--guidance \(guidance) (the students' default scale) must lie in --guidance-range \(range.lowerBound),\(range.upperBound)"
+                )
             }
         }
         guard training.totalSteps >= 1, training.batchSize >= 1 else {
@@ -119,7 +123,9 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
         }
         if let stageTrainingSteps {
             guard stageTrainingSteps.count == stepSchedule.count - 1, stageTrainingSteps.allSatisfy({ $0 >= 1 }) else {
-                throw .invalidConfiguration("--steps-per-stage takes one count or one positive count per stage (\(stepSchedule.count - 1) here), got \(stageTrainingSteps)")
+                throw .invalidConfiguration(
+                    "--steps-per-stage takes one count or one positive count per stage (\(stepSchedule.count - 1) here), got \(stageTrainingSteps)"
+                )
             }
         }
         guard (0...1).contains(training.labelDropout) else {
@@ -131,11 +137,13 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
             }
             let first = stepSchedule[1]
             guard stepSchedule.dropFirst(2).allSatisfy({ first % $0 == 0 }) else {
-                throw .invalidConfiguration("--targets base needs every student step count to divide the first student's (\(first)), got \(stepSchedule)")
+                throw .invalidConfiguration(
+                    "--targets base needs every student step count to divide the first student's (\(first)), got \(stepSchedule)")
             }
         }
         if start == .trajectory, trajectoryPoolSize * (stepSchedule.dropFirst().min() ?? 1) < training.batchSize {
-            throw .invalidConfiguration("--pool \(trajectoryPoolSize) gives fewer start points than one batch; raise --pool or lower --batch-size")
+            throw .invalidConfiguration(
+                "--pool \(trajectoryPoolSize) gives fewer start points than one batch; raise --pool or lower --batch-size")
         }
     }
 
@@ -175,8 +183,10 @@ public struct DistillationStage: Codable, Sendable, Equatable {
     /// the teacher is evaluated at it and the student is given it. Absent from older stage JSON.
     public var guidanceRange: ClosedRange<Double>?
 
-    public init(index: Int, teacherSteps: Int, studentSteps: Int, substeps: Int, teacherIntegrator: Integrator,
-                teacherGuidance: Double, guidanceRange: ClosedRange<Double>? = nil) {
+    public init(
+        index: Int, teacherSteps: Int, studentSteps: Int, substeps: Int, teacherIntegrator: Integrator,
+        teacherGuidance: Double, guidanceRange: ClosedRange<Double>? = nil
+    ) {
         precondition(studentSteps >= 1 && substeps >= 1, "DistillationStage: \(studentSteps) student steps, \(substeps) sub-steps")
         self.index = index
         self.teacherSteps = teacherSteps

@@ -12,13 +12,15 @@ public enum DistillationError: Error, CustomStringConvertible, Equatable {
         case .invalidConfiguration(let message):
             return message
         case .runMismatch(let directory, let reason):
-            return "\(directory) was started with a different distillation (\(reason)); re-run with the original options, pick a new --run directory, or pass --fresh to discard it"
+            return
+                "\(directory) was started with a different distillation (\(reason)); re-run with the original options, pick a new --run directory, or pass --fresh to discard it"
         case .corruptFile(let path, let reason):
             return "\(path): \(reason); delete it and re-run (the stage is recomputed from its checkpoint or from scratch)"
         case .interrupted(let step):
             return "distillation interrupted after step \(step); re-run the same command to resume"
         case .incompatibleStudent(let message):
-            return "the student architecture cannot be distilled from this teacher: \(message); give the student the teacher's data shape and class count"
+            return
+                "the student architecture cannot be distilled from this teacher: \(message); give the student the teacher's data shape and class count"
         }
     }
 }

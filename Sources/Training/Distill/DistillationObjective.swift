@@ -33,8 +33,9 @@ public struct ForwardStartObjective: TrainingObjective {
         let guidance = stage.drawGuidance(count: indices.count, random: &random)
         let start = path.noise(data, times: times, random: &random).noised
         let endpoint = teacher.endpoints(from: start, intervals: intervals, labels: labels, guidance: guidance, stage: stage)
-        let target = endpointVelocityTarget(start: start, endpoint: endpoint,
-                                            interval: Float(path.horizon / Double(stage.studentSteps)))
+        let target = endpointVelocityTarget(
+            start: start, endpoint: endpoint,
+            interval: Float(path.horizon / Double(stage.studentSteps)))
         return TrainingBatch(inputs: start, times: times, labels: labels, target: target, guidance: guidance)
     }
 }
@@ -67,8 +68,9 @@ public struct TrajectoryStartObjective: TrainingObjective {
         }
         let shape = [indices.count] + pool.sampleShape
         let startTensor = Tensor(shape: shape, scalars: start)
-        let target = endpointVelocityTarget(start: startTensor, endpoint: Tensor(shape: shape, scalars: endpoint),
-                                            interval: Float(pool.horizon / Double(stage.studentSteps)))
+        let target = endpointVelocityTarget(
+            start: startTensor, endpoint: Tensor(shape: shape, scalars: endpoint),
+            interval: Float(pool.horizon / Double(stage.studentSteps)))
         return TrainingBatch(inputs: startTensor, times: times, labels: labels, target: target, guidance: guidance)
     }
 }

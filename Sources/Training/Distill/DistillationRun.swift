@@ -104,19 +104,22 @@ extension Distiller {
     func prepareRunDirectory() throws {
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
         let path = runDirectory + "/distillation.json"
-        let record = DistillationRunRecord(configuration: configuration,
-                                           teacherFingerprint: DistillationFiles.fingerprint(baseTeacher.network.parameters),
-                                           teacherSource: teacherSource)
+        let record = DistillationRunRecord(
+            configuration: configuration,
+            teacherFingerprint: DistillationFiles.fingerprint(baseTeacher.network.parameters),
+            teacherSource: teacherSource)
         if let data = FileManager.default.contents(atPath: path) {
             guard let existing = try? JSONDecoder().decode(DistillationRunRecord.self, from: data),
-                  existing.format == record.format else {
+                existing.format == record.format
+            else {
                 throw DistillationError.corruptFile(path: path, reason: "not a \(record.format) record")
             }
             guard existing.configuration == configuration else {
                 throw DistillationError.runMismatch(directory: runDirectory, reason: "options differ from \(path)")
             }
             guard existing.teacherFingerprint == record.teacherFingerprint else {
-                throw DistillationError.runMismatch(directory: runDirectory,
+                throw DistillationError.runMismatch(
+                    directory: runDirectory,
                     reason: "its teacher was \(existing.teacherSource) with other weights than \(teacherSource)")
             }
             return

@@ -24,12 +24,16 @@ public struct DistillationTeacher {
     /// student grid, for every sample n of `start` ([N, ...]), with labels [N] and interval indices [N].
     /// `guidance`: [N] per-sample scales, given exactly when the stage has a guidance range; without
     /// it every sample is guided at `stage.teacherGuidance`.
-    public func endpoints(from start: Tensor, intervals: [Int], labels: [Int], guidance: [Float]? = nil,
-                          stage: DistillationStage) -> Tensor {
-        precondition(start.rank >= 1 && start.shape[0] == intervals.count && intervals.count == labels.count,
-                     "DistillationTeacher: x \(start.shape), \(intervals.count) intervals, \(labels.count) labels must agree")
-        precondition((guidance != nil) == (stage.guidanceRange != nil),
-                     "DistillationTeacher: per-sample guidance is given exactly for a stage with a guidance range")
+    public func endpoints(
+        from start: Tensor, intervals: [Int], labels: [Int], guidance: [Float]? = nil,
+        stage: DistillationStage
+    ) -> Tensor {
+        precondition(
+            start.rank >= 1 && start.shape[0] == intervals.count && intervals.count == labels.count,
+            "DistillationTeacher: x \(start.shape), \(intervals.count) intervals, \(labels.count) labels must agree")
+        precondition(
+            (guidance != nil) == (stage.guidanceRange != nil),
+            "DistillationTeacher: per-sample guidance is given exactly for a stage with a guidance range")
         let horizon = path.horizon
         let startTimes = intervals.map { stage.gridTime($0, horizon: horizon) }
         let endTimes = intervals.map { stage.gridTime($0 + 1, horizon: horizon) }

@@ -33,14 +33,19 @@ public final class Distiller {
     /// (after that step's checkpoint, if one was due), as a killed process would stop.
     public var interruptAfterStep: Int?
 
-    public init(configuration: DistillationConfiguration, runDirectory: String, dataset: LabeledDataset,
-                datasetName: String, datasetDigest: String? = nil, teacher: DistillationTeacher,
-                teacherSource: String) throws(DistillationError) {
+    public init(
+        configuration: DistillationConfiguration, runDirectory: String, dataset: LabeledDataset,
+        datasetName: String, datasetDigest: String? = nil, teacher: DistillationTeacher,
+        teacherSource: String
+    ) throws(DistillationError) {
         try configuration.validate()
         if let student = configuration.studentArchitecture {
             guard student.sampleShape == teacher.architecture.sampleShape,
-                  student.classCount == teacher.architecture.classCount else {
-                throw .incompatibleStudent("student \(student.sampleShape)/\(student.classCount) classes vs teacher \(teacher.architecture.sampleShape)/\(teacher.architecture.classCount)")
+                student.classCount == teacher.architecture.classCount
+            else {
+                throw .incompatibleStudent(
+                    "student \(student.sampleShape)/\(student.classCount) classes vs teacher \(teacher.architecture.sampleShape)/\(teacher.architecture.classCount)"
+                )
             }
         }
         self.configuration = configuration
@@ -56,8 +61,10 @@ public final class Distiller {
     /// stage.json); `onStageFinished` sees every finished stage, skipped ones included, and may
     /// update the report (e.g. record a publication), which is then saved.
     @discardableResult
-    public func run(evaluate: StageEvaluator? = nil,
-                    onStageFinished: ((DistilledStudent, inout StageReport) throws -> Void)? = nil) throws -> [StageReport] {
+    public func run(
+        evaluate: StageEvaluator? = nil,
+        onStageFinished: ((DistilledStudent, inout StageReport) throws -> Void)? = nil
+    ) throws -> [StageReport] {
         try prepareRunDirectory()
         var teacher = baseTeacher
         var reports: [StageReport] = []
@@ -65,9 +72,11 @@ public final class Distiller {
             let reportPath = stageDirectory(stage) + "/stage.json"
             let started = Date()
             let student = try trainStage(stage, teacher: teacher)
-            var report = try StageReport.load(from: reportPath)
-                ?? StageReport(stage: stage, trainingSteps: configuration.trainingSteps(of: stage),
-                               seconds: Date().timeIntervalSince(started))
+            var report =
+                try StageReport.load(from: reportPath)
+                ?? StageReport(
+                    stage: stage, trainingSteps: configuration.trainingSteps(of: stage),
+                    seconds: Date().timeIntervalSince(started))
             if report.evaluation == nil, let evaluate {
                 report.evaluation = try evaluate(student)
                 try report.save(to: reportPath)
@@ -85,7 +94,8 @@ public final class Distiller {
         let directory = stageDirectory(stage)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let checkpointPath = directory + "/checkpoint.safetensors"
-        let architecture = stage.index == 0
+        let architecture =
+            stage.index == 0
             ? (configuration.studentArchitecture ?? teacher.architecture).withGuidanceInput(configuration.guidanceRange != nil)
             : teacher.architecture
         let recipe = stageRecipe(stage, architecture: architecture, teacher: teacher)
@@ -104,13 +114,19 @@ public final class Distiller {
             let (objective, count) = try makeObjective(stage, teacher: teacher)
             trainer = Trainer(recipe: loaded, state: state, objective: objective, datasetCount: count)
         } else {
-            let scale = stage.guidanceRange.map { "s in \($0.lowerBound)…\($0.upperBound), an input of the student" }
+            let scale =
+                stage.guidanceRange.map { "s in \($0.lowerBound)…\($0.upperBound), an input of the student" }
                 ?? "s = \(stage.teacherGuidance)"
-            log("\(stage.directoryName): distilling \(stage.teacherSteps) → \(stage.studentSteps) steps, \(total) steps of batch \(recipe.training.batchSize), \(stage.substeps) teacher sub-steps (\(stage.teacherIntegrator.rawValue), \(scale))")
+            log(
+                "\(stage.directoryName): distilling \(stage.teacherSteps) → \(stage.studentSteps) steps, \(total) steps of batch \(recipe.training.batchSize), \(stage.substeps) teacher sub-steps (\(stage.teacherIntegrator.rawValue), \(scale))"
+            )
             let initialShare = pow(recipe.training.emaDecay, Double(total))
             if initialShare > 0.02 {
-                log(String(format: "%@: warning: with EMA decay %g the student after %d steps still holds %.0f%% of its initial weights; raise --steps-per-stage or lower --ema",
-                           stage.directoryName, recipe.training.emaDecay, total, 100 * initialShare))
+                log(
+                    String(
+                        format:
+                            "%@: warning: with EMA decay %g the student after %d steps still holds %.0f%% of its initial weights; raise --steps-per-stage or lower --ema",
+                        stage.directoryName, recipe.training.emaDecay, total, 100 * initialShare))
             }
             let (objective, count) = try makeObjective(stage, teacher: teacher)
             var initRandom = RandomSource(seed: recipe.seed, stream: 0)
@@ -118,12 +134,15 @@ public final class Distiller {
             trainer = Trainer(recipe: recipe, objective: objective, datasetCount: count, initialWeights: weights)
         }
         let progress = progressInteractive.map {
-            ProgressReporter(title: "distill \(stage.teacherSteps)→\(stage.studentSteps)", total: total,
-                             interactive: $0, startCompleted: trainer.state.step)
+            ProgressReporter(
+                title: "distill \(stage.teacherSteps)→\(stage.studentSteps)", total: total,
+                interactive: $0, startCompleted: trainer.state.step)
         }
         let interruptAfterStep = self.interruptAfterStep
-        try trainer.run(checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, progress: progress,
-                        hookEvery: interruptAfterStep == nil ? 0 : 1) { trainer in
+        try trainer.run(
+            checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, progress: progress,
+            hookEvery: interruptAfterStep == nil ? 0 : 1
+        ) { trainer in
             if trainer.state.step == interruptAfterStep { throw DistillationError.interrupted(step: trainer.state.step) }
         }
         progress?.finish("done at step \(trainer.state.step); checkpoint \(checkpointPath)")
@@ -131,13 +150,16 @@ public final class Distiller {
     }
 
     /// The Trainer recipe of a stage: student architecture, the teacher's path, the stage seed.
-    public func stageRecipe(_ stage: DistillationStage, architecture: NetworkArchitecture,
-                            teacher: DistillationTeacher) -> TrainingRecipe {
+    public func stageRecipe(
+        _ stage: DistillationStage, architecture: NetworkArchitecture,
+        teacher: DistillationTeacher
+    ) -> TrainingRecipe {
         var seedSource = RandomSource(seed: configuration.seed, stream: 100 + UInt64(stage.index))
         var training = configuration.training
         training.totalSteps = configuration.trainingSteps(of: stage)
-        return TrainingRecipe(architecture: architecture, path: teacher.path, training: training,
-                              dataset: datasetName, datasetDigest: datasetDigest, seed: seedSource.next(), command: command)
+        return TrainingRecipe(
+            architecture: architecture, path: teacher.path, training: training,
+            dataset: datasetName, datasetDigest: datasetDigest, seed: seedSource.next(), command: command)
     }
 
     public func stageDirectory(_ stage: DistillationStage) -> String { runDirectory + "/" + stage.directoryName }
@@ -145,8 +167,11 @@ public final class Distiller {
     private func makeObjective(_ stage: DistillationStage, teacher: DistillationTeacher) throws -> (any TrainingObjective, Int) {
         switch configuration.start {
         case .forward:
-            return (ForwardStartObjective(dataset: dataset, teacher: teacher, stage: stage,
-                                          nullLabelFraction: configuration.training.labelDropout), dataset.count)
+            return (
+                ForwardStartObjective(
+                    dataset: dataset, teacher: teacher, stage: stage,
+                    nullLabelFraction: configuration.training.labelDropout), dataset.count
+            )
         case .trajectory:
             let pool = try trajectoryPool(stage, teacher: teacher)
             return (TrajectoryStartObjective(pool: pool), pool.pairCount)
@@ -159,9 +184,12 @@ public final class Distiller {
         if configuration.targetSource == .base, stage.index > 0, let first = configuration.stages.first {
             let path = stageDirectory(first) + "/pool.safetensors"
             guard let pool = try TeacherTrajectoryPool.load(from: path, stage: first), let view = pool.subsampled(for: stage) else {
-                throw DistillationError.corruptFile(path: path, reason: "the first stage's pool is missing or does not fit; re-run the first stage")
+                throw DistillationError.corruptFile(
+                    path: path, reason: "the first stage's pool is missing or does not fit; re-run the first stage")
             }
-            log("\(stage.directoryName): targets from the base teacher's \(pool.trajectoryCount) trajectories in \(path), every \(first.studentSteps / stage.studentSteps) grid points")
+            log(
+                "\(stage.directoryName): targets from the base teacher's \(pool.trajectoryCount) trajectories in \(path), every \(first.studentSteps / stage.studentSteps) grid points"
+            )
             return view
         }
         let path = stageDirectory(stage) + "/pool.safetensors"
@@ -182,13 +210,16 @@ public final class Distiller {
         return pool
     }
 
-    private func student(_ stage: DistillationStage, architecture: NetworkArchitecture, weights: ParameterSet,
-                         path: KacPath.Configuration) -> DistilledStudent {
+    private func student(
+        _ stage: DistillationStage, architecture: NetworkArchitecture, weights: ParameterSet,
+        path: KacPath.Configuration
+    ) -> DistilledStudent {
         var scratch = RandomSource(seed: 0)
         let network = architecture.makeNetwork(random: &scratch)
         network.parameters = weights
-        return DistilledStudent(stage: stage, network: network, architecture: architecture, path: path,
-                                guidance: configuration.studentGuidance)
+        return DistilledStudent(
+            stage: stage, network: network, architecture: architecture, path: path,
+            guidance: configuration.studentGuidance)
     }
 
     /// Same run: everything but the command line (adding --publish must not invalidate a run).

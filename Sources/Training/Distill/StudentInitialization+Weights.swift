@@ -11,11 +11,16 @@ import TensorCore
 extension StudentInitialization {
     /// Weights for a student of `architecture` distilled from `teacher`; `random` initialises
     /// whatever is not copied.
-    public func weights(for architecture: NetworkArchitecture, teacher: DistillationTeacher,
-                        random: inout RandomSource) throws(DistillationError) -> ParameterSet {
+    public func weights(
+        for architecture: NetworkArchitecture, teacher: DistillationTeacher,
+        random: inout RandomSource
+    ) throws(DistillationError) -> ParameterSet {
         guard architecture.sampleShape == teacher.architecture.sampleShape,
-              architecture.classCount == teacher.architecture.classCount else {
-            throw .incompatibleStudent("student samples \(architecture.sampleShape) with \(architecture.classCount) classes, teacher \(teacher.architecture.sampleShape) with \(teacher.architecture.classCount)")
+            architecture.classCount == teacher.architecture.classCount
+        else {
+            throw .incompatibleStudent(
+                "student samples \(architecture.sampleShape) with \(architecture.classCount) classes, teacher \(teacher.architecture.sampleShape) with \(teacher.architecture.classCount)"
+            )
         }
         let fresh = architecture.makeNetwork(random: &random).parameters
         if architecture == teacher.architecture { return teacher.network.parameters }

@@ -24,8 +24,9 @@ public struct TeacherTrajectoryPool: Sendable {
     public static let format = "kac-distillation-pool/1"
 
     public init(stage: DistillationStage, horizon: Double, sampleShape: [Int], labels: [Int], guidance: [Float]?, points: [Float]) {
-        precondition(points.count == labels.count * (stage.studentSteps + 1) * sampleShape.reduce(1, *),
-                     "TeacherTrajectoryPool: \(points.count) values for \(labels.count) trajectories of \(stage.studentSteps + 1) points")
+        precondition(
+            points.count == labels.count * (stage.studentSteps + 1) * sampleShape.reduce(1, *),
+            "TeacherTrajectoryPool: \(points.count) values for \(labels.count) trajectories of \(stage.studentSteps + 1) points")
         self.stage = stage
         self.horizon = horizon
         self.sampleShape = sampleShape
@@ -47,8 +48,9 @@ public struct TeacherTrajectoryPool: Sendable {
     func copyPoint(trajectory: Int, gridIndex: Int, into buffer: inout [Float], row: Int) {
         let perSample = sampleShape.reduce(1, *)
         let source = (trajectory * (stage.studentSteps + 1) + gridIndex) * perSample
-        buffer.replaceSubrange(row * perSample..<(row + 1) * perSample,
-                               with: points[source..<(source + perSample)])
+        buffer.replaceSubrange(
+            row * perSample..<(row + 1) * perSample,
+            with: points[source..<(source + perSample)])
     }
 
     /// XXX: the teacher restarts its integrator at every student grid point, so AB-2 takes an
@@ -57,9 +59,11 @@ public struct TeacherTrajectoryPool: Sendable {
     /// uniformly drawn dataset rows (`labelSource`), replaced by ∅ with `nullLabelFraction`; scales
     /// (guidance range only) are drawn after all labels; prior draw p is
     /// `KacPath.prior(seed: seed, index: p)`. `onChunk(done)` reports progress.
-    public static func build(teacher: DistillationTeacher, stage: DistillationStage, count: Int, labelSource: [Int],
-                             nullLabelFraction: Double, seed: UInt64, chunkSize: Int = 256,
-                             onChunk: ((Int) -> Void)? = nil) -> TeacherTrajectoryPool {
+    public static func build(
+        teacher: DistillationTeacher, stage: DistillationStage, count: Int, labelSource: [Int],
+        nullLabelFraction: Double, seed: UInt64, chunkSize: Int = 256,
+        onChunk: ((Int) -> Void)? = nil
+    ) -> TeacherTrajectoryPool {
         precondition(count >= 1 && !labelSource.isEmpty, "trajectory pool needs count ≥ 1 and a label source")
         let path = KacPath(configuration: teacher.path)
         let shape = teacher.architecture.sampleShape
@@ -80,19 +84,22 @@ public struct TeacherTrajectoryPool: Sendable {
             var x = path.prior(shape: [chunk] + shape, seed: seed, index: first)
             for k in 0...stage.studentSteps {
                 if k > 0 {
-                    x = teacher.endpoints(from: x, intervals: Array(repeating: k - 1, count: chunk),
-                                          labels: chunkLabels, guidance: chunkGuidance, stage: stage)
+                    x = teacher.endpoints(
+                        from: x, intervals: Array(repeating: k - 1, count: chunk),
+                        labels: chunkLabels, guidance: chunkGuidance, stage: stage)
                 }
                 for n in 0..<chunk {
                     let destination = ((first + n) * gridPoints + k) * perSample
-                    points.replaceSubrange(destination..<(destination + perSample),
-                                           with: x.scalars[(n * perSample)..<((n + 1) * perSample)])
+                    points.replaceSubrange(
+                        destination..<(destination + perSample),
+                        with: x.scalars[(n * perSample)..<((n + 1) * perSample)])
                 }
             }
             onChunk?(first + chunk)
         }
-        return TeacherTrajectoryPool(stage: stage, horizon: path.horizon, sampleShape: shape, labels: labels,
-                                     guidance: guidance, points: points)
+        return TeacherTrajectoryPool(
+            stage: stage, horizon: path.horizon, sampleShape: shape, labels: labels,
+            guidance: guidance, points: points)
     }
 
     /// The same trajectories on the coarser grid of `stage` (whose step count divides this pool's):
@@ -110,8 +117,9 @@ public struct TeacherTrajectoryPool: Sendable {
                 subsampled.append(contentsOf: points[source..<(source + perSample)])
             }
         }
-        return TeacherTrajectoryPool(stage: stage, horizon: horizon, sampleShape: sampleShape, labels: labels,
-                                     guidance: guidance, points: subsampled)
+        return TeacherTrajectoryPool(
+            stage: stage, horizon: horizon, sampleShape: sampleShape, labels: labels,
+            guidance: guidance, points: subsampled)
     }
 
     /// Writes the pool atomically as safetensors (`points`, `labels`, `guidance` when the stage has a
@@ -119,13 +127,17 @@ public struct TeacherTrajectoryPool: Sendable {
     public func save(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var tensors = [NamedTensor(name: "points", shape: [trajectoryCount, stage.studentSteps + 1] + sampleShape, values: points),
-                       NamedTensor(name: "labels", shape: [trajectoryCount], values: labels.map(Float.init))]
+        var tensors = [
+            NamedTensor(name: "points", shape: [trajectoryCount, stage.studentSteps + 1] + sampleShape, values: points),
+            NamedTensor(name: "labels", shape: [trajectoryCount], values: labels.map(Float.init)),
+        ]
         if let guidance { tensors.append(NamedTensor(name: "guidance", shape: [trajectoryCount], values: guidance)) }
         let checkpoint = Checkpoint(
             tensors: tensors,
-            metadata: ["format": Self.format, "horizon": String(horizon),
-                       "stage": String(decoding: try encoder.encode(stage), as: UTF8.self)])
+            metadata: [
+                "format": Self.format, "horizon": String(horizon),
+                "stage": String(decoding: try encoder.encode(stage), as: UTF8.self),
+            ])
         try Safetensors.write(checkpoint, to: path)
     }
 
@@ -133,15 +145,16 @@ public struct TeacherTrajectoryPool: Sendable {
     public static func load(from path: String, stage: DistillationStage) throws -> TeacherTrajectoryPool? {
         let checkpoint = try Safetensors.read(from: path)
         guard checkpoint.metadata["format"] == format, let stageText = checkpoint.metadata["stage"],
-              let horizon = checkpoint.metadata["horizon"].flatMap(Double.init),
-              let points = checkpoint["points"], let labels = checkpoint["labels"], points.shape.count >= 2
+            let horizon = checkpoint.metadata["horizon"].flatMap(Double.init),
+            let points = checkpoint["points"], let labels = checkpoint["labels"], points.shape.count >= 2
         else { throw DistillationError.corruptFile(path: path, reason: "not a \(format) file") }
         guard try JSONDecoder().decode(DistillationStage.self, from: Data(stageText.utf8)) == stage else { return nil }
         let guidance = checkpoint["guidance"]
         guard (guidance != nil) == (stage.guidanceRange != nil), guidance.map({ $0.shape == labels.shape }) ?? true else {
             throw DistillationError.corruptFile(path: path, reason: "its guidance scales do not fit its stage")
         }
-        return TeacherTrajectoryPool(stage: stage, horizon: horizon, sampleShape: Array(points.shape.dropFirst(2)),
-                                     labels: labels.values.map { Int($0) }, guidance: guidance?.values, points: points.values)
+        return TeacherTrajectoryPool(
+            stage: stage, horizon: horizon, sampleShape: Array(points.shape.dropFirst(2)),
+            labels: labels.values.map { Int($0) }, guidance: guidance?.values, points: points.values)
     }
 }

@@ -20,8 +20,10 @@ public struct ClassifierRecord {
     /// "fashion-mnist/classifier@1" for a zoo model, the file path for a checkpoint.
     public var label: String
 
-    public init(classifier: ImageClassifier, training: ClassifierTrainingConfiguration?, testAccuracy: Double?,
-                command: String?, datasetDigest: String?, label: String) {
+    public init(
+        classifier: ImageClassifier, training: ClassifierTrainingConfiguration?, testAccuracy: Double?,
+        command: String?, datasetDigest: String?, label: String
+    ) {
         self.classifier = classifier
         self.training = training
         self.testAccuracy = testAccuracy
@@ -43,8 +45,10 @@ public struct ClassifierRecord {
     public func save(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var metadata = ["format": Self.checkpointFormat,
-                        "network": String(decoding: try encoder.encode(classifier.configuration), as: UTF8.self)]
+        var metadata = [
+            "format": Self.checkpointFormat,
+            "network": String(decoding: try encoder.encode(classifier.configuration), as: UTF8.self),
+        ]
         if let training { metadata["training"] = String(decoding: try encoder.encode(training), as: UTF8.self) }
         if let testAccuracy { metadata["testAccuracy"] = String(testAccuracy) }
         if let command { metadata["command"] = command }
@@ -58,17 +62,20 @@ public struct ClassifierRecord {
         let checkpoint = try Safetensors.read(from: path)
         let metadata = checkpoint.metadata
         guard metadata["format"] == checkpointFormat else {
-            throw EvaluationError.notAClassifier(source: path, reason: "format \(metadata["format"] ?? "none"), expected \(checkpointFormat)")
+            throw EvaluationError.notAClassifier(
+                source: path, reason: "format \(metadata["format"] ?? "none"), expected \(checkpointFormat)")
         }
         let decoder = JSONDecoder()
         guard let networkText = metadata["network"],
-              let network = try? decoder.decode(ImageClassifierConfiguration.self, from: Data(networkText.utf8)) else {
+            let network = try? decoder.decode(ImageClassifierConfiguration.self, from: Data(networkText.utf8))
+        else {
             throw EvaluationError.notAClassifier(source: path, reason: "no readable network configuration")
         }
         let training = metadata["training"].flatMap { try? decoder.decode(ClassifierTrainingConfiguration.self, from: Data($0.utf8)) }
-        return ClassifierRecord(classifier: try build(network, weights: checkpoint, source: path), training: training,
-                                testAccuracy: metadata["testAccuracy"].flatMap(Double.init), command: metadata["command"],
-                                datasetDigest: metadata["datasetDigest"], label: path)
+        return ClassifierRecord(
+            classifier: try build(network, weights: checkpoint, source: path), training: training,
+            testAccuracy: metadata["testAccuracy"].flatMap(Double.init), command: metadata["command"],
+            datasetDigest: metadata["datasetDigest"], label: path)
     }
 
     // MARK: Zoo
@@ -76,12 +83,15 @@ public struct ClassifierRecord {
     /// Publishes as the next version of `name` (kind `classifier`, test accuracy as the evaluation row).
     @discardableResult
     public func publish(to store: ModelStore, name: String, dtype: TensorDType, tags: [String]) throws -> ModelManifest {
-        let architecture = try ManifestCoding.object(Architecture(network: "image-classifier",
-                                                                  configuration: classifier.configuration))
+        let architecture = try ManifestCoding.object(
+            Architecture(
+                network: "image-classifier",
+                configuration: classifier.configuration))
         // One row: test-set accuracy. `steps` 0 marks it as no sampler setting (a classifier does not sample).
-        let evaluations = testAccuracy.map {
-            [EvaluationResult(steps: 0, classAccuracy: $0, sampleCount: 10_000)]
-        } ?? []
+        let evaluations =
+            testAccuracy.map {
+                [EvaluationResult(steps: 0, classAccuracy: $0, sampleCount: 10_000)]
+            } ?? []
         let details = ModelDetails(
             kind: .classifier, architecture: architecture,
             dataset: DatasetReference(name: "fashion-mnist", digest: datasetDigest.flatMap { try? Digest(parsing: $0) }),
@@ -89,8 +99,9 @@ public struct ClassifierRecord {
             // The classifier always trains on the full Fashion-MNIST training split (60,000 images).
             trainingSteps: training.map { $0.totalSteps(datasetCount: 60_000) }, evaluations: evaluations)
         let checkpoint = Checkpoint(tensors: classifier.parameters.namedTensors(), metadata: [:])
-        return try store.publish(checkpoint, as: try ModelName(name), details: details, dtype: dtype,
-                                 tags: try tags.map { try TagName($0) })
+        return try store.publish(
+            checkpoint, as: try ModelName(name), details: details, dtype: dtype,
+            tags: try tags.map { try TagName($0) })
     }
 
     /// Resolves `reference` in `store` and builds the classifier; refuses teachers and students.
@@ -111,8 +122,10 @@ public struct ClassifierRecord {
             datasetDigest: manifest.details.dataset?.digest?.description, label: label)
     }
 
-    private static func build(_ configuration: ImageClassifierConfiguration, weights: Checkpoint,
-                              source: String) throws -> ImageClassifier {
+    private static func build(
+        _ configuration: ImageClassifierConfiguration, weights: Checkpoint,
+        source: String
+    ) throws -> ImageClassifier {
         var scratch = RandomSource(seed: 0)
         let classifier = ImageClassifier(configuration: configuration, random: &scratch)
         var parameters = classifier.parameters

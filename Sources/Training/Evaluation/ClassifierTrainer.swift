@@ -17,9 +17,11 @@ public struct ClassifierTrainingConfiguration: Codable, Sendable, Equatable {
     public var maximumShift: Int
     public var seed: UInt64
 
-    public init(network: ImageClassifierConfiguration, epochs: Int = 6, batchSize: Int = 128,
-                learningRate: Double = 2e-3, finalLearningRateFraction: Double = 0.02, maximumShift: Int = 0,
-                seed: UInt64 = 1) {
+    public init(
+        network: ImageClassifierConfiguration, epochs: Int = 6, batchSize: Int = 128,
+        learningRate: Double = 2e-3, finalLearningRateFraction: Double = 0.02, maximumShift: Int = 0,
+        seed: UInt64 = 1
+    ) {
         self.network = network
         self.epochs = epochs
         self.batchSize = batchSize
@@ -54,9 +56,12 @@ public final class ClassifierTrainer {
     private var augmentation: RandomSource
 
     public init(configuration: ClassifierTrainingConfiguration, dataset: LabeledDataset) {
-        precondition(dataset.sampleShape == [configuration.network.imageHeight, configuration.network.imageWidth,
-                                             configuration.network.imageChannels],
-                     "ClassifierTrainer: samples \(dataset.sampleShape) do not fit \(configuration.network)")
+        precondition(
+            dataset.sampleShape == [
+                configuration.network.imageHeight, configuration.network.imageWidth,
+                configuration.network.imageChannels,
+            ],
+            "ClassifierTrainer: samples \(dataset.sampleShape) do not fit \(configuration.network)")
         self.configuration = configuration
         self.dataset = dataset
         var initRandom = RandomSource(seed: configuration.seed, stream: 0)
@@ -64,8 +69,9 @@ public final class ClassifierTrainer {
         optimizer = Adam(for: classifier.parameters, learningRate: Float(configuration.learningRate))
         augmentation = RandomSource(seed: configuration.seed, stream: 1)
         var orderRandom = RandomSource(seed: configuration.seed, stream: 2)
-        batches = MiniBatchIterator(datasetCount: dataset.count, batchSize: configuration.batchSize,
-                                    seed: orderRandom.next())
+        batches = MiniBatchIterator(
+            datasetCount: dataset.count, batchSize: configuration.batchSize,
+            seed: orderRandom.next())
         totalSteps = configuration.totalSteps(datasetCount: dataset.count)
     }
 
@@ -95,11 +101,13 @@ public final class ClassifierTrainer {
             window.append(loss)
             if window.count > 50 { window.removeFirst() }
             let rate = Double(step * configuration.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
-            progress?.update(completed: step, fields: [
-                String(format: "epoch %d", step * configuration.batchSize / dataset.count + 1),
-                String(format: "loss %.4f", window.reduce(0, +) / Float(window.count)),
-                String(format: "%.0f images/s", rate),
-            ])
+            progress?.update(
+                completed: step,
+                fields: [
+                    String(format: "epoch %d", step * configuration.batchSize / dataset.count + 1),
+                    String(format: "loss %.4f", window.reduce(0, +) / Float(window.count)),
+                    String(format: "%.0f images/s", rate),
+                ])
         }
     }
 

@@ -9,7 +9,8 @@ public enum EvaluationError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notAClassifier(let source, let reason):
-            return "\(source) is not a usable evaluation classifier (\(reason)); train one with `kac classifier train` or pass --classifier fashion-mnist/classifier"
+            return
+                "\(source) is not a usable evaluation classifier (\(reason)); train one with `kac classifier train` or pass --classifier fashion-mnist/classifier"
         case .classifierMismatch(let classifier, let model, let reason):
             return "classifier \(classifier) cannot judge \(model): \(reason); use a classifier trained on the model's dataset"
         case .noSettings:

@@ -40,14 +40,18 @@ public struct EvaluationPlot: Sendable {
         var points: [String: [(x: Double, y: Double)]] = [:]
         for row in rows {
             guard let y = usesFrechet ? row.frechetDistance : row.slicedWasserstein, y.isFinite,
-                  row.networkEvaluations > 0 else { continue }
-            let name = [showModel ? row.model : nil, row.integrator.rawValue,
-                        showGuidance ? String(format: "s=%g", row.guidance) : nil].compactMap { $0 }.joined(separator: " ")
+                row.networkEvaluations > 0
+            else { continue }
+            let name = [
+                showModel ? row.model : nil, row.integrator.rawValue,
+                showGuidance ? String(format: "s=%g", row.guidance) : nil,
+            ].compactMap { $0 }.joined(separator: " ")
             if points[name] == nil { order.append(name) }
             points[name, default: []].append((Double(row.networkEvaluations), y))
         }
-        self.init(series: order.map { PlotSeries(name: $0, points: points[$0] ?? []) }, title: title,
-                  yLabel: usesFrechet ? "Fréchet distance (classifier features)" : "sliced Wasserstein distance")
+        self.init(
+            series: order.map { PlotSeries(name: $0, points: points[$0] ?? []) }, title: title,
+            yLabel: usesFrechet ? "Fréchet distance (classifier features)" : "sliced Wasserstein distance")
     }
 
     static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -73,17 +77,21 @@ public struct EvaluationPlot: Sendable {
         for tick in xs.ticks {
             let x = px(tick)
             out += "<line x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(top + plotHeight))\" stroke=\"#e0e0e0\"/>\n"
-            out += "<text x=\"\(f(x))\" y=\"\(f(top + plotHeight + 20))\" font-size=\"13\" text-anchor=\"middle\">\(Self.label(tick))</text>\n"
+            out +=
+                "<text x=\"\(f(x))\" y=\"\(f(top + plotHeight + 20))\" font-size=\"13\" text-anchor=\"middle\">\(Self.label(tick))</text>\n"
         }
         for tick in ys.ticks {
             let y = py(tick)
             out += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#e0e0e0\"/>\n"
             out += "<text x=\"\(f(left - 8))\" y=\"\(f(y + 4))\" font-size=\"13\" text-anchor=\"end\">\(Self.label(tick))</text>\n"
         }
-        out += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"black\"/>\n"
-        out += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(Double(height) - 20))\" font-size=\"15\" text-anchor=\"middle\">network evaluations per image (log scale)</text>\n"
+        out +=
+            "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"black\"/>\n"
+        out +=
+            "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(Double(height) - 20))\" font-size=\"15\" text-anchor=\"middle\">network evaluations per image (log scale)</text>\n"
         let yTitle = escape(yLabel + (ys.isLogarithmic ? " (log scale)" : ""))
-        out += "<text x=\"22\" y=\"\(f(top + plotHeight / 2))\" font-size=\"15\" text-anchor=\"middle\" transform=\"rotate(-90 22 \(f(top + plotHeight / 2)))\">\(yTitle)</text>\n"
+        out +=
+            "<text x=\"22\" y=\"\(f(top + plotHeight / 2))\" font-size=\"15\" text-anchor=\"middle\" transform=\"rotate(-90 22 \(f(top + plotHeight / 2)))\">\(yTitle)</text>\n"
         for (index, line) in series.enumerated() {
             let color = Self.colors[index % Self.colors.count]
             let coordinates = line.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
@@ -94,7 +102,8 @@ public struct EvaluationPlot: Sendable {
                 out += "<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"3.5\" fill=\"\(color)\"/>\n"
             }
             let legendY = top + 10 + Double(index) * 22
-            out += "<line x1=\"\(f(left + plotWidth + 15))\" y1=\"\(f(legendY))\" x2=\"\(f(left + plotWidth + 40))\" y2=\"\(f(legendY))\" stroke=\"\(color)\" stroke-width=\"3\"\(dash)/>\n"
+            out +=
+                "<line x1=\"\(f(left + plotWidth + 15))\" y1=\"\(f(legendY))\" x2=\"\(f(left + plotWidth + 40))\" y2=\"\(f(legendY))\" stroke=\"\(color)\" stroke-width=\"3\"\(dash)/>\n"
             out += "<text x=\"\(f(left + plotWidth + 46))\" y=\"\(f(legendY + 5))\" font-size=\"13\">\(escape(line.name))</text>\n"
         }
         return out + "</svg>\n"

@@ -24,9 +24,11 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     public var imagesPerSecond: Double
     public var sampleCount: Int
 
-    public init(model: String, integrator: Integrator, steps: Int, guidance: Double, networkEvaluations: Int,
-                frechetDistance: Double? = nil, classAccuracy: Double? = nil, slicedWasserstein: Double? = nil,
-                imagesPerSecond: Double, sampleCount: Int) {
+    public init(
+        model: String, integrator: Integrator, steps: Int, guidance: Double, networkEvaluations: Int,
+        frechetDistance: Double? = nil, classAccuracy: Double? = nil, slicedWasserstein: Double? = nil,
+        imagesPerSecond: Double, sampleCount: Int
+    ) {
         self.model = model
         self.integrator = integrator
         self.steps = steps
@@ -41,9 +43,10 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
 
     /// The manifest form (`ModelDetails.evaluations`).
     public var manifestResult: EvaluationResult {
-        EvaluationResult(steps: steps, integrator: integrator, guidanceScale: guidance,
-                         networkEvaluations: networkEvaluations, frechetDistance: frechetDistance,
-                         classAccuracy: classAccuracy, imagesPerSecond: imagesPerSecond, sampleCount: sampleCount)
+        EvaluationResult(
+            steps: steps, integrator: integrator, guidanceScale: guidance,
+            networkEvaluations: networkEvaluations, frechetDistance: frechetDistance,
+            classAccuracy: classAccuracy, imagesPerSecond: imagesPerSecond, sampleCount: sampleCount)
     }
 }
 
@@ -94,10 +97,12 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public func table() -> String {
         let header = ["model", "sampler", "steps", "guidance", "NFE", "FD", "class acc", "SW", "img/s"]
         let cells: [[String]] = rows.map { row in
-            [row.model, row.integrator.rawValue, String(row.steps), Self.format(row.guidance, "%.2f"),
-             String(row.networkEvaluations), row.frechetDistance.map { Self.format($0, "%.3f") } ?? "-",
-             row.classAccuracy.map { Self.format($0 * 100, "%.1f %%") } ?? "-",
-             row.slicedWasserstein.map { Self.format($0, "%.4f") } ?? "-", Self.format(row.imagesPerSecond, "%.1f")]
+            [
+                row.model, row.integrator.rawValue, String(row.steps), Self.format(row.guidance, "%.2f"),
+                String(row.networkEvaluations), row.frechetDistance.map { Self.format($0, "%.3f") } ?? "-",
+                row.classAccuracy.map { Self.format($0 * 100, "%.1f %%") } ?? "-",
+                row.slicedWasserstein.map { Self.format($0, "%.4f") } ?? "-", Self.format(row.imagesPerSecond, "%.1f"),
+            ]
         }
         // Drop columns that are empty in every row (FD and class accuracy for 2-D data, SW for images).
         let keep = header.indices.filter { column in !cells.allSatisfy { $0[column] == "-" } || cells.isEmpty }

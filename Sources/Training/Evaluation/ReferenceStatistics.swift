@@ -30,17 +30,20 @@ public enum ReferenceStatistics {
 
     /// Statistics of `classifier`'s features on `images`, read from or written to `cacheDirectory`
     /// (no caching when nil). An unreadable cache file is recomputed and replaced, never trusted.
-    public static func statistics(classifier: ImageClassifier, images: Tensor,
-                                  cacheDirectory: String?) throws -> (statistics: FeatureStatistics, cached: Bool) {
+    public static func statistics(
+        classifier: ImageClassifier, images: Tensor,
+        cacheDirectory: String?
+    ) throws -> (statistics: FeatureStatistics, cached: Bool) {
         guard let cacheDirectory else {
             return (FeatureStatistics(features: classifier.features(images, batchSize: 500)), false)
         }
         let key = key(classifier: classifier, images: images)
         let path = cacheDirectory + "/reference-\(key.hex.prefix(16)).json"
         if let data = FileManager.default.contents(atPath: path),
-           let file = try? JSONDecoder().decode(CacheFile.self, from: data),
-           file.schema == schema, file.key == key.description,
-           file.statistics.dimension == classifier.configuration.hiddenWidth {
+            let file = try? JSONDecoder().decode(CacheFile.self, from: data),
+            file.schema == schema, file.key == key.description,
+            file.statistics.dimension == classifier.configuration.hiddenWidth
+        {
             return (file.statistics, true)
         }
         let statistics = FeatureStatistics(features: classifier.features(images, batchSize: 500))

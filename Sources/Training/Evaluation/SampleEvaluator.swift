@@ -26,8 +26,10 @@ public struct SampleEvaluator {
     /// Seconds since some fixed point; injected so tests can pin the timing.
     public var clock: () -> Double
 
-    public init(judge: SampleJudge, sampleCount: Int, seed: UInt64, batchSize: Int = 100,
-                clock: @escaping () -> Double = { Date().timeIntervalSinceReferenceDate }) {
+    public init(
+        judge: SampleJudge, sampleCount: Int, seed: UInt64, batchSize: Int = 100,
+        clock: @escaping () -> Double = { Date().timeIntervalSinceReferenceDate }
+    ) {
         precondition(sampleCount >= 2 && batchSize >= 1, "SampleEvaluator needs at least 2 samples and batches of ≥ 1")
         self.judge = judge
         self.sampleCount = sampleCount
@@ -40,8 +42,10 @@ public struct SampleEvaluator {
     public func labels(classCount: Int) -> [Int] { (0..<sampleCount).map { $0 % classCount } }
 
     /// Generates and scores one row. `onBatch(done)` reports samples generated so far.
-    public func evaluate(_ generator: Generator, model: String, settings: SamplingSettings,
-                         onBatch: ((Int) -> Void)? = nil) -> EvaluationRow {
+    public func evaluate(
+        _ generator: Generator, model: String, settings: SamplingSettings,
+        onBatch: ((Int) -> Void)? = nil
+    ) -> EvaluationRow {
         let labels = self.labels(classCount: generator.nullLabel)
         var scalars: [Float] = []
         var evaluations = 0
@@ -57,9 +61,10 @@ public struct SampleEvaluator {
         }
         let seconds = max(clock() - started, 1e-9)
         let samples = Tensor(shape: [sampleCount] + generator.sampleShape, scalars: scalars)
-        var row = EvaluationRow(model: model, integrator: settings.integrator, steps: settings.steps,
-                                guidance: settings.guidance, networkEvaluations: evaluations,
-                                imagesPerSecond: Double(sampleCount) / seconds, sampleCount: sampleCount)
+        var row = EvaluationRow(
+            model: model, integrator: settings.integrator, steps: settings.steps,
+            guidance: settings.guidance, networkEvaluations: evaluations,
+            imagesPerSecond: Double(sampleCount) / seconds, sampleCount: sampleCount)
         score(samples, labels: labels, into: &row)
         return row
     }

@@ -18,9 +18,11 @@ public struct FlowTrainingConfiguration: Codable, Sendable, Equatable {
     /// (1 keeps it constant). Decoded as 1 when absent.
     public var finalLearningRateFraction: Double
 
-    public init(batchSize: Int = 128, learningRate: Double = 1e-3, gradientClipNorm: Double = 1,
-                emaDecay: Double = 0.999, labelDropout: Double = 0.1, totalSteps: Int,
-                finalLearningRateFraction: Double = 1) {
+    public init(
+        batchSize: Int = 128, learningRate: Double = 1e-3, gradientClipNorm: Double = 1,
+        emaDecay: Double = 0.999, labelDropout: Double = 0.1, totalSteps: Int,
+        finalLearningRateFraction: Double = 1
+    ) {
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.gradientClipNorm = gradientClipNorm
@@ -66,9 +68,11 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     /// The command line that started the run, for the manifest.
     public var command: String
 
-    public init(architecture: NetworkArchitecture, path: KacPath.Configuration = .init(),
-                training: FlowTrainingConfiguration, dataset: String, datasetDigest: String? = nil,
-                seed: UInt64, command: String) {
+    public init(
+        architecture: NetworkArchitecture, path: KacPath.Configuration = .init(),
+        training: FlowTrainingConfiguration, dataset: String, datasetDigest: String? = nil,
+        seed: UInt64, command: String
+    ) {
         self.architecture = architecture
         self.path = path
         self.training = training

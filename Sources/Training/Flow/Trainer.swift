@@ -20,8 +20,10 @@ public final class Trainer {
 
     /// A fresh run: the network is initialised from the recipe's seed (stream 0); the trainer's own
     /// randomness is stream 1 and the batch order stream 2, so changing one never shifts the others.
-    public convenience init(recipe: TrainingRecipe, objective: any TrainingObjective, datasetCount: Int,
-                            initialWeights: ParameterSet? = nil) {
+    public convenience init(
+        recipe: TrainingRecipe, objective: any TrainingObjective, datasetCount: Int,
+        initialWeights: ParameterSet? = nil
+    ) {
         var initRandom = RandomSource(seed: recipe.seed, stream: 0)
         let network = recipe.architecture.makeNetwork(random: &initRandom)
         if let initialWeights { network.parameters = initialWeights }
@@ -32,14 +34,18 @@ public final class Trainer {
             average: ExponentialMovingAverage(of: weights, decay: Float(recipe.training.emaDecay)),
             optimizer: Adam(for: weights, learningRate: Float(recipe.training.learningRate)),
             random: RandomSource(seed: recipe.seed, stream: 1),
-            batches: MiniBatchIterator(datasetCount: datasetCount, batchSize: recipe.training.batchSize,
-                                       seed: orderRandom.next()).position)
+            batches: MiniBatchIterator(
+                datasetCount: datasetCount, batchSize: recipe.training.batchSize,
+                seed: orderRandom.next()
+            ).position)
         self.init(recipe: recipe, state: state, objective: objective, datasetCount: datasetCount, network: network)
     }
 
     /// Continues from a saved state.
-    public init(recipe: TrainingRecipe, state: TrainingState, objective: any TrainingObjective, datasetCount: Int,
-                network: (any VelocityNetwork)? = nil) {
+    public init(
+        recipe: TrainingRecipe, state: TrainingState, objective: any TrainingObjective, datasetCount: Int,
+        network: (any VelocityNetwork)? = nil
+    ) {
         self.recipe = recipe
         self.state = state
         self.objective = objective
@@ -47,8 +53,9 @@ public final class Trainer {
         let network = network ?? recipe.architecture.makeNetwork(random: &scratch)
         network.parameters = state.weights
         self.network = network
-        self.batches = MiniBatchIterator(datasetCount: datasetCount, batchSize: recipe.training.batchSize,
-                                         resumingFrom: state.batches)
+        self.batches = MiniBatchIterator(
+            datasetCount: datasetCount, batchSize: recipe.training.batchSize,
+            resumingFrom: state.batches)
     }
 
     /// One optimisation step.
@@ -56,15 +63,17 @@ public final class Trainer {
     public func step() -> StepReport {
         let indices = batches.next()
         let batch = objective.batch(indices: indices, random: &state.random)
-        let (loss, gradients) = network.lossAndGradients(batch.inputs, times: batch.times, labels: batch.labels,
-                                                         guidance: batch.guidance, target: batch.target)
+        let (loss, gradients) = network.lossAndGradients(
+            batch.inputs, times: batch.times, labels: batch.labels,
+            guidance: batch.guidance, target: batch.target)
         // Work on a local copy: `state` is a class property, and updating two of its parts in one
         // call would be a simultaneous access.
         var weights = state.weights
         state.weights = ParameterSet()
         state.optimizer.learningRate = Float(recipe.training.learningRate(atStep: state.step))
-        let norm = state.optimizer.update(&weights, gradients: gradients,
-                                          clippingNormTo: Float(recipe.training.gradientClipNorm))
+        let norm = state.optimizer.update(
+            &weights, gradients: gradients,
+            clippingNormTo: Float(recipe.training.gradientClipNorm))
         state.weights = weights
         network.parameters = weights
         state.average.update(with: weights)
@@ -87,8 +96,10 @@ public final class Trainer {
 
     /// Runs until `recipe.training.totalSteps`, checkpointing every `checkpointEvery` steps (and at
     /// the end) to `checkpointPath`, reporting progress, and calling `every(step)` hooks.
-    public func run(checkpointPath: String?, checkpointEvery: Int, progress: ProgressReporter?,
-                    hookEvery: Int = 0, hook: ((Trainer) throws -> Void)? = nil) throws {
+    public func run(
+        checkpointPath: String?, checkpointEvery: Int, progress: ProgressReporter?,
+        hookEvery: Int = 0, hook: ((Trainer) throws -> Void)? = nil
+    ) throws {
         let total = recipe.training.totalSteps
         var lossWindow: [Float] = []
         var windowStart = Date()
@@ -107,10 +118,12 @@ public final class Trainer {
                 windowSteps = 0
             }
             let meanLoss = lossWindow.reduce(0, +) / Float(lossWindow.count)
-            progress?.update(completed: state.step, fields: [
-                String(format: "loss %.4f", meanLoss), String(format: "|g| %.3f", report.gradientNorm),
-                String(format: "%.0f samples/s", rate),
-            ])
+            progress?.update(
+                completed: state.step,
+                fields: [
+                    String(format: "loss %.4f", meanLoss), String(format: "|g| %.3f", report.gradientNorm),
+                    String(format: "%.0f samples/s", rate),
+                ])
             if let checkpointPath, state.step % checkpointEvery == 0 || state.step == total {
                 try save(to: checkpointPath)
             }

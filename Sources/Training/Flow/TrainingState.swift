@@ -20,8 +20,10 @@ public struct TrainingState: Sendable {
     /// Checkpoint schema written in the `format` metadata key.
     public static let format = "kac-training-checkpoint/1"
 
-    public init(step: Int, weights: ParameterSet, average: ExponentialMovingAverage, optimizer: Adam,
-                random: RandomSource, batches: MiniBatchIterator.Position) {
+    public init(
+        step: Int, weights: ParameterSet, average: ExponentialMovingAverage, optimizer: Adam,
+        random: RandomSource, batches: MiniBatchIterator.Position
+    ) {
         self.step = step
         self.weights = weights
         self.average = average
@@ -34,7 +36,8 @@ public struct TrainingState: Sendable {
     public func checkpoint(recipe: TrainingRecipe) throws -> Checkpoint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let tensors = weights.namedTensors(prefix: "model.") + average.shadow.namedTensors(prefix: "ema.")
+        let tensors =
+            weights.namedTensors(prefix: "model.") + average.shadow.namedTensors(prefix: "ema.")
             + optimizer.firstMoment.namedTensors(prefix: "adam.m.") + optimizer.secondMoment.namedTensors(prefix: "adam.v.")
         let metadata: [String: String] = [
             "format": Self.format,
@@ -66,8 +69,8 @@ public struct TrainingState: Sendable {
         }
         let decoder = JSONDecoder()
         guard let recipeText = metadata["recipe"], let batchesText = metadata["batches"],
-              let step = metadata["step"].flatMap(Int.init), let adamStep = metadata["adam.step"].flatMap(Int.init),
-              let randomWords = metadata["random"]?.split(separator: ",").compactMap({ UInt64($0) }), randomWords.count == 4
+            let step = metadata["step"].flatMap(Int.init), let adamStep = metadata["adam.step"].flatMap(Int.init),
+            let randomWords = metadata["random"]?.split(separator: ",").compactMap({ UInt64($0) }), randomWords.count == 4
         else { throw TrainingError.corruptCheckpoint(path: source, reason: "missing or malformed metadata") }
         let recipe = try decoder.decode(TrainingRecipe.self, from: Data(recipeText.utf8))
         let batches = try decoder.decode(MiniBatchIterator.Position.self, from: Data(batchesText.utf8))
@@ -85,8 +88,9 @@ public struct TrainingState: Sendable {
         optimizer.stepCount = adamStep
         var average = ExponentialMovingAverage(of: shadow, decay: Float(recipe.training.emaDecay))
         average.shadow = shadow
-        let state = TrainingState(step: step, weights: weights, average: average, optimizer: optimizer,
-                                  random: RandomSource(state: randomWords), batches: batches)
+        let state = TrainingState(
+            step: step, weights: weights, average: average, optimizer: optimizer,
+            random: RandomSource(state: randomWords), batches: batches)
         return (recipe, state)
     }
 }
@@ -100,7 +104,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notATrainingCheckpoint(let path, let found):
-            return "\(path) is not a Kac training checkpoint (format \(found), expected \(TrainingState.format)); pass a file written by `kac train` or `kac distill`"
+            return
+                "\(path) is not a Kac training checkpoint (format \(found), expected \(TrainingState.format)); pass a file written by `kac train` or `kac distill`"
         case .corruptCheckpoint(let path, let reason):
             return "\(path): \(reason); delete it to start over, or restore an earlier checkpoint"
         case .recipeMismatch(let message):

@@ -16,8 +16,9 @@ public struct FeatureStatistics: Sendable, Equatable, Codable {
 
     /// Statistics of `features` [N, d] (N ≥ 2), accumulated in Double.
     public init(features: Tensor) {
-        precondition(features.rank == 2 && features.shape[0] >= 2,
-                     "FeatureStatistics needs features [N ≥ 2, d], got \(features.shape)")
+        precondition(
+            features.rank == 2 && features.shape[0] >= 2,
+            "FeatureStatistics needs features [N ≥ 2, d], got \(features.shape)")
         let n = features.shape[0], d = features.shape[1]
         var mean = [Double](repeating: 0, count: d)
         for i in 0..<n { for j in 0..<d { mean[j] += Double(features.scalars[i * d + j]) } }
@@ -48,8 +49,9 @@ public enum FrechetDistance {
     }
 
     public static func distance(_ first: FeatureStatistics, _ second: FeatureStatistics) -> Double {
-        precondition(first.dimension == second.dimension,
-                     "FrechetDistance: feature dimensions \(first.dimension) and \(second.dimension) differ")
+        precondition(
+            first.dimension == second.dimension,
+            "FrechetDistance: feature dimensions \(first.dimension) and \(second.dimension) differ")
         let d = first.dimension
         var meanTerm = 0.0
         for j in 0..<d { meanTerm += (first.mean[j] - second.mean[j]) * (first.mean[j] - second.mean[j]) }

@@ -10,10 +10,12 @@ public enum SlicedWasserstein {
     /// SW₂ with `projections` directions drawn uniformly on the sphere from `seed`. The Monte
     /// Carlo error over directions is relative ~1/√projections of the spread of W₂²(θ).
     public static func distance(_ first: Tensor, _ second: Tensor, projections: Int = 256, seed: UInt64 = 0) -> Double {
-        precondition(first.rank == 2 && second.rank == 2 && first.shape[1] == second.shape[1],
-                     "SlicedWasserstein needs [N₁, d] and [N₂, d], got \(first.shape) and \(second.shape)")
-        precondition(first.shape[0] > 0 && second.shape[0] > 0 && projections > 0,
-                     "SlicedWasserstein needs non-empty clouds and at least one projection")
+        precondition(
+            first.rank == 2 && second.rank == 2 && first.shape[1] == second.shape[1],
+            "SlicedWasserstein needs [N₁, d] and [N₂, d], got \(first.shape) and \(second.shape)")
+        precondition(
+            first.shape[0] > 0 && second.shape[0] > 0 && projections > 0,
+            "SlicedWasserstein needs non-empty clouds and at least one projection")
         let d = first.shape[1]
         var random = RandomSource(seed: seed)
         var total = 0.0

@@ -16,7 +16,9 @@ public struct SymmetricEigen: Sendable {
     public init(symmetric matrix: [Double], dimension n: Int) {
         precondition(matrix.count == n * n, "SymmetricEigen: \(matrix.count) entries for dimension \(n)")
         var a = matrix
-        for i in 0..<n { for j in (i + 1)..<max(n, i + 1) { let m = 0.5 * (a[i * n + j] + a[j * n + i]); a[i * n + j] = m; a[j * n + i] = m } }
+        for i in 0..<n {
+            for j in (i + 1)..<max(n, i + 1) { let m = 0.5 * (a[i * n + j] + a[j * n + i]); a[i * n + j] = m; a[j * n + i] = m }
+        }
         var vt = [Double](repeating: 0, count: n * n)
         for i in 0..<n { vt[i * n + i] = 1 }
         Self.jacobi(&a, &vt, n)

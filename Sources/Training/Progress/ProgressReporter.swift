@@ -17,10 +17,12 @@ public final class ProgressReporter: @unchecked Sendable {
     /// - Parameters:
     ///   - interactive: redraw one bar line in place (a terminal) instead of appending log lines.
     ///   - minimumLineInterval: seconds between plain log lines, so logs stay readable.
-    public init(title: String, total: Int, interactive: Bool, minimumLineInterval: Double = 10,
-                startCompleted: Int = 0,
-                write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) },
-                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    public init(
+        title: String, total: Int, interactive: Bool, minimumLineInterval: Double = 10,
+        startCompleted: Int = 0,
+        write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) },
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
         self.title = title
         self.total = max(total, 1)
         self.interactive = interactive

@@ -54,12 +54,16 @@ struct BenchCommand: ParsableCommand {
         if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
             print("load average at start: \(load.split(separator: " ").prefix(3).joined(separator: " "))")
         }
-        print(String(format: "Reference UNet: %d parameters, %.3f GFLOP per image forward",
-                     network.parameters.scalarCount, flops / 1e9))
+        print(
+            String(
+                format: "Reference UNet: %d parameters, %.3f GFLOP per image forward",
+                network.parameters.scalarCount, flops / 1e9))
         let peak = measureGemmPeak(size: gemmSize)
         print(String(format: "sgemm %d×%d×%d peak: %.1f GFLOP/s (best of %d)\n", gemmSize, gemmSize, gemmSize, peak, repetitions))
 
-        print("batch  fwd img/s  fwd GFLOP/s  fwd %peak  fwd+bwd img/s  bwd/fwd  fwd+bwd GFLOP/s  fwd+bwd %peak  fwd+bwd img/CPU-s×\(budget.threads)")
+        print(
+            "batch  fwd img/s  fwd GFLOP/s  fwd %peak  fwd+bwd img/s  bwd/fwd  fwd+bwd GFLOP/s  fwd+bwd %peak  fwd+bwd img/CPU-s×\(budget.threads)"
+        )
         for batch in batches {
             let (x, times, labels, target) = Self.inputs(batch: batch)
             let forwardTiming = best(of: repetitions) { _ = network.velocity(x, times: times, labels: labels) }
@@ -70,10 +74,12 @@ struct BenchCommand: ParsableCommand {
             let backward = max(training - forward, 0)
             let forwardRate = flops * Double(batch) / forward / 1e9
             let trainingRate = 3 * flops * Double(batch) / training / 1e9
-            print(String(format: "%5d  %9.1f  %11.1f  %8.1f%%  %13.1f  %7.2f  %15.1f  %12.1f%%  %19.1f",
-                         batch, Double(batch) / forward, forwardRate, 100 * forwardRate / peak,
-                         Double(batch) / training, backward / forward, trainingRate, 100 * trainingRate / peak,
-                         cores * Double(batch) / trainingTiming.cpu))
+            print(
+                String(
+                    format: "%5d  %9.1f  %11.1f  %8.1f%%  %13.1f  %7.2f  %15.1f  %12.1f%%  %19.1f",
+                    batch, Double(batch) / forward, forwardRate, 100 * forwardRate / peak,
+                    Double(batch) / training, backward / forward, trainingRate, 100 * trainingRate / peak,
+                    cores * Double(batch) / trainingTiming.cpu))
         }
         print("GFLOP/s are nominal: direct-convolution FLOPs (flopsPerImageForward), backward counted as 2× forward.")
         print("3×3 convolutions run as Winograd F(2×2,3×3), which does ~2.25× fewer multiplications, so the")
@@ -85,15 +91,21 @@ struct BenchCommand: ParsableCommand {
             let (_, gradients) = network.lossAndGradients(x, times: times, labels: labels, target: target)
             adam.update(&network.parameters, gradients: gradients, clippingNormTo: 1)
         }
-        print(String(format: "training step (forward + backward + Adam, clip 1) at batch %d: %.3f s, %.1f images/s",
-                     trainingBatch, step.wall, Double(trainingBatch) / step.wall))
-        print(String(format: "  CPU time %.3f s per step: %.1f images per CPU-second × %d thread%@", step.cpu,
-                     cores * Double(trainingBatch) / step.cpu, budget.threads, budget.threads == 1 ? "" : "s"))
+        print(
+            String(
+                format: "training step (forward + backward + Adam, clip 1) at batch %d: %.3f s, %.1f images/s",
+                trainingBatch, step.wall, Double(trainingBatch) / step.wall))
+        print(
+            String(
+                format: "  CPU time %.3f s per step: %.1f images per CPU-second × %d thread%@", step.cpu,
+                cores * Double(trainingBatch) / step.cpu, budget.threads, budget.threads == 1 ? "" : "s"))
 
         let encode = try EncodeBench(count: encodes).run()
-        print(String(format: "PNG encode (libvips, with provenance): 28×28 %.0f images/s; 112×112 (×4 nearest + encode) "
-            + "%.0f images/s; RSS %d kB → %d kB over %d encodes", encode.small, encode.large, encode.residentBefore,
-            encode.residentAfter, encodes))
+        print(
+            String(
+                format: "PNG encode (libvips, with provenance): 28×28 %.0f images/s; 112×112 (×4 nearest + encode) "
+                    + "%.0f images/s; RSS %d kB → %d kB over %d encodes", encode.small, encode.large, encode.residentBefore,
+                encode.residentAfter, encodes))
     }
 
     static func inputs(batch: Int) -> (Tensor, [Float], [Int], Tensor) {
@@ -138,8 +150,9 @@ struct BenchCommand: ParsableCommand {
                 b.withUnsafeBufferPointer { b in
                     c.withUnsafeMutableBufferPointer { c in
                         guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return }
-                        BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n,
-                                   a: a, lda: n, b: b, ldb: n, beta: 0, c: c, ldc: n)
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: false, m: n, n: n, k: n,
+                            a: a, lda: n, b: b, ldb: n, beta: 0, c: c, ldc: n)
                     }
                 }
             }

@@ -74,10 +74,13 @@ struct PeerDumpCommand: ParsableCommand {
                 NamedTensor(name: "peer.velocity", shape: velocity.shape, values: velocity.scalars),
             ]
             let json = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
-            try Safetensors.write(Checkpoint(tensors: tensors, metadata: [
-                "unet.configuration": json, "unet.microBatchSize": String(network.microBatchSize),
-                "openblas.core": BLAS.coreName,
-            ]), to: output)
+            try Safetensors.write(
+                Checkpoint(
+                    tensors: tensors,
+                    metadata: [
+                        "unet.configuration": json, "unet.microBatchSize": String(network.microBatchSize),
+                        "openblas.core": BLAS.coreName,
+                    ]), to: output)
             print("PEER dump path=\(output) batch=\(batch) parameters=\(network.parameters.scalarCount)")
         }
 
@@ -86,12 +89,16 @@ struct PeerDumpCommand: ParsableCommand {
         for batch in batches {
             let (x, times, labels, target) = Self.inputs(batch: batch, seed: seed &+ 2, configuration: configuration)
             let forward = best { _ = network.velocity(x, times: times, labels: labels) }
-            print(String(format: "PEER time side=swift pass=fwd batch=%d seconds=%.6f images_per_s=%.3f",
-                         batch, forward, Double(batch) / forward))
+            print(
+                String(
+                    format: "PEER time side=swift pass=fwd batch=%d seconds=%.6f images_per_s=%.3f",
+                    batch, forward, Double(batch) / forward))
             if backward {
                 let training = best { _ = network.lossAndGradients(x, times: times, labels: labels, target: target) }
-                print(String(format: "PEER time side=swift pass=fwdbwd batch=%d seconds=%.6f images_per_s=%.3f",
-                             batch, training, Double(batch) / training))
+                print(
+                    String(
+                        format: "PEER time side=swift pass=fwdbwd batch=%d seconds=%.6f images_per_s=%.3f",
+                        batch, training, Double(batch) / training))
             }
         }
     }

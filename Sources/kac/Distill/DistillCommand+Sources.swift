@@ -45,9 +45,11 @@ extension DistillCommand {
         }
     }
 
-    func publication(_ student: DistilledStudent, report: StageReport, prefix: String, parent: Digest?,
-                     configuration: DistillationConfiguration, source: TeacherSource, dataName: String,
-                     datasetDigest: String?) throws -> VelocityModelPublication {
+    func publication(
+        _ student: DistilledStudent, report: StageReport, prefix: String, parent: Digest?,
+        configuration: DistillationConfiguration, source: TeacherSource, dataName: String,
+        datasetDigest: String?
+    ) throws -> VelocityModelPublication {
         let stage = student.stage
         var metadata = [
             "distillation.stage": "\(stage.teacherSteps)->\(stage.studentSteps)",
@@ -77,8 +79,10 @@ extension DistillCommand {
 enum DistillData {
     static func load(_ name: String, directory: String, seed: UInt64) throws -> (LabeledDataset, String?) {
         if name == "fashion-mnist" {
-            return (try FashionMNIST.load(.train, directory: directory),
-                    try FashionMNIST.trainingDigest(directory: directory).description)
+            return (
+                try FashionMNIST.load(.train, directory: directory),
+                try FashionMNIST.trainingDigest(directory: directory).description
+            )
         }
         guard let toy = ToyDataset.allCases.first(where: { $0.kebabName == name }) else {
             throw ValidationError("unknown dataset '\(name)': use fashion-mnist, eight-gaussians, checkerboard or grid")

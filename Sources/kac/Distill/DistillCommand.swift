@@ -27,15 +27,24 @@ struct DistillCommand: ParsableCommand {
     var runDirectory = "runs/distill"
     @Option(help: "Interval start points: forward (noised data) or trajectory (teacher trajectories from the prior).")
     var start: DistillationStart = .forward
-    @Option(help: "Where later stages' targets come from: chain (each stage learns the previous student, the paper's recipe) or base (every stage learns the base teacher's trajectories from the first stage's pool; needs --start trajectory).")
+    @Option(
+        help:
+            "Where later stages' targets come from: chain (each stage learns the previous student, the paper's recipe) or base (every stage learns the base teacher's trajectories from the first stage's pool; needs --start trajectory)."
+    )
     var targets: DistillationTargets = .chain
     @Option(help: "Base teacher's sub-step integrator: euler or ab2 (later teachers are students: Euler).")
     var teacherIntegrator: Integrator = .euler
     @Option(help: "Teacher sub-steps per student interval (default: teacher steps / student steps).")
     var substeps: Int?
-    @Option(help: "Guidance scale s baked into the students (default: the zoo teacher's, else 1); with --guidance-range, the students' default scale (default: the teacher's, moved into the range).")
+    @Option(
+        help:
+            "Guidance scale s baked into the students (default: the zoo teacher's, else 1); with --guidance-range, the students' default scale (default: the teacher's, moved into the range)."
+    )
     var guidance: Double?
-    @Option(help: "LOW,HIGH: students take s as an input and are distilled at s drawn uniformly in this range (e.g. 1,3), so one student serves every scale in it.")
+    @Option(
+        help:
+            "LOW,HIGH: students take s as an input and are distilled at s drawn uniformly in this range (e.g. 1,3), so one student serves every scale in it."
+    )
     var guidanceRange: String?
     @Option(help: "Optimisation steps per stage: one count, or one per stage (e.g. 2000,1000,1000,1000).")
     var stepsPerStage = "1000"
@@ -83,14 +92,17 @@ struct DistillCommand: ParsableCommand {
         let (dataset, datasetDigest) = try DistillData.load(dataName, directory: judgeOptions.datasetDirectory, seed: seed)
         let configuration = try makeConfiguration(teacher: source)
         if fresh { try DistillData.discardStages(in: runDirectory) }
-        let distiller = try Distiller(configuration: configuration, runDirectory: runDirectory, dataset: dataset,
-                                      datasetName: dataName, datasetDigest: datasetDigest,
-                                      teacher: source.teacher, teacherSource: source.label)
+        let distiller = try Distiller(
+            configuration: configuration, runDirectory: runDirectory, dataset: dataset,
+            datasetName: dataName, datasetDigest: datasetDigest,
+            teacher: source.teacher, teacherSource: source.label)
         distiller.command = Console.invocation
         distiller.checkpointEvery = checkpointEvery
         distiller.progressInteractive = ProgressReporter.standardErrorIsTerminal
         distiller.log = { Console.note($0) }
-        Console.note("teacher \(source.label): \(source.teacher.network.parameters.scalarCount) parameters; OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads")
+        Console.note(
+            "teacher \(source.label): \(source.teacher.network.parameters.scalarCount) parameters; OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads"
+        )
         if let advice = BLAS.kernelAdvice() { Console.note("note: \(advice)") }
         let store = try publish.map { _ in try zoo.open(create: true) }
         let evaluator = try stageEvaluator(dataName: dataName, classCount: source.teacher.architecture.classCount)
@@ -98,13 +110,16 @@ struct DistillCommand: ParsableCommand {
         try distiller.run(evaluate: evaluator) { student, report in
             let metrics = (report.evaluation?.metrics ?? [:]).sorted { $0.key < $1.key }
                 .map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: ", ")
-            Console.note("\(student.stage.directoryName): \(student.stage.studentSteps)-step student ready\(metrics.isEmpty ? "" : ": " + metrics)")
+            Console.note(
+                "\(student.stage.directoryName): \(student.stage.studentSteps)-step student ready\(metrics.isEmpty ? "" : ": " + metrics)")
             if let store, let prefix = publish {
                 if report.publishedAs == nil {
-                    let manifest = try publication(student, report: report, prefix: prefix, parent: parent,
-                                                   configuration: configuration, source: source, dataName: dataName,
-                                                   datasetDigest: datasetDigest)
-                        .publish(to: store, dtype: dtype, tags: tags)
+                    let manifest = try publication(
+                        student, report: report, prefix: prefix, parent: parent,
+                        configuration: configuration, source: source, dataName: dataName,
+                        datasetDigest: datasetDigest
+                    )
+                    .publish(to: store, dtype: dtype, tags: tags)
                     report.publishedAs = "\(manifest.name)@\(manifest.version)"
                     report.publishedBlob = manifest.blob.description
                     Console.note("published \(report.publishedAs ?? "") (\(manifest.blob))")
@@ -135,8 +150,9 @@ struct DistillCommand: ParsableCommand {
         let configuration = DistillationConfiguration(
             stepSchedule: try TrainCommand.integers(stages, option: "--stages"), start: start,
             teacherIntegrator: teacherIntegrator, substeps: substeps, guidance: guidance ?? defaultGuidance, guidanceRange: range,
-            training: FlowTrainingConfiguration(batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
-                                                labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
+            training: FlowTrainingConfiguration(
+                batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
+                labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
             stageTrainingSteps: stageSteps.count > 1 ? stageSteps : nil, trajectoryPoolSize: pool,
             studentArchitecture: try studentWidth.map { try DistillData.narrowed(teacher.teacher.architecture, width: $0) },
             studentInitialization: studentInit, seed: seed, targets: targets)

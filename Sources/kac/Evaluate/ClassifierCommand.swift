@@ -63,8 +63,9 @@ struct ClassifierTrain: ParsableCommand {
         let trainer = ClassifierTrainer(configuration: configuration, dataset: train)
         Console.note("classifier: \(trainer.classifier.parameters.scalarCount) parameters, \(trainer.totalSteps) steps")
         let started = Date()
-        let progress = ProgressReporter(title: "classifier", total: trainer.totalSteps,
-                                        interactive: ProgressReporter.standardErrorIsTerminal)
+        let progress = ProgressReporter(
+            title: "classifier", total: trainer.totalSteps,
+            interactive: ProgressReporter.standardErrorIsTerminal)
         try trainer.run(progress: progress)
         let seconds = Date().timeIntervalSince(started)
         let accuracy = trainer.classifier.accuracy(test.samples, labels: test.labels)
@@ -77,8 +78,10 @@ struct ClassifierTrain: ParsableCommand {
         let checkpointPath = runDirectory + "/classifier.safetensors"
         try record.save(to: checkpointPath)
         try writeSummary(accuracy: accuracy, seconds: seconds, parameters: trainer.classifier.parameters.scalarCount)
-        print(String(format: "test accuracy %.4f (%d test images), %.0f s, checkpoint %@", accuracy, test.count, seconds,
-                     checkpointPath))
+        print(
+            String(
+                format: "test accuracy %.4f (%d test images), %.0f s, checkpoint %@", accuracy, test.count, seconds,
+                checkpointPath))
         if publish {
             let store = try zoo.open(create: true)
             let manifest = try record.publish(to: store, name: name, dtype: .f16, tags: tags)

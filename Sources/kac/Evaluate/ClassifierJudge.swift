@@ -10,20 +10,26 @@ struct ClassifierJudge {
     var name: String
     var reference: String
 
-    static func load(_ classifier: String, zooPath: String, classCount: Int, cacheDirectory: String,
-                     datasetDirectory: String) throws -> ClassifierJudge {
-        let record = FileManager.default.fileExists(atPath: classifier)
+    static func load(
+        _ classifier: String, zooPath: String, classCount: Int, cacheDirectory: String,
+        datasetDirectory: String
+    ) throws -> ClassifierJudge {
+        let record =
+            FileManager.default.fileExists(atPath: classifier)
             ? try ClassifierRecord.load(checkpointAt: classifier)
             : try ClassifierRecord.load(classifier, from: try ModelStore(root: zooPath, create: false))
         guard record.classifier.configuration.classCount == classCount else {
-            throw EvaluationError.classifierMismatch(classifier: record.label, model: "the models",
+            throw EvaluationError.classifierMismatch(
+                classifier: record.label, model: "the models",
                 reason: "it knows \(record.classifier.configuration.classCount) classes, the models \(classCount)")
         }
         let test = try FashionMNIST.load(.test, directory: datasetDirectory)
-        let (statistics, cached) = try ReferenceStatistics.statistics(classifier: record.classifier, images: test.samples,
-                                                                      cacheDirectory: cacheDirectory)
+        let (statistics, cached) = try ReferenceStatistics.statistics(
+            classifier: record.classifier, images: test.samples,
+            cacheDirectory: cacheDirectory)
         Console.note("reference statistics of \(test.count) test images \(cached ? "read from the cache" : "computed")")
-        return ClassifierJudge(judge: .classifier(record.classifier, reference: statistics), name: record.label,
-                               reference: "fashion-mnist test (\(test.count) images)")
+        return ClassifierJudge(
+            judge: .classifier(record.classifier, reference: statistics), name: record.label,
+            reference: "fashion-mnist test (\(test.count) images)")
     }
 }

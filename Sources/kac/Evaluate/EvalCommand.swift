@@ -80,13 +80,15 @@ struct EvalCommand: ParsableCommand {
         for candidate in candidates {
             for setting in candidate.ownSetting.map({ [$0] }) ?? settings {
                 let title = "eval \(setting.integrator.rawValue) \(setting.steps) steps s=\(setting.guidance)"
-                let progress = ProgressReporter(title: title, total: samples,
-                                                interactive: ProgressReporter.standardErrorIsTerminal, minimumLineInterval: 30)
+                let progress = ProgressReporter(
+                    title: title, total: samples,
+                    interactive: ProgressReporter.standardErrorIsTerminal, minimumLineInterval: 30)
                 let row = evaluator.evaluate(candidate.generator, model: candidate.label, settings: setting) { done in
                     progress.update(completed: done, fields: ["samples"])
                 }
-                Console.note("eval \(candidate.label) \(setting.integrator.rawValue) steps \(setting.steps) "
-                             + "s=\(setting.guidance): " + Self.summary(row))
+                Console.note(
+                    "eval \(candidate.label) \(setting.integrator.rawValue) steps \(setting.steps) "
+                        + "s=\(setting.guidance): " + Self.summary(row))
                 rows.append(row)
             }
         }
@@ -123,23 +125,29 @@ struct EvalCommand: ParsableCommand {
             for reference in models {
                 let model = try ZooVelocityModel.load(reference, from: store)
                 let isStudent = model.manifest.details.kind == .student && !studentGrid
-                candidates.append(Candidate(label: model.label, generator: model.generator,
-                                            dataset: model.manifest.details.dataset?.name,
-                                            ownSetting: isStudent ? model.defaults : nil))
+                candidates.append(
+                    Candidate(
+                        label: model.label, generator: model.generator,
+                        dataset: model.manifest.details.dataset?.name,
+                        ownSetting: isStudent ? model.defaults : nil))
             }
         }
         for run in runs {
             var isDirectory: ObjCBool = false
-            let path = FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory) && isDirectory.boolValue
+            let path =
+                FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory) && isDirectory.boolValue
                 ? run + "/checkpoint.safetensors" : run
             let (recipe, state) = try TrainingState.load(from: path)
             var scratch = RandomSource(seed: 0)
             let network = recipe.architecture.makeNetwork(random: &scratch)
             network.parameters = state.average.shadow
-            candidates.append(Candidate(label: "\(run)@step\(state.step)",
-                                        generator: Generator(network: network, architecture: recipe.architecture,
-                                                             path: recipe.path),
-                                        dataset: recipe.dataset))
+            candidates.append(
+                Candidate(
+                    label: "\(run)@step\(state.step)",
+                    generator: Generator(
+                        network: network, architecture: recipe.architecture,
+                        path: recipe.path),
+                    dataset: recipe.dataset))
         }
         return candidates
     }
@@ -147,7 +155,8 @@ struct EvalCommand: ParsableCommand {
     private func inferredData(_ candidates: [Candidate]) throws -> String {
         let names = Set(candidates.map { $0.dataset ?? "fashion-mnist" })
         guard names.count == 1, let name = names.first else {
-            throw ValidationError("the models were trained on different data (\(names.sorted().joined(separator: ", "))); evaluate them separately")
+            throw ValidationError(
+                "the models were trained on different data (\(names.sorted().joined(separator: ", "))); evaluate them separately")
         }
         return name.hasPrefix("toy:") ? String(name.dropFirst(4)) : name
     }
@@ -156,8 +165,10 @@ struct EvalCommand: ParsableCommand {
         if let toy = ToyDataset.allCases.first(where: { $0.kebabName == dataName }) {
             var random = RandomSource(seed: seed, stream: 77)
             let target = toy.sample(count: samples, random: &random).samples
-            return (.slicedWasserstein(target: target), "sliced-wasserstein",
-                    "\(samples) fresh samples of \(dataName) (seed \(seed))")
+            return (
+                .slicedWasserstein(target: target), "sliced-wasserstein",
+                "\(samples) fresh samples of \(dataName) (seed \(seed))"
+            )
         }
         guard dataName == "fashion-mnist" else {
             throw ValidationError("unknown data '\(dataName)': use fashion-mnist, eight-gaussians, checkerboard or grid")
@@ -170,7 +181,8 @@ struct EvalCommand: ParsableCommand {
         let stepCounts = try TrainCommand.integers(steps, option: "--steps")
         let integrators = try samplers.split(separator: ",").map { name in
             guard let integrator = Integrator(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--samplers: unknown integrator '\(name)'; use \(Integrator.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--samplers: unknown integrator '\(name)'; use \(Integrator.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return integrator
         }

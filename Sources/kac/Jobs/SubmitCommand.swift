@@ -17,7 +17,9 @@ struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Queue a render job in the spool and print its id.",
-        discussion: "Give a job FILE (see spool/job.schema.json), or build the job from options. Choose the generator with exactly one of --model, --quality or --max-steps.")
+        discussion:
+            "Give a job FILE (see spool/job.schema.json), or build the job from options. Choose the generator with exactly one of --model, --quality or --max-steps."
+    )
 
     @OptionGroup var location: SpoolLocation
     @Argument(help: "A job file (JSON, schema 1).") var file: String?
@@ -45,10 +47,12 @@ struct SubmitCommand: ParsableCommand {
         fields["quality"] = quality?.rawValue
         fields["maxSteps"] = maxSteps
         fields["count"] = count
-        fields["labels"] = labels.map { $0.split(separator: ",").map { part -> Any in
-            let text = part.trimmingCharacters(in: .whitespaces)
-            return Int(text).map { $0 as Any } ?? text
-        } }
+        fields["labels"] = labels.map {
+            $0.split(separator: ",").map { part -> Any in
+                let text = part.trimmingCharacters(in: .whitespaces)
+                return Int(text).map { $0 as Any } ?? text
+            }
+        }
         fields["sampler"] = sampler?.rawValue
         fields["steps"] = steps
         fields["guidance"] = guidance

@@ -15,7 +15,10 @@ struct ZooLocation: ParsableArguments {
 /// The Fashion-MNIST judge: evaluation classifier, where the test images are, where their feature
 /// statistics are cached.
 struct JudgeOptions: ParsableArguments {
-    @Option(help: "Evaluation classifier for images: zoo reference or a `kac classifier train` checkpoint ('none' skips evaluation in kac distill).")
+    @Option(
+        help:
+            "Evaluation classifier for images: zoo reference or a `kac classifier train` checkpoint ('none' skips evaluation in kac distill)."
+    )
     var classifier = "fashion-mnist/classifier"
     @Option(help: "Directory caching the reference feature statistics.")
     var cacheDirectory = "runs/eval-cache"
@@ -23,7 +26,8 @@ struct JudgeOptions: ParsableArguments {
     var datasetDirectory = FashionMNIST.defaultDirectory
 
     func load(zoo: ZooLocation, classCount: Int) throws -> ClassifierJudge {
-        try ClassifierJudge.load(classifier, zooPath: zoo.path, classCount: classCount, cacheDirectory: cacheDirectory,
-                                 datasetDirectory: datasetDirectory)
+        try ClassifierJudge.load(
+            classifier, zooPath: zoo.path, classCount: classCount, cacheDirectory: cacheDirectory,
+            datasetDirectory: datasetDirectory)
     }
 }

@@ -13,7 +13,9 @@ extension ImageFormat: ExpressibleByArgument {
     /// Also accepts the file extensions `jpg` and `tif`, in any case.
     public init?(argument: String) {
         let text = argument.lowercased()
-        guard let format = ImageFormat(rawValue: text) ?? ImageFormat.allCases.first(where: { $0.fileExtension == text }) else { return nil }
+        guard let format = ImageFormat(rawValue: text) ?? ImageFormat.allCases.first(where: { $0.fileExtension == text }) else {
+            return nil
+        }
         self = format
     }
 }

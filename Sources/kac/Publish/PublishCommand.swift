@@ -30,8 +30,9 @@ struct PublishCommand: ParsableCommand {
     var kind: ModelKind = .teacher
     @Option(help: "Stored weight type.")
     var dtype: TensorDType = .f16
-    @Option(name: .customLong("evaluation"),
-            help: "Evaluation JSON written by `kac eval --json` (repeatable; rows of this model are recorded).")
+    @Option(
+        name: .customLong("evaluation"),
+        help: "Evaluation JSON written by `kac eval --json` (repeatable; rows of this model are recorded).")
     var evaluations: [String] = []
     @OptionGroup var zoo: ZooLocation
     @Option(help: "The teacher this student was distilled from (zoo reference); recorded as lineage.")
@@ -40,7 +41,10 @@ struct PublishCommand: ParsableCommand {
     var sampler: Integrator?
     @Option(help: "Default step count (teacher default: 100; required for a student).")
     var steps: Int?
-    @Option(help: "Default guidance scale (teacher default: 1.5; student default: 1, guidance is baked in; a guidance-conditioned student is sampled at this s).")
+    @Option(
+        help:
+            "Default guidance scale (teacher default: 1.5; student default: 1, guidance is baked in; a guidance-conditioned student is sampled at this s)."
+    )
     var guidance: Double?
 
     func run() throws {
@@ -59,19 +63,22 @@ struct PublishCommand: ParsableCommand {
         let publication = VelocityModelPublication(
             name: name, kind: modelKind, weights: state.average.shadow, architecture: recipe.architecture,
             path: recipe.path, defaults: try defaults(for: modelKind), parent: try parentDigest(in: store),
-            dataset: DatasetReference(name: recipe.dataset,
-                                      digest: try recipe.datasetDigest.map { try parseArgument($0, Digest.init(parsing:)) }),
+            dataset: DatasetReference(
+                name: recipe.dataset,
+                digest: try recipe.datasetDigest.map { try parseArgument($0, Digest.init(parsing:)) }),
             command: recipe.command, seed: recipe.seed, trainingSteps: state.step,
             evaluations: try evaluationRows(step: state.step), metadata: ["source": "kac publish"])
         let manifest = try publication.publish(to: store, dtype: type, tags: tags)
-        print("published \(modelKind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "
-              + "\(manifest.details.evaluations.count) evaluation rows, \(manifest.compressedSize) bytes) to \(zoo.path)")
+        print(
+            "published \(modelKind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "
+                + "\(manifest.details.evaluations.count) evaluation rows, \(manifest.compressedSize) bytes) to \(zoo.path)")
     }
 
     private func defaults(for kind: ModelKind) throws -> SamplingSettings {
         let integrator = sampler ?? .euler
         if kind == .student && steps == nil {
-            throw ValidationError("a student's default step count is not recorded in its checkpoint; pass --steps N (the steps it was distilled for)")
+            throw ValidationError(
+                "a student's default step count is not recorded in its checkpoint; pass --steps N (the steps it was distilled for)")
         }
         let stepCount = steps ?? 100
         guard stepCount > 0 else { throw ValidationError("--steps must be positive, got \(stepCount)") }
@@ -90,14 +97,23 @@ struct PublishCommand: ParsableCommand {
         try evaluations.flatMap { evaluation in
             let report = try EvaluationReport.read(from: evaluation)
             let models = Set(report.rows.map(\.model))
-            let rows = models.count <= 1 ? report.rows : report.rows.filter { Self.source(of: $0.model).path == checkpoint
-                || Self.source(of: $0.model).path + "/checkpoint.safetensors" == checkpoint }
+            let rows =
+                models.count <= 1
+                ? report.rows
+                : report.rows.filter {
+                    Self.source(of: $0.model).path == checkpoint
+                        || Self.source(of: $0.model).path + "/checkpoint.safetensors" == checkpoint
+                }
             guard !rows.isEmpty else {
-                throw ValidationError("\(evaluation) holds rows for \(models.sorted().joined(separator: ", ")) but none for \(checkpoint); evaluate this checkpoint alone with `kac eval --run`")
+                throw ValidationError(
+                    "\(evaluation) holds rows for \(models.sorted().joined(separator: ", ")) but none for \(checkpoint); evaluate this checkpoint alone with `kac eval --run`"
+                )
             }
             for row in rows {
                 if let measured = Self.source(of: row.model).step, measured != step {
-                    throw ValidationError("\(evaluation) was measured at step \(measured) but \(checkpoint) is at step \(step); re-run `kac eval --run` on this checkpoint")
+                    throw ValidationError(
+                        "\(evaluation) was measured at step \(measured) but \(checkpoint) is at step \(step); re-run `kac eval --run` on this checkpoint"
+                    )
                 }
             }
             return rows.map(\.manifestResult)
@@ -107,7 +123,8 @@ struct PublishCommand: ParsableCommand {
     /// "runs/teacher@step4000" → ("runs/teacher", 4000); other labels have no step.
     static func source(of label: String) -> (path: String, step: Int?) {
         guard let marker = label.range(of: "@step", options: .backwards),
-              let step = Int(label[marker.upperBound...]) else { return (label, nil) }
+            let step = Int(label[marker.upperBound...])
+        else { return (label, nil) }
         return (String(label[..<marker.lowerBound]), step)
     }
 }

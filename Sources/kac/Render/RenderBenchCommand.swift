@@ -44,9 +44,12 @@ struct RenderBenchCommand: ParsableCommand {
                     let report = try renderer.render(plan, into: directory)
                     let name = loaded.label.padding(toLength: 30, withPad: " ", startingAt: 0)
                     let sampler = plan.settings.integrator.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
-                    print(name + "  " + sampler + String(format: "  %5d  %8.2f  %6d  %7.2f  %8.1f  %9d", stepCount, scale, count,
-                                                         report.timings.totalSeconds, report.imagesPerSecond,
-                                                         report.networkEvaluations / max(report.generated, 1)))
+                    print(
+                        name + "  " + sampler
+                            + String(
+                                format: "  %5d  %8.2f  %6d  %7.2f  %8.1f  %9d", stepCount, scale, count,
+                                report.timings.totalSeconds, report.imagesPerSecond,
+                                report.networkEvaluations / max(report.generated, 1)))
                 }
             }
         }

@@ -12,6 +12,7 @@ import RenderService
 import Spool
 import Training
 import Vocabulary
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,7 +31,10 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Comma-separated labels, e.g. sneaker,bag,3 (default: all classes in turn).") var labels: String?
     @Option(help: "Sampler steps (default: the model's).") var steps: Int?
     @Option(help: "Integrator (default: the model's).") var sampler: Integrator?
-    @Option(help: "Guidance scale s; 1 is unguided (default: the model's). Classifier-free (two passes per step), or the input of a guidance-conditioned student (one pass).") var guidance: Double?
+    @Option(
+        help:
+            "Guidance scale s; 1 is unguided (default: the model's). Classifier-free (two passes per step), or the input of a guidance-conditioned student (one pass)."
+    ) var guidance: Double?
     @Option(help: "Random seed; image i uses stream i of it.") var seed: UInt64 = 0
     @Option(help: "Image format (jpg and tif are accepted too).") var format: ImageFormat = .png
     @Option(help: "jpeg/webp quality 1-100.") var quality: Int?
@@ -65,16 +69,21 @@ struct RenderCommand: ParsableCommand {
         } catch {
             throw RenderError.modelUnavailable(reference: model, reason: "\(error)")
         }
-        let renderer = Renderer(model: loaded, batchSize: batchSize,
-                                limits: RenderLimits(maximumCount: maxCount, maximumScale: maxScale))
+        let renderer = Renderer(
+            model: loaded, batchSize: batchSize,
+            limits: RenderLimits(maximumCount: maxCount, maximumScale: maxScale))
         let plan = try renderer.plan(request)
         try OutputDirectory.prepare(out)
-        Console.note("rendering \(plan.images.count) images with \(loaded.label) (\(plan.settings.integrator.rawValue), "
-            + "\(plan.settings.steps) steps, guidance \(plan.settings.guidance), seed \(request.seed)) into \(out)")
+        Console.note(
+            "rendering \(plan.images.count) images with \(loaded.label) (\(plan.settings.integrator.rawValue), "
+                + "\(plan.settings.steps) steps, guidance \(plan.settings.guidance), seed \(request.seed)) into \(out)")
         let progress = ProgressReporter(title: "render", total: plan.images.count, interactive: isatty(STDERR_FILENO) != 0)
-        let report = try renderer.render(plan, into: out, control: RenderControl(afterBatch: { done, _ in progress.update(completed: done) }))
-        progress.finish(String(format: "%d written, %d kept, %.1f images/s", report.rendered, report.images.count - report.rendered,
-                               report.imagesPerSecond))
+        let report = try renderer.render(
+            plan, into: out, control: RenderControl(afterBatch: { done, _ in progress.update(completed: done) }))
+        progress.finish(
+            String(
+                format: "%d written, %d kept, %.1f images/s", report.rendered, report.images.count - report.rendered,
+                report.imagesPerSecond))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -100,7 +109,8 @@ struct RenderCommand: ParsableCommand {
         case .webp: encoding = .webp(quality: quality ?? RenderJob.defaultEncodeQuality, lossless: lossless)
         case .tiff: encoding = .tiff
         }
-        return RenderRequest(count: count, labels: labels.map(ClassLabel.list), integrator: sampler, steps: steps,
-                             guidance: guidance, seed: seed, encoding: encoding, scale: scale, upscale: upscale, grid: grid)
+        return RenderRequest(
+            count: count, labels: labels.map(ClassLabel.list), integrator: sampler, steps: steps,
+            guidance: guidance, seed: seed, encoding: encoding, scale: scale, upscale: upscale, grid: grid)
     }
 }

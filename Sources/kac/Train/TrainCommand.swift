@@ -85,11 +85,14 @@ struct TrainCommand: ParsableCommand {
         try Data(encoder.encode(trainer.recipe)).write(to: URL(fileURLWithPath: runDirectory + "/recipe.json"))
         Console.note("OpenBLAS core \(BLAS.coreName), \(BLAS.threadCount) threads")
         if let advice = BLAS.kernelAdvice() { Console.note("note: \(advice)") }
-        let progress = ProgressReporter(title: "train", total: steps, interactive: ProgressReporter.standardErrorIsTerminal,
-                                        startCompleted: trainer.state.step)
+        let progress = ProgressReporter(
+            title: "train", total: steps, interactive: ProgressReporter.standardErrorIsTerminal,
+            startCompleted: trainer.state.step)
         let isImage = trainer.recipe.architecture.sampleShape.count == 3
-        try trainer.run(checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, progress: progress,
-                        hookEvery: isImage ? sampleEvery : 0) { trainer in
+        try trainer.run(
+            checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, progress: progress,
+            hookEvery: isImage ? sampleEvery : 0
+        ) { trainer in
             try writePreview(trainer)
         }
         progress.finish("done at step \(trainer.state.step); checkpoint \(checkpointPath)")
@@ -111,40 +114,48 @@ struct TrainCommand: ParsableCommand {
         let architecture: NetworkArchitecture
         if dataset.sampleShape.count == 3 {
             let shape = dataset.sampleShape
-            architecture = .unet(UNetConfiguration(
-                imageHeight: shape[0], imageWidth: shape[1], imageChannels: shape[2], baseWidth: width,
-                widthMultipliers: try Self.integers(multipliers, option: "--multipliers"),
-                residualBlocksPerLevel: residualBlocks,
-                attentionResolutions: try Self.integers(attention, option: "--attention"),
-                attentionHeads: 4, groupCount: 8, classCount: dataset.classNames.count))
+            architecture = .unet(
+                UNetConfiguration(
+                    imageHeight: shape[0], imageWidth: shape[1], imageChannels: shape[2], baseWidth: width,
+                    widthMultipliers: try Self.integers(multipliers, option: "--multipliers"),
+                    residualBlocksPerLevel: residualBlocks,
+                    attentionResolutions: try Self.integers(attention, option: "--attention"),
+                    attentionHeads: 4, groupCount: 8, classCount: dataset.classNames.count))
         } else {
-            architecture = .mlp(MLPVelocityConfiguration(dimension: dataset.sampleShape[0], hiddenWidth: hiddenWidth,
-                                                         hiddenLayers: 3, embeddingWidth: 32,
-                                                         classCount: dataset.classNames.count))
+            architecture = .mlp(
+                MLPVelocityConfiguration(
+                    dimension: dataset.sampleShape[0], hiddenWidth: hiddenWidth,
+                    hiddenLayers: 3, embeddingWidth: 32,
+                    classCount: dataset.classNames.count))
         }
         return TrainingRecipe(
             architecture: architecture,
             path: KacPath.Configuration(dampingRate: dampingRate, speed: speed, horizon: 1, schedule: schedule),
-            training: FlowTrainingConfiguration(batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
-                                                labelDropout: labelDropout, totalSteps: steps,
-                                                finalLearningRateFraction: finalLearningRateFraction),
+            training: FlowTrainingConfiguration(
+                batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
+                labelDropout: labelDropout, totalSteps: steps,
+                finalLearningRateFraction: finalLearningRateFraction),
             dataset: data, datasetDigest: digest, seed: seed,
             command: Console.invocation)
     }
 
     private func objective(for recipe: TrainingRecipe, dataset: LabeledDataset) -> FlowMatchingObjective {
-        FlowMatchingObjective(dataset: dataset, path: KacPath(configuration: recipe.path),
-                              labelDropout: recipe.training.labelDropout, nullLabel: recipe.architecture.classCount)
+        FlowMatchingObjective(
+            dataset: dataset, path: KacPath(configuration: recipe.path),
+            labelDropout: recipe.training.labelDropout, nullLabel: recipe.architecture.classCount)
     }
 
     /// Two samples per class from the EMA weights, 50 Euler steps, guidance 1.5 (KAC.md §8 setting).
     private func writePreview(_ trainer: Trainer) throws {
         let classCount = trainer.recipe.architecture.classCount
         let labels = (0..<(2 * classCount)).map { $0 % classCount }
-        let generator = Generator(network: trainer.averagedNetwork(), architecture: trainer.recipe.architecture,
-                                  path: trainer.recipe.path)
-        let samples = generator.generate(labels: labels, seed: 2024, firstIndex: 0,
-                                         settings: SamplingSettings(integrator: .euler, steps: 50, guidance: 1.5)).samples
+        let generator = Generator(
+            network: trainer.averagedNetwork(), architecture: trainer.recipe.architecture,
+            path: trainer.recipe.path)
+        let samples = generator.generate(
+            labels: labels, seed: 2024, firstIndex: 0,
+            settings: SamplingSettings(integrator: .euler, steps: 50, guidance: 1.5)
+        ).samples
         let sheet = try SampleImages.contactSheet(samples, columns: classCount, upscale: 2)
         let path = String(format: "%@/samples/step-%06d.png", runDirectory, trainer.state.step)
         try ImageFiles.writePNG(sheet, to: path)

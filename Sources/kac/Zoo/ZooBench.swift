@@ -51,17 +51,23 @@ struct ZooBench: ParsableCommand {
                 _ = try store.load(.version(name, manifest.version))
                 times.append(Date().timeIntervalSince(begin))
             }
-            rows.append(Row(dtype: dtype.rawValue, parameters: checkpoint.parameterCount, safetensorsBytes: manifest.uncompressedSize,
-                            blobBytes: manifest.compressedSize, ratioToF32: Double(manifest.compressedSize) / Double(f32Bytes),
-                            zstdRatio: Double(manifest.compressedSize) / Double(manifest.uncompressedSize),
-                            publishSeconds: publishSeconds, loadSeconds: times.sorted()[times.count / 2]))
+            rows.append(
+                Row(
+                    dtype: dtype.rawValue, parameters: checkpoint.parameterCount, safetensorsBytes: manifest.uncompressedSize,
+                    blobBytes: manifest.compressedSize, ratioToF32: Double(manifest.compressedSize) / Double(f32Bytes),
+                    zstdRatio: Double(manifest.compressedSize) / Double(manifest.uncompressedSize),
+                    publishSeconds: publishSeconds, loadSeconds: times.sorted()[times.count / 2]))
         }
         if json { return try ZooOutput.json(rows) }
-        ZooOutput.table(["DTYPE", "PARAMS", "SAFETENSORS", "BLOB", "BLOB/F32", "ZSTD RATIO", "PUBLISH", "LOAD (median)"], rows.map {
-            [$0.dtype, String($0.parameters), ZooOutput.size($0.safetensorsBytes), ZooOutput.size($0.blobBytes),
-             String(format: "%.3f", $0.ratioToF32), String(format: "%.3f", $0.zstdRatio),
-             String(format: "%.1f ms", $0.publishSeconds * 1000), String(format: "%.1f ms", $0.loadSeconds * 1000)]
-        })
+        ZooOutput.table(
+            ["DTYPE", "PARAMS", "SAFETENSORS", "BLOB", "BLOB/F32", "ZSTD RATIO", "PUBLISH", "LOAD (median)"],
+            rows.map {
+                [
+                    $0.dtype, String($0.parameters), ZooOutput.size($0.safetensorsBytes), ZooOutput.size($0.blobBytes),
+                    String(format: "%.3f", $0.ratioToF32), String(format: "%.3f", $0.zstdRatio),
+                    String(format: "%.1f ms", $0.publishSeconds * 1000), String(format: "%.1f ms", $0.loadSeconds * 1000),
+                ]
+            })
     }
 
     /// Weights like a freshly initialised network: N(0, 0.05²) via Box–Muller from a fixed seed.
@@ -77,9 +83,11 @@ struct ZooBench: ParsableCommand {
         let quarter = parameters / 4
         let sizes = [quarter, quarter, quarter, parameters - 3 * quarter]
         let tensors = sizes.enumerated().map { index, count in
-            NamedTensor(name: "block\(index).weight", shape: [count], values: (0..<count).map { _ in
-                Float(0.05 * (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform()))
-            })
+            NamedTensor(
+                name: "block\(index).weight", shape: [count],
+                values: (0..<count).map { _ in
+                    Float(0.05 * (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform()))
+                })
         }
         return Checkpoint(tensors: tensors, metadata: ["kac.bench": "random-normal"])
     }

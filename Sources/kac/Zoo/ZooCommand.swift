@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import ModelStore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,8 +13,10 @@ struct ZooCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zoo",
         abstract: "Manage the model zoo: published teachers, students and classifiers.",
-        subcommands: [ZooList.self, ZooShow.self, ZooVerify.self, ZooTag.self, ZooRollback.self, ZooRemove.self,
-                      ZooGarbageCollect.self, ZooExport.self, ZooImport.self, ZooBench.self]
+        subcommands: [
+            ZooList.self, ZooShow.self, ZooVerify.self, ZooTag.self, ZooRollback.self, ZooRemove.self,
+            ZooGarbageCollect.self, ZooExport.self, ZooImport.self, ZooBench.self,
+        ]
     )
 }
 
@@ -33,7 +36,8 @@ struct ZooOptions: ParsableArguments {
     /// die with status 86 at that publishing step, as a power cut would (no cleanup runs).
     private static func crashHook() -> PublishFaults {
         guard let value = ProcessInfo.processInfo.environment["KAC_ZOO_CRASH_AT"],
-              let step = PublishStep(rawValue: value) else { return .none }
+            let step = PublishStep(rawValue: value)
+        else { return .none }
         return PublishFaults { if $0 == step { _exit(86) } }
     }
 }

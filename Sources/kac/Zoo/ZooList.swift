@@ -29,18 +29,24 @@ struct ZooList: ParsableCommand {
                 let tagged = tags.filter { $0.value == version }.keys.map(\.description).sorted()
                 do {
                     let manifest = try store.manifest(name, version: version)
-                    rows.append(Row(name: name.description, version: version, tags: tagged, kind: manifest.details.kind.rawValue,
-                                    dtype: manifest.dtype.rawValue, compressedSize: manifest.compressedSize, created: manifest.created))
+                    rows.append(
+                        Row(
+                            name: name.description, version: version, tags: tagged, kind: manifest.details.kind.rawValue,
+                            dtype: manifest.dtype.rawValue, compressedSize: manifest.compressedSize, created: manifest.created))
                 } catch {
                     rows.append(Row(name: name.description, version: version, tags: tagged, error: String(describing: error)))
                 }
             }
         }
         if options.json { return try ZooOutput.json(rows) }
-        ZooOutput.table(["NAME", "VERSION", "TAGS", "KIND", "DTYPE", "SIZE", "CREATED"], rows.map { row in
-            [row.name, String(row.version), row.tags.joined(separator: ","), row.kind ?? "CORRUPT", row.dtype ?? "-",
-             row.compressedSize.map(ZooOutput.size) ?? "-", row.created.map(ZooOutput.date) ?? "run `kac zoo verify`"]
-        })
+        ZooOutput.table(
+            ["NAME", "VERSION", "TAGS", "KIND", "DTYPE", "SIZE", "CREATED"],
+            rows.map { row in
+                [
+                    row.name, String(row.version), row.tags.joined(separator: ","), row.kind ?? "CORRUPT", row.dtype ?? "-",
+                    row.compressedSize.map(ZooOutput.size) ?? "-", row.created.map(ZooOutput.date) ?? "run `kac zoo verify`",
+                ]
+            })
     }
 }
 
@@ -77,8 +83,10 @@ struct ZooShow: ParsableCommand {
         if let seed = details.seed { lines.append(("seed", String(seed))) }
         if let steps = details.trainingSteps { lines.append(("steps", String(steps))) }
         for row in details.evaluations {
-            let parts = [row.frechetDistance.map { "FD \($0)" }, row.classAccuracy.map { "accuracy \($0)" },
-                         row.imagesPerSecond.map { "\($0) images/s" }].compactMap { $0 }
+            let parts = [
+                row.frechetDistance.map { "FD \($0)" }, row.classAccuracy.map { "accuracy \($0)" },
+                row.imagesPerSecond.map { "\($0) images/s" },
+            ].compactMap { $0 }
             lines.append(("eval@\(row.steps)", parts.joined(separator: ", ")))
         }
         let width = lines.map(\.0.count).max() ?? 0

@@ -19,9 +19,10 @@ struct ZooVerify: ParsableCommand {
         let store = try options.openStore()
         if let reference {
             let loaded = try store.load(try parseArgument(reference, ModelReference.init(parsing:)))
-            let summary = VersionOK(name: loaded.manifest.name.description, version: loaded.manifest.version,
-                                    blob: loaded.manifest.blob.description, tensors: loaded.checkpoint.tensors.count,
-                                    parameters: loaded.checkpoint.parameterCount)
+            let summary = VersionOK(
+                name: loaded.manifest.name.description, version: loaded.manifest.version,
+                blob: loaded.manifest.blob.description, tensors: loaded.checkpoint.tensors.count,
+                parameters: loaded.checkpoint.parameterCount)
             if options.json { return try ZooOutput.json(summary) }
             print("ok \(summary.name)@\(summary.version) \(summary.blob): \(summary.tensors) tensors, \(summary.parameters) parameters")
             return
@@ -31,10 +32,15 @@ struct ZooVerify: ParsableCommand {
             try ZooOutput.json(report)
         } else {
             for problem in report.problems { print("PROBLEM  \(problem)") }
-            for blob in report.orphanBlobs { print("orphan   \(store.blobPath(blob)) (no manifest references it; `kac zoo gc` removes it)") }
-            for path in report.strayTemporaryFiles { print("stray    \(path) (left by an interrupted write; `kac zoo gc` removes it after the grace period)") }
-            print("\(report.manifestsChecked) manifests, \(report.blobsChecked) blobs checked: "
-                  + (report.isClean ? "ok" : "\(report.problems.count) problem(s)"))
+            for blob in report.orphanBlobs {
+                print("orphan   \(store.blobPath(blob)) (no manifest references it; `kac zoo gc` removes it)")
+            }
+            for path in report.strayTemporaryFiles {
+                print("stray    \(path) (left by an interrupted write; `kac zoo gc` removes it after the grace period)")
+            }
+            print(
+                "\(report.manifestsChecked) manifests, \(report.blobsChecked) blobs checked: "
+                    + (report.isClean ? "ok" : "\(report.problems.count) problem(s)"))
         }
         if !report.isClean { throw ExitCode(1) }
     }
@@ -68,7 +74,8 @@ struct ZooGarbageCollect: ParsableCommand {
         let verb = dryRun ? "would remove" : "removed"
         for blob in report.removedBlobs { print("\(verb) \(store.blobPath(blob))") }
         for path in report.removedTemporaryFiles { print("\(verb) \(path)") }
-        print("\(verb) \(report.removedBlobs.count) blob(s), \(report.removedTemporaryFiles.count) temporary file(s), "
-              + ZooOutput.size(report.bytesFreed))
+        print(
+            "\(verb) \(report.removedBlobs.count) blob(s), \(report.removedTemporaryFiles.count) temporary file(s), "
+                + ZooOutput.size(report.bytesFreed))
     }
 }
