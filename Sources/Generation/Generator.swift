@@ -61,11 +61,18 @@ public struct Generator {
     public static let slotCount = 16
 
     /// Samples for request indices `first ..< first + labels.count` of a request with `seed`.
-    /// `onStep(done, total)` reports integration progress (once per step of each slot group).
+    public func generate(labels: [Int], seed: UInt64, firstIndex: Int, settings: SamplingSettings) -> (samples: Tensor, evaluations: Int) {
+        generate(labels: labels, seed: seed, firstIndex: firstIndex, settings: settings, onStep: { _, _ in })
+    }
+
+    /// Samples for request indices `first ..< first + labels.count` of a request with `seed`.
+    /// `onStep(done, total)` reports integration progress (once per step of each slot group); an
+    /// error it throws stops the integration there and is rethrown (how a render is cancelled
+    /// between sampler steps rather than between batches).
     public func generate(
         labels: [Int], seed: UInt64, firstIndex: Int, settings: SamplingSettings,
-        onStep: ((Int, Int) -> Void)? = nil
-    ) -> (samples: Tensor, evaluations: Int) {
+        onStep: (Int, Int) throws -> Void
+    ) rethrows -> (samples: Tensor, evaluations: Int) {
         let slots = Self.slotCount
         let perSample = sampleShape.reduce(1, *)
         let requested = firstIndex..<(firstIndex + labels.count)
@@ -75,7 +82,7 @@ public struct Generator {
         while groupStart < requested.upperBound {
             let group = groupStart..<(groupStart + slots)
             let groupLabels = group.map { requested.contains($0) ? labels[$0 - firstIndex] : 0 }
-            let (x, used) = integrate(labels: groupLabels, seed: seed, firstIndex: groupStart, settings: settings, onStep: onStep)
+            let (x, used) = try integrate(labels: groupLabels, seed: seed, firstIndex: groupStart, settings: settings, onStep: onStep)
             for index in group where requested.contains(index) {
                 let source = (index - groupStart) * perSample, destination = (index - firstIndex) * perSample
                 scalars.replaceSubrange(destination..<(destination + perSample), with: x.scalars[source..<(source + perSample)])
@@ -89,8 +96,8 @@ public struct Generator {
     /// One slot group from the prior at T to 0.
     private func integrate(
         labels: [Int], seed: UInt64, firstIndex: Int, settings: SamplingSettings,
-        onStep: ((Int, Int) -> Void)?
-    ) -> (x: Tensor, evaluations: Int) {
+        onStep: (Int, Int) throws -> Void
+    ) rethrows -> (x: Tensor, evaluations: Int) {
         let prior = path.prior(shape: [labels.count] + sampleShape, seed: seed, index: firstIndex)
         let field = self.field(labels: labels, guidance: settings.guidance)
         let sampler = Sampler(integrator: settings.integrator, steps: settings.steps)
@@ -101,7 +108,7 @@ public struct Generator {
         var last = trajectory.current
         while let state = trajectory.next() {
             last = state
-            onStep?(state.stepsTaken, settings.steps)
+            try onStep(state.stepsTaken, settings.steps)
         }
         return (last.x, last.evaluations * passesPerEvaluation(guidance: settings.guidance))
     }

@@ -34,12 +34,30 @@ extension ModelStore {
     }
 
     /// Verifies the archive at `path` and publishes it as the next version of its model name,
-    /// moving `latest` if it is the newest, and setting `tags`. Returns the new manifest.
+    /// moving `latest` if it is the newest, and setting `tags`. Returns the manifest imported or,
+    /// when the store already holds a version with the same blob and details, that version.
     @discardableResult
     public func importArchive(from path: String, tags: [TagName] = []) throws -> ModelManifest {
+        try importModel(from: path, tags: tags).manifest
+    }
+
+    /// What `importModel` did.
+    public struct ImportResult: Sendable, Equatable {
+        /// The version that now holds the archive's model.
+        public var manifest: ModelManifest
+        /// False when an existing version already had the same blob and details (nothing added).
+        public var isNewVersion: Bool
+        /// True when the store's copy of the blob failed its digest and was replaced from the archive.
+        public var repairedBlob: Bool
+    }
+
+    /// `importArchive`, saying whether a version was added and whether a damaged blob was repaired.
+    /// Re-importing an archive the store already holds adds no version: it moves `tags` to the
+    /// existing one and replaces its blob if that blob no longer matches its digest.
+    public func importModel(from path: String, tags: [TagName] = []) throws -> ImportResult {
         let limit = configuration.maximumCheckpointBytes + configuration.maximumCheckpointBytes / 64 + (8 << 20)
         guard let bytes = try StoreJSON.read(path, limit: limit) else {
-            throw ModelStoreError.notFound(path, reason: "the archive does not exist")
+            throw ModelStoreError.fileNotFound(path: path, what: "archive")
         }
         func fail(_ reason: String) -> ModelStoreError { .invalidArchive(path: path, reason: reason) }
         guard bytes.count >= 16 + 8 + 8 + 32, Array(bytes[0..<8]) == Self.archiveMagic else {
@@ -82,12 +100,20 @@ extension ModelStore {
         }
         _ = try Safetensors.decode(weights, source: path)
         return try lock(storeLockPath, .shared) {
-            _ = try storeBlob { sink in try blob.withUnsafeBytes { try sink($0) } }
-            return try commitVersion(name: source.name, tags: tags) { version in
+            let (_, _, repaired) = try storeBlob { sink in try blob.withUnsafeBytes { try sink($0) } }
+            let existing = versions(of: source.name).reversed().lazy
+                .compactMap { try? self.manifest(source.name, version: $0) }
+                .first { $0.blob == source.blob && $0.details == source.details && $0.dtype == source.dtype }
+            if let existing {
+                for tag in tags { _ = try self.tag(.version(source.name, existing.version), as: tag) }
+                return ImportResult(manifest: existing, isNewVersion: false, repairedBlob: repaired)
+            }
+            let manifest = try commitVersion(name: source.name, tags: tags) { version in
                 var manifest = source
                 manifest.version = version
                 return manifest
             }
+            return ImportResult(manifest: manifest, isNewVersion: true, repairedBlob: repaired)
         }
     }
 

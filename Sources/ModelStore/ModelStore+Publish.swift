@@ -6,6 +6,10 @@ import Foundation
 // never sweeps a blob between its link and the manifest that references it.
 import Vocabulary
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension ModelStore {
     /// Publishes `checkpoint` as the next version of `name`, moves `latest` to it (if it is the
     /// newest version) and sets `tags`. Returns the manifest written.
@@ -21,7 +25,7 @@ extension ModelStore {
                 limit: configuration.maximumCheckpointBytes)
         }
         return try lock(storeLockPath, .shared) {
-            let (digest, compressedSize) = try storeBlob { sink in
+            let (digest, compressedSize, _) = try storeBlob { sink in
                 let compressor = try ZstdCompressor(level: configuration.compressionLevel)
                 try bytes.withUnsafeBytes { all in
                     let chunk = 1 << 20
@@ -44,8 +48,12 @@ extension ModelStore {
     }
 
     /// Streams the bytes `produce` hands to its sink into `tmp/`, hashing them, then links the
-    /// file to `blobs/<digest>`; an existing blob with that digest is kept (content addressed).
-    func storeBlob(_ produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> (Digest, Int) {
+    /// file to `blobs/<digest>`. An existing blob with that digest is kept when it still hashes to
+    /// its name and has the same size (content addressed); one that does not (a flipped bit, a
+    /// truncation) is moved aside to `tmp/damaged-<digest>-<random>` and replaced by the good copy
+    /// just written, which is how `kac publish` and `kac zoo import` repair a damaged blob.
+    /// Returns the digest, the size and whether a damaged blob was replaced.
+    func storeBlob(_ produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> (Digest, Int, Bool) {
         do {
             try makeDirectory(temporaryDirectory)
             try makeDirectory(blobsDirectory)
@@ -60,12 +68,33 @@ extension ModelStore {
             let digest = hasher.finalize()
             try file.finish()
             try configuration.faults.trigger(.afterBlobWrite)
+            let repaired = try moveAsideIfDamaged(digest, size: size)
             try file.publish(to: blobPath(digest))
             try configuration.faults.trigger(.afterBlobRename)
-            return (digest, size)
+            return (digest, size, repaired)
         } catch let error as DiskIOError {
             throw ModelStoreError.wrap(error, path: temporaryDirectory)
         }
+    }
+
+    /// Moves `blobs/<digest>` into `tmp/` when it exists but fails its digest or size; true if it did.
+    private func moveAsideIfDamaged(_ digest: Digest, size: Int) throws -> Bool {
+        let path = blobPath(digest)
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        do {
+            try scanBlob(path, expected: digest, expectedSize: size)
+            return false
+        } catch let error as ModelStoreError {
+            guard case .corruptBlob = error else { throw error }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let aside = "\(temporaryDirectory)/damaged-\(digest)-\(String(generator.next(), radix: 16))"
+        guard rename(path, aside) == 0 else {
+            let code = errno
+            if code == ENOENT { return false }  // removed meanwhile; the link below restores it
+            throw ModelStoreError.io(path: path, cause: "cannot move the damaged blob aside: \(String(cString: strerror(code)))")
+        }
+        return true
     }
 
     /// Writes the manifest `make(version)` under the next free version of `name` (retrying when

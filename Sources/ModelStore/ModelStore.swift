@@ -59,9 +59,7 @@ public struct ModelStore: Sendable {
             _ = try StoreJSON.decode(StoreMarker.self, from: bytes, path: markerPath, supported: Self.schemaVersion)
         } else {
             guard create else {
-                throw ModelStoreError.refused(
-                    "there is no model store at \(self.root) (no zoo.json); "
-                        + "pass --zoo with the right path, or publish or import a model to create one")
+                throw ModelStoreError.noStore(path: self.root)
             }
             for directory in [self.root, blobsDirectory, modelsDirectory, temporaryDirectory] {
                 try makeDirectory(directory)

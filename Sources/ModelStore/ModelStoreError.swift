@@ -21,6 +21,10 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable
     /// A declared size is beyond what this store is willing to allocate.
     case sizeLimitExceeded(path: String, declared: Int, limit: Int)
     case notFound(String, reason: String)
+    /// There is no store (no `zoo.json`) at the given root.
+    case noStore(path: String)
+    /// A file the user named (an archive to import) does not exist.
+    case fileNotFound(path: String, what: String)
     case ambiguousReference(String, candidates: [String])
     /// An operation was refused to protect data (tagged version, unreadable manifests during gc).
     case refused(String)
@@ -48,21 +52,28 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable
             return "\(path) is corrupt: \(reason). Run `kac zoo verify` to list damage; "
                 + "restore the file from a backup, or `kac zoo rm` the version and re-publish it."
         case let .corruptBlob(path, reason):
-            return "blob \(path) is corrupt: \(reason). Run `kac zoo verify`, then re-publish or "
-                + "`kac zoo import` the model to restore the blob (and `kac zoo gc` to drop the bad one)."
+            return "blob \(path) is corrupt: \(reason). Restore it by re-publishing the same weights "
+                + "(`kac publish`) or importing an archive of the model (`kac zoo import FILE`): either replaces "
+                + "a blob that fails its digest with the good copy. `kac zoo verify` lists every damaged blob."
         case let .sizeLimitExceeded(path, declared, limit):
             return "\(path) declares \(declared) bytes, more than the limit of \(limit). "
                 + "The file is hostile or corrupt; if the model really is that large, raise the limit "
                 + "(ModelStore.Configuration.maximumCheckpointBytes)."
         case let .notFound(what, reason):
             return "\(what) not found: \(reason). Run `kac zoo list` to see what the store holds."
+        case let .noStore(path):
+            return "there is no model store at \(path) (no zoo.json); "
+                + "pass --zoo with the right path, or publish or import a model to create one"
+        case let .fileNotFound(path, what):
+            return "\(what) \(path) does not exist; check the path (and that this user may read it)"
         case let .ambiguousReference(reference, candidates):
             return "\(reference) is ambiguous; it matches: \(candidates.joined(separator: ", ")). "
                 + "Give more hex digits or use NAME@VERSION."
         case let .refused(reason):
             return reason
         case let .compression(reason):
-            return "zstd: \(reason). The blob is damaged; run `kac zoo verify` and re-publish the model."
+            return "zstd: \(reason). The blob is damaged; run `kac zoo verify`, then re-publish the weights "
+                + "or `kac zoo import` an archive of the model to replace it."
         case let .invalidArchive(path, reason):
             return "\(path) is not a valid kac model archive: \(reason). Re-run `kac zoo export` on the source store."
         case let .io(path, cause):

@@ -35,6 +35,13 @@ public struct Lease: Sendable, Equatable, Codable {
     public var attempt: Int
     public var claimedAt: Date
     public var heartbeatAt: Date
+    /// The claimer's lease timeout in seconds: the lease is expired once `heartbeatAt` is older.
+    /// Recorded so that `kac status` judges expiry by the worker's `--lease-timeout`, not its own
+    /// default; nil in leases written before the field existed.
+    public var timeout: Double? = nil
+
+    /// When the lease expires unless refreshed (`heartbeatAt + timeout`, or `fallback` without a timeout).
+    public func expiresAt(fallback: TimeInterval) -> Date { heartbeatAt + (timeout ?? fallback) }
 }
 
 /// A job this worker holds. Pass it back to `heartbeat`, `reportProgress` and `finish`.
@@ -59,6 +66,11 @@ public struct JobProgress: Sendable, Equatable, Codable {
     public var updatedAt: Date
     /// Seconds until done at this run's rate; nil before the first image of this run.
     public var etaSeconds: Double?
+    /// The batch in flight: how many images, and the sampler step it has reached (of `batchSteps`).
+    /// Written between images too, so a slow teacher job shows movement within a batch.
+    public var batchImages: Int? = nil
+    public var batchStep: Int? = nil
+    public var batchSteps: Int? = nil
 }
 
 /// `failed/<id>.error.json`: why a job failed, for machines (`code`) and people (`reason`).

@@ -109,7 +109,9 @@ extension Spool {
         let now = clock.now()
         let attempt = readAttempts(id) + 1
         try writeAttempts(attempt, id: id)
-        let lease = Lease(jobID: id, worker: worker, token: Self.randomHex(16), attempt: attempt, claimedAt: now, heartbeatAt: now)
+        let lease = Lease(
+            jobID: id, worker: worker, token: Self.randomHex(16), attempt: attempt, claimedAt: now, heartbeatAt: now,
+            timeout: configuration.leaseTimeout)
         try writeJSON(lease, to: leasePath(id))
         let outputDirectory = path(.out, id)
         let placeholder = RenderJob(id: id, model: .quality(.fastest))

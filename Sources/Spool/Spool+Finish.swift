@@ -3,6 +3,10 @@
 // then drop the lease — so a job in `failed/` always has its `.error.json` beside it.
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How a claimed job ends.
 public enum JobOutcome: Sendable, Equatable {
     /// All outputs written: the job moves to `done/`.
@@ -74,7 +78,19 @@ extension Spool {
         if case .requeued = outcome { events(.finished(jobID: id, outcome: outcome)); return }
         SpoolFiles.remove(cancelPath(id))
         SpoolFiles.remove(attemptsPath(id))
+        if outcome != .completed { removeOutputDirectoryIfEmpty(jobID: id) }
         events(.finished(jobID: id, outcome: outcome))
+    }
+
+    /// Removes `out/<id>/` when it holds no output (only dotfiles such as the render fingerprint),
+    /// so a job that failed before its first image leaves no empty directory behind.
+    func removeOutputDirectoryIfEmpty(jobID id: String) {
+        let directory = path(.out, id)
+        guard SpoolFiles.info(directory)?.kind == .directory, let names = try? SpoolFiles.names(in: directory),
+            names.allSatisfy({ $0.hasPrefix(".") && SpoolFiles.info(directory + "/" + $0)?.kind == .regular })
+        else { return }
+        for name in names { SpoolFiles.remove(directory + "/" + name) }
+        rmdir(directory)
     }
 
     private func moveToFailed(_ claim: ClaimedJob, failure: JobFailure) throws {
@@ -103,16 +119,23 @@ extension Spool {
         return claim.lease
     }
 
-    /// Records that `completed` of `total` images exist; the ETA uses this run's rate only.
+    /// Records that `completed` of `total` images exist and, with `batch`, how far the batch in
+    /// flight has come (images, step, steps). The ETA uses this run's rate only and counts a batch
+    /// in flight by its fraction of steps done.
     @discardableResult
-    public func reportProgress(_ claim: ClaimedJob, completed: Int, total: Int) throws -> JobProgress {
+    public func reportProgress(
+        _ claim: ClaimedJob, completed: Int, total: Int, batch: (images: Int, step: Int, steps: Int)? = nil
+    ) throws -> JobProgress {
         let now = clock.now()
-        let doneThisRun = completed - claim.completedAtClaim.count
+        let inFlight = batch.map { Double($0.images) * Double($0.step) / Double(max($0.steps, 1)) } ?? 0
+        let doneThisRun = Double(completed - claim.completedAtClaim.count) + inFlight
         let elapsed = now.timeIntervalSince(claim.lease.claimedAt)
-        let eta: Double? = doneThisRun > 0 ? elapsed / Double(doneThisRun) * Double(max(total - completed, 0)) : nil
-        let progress = JobProgress(
+        let remaining = max(Double(total - completed) - inFlight, 0)
+        let eta: Double? = doneThisRun > 0 ? elapsed / doneThisRun * remaining : nil
+        var progress = JobProgress(
             jobID: claim.id, completed: completed, total: total, startedAt: claim.lease.claimedAt,
             updatedAt: now, etaSeconds: eta)
+        if let batch { (progress.batchImages, progress.batchStep, progress.batchSteps) = (batch.images, batch.step, batch.steps) }
         try writeJSON(progress, to: progressPath(claim.id))
         return progress
     }

@@ -78,6 +78,7 @@ extension Spool {
                 guard try SpoolFiles.moveReplacing(jobPath(.work, id), to: jobPath(.failed, id)) else { continue }
                 SpoolFiles.remove(attemptsPath(id))
                 SpoolFiles.remove(cancelPath(id))
+                removeOutputDirectoryIfEmpty(jobID: id)
                 actions.append(.gaveUp(jobID: id, attempts: attempts, reason: reason))
             } else {
                 guard try SpoolFiles.moveExclusive(jobPath(.work, id), to: jobPath(.new, id)) else { continue }

@@ -20,8 +20,11 @@ import Darwin
 /// | writing (`.tmp`)     | `tmp/<id>.json`                                                    | producer writes (`submit`)     | rename into `new/`                       |
 /// | queued (`.new`)      | `new/<id>.json` [`attempts/<id>`]                                  | producer rename; `requeue`     | `claim` (→ work), `cancel` (→ failed)    |
 /// | running (`.work`)    | `work/<id>.json`, `work/<id>.lease.json`, `attempts/<id>`, `out/<id>/`, [`work/<id>.progress.json`], [`cancel/<id>`] | `claim`: no-replace rename new→work | `finish`, lease-expiry recovery |
-/// | done (`.done`)       | `done/<id>.json`, `out/<id>/` (images, `result.json`)               | `finish(.completed)`           | operator cleanup                          |
-/// | failed (`.failed`)   | `failed/<id>.json`, `failed/<id>.error.json`, [`out/<id>/` partial] | `finish(.failed/.cancelled)`, recovery gives up, rejects | operator (`mv` back to `new/` to retry) |
+/// | done (`.done`)       | `done/<id>.json`, `out/<id>/` (images, `result.json`)               | `finish(.completed)`           | `prune` (retention)                       |
+/// | failed (`.failed`)   | `failed/<id>.json`, `failed/<id>.error.json`, [`out/<id>/` partial, never empty] | `finish(.failed/.cancelled)`, recovery gives up, rejects | operator (`mv` back to `new/` to retry); `prune` |
+///
+/// Beside the states, `workers/<worker>.json` (made on first `announce`) is each running worker's
+/// heartbeat record; see `Spool+Workers.swift`.
 ///
 /// Rules: entries in `new/` whose name starts with `.` or does not end in `.json` are ignored
 /// (producers may write `new/.x.json` or `x.json.part` and rename). Symlinks, FIFOs, sockets and

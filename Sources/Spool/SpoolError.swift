@@ -28,7 +28,7 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
         case let .notASpool(path, detail):
             let directories = SpoolDirectory.all.map(\.name).joined(separator: ",")
             return
-                "\(path) is not a usable spool (\(detail)); create it with `kac submit --spool \(path)` or `mkdir -p \(path)/{\(directories)}`"
+                "\(path) is not a usable spool (\(detail)); check --spool, or create it: start kacd with --spool \(path), submit a job (`kac submit JOB.json --spool \(path)`), or `mkdir -p \(path)/{\(directories)}`"
         case let .invalidJobID(id):
             return "job id \"\(id)\" is not allowed; ids match \(JobID.pattern) (letters, digits, '.', '_', '-'; no '/'; at most 64)"
         case let .duplicateJobID(id, state):

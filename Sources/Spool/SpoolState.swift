@@ -31,8 +31,12 @@ public enum SpoolDirectory: Hashable, Sendable {
     case cancel
     /// `attempts/<id>`: how many times the job was claimed.
     case attempts
+    /// `workers/<worker>.json`: each running kacd's heartbeat, so `kac status` can tell whether
+    /// any worker is alive while the queue is idle. Created on demand, so older spools stay valid.
+    case workers
 
-    /// Every subdirectory, in the order `Spool.init` creates and checks them.
+    /// Every required subdirectory, in the order `Spool.init` creates and checks them (`workers/`
+    /// is not among them: the first `announce` makes it).
     public static let all: [SpoolDirectory] = [
         .state(.tmp), .state(.new), .state(.work), .out, .state(.done),
         .state(.failed), .cancel, .attempts,
@@ -45,6 +49,7 @@ public enum SpoolDirectory: Hashable, Sendable {
         case .out: "out"
         case .cancel: "cancel"
         case .attempts: "attempts"
+        case .workers: "workers"
         }
     }
 }

@@ -1,6 +1,7 @@
-// A read-only snapshot of the spool for `kac status`: counts per state, running jobs with lease
-// and progress, recent failures with their reasons. Reading never changes the spool, so it is
-// safe to run as any user that can read the directories.
+// A read-only snapshot of the spool for `kac status`: counts per state, the workers and their
+// heartbeat ages, running jobs with lease and progress, the queue in claim order, recent
+// failures with their reasons. Reading never changes the spool, so it is safe to run as any user
+// that can read the directories.
 import Foundation
 
 public struct SpoolStatus: Sendable, Equatable, Codable {
@@ -8,7 +9,13 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
         public var jobID: String
         public var lease: Lease?
         public var progress: JobProgress?
+        /// True when the holder looks gone: lease past its timeout, or its pid dead on this host.
         public var leaseExpired: Bool
+        public var leaseExpiresAt: Date?
+        /// Why the holder looks gone (nil while it looks alive).
+        public var abandoned: String?
+        /// The progress file's ETA counted down to the time of this snapshot.
+        public var etaSeconds: Double?
         public var cancelRequested: Bool
     }
 
@@ -22,32 +29,76 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
     /// Number of job files per state (every state has an entry). In JSON an object keyed by the
     /// directory names: `{"done": 3, "failed": 0, "new": 1, "tmp": 0, "work": 1}`.
     public var counts: [SpoolState: Int]
+    /// Every worker that announced itself in `workers/`, alive ones first.
+    public var workers: [WorkerStatus]
     public var running: [RunningJob]
+    /// `new/` in the order workers will claim it.
+    public var queue: [QueuedJob]
     /// Newest first.
     public var recentFailures: [FailedJob]
     /// Entries in `new/` the spool leaves alone (dotfiles, names without `.json`, directories).
     public var ignored: [String]
     public var takenAt: Date
 
-    /// Human-readable report, one fact per line.
-    public func text() -> String {
+    /// Human-readable report, one fact per line; at most `queueLimit` queued jobs are listed.
+    public func text(queueLimit: Int = 20) -> String {
         var lines = ["queue: " + SpoolState.allCases.map { "\($0.rawValue)=\(counts[$0] ?? 0)" }.joined(separator: " ")]
+        if workers.isEmpty {
+            lines.append("workers: none has announced itself in workers/ (is kacd running on this spool?)")
+        } else {
+            lines.append("workers:")
+            for status in workers {
+                let record = status.record
+                var line = "  \(record.worker.id) \(status.health.rawValue) heartbeat \(Self.age(status.heartbeatAge)) ago"
+                line += " pid \(record.worker.pid) on \(record.worker.host)"
+                line += record.job.map { ", rendering \($0)" } ?? ", idle"
+                if status.health == .dead { line += " (process gone; `kac prune` removes the record)" }
+                lines.append(line)
+            }
+        }
         if !running.isEmpty { lines.append("running:") }
         for job in running {
             var line = "  \(job.jobID)"
-            if let lease = job.lease { line += " worker=\(lease.worker.id) attempt=\(lease.attempt)" } else { line += " (no lease yet)" }
+            if let lease = job.lease {
+                line +=
+                    " worker=\(lease.worker.id) attempt=\(lease.attempt) heartbeat \(Self.age(takenAt.timeIntervalSince(lease.heartbeatAt))) ago"
+            } else {
+                line += " (no lease yet)"
+            }
             if let progress = job.progress {
                 line += " \(progress.completed)/\(progress.total)"
-                if let eta = progress.etaSeconds { line += " eta=\(Int(eta.rounded()))s" }
+                if let step = progress.batchStep, let steps = progress.batchSteps { line += " (batch at step \(step)/\(steps))" }
             }
-            if job.leaseExpired { line += " LEASE EXPIRED" }
+            if let eta = job.etaSeconds { line += " eta=\(Int(eta.rounded()))s" }
+            if job.leaseExpired { line += " LEASE EXPIRED" + (job.abandoned.map { ": \($0)" } ?? "") }
             if job.cancelRequested { line += " cancelling" }
             lines.append(line)
         }
+        if !queue.isEmpty { lines.append("queued (in the order workers take them):") }
+        for job in queue.prefix(queueLimit) {
+            var line = "  \(job.position). \(job.jobID)"
+            if let priority = job.priority, priority != 0 { line += " priority=\(priority)" }
+            if let count = job.count { line += " count=\(count)" }
+            if let model = job.model { line += " \(model)" }
+            line += " queued \(Self.age(takenAt.timeIntervalSince(job.queuedAt))) ago"
+            if job.attempts > 0 { line += " attempts=\(job.attempts)" }
+            if let problem = job.problem { line += " — \(problem)" }
+            lines.append(line)
+        }
+        if queue.count > queueLimit { lines.append("  … and \(queue.count - queueLimit) more (`kac status --json` lists all)") }
         if !recentFailures.isEmpty { lines.append("recent failures:") }
         for failure in recentFailures { lines.append("  \(failure.jobID) [\(failure.code)] \(failure.reason)") }
         if !ignored.isEmpty { lines.append("ignored in new/: " + ignored.joined(separator: ", ")) }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `42s`, `3m05s`, `2h10m`, `3d4h`: short ages for status lines.
+    public static func age(_ seconds: Double) -> String {
+        let total = Int(max(seconds, 0).rounded())
+        if total < 60 { return "\(total)s" }
+        if total < 3600 { return "\(total / 60)m\(String(format: "%02d", total % 60))s" }
+        if total < 86_400 { return "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m" }
+        return "\(total / 86_400)d\(total % 86_400 / 3600)h"
     }
 }
 
@@ -55,6 +106,7 @@ extension Spool {
     /// Reads the current state; `recentFailureLimit` bounds the failure list.
     public func status(recentFailureLimit: Int = 10) throws -> SpoolStatus {
         let now = clock.now()
+        let host = SpoolFiles.hostName
         var counts: [SpoolState: Int] = [:]
         var ignored: [String] = []
         for state in SpoolState.allCases {
@@ -69,10 +121,12 @@ extension Spool {
             .sorted()
         let running = runningIDs.map { id in
             let lease = readJSON(Lease.self, from: leasePath(id))
-            let expired = lease.map { now.timeIntervalSince($0.heartbeatAt) > configuration.leaseTimeout } ?? false
+            let abandoned = lease.flatMap { abandonmentReason(of: $0, now: now, host: host) }
+            let progress = readJSON(JobProgress.self, from: progressPath(id))
             return SpoolStatus.RunningJob(
-                jobID: id, lease: lease, progress: readJSON(JobProgress.self, from: progressPath(id)),
-                leaseExpired: expired, cancelRequested: isCancelRequested(jobID: id))
+                jobID: id, lease: lease, progress: progress, leaseExpired: abandoned != nil,
+                leaseExpiresAt: lease?.expiresAt(fallback: configuration.leaseTimeout), abandoned: abandoned,
+                etaSeconds: Self.remainingETA(progress, now: now), cancelRequested: isCancelRequested(jobID: id))
         }
         let failedNames = try SpoolFiles.names(in: directoryPath(.failed)).filter { Self.isJobFileName($0) }
         let failures = failedNames.map { name -> (SpoolStatus.FailedJob, Date) in
@@ -84,7 +138,9 @@ extension Spool {
             return (.init(jobID: id, code: failure.code.rawValue, reason: failure.reason, failedAt: failure.failedAt), failure.failedAt)
         }
         let recent = failures.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.jobID < $1.0.jobID }.prefix(recentFailureLimit).map(\.0)
-        return SpoolStatus(counts: counts, running: running, recentFailures: Array(recent), ignored: ignored, takenAt: now)
+        return SpoolStatus(
+            counts: counts, workers: workers(host: host), running: running, queue: try queue(),
+            recentFailures: Array(recent), ignored: ignored, takenAt: now)
     }
 
     /// `<id>.json` that is not one of the sidecar files.

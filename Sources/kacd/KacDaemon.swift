@@ -32,6 +32,12 @@ struct KacDaemon: AsyncParsableCommand {
     @Option(name: .customLong("max-steps"), help: "Largest sampler step count.") var maxSteps = SpoolLimits.default.maximumSteps
     @Option(name: .customLong("max-file-size"), help: "Largest job file, bytes.") var maxFileSize = SpoolLimits.default.maximumFileSize
     @Option(help: "Threads for BLAS and the parallel loops (default: the CPUs this process may use).") var threads: Int?
+    @Option(
+        name: .customLong("prune-older-than"),
+        help: "Retention: remove finished jobs (done/, failed/, their out/<id>/) older than this (e.g. 7d, 12h; default: keep).")
+    var pruneOlderThan: String?
+    @Option(name: .customLong("prune-keep"), help: "Retention: keep at most this many finished jobs per state (default: all).")
+    var pruneKeep: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
 
     func validate() throws {
@@ -41,6 +47,10 @@ struct KacDaemon: AsyncParsableCommand {
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a swift-log level") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let pruneOlderThan, RetentionPolicy.duration(pruneOlderThan) == nil {
+            throw ValidationError("--prune-older-than takes a duration such as 7d, 12h, 30m or 90s, got '\(pruneOlderThan)'")
+        }
+        if let pruneKeep, pruneKeep < 0 { throw ValidationError("--prune-keep must be 0 or more, got \(pruneKeep)") }
     }
 
     func run() async throws {
@@ -51,11 +61,14 @@ struct KacDaemon: AsyncParsableCommand {
             return handler
         }
         let limits = SpoolLimits(maximumCount: maxCount, maximumScale: maxScale, maximumFileSize: maxFileSize, maximumSteps: maxSteps)
-        let configuration = DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             spoolPath: spool, zooPath: zoo, worker: WorkerIdentity.current(id: workerID), once: once, pollInterval: pollInterval,
             useInotify: !noInotify,
             spool: SpoolConfiguration(limits: limits, leaseTimeout: leaseTimeout, settlePeriod: settlePeriod, maximumAttempts: maxAttempts),
             modelCacheBytes: modelCacheMB << 20, batchSize: batchSize, threads: ThreadBudget.measure(requested: threads))
+        if pruneOlderThan != nil || pruneKeep != nil {
+            configuration.retention = RetentionPolicy(maximumAge: pruneOlderThan.flatMap(RetentionPolicy.duration), keepLatest: pruneKeep)
+        }
         ThreadBudget.install(configuration.threads)
         let logger = Logger(label: "kacd")
         logger.info("threads: \(configuration.threads)", metadata: ["job": "-", "worker": "\(configuration.worker.id)"])

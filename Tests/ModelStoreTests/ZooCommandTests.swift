@@ -1,4 +1,5 @@
-// `kac zoo` as a user sees it: whole table output, JSON, and exit statuses for refusals and damage.
+// `kac zoo` as a user sees it: whole table output, JSON, and exit statuses for refusals and damage
+// (README "Exit codes": 64 bad name, 65 damage, 66 not found, 69 refused).
 import Foundation
 import ModelStore
 import TestSupport
@@ -47,17 +48,25 @@ import Testing
         let zoo = ["--zoo", store.root]
 
         let remove = try Kac.run(["zoo", "rm", "m@1"] + zoo)
-        #expect(remove.status == 1 && remove.error.contains("m@1 is tagged latest"))
+        #expect(remove.status == 69 && remove.error.contains("m@1 is tagged latest"))
         let bad = try Kac.run(["zoo", "show", "../etc"] + zoo)
-        #expect(bad.status != 0 && bad.error.contains("must start with a lower-case letter"))
+        #expect(bad.status == 64 && bad.error.contains("must start with a lower-case letter"))
+        let nope = try Kac.run(["zoo", "show", "nope/nope"] + zoo)
+        #expect(nope.status == 66 && nope.error.contains("not found"), "like `kac render --model nope`: \(nope.status) \(nope.error)")
+        let badTag = try Kac.run(["zoo", "tag", "m@1", "Stable"] + zoo)
+        #expect(badTag.status == 64 && badTag.error.contains("invalid tag \"Stable\""), "\(badTag.error)")
         let missing = try Kac.run(["zoo", "list", "--zoo", directory.file("nowhere")])
-        #expect(missing.status == 1 && missing.error.contains("there is no model store at"))
+        #expect(missing.status == 66 && missing.error.contains("there is no model store at"))
+        let noArchive = try Kac.run(["zoo", "import", directory.file("nothing.kac")] + zoo)
+        #expect(
+            noArchive.status == 66 && noArchive.error.contains("archive") && !noArchive.error.contains("kac zoo list"), "\(noArchive.error)"
+        )
 
         var blob = try contents(store.blobPath(manifest.blob))
         blob[blob.count - 1] ^= 0xFF
         try clobber(store.blobPath(manifest.blob), with: blob)
         let verify = try Kac.run(["zoo", "verify"] + zoo)
-        #expect(verify.status == 1 && verify.output.hasPrefix("PROBLEM  blob \(store.blobPath(manifest.blob)) is corrupt: its sha256 is"))
+        #expect(verify.status == 65 && verify.output.hasPrefix("PROBLEM  blob \(store.blobPath(manifest.blob)) is corrupt: its sha256 is"))
         let gc = try Kac.run(["zoo", "gc", "--dry-run", "--json"] + zoo)
         #expect(gc.status == 0 && gc.output.contains("\"dryRun\" : true"))
         let removed = try Kac.run(["zoo", "rm", "m@1", "--force"] + zoo)
@@ -65,5 +74,36 @@ import Testing
         let swept = try Kac.run(["zoo", "gc"] + zoo)
         #expect(swept.output.hasPrefix("removed \(store.blobPath(manifest.blob))"))
         #expect(try Kac.run(["zoo", "verify"] + zoo).status == 0)
+    }
+
+    /// The advice `kac zoo verify` gives for a damaged blob works: importing an archive of the
+    /// model (or publishing the same weights) replaces the blob, and re-importing an archive the
+    /// store already holds adds no version.
+    @Test func importRepairsADamagedBlobAndAddsNoVersion() throws {
+        let (directory, store) = try makeStore()
+        defer { withExtendedLifetime(directory) {} }
+        let manifest = try store.publish(sampleCheckpoint(), as: name("m"), details: ModelDetails(kind: .teacher))
+        let zoo = ["--zoo", store.root]
+        let archive = directory.file("m.kac")
+        #expect(try Kac.run(["zoo", "export", "m", archive] + zoo).status == 0)
+
+        let again = try Kac.run(["zoo", "import", archive] + zoo)
+        #expect(
+            again.status == 0 && again.output == "already present as m@1 (\(manifest.blob.short)); no version added\n", "\(again.output)")
+
+        var blob = try contents(store.blobPath(manifest.blob))
+        blob[blob.count / 2] ^= 0x01
+        try clobber(store.blobPath(manifest.blob), with: blob)
+        let damaged = try Kac.run(["zoo", "verify"] + zoo)
+        #expect(damaged.status == 65 && damaged.output.contains("kac zoo import"), "\(damaged.output)")
+        let repaired = try Kac.run(["zoo", "import", archive, "--tag", "stable"] + zoo)
+        #expect(repaired.status == 0, "\(repaired.error)")
+        #expect(
+            repaired.output.contains("repaired blob \(manifest.blob)") && repaired.output.contains("already present as m@1"),
+            "\(repaired.output)")
+        #expect(store.versions(of: name("m")) == [1])
+        #expect(try store.tags(of: name("m"))[TagName("stable")] == 1)
+        let verify = try Kac.run(["zoo", "verify"] + zoo)
+        #expect(verify.status == 0 && verify.output == "1 manifests, 1 blobs checked: ok\n", "\(verify.output)")
     }
 }

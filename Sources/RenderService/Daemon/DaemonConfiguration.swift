@@ -21,6 +21,10 @@ public struct DaemonConfiguration: Sendable {
     /// Threads for BLAS and the parallel loops: the CPUs this process may use, or `--threads`.
     /// `kacd` installs it process-wide (`ThreadBudget.install`) before the daemon starts.
     public var threads: ThreadBudget
+    /// Finished jobs (`done/`, `failed/` and their `out/<id>/`) older or more numerous than this
+    /// are removed by the work loop every `retentionInterval` seconds; nil keeps everything.
+    public var retention: RetentionPolicy? = nil
+    public var retentionInterval: TimeInterval = 3600
 
     public init(
         spoolPath: String = "./spool", zooPath: String = "./zoo", worker: WorkerIdentity, once: Bool = false,

@@ -33,6 +33,8 @@ final class JobRunner {
     let configuration: DaemonConfiguration
     let state: DaemonState
     let pulse: Pulse
+    /// Refreshes this worker's `workers/` record from inside long renders (set by the work loop).
+    var announcer: WorkerAnnouncer?
 
     init(spool: Spool, cache: ModelCache, configuration: DaemonConfiguration, state: DaemonState, pulse: Pulse) {
         self.spool = spool
@@ -47,6 +49,9 @@ final class JobRunner {
         var claim: ClaimedJob
         var lastHeartbeat = Date()
         var heartbeatError: (any Error)?
+        /// Images finished before the batch in flight, and when progress was last written.
+        var finished = 0
+        var lastProgress = Date.distantPast
         init(_ claim: ClaimedJob) { self.claim = claim }
     }
 
@@ -72,7 +77,14 @@ final class JobRunner {
             worker: configuration.worker.id, at: Date())
         do {
             try spool.finish(holder.claim, outcome: outcome)
-            logger.info("\(Self.summary(outcome))")
+            if case .cancelled = outcome {
+                let kept = (try? spool.completedOutputs(jobID: claimed.id).count) ?? 0
+                logger.notice(
+                    "cancelled by kac cancel at \(holder.finished)/\(claimed.job.count) images; \(kept) image(s) kept in out/\(claimed.id)/, the job is in failed/ with code cancelled"
+                )
+            } else {
+                logger.info("\(Self.summary(outcome))")
+            }
         } catch {
             logger.error("could not finish (\(Self.summary(outcome))): \(error)")
         }
@@ -110,17 +122,25 @@ final class JobRunner {
         let renderer = Renderer(model: model, batchSize: configuration.batchSize, limits: configuration.spool.limits.renderLimits)
         let plan = try renderer.plan(job.renderRequest, defaults: selection?.settings)
         let control = RenderControl(
-            beforeBatch: { [self] _, _ in
+            beforeBatch: { [self] finished, _ in
+                holder.finished = finished
                 try check(holder)
                 pulse.beat()
             },
-            onStep: { [self] _, _ in
+            onStep: { [self] step, steps in
+                // Cancel and a lost lease take effect between sampler steps, so a cancelled job
+                // stops within one network evaluation instead of finishing its batch.
+                if let error = holder.heartbeatError { throw error }
+                if spool.isCancelRequested(jobID: holder.claim.id) { throw RenderError.interrupted(reason: "cancelled by kac cancel") }
                 heartbeatIfDue(holder)
                 pulse.beat()
+                reportStepProgress(holder, step: step, steps: steps)
             },
             afterBatch: { [self] completed, total in
+                holder.finished = completed
                 state.progressed(completed: completed)
                 try spool.reportProgress(holder.claim, completed: completed, total: total)
+                holder.lastProgress = Date()
                 heartbeatIfDue(holder)
             })
         let report = try renderer.render(plan, into: holder.claim.outputDirectory, control: control)
@@ -144,6 +164,17 @@ final class JobRunner {
         heartbeatIfDue(holder)
     }
 
+    /// Progress within a batch, at most once a second: images finished plus the batch's step.
+    private func reportStepProgress(_ holder: Holder, step: Int, steps: Int) {
+        guard Date().timeIntervalSince(holder.lastProgress) >= 1 else { return }
+        let total = holder.claim.job.count
+        // XXX: the batch in flight is assumed full (batch size, or what is left); a resumed job
+        // with gaps renders smaller batches, and its ETA is then slightly off until the batch ends.
+        let images = max(min(configuration.batchSize, total - holder.finished), 1)
+        _ = try? spool.reportProgress(holder.claim, completed: holder.finished, total: total, batch: (images, step, steps))
+        holder.lastProgress = Date()
+    }
+
     private func heartbeatIfDue(_ holder: Holder) {
         guard holder.heartbeatError == nil, Date().timeIntervalSince(holder.lastHeartbeat) >= configuration.heartbeatInterval else {
             return
@@ -151,6 +182,7 @@ final class JobRunner {
         do {
             try spool.heartbeat(&holder.claim)
             holder.lastHeartbeat = Date()
+            announcer?.beat(job: holder.claim.id)
         } catch {
             holder.heartbeatError = error
         }

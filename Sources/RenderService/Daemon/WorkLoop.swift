@@ -62,6 +62,7 @@ final class WorkLoop: @unchecked Sendable {
     let state: DaemonState
     let wake: WakeSignal
     let logger: Logger
+    let announcer: WorkerAnnouncer
 
     init(spool: Spool, runner: JobRunner, configuration: DaemonConfiguration, state: DaemonState, wake: WakeSignal, logger: Logger) {
         self.spool = spool
@@ -70,13 +71,18 @@ final class WorkLoop: @unchecked Sendable {
         self.state = state
         self.wake = wake
         self.logger = logger
+        announcer = WorkerAnnouncer(spool: spool, configuration: configuration, logger: logger)
+        runner.announcer = announcer
     }
 
     func run() {
         var lastRecovery = Date.distantPast
         var lastProgress = Date()
+        defer { announcer.withdraw() }
         while !state.isStopping {
             runner.pulse.beat()
+            announcer.beat(job: nil)
+            announcer.pruneIfDue()
             if Date().timeIntervalSince(lastRecovery) >= configuration.spool.leaseTimeout / 2 {
                 recover()
                 lastRecovery = Date()
@@ -90,6 +96,7 @@ final class WorkLoop: @unchecked Sendable {
                 continue
             }
             if let claimed {
+                announcer.beat(job: claimed.id)
                 runner.run(claimed, logger: logger)
                 lastProgress = Date()
                 continue

@@ -13,14 +13,15 @@ import ModelStore
 public struct RenderControl {
     /// Called before each batch with (images finished, total); throw to stop (cancel, shutdown).
     public var beforeBatch: (Int, Int) throws -> Void
-    /// Called after each sampler step of a batch (heartbeats, watchdog).
-    public var onStep: (Int, Int) -> Void
+    /// Called after each sampler step of a batch with (step, steps) (heartbeats, watchdog, progress
+    /// within a batch); throw to stop before the next step (cancel): the batch's images are dropped.
+    public var onStep: (Int, Int) throws -> Void
     /// Called after each batch's files are written with (images finished, total).
     public var afterBatch: (Int, Int) throws -> Void
 
     public init(
         beforeBatch: @escaping (Int, Int) throws -> Void = { _, _ in },
-        onStep: @escaping (Int, Int) -> Void = { _, _ in },
+        onStep: @escaping (Int, Int) throws -> Void = { _, _ in },
         afterBatch: @escaping (Int, Int) throws -> Void = { _, _ in }
     ) {
         self.beforeBatch = beforeBatch
@@ -61,7 +62,7 @@ public struct Renderer {
         for batch in Self.batches(toGenerate, size: size) {
             try control.beforeBatch(finished, plan.images.count)
             let generateStart = ContinuousClock.now
-            let (samples, used) = model.generator.generate(
+            let (samples, used) = try model.generator.generate(
                 labels: batch.map(\.label), seed: plan.request.seed,
                 firstIndex: batch[0].index, settings: plan.settings,
                 onStep: control.onStep)

@@ -16,7 +16,7 @@ public enum EvaluationError: Error, CustomStringConvertible {
         case .noSettings:
             return "no sampling settings to evaluate; give at least one value to each of --steps, --samplers and --guidance"
         case .badEvaluationFile(let path, let reason):
-            return "\(path): \(reason); pass the JSON written by `kac eval --json FILE`"
+            return "\(path): \(reason); pass the JSON written by `kac eval --json-file FILE`"
         }
     }
 }

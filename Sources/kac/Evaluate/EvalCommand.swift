@@ -2,7 +2,7 @@
 // training run's checkpoint, EMA weights) and each sampler × guidance × step count it generates
 // --samples samples with one seed, labels cycling through the classes, and reports Fréchet distance
 // and class accuracy under the evaluation classifier (images) or sliced Wasserstein distance to
-// fresh target samples (2-D data), plus NFE and images/s. Text table on stdout, --json, --plot.
+// fresh target samples (2-D data), plus NFE and images/s. Text table on stdout, --json-file, --plot.
 // Manifests are immutable: record the rows with `kac publish CHECKPOINT --evaluation FILE.json`.
 import ArgumentParser
 import Foundation
@@ -20,7 +20,7 @@ struct EvalCommand: ParsableCommand {
         abstract: "Evaluate velocity models: FD, class accuracy (or sliced Wasserstein), NFE, images/s.",
         discussion: """
             Example: kac eval --run runs/teacher --classifier fashion-mnist/classifier --steps 1,2,4,10,20,50,100 \\
-                       --samplers euler,ab2 --guidance 1.5 --json eval.json --plot eval.png
+                       --samplers euler,ab2 --guidance 1.5 --json-file eval.json --plot eval.png
             Students are evaluated at their own setting — Euler, their step count, their default s (1 when guidance
             is baked in; a guidance-conditioned student's default scale) — unless --student-grid is given; teachers
             and runs use the grid of --steps × --samplers × --guidance (a guidance-conditioned student on the grid
@@ -48,19 +48,24 @@ struct EvalCommand: ParsableCommand {
     var data: String?
     @OptionGroup var zoo: ZooLocation
     @OptionGroup var judgeOptions: JudgeOptions
-    @Option(name: .customLong("json"), help: "Write the report as JSON to this file.")
-    var jsonPath: String?
+    @Option(name: .customLong("json-file"), help: "Write the report as JSON to this file.")
+    var jsonFile: String?
+    /// The old spelling, kept working: elsewhere `--json` is a flag that prints JSON on stdout.
+    @Option(name: .customLong("json"), help: .hidden)
+    var oldJSONPath: String?
+    var jsonPath: String? { jsonFile ?? oldJSONPath }
     @Option(name: .customLong("plot"), help: "Write a PNG plot of quality against network evaluations.")
     var plotPath: String?
     @Flag(help: "Evaluate students on the whole grid too, instead of only at their own setting.")
     var studentGrid = false
-    @Option(name: .customLong("report"), help: "Re-print the table (and --plot) of an earlier --json report instead of evaluating.")
+    @Option(name: .customLong("report"), help: "Re-print the table (and --plot) of an earlier --json-file report instead of evaluating.")
     var reportPath: String?
 
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
         threads.install()
+        if oldJSONPath != nil { Console.note("note: kac eval --json FILE is now --json-file FILE (--json is a flag elsewhere)") }
         if let reportPath {
             guard models.isEmpty && runs.isEmpty else { throw ValidationError("--report re-prints a report; it takes no --model or --run") }
             let report = try EvaluationReport.read(from: reportPath)

@@ -10,7 +10,9 @@ struct SpoolLocation: ParsableArguments {
     @Option(name: .long, help: "The spool directory.")
     var spool: String = "./spool"
 
-    func open(create: Bool) throws -> Spool { try Spool(root: spool, create: create) }
+    func open(create: Bool, limits: SpoolLimits = .default) throws -> Spool {
+        try Spool(root: spool, configuration: SpoolConfiguration(limits: limits), create: create)
+    }
 }
 
 struct SubmitCommand: ParsableCommand {
@@ -18,7 +20,7 @@ struct SubmitCommand: ParsableCommand {
         commandName: "submit",
         abstract: "Queue a render job in the spool and print its id.",
         discussion:
-            "Give a job FILE (see spool/job.schema.json), or build the job from options. Choose the generator with exactly one of --model, --quality or --max-steps."
+            "Give a job FILE (see spool/job.schema.json), or build the job from options. Choose the generator with exactly one of --model, --quality or --max-steps. The job is checked against the limits the running kacd workers announce in the spool's workers/ (the smallest of each, so any worker can run it; kacd --max-count etc.), or the defaults (count 256, scale 8) when no worker is running. Exit codes: 64 bad options, 65 the job FILE fails validation, 66 FILE or spool missing, 73 the id is taken."
     )
 
     @OptionGroup var location: SpoolLocation
@@ -26,19 +28,20 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Job id (default: the file's id field, or generated).") var id: String?
     @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String?
     @Option(help: "Quality preset.") var quality: QualityPreset?
-    @Option(name: .customLong("max-steps"), help: "Step budget: the best model needing at most this many steps.") var maxSteps: Int?
-    @Option(help: "Number of images.") var count: Int?
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Step budget: the best model needing at most this many steps.")
+    var maxSteps: Int?
+    @Option(parsing: .unconditional, help: "Number of images.") var count: Int?
     @Option(help: "Comma-separated labels: class indices or the model's class names (e.g. sneaker,bag,3).") var labels: String?
     @Option(help: "Integrator.") var sampler: Integrator?
-    @Option(help: "Sampler steps.") var steps: Int?
-    @Option(help: "Guidance scale.") var guidance: Double?
+    @Option(parsing: .unconditional, help: "Sampler steps.") var steps: Int?
+    @Option(parsing: .unconditional, help: "Guidance scale.") var guidance: Double?
     @Option(help: "Random seed (default: derived from the job id).") var seed: UInt64?
     @Option(help: "Image format.") var format: ImageFormat?
-    @Option(name: .customLong("encode-quality"), help: "jpeg/webp quality 1-100.") var encodeQuality: Int?
-    @Option(help: "Integer upscale factor.") var scale: Int?
+    @Option(name: .customLong("encode-quality"), parsing: .unconditional, help: "jpeg/webp quality 1-100.") var encodeQuality: Int?
+    @Option(parsing: .unconditional, help: "Integer upscale factor.") var scale: Int?
     @Option(help: "Upscaling filter.") var upscale: UpscaleFilter?
     @Flag(help: "Also write a contact sheet.") var grid = false
-    @Option(help: "Higher runs first.") var priority: Int?
+    @Option(parsing: .unconditional, help: "Higher runs first (-1000 … 1000; negative values need no '=').") var priority: Int?
 
     /// The options as a job object; nil when none was given.
     func optionFields() -> [String: Any]? {
@@ -70,8 +73,11 @@ struct SubmitCommand: ParsableCommand {
         let bytes: [UInt8]
         switch (file, optionFields()) {
         case (let file?, nil):
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw CommandFailure(ExitStatus.noInput, "job file \(file) does not exist; check the path")
+            }
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read \(file); check the path and permissions")
+                throw CommandFailure(ExitStatus.noPermission, "cannot read \(file); check its permissions")
             }
             bytes = Array(data)
         case (nil, var fields?):
@@ -82,8 +88,15 @@ struct SubmitCommand: ParsableCommand {
         case (nil, nil):
             throw ValidationError("give a job FILE or options such as --quality fastest --count 4")
         }
-        let spool = try location.open(create: true)
-        var job = try spool.validator.validate(bytes)
+        let opened = try location.open(create: true)
+        let spool = try location.open(create: true, limits: opened.advertisedLimits())
+        var job: RenderJob
+        do {
+            job = try spool.validator.validate(bytes)
+        } catch  where file == nil {
+            // Built from options: the mistake is on the command line (field names are the job keys).
+            throw CommandFailure(ExitStatus.usage, "\(error)")
+        }
         if let id { job.id = id }
         print(try spool.submit(job))
     }

@@ -1,6 +1,6 @@
 // `kac publish CHECKPOINT --name NAME`: a training checkpoint (its EMA weights and recorded recipe:
 // architecture, Kac path, dataset and digest, command, seed, steps) plus optional evaluation rows
-// from `kac eval --json` becomes the next zoo version. Manifests are immutable, so evaluations are
+// from `kac eval --json-file` becomes the next zoo version. Manifests are immutable, so evaluations are
 // recorded by publishing with --evaluation, never by editing a published manifest.
 // A classifier checkpoint (`kac classifier train`) is published as kind `classifier`.
 import ArgumentParser
@@ -16,7 +16,7 @@ struct PublishCommand: ParsableCommand {
         commandName: "publish",
         abstract: "Publish a training checkpoint (EMA weights + recipe + evaluations) as a zoo version.",
         discussion: """
-            Evaluation rows are attached at publish time: run `kac eval --run RUN --json eval.json`, then
+            Evaluation rows are attached at publish time: run `kac eval --run RUN --json-file eval.json`, then
             `kac publish RUN/checkpoint.safetensors --name fashion-mnist/teacher --evaluation eval.json`.
             """)
 
@@ -32,7 +32,7 @@ struct PublishCommand: ParsableCommand {
     var dtype: TensorDType = .f16
     @Option(
         name: .customLong("evaluation"),
-        help: "Evaluation JSON written by `kac eval --json` (repeatable; rows of this model are recorded).")
+        help: "Evaluation JSON written by `kac eval --json-file` (repeatable; rows of this model are recorded).")
     var evaluations: [String] = []
     @OptionGroup var zoo: ZooLocation
     @Option(help: "The teacher this student was distilled from (zoo reference); recorded as lineage.")

@@ -27,19 +27,23 @@ struct RenderCommand: ParsableCommand {
             + "66 model unavailable, 73 output directory unusable, 74 write error.")
 
     @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String
-    @Option(help: "Number of images.") var count: Int
+    @Option(parsing: .unconditional, help: "Number of images.") var count: Int
     @Option(help: "Comma-separated labels, e.g. sneaker,bag,3 (default: all classes in turn).") var labels: String?
-    @Option(help: "Sampler steps (default: the model's).") var steps: Int?
+    @Option(parsing: .unconditional, help: "Sampler steps (default: the model's).") var steps: Int?
     @Option(help: "Integrator (default: the model's).") var sampler: Integrator?
     @Option(
+        parsing: .unconditional,
         help:
             "Guidance scale s; 1 is unguided (default: the model's). Classifier-free (two passes per step), or the input of a guidance-conditioned student (one pass)."
     ) var guidance: Double?
     @Option(help: "Random seed; image i uses stream i of it.") var seed: UInt64 = 0
     @Option(help: "Image format (jpg and tif are accepted too).") var format: ImageFormat = .png
-    @Option(help: "jpeg/webp quality 1-100.") var quality: Int?
+    @Option(name: .customLong("encode-quality"), parsing: .unconditional, help: "jpeg/webp quality 1-100 (the job key encodeQuality).")
+    var quality: Int?
+    /// The old spelling; `--quality` names a preset in `kac submit`, so here it is refused with the new name.
+    @Option(name: .customLong("quality"), help: .hidden) var oldQuality: String?
     @Flag(help: "Lossless WebP.") var lossless = false
-    @Option(help: "Integer upscale factor for every image.") var scale = 1
+    @Option(parsing: .unconditional, help: "Integer upscale factor for every image.") var scale = 1
     @Option(help: "Upscaling filter.") var upscale: UpscaleFilter = .nearest
     @Flag(help: "Also write grid.png, a labelled contact sheet of all images.") var grid = false
     @Option(help: "Output directory (created if missing).") var out: String
@@ -96,11 +100,21 @@ struct RenderCommand: ParsableCommand {
 
     /// The options as a request; option-level mistakes are `invalidRequest` (exit 64).
     func makeRequest() throws(RenderError) -> RenderRequest {
+        if oldQuality != nil {
+            throw RenderError.invalidRequest(
+                "kac render --quality is now --encode-quality (as in kac submit and the job key encodeQuality); "
+                    + "--quality names a speed/quality preset in kac submit")
+        }
         if quality != nil, !format.hasQualitySetting {
-            throw RenderError.invalidRequest("--quality applies only to jpeg and webp, not \(format.rawValue)")
+            throw RenderError.invalidRequest("--encode-quality applies only to jpeg and webp, not \(format.rawValue)")
         }
         if lossless, format != .webp {
-            throw RenderError.invalidRequest("--lossless applies only to webp, not \(format.rawValue)")
+            throw RenderError.invalidRequest(
+                "--lossless applies only to webp (\(format.rawValue) is \(format == .jpeg ? "always lossy" : "always lossless")); drop --lossless or use --format webp"
+            )
+        }
+        if lossless, quality != nil {
+            throw RenderError.invalidRequest("--encode-quality has no effect with --lossless; give one or the other")
         }
         let encoding: ImageEncoding
         switch format {

@@ -1,7 +1,8 @@
 // `kac train`: class-conditional Kac flow matching (KAC.md §4) on Fashion-MNIST or a 2-D toy set.
 // A run lives in one directory: `checkpoint.safetensors` (written atomically every N steps),
 // `samples/step-NNNNNN.png` previews, and `recipe.json`. Re-running the same command resumes
-// from the checkpoint; `--steps` may extend a finished run.
+// from the checkpoint; `--steps` may extend a finished run, and any other option that differs from
+// the run's recipe is refused (listing the differences) unless `--fresh` starts over.
 import ArgumentParser
 import Foundation
 import Generation
@@ -71,6 +72,19 @@ struct TrainCommand: ParsableCommand {
         let trainer: Trainer
         if !fresh, FileManager.default.fileExists(atPath: checkpointPath) {
             var (recipe, state) = try TrainingState.load(from: checkpointPath)
+            let differences = try Self.differences(recorded: recipe, requested: try makeRecipe(dataset: dataset, digest: datasetDigest))
+            guard differences.isEmpty else {
+                let lines: [String] = differences.map { difference -> String in
+                    "  \(difference.key): \(difference.recorded) in the run, \(difference.requested) now"
+                }
+                var message =
+                    "\(runDirectory) was started with different options; resuming would train something other than recipe.json says:\n"
+                message += lines.joined(separator: "\n")
+                message += "\nthe run was started with: \(recipe.command)\n"
+                message +=
+                    "re-run with the original options (only --steps may change), pick a new --run directory, or pass --fresh to start over"
+                throw CommandFailure(ExitStatus.usage, message)
+            }
             recipe.training.totalSteps = steps
             let objective = objective(for: recipe, dataset: dataset)
             trainer = Trainer(recipe: recipe, state: state, objective: objective, datasetCount: dataset.count)
@@ -159,6 +173,40 @@ struct TrainCommand: ParsableCommand {
         let sheet = try SampleImages.contactSheet(samples, columns: classCount, upscale: 2)
         let path = String(format: "%@/samples/step-%06d.png", runDirectory, trainer.state.step)
         try ImageFiles.writePNG(sheet, to: path)
+    }
+
+    /// The recipe fields (dotted JSON paths) whose values differ between the run's recorded recipe
+    /// and the one these options would make; `--steps` (may extend a run) and the command line are
+    /// not compared.
+    static func differences(
+        recorded: TrainingRecipe, requested: TrainingRecipe
+    ) throws -> [(key: String, recorded: String, requested: String)] {
+        func flatten(_ recipe: TrainingRecipe) throws -> [String: String] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            var result: [String: String] = [:]
+            func walk(_ value: Any, _ path: String) {
+                if let object = value as? [String: Any] {
+                    for (key, child) in object { walk(child, path.isEmpty ? key : path + "." + key) }
+                } else if let array = value as? [Any] {
+                    let items: [String] = array.map { String(describing: $0) }
+                    result[path] = "[\(items.joined(separator: ","))]"
+                } else {
+                    result[path] = String(describing: value)
+                }
+            }
+            walk(try JSONSerialization.jsonObject(with: try encoder.encode(recipe)), "")
+            return result
+        }
+        let old = try flatten(recorded)
+        let new = try flatten(requested)
+        var result: [(key: String, recorded: String, requested: String)] = []
+        for key in Set(old.keys).union(new.keys).sorted() where key != "command" && key != "training.totalSteps" {
+            let before: String? = old[key]
+            let now: String? = new[key]
+            if before != now { result.append((key: key, recorded: before ?? "(absent)", requested: now ?? "(absent)")) }
+        }
+        return result
     }
 
     static func integers(_ text: String, option: String) throws -> [Int] {

@@ -1,6 +1,7 @@
 // `kac zoo`: manage the on-disk model store (list, show, verify, tag, rollback, rm, gc, export,
 // import, bench). Every subcommand takes `--zoo PATH` (default ./zoo) and `--json`; tables are for
-// people, JSON for scripts. Store errors carry their own fix-it messages and exit with status 1.
+// people, JSON for scripts. Store errors carry their own fix-it messages and exit with the status
+// `ExitStatus` gives them (66 not found, 65 damaged, 69 refused, 64 bad name or reference).
 import ArgumentParser
 import Foundation
 import ModelStore
@@ -79,5 +80,5 @@ enum ZooOutput {
 
 /// Parses a command-line value into a store type, turning its error into a usage error.
 func parseArgument<T>(_ text: String, _ make: (String) throws -> T) throws -> T {
-    do { return try make(text) } catch { throw ValidationError(String(describing: error)) }
+    do { return try make(text) } catch { throw CommandFailure(ExitStatus.usage, String(describing: error)) }
 }

@@ -37,9 +37,19 @@ struct ZooImport: ParsableCommand {
     var tags: [String] = []
 
     func run() throws {
+        let tagNames = try tags.map { try parseArgument($0, TagName.init) }
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw ModelStoreError.fileNotFound(path: file, what: "archive")  // before creating a store
+        }
         let store = try options.openStore(create: true)
-        let manifest = try store.importArchive(from: file, tags: try tags.map { try parseArgument($0, TagName.init) })
+        let result = try store.importModel(from: file, tags: tagNames)
+        let manifest = result.manifest
         if options.json { return try ZooOutput.json(manifest) }
-        print("imported \(manifest.name)@\(manifest.version) (\(manifest.blob.short))")
+        if result.repairedBlob { print("repaired blob \(manifest.blob) (the store's copy failed its digest; replaced from \(file))") }
+        if result.isNewVersion {
+            print("imported \(manifest.name)@\(manifest.version) (\(manifest.blob.short))")
+        } else {
+            print("already present as \(manifest.name)@\(manifest.version) (\(manifest.blob.short)); no version added")
+        }
     }
 }

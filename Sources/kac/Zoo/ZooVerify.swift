@@ -1,5 +1,5 @@
 // `kac zoo verify [REF]`: re-hash every blob, decode every manifest and its weights, check every
-// tag; exit status 1 on damage. With REF, load just that version (the check a reader makes).
+// tag; exit status 65 (EX_DATAERR) on damage. With REF, load just that version (the check a reader makes).
 import ArgumentParser
 import Foundation
 import ModelStore
@@ -8,7 +8,7 @@ import Vocabulary
 struct ZooVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check blobs, manifests and tags; exit 1 if anything is damaged.")
+        abstract: "Check blobs, manifests and tags; exit 65 if anything is damaged.")
 
     @OptionGroup var options: ZooOptions
 
@@ -42,7 +42,7 @@ struct ZooVerify: ParsableCommand {
                 "\(report.manifestsChecked) manifests, \(report.blobsChecked) blobs checked: "
                     + (report.isClean ? "ok" : "\(report.problems.count) problem(s)"))
         }
-        if !report.isClean { throw ExitCode(1) }
+        if !report.isClean { throw ExitCode(ExitStatus.dataError) }
     }
 
     struct VersionOK: Encodable {

@@ -1,0 +1,235 @@
+// Read-only views for operators: the queue in the order workers will take it (like `lpstat -o`),
+// one job's whole story (`kac status ID`), and the judgement of a running job's lease. Nothing
+// here moves or writes a file, so any user who can read the spool may run it.
+import Foundation
+
+/// One queued job, at the position workers will take it.
+public struct QueuedJob: Sendable, Equatable, Codable {
+    /// 1 = next to be claimed.
+    public var position: Int
+    public var jobID: String
+    public var priority: Int?
+    public var count: Int?
+    /// A zoo reference, `quality=<preset>` or `maxSteps=<n>`.
+    public var model: String?
+    /// When the file entered `new/` (its mtime): older runs first within a priority.
+    public var queuedAt: Date
+    /// Earlier claims whose worker died (the job was requeued).
+    public var attempts: Int
+    /// Why this entry will not render: it fails validation, or is not a job file at all.
+    public var problem: String?
+}
+
+/// Everything the spool knows about one job (`kac status ID`).
+public struct JobDetail: Sendable, Equatable, Codable {
+    public var jobID: String
+    public var state: SpoolState
+    public var model: String?
+    public var count: Int?
+    public var priority: Int?
+    /// For a queued job: its place in the queue (1 = next).
+    public var queuePosition: Int?
+    public var lease: Lease?
+    public var leaseExpiresAt: Date?
+    /// For a running job: why its worker looks gone (lease expired, or its pid died on this host).
+    public var abandoned: String?
+    public var progress: JobProgress?
+    /// The progress file's ETA counted down to now.
+    public var etaSeconds: Double?
+    /// Claims so far (including the current one).
+    public var attempts: Int
+    public var cancelRequested: Bool
+    public var failure: JobFailure?
+    /// When the job reached `done/` or `failed/`.
+    public var finishedAt: Date?
+    /// `out/<id>/` when it exists.
+    public var outputDirectory: String?
+    /// Images and other files in `out/<id>/` (result.json included when present), sorted.
+    public var outputs: [String]
+
+    /// Human-readable, one fact per line.
+    public func text(now: Date) -> String {
+        var lines = ["job \(jobID): \(Self.stateWord(state))"]
+        if let model { lines.append("model: \(model)" + (count.map { ", \($0) image\($0 == 1 ? "" : "s")" } ?? "")) }
+        if let priority, priority != 0 { lines.append("priority: \(priority)") }
+        if let queuePosition { lines.append("queue position: \(queuePosition)" + (queuePosition == 1 ? " (next)" : "")) }
+        if let lease {
+            var line = "worker: \(lease.worker.id) on \(lease.worker.host) (pid \(lease.worker.pid)), "
+            line += "heartbeat \(SpoolStatus.age(now.timeIntervalSince(lease.heartbeatAt))) ago"
+            if let leaseExpiresAt {
+                line +=
+                    leaseExpiresAt < now ? ", lease EXPIRED" : ", lease valid for \(SpoolStatus.age(leaseExpiresAt.timeIntervalSince(now)))"
+            }
+            lines.append(line)
+        }
+        if let abandoned { lines.append("abandoned: \(abandoned); the next recovery pass of any worker requeues it") }
+        if let progress {
+            var line = "progress: \(progress.completed)/\(progress.total) images"
+            if let step = progress.batchStep, let steps = progress.batchSteps, let images = progress.batchImages {
+                line += ", batch of \(images) at step \(step)/\(steps)"
+            }
+            if let etaSeconds { line += ", eta \(SpoolStatus.age(etaSeconds))" }
+            lines.append(line)
+        }
+        lines.append("attempts: \(attempts)")
+        if cancelRequested, !state.isFinished { lines.append("cancel requested: the worker stops before its next sampler step") }
+        if let failure {
+            var line = "reason: [\(failure.code.rawValue)] \(failure.reason)"
+            if let field = failure.field { line += " (field \(field))" }
+            lines.append(line)
+        }
+        if let finishedAt { lines.append("finished: \(finishedAt.formatted(Date.ISO8601FormatStyle()))") }
+        if let outputDirectory {
+            lines.append("outputs: \(outputDirectory)/ (\(outputs.count) file\(outputs.count == 1 ? "" : "s"))")
+            for output in outputs { lines.append("  \(output)") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func stateWord(_ state: SpoolState) -> String {
+        switch state {
+        case .new: "queued (new/)"
+        case .work: "running (work/)"
+        case .done: "done (done/)"
+        case .failed: "failed (failed/)"
+        case .tmp: "being submitted (tmp/)"
+        }
+    }
+}
+
+extension ModelChoice {
+    /// How `kac status` names the generator a job asked for.
+    public var summary: String {
+        switch self {
+        case .reference(let reference): reference.description
+        case .quality(let preset): "quality=\(preset.rawValue)"
+        case .stepBudget(let steps): "maxSteps=\(steps)"
+        }
+    }
+}
+
+extension Spool {
+    /// The queue in claim order: entries that will fail or be rejected first (workers clear them
+    /// first), then valid jobs by priority (high first), age (old first) and id. Files that are
+    /// still settling (invalid and younger than `settlePeriod`) are listed last with that note.
+    public func queue() throws -> [QueuedJob] {
+        var result: [QueuedJob] = []
+        var listed = Set<String>()
+        for entry in try scanQueue() {
+            let name: String
+            var problem: String?
+            switch entry {
+            case let .reject(rejected, reason, _):
+                name = rejected
+                problem = "will be moved to failed/: " + reason
+            case let .invalid(id):
+                name = id + ".json"
+                if case .bytes(let bytes)? = try? SpoolFiles.read(path(.new, name), limit: configuration.limits.maximumFileSize),
+                    case .failure(let error) = validate(bytes, id: id)
+                {
+                    problem = "will fail: \(error)"
+                } else {
+                    problem = "will fail validation"
+                }
+            case let .ready(id, _, _):
+                name = id + ".json"
+            }
+            listed.insert(name)
+            result.append(queuedJob(name: name, position: result.count + 1, problem: problem))
+        }
+        let settling = try SpoolFiles.names(in: directoryPath(.new))
+            .filter {
+                !$0.hasPrefix(".") && $0.hasSuffix(".json") && !listed.contains($0) && SpoolFiles.info(path(.new, $0))?.kind == .regular
+            }
+            .sorted()
+        for name in settling {
+            result.append(
+                queuedJob(
+                    name: name, position: result.count + 1,
+                    problem: "not valid yet; judged once unchanged for \(Int(configuration.settlePeriod))s"))
+        }
+        return result
+    }
+
+    private func queuedJob(name: String, position: Int, problem: String?) -> QueuedJob {
+        let id = String(name.dropLast(".json".count))
+        let info = SpoolFiles.info(path(.new, name))
+        var job: RenderJob?
+        if let info, case .success(let cached)? = scanCache.lookup(name, info: info) { job = cached }
+        return QueuedJob(
+            position: position, jobID: id, priority: job?.priority, count: job?.count, model: job?.model.summary,
+            queuedAt: info?.modified ?? clock.now(), attempts: JobID.isValid(id) ? readAttempts(id) : 0, problem: problem)
+    }
+
+    /// Whether the worker holding a running job looks gone: its lease expired (judged by the
+    /// timeout the claimer recorded in the lease, so `kac status` agrees with the worker's
+    /// `--lease-timeout`), or its pid is dead on this host. Nil while the holder looks alive.
+    func abandonmentReason(of lease: Lease, now: Date, host: String) -> String? {
+        let expires = lease.expiresAt(fallback: configuration.leaseTimeout)
+        let silence = Int(now.timeIntervalSince(lease.heartbeatAt))
+        if lease.worker.host == host, !SpoolFiles.processIsAlive(lease.worker.pid) {
+            return "worker \(lease.worker.id) (pid \(lease.worker.pid)) on this host is no longer running; last heartbeat \(silence)s ago"
+        }
+        if now > expires {
+            return
+                "worker \(lease.worker.id) on \(lease.worker.host) last heartbeat \(silence)s ago, lease timeout \(Int(lease.timeout ?? configuration.leaseTimeout))s"
+        }
+        return nil
+    }
+
+    /// The ETA of `progress` counted down to `now` (the file is rewritten only now and then).
+    static func remainingETA(_ progress: JobProgress?, now: Date) -> Double? {
+        guard let progress, let eta = progress.etaSeconds else { return nil }
+        return max(eta - now.timeIntervalSince(progress.updatedAt), 0)
+    }
+
+    /// Everything known about job `id`. Throws `invalidJobID` or `jobNotFound`.
+    public func inspect(jobID id: String) throws -> JobDetail {
+        guard JobID.isValid(id) else { throw SpoolError.invalidJobID(id) }
+        let now = clock.now()
+        guard let state = state(ofJob: id) else { throw SpoolError.jobNotFound(id) }
+        var detail = JobDetail(
+            jobID: id, state: state, attempts: readAttempts(id), cancelRequested: isCancelRequested(jobID: id), outputs: [])
+        if case .bytes(let bytes)? = try? SpoolFiles.read(jobPath(state, id), limit: configuration.limits.maximumFileSize),
+            case .success(let job) = validate(bytes, id: id)
+        {
+            (detail.model, detail.count, detail.priority) = (job.model.summary, job.count, job.priority)
+        }
+        switch state {
+        case .new:
+            detail.queuePosition = try queue().first { $0.jobID == id }?.position
+        case .work:
+            let lease = readJSON(Lease.self, from: leasePath(id))
+            detail.lease = lease
+            detail.leaseExpiresAt = lease?.expiresAt(fallback: configuration.leaseTimeout)
+            detail.abandoned = lease.flatMap { abandonmentReason(of: $0, now: now, host: SpoolFiles.hostName) }
+            detail.progress = readJSON(JobProgress.self, from: progressPath(id))
+            detail.etaSeconds = Self.remainingETA(detail.progress, now: now)
+            detail.attempts = max(detail.attempts, lease?.attempt ?? 0)
+        case .failed:
+            detail.failure = readJSON(JobFailure.self, from: errorPath(id))
+            detail.attempts = max(detail.attempts, detail.failure?.attempts ?? 0)
+            detail.finishedAt = detail.failure?.failedAt ?? SpoolFiles.info(jobPath(state, id))?.changed
+        case .done:
+            detail.finishedAt = SpoolFiles.info(jobPath(state, id))?.changed
+            detail.attempts = max(detail.attempts, resultAttempt(id) ?? 1)
+        case .tmp:
+            break
+        }
+        let directory = path(.out, id)
+        if SpoolFiles.info(directory)?.kind == .directory {
+            detail.outputDirectory = directory
+            detail.outputs = try SpoolFiles.names(in: directory)
+                .filter { !$0.hasPrefix(".") && SpoolFiles.info(directory + "/" + $0)?.kind == .regular }.sorted()
+        }
+        return detail
+    }
+
+    /// `attempt` from `out/<id>/result.json`, written by the worker that completed the job.
+    private func resultAttempt(_ id: String) -> Int? {
+        guard case .bytes(let bytes)? = try? SpoolFiles.read(path(.out, id) + "/result.json", limit: 1 << 22),
+            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+        else { return nil }
+        return object["attempt"] as? Int
+    }
+}

@@ -1,0 +1,95 @@
+// The one exit-code table of `kac` (sysexits(3)), used by every subcommand: `Kac.main` catches
+// whatever a command throws, prints its message and exits with `ExitStatus.code(for:)`. The same
+// table is in README.md ("Exit codes"); `kac render` has used it from the start.
+import ArgumentParser
+import DiskIO
+import ModelStore
+import RenderService
+import Spool
+import Training
+import Vocabulary
+
+enum ExitStatus {
+    /// EX_USAGE: the command line or the request is wrong (options, values, ids, names, references).
+    static let usage: Int32 = 64
+    /// EX_DATAERR: input data is wrong: a job file that fails validation, a damaged zoo, a bad archive.
+    static let dataError: Int32 = 65
+    /// EX_NOINPUT: what was named does not exist: model, version, job, spool, zoo, input file.
+    static let noInput: Int32 = 66
+    /// EX_UNAVAILABLE: refused in the present state (job already finished, version still tagged).
+    static let unavailable: Int32 = 69
+    /// EX_CANTCREAT: the output cannot be created (output directory, a job id already taken).
+    static let cannotCreate: Int32 = 73
+    /// EX_IOERR: reading or writing failed midway.
+    static let ioError: Int32 = 74
+    /// EX_TEMPFAIL: interrupted; the same command may succeed later.
+    static let temporaryFailure: Int32 = 75
+    /// EX_NOPERM: this user may not read or write there.
+    static let noPermission: Int32 = 77
+
+    /// The exit status for an error a command threw; nil leaves it to ArgumentParser (its own
+    /// parse and validation errors exit 64, `ExitCode` keeps its code).
+    static func code(for error: any Error) -> Int32? {
+        switch error {
+        case let error as CommandFailure: return error.code
+        case let error as RenderError: return error.exitCode
+        case let error as SpoolError: return code(for: error)
+        case let error as ModelStoreError: return code(for: error)
+        case is JobValidationError: return dataError
+        case is ReferenceError: return usage
+        case let error as DiskIOError: return code(for: error)
+        case let error as TrainingError:
+            if case .recipeMismatch = error { return usage }
+            return dataError
+        case let error as DistillationError:
+            switch error {
+            case .invalidConfiguration, .runMismatch, .incompatibleStudent: return usage
+            case .corruptFile: return dataError
+            case .interrupted: return temporaryFailure
+            }
+        default: return nil
+        }
+    }
+
+    static func code(for error: SpoolError) -> Int32 {
+        switch error {
+        case .notASpool, .jobNotFound: noInput
+        case .invalidJobID, .invalidOutputName: usage
+        case .duplicateJobID: cannotCreate
+        case .alreadyFinished: unavailable
+        case .leaseLost: temporaryFailure
+        case .io(let cause): code(for: cause)
+        case .unencodable: dataError
+        }
+    }
+
+    static func code(for error: ModelStoreError) -> Int32 {
+        switch error {
+        case .invalidReference, .invalidDigest, .ambiguousReference: usage
+        case .invalidSafetensors, .invalidCheckpoint, .unsupportedSchema, .corruptManifest, .corruptBlob, .sizeLimitExceeded,
+            .compression, .invalidArchive:
+            dataError
+        case .notFound, .noStore, .fileNotFound: noInput
+        case .refused: unavailable
+        case .io(_, let cause): cause.contains("Permission denied") || cause.contains("permission") ? noPermission : ioError
+        }
+    }
+
+    static func code(for error: DiskIOError) -> Int32 {
+        switch error.code {
+        case .permissionDenied, .readOnlyFileSystem: noPermission
+        case .notFound: noInput
+        default: ioError
+        }
+    }
+}
+
+/// A failure a command reports itself, with the exit status from `ExitStatus`.
+struct CommandFailure: Error, CustomStringConvertible {
+    let code: Int32
+    let description: String
+    init(_ code: Int32, _ message: String) {
+        self.code = code
+        description = message
+    }
+}
