@@ -33,11 +33,11 @@ enum ExitStatus {
         switch error {
         case let error as CommandFailure: return error.code
         case let error as RenderError: return error.exitCode
-        case let error as SpoolError: return code(for: error)
-        case let error as ModelStoreError: return code(for: error)
+        case let error as SpoolError: return spoolCode(error)
+        case let error as ModelStoreError: return storeCode(error)
         case is JobValidationError: return dataError
         case is ReferenceError: return usage
-        case let error as DiskIOError: return code(for: error)
+        case let error as DiskIOError: return diskCode(error)
         case let error as TrainingError:
             if case .recipeMismatch = error { return usage }
             return dataError
@@ -51,19 +51,19 @@ enum ExitStatus {
         }
     }
 
-    static func code(for error: SpoolError) -> Int32 {
+    static func spoolCode(_ error: SpoolError) -> Int32 {
         switch error {
         case .notASpool, .jobNotFound: noInput
         case .invalidJobID, .invalidOutputName: usage
         case .duplicateJobID: cannotCreate
         case .alreadyFinished: unavailable
         case .leaseLost: temporaryFailure
-        case .io(let cause): code(for: cause)
+        case .io(let cause): diskCode(cause)
         case .unencodable: dataError
         }
     }
 
-    static func code(for error: ModelStoreError) -> Int32 {
+    static func storeCode(_ error: ModelStoreError) -> Int32 {
         switch error {
         case .invalidReference, .invalidDigest, .ambiguousReference: usage
         case .invalidSafetensors, .invalidCheckpoint, .unsupportedSchema, .corruptManifest, .corruptBlob, .sizeLimitExceeded,
@@ -75,7 +75,7 @@ enum ExitStatus {
         }
     }
 
-    static func code(for error: DiskIOError) -> Int32 {
+    static func diskCode(_ error: DiskIOError) -> Int32 {
         switch error.code {
         case .permissionDenied, .readOnlyFileSystem: noPermission
         case .notFound: noInput

@@ -21,9 +21,26 @@ struct Kac: AsyncParsableCommand {
         ]
     )
 
+    /// `--priority -5` → `--priority=-5`: ArgumentParser reads a token starting with `-` as an
+    /// option, so a negative value would otherwise be "missing". No `kac` option is a digit, so a
+    /// token that is a negative number after a `--long` option is always that option's value.
+    static func joiningNegativeNumbers(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        for argument in arguments {
+            if let last = result.last, last.hasPrefix("--"), !last.contains("="), last != "--", argument.count > 1,
+                argument.hasPrefix("-"), Double(argument) != nil
+            {
+                result[result.count - 1] = last + "=" + argument
+            } else {
+                result.append(argument)
+            }
+        }
+        return result
+    }
+
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(Self.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

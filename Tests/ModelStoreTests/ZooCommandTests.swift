@@ -4,6 +4,7 @@ import Foundation
 import ModelStore
 import TestSupport
 import Testing
+import Vocabulary
 
 @Suite struct ZooCommandTests {
     @Test func listShowTagRollbackAndVerify() throws {

@@ -28,20 +28,20 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Job id (default: the file's id field, or generated).") var id: String?
     @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String?
     @Option(help: "Quality preset.") var quality: QualityPreset?
-    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Step budget: the best model needing at most this many steps.")
+    @Option(name: .customLong("max-steps"), help: "Step budget: the best model needing at most this many steps.")
     var maxSteps: Int?
-    @Option(parsing: .unconditional, help: "Number of images.") var count: Int?
+    @Option(help: "Number of images.") var count: Int?
     @Option(help: "Comma-separated labels: class indices or the model's class names (e.g. sneaker,bag,3).") var labels: String?
     @Option(help: "Integrator.") var sampler: Integrator?
-    @Option(parsing: .unconditional, help: "Sampler steps.") var steps: Int?
-    @Option(parsing: .unconditional, help: "Guidance scale.") var guidance: Double?
+    @Option(help: "Sampler steps.") var steps: Int?
+    @Option(help: "Guidance scale.") var guidance: Double?
     @Option(help: "Random seed (default: derived from the job id).") var seed: UInt64?
     @Option(help: "Image format.") var format: ImageFormat?
-    @Option(name: .customLong("encode-quality"), parsing: .unconditional, help: "jpeg/webp quality 1-100.") var encodeQuality: Int?
-    @Option(parsing: .unconditional, help: "Integer upscale factor.") var scale: Int?
+    @Option(name: .customLong("encode-quality"), help: "jpeg/webp quality 1-100.") var encodeQuality: Int?
+    @Option(help: "Integer upscale factor.") var scale: Int?
     @Option(help: "Upscaling filter.") var upscale: UpscaleFilter?
     @Flag(help: "Also write a contact sheet.") var grid = false
-    @Option(parsing: .unconditional, help: "Higher runs first (-1000 … 1000; negative values need no '=').") var priority: Int?
+    @Option(help: "Higher runs first (-1000 … 1000; negative values need no '=').") var priority: Int?
 
     /// The options as a job object; nil when none was given.
     func optionFields() -> [String: Any]? {
@@ -93,9 +93,11 @@ struct SubmitCommand: ParsableCommand {
         var job: RenderJob
         do {
             job = try spool.validator.validate(bytes)
-        } catch  where file == nil {
-            // Built from options: the mistake is on the command line (field names are the job keys).
-            throw CommandFailure(ExitStatus.usage, "\(error)")
+        } catch {
+            // Built from options, the mistake is on the command line (field names are the job keys);
+            // a job FILE that fails validation is bad data.
+            guard file == nil else { throw error }
+            throw CommandFailure(ExitStatus.usage, error.description)
         }
         if let id { job.id = id }
         print(try spool.submit(job))

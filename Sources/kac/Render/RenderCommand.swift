@@ -27,23 +27,22 @@ struct RenderCommand: ParsableCommand {
             + "66 model unavailable, 73 output directory unusable, 74 write error.")
 
     @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String
-    @Option(parsing: .unconditional, help: "Number of images.") var count: Int
+    @Option(help: "Number of images.") var count: Int
     @Option(help: "Comma-separated labels, e.g. sneaker,bag,3 (default: all classes in turn).") var labels: String?
-    @Option(parsing: .unconditional, help: "Sampler steps (default: the model's).") var steps: Int?
+    @Option(help: "Sampler steps (default: the model's).") var steps: Int?
     @Option(help: "Integrator (default: the model's).") var sampler: Integrator?
     @Option(
-        parsing: .unconditional,
         help:
             "Guidance scale s; 1 is unguided (default: the model's). Classifier-free (two passes per step), or the input of a guidance-conditioned student (one pass)."
     ) var guidance: Double?
     @Option(help: "Random seed; image i uses stream i of it.") var seed: UInt64 = 0
     @Option(help: "Image format (jpg and tif are accepted too).") var format: ImageFormat = .png
-    @Option(name: .customLong("encode-quality"), parsing: .unconditional, help: "jpeg/webp quality 1-100 (the job key encodeQuality).")
+    @Option(name: .customLong("encode-quality"), help: "jpeg/webp quality 1-100 (the job key encodeQuality).")
     var quality: Int?
     /// The old spelling; `--quality` names a preset in `kac submit`, so here it is refused with the new name.
     @Option(name: .customLong("quality"), help: .hidden) var oldQuality: String?
     @Flag(help: "Lossless WebP.") var lossless = false
-    @Option(parsing: .unconditional, help: "Integer upscale factor for every image.") var scale = 1
+    @Option(help: "Integer upscale factor for every image.") var scale = 1
     @Option(help: "Upscaling filter.") var upscale: UpscaleFilter = .nearest
     @Flag(help: "Also write grid.png, a labelled contact sheet of all images.") var grid = false
     @Option(help: "Output directory (created if missing).") var out: String
