@@ -105,6 +105,8 @@ import Vocabulary
         #expect(store.versions(of: name("m")) == [1])
         #expect(try store.tags(of: name("m"))[TagName("stable")] == 1)
         let verify = try Kac.run(["zoo", "verify"] + zoo)
-        #expect(verify.status == 0 && verify.output == "1 manifests, 1 blobs checked: ok\n", "\(verify.output)")
+        #expect(verify.status == 0 && verify.output.hasSuffix("1 manifests, 1 blobs checked: ok\n"), "\(verify.output)")
+        #expect(
+            verify.output.hasPrefix("stray    \(store.root)/tmp/damaged-\(manifest.blob)-"), "the damaged copy awaits gc: \(verify.output)")
     }
 }

@@ -24,7 +24,7 @@ import Testing
         #expect(progress.etaSeconds == 10)
         let status = try spool.status()
         #expect(status.counts[.work] == 1 && status.running.first?.progress?.completed == 1)
-        #expect(status.text().contains("shoes worker=test-worker attempt=1 1/2 eta=10s"))
+        #expect(status.text().contains("shoes worker=test-worker attempt=1 heartbeat 0s ago 1/2 eta=10s"))
         try spool.writeOutput(Array("img".utf8), name: "0001.png", for: claim)
         try spool.writeResult(["images": 2], for: claim)
         try spool.finish(claim, outcome: .completed)
