@@ -16,7 +16,7 @@ import Testing
         let out = root.file("images")
         let good = try kac([
             "--model", "fashion-mnist/teacher", "--count", "3", "--labels", "sneaker,bag,3", "--steps", "1",
-            "--format", "webp", "--quality", "80", "--out", out,
+            "--format", "webp", "--encode-quality", "80", "--out", out,
         ])
         #expect(good.status == 0, "\(good.error)")
         #expect(good.output == ["0000-sneaker", "0001-bag", "0002-dress"].map { out + "/" + $0 + ".webp\n" }.joined())

@@ -52,14 +52,14 @@ import Vocabulary
         let evaluation = directory.file("eval.json")
         let own = try Self.kac([
             "eval", "--model", "toy/student-1", "--model", "toy/student-2", "--zoo", zoo,
-            "--steps", "3,5", "--samples", "64", "--json", evaluation,
+            "--steps", "3,5", "--samples", "64", "--json-file", evaluation,
         ])
         try #require(own.status == 0, "kac eval failed: \(own.errors)")
         let rows = try EvaluationReport.read(from: evaluation).rows
         #expect(rows.map(\.steps) == [1, 2] && rows.allSatisfy { $0.guidance == 1 && $0.integrator == .euler })
         let grid = try Self.kac([
             "eval", "--model", "toy/student-1", "--zoo", zoo, "--steps", "3,5", "--samplers", "euler",
-            "--guidance", "1", "--samples", "64", "--student-grid", "--json", evaluation,
+            "--guidance", "1", "--samples", "64", "--student-grid", "--json-file", evaluation,
         ])
         try #require(grid.status == 0, "kac eval --student-grid failed: \(grid.errors)")
         #expect(try EvaluationReport.read(from: evaluation).rows.map(\.steps) == [3, 5])
@@ -106,13 +106,13 @@ import Vocabulary
         // (classifier-free guidance would take 4). That s changes the samples is shown in-process
         // (GuidanceDistillTests): this barely trained teacher hardly depends on its label.
         let evaluation = directory.file("eval.json")
-        let own = try Self.kac(["eval", "--model", "toy/student-2", "--zoo", zoo, "--samples", "64", "--json", evaluation])
+        let own = try Self.kac(["eval", "--model", "toy/student-2", "--zoo", zoo, "--samples", "64", "--json-file", evaluation])
         try #require(own.status == 0, "kac eval failed: \(own.errors)")
         let ownRows = try EvaluationReport.read(from: evaluation).rows
         #expect(ownRows.map(\.guidance) == [2] && ownRows.map(\.networkEvaluations) == [2])
         let grid = try Self.kac([
             "eval", "--model", "toy/student-2", "--zoo", zoo, "--steps", "2", "--samplers", "euler",
-            "--guidance", "1,3", "--samples", "64", "--student-grid", "--json", evaluation,
+            "--guidance", "1,3", "--samples", "64", "--student-grid", "--json-file", evaluation,
         ])
         try #require(grid.status == 0, "kac eval --student-grid failed: \(grid.errors)")
         let gridRows = try EvaluationReport.read(from: evaluation).rows

@@ -102,7 +102,7 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         let (checkpoint, _) = try Self.toyCheckpoint(in: directory)
         let result = try runKac([
             "eval", "--run", directory.path, "--steps", "1,4", "--samplers", "euler,heun",
-            "--guidance", "1", "--samples", "200", "--json", directory.file("eval.json"),
+            "--guidance", "1", "--samples", "200", "--json-file", directory.file("eval.json"),
             "--plot", directory.file("eval.png"),
         ])
         #expect(result.status == 0, "\(result.error)")
