@@ -101,6 +101,8 @@ extension ModelStore {
         _ = try Safetensors.decode(weights, source: path)
         return try lock(storeLockPath, .shared) {
             let (_, _, repaired) = try storeBlob { sink in try blob.withUnsafeBytes { try sink($0) } }
+            // XXX: two imports of the same archive at the same moment may both find no existing
+            // version and both add one (the store lock is shared here); harmless, merely redundant.
             let existing = versions(of: source.name).reversed().lazy
                 .compactMap { try? self.manifest(source.name, version: $0) }
                 .first { $0.blob == source.blob && $0.details == source.details && $0.dtype == source.dtype }

@@ -1,4 +1,4 @@
-// Several processes at once on one store: importers (each a full publish), readers loading
+// Several processes at once on one store: importers (each a full publish of its own archive), readers loading
 // `latest` the whole time, and taggers each setting their own tag. No reader may fail, versions
 // must be 1…N with no collision or gap, and no tag update may be lost.
 import Foundation
@@ -13,17 +13,24 @@ import Vocabulary
         defer { withExtendedLifetime(directory) {} }
         let (sourceDirectory, source) = try makeStore()
         defer { withExtendedLifetime(sourceDirectory) {} }
-        try source.publish(sampleCheckpoint(parameters: 20_000, seed: 4), as: name("c/m"), details: try teacherDetails())
-        let archive = sourceDirectory.file("m.kacmodel")
-        try source.export(try ModelReference(parsing: "c/m"), to: archive)
-        try store.importArchive(from: archive)
-
         let publishers = 4, importsEach = 6, readers = 2, readsEach = 12, taggers = 6
+        // Distinct weights per archive: re-importing an archive the store already holds adds no version.
+        var archives: [String] = []
+        for seed in 0...(publishers * importsEach) {
+            try source.publish(
+                sampleCheckpoint(parameters: 20_000, seed: UInt64(4 + seed)), as: name("c/m"), details: try teacherDetails())
+            let archive = sourceDirectory.file("m\(seed).kacmodel")
+            try source.export(try ModelReference(parsing: "c/m@\(seed + 1)"), to: archive)
+            archives.append(archive)
+        }
+        try store.importArchive(from: archives[0])
+
         let zoo = "'\(store.root)'"
         var children: [RunningProcess] = []
-        for _ in 0..<publishers {
+        for publisher in 0..<publishers {
+            let mine = archives[(1 + publisher * importsEach)...(publisher * importsEach + importsEach)].map { "'\($0)'" }
             children.append(
-                try Kac.shell("for i in $(seq \(importsEach)); do \"$KAC\" zoo import '\(archive)' --zoo \(zoo) || exit 1; done"))
+                try Kac.shell("for a in \(mine.joined(separator: " ")); do \"$KAC\" zoo import \"$a\" --zoo \(zoo) || exit 1; done"))
         }
         for _ in 0..<readers {
             children.append(try Kac.shell("for i in $(seq \(readsEach)); do \"$KAC\" zoo verify c/m --zoo \(zoo) || exit 1; done"))
