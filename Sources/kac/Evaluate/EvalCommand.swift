@@ -52,15 +52,16 @@ struct EvalCommand: ParsableCommand {
     var jsonPath: String?
     @Option(name: .customLong("plot"), help: "Write a PNG plot of quality against network evaluations.")
     var plotPath: String?
+    @Option(
+        name: .customLong("save-samples"),
+        help: "Write each row's samples and labels to this directory (safetensors), for another judge to score.")
+    var samplesDirectory: String?
     @Flag(help: "Evaluate students on the whole grid too, instead of only at their own setting.")
     var studentGrid = false
     @Option(name: .customLong("report"), help: "Re-print the table (and --plot) of an earlier --json report instead of evaluating.")
     var reportPath: String?
 
-    @OptionGroup var threads: ThreadOptions
-
     func run() throws {
-        threads.install()
         if let reportPath {
             guard models.isEmpty && runs.isEmpty else { throw ValidationError("--report re-prints a report; it takes no --model or --run") }
             let report = try EvaluationReport.read(from: reportPath)
@@ -83,22 +84,49 @@ struct EvalCommand: ParsableCommand {
                 let progress = ProgressReporter(
                     title: title, total: samples,
                     interactive: ProgressReporter.standardErrorIsTerminal, minimumLineInterval: 30)
-                let row = evaluator.evaluate(candidate.generator, model: candidate.label, settings: setting) { done in
-                    progress.update(completed: done, fields: ["samples"])
-                }
+                var saveError: (any Error)?
+                let row = evaluator.evaluate(
+                    candidate.generator, model: candidate.label, settings: setting,
+                    onBatch: { progress.update(completed: $0, fields: ["samples"]) },
+                    onSamples: { samples, labels in
+                        do { try saveSamples(samples, labels: labels, model: candidate.label, setting: setting) } catch {
+                            saveError = error
+                        }
+                    })
+                if let saveError { throw saveError }
                 Console.note(
                     "eval \(candidate.label) \(setting.integrator.rawValue) steps \(setting.steps) "
                         + "s=\(setting.guidance): " + Self.summary(row))
                 rows.append(row)
             }
         }
-        let report = EvaluationReport(judge: judge.name, reference: judge.reference, seed: seed, rows: rows)
+        let floor = try realDataFloor(evaluator, dataName: dataName)
+        let report = EvaluationReport(judge: judge.name, reference: judge.reference, seed: seed, rows: rows, floor: floor)
         print(report.table(), terminator: "")
         if let jsonPath {
             try report.json().write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
             Console.note("wrote \(jsonPath)")
         }
         try writePlot(rows, judge: judge.name, samples: samples)
+    }
+
+    /// `DIR/<model>-<sampler>-<steps>-s<guidance>-seed<seed>.safetensors`: tensors `samples` [N, H, W, C]
+    /// (floats as generated, before any 8-bit rounding) and `labels` [N]; the setting in the metadata.
+    private func saveSamples(_ samples: TensorCore.Tensor, labels: [Int], model: String, setting: SamplingSettings) throws {
+        guard let samplesDirectory else { return }
+        try FileManager.default.createDirectory(atPath: samplesDirectory, withIntermediateDirectories: true)
+        let safeModel = model.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "@" ? $0 : "_" }
+        let name = "\(String(safeModel))-\(setting.integrator.rawValue)-\(setting.steps)-s\(setting.guidance)-seed\(seed)"
+        let checkpoint = Checkpoint(
+            tensors: [
+                NamedTensor(name: "samples", shape: samples.shape, values: samples.scalars),
+                NamedTensor(name: "labels", shape: [labels.count], values: labels.map(Float.init)),
+            ],
+            metadata: [
+                "model": model, "integrator": setting.integrator.rawValue, "steps": String(setting.steps),
+                "guidance": String(setting.guidance), "seed": String(seed),
+            ])
+        try Safetensors.write(checkpoint, to: samplesDirectory + "/" + name + ".safetensors")
     }
 
     private func writePlot(_ rows: [EvaluationRow], judge: String, samples: Int) throws {
@@ -152,6 +180,15 @@ struct EvalCommand: ParsableCommand {
         return candidates
     }
 
+    /// Training images scored like the samples (image data only): what a perfect generator would score.
+    private func realDataFloor(_ evaluator: SampleEvaluator, dataName: String) throws -> RealDataFloor? {
+        guard case .classifier = evaluator.judge, dataName == "fashion-mnist" else { return nil }
+        let train = try FashionMNIST.load(.train, directory: judgeOptions.datasetDirectory)
+        let floor = evaluator.floor(train, source: "fashion-mnist train (\(samples) of \(train.count) images, seed \(seed))")
+        if let floor { Console.note("real-data floor (\(floor.source)): " + Self.summary(floor)) }
+        return floor
+    }
+
     private func inferredData(_ candidates: [Candidate]) throws -> String {
         let names = Set(candidates.map { $0.dataset ?? "fashion-mnist" })
         guard names.count == 1, let name = names.first else {
@@ -202,9 +239,24 @@ struct EvalCommand: ParsableCommand {
 
     static func summary(_ row: EvaluationRow) -> String {
         var parts = ["NFE \(row.networkEvaluations)", String(format: "%.1f img/s", row.imagesPerSecond)]
-        if let fd = row.frechetDistance { parts.append(String(format: "FD %.3f", fd)) }
-        if let accuracy = row.classAccuracy { parts.append(String(format: "class acc %.1f %%", accuracy * 100)) }
+        parts += quality(row.frechetDistance, row.multiLayerFrechetDistance, row.multiLayerKernelDistance, row.classAccuracy)
         if let sw = row.slicedWasserstein { parts.append(String(format: "SW %.4f", sw)) }
         return parts.joined(separator: ", ")
+    }
+
+    static func summary(_ floor: RealDataFloor) -> String {
+        quality(
+            floor.frechetDistance, floor.multiLayerFrechetDistance, floor.multiLayerKernelDistance,
+            floor.classAccuracy
+        ).joined(separator: ", ")
+    }
+
+    private static func quality(_ fd: Double?, _ multiFD: Double?, _ kid: Double?, _ accuracy: Double?) -> [String] {
+        var parts: [String] = []
+        if let fd { parts.append(String(format: "FD %.3f", fd)) }
+        if let multiFD { parts.append(String(format: "FD multi %.3f", multiFD)) }
+        if let kid { parts.append(String(format: "KID×1e3 %.2f", kid * 1000)) }
+        if let accuracy { parts.append(String(format: "class acc %.1f %%", accuracy * 100)) }
+        return parts
     }
 }
