@@ -1,8 +1,10 @@
 // `kac eval`: the project's quality table (issue 3 item 4). For each model (zoo reference or a
 // training run's checkpoint, EMA weights) and each sampler × guidance × step count it generates
-// --samples samples with one seed, labels cycling through the classes, and reports Fréchet distance
-// and class accuracy under the evaluation classifier (images) or sliced Wasserstein distance to
-// fresh target samples (2-D data), plus NFE and images/s. Text table on stdout, --json, --plot.
+// --samples samples with one seed, labels cycling through the classes, and reports, under the
+// evaluation classifier (images), the Fréchet distance of penultimate features (the old FD column,
+// unchanged), FD and KID of multi-layer features and class accuracy, with the real-data floor as a
+// last row; for 2-D data sliced Wasserstein distance to fresh target samples; plus NFE and
+// images/s. Text table on stdout, --json, --plot.
 // Manifests are immutable: record the rows with `kac publish CHECKPOINT --evaluation FILE.json`.
 import ArgumentParser
 import Foundation
@@ -17,10 +19,17 @@ import Vocabulary
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate velocity models: FD, class accuracy (or sliced Wasserstein), NFE, images/s.",
+        abstract: "Evaluate velocity models: FD, multi-layer FD and KID, class accuracy (or sliced Wasserstein), NFE, images/s.",
         discussion: """
             Example: kac eval --run runs/teacher --classifier fashion-mnist/classifier --steps 1,2,4,10,20,50,100 \\
                        --samplers euler,ab2 --guidance 1.5 --json eval.json --plot eval.png
+            Image columns: FD is the Fréchet distance of the classifier's penultimate features to the test images
+            (the figure of earlier reports, unchanged). FD multi and KID×1e3 use every convolution stage too (each
+            channel's spatial mean and deviation, then the penultimate features, each column standardized by the
+            test images): KID is the unbiased kernel distance (cubic kernel, class-weighted because the labels
+            cycle), about 0 for real images at any --samples, so it is the figure to compare students by; see
+            README "Evaluation instrument". The last row scores --samples real training images (same seed and
+            label cycle): the floor a perfect generator would reach at this sample count.
             Students are evaluated at their own setting — Euler, their step count, their default s (1 when guidance
             is baked in; a guidance-conditioned student's default scale) — unless --student-grid is given; teachers
             and runs use the grid of --steps × --samplers × --guidance (a guidance-conditioned student on the grid
