@@ -13,9 +13,10 @@ import Training
 
 @Suite(.serialized) struct EvalInstrumentMeasurements {
     static let directory = ProcessInfo.processInfo.environment["KAC_EVAL_MEASURE"]
-    static let zoo = ProcessInfo.processInfo.environment["KAC_EVAL_ZOO"]
+    static let zoo =
+        ProcessInfo.processInfo.environment["KAC_EVAL_ZOO"]
         ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path + "/zoo"
+        .deletingLastPathComponent().path + "/zoo"
     static let only = ProcessInfo.processInfo.environment["KAC_EVAL_VARIANTS"].map { Set($0.split(separator: ",").map(String.init)) }
 
     struct Variant: Sendable {
@@ -46,8 +47,12 @@ import Training
         }
         list.append(Variant(name: "means+pen", make: { taps in concatenate(taps.stages.map(means) + [taps.penultimate]) }))
         list.append(Variant(name: "meanstd-all", make: { taps in concatenate(taps.stages.map(FeaturePooling.meanAndDeviation)) }))
-        list.append(Variant(name: "meanstd+pen", make: { taps in
-            concatenate(taps.stages.map(FeaturePooling.meanAndDeviation) + [taps.penultimate]) }))
+        list.append(
+            Variant(
+                name: "meanstd+pen",
+                make: { taps in
+                    concatenate(taps.stages.map(FeaturePooling.meanAndDeviation) + [taps.penultimate])
+                }))
         return list
     }()
 
@@ -72,8 +77,10 @@ import Training
         var start = 0
         while start < n {
             let end = min(start + 500, n)
-            let taps = classifier.featureTaps(Tensor(shape: [end - start] + Array(images.shape.dropFirst()),
-                                                     scalars: Array(images.scalars[(start * perImage)..<(end * perImage)])))
+            let taps = classifier.featureTaps(
+                Tensor(
+                    shape: [end - start] + Array(images.shape.dropFirst()),
+                    scalars: Array(images.scalars[(start * perImage)..<(end * perImage)])))
             for (index, variant) in variants.enumerated() { parts[index].append(variant.make(taps)) }
             start = end
         }
@@ -106,8 +113,11 @@ import Training
             let checkpoint = try Safetensors.read(from: directory + "/" + file)
             let samples = try #require(checkpoint["samples"]), labels = try #require(checkpoint["labels"])
             let model = (checkpoint.metadata["model"] ?? file) + " " + (checkpoint.metadata["steps"] ?? "")
-            rows.append((model, checkpoint.metadata["seed"] ?? "?", Tensor(shape: samples.shape, scalars: samples.values),
-                         labels.values.map { Int($0) }))
+            rows.append(
+                (
+                    model, checkpoint.metadata["seed"] ?? "?", Tensor(shape: samples.shape, scalars: samples.values),
+                    labels.values.map { Int($0) }
+                ))
         }
         let n = rows.first?.images.shape[0] ?? 1000
         for seed: UInt64 in [7, 8, 9] {
@@ -122,9 +132,12 @@ import Training
             let raw = Self.features(classifier, row.images, variants)
             let features = raw + zip(standardizers, raw).map { $0.apply($1) }
             for index in names.indices {
-                scores[index].append((FrechetDistance.distance(FeatureStatistics(features: features[index]), statistics[index]),
-                                      KernelDistance.distance(features[index], reference: kernels[index]),
-                                      KernelDistance.distance(features[index], labels: row.labels, reference: classKernels[index])))
+                scores[index].append(
+                    (
+                        FrechetDistance.distance(FeatureStatistics(features: features[index]), statistics[index]),
+                        KernelDistance.distance(features[index], reference: kernels[index]),
+                        KernelDistance.distance(features[index], labels: row.labels, reference: classKernels[index])
+                    ))
             }
             print(String(format: "scored %@ seed %@ (%.1f s)", row.model, row.seed, Date().timeIntervalSince(started)))
         }
@@ -141,12 +154,15 @@ import Training
                 let v = values(model, pick), floor = mean(values("real-train", pick))
                 let t = teacher.map { mean(values($0, pick)) } ?? .nan
                 // Paired spread: the same seed gives every model the same starting noise and labels.
-                let paired = teacher.map { teacherModel in
-                    deviation(zip(v, values(teacherModel, pick)).map { $0 - $1 }) } ?? .nan
-                return String(format: "%@ %@ mean %9.4f sd %7.4f ×%5.2f excess×%5.2f (m-t)/sd %5.1f paired-sd %7.4f",
-                              label as NSString, v.map { String(format: "%9.4f", $0) }.joined(separator: " ") as NSString,
-                              mean(v), deviation(v), mean(v) / t, (mean(v) - floor) / (t - floor),
-                              (mean(v) - t) / max(deviation(v), 1e-12), paired)
+                let paired =
+                    teacher.map { teacherModel in
+                        deviation(zip(v, values(teacherModel, pick)).map { $0 - $1 })
+                    } ?? .nan
+                return String(
+                    format: "%@ %@ mean %9.4f sd %7.4f ×%5.2f excess×%5.2f (m-t)/sd %5.1f paired-sd %7.4f",
+                    label as NSString, v.map { String(format: "%9.4f", $0) }.joined(separator: " ") as NSString,
+                    mean(v), deviation(v), mean(v) / t, (mean(v) - floor) / (t - floor),
+                    (mean(v) - t) / max(deviation(v), 1e-12), paired)
             }
             for model in models {
                 print(model)

@@ -6,8 +6,8 @@ import Foundation
 import ModelStore
 import NeuralNet
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 import Training
 
 @Suite struct EvaluationInstrumentTests {
@@ -95,8 +95,9 @@ import Training
 
     static func smallClassifier() -> ImageClassifier {
         var random = RandomSource(seed: 4)
-        let configuration = ImageClassifierConfiguration(imageHeight: 8, imageWidth: 8, imageChannels: 1, widths: [4, 8],
-                                                         hiddenWidth: 6, groupCount: 2, classCount: 3)
+        let configuration = ImageClassifierConfiguration(
+            imageHeight: 8, imageWidth: 8, imageChannels: 1, widths: [4, 8],
+            hiddenWidth: 6, groupCount: 2, classCount: 3)
         return ImageClassifier(configuration: configuration, random: &random)
     }
 
@@ -120,7 +121,8 @@ import Training
         let batched = classifier.imageFeatures(images, batchSize: 3)
         #expect(zip(batched.multi.scalars, features.multi.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
         for row in 0..<7 {
-            #expect(Array(features.multi.scalars[(row * 54 + 48)..<(row * 54 + 54)])
+            #expect(
+                Array(features.multi.scalars[(row * 54 + 48)..<(row * 54 + 54)])
                     == Array(features.penultimate.scalars[(row * 6)..<(row * 6 + 6)]))
         }
         let taps = classifier.featureTaps(images)
@@ -146,8 +148,9 @@ import Training
         }
         let first = try reference()
         #expect(!first.cached)
-        let path = ReferenceStatistics.cachePath(key: ReferenceStatistics.key(classifier: classifier, images: images, labels: labels),
-                                                 cacheDirectory: directory.path)
+        let path = ReferenceStatistics.cachePath(
+            key: ReferenceStatistics.key(classifier: classifier, images: images, labels: labels),
+            cacheDirectory: directory.path)
         var checkpoint = try Safetensors.read(from: path)
         #expect(checkpoint.metadata["schema"] == "kac-reference-statistics/2")
         #expect(try reference().cached)

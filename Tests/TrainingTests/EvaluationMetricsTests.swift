@@ -63,8 +63,10 @@ import Training
 
         let halves = (Array(0..<500), Array(500..<1000))
         let first = test.batch(indices: halves.0)
-        let reference = try ReferenceStatistics.features(classifier: classifier, images: first.samples, labels: first.labels,
-                                                         cacheDirectory: nil).reference
+        let reference = try ReferenceStatistics.features(
+            classifier: classifier, images: first.samples, labels: first.labels,
+            cacheDirectory: nil
+        ).reference
         let evaluator = SampleEvaluator(judge: .classifier(classifier, reference: reference), sampleCount: 500, seed: 1)
         let real = test.batch(indices: halves.1)
         var row = EvaluationRow(

@@ -100,7 +100,9 @@ public final class ImageClassifier {
         let mapShape = h.shape
         let (hiddenOutput, hiddenCache) = hidden.forward(h.reshaped([h.shape[0], h.count / h.shape[0]]), parameters: parameters)
         let (features, activationCache) = SiLU.forward(hiddenOutput)
-        return Pass(stages: caches, activations: activations, mapShape: mapShape, hidden: hiddenCache, hiddenActivation: activationCache, features: features)
+        return Pass(
+            stages: caches, activations: activations, mapShape: mapShape, hidden: hiddenCache, hiddenActivation: activationCache,
+            features: features)
     }
 
     /// images [N, H, W, C] in [−1, 1] → [N, hiddenWidth], the penultimate activations.

@@ -50,8 +50,9 @@ extension ImageClassifier {
         var start = 0
         while start < n {
             let end = min(start + batchSize, n)
-            let batch = Tensor(shape: [end - start] + Array(images.shape.dropFirst()),
-                               scalars: Array(images.scalars[(start * perImage)..<(end * perImage)]))
+            let batch = Tensor(
+                shape: [end - start] + Array(images.shape.dropFirst()),
+                scalars: Array(images.scalars[(start * perImage)..<(end * perImage)]))
             let taps = featureTaps(batch)
             penultimate += taps.penultimate.scalars
             let pooled = taps.stages.map(FeaturePooling.meanAndDeviation)
@@ -64,8 +65,9 @@ extension ImageClassifier {
             }
             start = end
         }
-        return ImageFeatures(penultimate: Tensor(shape: [n, penultimateWidth], scalars: penultimate),
-                             multi: Tensor(shape: [n, multiWidth], scalars: multi))
+        return ImageFeatures(
+            penultimate: Tensor(shape: [n, penultimateWidth], scalars: penultimate),
+            multi: Tensor(shape: [n, multiWidth], scalars: multi))
     }
 }
 

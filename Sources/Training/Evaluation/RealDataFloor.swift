@@ -15,8 +15,10 @@ public struct RealDataFloor: Codable, Sendable, Equatable {
     public var multiLayerKernelDistance: Double?
     public var classAccuracy: Double?
 
-    public init(source: String, sampleCount: Int, frechetDistance: Double? = nil, multiLayerFrechetDistance: Double? = nil,
-                multiLayerKernelDistance: Double? = nil, classAccuracy: Double? = nil) {
+    public init(
+        source: String, sampleCount: Int, frechetDistance: Double? = nil, multiLayerFrechetDistance: Double? = nil,
+        multiLayerKernelDistance: Double? = nil, classAccuracy: Double? = nil
+    ) {
         self.source = source
         self.sampleCount = sampleCount
         self.frechetDistance = frechetDistance
@@ -33,8 +35,9 @@ public struct RealDataFloor: Codable, Sendable, Equatable {
         let classCount = dataset.classNames.count
         var byClass: [[Int]] = Array(repeating: [], count: classCount)
         for (index, label) in dataset.labels.enumerated() { byClass[label].append(index) }
-        precondition(byClass.allSatisfy { $0.count >= (count + classCount - 1) / classCount },
-                     "RealDataFloor: \(count) images need \((count + classCount - 1) / classCount) of every class")
+        precondition(
+            byClass.allSatisfy { $0.count >= (count + classCount - 1) / classCount },
+            "RealDataFloor: \(count) images need \((count + classCount - 1) / classCount) of every class")
         var random = RandomSource(seed: seed, stream: stream)
         for k in 0..<classCount { byClass[k].shuffle(using: &random) }
         let batch = dataset.batch(indices: (0..<count).map { byClass[$0 % classCount][$0 / classCount] })

@@ -25,8 +25,9 @@ public struct ReferenceFeatures: Sendable {
     /// From the reference's raw features and class labels; a cache passes the kernel's within-set
     /// mean it stored instead of having it recomputed (~10⁸ kernel values for 10,000 images).
     public init(_ features: ImageFeatures, labels: [Int], multiKernelWithinMean: Double? = nil) {
-        precondition(features.penultimate.shape[0] == labels.count && features.multi.shape[0] == labels.count,
-                     "ReferenceFeatures: \(labels.count) labels for features \(features.penultimate.shape), \(features.multi.shape)")
+        precondition(
+            features.penultimate.shape[0] == labels.count && features.multi.shape[0] == labels.count,
+            "ReferenceFeatures: \(labels.count) labels for features \(features.penultimate.shape), \(features.multi.shape)")
         penultimate = FeatureStatistics(features: features.penultimate)
         let (n, d) = (features.multi.shape[0], features.multi.shape[1])
         var sum = [Double](repeating: 0, count: d), squares = [Double](repeating: 0, count: d)
@@ -47,7 +48,8 @@ public struct ReferenceFeatures: Sendable {
         }
         let standardized = Self.standardize(features.multi, centre: multiCentre, scale: multiScale)
         multi = FeatureStatistics(features: standardized)
-        multiKernel = multiKernelWithinMean.map { KernelReference(features: standardized, withinMean: $0) }
+        multiKernel =
+            multiKernelWithinMean.map { KernelReference(features: standardized, withinMean: $0) }
             ?? KernelReference(features: standardized, labels: labels)
     }
 

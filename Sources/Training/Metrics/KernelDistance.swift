@@ -28,8 +28,9 @@ public struct KernelReference: Sendable, Equatable {
 
     /// For a cache that stored `withinMean` next to the features.
     public init(features: Tensor, withinMean: Double) {
-        precondition(features.rank == 2 && features.shape[0] >= 2,
-                     "KernelReference needs features [N ≥ 2, d], got \(features.shape)")
+        precondition(
+            features.rank == 2 && features.shape[0] >= 2,
+            "KernelReference needs features [N ≥ 2, d], got \(features.shape)")
         self.features = features
         self.withinMean = withinMean
     }
@@ -43,15 +44,18 @@ public enum KernelDistance {
     static let blockRows = 256
 
     /// Unbiased MMD² between feature sets [m, d] and [n, d] (m, n ≥ 2), optionally class-weighted.
-    public static func distance(_ first: Tensor, labels firstLabels: [Int]? = nil,
-                                _ second: Tensor, labels secondLabels: [Int]? = nil) -> Double {
+    public static func distance(
+        _ first: Tensor, labels firstLabels: [Int]? = nil,
+        _ second: Tensor, labels secondLabels: [Int]? = nil
+    ) -> Double {
         distance(first, labels: firstLabels, reference: KernelReference(features: second, labels: secondLabels))
     }
 
     /// Unbiased MMD² between `features` [m, d] (with their class labels, or nil) and a precomputed reference.
     public static func distance(_ features: Tensor, labels: [Int]? = nil, reference: KernelReference) -> Double {
-        precondition(features.rank == 2 && features.shape[0] >= 2 && features.shape[1] == reference.dimension,
-                     "KernelDistance: features \(features.shape) against a reference of dimension \(reference.dimension)")
+        precondition(
+            features.rank == 2 && features.shape[0] >= 2 && features.shape[1] == reference.dimension,
+            "KernelDistance: features \(features.shape) against a reference of dimension \(reference.dimension)")
         return withinMean(features, labels: labels) + reference.withinMean - 2 * crossMean(features, reference.features)
     }
 
@@ -79,8 +83,10 @@ public enum KernelDistance {
 
     /// Σ k(xᵢ, yⱼ) over all pairs (i ≠ j when `excludingDiagonal`, for x = y), a block of x's rows at
     /// a time; with `labels` (x = y), also the part of that sum over pairs of one class.
-    private static func kernelSum(_ x: Tensor, _ y: Tensor, excludingDiagonal: Bool,
-                                  labels: [Int]? = nil) -> (all: Double, sameClass: Double) {
+    private static func kernelSum(
+        _ x: Tensor, _ y: Tensor, excludingDiagonal: Bool,
+        labels: [Int]? = nil
+    ) -> (all: Double, sameClass: Double) {
         let (m, n, d) = (x.shape[0], y.shape[0], x.shape[1])
         precondition(y.shape[1] == d, "KernelDistance: dimensions \(d) and \(y.shape[1]) differ")
         let scale = 1 / Double(d)
@@ -93,8 +99,9 @@ public enum KernelDistance {
                 y.scalars.withUnsafeBufferPointer { b in
                     gram.withUnsafeMutableBufferPointer { c in
                         guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return }
-                        BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: n, k: d,
-                                   a: a + start * d, lda: d, b: b, ldb: d, c: c, ldc: n)
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: true, m: rows, n: n, k: d,
+                            a: a + start * d, lda: d, b: b, ldb: d, c: c, ldc: n)
                     }
                 }
             }
