@@ -67,6 +67,10 @@ struct EvalCommand: ParsableCommand {
     var samplesDirectory: String?
     @Flag(help: "Evaluate students on the whole grid too, instead of only at their own setting.")
     var studentGrid = false
+    @Option(
+        name: .customLong("score-samples"),
+        help: "Score the samples an earlier --save-samples wrote (a directory or one file) instead of generating; use with --classifier.")
+    var scoreSamplesPath: String?
     @Option(name: .customLong("report"), help: "Re-print the table (and --plot) of an earlier --json report instead of evaluating.")
     var reportPath: String?
 
@@ -78,6 +82,7 @@ struct EvalCommand: ParsableCommand {
             try writePlot(report.rows, judge: report.judge, samples: report.rows.first?.sampleCount ?? 0)
             return
         }
+        if let scoreSamplesPath { return try scoreSavedSamples(scoreSamplesPath) }
         guard !models.isEmpty || !runs.isEmpty else {
             throw ValidationError("nothing to evaluate: pass --model REF (a zoo teacher or student) or --run DIR")
         }
@@ -93,16 +98,16 @@ struct EvalCommand: ParsableCommand {
                 let progress = ProgressReporter(
                     title: title, total: samples,
                     interactive: ProgressReporter.standardErrorIsTerminal, minimumLineInterval: 30)
-                var saveError: (any Error)?
+                var generated: (samples: TensorCore.Tensor, labels: [Int])?
                 let row = evaluator.evaluate(
                     candidate.generator, model: candidate.label, settings: setting,
                     onBatch: { progress.update(completed: $0, fields: ["samples"]) },
-                    onSamples: { samples, labels in
-                        do { try saveSamples(samples, labels: labels, model: candidate.label, setting: setting) } catch {
-                            saveError = error
-                        }
-                    })
-                if let saveError { throw saveError }
+                    onSamples: { samples, labels in if samplesDirectory != nil { generated = (samples, labels) } })
+                if let generated {
+                    try saveSamples(
+                        generated.samples, labels: generated.labels, model: candidate.label, setting: setting,
+                        evaluations: row.networkEvaluations)
+                }
                 Console.note(
                     "eval \(candidate.label) \(setting.integrator.rawValue) steps \(setting.steps) "
                         + "s=\(setting.guidance): " + Self.summary(row))
@@ -121,7 +126,9 @@ struct EvalCommand: ParsableCommand {
 
     /// `DIR/<model>-<sampler>-<steps>-s<guidance>-seed<seed>.safetensors`: tensors `samples` [N, H, W, C]
     /// (floats as generated, before any 8-bit rounding) and `labels` [N]; the setting in the metadata.
-    private func saveSamples(_ samples: TensorCore.Tensor, labels: [Int], model: String, setting: SamplingSettings) throws {
+    private func saveSamples(
+        _ samples: TensorCore.Tensor, labels: [Int], model: String, setting: SamplingSettings, evaluations: Int
+    ) throws {
         guard let samplesDirectory else { return }
         try FileManager.default.createDirectory(atPath: samplesDirectory, withIntermediateDirectories: true)
         let safeModel = model.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "@" ? $0 : "_" }
@@ -133,7 +140,7 @@ struct EvalCommand: ParsableCommand {
             ],
             metadata: [
                 "model": model, "integrator": setting.integrator.rawValue, "steps": String(setting.steps),
-                "guidance": String(setting.guidance), "seed": String(seed),
+                "guidance": String(setting.guidance), "seed": String(seed), "evaluations": String(evaluations),
             ])
         try Safetensors.write(checkpoint, to: samplesDirectory + "/" + name + ".safetensors")
     }
@@ -190,7 +197,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// Training images scored like the samples (image data only): what a perfect generator would score.
-    private func realDataFloor(_ evaluator: SampleEvaluator, dataName: String) throws -> RealDataFloor? {
+    func realDataFloor(_ evaluator: SampleEvaluator, dataName: String) throws -> RealDataFloor? {
         guard case .classifier = evaluator.judge, dataName == "fashion-mnist" else { return nil }
         let train = try FashionMNIST.load(.train, directory: judgeOptions.datasetDirectory)
         let floor = evaluator.floor(train, source: "fashion-mnist train (\(samples) of \(train.count) images, seed \(seed))")
