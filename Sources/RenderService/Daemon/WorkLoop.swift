@@ -1,5 +1,5 @@
 // The daemon's work loop, on its own thread (rendering is long CPU work that must not block the
-// async services): recover abandoned jobs, claim the next job, render it, repeat; when the queue
+// async services): recover abandoned jobs, sweep leftovers, claim the next job, render it, repeat; when the queue
 // is empty, wait for a wake from the watcher or the poll interval. `--once` exits when `new/`
 // holds nothing more that could become claimable.
 import Foundation
@@ -74,12 +74,17 @@ final class WorkLoop: @unchecked Sendable {
 
     func run() {
         var lastRecovery = Date.distantPast
+        var lastSweep = Date.distantPast
         var lastProgress = Date()
         while !state.isStopping {
             runner.pulse.beat()
             if Date().timeIntervalSince(lastRecovery) >= configuration.spool.leaseTimeout / 2 {
                 recover()
                 lastRecovery = Date()
+            }
+            if Date().timeIntervalSince(lastSweep) >= configuration.spool.sweep.interval {
+                sweep()
+                lastSweep = Date()
             }
             let claimed: ClaimedJob?
             do {
@@ -114,6 +119,12 @@ final class WorkLoop: @unchecked Sendable {
         } catch {
             logger.error("recovery scan failed: \(error)")
         }
+    }
+
+    /// Removes leftovers past their grace period (at start-up, then every sweep interval).
+    private func sweep() {
+        let removed = spool.sweep()
+        if removed.total > 0 { logger.notice("swept \(removed.total) leftover file(s): \(removed.summary)") }
     }
 
     /// Entries in `new/` that may still turn into jobs (job-like names, dotfiles excluded).
