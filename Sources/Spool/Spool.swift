@@ -4,7 +4,8 @@ import Foundation
 // The spool: a maildir-like directory where job files move between state directories by atomic
 // renames. A file is in exactly one state at a time; the move between states is the only
 // synchronisation between workers, so any number of processes on any number of hosts (NFS) can
-// share one spool. Nothing is written outside the spool root.
+// share one spool. Nothing is written outside the spool root: every call is relative to a
+// directory descriptor opened once, never to a path that a symlink could redirect later.
 #if canImport(Glibc)
 import Glibc
 #else
@@ -17,11 +18,18 @@ import Darwin
 ///
 /// | state (`SpoolState`) | files                                                              | entered by                     | left by                                  |
 /// |----------------------|--------------------------------------------------------------------|--------------------------------|------------------------------------------|
-/// | writing (`.tmp`)     | `tmp/<id>.json`                                                    | producer writes (`submit`)     | rename into `new/`                       |
-/// | queued (`.new`)      | `new/<id>.json` [`attempts/<id>`]                                  | producer rename; `requeue`     | `claim` (→ work), `cancel` (→ failed)    |
+/// | writing (`.tmp`)     | `tmp/<id>.json`                                                    | producer writes (`submit`)     | rename into `new/`; swept after 36 h     |
+/// | queued (`.new`)      | `new/<id>.json` [`attempts/<id>`]                                  | producer rename; `requeue`     | `claim` (→ work), `cancel` (→ failed), repeated id (→ `failed/<id>.dup-<hex>.json`) |
 /// | running (`.work`)    | `work/<id>.json`, `work/<id>.lease.json`, `attempts/<id>`, `out/<id>/`, [`work/<id>.progress.json`], [`cancel/<id>`] | `claim`: no-replace rename new→work | `finish`, lease-expiry recovery |
-/// | done (`.done`)       | `done/<id>.json`, `out/<id>/` (images, `result.json`)               | `finish(.completed)`           | operator cleanup                          |
-/// | failed (`.failed`)   | `failed/<id>.json`, `failed/<id>.error.json`, [`out/<id>/` partial] | `finish(.failed/.cancelled)`, recovery gives up, rejects | operator (`mv` back to `new/` to retry) |
+/// | done (`.done`)       | `done/<id>.json`, `out/<id>/` (exactly the plan's files, `result.json`) | `finish(.completed)`      | operator cleanup                          |
+/// | failed (`.failed`)   | `failed/<id>.json`, `failed/<id>.error.json`, [`out/<id>/` partial] | `finish(.failed/.cancelled)`, recovery gives up, rejects, repeated ids | operator (`mv` back to `new/` to retry) |
+///
+/// No step replaces a record: a job file repeating the id of a `done/` or `failed/` record is
+/// set aside as `failed/<id>.dup-<hex>.json` (`duplicate-id`), and a requeue that meets a newer
+/// `new/<id>.json` sets that file aside instead. Every operation is relative to the directory
+/// descriptors opened in `init` (subdirectories with O_NOFOLLOW) and, for a job's outputs, the
+/// `out/<id>/` descriptor opened at its claim, so a symlink swapped in later is never followed.
+/// `sweep()` removes leftovers of killed processes after the grace periods of `SweepPolicy`.
 ///
 /// Rules: entries in `new/` whose name starts with `.` or does not end in `.json` are ignored
 /// (producers may write `new/.x.json` or `x.json.part` and rename). Symlinks, FIFOs, sockets and

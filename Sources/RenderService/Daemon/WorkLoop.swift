@@ -1,7 +1,7 @@
 // The daemon's work loop, on its own thread (rendering is long CPU work that must not block the
-// async services): recover abandoned jobs, sweep leftovers, claim the next job, render it, repeat; when the queue
-// is empty, wait for a wake from the watcher or the poll interval. `--once` exits when `new/`
-// holds nothing more that could become claimable.
+// async services): recover abandoned jobs, sweep leftovers, claim the next job, render it,
+// repeat; when the queue is empty, wait for a wake from the watcher or the poll interval.
+// `--once` exits when `new/` holds nothing more that could become claimable.
 import Foundation
 import Logging
 import Spool
@@ -76,6 +76,7 @@ final class WorkLoop: @unchecked Sendable {
         var lastRecovery = Date.distantPast
         var lastSweep = Date.distantPast
         var lastProgress = Date()
+        var lastScanError: (message: String, at: Date)?
         while !state.isStopping {
             runner.pulse.beat()
             if Date().timeIntervalSince(lastRecovery) >= configuration.spool.leaseTimeout / 2 {
@@ -90,10 +91,16 @@ final class WorkLoop: @unchecked Sendable {
             do {
                 claimed = try spool.claimNext(as: configuration.worker)
             } catch {
-                logger.error("cannot scan the spool: \(error)")
+                // A lasting problem (a replaced directory) repeats every poll; say it once a minute.
+                let message = "\(error)"
+                if lastScanError?.message != message || Date().timeIntervalSince(lastScanError?.at ?? .distantPast) >= 60 {
+                    logger.error("cannot scan the spool: \(message)")
+                    lastScanError = (message, Date())
+                }
                 wake.wait(timeout: configuration.pollInterval)
                 continue
             }
+            lastScanError = nil
             if let claimed {
                 runner.run(claimed, logger: logger)
                 lastProgress = Date()
