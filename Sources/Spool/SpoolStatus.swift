@@ -27,6 +27,10 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
     public var recentFailures: [FailedJob]
     /// Entries in `new/` the spool leaves alone (dotfiles, names without `.json`, directories).
     public var ignored: [String]
+    /// Leftover files present (temporaries, a killed producer's tmp/ files, stale markers).
+    public var leftovers = SpoolLeftovers()
+    /// Of those, the ones past their grace period: the next sweep by `kacd` removes them.
+    public var leftoversDue = SpoolLeftovers()
     public var takenAt: Date
 
     /// Human-readable report, one fact per line.
@@ -58,33 +62,35 @@ extension Spool {
         var counts: [SpoolState: Int] = [:]
         var ignored: [String] = []
         for state in SpoolState.allCases {
-            let names = try SpoolFiles.names(in: directoryPath(state))
+            let names = try SpoolFiles.names(in: directory(state))
             let jobs = names.filter { Self.isJobFileName($0) }
             counts[state] = jobs.count
             if state == .new {
-                ignored = names.filter { !jobs.contains($0) || SpoolFiles.info(path(.new, $0))?.kind == .directory }.sorted()
+                ignored = names.filter { !jobs.contains($0) || info(.new, $0)?.kind == .directory }.sorted()
             }
         }
-        let runningIDs = try SpoolFiles.names(in: directoryPath(.work)).filter { Self.isJobFileName($0) }.map { String($0.dropLast(5)) }
+        let runningIDs = try SpoolFiles.names(in: directory(.work)).filter { Self.isJobFileName($0) }.map { String($0.dropLast(5)) }
             .sorted()
         let running = runningIDs.map { id in
-            let lease = readJSON(Lease.self, from: leasePath(id))
+            let lease = readJSON(Lease.self, .state(.work), Self.leaseFile(id))
             let expired = lease.map { now.timeIntervalSince($0.heartbeatAt) > configuration.leaseTimeout } ?? false
             return SpoolStatus.RunningJob(
-                jobID: id, lease: lease, progress: readJSON(JobProgress.self, from: progressPath(id)),
+                jobID: id, lease: lease, progress: readJSON(JobProgress.self, .state(.work), Self.progressFile(id)),
                 leaseExpired: expired, cancelRequested: isCancelRequested(jobID: id))
         }
-        let failedNames = try SpoolFiles.names(in: directoryPath(.failed)).filter { Self.isJobFileName($0) }
+        let failedNames = try SpoolFiles.names(in: directory(.failed)).filter { Self.isJobFileName($0) }
         let failures = failedNames.map { name -> (SpoolStatus.FailedJob, Date) in
             let id = String(name.dropLast(5))
-            let modified = SpoolFiles.info(path(.failed, name))?.modified ?? .distantPast
-            guard let failure = readJSON(JobFailure.self, from: errorPath(id)) else {
+            let modified = info(.failed, name)?.modified ?? .distantPast
+            guard let failure = readJSON(JobFailure.self, .state(.failed), Self.errorFile(id)) else {
                 return (.init(jobID: id, code: "unknown", reason: "no readable failed/\(id).error.json", failedAt: nil), modified)
             }
             return (.init(jobID: id, code: failure.code.rawValue, reason: failure.reason, failedAt: failure.failedAt), failure.failedAt)
         }
         let recent = failures.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.jobID < $1.0.jobID }.prefix(recentFailureLimit).map(\.0)
-        return SpoolStatus(counts: counts, running: running, recentFailures: Array(recent), ignored: ignored, takenAt: now)
+        return SpoolStatus(
+            counts: counts, running: running, recentFailures: Array(recent), ignored: ignored, leftovers: leftovers(),
+            leftoversDue: sweep(dryRun: true), takenAt: now)
     }
 
     /// `<id>.json` that is not one of the sidecar files.

@@ -22,6 +22,9 @@ struct StatusCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(status), as: UTF8.self))
         } else {
             print(status.text(), terminator: "")
+            if status.leftovers.total > 0 {
+                print("leftovers: \(status.leftovers.summary) (\(status.leftoversDue.total) past the grace period; kacd sweeps them)")
+            }
         }
     }
 }
