@@ -105,7 +105,7 @@ public enum AtomicFile {
         if from != to { try syncDirectory(from.isEmpty ? "." : from) }
     }
 
-    private static func writeAll(fd: Int32, bytes: some Collection<UInt8>, path: String) throws {
+    static func writeAll(fd: Int32, bytes: some Collection<UInt8>, path: String) throws {
         let done: Bool? = try bytes.withContiguousStorageIfAvailable { buffer in
             try writeBuffer(fd: fd, buffer: UnsafeRawBufferPointer(buffer), path: path)
             return true

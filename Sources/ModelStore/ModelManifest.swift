@@ -23,7 +23,12 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
     public var guidanceScale: Double?
     /// Network evaluations per image (guided steps cost two unless batched into one pass of 2N).
     public var networkEvaluations: Int?
+    /// On the evaluation classifier's penultimate features.
     public var frechetDistance: Double?
+    /// On the evaluation classifier's multi-layer features (absent in manifests published before them).
+    public var multiLayerFrechetDistance: Double?
+    /// KID (unbiased MMD², cubic kernel) on the multi-layer features (absent in older manifests).
+    public var multiLayerKernelDistance: Double?
     public var classAccuracy: Double?
     public var imagesPerSecond: Double?
     /// Samples the figures were computed on.
@@ -31,7 +36,8 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
 
     public init(
         steps: Int, integrator: Integrator? = nil, guidanceScale: Double? = nil, networkEvaluations: Int? = nil,
-        frechetDistance: Double? = nil, classAccuracy: Double? = nil, imagesPerSecond: Double? = nil,
+        frechetDistance: Double? = nil, multiLayerFrechetDistance: Double? = nil,
+        multiLayerKernelDistance: Double? = nil, classAccuracy: Double? = nil, imagesPerSecond: Double? = nil,
         sampleCount: Int? = nil
     ) {
         self.steps = steps
@@ -39,6 +45,8 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
         self.guidanceScale = guidanceScale
         self.networkEvaluations = networkEvaluations
         self.frechetDistance = frechetDistance
+        self.multiLayerFrechetDistance = multiLayerFrechetDistance
+        self.multiLayerKernelDistance = multiLayerKernelDistance
         self.classAccuracy = classAccuracy
         self.imagesPerSecond = imagesPerSecond
         self.sampleCount = sampleCount

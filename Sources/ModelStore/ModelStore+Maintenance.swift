@@ -54,7 +54,9 @@ extension ModelStore {
         for name in models() {
             let tags: [String: Int]
             do { tags = try readTags(name).tags } catch { report.problems.append(String(describing: error)); tags = [:] }
-            do { _ = try tagHistory(of: name) } catch { report.problems.append(String(describing: error)) }
+            do { report.problems += tagHistoryMismatches(name, tags: tags, history: try tagHistory(of: name)) } catch {
+                report.problems.append(String(describing: error))
+            }
             let live = Set(versions(of: name))
             for (tag, version) in tags.sorted(by: { $0.key < $1.key }) where !live.contains(version) {
                 report.problems.append(

@@ -2,8 +2,10 @@ import DiskIO
 import Foundation
 // Tags: movable names for versions, kept in `tags.json` with every move appended to
 // `tag-history.json`. Both files are rewritten atomically under an exclusive flock on the model's
-// `.lock`, history first, so concurrent moves never lose an update and a rollback can always
-// find where a tag came from.
+// `.lock`, so concurrent moves never lose an update. `tags.json` is written first and the history
+// after it: a crash between the two leaves a history that lacks the last move, never one that
+// records a move that did not happen. `verify` reports the gap (`tagHistoryMismatches`), and the
+// next move of that tag — `kac zoo tag NAME@V TAG` even to its current version — records it.
 import Vocabulary
 
 extension ModelStore {
@@ -78,14 +80,40 @@ extension ModelStore {
             }
             let now = configuration.clock()
             for (tag, version, reason) in moves {
-                let from = file.tags[tag.description]
-                if from == version { continue }
+                let current = file.tags[tag.description]
+                // After an interrupted update the history's last move of the tag may lag tags.json;
+                // then even a move to the current version is recorded, from where history left off.
+                let recorded = history.events.last { $0.tag == tag.description }
+                let from = recorded.map(\.to) ?? current
+                if current == version, from == version { continue }
                 history.events.append(TagEvent(tag: tag.description, from: from, to: version, reason: reason, time: now))
                 file.tags[tag.description] = version
             }
-            _ = try StoreJSON.write(history, to: historyFile)
             _ = try StoreJSON.write(file, to: tagsPath(name))
+            try configuration.faults.trigger(.betweenTagFiles)
+            _ = try StoreJSON.write(history, to: historyFile)
         }
+    }
+
+    /// Tags whose last recorded move in `tag-history.json` does not end where `tags.json` points
+    /// them (a tag update interrupted between the two files), as sentences for `verify`.
+    func tagHistoryMismatches(_ name: ModelName, tags: [String: Int], history: [TagEvent]) -> [String] {
+        let recordedTags = Set(history.map(\.tag))
+        var problems: [String] = []
+        for tag in Set(tags.keys).union(recordedTags).sorted() {
+            let current = tags[tag]
+            guard let last = history.last(where: { $0.tag == tag }) else { continue }  // set before history was kept
+            guard last.to != current else { continue }
+            let recorded = last.to.map { "to version \($0)" } ?? "its removal"
+            let actual = current.map { "points \(tag) at version \($0)" } ?? "has no tag \(tag)"
+            let fix =
+                current.map { "`kac zoo tag \(name)@\($0) \(tag)` records where it points" }
+                ?? "`kac zoo tag \(name)@VERSION \(tag)` sets it again"
+            problems.append(
+                "\(historyPath(name)): the last recorded move of tag \(tag) is \(recorded), but \(tagsPath(name)) \(actual) — "
+                    + "a tag update was interrupted between the two files; \(fix).")
+        }
+        return problems
     }
 
     func readTags(_ name: ModelName) throws -> TagsFile {

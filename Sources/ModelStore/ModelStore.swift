@@ -113,6 +113,8 @@ public struct ModelStore: Sendable {
 /// Steps of publishing where a test may inject a crash.
 public enum PublishStep: String, Sendable, CaseIterable {
     case afterBlobWrite, afterBlobRename, afterManifestWrite, beforeTagMove
+    /// Any tag move (publish, tag, rollback): `tags.json` written, `tag-history.json` not yet.
+    case betweenTagFiles
 }
 
 /// A test hook that throws (or exits) at a publishing step. Production code passes `.none`.

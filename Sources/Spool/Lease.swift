@@ -49,8 +49,11 @@ public struct ClaimedJob: Sendable, Equatable {
     public let id: String
     public let job: RenderJob
     public internal(set) var lease: Lease
-    /// `out/<id>/`.
+    /// `out/<id>/` as a path, for messages; files are written through `output`.
     public let outputDirectory: String
+    /// `out/<id>/`, opened once at the claim: every output of this job is written relative to it.
+    /// Nil only while a job is failed during its claim, before the directory was made.
+    public let output: JobOutputDirectory?
     /// Outputs already present when claimed (a resumed job); the renderer skips them.
     public let completedAtClaim: [String]
     public var attempt: Int { lease.attempt }

@@ -23,6 +23,8 @@ public enum QualityPreset: String, Sendable, CaseIterable { case fastest, balanc
 public enum JobID {
     public static let pattern = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
     static let reservedSuffixes = [".lease", ".progress", ".error"]
+    /// The longest id, in bytes.
+    public static let maximumLength = 64
 
     public static func isValid(_ text: String) -> Bool {
         isValidName(text) && !reservedSuffixes.contains { text.hasSuffix($0) }
@@ -31,7 +33,7 @@ public enum JobID {
     /// The pattern alone (also used for output file names).
     static func isValidName(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        guard (1...64).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
+        guard (1...maximumLength).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
         return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 

@@ -1,7 +1,14 @@
 // Claiming: scan `new/`, decide what each entry is (ready job, settled bad file, hostile entry,
 // not ready yet), then take jobs in priority order. The claim itself is one no-replace rename into `work/`;
 // everything after it (attempt count, lease, re-validation) happens on a file only we hold.
+import DiskIO
 import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 
 extension Spool {
     /// One entry of `new/` as a scan sees it.
@@ -17,6 +24,7 @@ extension Spool {
     /// Claims the next job for `worker`, failing bad files it meets on the way. Returns nil when
     /// nothing is claimable now (the queue is empty, or files are still settling).
     public func claimNext(as worker: WorkerIdentity) throws -> ClaimedJob? {
+        try checkDirectories()
         for entry in try scanQueue() {
             switch entry {
             case let .reject(name, reason, code):
@@ -33,11 +41,10 @@ extension Spool {
         let now = clock.now()
         var urgent: [QueueEntry] = []
         var ready: [(id: String, priority: Int, modified: Date)] = []
-        let names = try SpoolFiles.names(in: directoryPath(.new)).filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }
+        let names = try SpoolFiles.names(in: directory(.new)).filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }
         scanCache.retain(only: Set(names))
         for name in names {
-            let path = self.path(.new, name)
-            guard let info = SpoolFiles.info(path) else { continue }  // claimed meanwhile
+            guard let info = info(.new, name) else { continue }  // claimed meanwhile
             let id = String(name.dropLast(".json".count))
             switch info.kind {
             case .directory: continue  // documented: ignored
@@ -70,7 +77,8 @@ extension Spool {
                         "the file has \(info.size) bytes; job files may have at most \(configuration.limits.maximumFileSize)"))
                 scanCache.store(name, info: info, verdict: verdict)
             } else {
-                guard case .bytes(let bytes) = try SpoolFiles.read(path, limit: configuration.limits.maximumFileSize) else { continue }
+                guard case .bytes(let bytes) = try SpoolFiles.read(directory(.new), name, limit: configuration.limits.maximumFileSize)
+                else { continue }
                 verdict = validate(bytes, id: id)
                 scanCache.store(name, info: info, verdict: verdict)
             }
@@ -103,21 +111,33 @@ extension Spool {
     }
 
     /// Takes `new/<id>.json` for `worker`. Nil if another worker was faster (or a job with the same
-    /// id is running) or if the job turned out invalid or cancelled and was failed right away.
+    /// id is running), if the job turned out invalid or cancelled and was failed right away, or if
+    /// it repeats the id of a finished job and was set aside as a duplicate.
     func claim(id: String, as worker: WorkerIdentity) throws -> ClaimedJob? {
-        guard try SpoolFiles.moveExclusive(jobPath(.new, id), to: jobPath(.work, id)) else { return nil }
+        let file = Self.jobFile(id)
+        guard try move(.state(.new), file, to: .state(.work), file, exclusive: true) else { return nil }
         let now = clock.now()
+        if let earlier = [SpoolState.done, .failed].first(where: { jobExists($0, id) }) {
+            // A later file never touches an earlier record or its outputs (README: repeated ids).
+            try setAsideDuplicate(
+                from: .work, id: id,
+                reason:
+                    "a job with id \(id) already finished (\(earlier.rawValue)/\(file)); out/\(id)/ and that record were left untouched — submit this job under another id",
+                at: now)
+            return nil
+        }
         let attempt = readAttempts(id) + 1
         try writeAttempts(attempt, id: id)
         let lease = Lease(
             jobID: id, worker: worker, token: Self.randomHex(16), attempt: attempt, claimedAt: now, heartbeatAt: now,
             timeout: configuration.leaseTimeout)
-        try writeJSON(lease, to: leasePath(id))
+        try writeJSON(lease, .state(.work), Self.leaseFile(id))
         let outputDirectory = path(.out, id)
         let placeholder = RenderJob(id: id, model: .quality(.fastest))
-        var claimed = ClaimedJob(id: id, job: placeholder, lease: lease, outputDirectory: outputDirectory, completedAtClaim: [])
+        var claimed = ClaimedJob(
+            id: id, job: placeholder, lease: lease, outputDirectory: outputDirectory, output: nil, completedAtClaim: [])
         let verdict: Result<RenderJob, JobValidationError>
-        switch try SpoolFiles.read(jobPath(.work, id), limit: configuration.limits.maximumFileSize) {
+        switch try SpoolFiles.read(directory(.work), file, limit: configuration.limits.maximumFileSize) {
         case .bytes(let bytes): verdict = validate(bytes, id: id)
         case .tooLarge(let size):
             verdict = .failure(
@@ -141,7 +161,12 @@ extension Spool {
                 try finish(claimed, outcome: .cancelled)
                 return nil
             }
-            do { try SpoolFiles.makeDirectory(outputDirectory) } catch {
+            let output: JobOutputDirectory
+            do {
+                // mkdirat + openat(O_NOFOLLOW): a symlink planted at out/<id> is refused, never followed,
+                // and from here on every output is written relative to this descriptor.
+                output = JobOutputDirectory(try directory(.out).makeDirectory(id).handle)
+            } catch {
                 try finish(
                     claimed,
                     outcome: .failed(
@@ -151,8 +176,8 @@ extension Spool {
                 return nil
             }
             claimed = ClaimedJob(
-                id: id, job: job, lease: lease, outputDirectory: outputDirectory,
-                completedAtClaim: (try? completedOutputs(jobID: id)) ?? [])
+                id: id, job: job, lease: lease, outputDirectory: outputDirectory, output: output,
+                completedAtClaim: (try? output.completedOutputs()) ?? [])
             return claimed
         }
     }
@@ -161,19 +186,53 @@ extension Spool {
     /// records why next to it.
     func reject(name: String, reason: String, code: JobFailure.Code) throws {
         let id = "rejected-" + Self.randomHex(12)
-        guard try SpoolFiles.moveReplacing(path(.new, name), to: jobPath(.failed, id)) else { return }
         let failure = JobFailure(jobID: id, code: code, reason: reason, originalName: name, failedAt: clock.now())
-        try writeJSON(failure, to: errorPath(id))
+        try writeJSON(failure, .state(.failed), Self.errorFile(id))
+        guard try move(.state(.new), name, to: .state(.failed), Self.jobFile(id), exclusive: true) else {
+            remove(.state(.failed), Self.errorFile(id))
+            return
+        }
         events(.rejected(name: name, failure: failure))
     }
 
+    /// A name for a job file that repeats `id` and cannot collide with any record:
+    /// `<id>.dup-<12 hex digits>` (the id shortened to keep the result a valid id).
+    static func duplicateName(for id: String) -> String {
+        "\(id.prefix(JobID.maximumLength - 17)).dup-\(randomHex(12))"
+    }
+
+    /// Moves `<state>/<id>.json` — a later file repeating an id that is taken — to
+    /// `failed/<id>.dup-<hex>.json` with a `duplicate-id` reason beside it, touching nothing of
+    /// the earlier job. Returns the new name, or nil if the file was gone.
+    @discardableResult
+    func setAsideDuplicate(from state: SpoolState, id: String, reason: String, at time: Date) throws -> String? {
+        for _ in 0..<3 {
+            let name = Self.duplicateName(for: id)
+            let failure = JobFailure(
+                jobID: name, code: .duplicateID, reason: reason, originalName: "\(state.rawValue)/\(Self.jobFile(id))", failedAt: time)
+            try writeJSON(failure, .state(.failed), Self.errorFile(name))
+            if try move(.state(state), Self.jobFile(id), to: .state(.failed), Self.jobFile(name), exclusive: true) {
+                events(.rejected(name: Self.jobFile(id), failure: failure))
+                return name
+            }
+            remove(.state(.failed), Self.errorFile(name))
+            if !jobExists(state, id) { return nil }
+        }
+        throw SpoolError.io(
+            DiskIOError(
+                errno: EEXIST, systemCall: "renameat2", path: jobPath(state, id),
+                message: "cannot set aside \(jobPath(state, id)) under a fresh name in failed/"))
+    }
+
     func readAttempts(_ id: String) -> Int {
-        guard case .bytes(let bytes)? = try? SpoolFiles.read(attemptsPath(id), limit: 32) else { return 0 }
+        guard case .bytes(let bytes)? = try? SpoolFiles.read(directory(.attempts), id, limit: 32) else { return 0 }
         return Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
+    /// Records `count` claims; 0 removes the file (a job that was never really attempted).
     func writeAttempts(_ count: Int, id: String) throws {
-        try writeBytes(Array("\(count)\n".utf8), to: attemptsPath(id))
+        guard count > 0 else { return remove(.attempts, id) }
+        try writeBytes(Array("\(count)\n".utf8), .attempts, id)
     }
 
     static func randomHex(_ digits: Int) -> String {

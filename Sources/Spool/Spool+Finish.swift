@@ -1,10 +1,14 @@
 // The end of a claim. `JobOutcome.decide` is the one place a job's fate is chosen and
 // `Spool.finish` the one place it is carried out: write the reason first, then move the job file,
-// then drop the lease — so a job in `failed/` always has its `.error.json` beside it.
+// then drop the lease — so a job in `failed/` always has its `.error.json` beside it. A record is
+// never replaced: an id that already has one in `done/` or `failed/` ends under a duplicate name.
+import DiskIO
 import Foundation
 
 #if canImport(Glibc)
 import Glibc
+#else
+import Darwin
 #endif
 
 /// How a claimed job ends.
@@ -43,69 +47,123 @@ public enum JobOutcome: Sendable, Equatable {
 }
 
 extension Spool {
-    /// Carries out `outcome` for a job this worker holds. Throws `leaseLost` if the job is no longer
-    /// ours (nothing is moved then).
-    public func finish(_ claim: ClaimedJob, outcome: JobOutcome) throws {
+    /// Carries out `outcome` for a job this worker holds and returns what was actually done (a
+    /// requeue that had to set a newer same-named file aside says so). Throws `leaseLost` if the
+    /// job is no longer ours (nothing is moved then). Lease, progress and — for a finished job —
+    /// attempts and cancel files are removed on every path; so are temporaries in `out/<id>/`.
+    @discardableResult
+    public func finish(_ claim: ClaimedJob, outcome: JobOutcome) throws -> JobOutcome {
         let id = claim.id
         try checkOwnership(claim)
+        var carriedOut = outcome
+        var failedUnderOwnID = false
         switch outcome {
         case .completed:
-            guard try SpoolFiles.moveReplacing(jobPath(.work, id), to: jobPath(.done, id)) else {
+            let record = try recordName(for: id)
+            guard try move(.state(.work), Self.jobFile(id), to: .state(.done), Self.jobFile(record), exclusive: true) else {
                 throw SpoolError.leaseLost(jobID: id, detail: "work/\(id).json vanished before completion")
             }
+            // An operator's retry (`mv failed/<id>.json new/`) leaves the old reason behind; it no longer
+            // describes any record once the job is done.
+            if record == id, !jobExists(.failed, id) { remove(.state(.failed), Self.errorFile(id)) }
         case .failed(let failure):
-            try moveToFailed(claim, failure: failure)
+            failedUnderOwnID = try moveToFailed(claim, failure: failure)
         case .cancelled:
-            try moveToFailed(
+            failedUnderOwnID = try moveToFailed(
                 claim,
                 failure: JobFailure(
                     jobID: id, code: .cancelled, reason: "cancelled",
                     attempts: claim.attempt, worker: claim.lease.worker.id, failedAt: clock.now()))
-        case .requeued:
-            try writeAttempts(max(claim.attempt - 1, 0), id: id)
-            guard try SpoolFiles.moveExclusive(jobPath(.work, id), to: jobPath(.new, id)) else {
-                try moveToFailed(
-                    claim,
-                    failure: JobFailure(
-                        jobID: id, code: .duplicateID,
-                        reason: "could not requeue: another new/\(id).json was queued meanwhile",
-                        attempts: claim.attempt, worker: claim.lease.worker.id, failedAt: clock.now()))
-                return
+        case .requeued(let reason):
+            try writeAttempts(claim.attempt - 1, id: id)
+            let setAside = try requeue(id: id)
+            if let setAside {
+                carriedOut = .requeued(
+                    reason: reason
+                        + "; a newer new/\(id).json queued meanwhile was set aside as failed/\(Self.jobFile(setAside)) (duplicate-id)")
             }
         }
-        SpoolFiles.remove(leasePath(id))
-        SpoolFiles.remove(progressPath(id))
-        if case .requeued = outcome { events(.finished(jobID: id, outcome: outcome)); return }
-        SpoolFiles.remove(cancelPath(id))
-        SpoolFiles.remove(attemptsPath(id))
-        if outcome != .completed { removeOutputDirectoryIfEmpty(jobID: id) }
-        events(.finished(jobID: id, outcome: outcome))
+        remove(.state(.work), Self.leaseFile(id))
+        remove(.state(.work), Self.progressFile(id))
+        if case .requeued = outcome {
+            events(.finished(jobID: id, outcome: carriedOut))
+            return carriedOut
+        }
+        remove(.cancel, id)
+        remove(.attempts, id)
+        claim.output?.removeTemporaryFiles()
+        // A record set aside under a duplicate name leaves `out/<id>/` to the earlier job.
+        if failedUnderOwnID { removeOutputDirectoryIfEmpty(jobID: id) }
+        events(.finished(jobID: id, outcome: carriedOut))
+        return carriedOut
+    }
+
+    /// Moves `work/<id>.json` back to `new/`. A newer `new/<id>.json` that a producer queued while
+    /// the job ran is the later file: it is set aside as a duplicate (its name returned) so the
+    /// running job keeps its id. Throws `leaseLost` when `work/<id>.json` is gone.
+    @discardableResult
+    func requeue(id: String) throws -> String? {
+        var setAside: String?
+        for _ in 0..<3 {
+            if try move(.state(.work), Self.jobFile(id), to: .state(.new), Self.jobFile(id), exclusive: true) { return setAside }
+            guard jobExists(.work, id) else {
+                throw SpoolError.leaseLost(jobID: id, detail: "work/\(id).json vanished before it could be requeued")
+            }
+            setAside =
+                try setAsideDuplicate(
+                    from: .new, id: id,
+                    reason:
+                        "job \(id) was still running when this file was queued under the same id; the running job was requeued under its id — submit this job under another id",
+                    at: clock.now()) ?? setAside
+        }
+        throw SpoolError.io(
+            DiskIOError(
+                errno: EEXIST, systemCall: "renameat2", path: jobPath(.work, id),
+                message: "cannot requeue \(jobPath(.work, id)): new/\(id).json keeps reappearing"))
+    }
+
+    /// `id` when neither `done/` nor `failed/` holds a record of that id; otherwise a fresh
+    /// duplicate name, so an earlier record (and its `.error.json`) is never replaced.
+    func recordName(for id: String) throws -> String {
+        guard jobExists(.done, id) || jobExists(.failed, id) else { return id }
+        return Self.duplicateName(for: id)
     }
 
     /// Removes `out/<id>/` when it holds no output (only dotfiles such as the render fingerprint),
-    /// so a job that failed before its first image leaves no empty directory behind.
+    /// so a job that failed before its first image leaves no empty directory behind. Everything is
+    /// relative to `out/`'s descriptor: `out/<id>` is opened without following a link, emptied
+    /// through that descriptor, and removed only while it is still the directory that was opened.
     func removeOutputDirectoryIfEmpty(jobID id: String) {
-        let directory = path(.out, id)
-        guard SpoolFiles.info(directory)?.kind == .directory, let names = try? SpoolFiles.names(in: directory),
-            names.allSatisfy({ $0.hasPrefix(".") && SpoolFiles.info(directory + "/" + $0)?.kind == .regular })
+        let out = directory(.out)
+        guard SpoolFiles.info(out, id)?.kind == .directory, let handle = try? out.openDirectory(id),
+            let names = try? handle.names(),
+            names.allSatisfy({ $0.hasPrefix(".") && SpoolFiles.info(handle, $0)?.kind == .regular })
         else { return }
-        for name in names { SpoolFiles.remove(directory + "/" + name) }
-        rmdir(directory)
+        for name in names { _ = try? handle.remove(name) }
+        guard out.stillHolds(handle, as: id) else { return }
+        _ = try? out.removeDirectory(id)
     }
 
-    private func moveToFailed(_ claim: ClaimedJob, failure: JobFailure) throws {
-        try writeJSON(failure, to: errorPath(claim.id))
-        guard try SpoolFiles.moveReplacing(jobPath(.work, claim.id), to: jobPath(.failed, claim.id)) else {
+    /// Returns true when the record kept the job's own id (not set aside under a duplicate name).
+    @discardableResult
+    private func moveToFailed(_ claim: ClaimedJob, failure: JobFailure) throws -> Bool {
+        let record = try recordName(for: claim.id)
+        var failure = failure
+        if record != claim.id { failure.jobID = record }
+        try writeJSON(failure, .state(.failed), Self.errorFile(record))
+        guard try move(.state(.work), Self.jobFile(claim.id), to: .state(.failed), Self.jobFile(record), exclusive: true) else {
+            remove(.state(.failed), Self.errorFile(record))
             throw SpoolError.leaseLost(jobID: claim.id, detail: "work/\(claim.id).json vanished before it could be failed")
         }
+        return record == claim.id
     }
 
     /// Throws `leaseLost` unless `work/<id>.json` exists and the lease (if present) carries our token.
     func checkOwnership(_ claim: ClaimedJob) throws {
-        guard SpoolFiles.info(jobPath(.work, claim.id)) != nil else {
+        guard jobExists(.work, claim.id) else {
             throw SpoolError.leaseLost(jobID: claim.id, detail: "work/\(claim.id).json is gone (requeued or finished by another worker)")
         }
-        if let lease = readJSON(Lease.self, from: leasePath(claim.id)), lease.token != claim.lease.token {
+        if let lease = readJSON(Lease.self, .state(.work), Self.leaseFile(claim.id)), lease.token != claim.lease.token {
             throw SpoolError.leaseLost(jobID: claim.id, detail: "the lease now belongs to \(lease.worker.id) (attempt \(lease.attempt))")
         }
     }
@@ -115,7 +173,7 @@ extension Spool {
     public func heartbeat(_ claim: inout ClaimedJob) throws -> Lease {
         try checkOwnership(claim)
         claim.lease.heartbeatAt = clock.now()
-        try writeJSON(claim.lease, to: leasePath(claim.id))
+        try writeJSON(claim.lease, .state(.work), Self.leaseFile(claim.id))
         return claim.lease
     }
 
@@ -136,22 +194,22 @@ extension Spool {
             jobID: claim.id, completed: completed, total: total, startedAt: claim.lease.claimedAt,
             updatedAt: now, etaSeconds: eta)
         if let batch { (progress.batchImages, progress.batchStep, progress.batchSteps) = (batch.images, batch.step, batch.steps) }
-        try writeJSON(progress, to: progressPath(claim.id))
+        try writeJSON(progress, .state(.work), Self.progressFile(claim.id))
         return progress
     }
 
     /// True once `kac cancel` asked to stop this job; the renderer checks between images.
     public func isCancelRequested(jobID: String) -> Bool {
-        JobID.isValid(jobID) && SpoolFiles.info(cancelPath(jobID)) != nil
+        JobID.isValid(jobID) && info(.cancel, jobID) != nil
     }
 
     /// Output files already in `out/<id>/` (sorted; dotfiles and `result.json` excluded).
     public func completedOutputs(jobID: String) throws -> [String] {
-        let directory = try outputDirectory(jobID: jobID)
-        guard SpoolFiles.info(directory)?.kind == .directory else { return [] }
-        return try SpoolFiles.names(in: directory)
-            .filter { !$0.hasPrefix(".") && $0 != "result.json" && SpoolFiles.info(directory + "/" + $0)?.kind == .regular }
-            .sorted()
+        guard JobID.isValid(jobID) else { throw SpoolError.invalidJobID(jobID) }
+        guard info(.out, jobID)?.kind == .directory else { return [] }
+        let handle: DirectoryHandle
+        do { handle = try directory(.out).openDirectory(jobID) } catch let error as DiskIOError { throw SpoolError.io(error) }
+        return try JobOutputDirectory(handle).completedOutputs()
     }
 
     /// The path for output `name` of a held job; `name` must be a plain file name.
@@ -160,13 +218,27 @@ extension Spool {
         return claim.outputDirectory + "/" + name
     }
 
-    /// Writes one output atomically (rerunning writes identical bytes to the same name).
+    /// Writes one output atomically through the job's open `out/<id>/` (rerunning writes
+    /// identical bytes to the same name).
     public func writeOutput(_ bytes: [UInt8], name: String, for claim: ClaimedJob) throws {
-        try writeBytes(bytes, to: try outputPath(claim, name: name))
+        _ = try outputPath(claim, name: name)
+        try output(of: claim).write(bytes, name: name)
     }
 
     /// Writes `out/<id>/result.json` from any Codable value (sorted keys, ISO 8601 dates).
     public func writeResult(_ result: some Encodable, for claim: ClaimedJob) throws {
-        try writeJSON(result, to: claim.outputDirectory + "/result.json")
+        let bytes: [UInt8]
+        do { bytes = try SpoolJSON.encode(result) } catch {
+            throw SpoolError.unencodable(path: claim.outputDirectory + "/result.json", cause: error)
+        }
+        try output(of: claim).write(bytes, name: "result.json")
+    }
+
+    func output(of claim: ClaimedJob) throws -> JobOutputDirectory {
+        guard let output = claim.output else {
+            throw SpoolError.io(
+                DiskIOError(errno: ENOENT, systemCall: "openat", path: claim.outputDirectory, message: "out/\(claim.id)/ was never opened"))
+        }
+        return output
     }
 }

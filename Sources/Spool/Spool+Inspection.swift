@@ -124,7 +124,7 @@ extension Spool {
                 problem = "will be moved to failed/: " + reason
             case let .invalid(id):
                 name = id + ".json"
-                if case .bytes(let bytes)? = try? SpoolFiles.read(path(.new, name), limit: configuration.limits.maximumFileSize),
+                if case .bytes(let bytes)? = try? SpoolFiles.read(directory(.new), name, limit: configuration.limits.maximumFileSize),
                     case .failure(let error) = validate(bytes, id: id)
                 {
                     problem = "will fail: \(error)"
@@ -137,10 +137,8 @@ extension Spool {
             listed.insert(name)
             result.append(queuedJob(name: name, position: result.count + 1, problem: problem))
         }
-        let settling = try SpoolFiles.names(in: directoryPath(.new))
-            .filter {
-                !$0.hasPrefix(".") && $0.hasSuffix(".json") && !listed.contains($0) && SpoolFiles.info(path(.new, $0))?.kind == .regular
-            }
+        let settling = try SpoolFiles.names(in: directory(.new))
+            .filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") && !listed.contains($0) && info(.new, $0)?.kind == .regular }
             .sorted()
         for name in settling {
             result.append(
@@ -153,12 +151,12 @@ extension Spool {
 
     private func queuedJob(name: String, position: Int, problem: String?) -> QueuedJob {
         let id = String(name.dropLast(".json".count))
-        let info = SpoolFiles.info(path(.new, name))
+        let entry = info(.new, name)
         var job: RenderJob?
-        if let info, case .success(let cached)? = scanCache.lookup(name, info: info) { job = cached }
+        if let entry, case .success(let cached)? = scanCache.lookup(name, info: entry) { job = cached }
         return QueuedJob(
             position: position, jobID: id, priority: job?.priority, count: job?.count, model: job?.model.summary,
-            queuedAt: info?.modified ?? clock.now(), attempts: JobID.isValid(id) ? readAttempts(id) : 0, problem: problem)
+            queuedAt: entry?.modified ?? clock.now(), attempts: JobID.isValid(id) ? readAttempts(id) : 0, problem: problem)
     }
 
     /// Whether the worker holding a running job looks gone: its lease expired (judged by the
@@ -190,7 +188,7 @@ extension Spool {
         guard let state = state(ofJob: id) else { throw SpoolError.jobNotFound(id) }
         var detail = JobDetail(
             jobID: id, state: state, attempts: readAttempts(id), cancelRequested: isCancelRequested(jobID: id), outputs: [])
-        if case .bytes(let bytes)? = try? SpoolFiles.read(jobPath(state, id), limit: configuration.limits.maximumFileSize),
+        if case .bytes(let bytes)? = try? SpoolFiles.read(directory(state), Self.jobFile(id), limit: configuration.limits.maximumFileSize),
             case .success(let job) = validate(bytes, id: id)
         {
             (detail.model, detail.count, detail.priority) = (job.model.summary, job.count, job.priority)
@@ -199,35 +197,35 @@ extension Spool {
         case .new:
             detail.queuePosition = try queue().first { $0.jobID == id }?.position
         case .work:
-            let lease = readJSON(Lease.self, from: leasePath(id))
+            let lease = readJSON(Lease.self, .state(.work), Self.leaseFile(id))
             detail.lease = lease
             detail.leaseExpiresAt = lease?.expiresAt(fallback: configuration.leaseTimeout)
             detail.abandoned = lease.flatMap { abandonmentReason(of: $0, now: now, host: SpoolFiles.hostName) }
-            detail.progress = readJSON(JobProgress.self, from: progressPath(id))
+            detail.progress = readJSON(JobProgress.self, .state(.work), Self.progressFile(id))
             detail.etaSeconds = Self.remainingETA(detail.progress, now: now)
             detail.attempts = max(detail.attempts, lease?.attempt ?? 0)
         case .failed:
-            detail.failure = readJSON(JobFailure.self, from: errorPath(id))
+            detail.failure = readJSON(JobFailure.self, .state(.failed), Self.errorFile(id))
             detail.attempts = max(detail.attempts, detail.failure?.attempts ?? 0)
-            detail.finishedAt = detail.failure?.failedAt ?? SpoolFiles.info(jobPath(state, id))?.changed
+            detail.finishedAt = detail.failure?.failedAt ?? info(state, Self.jobFile(id))?.changed
         case .done:
-            detail.finishedAt = SpoolFiles.info(jobPath(state, id))?.changed
+            detail.finishedAt = info(state, Self.jobFile(id))?.changed
             detail.attempts = max(detail.attempts, resultAttempt(id) ?? 1)
         case .tmp:
             break
         }
-        let directory = path(.out, id)
-        if SpoolFiles.info(directory)?.kind == .directory {
-            detail.outputDirectory = directory
-            detail.outputs = try SpoolFiles.names(in: directory)
-                .filter { !$0.hasPrefix(".") && SpoolFiles.info(directory + "/" + $0)?.kind == .regular }.sorted()
+        if info(.out, id)?.kind == .directory, let output = try? directory(.out).openDirectory(id) {
+            detail.outputDirectory = path(.out, id)
+            detail.outputs = try SpoolFiles.names(in: output)
+                .filter { !$0.hasPrefix(".") && SpoolFiles.info(output, $0)?.kind == .regular }.sorted()
         }
         return detail
     }
 
     /// `attempt` from `out/<id>/result.json`, written by the worker that completed the job.
     private func resultAttempt(_ id: String) -> Int? {
-        guard case .bytes(let bytes)? = try? SpoolFiles.read(path(.out, id) + "/result.json", limit: 1 << 22),
+        guard let output = try? directory(.out).openDirectory(id),
+            case .bytes(let bytes)? = try? SpoolFiles.read(output, "result.json", limit: 1 << 22),
             let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
         else { return nil }
         return object["attempt"] as? Int

@@ -35,7 +35,7 @@ extension Spool {
     /// Why the job in `work/<id>.json` is abandoned, or nil while its holder looks alive.
     func abandonment(of id: String, now: Date, host: String) -> (reason: String, lease: Lease?)? {
         let timeout = configuration.leaseTimeout
-        if let lease = readJSON(Lease.self, from: leasePath(id)) {
+        if let lease = readJSON(Lease.self, .state(.work), Self.leaseFile(id)) {
             let silence = now.timeIntervalSince(lease.heartbeatAt)
             if silence > timeout {
                 return (
@@ -50,7 +50,7 @@ extension Spool {
         }
         // No lease: the holder died between the claim and the lease write. The claim's rename
         // set the file's ctime, so that is when the grace period started.
-        guard let info = SpoolFiles.info(jobPath(.work, id)), now.timeIntervalSince(info.changed) > timeout else { return nil }
+        guard let info = info(.work, Self.jobFile(id)), now.timeIntervalSince(info.changed) > timeout else { return nil }
         return ("claimed \(Int(now.timeIntervalSince(info.changed)))s ago without a lease", nil)
     }
 
@@ -60,7 +60,7 @@ extension Spool {
     public func recoverAbandonedJobs(host: String = WorkerIdentity.current().host) throws -> [RecoveryAction] {
         let now = clock.now()
         var actions: [RecoveryAction] = []
-        let ids = try SpoolFiles.names(in: directoryPath(.work))
+        let ids = try SpoolFiles.names(in: directory(.work))
             .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".lease.json") && !$0.hasSuffix(".progress.json") }
             .map { String($0.dropLast(".json".count)) }
             .filter { JobID.isValid($0) }
@@ -70,22 +70,30 @@ extension Spool {
             // XXX: between reading the lease and moving the file, the holder may heartbeat or a new
             // claimer may take over; the loser then sees `leaseLost`. Delivery stays at-least-once.
             if attempts >= configuration.maximumAttempts {
+                let record = try recordName(for: id)
                 let failure = JobFailure(
-                    jobID: id, code: .tooManyAttempts,
+                    jobID: record, code: .tooManyAttempts,
                     reason: "gave up after \(attempts) attempts (maximum \(configuration.maximumAttempts)); last: \(reason)",
                     attempts: attempts, worker: lease?.worker.id, failedAt: now)
-                try writeJSON(failure, to: errorPath(id))
-                guard try SpoolFiles.moveReplacing(jobPath(.work, id), to: jobPath(.failed, id)) else { continue }
-                SpoolFiles.remove(attemptsPath(id))
-                SpoolFiles.remove(cancelPath(id))
-                removeOutputDirectoryIfEmpty(jobID: id)
+                try writeJSON(failure, .state(.failed), Self.errorFile(record))
+                guard try move(.state(.work), Self.jobFile(id), to: .state(.failed), Self.jobFile(record), exclusive: true) else {
+                    remove(.state(.failed), Self.errorFile(record))
+                    continue
+                }
+                remove(.attempts, id)
+                remove(.cancel, id)
+                if record == id { removeOutputDirectoryIfEmpty(jobID: id) }
                 actions.append(.gaveUp(jobID: id, attempts: attempts, reason: reason))
             } else {
-                guard try SpoolFiles.moveExclusive(jobPath(.work, id), to: jobPath(.new, id)) else { continue }
-                actions.append(.requeued(jobID: id, attempts: attempts, reason: reason))
+                let setAside: String?
+                do { setAside = try requeue(id: id) } catch SpoolError.leaseLost { continue }
+                let note = setAside.map { "; a newer new/\(id).json was set aside as failed/\($0).json (duplicate-id)" } ?? ""
+                actions.append(.requeued(jobID: id, attempts: attempts, reason: reason + note))
             }
-            if let lease, readJSON(Lease.self, from: leasePath(id))?.token == lease.token { SpoolFiles.remove(leasePath(id)) }
-            SpoolFiles.remove(progressPath(id))
+            if let lease, readJSON(Lease.self, .state(.work), Self.leaseFile(id))?.token == lease.token {
+                remove(.state(.work), Self.leaseFile(id))
+            }
+            remove(.state(.work), Self.progressFile(id))
             events(.recovered(actions[actions.count - 1]))
         }
         removeOrphanedSidecars(now: now)
@@ -96,14 +104,14 @@ extension Spool {
     /// files leaves them behind. They are removed once older than `leaseTimeout`; a claimer that
     /// raced us just rewrites its lease at the next heartbeat.
     func removeOrphanedSidecars(now: Date) {
-        let names = (try? SpoolFiles.names(in: directoryPath(.work))) ?? []
+        let names = (try? SpoolFiles.names(in: directory(.work))) ?? []
         for suffix in [".lease.json", ".progress.json"] {
             for name in names where name.hasSuffix(suffix) {
                 let id = String(name.dropLast(suffix.count))
-                guard JobID.isValid(id), SpoolFiles.info(jobPath(.work, id)) == nil,
-                    let info = SpoolFiles.info(path(.work, name)), now.timeIntervalSince(info.modified) > configuration.leaseTimeout
+                guard JobID.isValid(id), !jobExists(.work, id),
+                    let info = info(.work, name), now.timeIntervalSince(info.modified) > configuration.leaseTimeout
                 else { continue }
-                SpoolFiles.remove(path(.work, name))
+                remove(.state(.work), name)
             }
         }
     }

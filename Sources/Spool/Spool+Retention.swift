@@ -6,10 +6,6 @@
 import DiskIO
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// How long finished jobs are kept. Nil limits do not apply; a job is removed when any limit
 /// that is set says so.
 public struct RetentionPolicy: Sendable, Equatable, Codable {
@@ -79,10 +75,10 @@ extension Spool {
         guard !policy.isEmpty else { return report }
         let active = Set(
             try [SpoolState.tmp, .new, .work].flatMap { state in
-                try SpoolFiles.names(in: directoryPath(state)).filter { Self.isJobFileName($0) }.map { String($0.dropLast(5)) }
+                try SpoolFiles.names(in: directory(state)).filter { Self.isJobFileName($0) }.map { String($0.dropLast(5)) }
             })
         for state in policy.states {
-            let finished = try SpoolFiles.names(in: directoryPath(state)).filter { Self.isJobFileName($0) }
+            let finished = try SpoolFiles.names(in: directory(state)).filter { Self.isJobFileName($0) }
                 .map { name -> (id: String, at: Date) in
                     let id = String(name.dropLast(5))
                     return (id, finishedAt(id, state: state) ?? now)
@@ -119,46 +115,51 @@ extension Spool {
     /// When a finished job finished: the failure time for `failed/`, else when the record entered
     /// its directory (the rename sets its ctime).
     func finishedAt(_ id: String, state: SpoolState) -> Date? {
-        if state == .failed, let failure = readJSON(JobFailure.self, from: errorPath(id)) { return failure.failedAt }
-        return SpoolFiles.info(jobPath(state, id))?.changed
+        if state == .failed, let failure = readJSON(JobFailure.self, .state(.failed), Self.errorFile(id)) { return failure.failedAt }
+        return info(state, Self.jobFile(id))?.changed
     }
 
     /// Removes `out/<id>/`, the side files and finally the record; returns (files, bytes) of outputs.
+    /// Everything goes through the spool's directory descriptors: `out/<id>` is opened without
+    /// following a link, and a symlink or stray file in its place is unlinked, never followed.
     private func removeFinishedJob(_ id: String, state: SpoolState, dryRun: Bool) throws -> (Int, Int) {
         var files = 0
         var bytes = 0
-        let directory = path(.out, id)
-        if let info = SpoolFiles.info(directory) {
-            if info.kind == .directory {
-                try removeTree(directory, depth: 0, dryRun: dryRun, files: &files, bytes: &bytes)
+        let out = directory(.out)
+        if let entry = SpoolFiles.info(out, id) {
+            if entry.kind == .directory {
+                try removeTree(id, in: out, depth: 0, dryRun: dryRun, files: &files, bytes: &bytes)
             } else if !dryRun {
-                SpoolFiles.remove(directory)  // a symlink or stray file where out/<id>/ belongs: never followed
+                remove(.out, id)
             }
         }
         guard !dryRun else { return (files, bytes) }
-        SpoolFiles.remove(attemptsPath(id))
-        SpoolFiles.remove(cancelPath(id))
-        if state == .failed { SpoolFiles.remove(errorPath(id)) }
-        SpoolFiles.remove(jobPath(state, id))
+        remove(.attempts, id)
+        remove(.cancel, id)
+        if state == .failed { remove(.state(.failed), Self.errorFile(id)) }
+        remove(.state(state), Self.jobFile(id))
         return (files, bytes)
     }
 
-    /// Deletes a directory tree without following symlinks (lstat on every entry).
-    private func removeTree(_ directory: String, depth: Int, dryRun: Bool, files: inout Int, bytes: inout Int) throws {
+    /// Deletes the directory `name` in `parent` and everything under it, each level opened with
+    /// O_NOFOLLOW and every entry examined with lstat, so no symlink is ever followed.
+    private func removeTree(
+        _ name: String, in parent: DirectoryHandle, depth: Int, dryRun: Bool, files: inout Int, bytes: inout Int
+    ) throws {
         guard depth < 8 else { return }
-        for name in try SpoolFiles.names(in: directory) {
-            let entry = directory + "/" + name
-            guard let info = SpoolFiles.info(entry) else { continue }
+        let handle: DirectoryHandle
+        do { handle = try parent.openDirectory(name) } catch let error as DiskIOError { throw SpoolError.io(error) }
+        for entry in try SpoolFiles.names(in: handle) {
+            guard let info = SpoolFiles.info(handle, entry) else { continue }
             if info.kind == .directory {
-                try removeTree(entry, depth: depth + 1, dryRun: dryRun, files: &files, bytes: &bytes)
+                try removeTree(entry, in: handle, depth: depth + 1, dryRun: dryRun, files: &files, bytes: &bytes)
             } else {
-                if !name.hasPrefix(".") { files += 1 }
+                if !entry.hasPrefix(".") { files += 1 }
                 bytes += info.size
-                if !dryRun { SpoolFiles.remove(entry) }
+                if !dryRun { _ = try? handle.remove(entry) }
             }
         }
-        if !dryRun, rmdir(directory) != 0, errno != ENOENT {
-            throw SpoolError.io(.init(errno: errno, systemCall: "rmdir", path: directory, message: "cannot remove \(directory)"))
-        }
+        guard !dryRun, parent.stillHolds(handle, as: name) else { return }
+        do { try parent.removeDirectory(name) } catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 }

@@ -28,12 +28,12 @@ extension Spool {
         let bytes = job.jsonBytes()
         _ = try validator.validate(bytes)  // limits of this spool, and proof the encoding round-trips
         if let state = state(ofJob: id) { throw SpoolError.duplicateJobID(id, state: state) }
-        let temporary = jobPath(.tmp, id)
-        try writeBytes(bytes, to: temporary)
-        SpoolFiles.remove(attemptsPath(id))
-        SpoolFiles.remove(cancelPath(id))
-        guard try SpoolFiles.moveExclusive(temporary, to: jobPath(.new, id)) else {
-            SpoolFiles.remove(temporary)
+        let file = Self.jobFile(id)
+        try writeBytes(bytes, .state(.tmp), file)
+        remove(.attempts, id)
+        remove(.cancel, id)
+        guard try move(.state(.tmp), file, to: .state(.new), file, exclusive: true) else {
+            remove(.state(.tmp), file)
             throw SpoolError.duplicateJobID(id, state: .new)
         }
         return id
@@ -49,16 +49,15 @@ extension Spool {
     public func cancel(jobID id: String) throws -> CancelResult {
         guard JobID.isValid(id) else { throw SpoolError.invalidJobID(id) }
         // Marker first: a worker that claims the job a moment later still sees it.
-        try writeBytes(Array("\(clock.now().formatted(Date.ISO8601FormatStyle()))\n".utf8), to: cancelPath(id))
+        try writeBytes(Array("\(clock.now().formatted(Date.ISO8601FormatStyle()))\n".utf8), .cancel, id)
         let canceller = WorkerIdentity.current(id: "cancel")
-        if SpoolFiles.info(jobPath(.new, id)) != nil, try claim(id: id, as: canceller) == nil,
-            SpoolFiles.info(jobPath(.failed, id)) != nil
-        {
+        let failedBefore = jobExists(.failed, id) || jobExists(.done, id)
+        if jobExists(.new, id), try claim(id: id, as: canceller) == nil, !failedBefore, jobExists(.failed, id) {
             return .cancelledQueued  // claim saw the marker and failed the job as cancelled
         }
-        if SpoolFiles.info(jobPath(.work, id)) != nil { return .requestedRunning }
-        SpoolFiles.remove(cancelPath(id))
-        for state in SpoolState.allCases where state.isFinished && SpoolFiles.info(jobPath(state, id)) != nil {
+        if jobExists(.work, id) { return .requestedRunning }
+        remove(.cancel, id)
+        for state in SpoolState.allCases where state.isFinished && jobExists(state, id) {
             throw SpoolError.alreadyFinished(id, state: state)
         }
         throw SpoolError.jobNotFound(id)

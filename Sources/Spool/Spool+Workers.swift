@@ -60,25 +60,27 @@ extension Spool {
         return (id.isEmpty ? "worker-\(worker.pid)" : id) + ".json"
     }
 
-    /// Writes (or refreshes) `workers/<worker>.json` atomically, creating `workers/` when missing.
+    /// Writes (or refreshes) `workers/<worker>.json` atomically, creating `workers/` when missing
+    /// (mkdirat, then opened without following a link, like every spool subdirectory).
     public func announce(_ record: WorkerRecord) throws {
-        try SpoolFiles.makeDirectory(directoryPath(.workers))
-        try writeJSON(record, to: path(.workers, Self.workerFileName(record.worker)))
+        _ = try workersDirectory(create: true)
+        try writeJSON(record, .workers, Self.workerFileName(record.worker))
     }
 
     /// Removes this worker's record (clean shutdown).
     public func withdraw(_ worker: WorkerIdentity) {
-        SpoolFiles.remove(path(.workers, Self.workerFileName(worker)))
+        guard workersDirectoryIfPresent() != nil else { return }
+        remove(.workers, Self.workerFileName(worker))
     }
 
     /// Every readable worker record with its heartbeat age and health, alive ones first, then by id.
     public func workers(host: String? = nil) -> [WorkerStatus] {
         let now = clock.now()
         let host = host ?? SpoolFiles.hostName
-        let names = (try? SpoolFiles.names(in: directoryPath(.workers))) ?? []
+        let names = workersDirectoryIfPresent().flatMap { try? SpoolFiles.names(in: $0) } ?? []
         let order: [WorkerStatus.Health: Int] = [.alive: 0, .stale: 1, .dead: 2]
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
-            .compactMap { readJSON(WorkerRecord.self, from: path(.workers, $0)) }
+            .compactMap { readJSON(WorkerRecord.self, .workers, $0) }
             .map { record in
                 let age = now.timeIntervalSince(record.heartbeatAt)
                 let health: WorkerStatus.Health

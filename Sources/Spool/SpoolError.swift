@@ -6,6 +6,9 @@ import DiskIO
 public enum SpoolError: Error, Sendable, CustomStringConvertible {
     /// The spool directory or one of its subdirectories is missing or not a directory.
     case notASpool(path: String, detail: String)
+    /// A subdirectory is no longer the directory this process opened (renamed, replaced, or
+    /// swapped for a symlink); the process stops claiming rather than follow it.
+    case directoryReplaced(path: String, detail: String)
     /// A job id does not match `JobID.pattern`.
     case invalidJobID(String)
     /// A job with this id already exists in `state`.
@@ -29,6 +32,9 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
             let directories = SpoolDirectory.all.map(\.name).joined(separator: ",")
             return
                 "\(path) is not a usable spool (\(detail)); check --spool, or create it: start kacd with --spool \(path), submit a job (`kac submit JOB.json --spool \(path)`), or `mkdir -p \(path)/{\(directories)}`"
+        case let .directoryReplaced(path, detail):
+            return
+                "\(path) was replaced since this process opened it (\(detail)); nothing is claimed until it is restored — move the original directory back (or restart kacd to adopt the new one, after checking it is not a link)"
         case let .invalidJobID(id):
             return "job id \"\(id)\" is not allowed; ids match \(JobID.pattern) (letters, digits, '.', '_', '-'; no '/'; at most 64)"
         case let .duplicateJobID(id, state):

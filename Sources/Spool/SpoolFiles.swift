@@ -1,9 +1,9 @@
 import DiskIO
 import Foundation
 
-// Low-level filesystem steps the spool is built from. Nothing here follows a symlink: entries are
-// examined with lstat, files are opened with O_NOFOLLOW | O_NONBLOCK (a FIFO cannot block us), and
-// moves that must not replace anything use link(2)+unlink(2), which refuses an existing target.
+// Low-level filesystem steps the spool is built from. Nothing here follows a symlink: every call
+// is relative to a directory the spool opened once (`DirectoryHandle`), entries are examined with
+// fstatat(AT_SYMLINK_NOFOLLOW), files are opened with O_NOFOLLOW | O_NONBLOCK (a FIFO cannot block us).
 // A failed system call throws `SpoolError.io` carrying the `DiskIOError` (errno, call, path).
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +25,15 @@ enum SpoolFiles {
     static func info(_ path: String) -> EntryInfo? {
         var status = stat()
         guard lstat(path, &status) == 0 else { return nil }
+        return entryInfo(status)
+    }
+
+    /// fstatat(AT_SYMLINK_NOFOLLOW) of `name` in an open directory.
+    static func info(_ directory: DirectoryHandle, _ name: String) -> EntryInfo? {
+        directory.status(name).map(entryInfo)
+    }
+
+    static func entryInfo(_ status: stat) -> EntryInfo {
         let kind: EntryInfo.Kind
         switch status.st_mode & S_IFMT {
         case S_IFREG: kind = .regular
@@ -41,77 +50,23 @@ enum SpoolFiles {
             modified: date(status.st_mtim), changed: date(status.st_ctim))
     }
 
-    /// Names in `directory`, unsorted; dotfiles included (callers decide).
-    static func names(in directory: String) throws -> [String] {
-        guard let handle = opendir(directory) else {
-            throw SpoolError.io(DiskIOError(errno: errno, systemCall: "opendir", path: directory, message: "cannot list \(directory)"))
-        }
-        defer { closedir(handle) }
-        var result: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
-            if name != ".", name != ".." { result.append(name) }
-        }
-        return result
+    /// Names in an open directory, unsorted; dotfiles included (callers decide).
+    static func names(in directory: DirectoryHandle) throws -> [String] {
+        do { return try directory.names() } catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 
-    enum ReadResult { case bytes([UInt8]), tooLarge(Int), notRegular(EntryInfo.Kind), missing }
+    enum ReadResult { case bytes([UInt8]), tooLarge(Int), notRegular, missing }
 
-    /// Reads a regular file without following symlinks, at most `limit` bytes.
-    static func read(_ path: String, limit: Int) throws -> ReadResult {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        if fd < 0 {
-            let error = errno
-            if error == ENOENT { return .missing }
-            if error == ELOOP { return .notRegular(.symlink) }
-            throw SpoolError.io(DiskIOError(errno: error, systemCall: "open", path: path, message: "cannot open \(path)"))
-        }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else {
-            throw SpoolError.io(DiskIOError(errno: errno, systemCall: "fstat", path: path, message: "cannot examine \(path)"))
-        }
-        guard status.st_mode & S_IFMT == S_IFREG else { return .notRegular(.other) }
-        guard Int(status.st_size) <= limit else { return .tooLarge(Int(status.st_size)) }
-        var bytes = [UInt8](repeating: 0, count: limit + 1)
-        var total = 0
-        while total <= limit {
-            let count = bytes.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return Glibc.read(fd, base + total, limit + 1 - total)
-            }
-            if count < 0 {
-                let error = errno
-                if error == EINTR { continue }
-                throw SpoolError.io(DiskIOError(errno: error, systemCall: "read", path: path, message: "cannot read \(path)"))
-            }
-            if count == 0 { break }
-            total += count
-        }
-        if total > limit { return .tooLarge(total) }
-        return .bytes(Array(bytes[..<total]))
-    }
-
-    /// Moves `source` to `destination` only if `destination` does not exist. Returns false when the
-    /// source is gone (another worker won) or the destination exists.
-    static func moveExclusive(_ source: String, to destination: String) throws -> Bool {
-        do { return try AtomicFile.moveExclusive(source, to: destination) } catch let error as DiskIOError { throw SpoolError.io(error) }
-    }
-
-    /// Renames, replacing `destination`; false if `source` vanished (another worker won).
-    static func moveReplacing(_ source: String, to destination: String) throws -> Bool {
+    /// Reads a regular file without following symlinks or blocking on a FIFO, at most `limit` bytes.
+    static func read(_ directory: DirectoryHandle, _ name: String, limit: Int) throws -> ReadResult {
         do {
-            try AtomicFile.move(source, to: destination)
-            return true
-        } catch let error as DiskIOError where error.code == .notFound {
-            return false
+            switch try directory.read(name, limit: limit) {
+            case .bytes(let bytes): return .bytes(bytes)
+            case .tooLarge(let size): return .tooLarge(size)
+            case .notRegular: return .notRegular
+            case .missing: return .missing
+            }
         } catch let error as DiskIOError { throw SpoolError.io(error) }
-    }
-
-    static func remove(_ path: String) {
-        unlink(path)
     }
 
     static func makeDirectory(_ path: String) throws {

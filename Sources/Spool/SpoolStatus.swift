@@ -38,6 +38,10 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
     public var recentFailures: [FailedJob]
     /// Entries in `new/` the spool leaves alone (dotfiles, names without `.json`, directories).
     public var ignored: [String]
+    /// Leftover files present (temporaries, a killed producer's tmp/ files, stale markers).
+    public var leftovers = SpoolLeftovers()
+    /// Of those, the ones past their grace period: the next sweep by `kacd` removes them.
+    public var leftoversDue = SpoolLeftovers()
     public var takenAt: Date
 
     /// Human-readable report, one fact per line; at most `queueLimit` queued jobs are listed.
@@ -89,6 +93,9 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
         if !recentFailures.isEmpty { lines.append("recent failures:") }
         for failure in recentFailures { lines.append("  \(failure.jobID) [\(failure.code)] \(failure.reason)") }
         if !ignored.isEmpty { lines.append("ignored in new/: " + ignored.joined(separator: ", ")) }
+        if leftovers.total > 0 {
+            lines.append("leftovers: \(leftovers.summary) (\(leftoversDue.total) past the grace period; kacd sweeps them)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -110,29 +117,29 @@ extension Spool {
         var counts: [SpoolState: Int] = [:]
         var ignored: [String] = []
         for state in SpoolState.allCases {
-            let names = try SpoolFiles.names(in: directoryPath(state))
+            let names = try SpoolFiles.names(in: directory(state))
             let jobs = names.filter { Self.isJobFileName($0) }
             counts[state] = jobs.count
             if state == .new {
-                ignored = names.filter { !jobs.contains($0) || SpoolFiles.info(path(.new, $0))?.kind == .directory }.sorted()
+                ignored = names.filter { !jobs.contains($0) || info(.new, $0)?.kind == .directory }.sorted()
             }
         }
-        let runningIDs = try SpoolFiles.names(in: directoryPath(.work)).filter { Self.isJobFileName($0) }.map { String($0.dropLast(5)) }
+        let runningIDs = try SpoolFiles.names(in: directory(.work)).filter { Self.isJobFileName($0) }.map { String($0.dropLast(5)) }
             .sorted()
         let running = runningIDs.map { id in
-            let lease = readJSON(Lease.self, from: leasePath(id))
+            let lease = readJSON(Lease.self, .state(.work), Self.leaseFile(id))
             let abandoned = lease.flatMap { abandonmentReason(of: $0, now: now, host: host) }
-            let progress = readJSON(JobProgress.self, from: progressPath(id))
+            let progress = readJSON(JobProgress.self, .state(.work), Self.progressFile(id))
             return SpoolStatus.RunningJob(
                 jobID: id, lease: lease, progress: progress, leaseExpired: abandoned != nil,
                 leaseExpiresAt: lease?.expiresAt(fallback: configuration.leaseTimeout), abandoned: abandoned,
                 etaSeconds: Self.remainingETA(progress, now: now), cancelRequested: isCancelRequested(jobID: id))
         }
-        let failedNames = try SpoolFiles.names(in: directoryPath(.failed)).filter { Self.isJobFileName($0) }
+        let failedNames = try SpoolFiles.names(in: directory(.failed)).filter { Self.isJobFileName($0) }
         let failures = failedNames.map { name -> (SpoolStatus.FailedJob, Date) in
             let id = String(name.dropLast(5))
-            let modified = SpoolFiles.info(path(.failed, name))?.modified ?? .distantPast
-            guard let failure = readJSON(JobFailure.self, from: errorPath(id)) else {
+            let modified = info(.failed, name)?.modified ?? .distantPast
+            guard let failure = readJSON(JobFailure.self, .state(.failed), Self.errorFile(id)) else {
                 return (.init(jobID: id, code: "unknown", reason: "no readable failed/\(id).error.json", failedAt: nil), modified)
             }
             return (.init(jobID: id, code: failure.code.rawValue, reason: failure.reason, failedAt: failure.failedAt), failure.failedAt)
@@ -140,7 +147,8 @@ extension Spool {
         let recent = failures.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.jobID < $1.0.jobID }.prefix(recentFailureLimit).map(\.0)
         return SpoolStatus(
             counts: counts, workers: workers(host: host), running: running, queue: try queue(),
-            recentFailures: Array(recent), ignored: ignored, takenAt: now)
+            recentFailures: Array(recent), ignored: ignored, leftovers: leftovers(), leftoversDue: sweep(dryRun: true),
+            takenAt: now)
     }
 
     /// `<id>.json` that is not one of the sidecar files.

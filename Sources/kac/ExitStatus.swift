@@ -56,7 +56,7 @@ enum ExitStatus {
         case .notASpool, .jobNotFound: noInput
         case .invalidJobID, .invalidOutputName: usage
         case .duplicateJobID: cannotCreate
-        case .alreadyFinished: unavailable
+        case .alreadyFinished, .directoryReplaced: unavailable
         case .leaseLost: temporaryFailure
         case .io(let cause): diskCode(cause)
         case .unencodable: dataError

@@ -1,6 +1,6 @@
 // A caller can tell why a spool write failed: `SpoolError.io` keeps the `DiskIOError` with its
-// code and errno. ENOENT and ENOTDIR are provoked by breaking `out/<id>/` under a claimed job;
-// EACCES needs a non-root user; a full disk cannot be provoked here (see DiskIOErrorTests).
+// code and errno. ENOENT is provoked by breaking `out/<id>/` under a claimed job, ENOTDIR by a file
+// in the spool's path; EACCES needs a non-root user; a full disk cannot be provoked here (see DiskIOErrorTests).
 import DiskIO
 import Foundation
 import Spool
@@ -19,17 +19,20 @@ import Testing
         try FileManager.default.removeItem(atPath: claim.outputDirectory)
         let error = try #require(throws: SpoolError.self) { try fixture.spool.writeOutput([1], name: "0000.png", for: claim) }
         let cause = try #require(error.diskIOError)
-        #expect(cause.code == .notFound && cause.errno == ENOENT && cause.systemCall == "open")
+        #expect(cause.code == .notFound && cause.errno == ENOENT && cause.systemCall == "openat")
         #expect(cause.path.contains("/out/shoes/.tmp-0000.png-"))  // the temporary file, next to the output
         #expect(error.description.contains(claim.outputDirectory) && error.description.contains("No such file or directory"))
     }
 
-    @Test func outputDirectoryReplacedByAFileIsNotDirectory() throws {
+    /// Writes go through the descriptor opened at the claim: a file put in place of the deleted
+    /// directory is never written into or through; the write fails as the directory being gone.
+    @Test func outputDirectoryReplacedByAFileIsNotFound() throws {
         let (fixture, claim) = try claimed()
         try FileManager.default.removeItem(atPath: claim.outputDirectory)
         try Data("in the way".utf8).write(to: URL(fileURLWithPath: claim.outputDirectory))
         let error = try #require(throws: SpoolError.self) { try fixture.spool.writeResult(["images": 1], for: claim) }
-        #expect(error.diskIOError?.code == .notDirectory && error.diskIOError?.errno == ENOTDIR)
+        #expect(error.diskIOError?.code == .notFound && error.diskIOError?.errno == ENOENT)
+        #expect(FileManager.default.contents(atPath: claim.outputDirectory) == Data("in the way".utf8))
     }
 
     @Test func spoolUnderARegularFileIsNotDirectory() throws {

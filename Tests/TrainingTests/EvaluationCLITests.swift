@@ -12,9 +12,25 @@ import Testing
 import Training
 import Vocabulary
 
-/// Runs the built kac (`swift test` builds it next to the test bundle).
-private func runKac(_ arguments: [String]) throws -> ProcessResult {
-    try ChildProcess.run(ChildProcess.builtProduct("kac"), arguments)
+/// Runs `.build/<configuration>/kac` (built next to the test bundle by `swift test`).
+private func runKac(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    var executable = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/kac"
+    if !FileManager.default.isExecutableFile(atPath: executable) {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        executable = root.path + "/.build/release/kac"
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe(), error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }
 
 /// Width and height from a PNG's IHDR chunk, or nil if the bytes are not a PNG.
@@ -103,9 +119,16 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         let result = try runKac([
             "eval", "--run", directory.path, "--steps", "1,4", "--samplers", "euler,heun",
             "--guidance", "1", "--samples", "200", "--json-file", directory.file("eval.json"),
-            "--plot", directory.file("eval.png"),
+            "--plot", directory.file("eval.png"), "--save-samples", directory.file("samples"),
         ])
         #expect(result.status == 0, "\(result.error)")
+        // --save-samples: one file per row with the samples as generated, the cycling labels and the setting.
+        let saved = try FileManager.default.contentsOfDirectory(atPath: directory.file("samples")).sorted()
+        #expect(saved.count == 4 && saved.allSatisfy { $0.hasSuffix("-seed7.safetensors") }, "\(saved)")
+        let heun4 = try #require(saved.first { $0.contains("-heun-4-s1.0-") })
+        let file = try Safetensors.read(from: directory.file("samples") + "/" + heun4)
+        #expect(file["samples"]?.shape == [200, 2] && file["labels"]?.values.prefix(9) == [0, 1, 2, 3, 4, 5, 6, 7, 0])
+        #expect(file.metadata["integrator"] == "heun" && file.metadata["steps"] == "4" && file.metadata["seed"] == "7")
         // Right-aligned last column: every line has the same length. FD and class accuracy columns are dropped.
         let lines = result.output.split(separator: "\n").map(String.init)
         #expect(lines.count == 5 && Set(lines.map(\.count)).count == 1, "\(result.output)")

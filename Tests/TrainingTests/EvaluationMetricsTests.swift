@@ -62,7 +62,11 @@ import Training
         #expect(accuracy > 0.7, "tiny classifier test accuracy \(accuracy)")
 
         let halves = (Array(0..<500), Array(500..<1000))
-        let reference = FeatureStatistics(features: classifier.features(test.batch(indices: halves.0).samples, batchSize: 250))
+        let first = test.batch(indices: halves.0)
+        let reference = try ReferenceStatistics.features(
+            classifier: classifier, images: first.samples, labels: first.labels,
+            cacheDirectory: nil
+        ).reference
         let evaluator = SampleEvaluator(judge: .classifier(classifier, reference: reference), sampleCount: 500, seed: 1)
         let real = test.batch(indices: halves.1)
         var row = EvaluationRow(
@@ -91,12 +95,17 @@ import Training
             hiddenWidth: 6, groupCount: 2, classCount: 3)
         let classifier = ImageClassifier(configuration: configuration, random: &random)
         let images = Tensor(shape: [20, 8, 8, 1], scalars: (0..<1280).map { _ in Float(random.normal()) })
-        let first = try ReferenceStatistics.statistics(classifier: classifier, images: images, cacheDirectory: directory.path)
-        let second = try ReferenceStatistics.statistics(classifier: classifier, images: images, cacheDirectory: directory.path)
-        #expect(!first.cached && second.cached && first.statistics == second.statistics)
+        let labels = (0..<20).map { $0 % 3 }
+        func reference() throws -> (reference: ReferenceFeatures, cached: Bool) {
+            try ReferenceStatistics.features(classifier: classifier, images: images, labels: labels, cacheDirectory: directory.path)
+        }
+        let first = try reference()
+        let second = try reference()
+        #expect(!first.cached && second.cached && first.reference.penultimate == second.reference.penultimate)
+        #expect(first.reference.multi == second.reference.multi && first.reference.multiKernel == second.reference.multiKernel)
         classifier.parameters.tensors[0].scalars[0] += 1
-        let changed = try ReferenceStatistics.statistics(classifier: classifier, images: images, cacheDirectory: directory.path)
-        #expect(!changed.cached && changed.statistics != first.statistics)
+        let changed = try reference()
+        #expect(!changed.cached && changed.reference.penultimate != first.reference.penultimate)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 2)
     }
 }

@@ -4,6 +4,7 @@
 import Foundation
 import Generation
 import KacFlow
+import ModelStore
 import NeuralNet
 import TensorCore
 import TestSupport
@@ -30,6 +31,47 @@ import Vocabulary
                 fm/teacher@1  ab2        100      1.50  200   1.500     94.6 %    9.2
 
                 """)
+    }
+
+    @Test func tableShowsMultiLayerColumnsAndTheRealDataFloor() throws {
+        var rows = Self.rows
+        rows[0].multiLayerFrechetDistance = 3.125
+        rows[0].multiLayerKernelDistance = 0.01234
+        rows[1].multiLayerFrechetDistance = 0.5
+        rows[1].multiLayerKernelDistance = 0.0004
+        let floor = RealDataFloor(
+            source: "train (1000 images, seed 7)", sampleCount: 1000, frechetDistance: 0.75,
+            multiLayerFrechetDistance: 0.25, multiLayerKernelDistance: -0.00002, classAccuracy: 0.985)
+        let report = EvaluationReport(judge: "fm/classifier@1", reference: "test", seed: 7, rows: rows, floor: floor)
+        #expect(
+            report.table() == """
+                model                sampler  steps  guidance  NFE      FD  FD multi  KID×1e3  class acc  img/s
+                fm/teacher@1         euler        1      1.50    2  41.250     3.125    12.34     50.0 %  812.4
+                fm/teacher@1         ab2        100      1.50  200   1.500     0.500     0.40     94.6 %    9.2
+                real images (floor)  -            -         -    -   0.750     0.250    -0.02     98.5 %      -
+
+                """)
+        let directory = TemporaryDirectory()
+        let path = directory.file("eval.json")
+        try report.json().write(to: URL(fileURLWithPath: path))
+        #expect(try EvaluationReport.read(from: path) == report)
+        #expect(rows[0].manifestResult.multiLayerKernelDistance == 0.01234 && rows[1].manifestResult.multiLayerFrechetDistance == 0.5)
+    }
+
+    @Test func reportsAndManifestRowsWrittenBeforeTheMultiLayerColumnsStillRead() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("old.json")
+        try Data(
+            """
+            {"judge": "fm/classifier@1", "reference": "test", "schema": "kac-evaluation/1", "seed": 7, "rows": [
+              {"classAccuracy": 0.945, "frechetDistance": 16.94, "guidance": 1.5, "imagesPerSecond": 2.4, "integrator": "euler",
+               "model": "fm/teacher@1", "networkEvaluations": 200, "sampleCount": 1000, "steps": 100}]}
+            """.utf8
+        ).write(to: URL(fileURLWithPath: path))
+        let report = try EvaluationReport.read(from: path)
+        #expect(report.floor == nil && report.rows[0].frechetDistance == 16.94 && report.rows[0].multiLayerKernelDistance == nil)
+        let result = try JSONDecoder().decode(EvaluationResult.self, from: Data(#"{"steps": 4, "frechetDistance": 17.06}"#.utf8))
+        #expect(result.frechetDistance == 17.06 && result.multiLayerFrechetDistance == nil && result.multiLayerKernelDistance == nil)
     }
 
     @Test func jsonRoundTripsAndUnknownSchemasAreRefused() throws {

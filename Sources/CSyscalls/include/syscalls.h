@@ -7,4 +7,8 @@
 /// the file system or kernel cannot do it).
 int kac_rename_noreplace(const char *from, const char *to);
 
+/// renameat2(from_dir, from, to_dir, to, RENAME_NOREPLACE): the same, with each name relative to
+/// an open directory descriptor, so no symlink in a parent path is followed.
+int kac_renameat_noreplace(int from_dir, const char *from, int to_dir, const char *to);
+
 #endif

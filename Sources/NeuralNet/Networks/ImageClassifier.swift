@@ -2,7 +2,8 @@
 // conv3×3(w0) → conv3×3 stride 2(w0) → conv3×3(w1) → conv3×3 stride 2(w1), each GroupNorm + SiLU,
 // then flatten → Linear(hidden) + SiLU (the features) → Linear(classes) (the logits).
 // Invariant: `features` is exactly the input of the last Linear, so Fréchet statistics and the
-// classifier's decision come from one representation.
+// classifier's decision come from one representation. `featureTaps` exposes every stage's output
+// of that same pass for judges that need more than the penultimate layer; it adds no parameters.
 import TensorCore
 
 public struct ImageClassifierConfiguration: Codable, Sendable, Equatable {
@@ -71,6 +72,8 @@ public final class ImageClassifier {
 
     struct Pass {
         let stages: [(conv: Conv2D.Cache, norm: GroupNorm.Cache, activation: SiLU.Cache)]
+        /// Each stage's output after SiLU, [N, h, w, C], in stage order.
+        let activations: [Tensor]
         /// Shape of the last feature map [N, h, w, C] before flattening.
         let mapShape: [Int]
         let hidden: Linear.Cache, hiddenActivation: SiLU.Cache
@@ -85,21 +88,52 @@ public final class ImageClassifier {
             "ImageClassifier: images \(images.shape), expected [N, \(c.imageHeight), \(c.imageWidth), \(c.imageChannels)]")
         var h = images
         var caches: [(conv: Conv2D.Cache, norm: GroupNorm.Cache, activation: SiLU.Cache)] = []
+        var activations: [Tensor] = []
         for stage in stages {
             let (convolved, convCache) = stage.conv.forward(h, parameters: parameters, workspace: workspace)
             let (normalized, normCache) = stage.norm.forward(convolved, parameters: parameters)
             let (activated, activationCache) = SiLU.forward(normalized)
             caches.append((convCache, normCache, activationCache))
+            activations.append(activated)
             h = activated
         }
         let mapShape = h.shape
         let (hiddenOutput, hiddenCache) = hidden.forward(h.reshaped([h.shape[0], h.count / h.shape[0]]), parameters: parameters)
         let (features, activationCache) = SiLU.forward(hiddenOutput)
-        return Pass(stages: caches, mapShape: mapShape, hidden: hiddenCache, hiddenActivation: activationCache, features: features)
+        return Pass(
+            stages: caches, activations: activations, mapShape: mapShape, hidden: hiddenCache, hiddenActivation: activationCache,
+            features: features)
     }
 
     /// images [N, H, W, C] in [−1, 1] → [N, hiddenWidth], the penultimate activations.
     public func features(_ images: Tensor) -> Tensor { featurePass(images).features }
+
+    /// The activations one forward pass produces, for judging images by more than one layer.
+    public struct FeatureTaps {
+        /// Each convolution stage's output after GroupNorm and SiLU, [N, h, w, C], in stage order
+        /// (for the Fashion-MNIST classifier: 28×28×32, 14×14×32, 14×14×64, 7×7×64).
+        public let stages: [Tensor]
+        /// [N, hiddenWidth], exactly `features(_:)`.
+        public let penultimate: Tensor
+    }
+
+    /// images [N, H, W, C] in [−1, 1] → every stage's activations and the penultimate features.
+    public func featureTaps(_ images: Tensor) -> FeatureTaps {
+        let pass = featurePass(images)
+        return FeatureTaps(stages: pass.activations, penultimate: pass.features)
+    }
+
+    /// (height, width, channels) of each stage's output, in stage order.
+    public var stageShapes: [(height: Int, width: Int, channels: Int)] {
+        let c = configuration
+        var (height, width) = (c.imageHeight, c.imageWidth)
+        return c.widths.flatMap { channels in
+            [1, 2].map { stride in
+                (height, width) = ((height + stride - 1) / stride, (width + stride - 1) / stride)
+                return (height, width, channels)
+            }
+        }
+    }
 
     /// images [N, H, W, C] → logits [N, classCount].
     public func logits(_ images: Tensor) -> Tensor {

@@ -75,21 +75,26 @@ final class JobRunner {
             jobID: claimed.id, rendered: rendered, cancelRequested: spool.isCancelRequested(jobID: claimed.id),
             shuttingDown: state.isStopping, attempt: holder.claim.attempt,
             worker: configuration.worker.id, at: Date())
+        // Log what `finish` carried out, which may differ from what was decided (a requeue that had
+        // to set a same-named newer file aside says so); nothing is claimed that did not happen.
+        let carriedOut: JobOutcome
         do {
-            try spool.finish(holder.claim, outcome: outcome)
-            if case .cancelled = outcome {
-                let kept = (try? spool.completedOutputs(jobID: claimed.id).count) ?? 0
+            carriedOut = try spool.finish(holder.claim, outcome: outcome)
+            if case .cancelled = carriedOut {
+                let kept = (try? holder.claim.output?.completedOutputs().count) ?? 0
                 logger.notice(
                     "cancelled by kac cancel at \(holder.finished)/\(claimed.job.count) images; \(kept) image(s) kept in out/\(claimed.id)/, the job is in failed/ with code cancelled"
                 )
             } else {
-                logger.info("\(Self.summary(outcome))")
+                logger.info("\(Self.summary(carriedOut))")
             }
         } catch {
-            logger.error("could not finish (\(Self.summary(outcome))): \(error)")
+            logger.error("could not finish the job (decided: \(Self.summary(outcome))); nothing was moved: \(error)")
+            state.ended(outcome: "unfinished")
+            return outcome
         }
-        state.ended(outcome: Self.name(outcome))
-        return outcome
+        state.ended(outcome: Self.name(carriedOut))
+        return carriedOut
     }
 
     private func render(_ holder: Holder, logger: Logger) throws {
@@ -143,7 +148,10 @@ final class JobRunner {
                 holder.lastProgress = Date()
                 heartbeatIfDue(holder)
             })
-        let report = try renderer.render(plan, into: holder.claim.outputDirectory, control: control)
+        guard let output = holder.claim.output else {
+            throw RenderError.outputUnavailable(path: holder.claim.outputDirectory, reason: "the claim did not open it")
+        }
+        let report = try renderer.render(plan, to: output, control: control)
         let result = JobResult(
             jobID: holder.claim.id, worker: configuration.worker.id, attempt: holder.claim.attempt, requested: requested,
             model: report.model, modelDigest: report.modelDigest, selection: selection, render: report,

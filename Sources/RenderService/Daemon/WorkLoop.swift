@@ -1,7 +1,7 @@
 // The daemon's work loop, on its own thread (rendering is long CPU work that must not block the
-// async services): recover abandoned jobs, claim the next job, render it, repeat; when the queue
-// is empty, wait for a wake from the watcher or the poll interval. `--once` exits when `new/`
-// holds nothing more that could become claimable.
+// async services): recover abandoned jobs, sweep leftovers, claim the next job, render it,
+// repeat; when the queue is empty, wait for a wake from the watcher or the poll interval.
+// `--once` exits when `new/` holds nothing more that could become claimable.
 import Foundation
 import Logging
 import Spool
@@ -77,7 +77,9 @@ final class WorkLoop: @unchecked Sendable {
 
     func run() {
         var lastRecovery = Date.distantPast
+        var lastSweep = Date.distantPast
         var lastProgress = Date()
+        var lastScanError: (message: String, at: Date)?
         defer { announcer.withdraw() }
         while !state.isStopping {
             runner.pulse.beat()
@@ -87,14 +89,24 @@ final class WorkLoop: @unchecked Sendable {
                 recover()
                 lastRecovery = Date()
             }
+            if Date().timeIntervalSince(lastSweep) >= configuration.spool.sweep.interval {
+                sweep()
+                lastSweep = Date()
+            }
             let claimed: ClaimedJob?
             do {
                 claimed = try spool.claimNext(as: configuration.worker)
             } catch {
-                logger.error("cannot scan the spool: \(error)")
+                // A lasting problem (a replaced directory) repeats every poll; say it once a minute.
+                let message = "\(error)"
+                if lastScanError?.message != message || Date().timeIntervalSince(lastScanError?.at ?? .distantPast) >= 60 {
+                    logger.error("cannot scan the spool: \(message)")
+                    lastScanError = (message, Date())
+                }
                 wake.wait(timeout: configuration.pollInterval)
                 continue
             }
+            lastScanError = nil
             if let claimed {
                 announcer.beat(job: claimed.id)
                 runner.run(claimed, logger: logger)
@@ -121,6 +133,12 @@ final class WorkLoop: @unchecked Sendable {
         } catch {
             logger.error("recovery scan failed: \(error)")
         }
+    }
+
+    /// Removes leftovers past their grace period (at start-up, then every sweep interval).
+    private func sweep() {
+        let removed = spool.sweep()
+        if removed.total > 0 { logger.notice("swept \(removed.total) leftover file(s): \(removed.summary)") }
     }
 
     /// Entries in `new/` that may still turn into jobs (job-like names, dotfiles excluded).

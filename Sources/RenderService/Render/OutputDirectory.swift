@@ -1,6 +1,9 @@
 // Making sure an output directory is usable before anything is rendered, so a bad `--out` fails
-// at once with nothing written rather than after minutes of sampling.
+// at once with nothing written rather than after minutes of sampling; and the two kinds of output
+// a render writes to (a user's directory by path, a spool job's directory by descriptor).
 import Foundation
+import Imaging
+import Spool
 
 public enum OutputDirectory {
     /// Creates `path` (and parents) if needed and checks it is a writable directory.
@@ -22,4 +25,51 @@ public enum OutputDirectory {
             throw RenderError.outputUnavailable(path: path, reason: "it is not writable by this user")
         }
     }
+}
+
+/// Where a render puts its files. `kac render` writes by path into a directory the user chose
+/// (`PathOutput`); `kacd` writes through the job's `out/<id>/` descriptor (`JobOutputDirectory`),
+/// so a symlink swapped in mid-job is never followed.
+public protocol RenderOutput {
+    /// For messages: where the files go.
+    var location: String { get }
+    /// Whether names the plan does not list are removed before rendering. True for a spool job's
+    /// own directory (it must hold exactly its plan's files), false for a user's directory.
+    var removesUnplannedFiles: Bool { get }
+    /// Every entry name, dotfiles included.
+    func entryNames() throws -> [String]
+    func isRegularFile(_ name: String) -> Bool
+    func isDirectory(_ name: String) -> Bool
+    /// The bytes of a small file, or nil when it is missing or unreadable.
+    func readSmallFile(_ name: String) -> [UInt8]?
+    /// Writes `bytes` to `name` atomically (temporary, fsync, rename, fsync directory).
+    func write(_ bytes: [UInt8], name: String) throws
+    func remove(_ name: String) throws
+}
+
+/// A directory given by path (`kac render --out`): files the plan does not name are left alone.
+public struct PathOutput: RenderOutput {
+    public let directory: String
+    public init(_ directory: String) { self.directory = directory }
+
+    public var location: String { directory }
+    public var removesUnplannedFiles: Bool { false }
+    public func entryNames() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory) }
+    public func isRegularFile(_ name: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+    public func isDirectory(_ name: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+    public func readSmallFile(_ name: String) -> [UInt8]? { FileManager.default.contents(atPath: directory + "/" + name).map { Array($0) } }
+    public func write(_ bytes: [UInt8], name: String) throws { try ImageEncoder.writeAtomically(bytes, to: directory + "/" + name) }
+    public func remove(_ name: String) throws { try FileManager.default.removeItem(atPath: directory + "/" + name) }
+}
+
+extension JobOutputDirectory: RenderOutput {
+    public var location: String { path }
+    public var removesUnplannedFiles: Bool { true }
+    public func readSmallFile(_ name: String) -> [UInt8]? { read(name) }
 }

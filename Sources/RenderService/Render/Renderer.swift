@@ -1,6 +1,7 @@
 // The rendering core shared by `kac render` and `kacd`: generate images in batches, write each one
-// atomically with provenance metadata, keep files a previous run of the same plan already wrote,
-// and finish with an optional contact sheet. Image i depends only on (model digest, seed, i, label,
+// atomically with provenance metadata through a `RenderOutput`, keep files a previous run of the
+// same plan already wrote (a spool job's directory is first cleared of every other file), and
+// finish with an optional contact sheet. Image i depends only on (model digest, seed, i, label,
 // sampler settings): the generator places image i in slot i % 16 of every network call (checked
 // byte-for-byte at batch sizes 1, 16 and 64 by the tests), except rk45, whose adaptive step size
 // is chosen from the whole batch's error — rk45 therefore renders one image per batch.
@@ -44,11 +45,18 @@ public struct Renderer {
 
     /// Renders `plan` into `directory` (which must exist; see `OutputDirectory.prepare`).
     public func render(_ plan: RenderPlan, into directory: String, control: RenderControl = RenderControl()) throws -> RenderReport {
+        try render(plan, to: PathOutput(directory), control: control)
+    }
+
+    /// Renders `plan` into `output`. Files of an earlier run of the same plan (same fingerprint)
+    /// are kept; where `output.removesUnplannedFiles`, everything else is removed first, so the
+    /// directory ends holding exactly this plan's files.
+    public func render(_ plan: RenderPlan, to output: some RenderOutput, control: RenderControl = RenderControl()) throws -> RenderReport {
         let started = ContinuousClock.now
-        let fingerprintPath = directory + "/" + RenderPlan.fingerprintFile
-        let reusable = (try? String(contentsOfFile: fingerprintPath, encoding: .utf8)) == plan.fingerprint + "\n"
-        if !reusable { try write(Array((plan.fingerprint + "\n").utf8), to: fingerprintPath) }
-        let exists = { (name: String) in reusable && FileManager.default.fileExists(atPath: directory + "/" + name) }
+        let reusable = output.readSmallFile(RenderPlan.fingerprintFile) == Array((plan.fingerprint + "\n").utf8)
+        if output.removesUnplannedFiles { try removeUnplannedFiles(plan, from: output, keepOutputs: reusable) }
+        if !reusable { try write(Array((plan.fingerprint + "\n").utf8), name: RenderPlan.fingerprintFile, to: output) }
+        let exists = { (name: String) in reusable && output.isRegularFile(name) }
         let missing = Set(plan.images.filter { !exists($0.file) }.map(\.index))
         // The grid is built from generated rasters, never from decoded files (lossy formats would
         // change it), so a missing grid regenerates every image in memory.
@@ -73,7 +81,7 @@ public struct Renderer {
                 let raster = try SampleImages.raster(samples, index: offset)
                 if needGrid { gridCells[image.index] = raster }
                 guard missing.contains(image.index) else { continue }
-                try writeImage(raster, image, plan: plan, to: directory + "/" + image.file)
+                try writeImage(raster, image, plan: plan, to: output)
                 finished += 1
             }
             timings.encodeSeconds += (ContinuousClock.now - encodeStart).seconds
@@ -81,7 +89,7 @@ public struct Renderer {
         }
         if needGrid, let gridFile = plan.gridFile {
             let sheet = try RenderGrid.sheet(gridCells.compactMap { $0 }, plan: plan)
-            try write(sheet, to: directory + "/" + gridFile)
+            try write(sheet, name: gridFile, to: output)
         }
         timings.totalSeconds = (ContinuousClock.now - started).seconds
         let records = plan.images.map {
@@ -113,7 +121,27 @@ public struct Renderer {
         return result
     }
 
-    func writeImage(_ raster: Raster, _ image: PlannedImage, plan: RenderPlan, to path: String) throws {
+    /// Removes every entry of `output` that is not a file of `plan` (all of them when the files
+    /// belong to another plan): stale images of an earlier job, a result.json describing them,
+    /// temporaries of interrupted writes, anything planted there. Subdirectories are left alone.
+    func removeUnplannedFiles(_ plan: RenderPlan, from output: some RenderOutput, keepOutputs: Bool) throws {
+        var keep: Set<String> = [RenderPlan.fingerprintFile]
+        if keepOutputs { keep.formUnion(plan.images.map(\.file) + (plan.gridFile.map { [$0] } ?? [])) }
+        let names: [String]
+        do { names = try output.entryNames() } catch {
+            throw RenderError.outputUnavailable(path: output.location, reason: "cannot list it: \(error)")
+        }
+        for name in names where !keep.contains(name) {
+            guard !output.isDirectory(name) else { continue }
+            do { try output.remove(name) } catch {
+                throw RenderError.writeFailed(
+                    path: output.location + "/" + name, reason: "cannot remove a file that is not part of this job: \(error)")
+            }
+        }
+    }
+
+    func writeImage(_ raster: Raster, _ image: PlannedImage, plan: RenderPlan, to output: some RenderOutput) throws {
+        let path = output.location + "/" + image.file
         let request = plan.request
         do {
             let scaled = try raster.upscaled(
@@ -127,18 +155,22 @@ public struct Renderer {
                 ("sampler", plan.settings.integrator.rawValue), ("steps", String(plan.settings.steps)),
                 ("guidance", String(plan.settings.guidance)), ("software", RenderPlan.software),
             ])
-            try ImageEncoder.write(scaled, as: request.encoding, metadata: metadata, to: path)
+            try output.write(try ImageEncoder.encode(scaled, as: request.encoding, metadata: metadata), name: image.file)
         } catch {
             throw RenderError.writeFailed(path: path, reason: "\(error)")
         }
     }
 
-    func write(_ raster: Raster, to path: String) throws {
-        do { try ImageEncoder.write(raster, as: .png(), to: path) } catch { throw RenderError.writeFailed(path: path, reason: "\(error)") }
+    func write(_ raster: Raster, name: String, to output: some RenderOutput) throws {
+        do { try output.write(try ImageEncoder.encode(raster, as: .png()), name: name) } catch {
+            throw RenderError.writeFailed(path: output.location + "/" + name, reason: "\(error)")
+        }
     }
 
-    func write(_ bytes: [UInt8], to path: String) throws {
-        do { try ImageEncoder.writeAtomically(bytes, to: path) } catch { throw RenderError.writeFailed(path: path, reason: "\(error)") }
+    func write(_ bytes: [UInt8], name: String, to output: some RenderOutput) throws {
+        do { try output.write(bytes, name: name) } catch {
+            throw RenderError.writeFailed(path: output.location + "/" + name, reason: "\(error)")
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 // Scoring image students for distillation: each finished stage's student is sampled at its own
 // setting (Euler, its step count, s = 1 with guidance baked in or a guidance-conditioned student's
-// default scale) and judged like `kac eval` does — Fréchet distance of classifier features to the
-// test set, class accuracy, images/s. The row goes into the stage report and from there into the
+// default scale) and judged like `kac eval` does — Fréchet distances of classifier features
+// (penultimate and multi-layer) and KID to the test set, class accuracy, images/s. The row goes into the stage report and from there into the
 // published manifest.
 import KacFlow
 
@@ -20,6 +20,8 @@ public struct ImageStageEvaluator {
             let row = evaluator.evaluate(student.generator, model: student.stage.directoryName, settings: student.settings)
             var metrics = ["imagesPerSecond": row.imagesPerSecond]
             if let fd = row.frechetDistance { metrics["frechetDistance"] = fd }
+            if let fd = row.multiLayerFrechetDistance { metrics["multiLayerFrechetDistance"] = fd }
+            if let kid = row.multiLayerKernelDistance { metrics["multiLayerKernelDistance"] = kid }
             if let accuracy = row.classAccuracy { metrics["classAccuracy"] = accuracy }
             log("\(student.stage.directoryName): \(evaluator.sampleCount) samples judged by \(judgeName)")
             return StageEvaluation(evaluations: [row.manifestResult], metrics: metrics)

@@ -1,5 +1,6 @@
 // The result of `kac eval`: one row per (model, integrator, steps, guidance), as JSON (schema
-// `kac-evaluation/1`, read back by `kac publish --evaluation`) and as an aligned text table.
+// `kac-evaluation/1`, read back by `kac publish --evaluation`) and as an aligned text table, plus the
+// real-data floor for images. Fields added since the first reports are optional, so old reports read.
 // Invariant: rows keep the order they were evaluated in (models, then samplers, guidance, steps).
 import Foundation
 import KacFlow
@@ -14,8 +15,12 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     public var guidance: Double
     /// Network evaluations per image (a guided evaluation counts two: conditional and null label).
     public var networkEvaluations: Int
-    /// Fréchet distance on classifier features to the reference set (images only).
+    /// Fréchet distance on the classifier's penultimate features to the reference set (images only).
     public var frechetDistance: Double?
+    /// Fréchet distance on the classifier's multi-layer features (`FeatureLayers.multi`).
+    public var multiLayerFrechetDistance: Double?
+    /// KID (unbiased MMD², cubic polynomial kernel) on the multi-layer features.
+    public var multiLayerKernelDistance: Double?
     /// Fraction of samples the classifier assigns to the requested class (images only).
     public var classAccuracy: Double?
     /// Sliced Wasserstein distance to fresh target samples (2-D data only).
@@ -26,7 +31,8 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
 
     public init(
         model: String, integrator: Integrator, steps: Int, guidance: Double, networkEvaluations: Int,
-        frechetDistance: Double? = nil, classAccuracy: Double? = nil, slicedWasserstein: Double? = nil,
+        frechetDistance: Double? = nil, multiLayerFrechetDistance: Double? = nil,
+        multiLayerKernelDistance: Double? = nil, classAccuracy: Double? = nil, slicedWasserstein: Double? = nil,
         imagesPerSecond: Double, sampleCount: Int
     ) {
         self.model = model
@@ -35,6 +41,8 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
         self.guidance = guidance
         self.networkEvaluations = networkEvaluations
         self.frechetDistance = frechetDistance
+        self.multiLayerFrechetDistance = multiLayerFrechetDistance
+        self.multiLayerKernelDistance = multiLayerKernelDistance
         self.classAccuracy = classAccuracy
         self.slicedWasserstein = slicedWasserstein
         self.imagesPerSecond = imagesPerSecond
@@ -46,7 +54,9 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
         EvaluationResult(
             steps: steps, integrator: integrator, guidanceScale: guidance,
             networkEvaluations: networkEvaluations, frechetDistance: frechetDistance,
-            classAccuracy: classAccuracy, imagesPerSecond: imagesPerSecond, sampleCount: sampleCount)
+            multiLayerFrechetDistance: multiLayerFrechetDistance,
+            multiLayerKernelDistance: multiLayerKernelDistance, classAccuracy: classAccuracy, imagesPerSecond: imagesPerSecond,
+            sampleCount: sampleCount)
     }
 }
 
@@ -60,13 +70,16 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var reference: String
     public var seed: UInt64
     public var rows: [EvaluationRow]
+    /// Real training images scored like the samples (same count, seed and label cycle); images only.
+    public var floor: RealDataFloor?
 
-    public init(judge: String, reference: String, seed: UInt64, rows: [EvaluationRow]) {
+    public init(judge: String, reference: String, seed: UInt64, rows: [EvaluationRow], floor: RealDataFloor? = nil) {
         schema = Self.currentSchema
         self.judge = judge
         self.reference = reference
         self.seed = seed
         self.rows = rows
+        self.floor = floor
     }
 
     public func json() throws -> Data {
@@ -93,16 +106,30 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// Rows as an aligned table: text columns left-aligned, numbers right-aligned.
+    /// Rows as an aligned table: text columns left-aligned, numbers right-aligned; the real-data
+    /// floor, if any, as a last row. KID is printed ×1000.
     public func table() -> String {
-        let header = ["model", "sampler", "steps", "guidance", "NFE", "FD", "class acc", "SW", "img/s"]
-        let cells: [[String]] = rows.map { row in
+        let header = ["model", "sampler", "steps", "guidance", "NFE", "FD", "FD multi", "KID×1e3", "class acc", "SW", "img/s"]
+        func quality(_ fd: Double?, _ multiFD: Double?, _ kid: Double?, _ accuracy: Double?) -> [String] {
+            [
+                fd.map { Self.format($0, "%.3f") } ?? "-", multiFD.map { Self.format($0, "%.3f") } ?? "-",
+                kid.map { Self.format($0 * 1000, "%.2f") } ?? "-", accuracy.map { Self.format($0 * 100, "%.1f %%") } ?? "-",
+            ]
+        }
+        var cells: [[String]] = rows.map { row in
             [
                 row.model, row.integrator.rawValue, String(row.steps), Self.format(row.guidance, "%.2f"),
-                String(row.networkEvaluations), row.frechetDistance.map { Self.format($0, "%.3f") } ?? "-",
-                row.classAccuracy.map { Self.format($0 * 100, "%.1f %%") } ?? "-",
-                row.slicedWasserstein.map { Self.format($0, "%.4f") } ?? "-", Self.format(row.imagesPerSecond, "%.1f"),
+                String(row.networkEvaluations),
             ]
+                + quality(row.frechetDistance, row.multiLayerFrechetDistance, row.multiLayerKernelDistance, row.classAccuracy)
+                + [row.slicedWasserstein.map { Self.format($0, "%.4f") } ?? "-", Self.format(row.imagesPerSecond, "%.1f")]
+        }
+        if let floor {
+            cells.append(
+                ["real images (floor)", "-", "-", "-", "-"]
+                    + quality(
+                        floor.frechetDistance, floor.multiLayerFrechetDistance, floor.multiLayerKernelDistance,
+                        floor.classAccuracy) + ["-", "-"])
         }
         // Drop columns that are empty in every row (FD and class accuracy for 2-D data, SW for images).
         let keep = header.indices.filter { column in !cells.allSatisfy { $0[column] == "-" } || cells.isEmpty }

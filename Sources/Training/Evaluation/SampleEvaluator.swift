@@ -1,7 +1,8 @@
 // Judging a velocity model at one sampling setting (issue 3 item 4): generate `sampleCount` samples
 // with labels cycling through the classes and a fixed seed, time the generation (wall clock), then
 // score them — images by the classifier (Fréchet distance of penultimate features to the reference
-// statistics, fraction assigned to the requested class), 2-D points by sliced Wasserstein distance.
+// statistics, the same on multi-layer features, KID on multi-layer features, fraction assigned to
+// the requested class), 2-D points by sliced Wasserstein distance.
 // Invariant: the same model, setting, seed and count give the same samples (Generator's per-image streams).
 import Foundation
 import Generation
@@ -11,8 +12,8 @@ import Vocabulary
 
 /// How generated samples are scored.
 public enum SampleJudge {
-    /// Classifier features against reference statistics (e.g. the 10,000 test images).
-    case classifier(ImageClassifier, reference: FeatureStatistics)
+    /// Classifier features against reference features (e.g. of the 10,000 test images).
+    case classifier(ImageClassifier, reference: ReferenceFeatures)
     /// Sliced Wasserstein distance to target points [N, d] (fresh samples of the toy distribution).
     case slicedWasserstein(target: Tensor)
 }
@@ -41,10 +42,11 @@ public struct SampleEvaluator {
     /// Labels 0, 1, …, classCount − 1, 0, 1, … for `sampleCount` samples.
     public func labels(classCount: Int) -> [Int] { (0..<sampleCount).map { $0 % classCount } }
 
-    /// Generates and scores one row. `onBatch(done)` reports samples generated so far.
+    /// Generates and scores one row. `onBatch(done)` reports samples generated so far; `onSamples`
+    /// receives the generated samples [N, …] and their labels before they are scored.
     public func evaluate(
         _ generator: Generator, model: String, settings: SamplingSettings,
-        onBatch: ((Int) -> Void)? = nil
+        onBatch: ((Int) -> Void)? = nil, onSamples: ((Tensor, [Int]) -> Void)? = nil
     ) -> EvaluationRow {
         let labels = self.labels(classCount: generator.nullLabel)
         var scalars: [Float] = []
@@ -61,6 +63,7 @@ public struct SampleEvaluator {
         }
         let seconds = max(clock() - started, 1e-9)
         let samples = Tensor(shape: [sampleCount] + generator.sampleShape, scalars: scalars)
+        onSamples?(samples, labels)
         var row = EvaluationRow(
             model: model, integrator: settings.integrator, steps: settings.steps,
             guidance: settings.guidance, networkEvaluations: evaluations,
@@ -73,14 +76,44 @@ public struct SampleEvaluator {
     public func score(_ samples: Tensor, labels: [Int], into row: inout EvaluationRow) {
         switch judge {
         case .classifier(let classifier, let reference):
-            let features = classifier.features(samples, batchSize: 500)
-            row.frechetDistance = FrechetDistance.distance(FeatureStatistics(features: features), reference)
-            // A second forward pass: the classifier's last layer is not public, and it is cheap.
-            row.classAccuracy = classifier.accuracy(samples, labels: labels)
+            let scores = ImageScores(samples, labels: labels, classifier: classifier, reference: reference)
+            row.frechetDistance = scores.frechetDistance
+            row.multiLayerFrechetDistance = scores.multiLayerFrechetDistance
+            row.multiLayerKernelDistance = scores.multiLayerKernelDistance
+            row.classAccuracy = scores.classAccuracy
         case .slicedWasserstein(let target):
             let points = samples.reshaped([samples.shape[0], samples.count / samples.shape[0]])
             row.slicedWasserstein = SlicedWasserstein.distance(points, target, projections: 256, seed: seed)
         }
     }
 
+    /// The real-data floor: `sampleCount` real images drawn from `dataset` with this evaluator's
+    /// seed and label cycle, scored like generated samples; nil for a 2-D judge.
+    public func floor(_ dataset: LabeledDataset, source: String) -> RealDataFloor? {
+        guard case .classifier(let classifier, let reference) = judge else { return nil }
+        let (images, labels) = RealDataFloor.subset(of: dataset, count: sampleCount, seed: seed)
+        let scores = ImageScores(images, labels: labels, classifier: classifier, reference: reference)
+        return RealDataFloor(
+            source: source, sampleCount: sampleCount, frechetDistance: scores.frechetDistance,
+            multiLayerFrechetDistance: scores.multiLayerFrechetDistance,
+            multiLayerKernelDistance: scores.multiLayerKernelDistance, classAccuracy: scores.classAccuracy)
+    }
+}
+
+/// One image set's quality figures under the classifier judge.
+struct ImageScores {
+    var frechetDistance: Double
+    var multiLayerFrechetDistance: Double
+    var multiLayerKernelDistance: Double
+    var classAccuracy: Double
+
+    init(_ images: Tensor, labels: [Int], classifier: ImageClassifier, reference: ReferenceFeatures) {
+        let features = classifier.imageFeatures(images, batchSize: 500)
+        frechetDistance = FrechetDistance.distance(FeatureStatistics(features: features.penultimate), reference.penultimate)
+        let multi = reference.standardizedMulti(features.multi)
+        multiLayerFrechetDistance = FrechetDistance.distance(FeatureStatistics(features: multi), reference.multi)
+        multiLayerKernelDistance = KernelDistance.distance(multi, labels: labels, reference: reference.multiKernel)
+        // A second forward pass: the classifier's last layer is not public, and it is cheap.
+        classAccuracy = classifier.accuracy(images, labels: labels)
+    }
 }

@@ -1,5 +1,5 @@
 // The Fashion-MNIST judge shared by `kac eval` and `kac distill`: the evaluation classifier (a zoo
-// reference or a checkpoint file) and the feature statistics of the 10,000 test images (cached).
+// reference or a checkpoint file) and the features of the 10,000 test images (cached).
 import Foundation
 import ModelStore
 import Training
@@ -24,12 +24,12 @@ struct ClassifierJudge {
                 reason: "it knows \(record.classifier.configuration.classCount) classes, the models \(classCount)")
         }
         let test = try FashionMNIST.load(.test, directory: datasetDirectory)
-        let (statistics, cached) = try ReferenceStatistics.statistics(
+        let (reference, cached) = try ReferenceStatistics.features(
             classifier: record.classifier, images: test.samples,
-            cacheDirectory: cacheDirectory)
-        Console.note("reference statistics of \(test.count) test images \(cached ? "read from the cache" : "computed")")
+            labels: test.labels, cacheDirectory: cacheDirectory)
+        Console.note("reference features of \(test.count) test images \(cached ? "read from the cache" : "computed")")
         return ClassifierJudge(
-            judge: .classifier(record.classifier, reference: statistics), name: record.label,
+            judge: .classifier(record.classifier, reference: reference), name: record.label,
             reference: "fashion-mnist test (\(test.count) images)")
     }
 }

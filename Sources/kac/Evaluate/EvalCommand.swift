@@ -1,8 +1,10 @@
 // `kac eval`: the project's quality table (issue 3 item 4). For each model (zoo reference or a
 // training run's checkpoint, EMA weights) and each sampler × guidance × step count it generates
-// --samples samples with one seed, labels cycling through the classes, and reports Fréchet distance
-// and class accuracy under the evaluation classifier (images) or sliced Wasserstein distance to
-// fresh target samples (2-D data), plus NFE and images/s. Text table on stdout, --json-file, --plot.
+// --samples samples with one seed, labels cycling through the classes, and reports, under the
+// evaluation classifier (images), the Fréchet distance of penultimate features (the old FD column,
+// unchanged), FD and KID of multi-layer features and class accuracy, with the real-data floor as a
+// last row; for 2-D data sliced Wasserstein distance to fresh target samples; plus NFE and
+// images/s. Text table on stdout, --json-file, --plot.
 // Manifests are immutable: record the rows with `kac publish CHECKPOINT --evaluation FILE.json`.
 import ArgumentParser
 import Foundation
@@ -17,10 +19,17 @@ import Vocabulary
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate velocity models: FD, class accuracy (or sliced Wasserstein), NFE, images/s.",
+        abstract: "Evaluate velocity models: FD, multi-layer FD and KID, class accuracy (or sliced Wasserstein), NFE, images/s.",
         discussion: """
             Example: kac eval --run runs/teacher --classifier fashion-mnist/classifier --steps 1,2,4,10,20,50,100 \\
                        --samplers euler,ab2 --guidance 1.5 --json-file eval.json --plot eval.png
+            Image columns: FD is the Fréchet distance of the classifier's penultimate features to the test images
+            (the figure of earlier reports, unchanged). FD multi and KID×1e3 use every convolution stage too (each
+            channel's spatial mean and deviation, then the penultimate features, each column standardized by the
+            test images): KID is the unbiased kernel distance (cubic kernel, class-weighted because the labels
+            cycle), about 0 for real images at any --samples, so it is the figure to compare students by; see
+            README "Evaluation instrument". The last row scores --samples real training images (same seed and
+            label cycle): the floor a perfect generator would reach at this sample count.
             Students are evaluated at their own setting — Euler, their step count, their default s (1 when guidance
             is baked in; a guidance-conditioned student's default scale) — unless --student-grid is given; teachers
             and runs use the grid of --steps × --samplers × --guidance (a guidance-conditioned student on the grid
@@ -56,8 +65,16 @@ struct EvalCommand: ParsableCommand {
     var jsonPath: String? { jsonFile ?? oldJSONPath }
     @Option(name: .customLong("plot"), help: "Write a PNG plot of quality against network evaluations.")
     var plotPath: String?
+    @Option(
+        name: .customLong("save-samples"),
+        help: "Write each row's samples and labels to this directory (safetensors), for another judge to score.")
+    var samplesDirectory: String?
     @Flag(help: "Evaluate students on the whole grid too, instead of only at their own setting.")
     var studentGrid = false
+    @Option(
+        name: .customLong("score-samples"),
+        help: "Score the samples an earlier --save-samples wrote (a directory or one file) instead of generating; use with --classifier.")
+    var scoreSamplesPath: String?
     @Option(name: .customLong("report"), help: "Re-print the table (and --plot) of an earlier --json-file report instead of evaluating.")
     var reportPath: String?
 
@@ -73,6 +90,7 @@ struct EvalCommand: ParsableCommand {
             try writePlot(report.rows, judge: report.judge, samples: report.rows.first?.sampleCount ?? 0)
             return
         }
+        if let scoreSamplesPath { return try scoreSavedSamples(scoreSamplesPath) }
         guard !models.isEmpty || !runs.isEmpty else {
             throw ValidationError("nothing to evaluate: pass --model REF (a zoo teacher or student) or --run DIR")
         }
@@ -88,8 +106,15 @@ struct EvalCommand: ParsableCommand {
                 let progress = ProgressReporter(
                     title: title, total: samples,
                     interactive: ProgressReporter.standardErrorIsTerminal, minimumLineInterval: 30)
-                let row = evaluator.evaluate(candidate.generator, model: candidate.label, settings: setting) { done in
-                    progress.update(completed: done, fields: ["samples"])
+                var generated: (samples: TensorCore.Tensor, labels: [Int])?
+                let row = evaluator.evaluate(
+                    candidate.generator, model: candidate.label, settings: setting,
+                    onBatch: { progress.update(completed: $0, fields: ["samples"]) },
+                    onSamples: { samples, labels in if samplesDirectory != nil { generated = (samples, labels) } })
+                if let generated {
+                    try saveSamples(
+                        generated.samples, labels: generated.labels, model: candidate.label, setting: setting,
+                        evaluations: row.networkEvaluations)
                 }
                 Console.note(
                     "eval \(candidate.label) \(setting.integrator.rawValue) steps \(setting.steps) "
@@ -97,13 +122,35 @@ struct EvalCommand: ParsableCommand {
                 rows.append(row)
             }
         }
-        let report = EvaluationReport(judge: judge.name, reference: judge.reference, seed: seed, rows: rows)
+        let floor = try realDataFloor(evaluator, dataName: dataName)
+        let report = EvaluationReport(judge: judge.name, reference: judge.reference, seed: seed, rows: rows, floor: floor)
         print(report.table(), terminator: "")
         if let jsonPath {
             try report.json().write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
             Console.note("wrote \(jsonPath)")
         }
         try writePlot(rows, judge: judge.name, samples: samples)
+    }
+
+    /// `DIR/<model>-<sampler>-<steps>-s<guidance>-seed<seed>.safetensors`: tensors `samples` [N, H, W, C]
+    /// (floats as generated, before any 8-bit rounding) and `labels` [N]; the setting in the metadata.
+    private func saveSamples(
+        _ samples: TensorCore.Tensor, labels: [Int], model: String, setting: SamplingSettings, evaluations: Int
+    ) throws {
+        guard let samplesDirectory else { return }
+        try FileManager.default.createDirectory(atPath: samplesDirectory, withIntermediateDirectories: true)
+        let safeModel = model.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "@" ? $0 : "_" }
+        let name = "\(String(safeModel))-\(setting.integrator.rawValue)-\(setting.steps)-s\(setting.guidance)-seed\(seed)"
+        let checkpoint = Checkpoint(
+            tensors: [
+                NamedTensor(name: "samples", shape: samples.shape, values: samples.scalars),
+                NamedTensor(name: "labels", shape: [labels.count], values: labels.map(Float.init)),
+            ],
+            metadata: [
+                "model": model, "integrator": setting.integrator.rawValue, "steps": String(setting.steps),
+                "guidance": String(setting.guidance), "seed": String(seed), "evaluations": String(evaluations),
+            ])
+        try Safetensors.write(checkpoint, to: samplesDirectory + "/" + name + ".safetensors")
     }
 
     private func writePlot(_ rows: [EvaluationRow], judge: String, samples: Int) throws {
@@ -157,6 +204,15 @@ struct EvalCommand: ParsableCommand {
         return candidates
     }
 
+    /// Training images scored like the samples (image data only): what a perfect generator would score.
+    func realDataFloor(_ evaluator: SampleEvaluator, dataName: String) throws -> RealDataFloor? {
+        guard case .classifier = evaluator.judge, dataName == "fashion-mnist" else { return nil }
+        let train = try FashionMNIST.load(.train, directory: judgeOptions.datasetDirectory)
+        let floor = evaluator.floor(train, source: "fashion-mnist train (\(samples) of \(train.count) images, seed \(seed))")
+        if let floor { Console.note("real-data floor (\(floor.source)): " + Self.summary(floor)) }
+        return floor
+    }
+
     private func inferredData(_ candidates: [Candidate]) throws -> String {
         let names = Set(candidates.map { $0.dataset ?? "fashion-mnist" })
         guard names.count == 1, let name = names.first else {
@@ -207,9 +263,24 @@ struct EvalCommand: ParsableCommand {
 
     static func summary(_ row: EvaluationRow) -> String {
         var parts = ["NFE \(row.networkEvaluations)", String(format: "%.1f img/s", row.imagesPerSecond)]
-        if let fd = row.frechetDistance { parts.append(String(format: "FD %.3f", fd)) }
-        if let accuracy = row.classAccuracy { parts.append(String(format: "class acc %.1f %%", accuracy * 100)) }
+        parts += quality(row.frechetDistance, row.multiLayerFrechetDistance, row.multiLayerKernelDistance, row.classAccuracy)
         if let sw = row.slicedWasserstein { parts.append(String(format: "SW %.4f", sw)) }
         return parts.joined(separator: ", ")
+    }
+
+    static func summary(_ floor: RealDataFloor) -> String {
+        quality(
+            floor.frechetDistance, floor.multiLayerFrechetDistance, floor.multiLayerKernelDistance,
+            floor.classAccuracy
+        ).joined(separator: ", ")
+    }
+
+    private static func quality(_ fd: Double?, _ multiFD: Double?, _ kid: Double?, _ accuracy: Double?) -> [String] {
+        var parts: [String] = []
+        if let fd { parts.append(String(format: "FD %.3f", fd)) }
+        if let multiFD { parts.append(String(format: "FD multi %.3f", multiFD)) }
+        if let kid { parts.append(String(format: "KID×1e3 %.2f", kid * 1000)) }
+        if let accuracy { parts.append(String(format: "class acc %.1f %%", accuracy * 100)) }
+        return parts
     }
 }
