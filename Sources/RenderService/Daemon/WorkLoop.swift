@@ -85,7 +85,9 @@ final class WorkLoop: @unchecked Sendable {
             do {
                 claimed = try spool.claimNext(as: configuration.worker)
             } catch {
-                logger.error("cannot scan the spool: \(error)")
+                logger.error(
+                    "Cannot scan the spool's new/ directory: \(error). Check that \(spool.root) is mounted and readable by kacd; retrying in \(configuration.pollInterval) s."
+                )
                 wake.wait(timeout: configuration.pollInterval)
                 continue
             }
@@ -108,11 +110,10 @@ final class WorkLoop: @unchecked Sendable {
 
     private func recover() {
         do {
-            for action in try spool.recoverAbandonedJobs(host: configuration.worker.host) {
-                logger.warning("recovered abandoned job: \(action)", metadata: ["job": "\(action.jobID)"])
-            }
+            // Each requeue or give-up is logged by the spool's event handler (DaemonEvents).
+            try spool.recoverAbandonedJobs(host: configuration.worker.host)
         } catch {
-            logger.error("recovery scan failed: \(error)")
+            logger.error("Could not scan work/ for abandoned jobs: \(error). Check the spool's permissions; retrying later.")
         }
     }
 

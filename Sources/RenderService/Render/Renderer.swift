@@ -80,7 +80,7 @@ public struct Renderer {
         }
         if needGrid, let gridFile = plan.gridFile {
             let sheet = try RenderGrid.sheet(gridCells.compactMap { $0 }, plan: plan)
-            try write(sheet, to: directory + "/" + gridFile)
+            try write(sheet, metadata: plan.gridMetadata, to: directory + "/" + gridFile)
         }
         timings.totalSeconds = (ContinuousClock.now - started).seconds
         let records = plan.images.map {
@@ -120,20 +120,17 @@ public struct Renderer {
                 configuration: UpscaleConfiguration(
                     kernel: request.upscale,
                     maximumFactor: limits.maximumScale))
-            let metadata = try ImageMetadata([
-                ("model", plan.modelName), ("model-version", String(plan.modelVersion)), ("model-digest", plan.modelDigest.description),
-                ("seed", String(request.seed)), ("index", String(image.index)), ("label", image.className),
-                ("sampler", plan.settings.integrator.rawValue), ("steps", String(plan.settings.steps)),
-                ("guidance", String(plan.settings.guidance)), ("software", RenderPlan.software),
-            ])
+            let metadata = try plan.metadata(for: image)
             try ImageEncoder.write(scaled, as: request.encoding, metadata: metadata, to: path)
         } catch {
             throw RenderError.writeFailed(path: path, reason: "\(error)")
         }
     }
 
-    func write(_ raster: Raster, to path: String) throws {
-        do { try ImageEncoder.write(raster, as: .png(), to: path) } catch { throw RenderError.writeFailed(path: path, reason: "\(error)") }
+    func write(_ raster: Raster, metadata: () throws -> ImageMetadata, to path: String) throws {
+        do { try ImageEncoder.write(raster, as: .png(), metadata: try metadata(), to: path) } catch {
+            throw RenderError.writeFailed(path: path, reason: "\(error)")
+        }
     }
 
     func write(_ bytes: [UInt8], to path: String) throws {
