@@ -27,9 +27,11 @@ let package = Package(
         .target(name: "CVipsShim", dependencies: ["CVips"]),
         // Linux system calls Glibc's Swift module leaves out (renameat2).
         .target(name: "CSyscalls"),
+        // The git commit of a build, set only by `-Xcc '-DKAC_COMMIT="…"'` (systemd/install.sh).
+        .target(name: "CBuildInfo"),
 
         // Foundations. Vocabulary: the names that cross module borders (model references, sampler,
-        // schedule, image-format and class names, JSON values); it depends on nothing.
+        // schedule, image-format and class names, JSON values, the version); it depends on nothing.
         .target(name: "Vocabulary"),
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
         .target(name: "DiskIO", dependencies: ["CSyscalls"]),
@@ -66,13 +68,13 @@ let package = Package(
             name: "kac",
             dependencies: [
                 "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Training", "RenderService",
-                "Vocabulary",
+                "Vocabulary", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "kacd",
             dependencies: [
-                "RenderService", "Spool", "TensorCore",
+                "RenderService", "Spool", "TensorCore", "Vocabulary", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -98,6 +100,6 @@ let package = Package(
             ]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
         // The executables as a user runs them (child processes of the built `kac` and `kacd`).
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Vocabulary"]),
     ]
 )

@@ -2,6 +2,9 @@
 # Checks the kacd units: `systemd-analyze verify` must print nothing, and the offline security
 # exposure of each unit must be at most THRESHOLD (default 1.0 on systemd's 0–10 scale; the units
 # score 0.2 on systemd 252). Installs systemd-analyze when missing (apt), or fails saying so.
+# Then runs install.sh into a scratch root with the built binaries (KAC_BINARIES, default
+# ../.build/release) and checks what it installed: files, the spool mode every text agrees on,
+# `kacd --version`, and that the installed kacd accepts the installed kacd.conf.
 #
 # verify insists that ExecStart's binary exists, and /usr/local/bin/kacd usually does not on a
 # build machine, so each unit is verified as a copy in a temporary directory whose ExecStart
@@ -52,5 +55,44 @@ for unit in kacd.service kacd@.service; do
     else
         echo "check.sh: $unit $verified, exposure $exposure (threshold $THRESHOLD)"
     fi
+    grep -q '^RestartPreventExitStatus=78$' "$unit" || { echo "check.sh: FAILED: $unit lacks RestartPreventExitStatus=78" >&2; status=1; }
+    grep -q '^ExecStart=/usr/local/bin/kacd --config /etc/kac/kacd.conf' "$unit" \
+        || { echo "check.sh: FAILED: $unit does not run kacd with --config /etc/kac/kacd.conf" >&2; status=1; }
 done
+
+# One spool mode everywhere: the install script's, in the units' comments and the README.
+mode="$(sed -n 's/^SPOOL_MODE=//p' install.sh)"
+others="$(grep -HnoE '(mode |-m )27[0-9]{2}' kacd.service kacd@.service README.md ../README.md | grep -v -- "$mode" || true)"
+if [ -z "$mode" ] || [ -n "$others" ]; then
+    echo "check.sh: FAILED: the spool mode is $mode in install.sh but otherwise here:" >&2
+    echo "$others" >&2
+    status=1
+fi
+
+binaries="${KAC_BINARIES:-../.build/release}"
+if [ ! -x "$binaries/kacd" ] || [ ! -x "$binaries/kac" ]; then
+    echo "check.sh: FAILED: no built kac and kacd in $binaries for the install check; run swift build -c release first (or set KAC_BINARIES)" >&2
+    exit 1
+fi
+root="$work/root"
+fail() { echo "check.sh: FAILED: install.sh --root: $*" >&2; status=1; }
+if ! bash ./install.sh --root "$root" --binaries "$binaries" >"$work/install.log" 2>&1; then
+    fail "it failed:"; cat "$work/install.log" >&2
+else
+    for file in usr/local/bin/kac usr/local/bin/kacd etc/kac/kacd.conf etc/systemd/system/kacd.service \
+        etc/systemd/system/kacd@.service usr/local/share/doc/kac/spool/README.md var/lib/kac/zoo/zoo.json; do
+        [ -e "$root/$file" ] || fail "/$file is missing"
+    done
+    [ "$(stat -c %a "$root/var/spool/kac")" = "$mode" ] || fail "/var/spool/kac has mode $(stat -c %a "$root/var/spool/kac"), not $mode"
+    cmp -s kacd.service "$root/etc/systemd/system/kacd.service" || fail "the installed kacd.service differs from the shipped one"
+    "$root/usr/local/bin/kacd" --version | head -n 1 | grep -qE '^kacd [0-9]+\.[0-9]+\.[0-9]+$' || fail "kacd --version does not start with kacd <version>"
+    "$root/usr/local/bin/kac" --version | head -n 1 | grep -qE '^kac [0-9]+\.[0-9]+\.[0-9]+$' || fail "kac --version does not start with kac <version>"
+    printed="$("$root/usr/local/bin/kacd" --config "$root/etc/kac/kacd.conf" --print-config)" || fail "kacd rejects the installed kacd.conf"
+    grep -qx 'spool = /var/spool/kac' <<<"$printed" || fail "kacd --print-config does not show spool = /var/spool/kac"
+    # A reinstall keeps an edited configuration.
+    echo "max-count = 64" >>"$root/etc/kac/kacd.conf"
+    bash ./install.sh --root "$root" --binaries "$binaries" >>"$work/install.log" 2>&1 || fail "a second run failed"
+    grep -qx 'max-count = 64' "$root/etc/kac/kacd.conf" || fail "a second run replaced the edited kacd.conf"
+    [ "$status" -eq 0 ] && echo "check.sh: install.sh --root installs binaries, units, kacd.conf (kept on reinstall), spool mode $mode and the zoo"
+fi
 exit "$status"

@@ -105,7 +105,10 @@ public enum ImageEncoder {
             }
         case .jpeg, .webp:
             image.setBlob("xmp-data", Array(metadata.xmpPacket.utf8))
-            image.setString("exif-ifd0-ImageDescription", metadata.lines)
+            // libvips' EXIF writer cuts a final " (…)" off ASCII tags (it takes it for the suffix its
+            // own reader appends), so a last value ending in ")" would lose its tail; a final newline
+            // keeps every value whole (parse(lines:) ignores it).
+            image.setString("exif-ifd0-ImageDescription", metadata.lines + "\n")
         case .tiff:
             image.setBlob("xmp-data", Array(metadata.xmpPacket.utf8))
             image.setString("image-description", metadata.lines)

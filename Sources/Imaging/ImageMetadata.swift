@@ -2,6 +2,8 @@
 // two text forms it takes in files — "key=value" lines and an XMP packet in the `kac` namespace.
 // Invariant: keys are XML names that are also valid PNG keywords, values are printable ASCII, so
 // every format stores them unchanged and `parse(xmp:)` / `parse(lines:)` return exactly what was set.
+// `software` is `KacVersion.software` unless a caller says otherwise: one string in every format.
+import Vocabulary
 
 /// One provenance field.
 public struct MetadataEntry: Sendable, Equatable {
@@ -39,16 +41,30 @@ public struct ImageMetadata: Sendable, Equatable {
 
     init(validated entries: [MetadataEntry]) { self.entries = entries }
 
-    /// The standard provenance fields, in the order the daemon and the CLI write them.
+    /// The provenance of one generated image, in the order the daemon and the CLI write it.
     public static func provenance(
-        model: String, modelVersion: String, modelDigest: String, seed: UInt64,
+        model: String, modelVersion: String, modelDigest: String, seed: UInt64, index: Int,
         label: String, sampler: String, steps: Int, guidance: Double,
-        software: String
+        software: String = KacVersion.software
     ) throws(ImagingError) -> ImageMetadata {
         try ImageMetadata([
             ("model", model), ("model-version", modelVersion), ("model-digest", modelDigest),
-            ("seed", String(seed)), ("label", label), ("sampler", sampler), ("steps", String(steps)),
+            ("seed", String(seed)), ("index", String(index)), ("label", label), ("sampler", sampler), ("steps", String(steps)),
             ("guidance", String(guidance)), ("software", software),
+        ])
+    }
+
+    /// The provenance of a contact sheet of `images` images: the request's, with every label of
+    /// the cycle (comma-separated) in place of one image's index and label.
+    public static func sheetProvenance(
+        model: String, modelVersion: String, modelDigest: String, seed: UInt64, images: Int,
+        labels: [String], sampler: String, steps: Int, guidance: Double,
+        software: String = KacVersion.software
+    ) throws(ImagingError) -> ImageMetadata {
+        try ImageMetadata([
+            ("model", model), ("model-version", modelVersion), ("model-digest", modelDigest),
+            ("seed", String(seed)), ("images", String(images)), ("labels", labels.joined(separator: ",")), ("sampler", sampler),
+            ("steps", String(steps)), ("guidance", String(guidance)), ("software", software),
         ])
     }
 

@@ -13,6 +13,8 @@ public struct ImageInfo: Sendable, Equatable {
     /// The libvips loader name ("pngload", "jpegload_buffer", …).
     public let loader: String
     public let metadata: ImageMetadata
+    /// The EXIF ImageDescription (JPEG, WebP: the same `key=value` lines as `metadata`), if any.
+    public let exifDescription: String?
 }
 
 public enum ImageReader {
@@ -44,7 +46,8 @@ public enum ImageReader {
         let loader = image.loader ?? ""
         return ImageInfo(
             width: image.width, height: image.height, bands: image.bands,
-            format: format(ofLoader: loader), loader: loader, metadata: metadata(of: image))
+            format: format(ofLoader: loader), loader: loader, metadata: metadata(of: image),
+            exifDescription: exifDescription(of: image))
     }
 
     static func format(ofLoader loader: String) -> ImageFormat? {
@@ -60,6 +63,41 @@ public enum ImageReader {
         }
         if let description = image.string("image-description") { return ImageMetadata.parse(lines: description) }
         return .empty
+    }
+
+    /// ImageDescription (tag 270) of IFD0, read from the raw EXIF block: libvips' own string form
+    /// of EXIF tags is cut at about 255 bytes, too short for our provenance.
+    static func exifDescription(of image: VipsImageHandle) -> String? {
+        image.blob("exif-data").flatMap { exifImageDescription($0) }
+    }
+
+    /// Parses a TIFF-structured EXIF block (optionally behind the "Exif\0\0" marker) for IFD0's
+    /// ImageDescription, an ASCII value; nil when the block is malformed or has none.
+    static func exifImageDescription(_ block: [UInt8]) -> String? {
+        let tiff = block.starts(with: Array("Exif\0\0".utf8)) ? Array(block.dropFirst(6)) : block
+        guard tiff.count >= 8 else { return nil }
+        let littleEndian: Bool
+        switch (tiff[0], tiff[1]) {
+        case (0x49, 0x49): littleEndian = true  // "II"
+        case (0x4D, 0x4D): littleEndian = false  // "MM"
+        default: return nil
+        }
+        func integer(_ offset: Int, _ size: Int) -> Int? {
+            guard offset >= 0, offset + size <= tiff.count else { return nil }
+            let bytes = tiff[offset..<offset + size]
+            return (littleEndian ? bytes.reversed() : Array(bytes)).reduce(0) { $0 << 8 | Int($1) }
+        }
+        guard let ifd = integer(4, 4), let count = integer(ifd, 2) else { return nil }
+        for entry in 0..<count {
+            let at = ifd + 2 + entry * 12
+            guard let tag = integer(at, 2), let type = integer(at + 2, 2), let length = integer(at + 4, 4) else { return nil }
+            guard tag == 270, type == 2 else { continue }  // ImageDescription, ASCII
+            let start = length <= 4 ? at + 8 : (integer(at + 8, 4) ?? -1)
+            guard start >= 0, start + length <= tiff.count else { return nil }
+            let text = tiff[start..<start + length].prefix { $0 != 0 }
+            return String(decoding: text, as: UTF8.self)
+        }
+        return nil
     }
 
     /// "png-comment-N-KEY" fields sorted by N; libvips numbers them in file order when loading.

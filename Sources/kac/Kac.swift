@@ -2,8 +2,10 @@
 // `main` is where every command's error becomes one line on standard error and an exit status
 // from the table in `ExitStatus` (README "Exit codes").
 import ArgumentParser
+import CBuildInfo
 import Foundation
 import TensorCore
+import Vocabulary
 
 @main
 struct Kac: AsyncParsableCommand {
@@ -12,6 +14,7 @@ struct Kac: AsyncParsableCommand {
         abstract: "Train, distill, publish and render DistillKac image generators.",
         discussion:
             "Exit codes (sysexits): 0 ok, 64 bad command line or request, 65 bad data (job file, damaged zoo), 66 not found, 69 refused in the present state, 73 cannot create output, 74 I/O error, 75 interrupted, 77 permission denied.",
+        version: KacVersion.report(tool: "kac", commit: String(cString: kac_build_commit()), blasCore: BLAS.coreName),
         subcommands: [
             TrainCommand.self, DistillCommand.self, BenchCommand.self, PeerDumpCommand.self,
             SubmitCommand.self, StatusCommand.self, CancelCommand.self, PruneCommand.self,

@@ -1,81 +1,168 @@
-// `kacd`: the rendering daemon. Parses options into a `DaemonConfiguration`, reads the environment
-// (sd_notify socket, watchdog) here and nowhere else, logs to standard error (the journal under
-// systemd), and runs `RenderDaemon`. Exit status: 0 after a clean shutdown or a drained --once run.
+// `kacd`: the rendering daemon. Builds its settings from defaults, the `--config` file and the
+// flags (in that order; `DaemonSettings`), reads the environment (sd_notify socket, watchdog,
+// journal stream) here and nowhere else, logs to standard error, and runs `RenderDaemon`.
+// Exit status (README "kacd exit codes"): 0 after a clean shutdown, a drained --once run, --help,
+// --version or --print-config; 78 (EX_CONFIG) for any setting or start-up path that cannot work,
+// with one line on stderr; 70 (EX_SOFTWARE) when the running daemon fails unexpectedly.
 import ArgumentParser
+import CBuildInfo
 import Foundation
 import Logging
 import RenderService
 import Spool
 import TensorCore
+import Vocabulary
 
 @main
 struct KacDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kacd",
         abstract: "Render job files dropped into a spool directory.",
-        discussion: "Signals: SIGTERM/SIGINT finish the current batch, give the job back and exit 0; SIGHUP re-resolves zoo tags.")
+        discussion: """
+            Every setting can also be given in the --config file as `key = value` with the flag's long name as key \
+            (flags override the file; --print-config shows the result). Signals: SIGTERM/SIGINT finish the current \
+            batch, give the job back and exit 0; SIGHUP re-resolves zoo tags. Exit status: 0 clean stop, \
+            78 configuration error (one line on stderr; systemd does not restart), 70 internal failure.
+            """,
+        version: KacVersion.report(tool: "kacd", commit: String(cString: kac_build_commit()), blasCore: BLAS.coreName))
 
-    @Option(help: "The spool directory (created if missing).") var spool = "./spool"
-    @Option(help: "The model zoo (read-only).") var zoo = "./zoo"
-    @Option(name: .customLong("worker-id"), help: "Worker name in leases and logs (default: <host>-<pid>).") var workerID: String?
+    @Option(help: "A configuration file of `key = value` lines (keys: the long flag names).") var config: String?
+    @Flag(name: .customLong("print-config"), help: "Print the effective configuration and exit.") var printConfig = false
+
+    @Option(parsing: .unconditional, help: "The spool directory, created if missing (default ./spool).") var spool: String?
+    @Option(parsing: .unconditional, help: "The model zoo, read-only (default ./zoo).") var zoo: String?
+    @Option(name: .customLong("worker-id"), parsing: .unconditional, help: "Worker name in leases and logs (default <host>-<pid>).")
+    var workerID: String?
     @Flag(help: "Drain the spool, then exit.") var once = false
-    @Option(name: .customLong("poll-interval"), help: "Seconds between rescans of new/ (inotify wakes earlier).") var pollInterval = 5.0
-    @Flag(name: .customLong("no-inotify"), help: "Poll only (network filesystems).") var noInotify = false
-    @Option(name: .customLong("lease-timeout"), help: "Seconds without a heartbeat before a job is requeued.") var leaseTimeout = 120.0
-    @Option(name: .customLong("settle-period"), help: "Seconds an invalid file must sit unchanged before it is failed.") var settlePeriod =
-        5.0
-    @Option(name: .customLong("max-attempts"), help: "Claims of a job whose worker died before it goes to failed/.") var maxAttempts = 3
-    @Option(name: .customLong("model-cache-mb"), help: "Memory budget for loaded models, MiB.") var modelCacheMB = 512
-    @Option(name: .customLong("batch-size"), help: "Images per sampler batch.") var batchSize = 16
-    @Option(name: .customLong("max-count"), help: "Most images one job may request.") var maxCount = SpoolLimits.default.maximumCount
-    @Option(name: .customLong("max-scale"), help: "Largest upscale factor.") var maxScale = SpoolLimits.default.maximumScale
-    @Option(name: .customLong("max-steps"), help: "Largest sampler step count.") var maxSteps = SpoolLimits.default.maximumSteps
-    @Option(name: .customLong("max-file-size"), help: "Largest job file, bytes.") var maxFileSize = SpoolLimits.default.maximumFileSize
-    @Option(help: "Threads for BLAS and the parallel loops (default: the CPUs this process may use).") var threads: Int?
     @Option(
-        name: .customLong("prune-older-than"),
-        help: "Retention: remove finished jobs (done/, failed/, their out/<id>/) older than this (e.g. 7d, 12h; default: keep).")
+        name: .customLong("poll-interval"), parsing: .unconditional,
+        help: "Seconds between rescans of new/; inotify wakes earlier (0.01…3600, default 5).")
+    var pollInterval: String?
+    @Flag(name: .customLong("no-inotify"), help: "Poll only (network filesystems).") var noInotify = false
+    @Option(
+        name: .customLong("lease-timeout"), parsing: .unconditional,
+        help: "Seconds without a heartbeat before a job is requeued (0.1…86400, default 120).")
+    var leaseTimeout: String?
+    @Option(
+        name: .customLong("settle-period"), parsing: .unconditional,
+        help: "Seconds an invalid file must sit unchanged before it is failed (0…3600, default 5).")
+    var settlePeriod: String?
+    @Option(
+        name: .customLong("max-attempts"), parsing: .unconditional,
+        help: "Claims of a job whose worker died before it goes to failed/ (1…1000, default 3).")
+    var maxAttempts: String?
+    @Option(
+        name: .customLong("model-cache-mb"), parsing: .unconditional, help: "Memory budget for loaded models, MiB (0…1048576, default 512)."
+    )
+    var modelCacheMB: String?
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Images per sampler batch (1…1024, default 16).")
+    var batchSize: String?
+    @Option(name: .customLong("max-count"), parsing: .unconditional, help: "Most images one job may request (1…100000, default 256).")
+    var maxCount: String?
+    @Option(name: .customLong("max-scale"), parsing: .unconditional, help: "Largest upscale factor (1…64, default 8).") var maxScale:
+        String?
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Largest sampler step count (1…100000, default 1000).")
+    var maxSteps: String?
+    @Option(
+        name: .customLong("max-file-size"), parsing: .unconditional, help: "Largest job file, bytes (1024…16777216, default 65536).")
+    var maxFileSize: String?
+    @Option(
+        parsing: .unconditional,
+        help: "Threads for BLAS and the parallel loops: 1…1024, or auto for the CPUs this process may use (default auto).")
+    var threads: String?
+    @Option(
+        name: .customLong("log-level"), parsing: .unconditional,
+        help: "trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel: String?
+    @Option(
+        name: .customLong("prune-older-than"), parsing: .unconditional,
+        help: "Retention: remove finished jobs (done/, failed/, their out/<id>/) older than this, e.g. 7d, 12h (default off: keep).")
     var pruneOlderThan: String?
-    @Option(name: .customLong("prune-keep"), help: "Retention: keep at most this many finished jobs per state (default: all).")
-    var pruneKeep: Int?
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @Option(
+        name: .customLong("prune-keep"), parsing: .unconditional,
+        help: "Retention: keep at most this many finished jobs per state (default all).")
+    var pruneKeep: String?
 
-    func validate() throws {
-        guard pollInterval > 0, leaseTimeout > 0, settlePeriod >= 0 else { throw ValidationError("intervals must be positive") }
-        guard maxAttempts >= 1, modelCacheMB >= 0, batchSize >= 1 else {
-            throw ValidationError("--max-attempts and --batch-size must be at least 1")
+    /// EX_CONFIG and EX_SOFTWARE from sysexits.h.
+    static let configurationError: Int32 = 78
+    static let internalError: Int32 = 70
+
+    static func main() async {
+        let environment = ProcessInfo.processInfo.environment
+        let style: DaemonLogHandler.Style = JournalStream.isConnected(environment: environment) ? .journal : .plain
+        let parsed: any ParsableCommand
+        do {
+            parsed = try await asyncParseAsRoot()
+        } catch {
+            // --help and --version end here with status 0; every other parse error is a configuration error.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            fail("\(text) (see kacd --help)", style: style, status: configurationError)
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a swift-log level") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        if let pruneOlderThan, RetentionPolicy.duration(pruneOlderThan) == nil {
-            throw ValidationError("--prune-older-than takes a duration such as 7d, 12h, 30m or 90s, got '\(pruneOlderThan)'")
+        guard let command = parsed as? KacDaemon else {
+            // ArgumentParser's own commands (help) print and return.
+            var builtIn = parsed
+            do { try builtIn.run() } catch { exit(withError: error) }
+            exit(withError: nil)
         }
-        if let pruneKeep, pruneKeep < 0 { throw ValidationError("--prune-keep must be 0 or more, got \(pruneKeep)") }
+        do {
+            try await command.serve(environment: environment, style: style)
+        } catch let error as DaemonSettingsError {
+            fail("configuration error: \(error)", style: style, status: configurationError)
+        } catch let error as DaemonStartupError {
+            fail("cannot start: \(error)", style: style, status: configurationError)
+        } catch {
+            fail("stopped on an unexpected error: \(error)", style: style, status: internalError)
+        }
     }
 
-    func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+    /// One line on stderr (error priority under the journal), then exit.
+    static func fail(_ text: String, style: DaemonLogHandler.Style, status: Int32) -> Never {
+        let line = "kacd: " + text.split(separator: "\n").joined(separator: " ")
+        FileHandle.standardError.write(Data(((style == .journal ? "<3>" : "") + line + "\n").utf8))
+        Foundation.exit(status)
+    }
+
+    /// The flag values given on the command line, by key.
+    var flags: [(DaemonSettingKey, String)] {
+        let options: [(DaemonSettingKey, String?)] = [
+            (.spool, spool), (.zoo, zoo), (.workerID, workerID), (.once, once ? "true" : nil), (.pollInterval, pollInterval),
+            (.noInotify, noInotify ? "true" : nil), (.leaseTimeout, leaseTimeout), (.settlePeriod, settlePeriod),
+            (.maxAttempts, maxAttempts), (.modelCacheMB, modelCacheMB), (.batchSize, batchSize), (.maxCount, maxCount),
+            (.maxScale, maxScale), (.maxSteps, maxSteps), (.maxFileSize, maxFileSize), (.threads, threads), (.logLevel, logLevel),
+            (.pruneOlderThan, pruneOlderThan), (.pruneKeep, pruneKeep),
+        ]
+        return options.compactMap { key, value in value.map { (key, $0) } }
+    }
+
+    /// Defaults, then the file, then the flags.
+    func settings() throws(DaemonSettingsError) -> DaemonSettings {
+        var settings = DaemonSettings()
+        if let config { try settings.apply(fileAt: config) }
+        for (key, value) in flags { try settings.set(key, value, origin: "--\(key.rawValue) \(value)") }
+        return settings
+    }
+
+    func serve(environment: [String: String], style: DaemonLogHandler.Style) async throws {
+        let settings = try settings()
+        let budget = ThreadBudget.measure(requested: settings.threads)
+        if printConfig {
+            let source = config.map { "defaults < \($0) < flags" } ?? "defaults < flags (no --config)"
+            print(
+                settings.fileText(header: [
+                    "kacd \(KacVersion.version) effective configuration: \(source)",
+                    "threads = auto means \(budget.threads) here (\(budget)); worker-id = auto means <host>-<pid>",
+                ]), terminator: "")
+            return
         }
-        let limits = SpoolLimits(maximumCount: maxCount, maximumScale: maxScale, maximumFileSize: maxFileSize, maximumSteps: maxSteps)
-        var configuration = DaemonConfiguration(
-            spoolPath: spool, zooPath: zoo, worker: WorkerIdentity.current(id: workerID), once: once, pollInterval: pollInterval,
-            useInotify: !noInotify,
-            spool: SpoolConfiguration(limits: limits, leaseTimeout: leaseTimeout, settlePeriod: settlePeriod, maximumAttempts: maxAttempts),
-            modelCacheBytes: modelCacheMB << 20, batchSize: batchSize, threads: ThreadBudget.measure(requested: threads))
-        if pruneOlderThan != nil || pruneKeep != nil {
-            configuration.retention = RetentionPolicy(maximumAge: pruneOlderThan.flatMap(RetentionPolicy.duration), keepLatest: pruneKeep)
-        }
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { _ in DaemonLogHandler(level: level, style: style) }
+        let configuration = settings.configuration(threads: budget)
         ThreadBudget.install(configuration.threads)
-        let logger = Logger(label: "kacd")
-        logger.info("threads: \(configuration.threads)", metadata: ["job": "-", "worker": "\(configuration.worker.id)"])
-        if let advice = BLAS.kernelAdvice() {
-            logger.warning("\(advice)", metadata: ["job": "-", "worker": "\(configuration.worker.id)"])
-        }
-        let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
+        var logger = Logger(label: "kacd")
+        logger[metadataKey: "job"] = "-"
+        logger[metadataKey: "worker"] = "\(configuration.worker.id)"
+        let notifier = SystemdNotifier(environment: environment)
         try await RenderDaemon.run(configuration, notifier: notifier, logger: logger)
     }
 }

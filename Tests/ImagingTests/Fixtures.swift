@@ -39,7 +39,7 @@ enum Fixtures {
         try ImageMetadata.provenance(
             model: "fashion-kac", modelVersion: "1.2.0",
             modelDigest: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            seed: 18_446_744_073_709_551_615, label: label, sampler: "euler-kac",
+            seed: 18_446_744_073_709_551_615, index: 3, label: label, sampler: "euler-kac",
             steps: 8, guidance: 1.5, software: "kac 0.1.0 (libvips 8.14)")
     }
 

@@ -81,7 +81,7 @@ import Testing
                 "--spool", fixture.spool, "--zoo", fixture.zoo, "--once", "--worker-id", "rescuer",
                 "--batch-size", "16",
             ], logDirectory: fixture.root.path)
-        #expect(rescuer.status == 0 && rescuer.error.contains("recovered abandoned job"), "\(rescuer.error)")
+        #expect(rescuer.status == 0 && rescuer.error.contains("Recovered abandoned job"), "\(rescuer.error)")
         let expected = names(in: reference.spool + "/out/slow").filter { $0 != "result.json" && !$0.hasPrefix(".") }
         #expect(expected.count == 25 && names(in: out).filter { $0 != "result.json" && !$0.hasPrefix(".") } == expected)
         for name in expected { #expect(bytes(out + "/" + name) == bytes(reference.spool + "/out/slow/" + name), "\(name) differs") }

@@ -50,6 +50,52 @@ import Testing
         #expect(names(in: fixture.root + "/out.real/swap") == ["0000.png", "0001.png"])
     }
 
+    /// workers/ is opened like every subdirectory: a symlink in its place is refused, never
+    /// written through, and replacing it after it was opened stops claims.
+    @Test func workersDirectoryIsNeverFollowedThroughALink() throws {
+        let fixture = try SpoolFixture()
+        let scratch = fixture.directory.file("somewhere")
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false)
+        let record = WorkerRecord(
+            worker: fixture.worker, startedAt: fixture.clock.now, heartbeatAt: fixture.clock.now, heartbeatInterval: 2,
+            limits: .default)
+        #expect(symlink(scratch, fixture.root + "/workers") == 0)
+        #expect(throws: SpoolError.self) { try fixture.spool.announce(record) }
+        #expect(fixture.spool.workers().isEmpty && names(in: scratch).isEmpty, "written through the symlink: \(names(in: scratch))")
+
+        #expect(unlink(fixture.root + "/workers") == 0)
+        try fixture.spool.announce(record)
+        #expect(fixture.spool.workers().map(\.record.worker.id) == [fixture.worker.id])
+        #expect(rename(fixture.root + "/workers", fixture.root + "/workers.real") == 0 && symlink(scratch, fixture.root + "/workers") == 0)
+        try fixture.spool.announce(record)  // lands in the directory that was opened
+        #expect(names(in: scratch).isEmpty && names(in: fixture.root + "/workers.real").count == 1)
+        try fixture.spool.submit(RenderJob(id: "next", model: .quality(.fastest)))
+        let error = try #require(throws: SpoolError.self) { try fixture.spool.claimNext(as: fixture.worker) }
+        #expect(error.description.contains("/workers/ was replaced"), "\(error)")
+    }
+
+    /// Retention removes out/<id>/ through descriptors: a symlink where out/<id> (or a directory
+    /// inside it) belongs is unlinked, and what it points at is untouched.
+    @Test func pruneNeverFollowsLinksInOutputs() throws {
+        let fixture = try SpoolFixture()
+        let scratch = fixture.directory.file("somewhere")
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false)
+        #expect(FileManager.default.createFile(atPath: scratch + "/precious", contents: Data("keep".utf8)))
+        for id in ["linked", "nested"] {
+            let claim = try claimed(fixture, id: id)
+            try fixture.spool.writeOutput(Array("png".utf8), name: "0000.png", for: claim)
+            try fixture.spool.finish(claim, outcome: .completed)
+        }
+        let linked = fixture.root + "/out/linked"
+        #expect(rename(linked, linked + ".gone") == 0 && symlink(scratch, linked) == 0)
+        #expect(symlink(scratch, fixture.root + "/out/nested/inner") == 0)
+        fixture.clock.advance(86_400)
+        let report = try fixture.spool.prune(RetentionPolicy(keepLatest: 0))
+        #expect(Set(report.removed.map(\.jobID)) == ["linked", "nested"])
+        #expect(names(in: scratch) == ["precious"], "removed through a link: \(names(in: scratch))")
+        #expect(!fixture.names("out").contains("linked") && !fixture.names("out").contains("nested"))
+    }
+
     /// A symlink planted at out/<id> before the claim: the job fails with a reason, the target is untouched.
     @Test func symlinkPlantedAtTheOutputDirectoryFailsTheJob() throws {
         let fixture = try SpoolFixture()

@@ -1,5 +1,5 @@
-// Everything `kacd` is told at start-up, as one typed value built by `main` from its options
-// (libraries never read the environment). Defaults match the systemd unit and spool/README.md.
+// Everything `kacd` is told at start-up, as one typed value built by `main` from its checked
+// settings (`DaemonSettings.configuration(threads:)`; libraries never read the environment).
 import Foundation
 import Spool
 import TensorCore

@@ -25,7 +25,7 @@ struct WorkerService: Service {
             }
         } onGracefulShutdown: {
             if loop.state.requestStop() {
-                loop.logger.info("shutdown requested: finishing the current batch, then giving the job back")
+                loop.logger.info("Shutdown requested: finishing the current batch, then giving the job back to new/.")
                 reporter.announceStopping()
             }
             loop.wake.signal()
@@ -44,7 +44,7 @@ struct WatcherService: Service {
     func run() async throws {
         let watcher = try SpoolWatcher(spool: spool, pollInterval: configuration.pollInterval, useInotify: configuration.useInotify)
         logger.info(
-            "watching \(spool.root)/new with \(watcher.usesInotify ? "inotify and " : "")polling every \(configuration.pollInterval) s")
+            "Watching \(spool.root)/new with \(watcher.usesInotify ? "inotify and " : "")polling every \(configuration.pollInterval) s.")
         await withGracefulShutdownHandler {
             for await _ in watcher.wakes() { wake.signal() }
         } onGracefulShutdown: {
@@ -96,7 +96,7 @@ final class StatusReporter: Service, @unchecked Sendable {
     }
 
     private func send(_ body: () throws -> Void) {
-        do { try body() } catch { logger.warning("sd_notify: \(error)") }
+        do { try body() } catch { logger.warning("Could not tell systemd the service state: \(error).") }
     }
 }
 
@@ -110,7 +110,7 @@ struct ReloadService: Service {
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "kacd.sighup"))
         source.setEventHandler { [cache, logger] in
             cache.reloadTags()
-            logger.info("SIGHUP: zoo tags will be re-resolved for the next job")
+            logger.info("Reloading on SIGHUP: zoo tags will be re-resolved for the next job.")
         }
         source.resume()
         try? await gracefulShutdown()

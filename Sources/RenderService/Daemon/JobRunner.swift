@@ -63,7 +63,8 @@ final class JobRunner {
         let holder = Holder(claimed)
         state.started(job: claimed.id, total: claimed.job.count)
         logger.info(
-            "claimed (attempt \(claimed.attempt), \(claimed.job.count) images, \(claimed.completedAtClaim.count) outputs already present)")
+            "Claimed job \(claimed.id) (attempt \(claimed.attempt), \(claimed.job.count) images, \(claimed.completedAtClaim.count) outputs already present)."
+        )
         let rendered: Result<Void, any Error>
         do {
             try render(holder, logger: logger)
@@ -79,17 +80,18 @@ final class JobRunner {
         // to set a same-named newer file aside says so); nothing is claimed that did not happen.
         let carriedOut: JobOutcome
         do {
-            carriedOut = try spool.finish(holder.claim, outcome: outcome)
+            carriedOut = try spool.finish(holder.claim, outcome: outcome)  // logged by the spool's event handler (DaemonEvents)
             if case .cancelled = carriedOut {
+                // How far it got, which the event does not know.
                 let kept = (try? holder.claim.output?.completedOutputs().count) ?? 0
                 logger.notice(
-                    "cancelled by kac cancel at \(holder.finished)/\(claimed.job.count) images; \(kept) image(s) kept in out/\(claimed.id)/, the job is in failed/ with code cancelled"
+                    "Job \(claimed.id) stopped: cancelled by kac cancel at \(holder.finished)/\(claimed.job.count) images; \(kept) image(s) kept in out/\(claimed.id)/."
                 )
-            } else {
-                logger.info("\(Self.summary(carriedOut))")
             }
         } catch {
-            logger.error("could not finish the job (decided: \(Self.summary(outcome))); nothing was moved: \(error)")
+            logger.error(
+                "Could not record job \(claimed.id) as \(Self.name(outcome)) (\(Self.summary(outcome))): \(error). It stays in work/ until its lease expires and a worker recovers it."
+            )
             state.ended(outcome: "unfinished")
             return outcome
         }
@@ -115,8 +117,10 @@ final class JobRunner {
         let model = try cache.model(manifest)
         let loadSeconds = Date().timeIntervalSince(started)
         if let selection {
-            logger.info("selected \(selection.model) for \(selection.goal): \(selection.reason)")
-            for skipped in selection.skipped { logger.warning("\(selection.goal) skipped \(skipped)") }
+            logger.info("Selected \(selection.model) for \(selection.goal): \(selection.reason).")
+            for skipped in selection.skipped {
+                logger.warning("The \(selection.goal) choice skipped \(skipped); fix or remove that manifest (kac zoo verify).")
+            }
         }
         if let labels = job.labels {
             // Labels are the model's to define: a label it does not have is the job's fault, named as such.
@@ -160,7 +164,7 @@ final class JobRunner {
         try spool.writeResult(result, for: holder.claim)
         let seconds = String(format: "%.2f", report.timings.totalSeconds)
         logger.info(
-            "rendered \(report.rendered) images (\(report.images.count - report.rendered) kept) with \(report.model) \(report.sampler)×\(report.steps) in \(seconds) s"
+            "Rendered \(report.rendered) images (\(report.images.count - report.rendered) kept) with \(report.model) \(report.sampler)×\(report.steps) in \(seconds) s."
         )
     }
 

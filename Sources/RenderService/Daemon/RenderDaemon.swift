@@ -1,11 +1,23 @@
 // Assembling `kacd`: open the spool and the zoo, build the services and run them as one group.
-// Start-up problems (no spool, no zoo) are thrown to `main`, which prints them and exits non-zero;
-// after start-up nothing a job does can stop the daemon.
+// Start-up problems (no spool, no zoo) are thrown to `main` as `DaemonStartupError`, which it
+// prints in one line before exiting 78 (EX_CONFIG); after start-up nothing a job does can stop
+// the daemon. Every spool event is logged here, once, at its level (`DaemonEvents`).
 import Foundation
 import Logging
 import ModelStore
 import ServiceLifecycle
 import Spool
+import TensorCore
+import Vocabulary
+
+/// The spool or the zoo named by the configuration cannot be used; nothing was started.
+public struct DaemonStartupError: Error, CustomStringConvertible {
+    /// `spool` or `zoo`: the setting to fix.
+    public let setting: String
+    public let path: String
+    public let cause: any Error
+    public var description: String { "\(setting) \(path): \(cause)" }
+}
 
 public enum RenderDaemon {
     /// Runs until SIGTERM/SIGINT (or, with `once`, until the spool is drained).
@@ -14,15 +26,20 @@ public enum RenderDaemon {
         logger[metadataKey: "job"] = "-"
         logger[metadataKey: "worker"] = "\(configuration.worker.id)"
         let eventLogger = logger
-        let spool = try Spool(root: configuration.spoolPath, configuration: configuration.spool, create: true) { event in
-            // Finishes are logged by the job runner with their reason; the spool's echo is for debugging.
-            if case .finished = event {
-                eventLogger.debug("\(event)", metadata: ["job": "\(jobID(of: event))"])
-            } else {
-                eventLogger.warning("\(event)", metadata: ["job": "\(jobID(of: event))"])
+        let maximumAttempts = configuration.spool.maximumAttempts
+        let spool: Spool
+        do {
+            spool = try Spool(root: configuration.spoolPath, configuration: configuration.spool, create: true) { event in
+                let entry = DaemonEvents.entry(for: event, maximumAttempts: maximumAttempts)
+                eventLogger.log(level: entry.level, "\(entry.message)", metadata: ["job": "\(jobID(of: event))"])
             }
+        } catch {
+            throw DaemonStartupError(setting: "spool", path: configuration.spoolPath, cause: error)
         }
-        let store = try ModelStore(root: configuration.zooPath, create: false)
+        let store: ModelStore
+        do { store = try ModelStore(root: configuration.zooPath, create: false) } catch {
+            throw DaemonStartupError(setting: "zoo", path: configuration.zooPath, cause: error)
+        }
         let state = DaemonState()
         let wake = WakeSignal()
         let cache = ModelCache(store: store, capacityBytes: configuration.modelCacheBytes)
@@ -32,8 +49,10 @@ public enum RenderDaemon {
         let reporter = StatusReporter(notifier: notifier, state: state, spool: spool, logger: logger)
         let mode = configuration.once ? ", draining once" : ""
         logger.info(
-            "kacd started: spool \(spool.root), zoo \(store.root), \(store.models().count) models, cache \(configuration.modelCacheBytes >> 20) MiB\(mode)"
+            "kacd \(KacVersion.version) started: spool \(spool.root), zoo \(store.root), \(store.models().count) models, cache \(configuration.modelCacheBytes >> 20) MiB\(mode)."
         )
+        logger.info("Using \(configuration.threads).")
+        if let advice = BLAS.kernelAdvice() { logger.warning("\(advice)") }
         // Shut down in reverse order: the worker first (it stops claiming at once), the reporter last.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -50,7 +69,7 @@ public enum RenderDaemon {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
-        logger.info("kacd stopped")
+        logger.info("kacd stopped.")
     }
 
     static func jobID(of event: SpoolEvent) -> String {

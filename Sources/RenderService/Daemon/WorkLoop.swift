@@ -100,7 +100,9 @@ final class WorkLoop: @unchecked Sendable {
                 // A lasting problem (a replaced directory) repeats every poll; say it once a minute.
                 let message = "\(error)"
                 if lastScanError?.message != message || Date().timeIntervalSince(lastScanError?.at ?? .distantPast) >= 60 {
-                    logger.error("cannot scan the spool: \(message)")
+                    logger.error(
+                        "Cannot scan the spool's new/ directory: \(message). Check that \(spool.root) is mounted, readable by kacd and not replaced; retrying every \(configuration.pollInterval) s (this message repeats once a minute)."
+                    )
                     lastScanError = (message, Date())
                 }
                 wake.wait(timeout: configuration.pollInterval)
@@ -127,11 +129,10 @@ final class WorkLoop: @unchecked Sendable {
 
     private func recover() {
         do {
-            for action in try spool.recoverAbandonedJobs(host: configuration.worker.host) {
-                logger.warning("recovered abandoned job: \(action)", metadata: ["job": "\(action.jobID)"])
-            }
+            // Each requeue or give-up is logged by the spool's event handler (DaemonEvents).
+            try spool.recoverAbandonedJobs(host: configuration.worker.host)
         } catch {
-            logger.error("recovery scan failed: \(error)")
+            logger.error("Could not scan work/ for abandoned jobs: \(error). Check the spool's permissions; retrying later.")
         }
     }
 

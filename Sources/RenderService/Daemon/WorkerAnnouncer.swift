@@ -5,6 +5,7 @@
 import Foundation
 import Logging
 import Spool
+import Vocabulary
 
 final class WorkerAnnouncer: @unchecked Sendable {
     let spool: Spool
@@ -36,7 +37,7 @@ final class WorkerAnnouncer: @unchecked Sendable {
         guard due else { return }
         let record = WorkerRecord(
             worker: configuration.worker, startedAt: startedAt, heartbeatAt: Date(), heartbeatInterval: interval, job: job,
-            limits: configuration.spool.limits, software: RenderPlan.software)
+            limits: configuration.spool.limits, software: KacVersion.software)
         do {
             try spool.announce(record)
         } catch {

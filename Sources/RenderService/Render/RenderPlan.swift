@@ -35,8 +35,22 @@ public struct RenderPlan: Sendable {
 
     public static let fingerprintFile = ".kac-render"
     public static let gridName = "grid.png"
-    /// Recorded in every image's metadata. Part of the fingerprint: changing it changes output bytes.
-    public static let software = "kac 0.1 (Kac sampler, libvips)"
+
+    /// The provenance written into image `image`.
+    func metadata(for image: PlannedImage) throws(ImagingError) -> ImageMetadata {
+        try ImageMetadata.provenance(
+            model: modelName, modelVersion: String(modelVersion), modelDigest: modelDigest.description, seed: request.seed,
+            index: image.index, label: image.className, sampler: settings.integrator.rawValue, steps: settings.steps,
+            guidance: settings.guidance)
+    }
+
+    /// The provenance written into grid.png: the request's, with the cycle of labels.
+    func gridMetadata() throws(ImagingError) -> ImageMetadata {
+        try ImageMetadata.sheetProvenance(
+            model: modelName, modelVersion: String(modelVersion), modelDigest: modelDigest.description, seed: request.seed,
+            images: images.count, labels: labelCycle.map { classNames.name(of: $0) }, sampler: settings.integrator.rawValue,
+            steps: settings.steps, guidance: settings.guidance)
+    }
 }
 
 extension Renderer {
@@ -95,7 +109,8 @@ extension Renderer {
             "schema=1", "model=\(manifest.blob)", "sampler=\(settings.integrator.rawValue)", "steps=\(settings.steps)",
             "guidance=\(settings.guidance)", "seed=\(request.seed)", "labels=\(labelCycle.map(String.init).joined(separator: ","))",
             "format=\(request.encoding)", "scale=\(request.scale)", "upscale=\(request.upscale.rawValue)",
-            "software=\(RenderPlan.software)",
+            // The software string is part of the fingerprint: a new version re-renders (its bytes differ).
+            "software=\(KacVersion.software)",
         ].joined(separator: " ")
         return RenderPlan(
             request: request, settings: settings, images: images, gridFile: request.grid ? RenderPlan.gridName : nil,

@@ -89,7 +89,7 @@ public struct Renderer {
         }
         if needGrid, let gridFile = plan.gridFile {
             let sheet = try RenderGrid.sheet(gridCells.compactMap { $0 }, plan: plan)
-            try write(sheet, name: gridFile, to: output)
+            try write(sheet, metadata: plan.gridMetadata, name: gridFile, to: output)
         }
         timings.totalSeconds = (ContinuousClock.now - started).seconds
         let records = plan.images.map {
@@ -149,20 +149,15 @@ public struct Renderer {
                 configuration: UpscaleConfiguration(
                     kernel: request.upscale,
                     maximumFactor: limits.maximumScale))
-            let metadata = try ImageMetadata([
-                ("model", plan.modelName), ("model-version", String(plan.modelVersion)), ("model-digest", plan.modelDigest.description),
-                ("seed", String(request.seed)), ("index", String(image.index)), ("label", image.className),
-                ("sampler", plan.settings.integrator.rawValue), ("steps", String(plan.settings.steps)),
-                ("guidance", String(plan.settings.guidance)), ("software", RenderPlan.software),
-            ])
+            let metadata = try plan.metadata(for: image)
             try output.write(try ImageEncoder.encode(scaled, as: request.encoding, metadata: metadata), name: image.file)
         } catch {
             throw RenderError.writeFailed(path: path, reason: "\(error)")
         }
     }
 
-    func write(_ raster: Raster, name: String, to output: some RenderOutput) throws {
-        do { try output.write(try ImageEncoder.encode(raster, as: .png()), name: name) } catch {
+    func write(_ raster: Raster, metadata: () throws -> ImageMetadata, name: String, to output: some RenderOutput) throws {
+        do { try output.write(try ImageEncoder.encode(raster, as: .png(), metadata: try metadata()), name: name) } catch {
             throw RenderError.writeFailed(path: output.location + "/" + name, reason: "\(error)")
         }
     }

@@ -15,7 +15,7 @@ struct EncodeBench {
         let raster = try Raster(quantizing: pixels, width: side, height: side, channels: 1)
         let metadata = try ImageMetadata.provenance(
             model: "fashion-mnist/bench", modelVersion: "1", modelDigest: "sha256-" + String(repeating: "0", count: 64),
-            seed: 1, label: "sneaker", sampler: "euler", steps: 1, guidance: 1, software: "kac bench")
+            seed: 1, index: 0, label: "sneaker", sampler: "euler", steps: 1, guidance: 1)
         for _ in 0..<max(count / 20, 1) { _ = try ImageEncoder.encode(raster, as: .png(), metadata: metadata) }  // warm-up
 
         let residentBefore = Self.residentKilobytes()
