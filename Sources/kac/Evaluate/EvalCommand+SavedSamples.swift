@@ -81,10 +81,6 @@ extension EvalCommand {
         let floor = counts.count == 1 && seeds.count <= 1 ? try realDataFloor(evaluator, dataName: "fashion-mnist") : nil
         let report = EvaluationReport(
             judge: judge.name, reference: judge.reference, seed: evaluator.seed, rows: rows, floor: floor)
-        print(report.table(), terminator: "")
-        if let jsonPath {
-            try report.json().write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
-            Console.note("wrote \(jsonPath)")
-        }
+        try emit(report)
     }
 }

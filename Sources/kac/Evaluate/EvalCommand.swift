@@ -124,12 +124,17 @@ struct EvalCommand: ParsableCommand {
         }
         let floor = try realDataFloor(evaluator, dataName: dataName)
         let report = EvaluationReport(judge: judge.name, reference: judge.reference, seed: seed, rows: rows, floor: floor)
+        try emit(report)
+        try writePlot(rows, judge: judge.name, samples: samples)
+    }
+
+    /// Prints the report's table and, with --json-file, writes its JSON.
+    func emit(_ report: EvaluationReport) throws {
         print(report.table(), terminator: "")
         if let jsonPath {
             try report.json().write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
             Console.note("wrote \(jsonPath)")
         }
-        try writePlot(rows, judge: judge.name, samples: samples)
     }
 
     /// `DIR/<model>-<sampler>-<steps>-s<guidance>-seed<seed>.safetensors`: tensors `samples` [N, H, W, C]
