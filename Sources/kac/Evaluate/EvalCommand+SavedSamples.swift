@@ -50,7 +50,10 @@ struct SavedSamples {
         return SavedSamples(
             label: metadata["model"] ?? (file as NSString).lastPathComponent, settings: settings,
             seed: metadata["seed"].flatMap(UInt64.init),
-            networkEvaluations: metadata["evaluations"].flatMap(Int.init) ?? steps,
+            // Files saved before "evaluations" was recorded: guided steps cost two passes (none of
+            // those files came from a guidance-conditioned student).
+            networkEvaluations: metadata["evaluations"].flatMap(Int.init)
+                ?? (settings.integrator.networkEvaluations(steps: steps) ?? 6 * steps) * (settings.guidance == 1 ? 1 : 2),
             samples: TensorCore.Tensor(shape: samples.shape, scalars: samples.values), labels: labels.values.map { Int($0) })
     }
 }
