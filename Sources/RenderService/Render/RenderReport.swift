@@ -27,6 +27,12 @@ public struct RenderReport: Codable, Sendable, Equatable {
     public let steps: Int
     public let guidance: Double
     public let seed: UInt64
+    /// The model's classes in label order (`images[i].label` indexes them).
+    public let classNames: [String]
+    /// Size of every image file (after `scale`) and its channels: 1 grey, 3 RGB (sRGB).
+    public let width: Int
+    public let height: Int
+    public let channels: Int
     public let images: [ImageRecord]
     public let grid: String?
     /// Image files written by this run (the others were reused).

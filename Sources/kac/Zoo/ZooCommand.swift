@@ -16,7 +16,7 @@ struct ZooCommand: ParsableCommand {
         abstract: "Manage the model zoo: published teachers, students and classifiers.",
         subcommands: [
             ZooList.self, ZooShow.self, ZooVerify.self, ZooTag.self, ZooRollback.self, ZooRemove.self,
-            ZooGarbageCollect.self, ZooExport.self, ZooImport.self, ZooBench.self,
+            ZooGarbageCollect.self, ZooExport.self, ZooImport.self, ZooBench.self, ZooDefaultDataset.self,
         ]
     )
 }
