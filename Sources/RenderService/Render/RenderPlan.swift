@@ -29,10 +29,6 @@ public struct RenderPlan: Sendable {
     public let modelDigest: Digest
     /// The model's classes; image labels index into them.
     public let classNames: ClassNames
-    /// One generated image before upscaling: the model's sample shape [H, W, C].
-    public let imageHeight: Int
-    public let imageWidth: Int
-    public let imageChannels: Int
     /// The request's labels as indices, cycled over the images (every class when it gave none).
     public let labelCycle: [Int]
     /// Every input that shapes output bytes, as one line; stored as `.kac-render` in the output directory.
@@ -124,7 +120,6 @@ extension Renderer {
         return RenderPlan(
             request: request, settings: settings, images: images, gridFile: request.grid ? RenderPlan.gridName : nil,
             modelName: manifest.name.description, modelVersion: manifest.version, modelDigest: manifest.blob,
-            classNames: classNames, imageHeight: shape[0], imageWidth: shape[1], imageChannels: shape[2], labelCycle: labelCycle,
-            fingerprint: fingerprint)
+            classNames: classNames, labelCycle: labelCycle, fingerprint: fingerprint)
     }
 }
