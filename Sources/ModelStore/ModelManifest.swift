@@ -33,12 +33,16 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
     public var imagesPerSecond: Double?
     /// Samples the figures were computed on.
     public var sampleCount: Int?
+    /// Who measured the distances: the evaluation classifier ("fashion-mnist/classifier@2"). Distances
+    /// from different judges are different scales and are never compared (absent in manifests published
+    /// before it was recorded; those rows form their own group).
+    public var judge: String?
 
     public init(
         steps: Int, integrator: Integrator? = nil, guidanceScale: Double? = nil, networkEvaluations: Int? = nil,
         frechetDistance: Double? = nil, multiLayerFrechetDistance: Double? = nil,
         multiLayerKernelDistance: Double? = nil, classAccuracy: Double? = nil, imagesPerSecond: Double? = nil,
-        sampleCount: Int? = nil
+        sampleCount: Int? = nil, judge: String? = nil
     ) {
         self.steps = steps
         self.integrator = integrator
@@ -50,6 +54,7 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
         self.classAccuracy = classAccuracy
         self.imagesPerSecond = imagesPerSecond
         self.sampleCount = sampleCount
+        self.judge = judge
     }
 }
 

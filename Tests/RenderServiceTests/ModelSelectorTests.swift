@@ -90,4 +90,34 @@ import Vocabulary
         let fallback = try ModelSelector.select(.stepBudget(8), from: store).0
         #expect(fallback.model == "fashion-mnist/student-1@1" && fallback.datasetReason.contains("zoo's default"), "\(fallback)")
     }
+
+    /// Two classifiers' distances are different scales: only the judge covering the most models counts.
+    @Test func distancesFromDifferentJudgesAreNotCompared() throws {
+        let zoo = TemporaryDirectory(prefix: "kac-select-judge")
+        let (small, wide) = ("fm/classifier@1", "fm/classifier@2")
+        try TinyModel.publish(
+            into: zoo.path, name: "fm/teacher", defaults: SamplingSettings(integrator: .euler, steps: 100, guidance: 1.5),
+            evaluations: [EvaluationResult(steps: 100, networkEvaluations: 200, frechetDistance: 17, judge: small)])
+        try TinyModel.publish(
+            into: zoo.path, name: "fm/student", kind: .student, defaults: SamplingSettings(integrator: .euler, steps: 4, guidance: 1),
+            evaluations: [
+                EvaluationResult(steps: 4, networkEvaluations: 4, frechetDistance: 18, judge: small),
+                // Lower only because the wide judge's scale is different: must not win `best`.
+                EvaluationResult(steps: 2, networkEvaluations: 2, frechetDistance: 15, judge: wide),
+            ])
+        let store = try ModelStore(root: zoo.path, create: false)
+        let best = try ModelSelector.select(.best, from: store).0
+        #expect(best.model == "fm/teacher@1" && best.frechetDistance == 17, "\(best)")
+        #expect(best.candidates.contains("fm/student@1 euler×2 (guidance 1.0): NFE 2, FD unknown"), "\(best.candidates)")
+        #expect(best.candidates.contains("fm/teacher@1 euler×100 (guidance 1.5): NFE 200, FD 17.0 by fm/classifier@1"))
+        // When the wide judge covers every model, its distances count and the small judge's do not.
+        try TinyModel.publish(
+            into: zoo.path, name: "fm/teacher", defaults: SamplingSettings(integrator: .euler, steps: 100, guidance: 1.5),
+            evaluations: [
+                EvaluationResult(steps: 100, networkEvaluations: 200, frechetDistance: 36, judge: wide),
+                EvaluationResult(steps: 100, networkEvaluations: 200, frechetDistance: 1, judge: small),
+            ])
+        let rebest = try ModelSelector.select(.best, from: store).0
+        #expect(rebest.model == "fm/student@1" && rebest.steps == 2 && rebest.frechetDistance == 15, "\(rebest)")
+    }
 }

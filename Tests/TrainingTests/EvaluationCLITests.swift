@@ -155,7 +155,7 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         ])
         #expect(published.status == 0, "\(published.error)")
         let manifest = try ModelStore(root: zoo, create: false).resolve("toy/teacher")
-        #expect(manifest.details.evaluations == report.rows.map(\.manifestResult))
+        #expect(manifest.details.evaluations == report.rows.map { $0.manifestResult(judge: report.judge) })
         // Rows measured at another step of the run are refused.
         let stale = String(decoding: try report.json(), as: UTF8.self).replacingOccurrences(of: "@step40", with: "@step30")
         try Data(stale.utf8).write(to: URL(fileURLWithPath: directory.file("stale.json")))

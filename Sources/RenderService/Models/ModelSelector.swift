@@ -5,6 +5,10 @@
 //   best     — lowest Fréchet distance; ties: fewer NFE. No FD anywhere: the most NFE.
 //   balanced — lowest FD among options with NFE ≤ 4; none with an FD there: fastest overall.
 //   maxSteps B — `best` among options with steps ≤ B; none: the fewest-step model run at min(steps, B).
+// Distances are compared only when one judge measured them: rows carry their judge (the evaluation
+// classifier, absent in older manifests: those rows form one "unrecorded" group), and the judge whose
+// rows cover the most candidate models is the one whose distances count; other rows' settings stay
+// options with an unknown FD. Two classifiers' Fréchet distances are different scales.
 // The chosen option's sampler settings become the job's defaults; the reason goes to result.json.
 // A candidate whose manifest cannot be read is skipped, and named with the reason in `skipped`
 // (result.json and the log), so one broken manifest never silently changes a preset's choice.
@@ -71,16 +75,25 @@ public enum ModelSelector {
         let guidanceInput: Bool
         /// The data set the model was trained on (its manifest's).
         let dataset: DatasetName
+        /// The classifier that measured `frechetDistance` (nil: not recorded).
+        var judge: String? = nil
 
         var summary: String {
             "\(manifest.name)@\(manifest.version) \(integrator.rawValue)×\(steps) (guidance \(guidance)): NFE \(evaluations), FD "
-                + (frechetDistance.map { String($0) } ?? "unknown")
+                + (frechetDistance.map { String($0) + (judge.map { " by \($0)" } ?? "") } ?? "unknown")
+        }
+
+        /// The same setting with its distance forgotten (measured by another judge).
+        var unscored: Option {
+            Option(
+                manifest: manifest, integrator: integrator, steps: steps, guidance: guidance, evaluations: evaluations,
+                frechetDistance: nil, guidanceInput: guidanceInput, dataset: dataset)
         }
         var fd: Double { frechetDistance ?? .infinity }
     }
 
     /// The model `goal` picks among the image models of `dataset` (nil: the zoo's default data
-    /// set, else the only one there is).
+    /// set, else the only one there is). Distances count only from the judge common to that data set.
     public static func select(
         _ goal: SelectionGoal, dataset: DatasetName? = nil, from store: ModelStore
     ) throws(RenderError) -> (ModelSelection, ModelManifest) {
@@ -93,7 +106,9 @@ public enum ModelSelector {
                     + (skipped.isEmpty ? "" : " (skipped: \(skipped.joined(separator: "; ")))"))
         }
         let (chosenDataset, datasetReason) = try chooseDataset(dataset, among: all, in: store, goal: goal)
-        let options = all.filter { $0.dataset == chosenDataset }
+        let measured = all.filter { $0.dataset == chosenDataset }
+        let judge = commonJudge(of: measured)
+        let options = measured.map { $0.frechetDistance == nil || $0.judge == judge ? $0 : $0.unscored }
         let fastestOrder: (Option, Option) -> Bool = {
             ($0.evaluations, $0.fd, $0.manifest.name) < ($1.evaluations, $1.fd, $1.manifest.name)
         }
@@ -188,6 +203,18 @@ public enum ModelSelector {
         return (wanted, reason)
     }
 
+    /// The judge whose distances are compared: the one with rows for the most models (ties: a recorded
+    /// judge over the unrecorded group, then the greater name, e.g. classifier@2 over classifier@1).
+    static func commonJudge(of options: [Option]) -> String? {
+        var models: [String?: Set<String>] = [:]
+        for option in options where option.frechetDistance != nil {
+            models[option.judge, default: []].insert(option.manifest.name.description)
+        }
+        return models.max { a, b in
+            (a.value.count, a.key == nil ? 0 : 1, a.key ?? "") < (b.value.count, b.key == nil ? 0 : 1, b.key ?? "")
+        }?.key ?? nil
+    }
+
     /// Every option of every usable model, and the models skipped with the reason.
     static func candidates(in store: ModelStore) -> (options: [Option], skipped: [String]) {
         var options: [Option] = []
@@ -247,7 +274,7 @@ public enum ModelSelector {
                         evaluations: row.networkEvaluations
                             ?? nfe(integrator, steps: row.steps, guidance: guidance, guidanceInput: guidanceInput),
                         frechetDistance: row.frechetDistance.flatMap { $0.isFinite ? $0 : nil },
-                        guidanceInput: guidanceInput, dataset: dataset))
+                        guidanceInput: guidanceInput, dataset: dataset, judge: row.judge))
             }
         }
         return (options, skipped)

@@ -24,7 +24,7 @@ public struct ImageStageEvaluator {
             if let kid = row.multiLayerKernelDistance { metrics["multiLayerKernelDistance"] = kid }
             if let accuracy = row.classAccuracy { metrics["classAccuracy"] = accuracy }
             log("\(student.stage.directoryName): \(evaluator.sampleCount) samples judged by \(judgeName)")
-            return StageEvaluation(evaluations: [row.manifestResult], metrics: metrics)
+            return StageEvaluation(evaluations: [row.manifestResult(judge: judgeName)], metrics: metrics)
         }
     }
 }

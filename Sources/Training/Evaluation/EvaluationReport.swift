@@ -49,14 +49,14 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
         self.sampleCount = sampleCount
     }
 
-    /// The manifest form (`ModelDetails.evaluations`).
-    public var manifestResult: EvaluationResult {
+    /// The manifest form (`ModelDetails.evaluations`), naming the judge that measured it.
+    public func manifestResult(judge: String?) -> EvaluationResult {
         EvaluationResult(
             steps: steps, integrator: integrator, guidanceScale: guidance,
             networkEvaluations: networkEvaluations, frechetDistance: frechetDistance,
             multiLayerFrechetDistance: multiLayerFrechetDistance,
             multiLayerKernelDistance: multiLayerKernelDistance, classAccuracy: classAccuracy, imagesPerSecond: imagesPerSecond,
-            sampleCount: sampleCount)
+            sampleCount: sampleCount, judge: judge)
     }
 }
 

@@ -116,7 +116,7 @@ struct PublishCommand: ParsableCommand {
                     )
                 }
             }
-            return rows.map(\.manifestResult)
+            return rows.map { $0.manifestResult(judge: report.judge) }
         }
     }
 
