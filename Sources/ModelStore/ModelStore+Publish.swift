@@ -159,3 +159,21 @@ extension ModelStore {
         return Int(stem)
     }
 }
+
+extension ModelStore {
+    /// Publishes `source`'s weights again as the next version of its name with other `details` (for
+    /// evaluation rows measured after publication: manifests are immutable). The blob is shared and
+    /// verified against its digest first, so a damaged blob is never given a new version.
+    @discardableResult
+    public func republish(_ source: ModelManifest, details: ModelDetails, tags: [TagName] = []) throws -> ModelManifest {
+        try lock(storeLockPath, .shared) {
+            _ = try readBlob(source)
+            return try commitVersion(name: source.name, tags: tags) { version in
+                ModelManifest(
+                    name: source.name, version: version, details: details, blob: source.blob,
+                    compressedSize: source.compressedSize, uncompressedSize: source.uncompressedSize, dtype: source.dtype,
+                    created: wholeSeconds(configuration.clock()))
+            }
+        }
+    }
+}

@@ -120,4 +120,42 @@ import Vocabulary
         #expect(
             verify.output.hasPrefix("stray    \(store.root)/tmp/damaged-\(manifest.blob)-"), "the damaged copy awaits gc: \(verify.output)")
     }
+
+    /// Rows measured after publication become a new version sharing the blob; other models' rows
+    /// and a damaged blob are refused.
+    @Test func addEvaluationRepublishesWithTheRowsAndTheirJudge() throws {
+        let (directory, store) = try makeStore()
+        defer { withExtendedLifetime(directory) {} }
+        let one = try store.publish(sampleCheckpoint(seed: 1), as: name("fm/student"), details: try teacherDetails())
+        let zoo = ["--zoo", store.root]
+        func report(model: String) throws -> String {
+            let path = directory.file("eval-\(model.replacingOccurrences(of: "/", with: "_")).json")
+            try Data(
+                """
+                {"schema": "kac-evaluation/1", "judge": "fm/classifier@2", "reference": "fm test (10000 images)", "seed": 7,
+                 "rows": [{"model": "\(model)", "integrator": "euler", "steps": 4, "guidance": 1, "networkEvaluations": 4,
+                           "frechetDistance": 37.02, "multiLayerKernelDistance": 0.02581, "classAccuracy": 0.94,
+                           "imagesPerSecond": 0, "sampleCount": 1000}]}
+                """.utf8
+            ).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let added = try Kac.run(["zoo", "add-evaluation", "fm/student@1", try report(model: "fm/student@1")] + zoo)
+        #expect(added.status == 0, "\(added.error)")
+        #expect(added.output == "published fm/student@2 (the weights of fm/student@1, 2 evaluation rows, 1 new)\n")
+        let two = try store.manifest(name("fm/student"), version: 2)
+        #expect(two.blob == one.blob && two.details.evaluations.count == 2)
+        #expect(two.details.evaluations[0] == one.details.evaluations[0])
+        let row = two.details.evaluations[1]
+        #expect(row.judge == "fm/classifier@2" && row.frechetDistance == 37.02 && row.imagesPerSecond == nil && row.steps == 4)
+        #expect(try store.tags(of: name("fm/student"))[.latest] == 2)
+
+        let other = try Kac.run(["zoo", "add-evaluation", "fm/student@1", try report(model: "fm/teacher@1")] + zoo)
+        #expect(other.status == 64 && other.error.contains("none for fm/student@1"), "\(other.error)")
+        var blob = try contents(store.blobPath(one.blob))
+        blob[blob.count - 1] ^= 0xFF
+        try clobber(store.blobPath(one.blob), with: blob)
+        let damaged = try Kac.run(["zoo", "add-evaluation", "fm/student@1", try report(model: "fm/student@1")] + zoo)
+        #expect(damaged.status == 65 && store.versions(of: name("fm/student")).max() == 2, "\(damaged.status) \(damaged.error)")
+    }
 }

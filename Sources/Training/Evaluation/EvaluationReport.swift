@@ -55,7 +55,9 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
             steps: steps, integrator: integrator, guidanceScale: guidance,
             networkEvaluations: networkEvaluations, frechetDistance: frechetDistance,
             multiLayerFrechetDistance: multiLayerFrechetDistance,
-            multiLayerKernelDistance: multiLayerKernelDistance, classAccuracy: classAccuracy, imagesPerSecond: imagesPerSecond,
+            multiLayerKernelDistance: multiLayerKernelDistance, classAccuracy: classAccuracy,
+            // Rows scored from saved samples (`--score-samples`) were not timed: 0 there, absent here.
+            imagesPerSecond: imagesPerSecond > 0 ? imagesPerSecond : nil,
             sampleCount: sampleCount, judge: judge)
     }
 }

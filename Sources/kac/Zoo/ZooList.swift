@@ -86,13 +86,29 @@ struct ZooShow: ParsableCommand {
         if let seed = details.seed { lines.append(("seed", String(seed))) }
         if let steps = details.trainingSteps { lines.append(("steps", String(steps))) }
         for row in details.evaluations {
+            let setting = [
+                row.integrator.map(\.rawValue), row.guidanceScale.map { "s=\(Self.figure($0))" },
+                row.networkEvaluations.map { "NFE \($0)" },
+            ].compactMap { $0 }
             let parts = [
-                row.frechetDistance.map { "FD \($0)" }, row.classAccuracy.map { "accuracy \($0)" },
-                row.imagesPerSecond.map { "\($0) images/s" },
+                setting.isEmpty ? nil : setting.joined(separator: " "),
+                row.frechetDistance.map { "FD \(Self.figure($0))" },
+                row.multiLayerKernelDistance.map { "KID×1e3 \(Self.figure($0 * 1000))" },
+                row.classAccuracy.map { "accuracy \(Self.figure($0, digits: 3))" },
+                row.imagesPerSecond.map { "\(Self.figure($0)) images/s" }, row.sampleCount.map { "n=\($0)" },
+                row.judge.map { "by \($0)" },
             ].compactMap { $0 }
             lines.append(("eval@\(row.steps)", parts.joined(separator: ", ")))
         }
         let width = lines.map(\.0.count).max() ?? 0
         for (key, value) in lines { print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+    }
+
+    /// At most `digits` decimals, trailing zeros dropped (12.5, 36.17, 0.946).
+    static func figure(_ value: Double, digits: Int = 2) -> String {
+        var text = String(format: "%.\(digits)f", value)
+        while text.contains("."), text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 }
