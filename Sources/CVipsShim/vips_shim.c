@@ -54,6 +54,9 @@ int kac_image_width(VipsImage *image) { return vips_image_get_width(image); }
 int kac_image_height(VipsImage *image) { return vips_image_get_height(image); }
 int kac_image_bands(VipsImage *image) { return vips_image_get_bands(image); }
 int kac_image_band_format(VipsImage *image) { return (int)vips_image_get_format(image); }
+const char *kac_image_interpretation(VipsImage *image) {
+    return vips_enum_nick(VIPS_TYPE_INTERPRETATION, (int)vips_image_get_interpretation(image));
+}
 
 void kac_image_set_string(VipsImage *image, const char *name, const char *value) {
     vips_image_set_string(image, name, value);

@@ -1,7 +1,8 @@
 // Provenance metadata: an ordered list of key/value pairs stored in every image we write, and the
 // two text forms it takes in files — "key=value" lines and an XMP packet in the `kac` namespace.
-// Invariant: keys are XML names that are also valid PNG keywords, values are printable ASCII, so
-// every format stores them unchanged and `parse(xmp:)` / `parse(lines:)` return exactly what was set.
+// Invariant: keys are XML names that are also valid PNG keywords, values are printable ASCII (class
+// names with other characters are %-escaped, see `escaped`), so every format stores them unchanged
+// and `parse(xmp:)` / `parse(lines:)` return exactly what was set.
 // `software` is `KacVersion.software` unless a caller says otherwise: one string in every format.
 import Vocabulary
 
@@ -49,7 +50,7 @@ public struct ImageMetadata: Sendable, Equatable {
     ) throws(ImagingError) -> ImageMetadata {
         try ImageMetadata([
             ("model", model), ("model-version", modelVersion), ("model-digest", modelDigest),
-            ("seed", String(seed)), ("index", String(index)), ("label", label), ("sampler", sampler), ("steps", String(steps)),
+            ("seed", String(seed)), ("index", String(index)), ("label", escaped(label)), ("sampler", sampler), ("steps", String(steps)),
             ("guidance", String(guidance)), ("software", software),
         ])
     }
@@ -63,9 +64,54 @@ public struct ImageMetadata: Sendable, Equatable {
     ) throws(ImagingError) -> ImageMetadata {
         try ImageMetadata([
             ("model", model), ("model-version", modelVersion), ("model-digest", modelDigest),
-            ("seed", String(seed)), ("images", String(images)), ("labels", labels.joined(separator: ",")), ("sampler", sampler),
+            ("seed", String(seed)), ("images", String(images)), ("labels", labels.map { escaped($0, also: ",") }.joined(separator: ",")),
+            ("sampler", sampler),
             ("steps", String(steps)), ("guidance", String(guidance)), ("software", software),
         ])
+    }
+
+    /// A class name as a metadata value: printable ASCII stays as it is; `%`, `also` and every other
+    /// byte of its UTF-8 (non-ASCII letters, control characters) become `%XX`, as in a URL
+    /// (`café` → `caf%C3%A9`), so any name a folder can have survives every format unchanged.
+    public static func escaped(_ text: String, also reserved: Character? = nil) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            if byte >= 0x20, byte < 0x7F, byte != UInt8(ascii: "%"), reserved.map({ Character(Unicode.Scalar(byte)) != $0 }) ?? true {
+                out.append(Character(Unicode.Scalar(byte)))
+            } else {
+                let digits = Array("0123456789ABCDEF")
+                out += "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xF)])
+            }
+        }
+        return out
+    }
+
+    /// The text `escaped` encoded (`%XX` sequences back to bytes, read as UTF-8).
+    public static func unescaped(_ value: String) -> String {
+        let source = Array(value.utf8)
+        var bytes: [UInt8] = []
+        var index = 0
+        while index < source.count {
+            if source[index] == UInt8(ascii: "%"), index + 2 < source.count, let high = hexValue(source[index + 1]),
+                let low = hexValue(source[index + 2])
+            {
+                bytes.append(high << 4 | low)
+                index += 3
+            } else {
+                bytes.append(source[index])
+                index += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        default: nil
+        }
     }
 
     /// The value for `key`, if present.

@@ -8,6 +8,8 @@ public struct ImageInfo: Sendable, Equatable {
     public let width: Int
     public let height: Int
     public let bands: Int
+    /// The colour interpretation libvips reads from the file: "srgb" (RGB), "b-w" (grey), …
+    public let interpretation: String
     /// The container format libvips detected; nil for one Kac does not write.
     public let format: ImageFormat?
     /// The libvips loader name ("pngload", "jpegload_buffer", …).
@@ -45,7 +47,7 @@ public enum ImageReader {
     static func info(of image: VipsImageHandle) -> ImageInfo {
         let loader = image.loader ?? ""
         return ImageInfo(
-            width: image.width, height: image.height, bands: image.bands,
+            width: image.width, height: image.height, bands: image.bands, interpretation: image.interpretation,
             format: format(ofLoader: loader), loader: loader, metadata: metadata(of: image),
             exifDescription: exifDescription(of: image))
     }

@@ -54,6 +54,8 @@ final class VipsImageHandle {
     var height: Int { Int(kac_image_height(pointer)) }
     var bands: Int { Int(kac_image_bands(pointer)) }
     var isEightBit: Bool { kac_image_band_format(pointer) == Int32(VIPS_FORMAT_UCHAR.rawValue) }
+    /// libvips' colour interpretation ("srgb" for three bands, "b-w" for one, as this project writes).
+    var interpretation: String { kac_image_interpretation(pointer).map { String(cString: $0) } ?? "unknown" }
     var loader: String? { kac_image_loader(pointer).map { String(cString: $0) } }
 
     /// Decodes all pixels into a raster; only 8-bit images with 1 or 3 bands are accepted.

@@ -8,7 +8,7 @@ import Vocabulary
 /// A model store rooted at a directory. On-disk layout:
 ///
 ///     <root>/
-///       zoo.json                       {"schema": 1, …} — marks the store, layout version
+///       zoo.json                       {"schema": 1, …} — marks the store, layout version, defaultDataset
 ///       .lock                          flock: shared while publishing, exclusive during gc
 ///       blobs/sha256-<hex>             zstd-compressed safetensors; <hex> = sha256 of the file
 ///       tmp/<prefix>-<pid>-<rand>.tmp  blobs being written; stray ones are removed by gc

@@ -97,10 +97,13 @@ enum StoreJSON {
 /// Just the schema version, decoded before anything else.
 struct SchemaProbe: Decodable { let schema: Int? }
 
-/// `zoo.json`: marks a directory as a store and records its layout version.
+/// `zoo.json`: marks a directory as a store and records its layout version, plus store-wide
+/// settings: `defaultDataset`, the data set quality presets choose among when a job names none
+/// (absent: see `ModelStore.defaultDataset`). Readers ignore keys they do not know.
 struct StoreMarker: Codable {
     var schema = 1
     var layout = "blobs/sha256-<hex> + models/<name>/<version>.json"
+    var defaultDataset: String?
 }
 
 /// `models/<name>/tags.json`: tag → version.

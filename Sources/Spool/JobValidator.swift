@@ -12,7 +12,7 @@ public struct JobValidator: Sendable {
     public static let priorityRange = -1000...1000
     public static let encodeQualityRange = 1...100
     static let knownFields: Set<String> = [
-        "schema", "id", "model", "quality", "maxSteps", "count", "labels", "sampler",
+        "schema", "id", "model", "quality", "maxSteps", "dataset", "count", "labels", "sampler",
         "steps", "guidance", "seed", "format", "encodeQuality", "scale", "upscale",
         "grid", "priority",
     ]
@@ -57,6 +57,7 @@ public struct JobValidator: Sendable {
             "\"id\" must match \(JobID.pattern) (letters, digits, '.', '_', '-'; at most 64; no '/'; not ending in .lease, .progress or .error)"
         }
         var job = RenderJob(id: id, model: try modelChoice(&fields))
+        job.dataset = try dataset(&fields, model: job.model)
         job.count = try fields.integer("count", in: 1...limits.maximumCount) ?? 1
         job.labels = try labels(&fields)
         job.sampler = try fields.keyword("sampler", Integrator.self)
@@ -99,9 +100,27 @@ public struct JobValidator: Sendable {
         return .stepBudget(budget)
     }
 
+    /// `dataset`: a data set name, only beside `quality` or `maxSteps`.
+    private func dataset(_ fields: inout FieldReader, model: ModelChoice) throws(JobValidationError) -> DatasetName? {
+        let name = try fields.string("dataset") {
+            try? DatasetName(parsing: $0)
+        } allowed: {
+            "\"dataset\" names the data set a preset chooses among, as the zoo's manifests record it (kac zoo list shows it; "
+                + "1 to \(DatasetName.maximumLength) bytes, no control characters or surrounding spaces)"
+        }
+        if name != nil, case .reference = model {
+            throw JobValidationError(
+                .conflictingFields, field: "dataset",
+                "\"dataset\" applies only to \"quality\" or \"maxSteps\" (a \"model\" reference names its model, and so its data set); remove it"
+            )
+        }
+        return name
+    }
+
     private func labels(_ fields: inout FieldReader) throws(JobValidationError) -> [ClassLabel]? {
         guard let value = fields.value("labels") else { return nil }
-        let allowed = "a label is a class index (0, 1, …) or one of the model's class names (e.g. \"sneaker\" for Fashion-MNIST)"
+        let allowed =
+            "a label is a class index (0, 1, …) or one of the model's class names (kac zoo show MODEL lists them, e.g. \"sneaker\" for Fashion-MNIST)"
         guard case .array(let elements) = value else {
             throw JobValidationError(.wrongType, field: "labels", "\"labels\" must be an array (\(allowed)), not \(value.kindDescription)")
         }
@@ -124,10 +143,11 @@ public struct JobValidator: Sendable {
                 }
                 result.append(.index(label))
             case .string(let name):
-                guard (1...64).contains(name.utf8.count), !name.contains(where: { $0.isNewline || $0 == "," }) else {
+                guard (1...ClassNames.maximumNameLength).contains(name.utf8.count), !name.contains(where: { $0.isNewline || $0 == "," })
+                else {
                     throw JobValidationError(
-                        .invalidValue, field: path, "\(path) is not a class name (1 to 64 characters, no commas or line breaks); \(allowed)"
-                    )
+                        .invalidValue, field: path,
+                        "\(path) is not a class name (1 to \(ClassNames.maximumNameLength) bytes, no commas or line breaks); \(allowed)")
                 }
                 result.append(.name(name))
             default:

@@ -13,6 +13,7 @@ extension RenderJob {
         case .quality(let preset): fields.append(("quality", JSONValue.quoted(preset.rawValue)))
         case .stepBudget(let budget): fields.append(("maxSteps", "\(budget)"))
         }
+        if let dataset { fields.append(("dataset", JSONValue.quoted(dataset.text))) }
         fields.append(("count", "\(count)"))
         if let labels { fields.append(("labels", "[" + labels.map(Self.labelJSON).joined(separator: ", ") + "]")) }
         if let sampler { fields.append(("sampler", JSONValue.quoted(sampler.rawValue))) }

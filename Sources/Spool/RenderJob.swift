@@ -50,6 +50,9 @@ public struct RenderJob: Sendable, Equatable {
     /// The job id; nil only before submission (the spool fills it in from the file name).
     public var id: String?
     public var model: ModelChoice
+    /// The data set whose models a `quality` preset or `maxSteps` budget chooses among; nil: the
+    /// zoo's default. Only with those two (a `model` reference names its model already).
+    public var dataset: DatasetName?
     /// Number of images, 1…`SpoolLimits.maximumCount`.
     public var count: Int
     /// Class labels as written (indices or the model's class names); nil means cycle through
@@ -75,13 +78,14 @@ public struct RenderJob: Sendable, Equatable {
     public var priority: Int
 
     public init(
-        id: String? = nil, model: ModelChoice, count: Int = 1, labels: [ClassLabel]? = nil,
+        id: String? = nil, model: ModelChoice, dataset: DatasetName? = nil, count: Int = 1, labels: [ClassLabel]? = nil,
         sampler: Integrator? = nil, steps: Int? = nil, guidance: Double? = nil, seed: UInt64? = nil,
         format: ImageFormat = .png, encodeQuality: Int? = nil, scale: Int = 1,
         upscale: UpscaleFilter = .nearest, grid: Bool = false, priority: Int = 0
     ) {
         self.id = id
         self.model = model
+        self.dataset = dataset
         self.count = count
         self.labels = labels
         self.sampler = sampler

@@ -108,6 +108,11 @@ extension ModelChoice {
     }
 }
 
+extension RenderJob {
+    /// How `kac status` names the generator: the model choice, plus the data set a preset chooses among.
+    public var generatorSummary: String { model.summary + (dataset.map { " dataset=\($0)" } ?? "") }
+}
+
 extension Spool {
     /// The queue in claim order: entries that will fail or be rejected first (workers clear them
     /// first), then valid jobs by priority (high first), age (old first) and id. Files that are
@@ -155,7 +160,7 @@ extension Spool {
         var job: RenderJob?
         if let entry, case .success(let cached)? = scanCache.lookup(name, info: entry) { job = cached }
         return QueuedJob(
-            position: position, jobID: id, priority: job?.priority, count: job?.count, model: job?.model.summary,
+            position: position, jobID: id, priority: job?.priority, count: job?.count, model: job?.generatorSummary,
             queuedAt: entry?.modified ?? clock.now(), attempts: JobID.isValid(id) ? readAttempts(id) : 0, problem: problem)
     }
 
@@ -191,7 +196,7 @@ extension Spool {
         if case .bytes(let bytes)? = try? SpoolFiles.read(directory(state), Self.jobFile(id), limit: configuration.limits.maximumFileSize),
             case .success(let job) = validate(bytes, id: id)
         {
-            (detail.model, detail.count, detail.priority) = (job.model.summary, job.count, job.priority)
+            (detail.model, detail.count, detail.priority) = (job.generatorSummary, job.count, job.priority)
         }
         switch state {
         case .new:

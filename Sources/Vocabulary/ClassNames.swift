@@ -72,6 +72,26 @@ public struct ClassNames: Hashable, Sendable, Codable {
 
     /// "0 t-shirt, 1 trouser, …".
     public var listing: String { names.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", ") }
+
+    /// The longest class name a job or `--labels` may give, in UTF-8 bytes (a folder name's limit).
+    public static let maximumNameLength = 255
+
+    /// Longest class part of an output file name (`NNNN-<part>.<ext>` must fit the spool's 64 bytes).
+    public static let maximumFilePartLength = 40
+
+    /// The name of `label` as it appears in an output file name: ASCII letters, digits, `.`, `_`
+    /// and `-` kept, every other character (space, `/`, non-ASCII) replaced by `_`, cut to
+    /// `maximumFilePartLength` bytes; `class<k>` when nothing is left. File names stay unique
+    /// through their index prefix, so two names that map to the same part do not collide.
+    public func filePart(of label: Int) -> String {
+        let kept = name(of: label).unicodeScalars.prefix(Self.maximumFilePartLength).map { scalar -> Character in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "-": Character(scalar)
+            default: "_"
+            }
+        }
+        return kept.allSatisfy({ $0 == "_" }) ? "class\(label)" : String(kept)
+    }
 }
 
 /// A label the model does not have.

@@ -21,9 +21,9 @@ import Vocabulary
         func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
         #expect(
             list.output == """
-                NAME        VERSION  TAGS    KIND     DTYPE  \(pad("SIZE"))  CREATED
-                fm/teacher  1                teacher  f32    \(pad(sizes[0]))  2023-11-14T22:13:20Z
-                fm/teacher  2        latest  teacher  f16    \(pad(sizes[1]))  2023-11-14T22:13:20Z
+                NAME        VERSION  TAGS    KIND     DATASET        DTYPE  \(pad("SIZE"))  CREATED
+                fm/teacher  1                teacher  fashion-mnist  f32    \(pad(sizes[0]))  2023-11-14T22:13:20Z
+                fm/teacher  2        latest  teacher  fashion-mnist  f16    \(pad(sizes[1]))  2023-11-14T22:13:20Z
 
                 """)
 
@@ -40,6 +40,17 @@ import Vocabulary
 
         let verify = try Kac.run(["zoo", "verify"] + zoo)
         #expect(verify.status == 0 && verify.output == "2 manifests, 2 blobs checked: ok\n")
+
+        // The default data set of quality presets lives in zoo.json; the marker stays readable.
+        #expect(try store.defaultDataset() == nil)
+        let unset = try Kac.run(["zoo", "default-dataset"] + zoo)
+        #expect(unset.output == "default data set: (none)\ndata sets of teachers and students: fashion-mnist\n", "\(unset)")
+        #expect(try Kac.run(["zoo", "default-dataset", "my shapes"] + zoo).status == 0)
+        #expect(try store.defaultDataset() == DatasetName(parsing: "my shapes"))
+        #expect(try ModelStore(root: store.root, create: false).defaultDataset()?.text == "my shapes")
+        #expect(try Kac.run(["zoo", "default-dataset", " bad"] + zoo).status == 64)
+        #expect(try Kac.run(["zoo", "default-dataset", "--unset"] + zoo).status == 0)
+        #expect(try store.defaultDataset() == nil)
     }
 
     @Test func refusalsAndDamageExitNonzero() throws {

@@ -60,6 +60,37 @@ import Vocabulary
         #expect(throws: RenderError.self) { try ModelSelector.select(.best, from: try ModelStore(root: empty.path, create: true)) }
     }
 
+    /// Presets choose among one data set's models: the job's, else the zoo's default, else the only one.
+    @Test func presetsChooseWithinOneDataSet() throws {
+        let zoo = TemporaryDirectory(prefix: "kac-select-datasets")
+        try TinyModel.publish(
+            into: zoo.path, name: "fashion-mnist/student-1", kind: .student,
+            defaults: SamplingSettings(integrator: .euler, steps: 1, guidance: 1))
+        let store = try ModelStore(root: zoo.path, create: false)
+        let only = try ModelSelector.select(.fastest, from: store).0
+        #expect(only.dataset == "fashion-mnist" && only.datasetReason.contains("only data set"), "\(only)")
+
+        try TinyModel.publishShapes(into: zoo.path, defaults: SamplingSettings(integrator: .euler, steps: 3, guidance: 1))
+        #expect {
+            try ModelSelector.select(.fastest, from: store)
+        } throws: { error in
+            guard case .invalidDataset(let reason) = error as? RenderError else { return false }
+            return reason.contains("2 data sets") && reason.contains("shapes (shapes/teacher)")
+        }
+        let shapes = try ModelSelector.select(.fastest, dataset: DatasetName(parsing: "shapes"), from: store).0
+        #expect(shapes.model == "shapes/teacher@1" && shapes.datasetReason == "named by the job")
+        #expect(shapes.candidates == ["shapes/teacher@1 euler×3 (guidance 1.0): NFE 3, FD unknown"], "\(shapes.candidates)")
+        #expect {
+            try ModelSelector.select(.best, dataset: DatasetName(parsing: "Shapes"), from: store)
+        } throws: { error in
+            guard case .invalidDataset(let reason) = error as? RenderError else { return false }
+            return reason.contains("data set \"Shapes\"")
+        }
+        try store.setDefaultDataset(DatasetName(parsing: "fashion-mnist"))
+        let fallback = try ModelSelector.select(.stepBudget(8), from: store).0
+        #expect(fallback.model == "fashion-mnist/student-1@1" && fallback.datasetReason.contains("zoo's default"), "\(fallback)")
+    }
+
     /// Two classifiers' distances are different scales: only the judge covering the most models counts.
     @Test func distancesFromDifferentJudgesAreNotCompared() throws {
         let zoo = TemporaryDirectory(prefix: "kac-select-judge")

@@ -17,13 +17,33 @@ enum TinyModel {
         residualBlocksPerLevel: 1, attentionResolutions: [], attentionHeads: 1, groupCount: 4,
         classCount: 10)
 
+    /// An RGB model of a data set that is not Fashion-MNIST: 16×16×3 images of three classes.
+    static let rgbConfiguration = UNetConfiguration(
+        imageHeight: 16, imageWidth: 16, imageChannels: 3, baseWidth: 8, widthMultipliers: [1, 2],
+        residualBlocksPerLevel: 1, attentionResolutions: [8], attentionHeads: 1, groupCount: 4,
+        classCount: 3)
+    static let shapeClasses = ["circle", "square", "triangle"]
+
+    /// Publishes the tiny RGB model of `shapes` (classes circle, square, triangle) as `name`.
+    @discardableResult
+    static func publishShapes(
+        into zoo: String, name: String = "shapes/teacher", seed: UInt64 = 1, kind: ModelKind = .teacher,
+        defaults: SamplingSettings = SamplingSettings(integrator: .euler, steps: 2, guidance: 1),
+        evaluations: [EvaluationResult] = [], classNames: [String] = shapeClasses
+    ) throws -> ModelManifest {
+        try publish(
+            into: zoo, name: name, seed: seed, kind: kind, defaults: defaults, evaluations: evaluations,
+            configuration: rgbConfiguration, classNames: classNames, dataset: "shapes")
+    }
+
     /// Publishes a tiny teacher (or student, guidance-conditioned with `guidanceInput`) as `name`
-    /// in the store at `zoo` (created if needed).
+    /// in the store at `zoo` (created if needed). `classNames` nil: the data set implies them.
     @discardableResult
     static func publish(
         into zoo: String, name: String = "fashion-mnist/teacher", seed: UInt64 = 1, kind: ModelKind = .teacher,
         defaults: SamplingSettings = SamplingSettings(integrator: .euler, steps: 2, guidance: 1),
-        evaluations: [EvaluationResult] = [], guidanceInput: Bool = false
+        evaluations: [EvaluationResult] = [], guidanceInput: Bool = false,
+        configuration: UNetConfiguration = TinyModel.configuration, classNames: [String]? = nil, dataset: String = "fashion-mnist"
     ) throws -> ModelManifest {
         let store = try ModelStore(root: zoo, create: true)
         var random = RandomSource(seed: seed)
@@ -39,8 +59,8 @@ enum TinyModel {
         }
         return try VelocityModelPublication(
             name: name, kind: kind, weights: parameters, architecture: architecture,
-            path: KacPath.Configuration(), defaults: defaults,
-            dataset: DatasetReference(name: "fashion-mnist"), evaluations: evaluations
+            path: KacPath.Configuration(), defaults: defaults, classNames: classNames,
+            dataset: DatasetReference(name: dataset), evaluations: evaluations
         )
         .publish(to: store, dtype: .f32, tags: [])
     }

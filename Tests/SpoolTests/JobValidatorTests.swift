@@ -30,6 +30,28 @@ import Vocabulary
         #expect(try validator.validate(parsed.jsonBytes()) == parsed)
     }
 
+    /// `dataset` says which data set a preset chooses among; it round-trips and needs a preset.
+    @Test func datasetGoesWithPresetsOnly() throws {
+        let parsed = try validator.validate(job(#""quality": "fastest", "dataset": "my shapes", "labels": ["golden retriever"]"#))
+        #expect(parsed.dataset == (try DatasetName(parsing: "my shapes")) && parsed.labels == [.name("golden retriever")])
+        #expect(try validator.validate(parsed.jsonBytes()) == parsed)
+        #expect(try validator.validate(job(#""maxSteps": 4, "dataset": "shapes""#)).dataset?.text == "shapes")
+        let refusals: [(String, JobValidationError.Code, String)] = [
+            (#""model": "shapes/teacher", "dataset": "shapes""#, .conflictingFields, "applies only to \"quality\""),
+            (#""quality": "best", "dataset": " shapes""#, .invalidValue, "data set"),
+            (#""quality": "best", "dataset": """#, .invalidValue, "data set"),
+            (#""quality": "best", "dataset": 3"#, .wrongType, "a string"),
+        ]
+        for (body, code, message) in refusals {
+            #expect {
+                try validator.validate(job(body))
+            } throws: { error in
+                guard let error = error as? JobValidationError else { return false }
+                return error.code == code && error.field == "dataset" && error.description.contains(message)
+            }
+        }
+    }
+
     /// The validator uses the zoo's grammar: what it accepts, `ModelReference(parsing:)` accepts.
     @Test func modelReferenceForms() throws {
         for good in ["kac", "kac:best", "kac@12", "sha256-abcd1234", "ns/kac:stable"] {

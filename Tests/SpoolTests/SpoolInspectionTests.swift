@@ -5,6 +5,7 @@
 import Foundation
 import Spool
 import Testing
+import Vocabulary
 
 @Suite struct SpoolInspectionTests {
     /// Times pass through the spool's JSON files as ISO 8601 with milliseconds.
@@ -82,6 +83,10 @@ import Testing
         try spool.submit(RenderJob(id: "later", model: .quality(.fastest), count: 2))
         var detail = try spool.inspect(jobID: "later")
         #expect(detail.state == .new && detail.queuePosition == 1 && detail.model == "quality=fastest" && detail.count == 2)
+        // A preset's data set is part of what the job asked for.
+        try spool.submit(RenderJob(id: "shapes", model: .stepBudget(4), dataset: try DatasetName(parsing: "shapes"), priority: -1))
+        #expect(try spool.inspect(jobID: "shapes").model == "maxSteps=4 dataset=shapes")
+        #expect(try spool.queue().map(\.model) == ["quality=fastest", "maxSteps=4 dataset=shapes"])
 
         let claim = try #require(try spool.claimNext(as: fixture.worker))
         try spool.writeOutput([1, 2, 3], name: "0000-bag.png", for: claim)

@@ -31,6 +31,8 @@ int kac_image_height(VipsImage *image);
 int kac_image_bands(VipsImage *image);
 /// VipsBandFormat of the pixels (VIPS_FORMAT_UCHAR for everything this project writes).
 int kac_image_band_format(VipsImage *image);
+/// The image's colour interpretation as libvips names it ("srgb", "b-w", …); a static string.
+const char *kac_image_interpretation(VipsImage *image);
 
 /// Attaches a string (png-comment-N-key, image-description, exif-ifd0-…) to an image.
 void kac_image_set_string(VipsImage *image, const char *name, const char *value);

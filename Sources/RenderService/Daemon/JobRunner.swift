@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import ModelStore
 import Spool
+import Vocabulary
 
 /// `out/<job>/result.json`.
 public struct JobResult: Codable, Sendable {
@@ -111,13 +112,15 @@ final class JobRunner {
             manifest = try cache.resolve(reference)
         case .quality, .stepBudget:
             let goal = job.modelGoal ?? .best
-            let (chosen, chosenManifest) = try cache.select(goal)
+            let (chosen, chosenManifest) = try select(goal, dataset: job.dataset)
             (requested, manifest, selection) = (chosen.goal, chosenManifest, chosen)
         }
         let model = try cache.model(manifest)
         let loadSeconds = Date().timeIntervalSince(started)
         if let selection {
-            logger.info("Selected \(selection.model) for \(selection.goal): \(selection.reason).")
+            logger.info(
+                "Selected \(selection.model) for \(selection.goal) among the models of data set \(selection.dataset) (\(selection.datasetReason)): \(selection.reason)."
+            )
             for skipped in selection.skipped {
                 logger.warning("The \(selection.goal) choice skipped \(skipped); fix or remove that manifest (kac zoo verify).")
             }
@@ -166,6 +169,15 @@ final class JobRunner {
         logger.info(
             "Rendered \(report.rendered) images (\(report.images.count - report.rendered) kept) with \(report.model) \(report.sampler)×\(report.steps) in \(seconds) s."
         )
+    }
+
+    /// The model a preset picks. Which data set to choose among is the job's to say, so a data set
+    /// that is unknown or left ambiguous is the job's fault, named as such (field `dataset`).
+    private func select(_ goal: SelectionGoal, dataset: DatasetName?) throws -> (ModelSelection, ModelManifest) {
+        let result: Result<(ModelSelection, ModelManifest), RenderError>
+        do { result = .success(try cache.select(goal, dataset: dataset)) } catch { result = .failure(error) }
+        if case .failure(.invalidDataset(let reason)) = result { throw JobValidationError(.invalidValue, field: "dataset", reason) }
+        return try result.get()
     }
 
     /// Stops between batches on cancel, shutdown or a lost lease.

@@ -22,7 +22,11 @@ public final class ModelCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [Digest: Entry] = [:]
     private var references: [ModelReference: ModelManifest] = [:]
-    private var selections: [SelectionGoal: (ModelSelection, ModelManifest)] = [:]
+    private struct SelectionKey: Hashable {
+        let goal: SelectionGoal
+        let dataset: DatasetName?
+    }
+    private var selections: [SelectionKey: (ModelSelection, ModelManifest)] = [:]
     private var useCounter: UInt64 = 0
 
     public init(store: ModelStore, capacityBytes: Int) {
@@ -41,11 +45,13 @@ public final class ModelCache: @unchecked Sendable {
         return manifest
     }
 
-    /// The model a goal selects (see `ModelSelector`) and the manifest it chose.
-    public func select(_ goal: SelectionGoal) throws(RenderError) -> (ModelSelection, ModelManifest) {
-        if let known = lock.withLock({ selections[goal] }) { return known }
-        let chosen = try ModelSelector.select(goal, from: store)
-        lock.withLock { selections[goal] = chosen }
+    /// The model a goal selects among `dataset`'s models (nil: the zoo's default; see
+    /// `ModelSelector`) and the manifest it chose.
+    public func select(_ goal: SelectionGoal, dataset: DatasetName? = nil) throws(RenderError) -> (ModelSelection, ModelManifest) {
+        let key = SelectionKey(goal: goal, dataset: dataset)
+        if let known = lock.withLock({ selections[key] }) { return known }
+        let chosen = try ModelSelector.select(goal, dataset: dataset, from: store)
+        lock.withLock { selections[key] = chosen }
         return chosen
     }
 

@@ -12,6 +12,11 @@
 // The chosen option's sampler settings become the job's defaults; the reason goes to result.json.
 // A candidate whose manifest cannot be read is skipped, and named with the reason in `skipped`
 // (result.json and the log), so one broken manifest never silently changes a preset's choice.
+// Presets choose among the models of one data set (the manifest's `dataset.name`): the job's
+// `dataset`, else the zoo's default (`zoo.json` `defaultDataset`), else the only data set the zoo's
+// image models have. Several data sets and no default, or a data set without models, is refused
+// (`RenderError.invalidDataset`), never guessed: adding another data set's models to a zoo never
+// changes what a job that named its data set, or relied on the zoo's default, gets.
 import Generation
 import ModelStore
 import Vocabulary
@@ -42,6 +47,9 @@ public struct ModelSelection: Codable, Sendable, Equatable {
     public let networkEvaluations: Int
     public let frechetDistance: Double?
     public let reason: String
+    /// The data set chosen among, and why it was that one (the job named it, the zoo's default, the only one).
+    public let dataset: String
+    public let datasetReason: String
     /// Every option considered, "name@v sampler×steps (guidance g): NFE n, FD f".
     public let candidates: [String]
     /// Models left out, "name@v: why" (unreadable manifest, no sampler defaults, bad architecture).
@@ -65,6 +73,8 @@ public enum ModelSelector {
         let frechetDistance: Double?
         /// A guidance-conditioned student: any scale costs one pass per step.
         let guidanceInput: Bool
+        /// The data set the model was trained on (its manifest's).
+        let dataset: DatasetName
         /// The classifier that measured `frechetDistance` (nil: not recorded).
         var judge: String? = nil
 
@@ -77,22 +87,28 @@ public enum ModelSelector {
         var unscored: Option {
             Option(
                 manifest: manifest, integrator: integrator, steps: steps, guidance: guidance, evaluations: evaluations,
-                frechetDistance: nil, guidanceInput: guidanceInput)
+                frechetDistance: nil, guidanceInput: guidanceInput, dataset: dataset)
         }
         var fd: Double { frechetDistance ?? .infinity }
     }
 
-    public static func select(_ goal: SelectionGoal, from store: ModelStore) throws(RenderError) -> (ModelSelection, ModelManifest) {
-        let (measured, skipped) = candidates(in: store)
-        let judge = commonJudge(of: measured)
-        let options = measured.map { $0.frechetDistance == nil || $0.judge == judge ? $0 : $0.unscored }
-        guard !options.isEmpty else {
+    /// The model `goal` picks among the image models of `dataset` (nil: the zoo's default data
+    /// set, else the only one there is). Distances count only from the judge common to that data set.
+    public static func select(
+        _ goal: SelectionGoal, dataset: DatasetName? = nil, from store: ModelStore
+    ) throws(RenderError) -> (ModelSelection, ModelManifest) {
+        let (all, skipped) = candidates(in: store)
+        guard !all.isEmpty else {
             throw RenderError.modelUnavailable(
                 reference: goal.description,
                 reason: "the zoo at \(store.root) has no usable teacher or student "
                     + "with sampler defaults; publish one (kac train --publish) or name a model in the job"
                     + (skipped.isEmpty ? "" : " (skipped: \(skipped.joined(separator: "; ")))"))
         }
+        let (chosenDataset, datasetReason) = try chooseDataset(dataset, among: all, in: store, goal: goal)
+        let measured = all.filter { $0.dataset == chosenDataset }
+        let judge = commonJudge(of: measured)
+        let options = measured.map { $0.frechetDistance == nil || $0.judge == judge ? $0 : $0.unscored }
         let fastestOrder: (Option, Option) -> Bool = {
             ($0.evaluations, $0.fd, $0.manifest.name) < ($1.evaluations, $1.fd, $1.manifest.name)
         }
@@ -136,7 +152,7 @@ public enum ModelSelector {
                     evaluations: nfe(
                         fewest.integrator, steps: budget, guidance: fewest.guidance,
                         guidanceInput: fewest.guidanceInput),
-                    frechetDistance: nil, guidanceInput: fewest.guidanceInput)
+                    frechetDistance: nil, guidanceInput: fewest.guidanceInput, dataset: fewest.dataset)
                 reason =
                     "no model has a setting within \(budget) steps; running the fewest-step model (\(fewest.steps) steps) at \(budget) steps"
             }
@@ -146,8 +162,45 @@ public enum ModelSelector {
             kind: chosen.manifest.details.kind.rawValue, digest: chosen.manifest.blob.description,
             sampler: chosen.integrator.rawValue, steps: chosen.steps, guidance: chosen.guidance,
             networkEvaluations: chosen.evaluations, frechetDistance: chosen.frechetDistance, reason: reason,
-            candidates: options.map(\.summary), skipped: skipped)
+            dataset: chosenDataset.text, datasetReason: datasetReason, candidates: options.map(\.summary), skipped: skipped)
         return (selection, chosen.manifest)
+    }
+
+    /// The data set a selection chooses among, and why; refuses an unknown or ambiguous one.
+    static func chooseDataset(
+        _ asked: DatasetName?, among options: [Option], in store: ModelStore, goal: SelectionGoal
+    ) throws(RenderError) -> (DatasetName, String) {
+        var counts: [DatasetName: Set<String>] = [:]
+        for option in options { counts[option.dataset, default: []].insert(option.manifest.name.description) }
+        let present = counts.keys.sorted()
+        let listing = present.map { "\($0) (\(counts[$0]?.sorted().joined(separator: ", ") ?? ""))" }.joined(separator: "; ")
+        let wanted: DatasetName
+        let reason: String
+        if let asked {
+            (wanted, reason) = (asked, "named by the job")
+        } else {
+            let zooDefault: DatasetName?
+            do { zooDefault = try store.defaultDataset() } catch {
+                throw RenderError.modelUnavailable(
+                    reference: goal.description, reason: "the zoo's default data set cannot be read: \(error)")
+            }
+            if let zooDefault {
+                (wanted, reason) = (zooDefault, "the zoo's default data set (zoo.json defaultDataset)")
+            } else if present.count == 1 {
+                (wanted, reason) = (present[0], "the only data set the zoo's image models were trained on")
+            } else {
+                throw RenderError.invalidDataset(
+                    "\(goal) needs a data set: the zoo holds image models of \(present.count) data sets — \(listing) — and sets no "
+                        + "default; add \"dataset\": \"NAME\" to the job (kac submit --dataset NAME), or set the zoo's default with "
+                        + "kac zoo default-dataset NAME")
+            }
+        }
+        guard counts[wanted] != nil else {
+            throw RenderError.invalidDataset(
+                "data set \"\(wanted)\" (\(reason)) has no usable teacher or student in the zoo at \(store.root); its image models "
+                    + "belong to \(listing.isEmpty ? "no data set" : listing). Name one of those, or publish a model of \(wanted)")
+        }
+        return (wanted, reason)
     }
 
     /// The judge whose distances are compared: the one with rows for the most models (ties: a recorded
@@ -185,14 +238,22 @@ public enum ModelSelector {
                 skipped.append("\(manifest.label): the manifest has no default sampler")
                 continue
             }
-            let guidanceInput: Bool
+            let architecture: NetworkArchitecture
             do {
-                guidanceInput = try ManifestCoding.decode(
+                architecture = try ManifestCoding.decode(
                     NetworkArchitecture.self, from: manifest.details.architecture,
-                    model: manifest.label
-                ).hasGuidanceInput
+                    model: manifest.label)
             } catch {
                 skipped.append("\(manifest.label): \(error)")
+                continue
+            }
+            // Models of 2-D points (toy data sets) cannot render images; they are not candidates.
+            guard architecture.sampleShape.count == 3 else { continue }
+            let guidanceInput = architecture.hasGuidanceInput
+            guard let recorded = manifest.details.dataset?.name, let dataset = try? DatasetName(parsing: recorded) else {
+                skipped.append(
+                    "\(manifest.label): the manifest records no usable data set name, so no preset can choose it; name it in the job with \"model\""
+                )
                 continue
             }
             if manifest.details.evaluations.isEmpty {
@@ -202,7 +263,7 @@ public enum ModelSelector {
                         evaluations: nfe(
                             defaults.integrator, steps: defaults.steps, guidance: defaults.guidance,
                             guidanceInput: guidanceInput),
-                        frechetDistance: nil, guidanceInput: guidanceInput))
+                        frechetDistance: nil, guidanceInput: guidanceInput, dataset: dataset))
             }
             for row in manifest.details.evaluations where row.steps >= 1 {
                 let integrator = row.integrator ?? defaults.integrator
@@ -213,7 +274,7 @@ public enum ModelSelector {
                         evaluations: row.networkEvaluations
                             ?? nfe(integrator, steps: row.steps, guidance: guidance, guidanceInput: guidanceInput),
                         frechetDistance: row.frechetDistance.flatMap { $0.isFinite ? $0 : nil },
-                        guidanceInput: guidanceInput, judge: row.judge))
+                        guidanceInput: guidanceInput, dataset: dataset, judge: row.judge))
             }
         }
         return (options, skipped)

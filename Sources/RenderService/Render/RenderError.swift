@@ -4,6 +4,9 @@
 public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The request itself is wrong (count, labels, scale, steps, guidance, format options).
     case invalidRequest(String)
+    /// A quality preset cannot tell which data set's models to choose among, or the data set
+    /// named has none (a job's `dataset`; it fails as invalid-job, field `dataset`).
+    case invalidDataset(String)
     /// The model cannot be found, loaded, or cannot render images.
     case modelUnavailable(reference: String, reason: String)
     /// The output directory cannot be created or written.
@@ -15,7 +18,7 @@ public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .invalidRequest(let message):
+        case .invalidRequest(let message), .invalidDataset(let message):
             return message
         case let .modelUnavailable(reference, reason):
             return "model \(reference): \(reason)"
@@ -31,7 +34,7 @@ public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
     /// sysexits: 64 usage, 66 no input (model), 73 cannot create output, 74 I/O error, 75 temporary.
     public var exitCode: Int32 {
         switch self {
-        case .invalidRequest: return 64
+        case .invalidRequest, .invalidDataset: return 64
         case .modelUnavailable: return 66
         case .outputUnavailable: return 73
         case .writeFailed: return 74

@@ -12,7 +12,8 @@ public struct PlannedImage: Sendable, Equatable {
     public let index: Int
     public let label: Int
     public let className: String
-    /// `NNNN-<class>.<ext>`, zero-padded to at least four digits.
+    /// `NNNN-<class>.<ext>`, zero-padded to at least four digits; the class as `ClassNames.filePart`
+    /// writes it (the name itself when it is plain ASCII, as every Fashion-MNIST name is).
     public let file: String
 }
 
@@ -58,11 +59,14 @@ extension Renderer {
     /// `defaults` replaces the manifest's sampler defaults (e.g. a selected evaluation setting).
     public func plan(_ request: RenderRequest, defaults: SamplingSettings? = nil) throws(RenderError) -> RenderPlan {
         let manifest = model.manifest
-        guard model.architecture.sampleShape.count == 3 else {
+        let shape = model.architecture.sampleShape
+        guard shape.count == 3, [1, 3].contains(shape[2]) else {
             throw RenderError.modelUnavailable(
                 reference: model.label,
                 reason:
-                    "it generates \(model.architecture.sampleShape)-dimensional points, not images; choose an image model (a UNet teacher or student)"
+                    shape.count == 3
+                    ? "it generates images with \(shape[2]) channels; only grey (1) and RGB (3) images can be written"
+                    : "it generates \(shape)-dimensional points, not images; choose an image model (a UNet teacher or student)"
             )
         }
         guard (1...limits.maximumCount).contains(request.count) else {
@@ -100,10 +104,11 @@ extension Renderer {
         let digits = max(4, String(request.count - 1).count)
         let images = (0..<request.count).map { index -> PlannedImage in
             let label = labelCycle[index % labelCycle.count]
-            let name = classNames.name(of: label)
             let number = String(index)
-            let file = String(repeating: "0", count: digits - number.count) + number + "-" + name + "." + request.encoding.fileExtension
-            return PlannedImage(index: index, label: label, className: name, file: file)
+            let file =
+                String(repeating: "0", count: digits - number.count) + number + "-" + classNames.filePart(of: label) + "."
+                + request.encoding.fileExtension
+            return PlannedImage(index: index, label: label, className: classNames.name(of: label), file: file)
         }
         let fingerprint = [
             "schema=1", "model=\(manifest.blob)", "sampler=\(settings.integrator.rawValue)", "steps=\(settings.steps)",

@@ -36,6 +36,12 @@ public struct RenderReport: Codable, Sendable, Equatable {
     /// Network evaluations per image summed over generated images (guided steps count two).
     public let networkEvaluations: Int
     public let timings: RenderTimings
+    /// The model's classes in label order (`images[i].label` indexes them).
+    public var classNames: [String] = []
+    /// Size of every image file (after `scale`) and its channels: 1 grey, 3 RGB (sRGB).
+    public var width = 0
+    public var height = 0
+    public var channels = 0
 
     /// Generated images per second of sampling + writing.
     public var imagesPerSecond: Double {

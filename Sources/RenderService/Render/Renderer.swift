@@ -97,11 +97,16 @@ public struct Renderer {
                 file: $0.file, index: $0.index, seed: plan.request.seed, label: $0.label, className: $0.className,
                 reused: !missing.contains($0.index))
         }
-        return RenderReport(
+        var report = RenderReport(
             model: "\(plan.modelName)@\(plan.modelVersion)", modelDigest: plan.modelDigest.description,
             sampler: plan.settings.integrator.rawValue, steps: plan.settings.steps, guidance: plan.settings.guidance,
             seed: plan.request.seed, images: records, grid: plan.gridFile, rendered: missing.count,
             generated: toGenerate.count, networkEvaluations: evaluations, timings: timings)
+        // What the files are: the model's classes and sample shape [H, W, C], upscaled by `scale`.
+        let shape = model.architecture.sampleShape
+        report.classNames = plan.classNames.names
+        (report.height, report.width, report.channels) = (shape[0] * plan.request.scale, shape[1] * plan.request.scale, shape[2])
+        return report
     }
 
     /// Runs of consecutive request indices, split into chunks of at most `size` that never cross a

@@ -20,7 +20,7 @@ struct SubmitCommand: ParsableCommand {
         commandName: "submit",
         abstract: "Queue a render job in the spool and print its id.",
         discussion:
-            "Give a job FILE (see spool/job.schema.json), or build the job from options. Choose the generator with exactly one of --model, --quality or --max-steps. The job is checked against the limits the running kacd workers announce in the spool's workers/ (the smallest of each, so any worker can run it; kacd --max-count etc.), or the defaults (count 256, scale 8) when no worker is running. Exit codes: 64 bad options, 65 the job FILE fails validation, 66 FILE or spool missing, 73 the id is taken."
+            "Give a job FILE (see spool/job.schema.json), or build the job from options. Choose the generator with exactly one of --model, --quality or --max-steps (the presets choose among the models of one data set: --dataset, else the zoo's default). The job is checked against the limits the running kacd workers announce in the spool's workers/ (the smallest of each, so any worker can run it; kacd --max-count etc.), or the defaults (count 256, scale 8) when no worker is running. Exit codes: 64 bad options, 65 the job FILE fails validation, 66 FILE or spool missing, 73 the id is taken."
     )
 
     @OptionGroup var location: SpoolLocation
@@ -30,6 +30,8 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Quality preset.") var quality: QualityPreset?
     @Option(name: .customLong("max-steps"), help: "Step budget: the best model needing at most this many steps.")
     var maxSteps: Int?
+    @Option(help: "With --quality or --max-steps: the data set whose models to choose among (default: the zoo's default data set).")
+    var dataset: String?
     @Option(help: "Number of images.") var count: Int?
     @Option(help: "Comma-separated labels: class indices or the model's class names (e.g. sneaker,bag,3).") var labels: String?
     @Option(help: "Integrator.") var sampler: Integrator?
@@ -49,6 +51,7 @@ struct SubmitCommand: ParsableCommand {
         fields["model"] = model
         fields["quality"] = quality?.rawValue
         fields["maxSteps"] = maxSteps
+        fields["dataset"] = dataset
         fields["count"] = count
         fields["labels"] = labels.map {
             $0.split(separator: ",").map { part -> Any in

@@ -21,9 +21,10 @@ struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Render images from a zoo model to PNG, JPEG, WebP or TIFF files.",
-        discussion: "Labels are class indices or the model's class names (`kac zoo show MODEL` lists them; Fashion-MNIST: "
+        discussion: "Labels are class indices or the model's class names (`kac zoo show MODEL` lists them; e.g. Fashion-MNIST's "
             + "t-shirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle-boot); by default images cycle through "
-            + "all classes. Sampler, steps and guidance default to the model's manifest. Exit codes: 64 bad request, "
+            + "all classes. Image size and channels (grey or RGB), sampler, steps and guidance come from the model's manifest. "
+            + "Exit codes: 64 bad request, "
             + "66 model unavailable, 73 output directory unusable, 74 write error.")
 
     @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String

@@ -1,6 +1,6 @@
 // `kac zoo`: manage the on-disk model store (list, show, verify, tag, rollback, rm, gc, export,
-// import, bench). Every subcommand takes `--zoo PATH` (default ./zoo) and `--json`; tables are for
-// people, JSON for scripts. Store errors carry their own fix-it messages and exit with the status
+// import, add-evaluation, bench, default-dataset). Every subcommand takes `--zoo PATH` (default
+// ./zoo) and `--json`; tables are for people, JSON for scripts. Store errors carry their own fix-it messages and exit with the status
 // `ExitStatus` gives them (66 not found, 65 damaged, 69 refused, 64 bad name or reference).
 import ArgumentParser
 import Foundation
@@ -17,6 +17,7 @@ struct ZooCommand: ParsableCommand {
         subcommands: [
             ZooList.self, ZooShow.self, ZooVerify.self, ZooTag.self, ZooRollback.self, ZooRemove.self,
             ZooGarbageCollect.self, ZooExport.self, ZooImport.self, ZooAddEvaluation.self, ZooBench.self,
+            ZooDefaultDataset.self,
         ]
     )
 }

@@ -14,6 +14,7 @@ struct ZooList: ParsableCommand {
         var version: Int
         var tags: [String]
         var kind: String?
+        var dataset: String?
         var dtype: String?
         var compressedSize: Int?
         var created: Date?
@@ -32,7 +33,8 @@ struct ZooList: ParsableCommand {
                     rows.append(
                         Row(
                             name: name.description, version: version, tags: tagged, kind: manifest.details.kind.rawValue,
-                            dtype: manifest.dtype.rawValue, compressedSize: manifest.compressedSize, created: manifest.created))
+                            dataset: manifest.details.dataset?.name, dtype: manifest.dtype.rawValue,
+                            compressedSize: manifest.compressedSize, created: manifest.created))
                 } catch {
                     rows.append(Row(name: name.description, version: version, tags: tagged, error: String(describing: error)))
                 }
@@ -40,10 +42,11 @@ struct ZooList: ParsableCommand {
         }
         if options.json { return try ZooOutput.json(rows) }
         ZooOutput.table(
-            ["NAME", "VERSION", "TAGS", "KIND", "DTYPE", "SIZE", "CREATED"],
+            ["NAME", "VERSION", "TAGS", "KIND", "DATASET", "DTYPE", "SIZE", "CREATED"],
             rows.map { row in
                 [
-                    row.name, String(row.version), row.tags.joined(separator: ","), row.kind ?? "CORRUPT", row.dtype ?? "-",
+                    row.name, String(row.version), row.tags.joined(separator: ","), row.kind ?? "CORRUPT", row.dataset ?? "-",
+                    row.dtype ?? "-",
                     row.compressedSize.map(ZooOutput.size) ?? "-", row.created.map(ZooOutput.date) ?? "run `kac zoo verify`",
                 ]
             })
