@@ -96,7 +96,7 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
             details.evaluations == [
                 EvaluationResult(
                     steps: 10, integrator: .ab2, guidanceScale: 1, networkEvaluations: 10,
-                    imagesPerSecond: 5000, sampleCount: 500)
+                    imagesPerSecond: 5000, sampleCount: 500, judge: "sliced-wasserstein")
             ])
 
         // A student needs its step count; the parent resolves to the teacher's blob digest.
