@@ -31,6 +31,10 @@ public struct ImageFolderOptions: Codable, Sendable, Equatable {
 public struct SkippedImage: Codable, Sendable, Equatable, CustomStringConvertible {
     public let path: String
     public let reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
     public var description: String { "\(path): \(reason)" }
 }
 
