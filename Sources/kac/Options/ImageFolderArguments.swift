@@ -43,6 +43,14 @@ struct ImageFolderArguments: ParsableArguments {
 
     /// Decodes `path` with these options, caching the decoded bytes in `cacheDirectory`.
     func load(_ path: String, cacheDirectory: String?) throws -> (folder: ImageFolder, decoded: DecodedImageFolder, name: String) {
+        try Self.load(path, options: options, datasetName: datasetName, cacheDirectory: cacheDirectory)
+    }
+
+    /// Decodes `path` with `options`, printing progress and every skipped file.
+    static func load(
+        _ path: String, options: ImageFolderOptions, datasetName: String? = nil, cacheDirectory: String?
+    ) throws -> (folder: ImageFolder, decoded: DecodedImageFolder, name: String) {
+        let (imageSize, channels) = (options.imageSize, options.channels)
         let folder = try ImageFolder.scan(root: path)
         Console.note(
             "\(path): \(folder.classNames.count) classes (\(folder.classNames.joined(separator: ", "))), "
