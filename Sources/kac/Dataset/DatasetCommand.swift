@@ -42,7 +42,8 @@ struct DatasetCommand: ParsableCommand {
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "inspect",
-            abstract: "Decode a labelled image folder as `kac train --data DIR` would; print classes, counts, skipped files and the digest.")
+            abstract: "Decode a labelled image folder as `kac train --data DIR` would; print classes, counts, skipped files and the digest."
+        )
 
         @Argument(help: "The image folder (one subfolder per class).")
         var folder: String

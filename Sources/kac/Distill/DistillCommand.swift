@@ -148,7 +148,8 @@ struct DistillCommand: ParsableCommand {
         }
         guard dataName == "fashion-mnist" || judgeOptions.reference != nil else {
             Console.note(
-                "students are not evaluated: a model of '\(dataName)' needs --reference DIR (held-out images) and a --classifier trained on that data")
+                "students are not evaluated: a model of '\(dataName)' needs --reference DIR (held-out images) and a --classifier trained on that data"
+            )
             return nil
         }
         guard evalSamples >= 2 else { throw ValidationError("--eval-samples must be at least 2") }

@@ -131,7 +131,8 @@ struct ClassifierTrain: ParsableCommand {
             let held = try folder.load(test, cacheDirectory: runDirectory + "/data").decoded.dataset
             guard held.classNames == all.classNames else {
                 throw ValidationError(
-                    "--test \(test) has classes \(held.classNames.joined(separator: ", ")), --data has \(all.classNames.joined(separator: ", "))")
+                    "--test \(test) has classes \(held.classNames.joined(separator: ", ")), --data has \(all.classNames.joined(separator: ", "))"
+                )
             }
             return (all, held, loaded.decoded.digest, loaded.name)
         }
