@@ -53,7 +53,8 @@ let package = Package(
         .target(
             name: "Training",
             dependencies: [
-                "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "DiskIO", "Generation", "Vocabulary", "CZlib",
+                "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "DiskIO", "Imaging", "Generation", "Vocabulary",
+                "CZlib",
             ]),
         .target(
             name: "RenderService",
@@ -91,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "Training", "Generation", "KacFlow", "ModelStore", "NeuralNet", "Vocabulary", "TestSupport",
+                "Training", "Generation", "Imaging", "KacFlow", "ModelStore", "NeuralNet", "Vocabulary", "TestSupport",
             ]),
         .testTarget(
             name: "RenderServiceTests",

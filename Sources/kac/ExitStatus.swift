@@ -41,6 +41,12 @@ enum ExitStatus {
         case let error as TrainingError:
             if case .recipeMismatch = error { return usage }
             return dataError
+        case let error as DatasetError:
+            switch error {
+            case .missingFile: return noInput
+            case .unreadable: return ioError
+            case .corrupt: return dataError
+            }
         case let error as DistillationError:
             switch error {
             case .invalidConfiguration, .runMismatch, .incompatibleStudent: return usage

@@ -13,7 +13,7 @@ import Training
 import Vocabulary
 
 /// Runs `.build/<configuration>/kac` (built next to the test bundle by `swift test`).
-private func runKac(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+func runKac(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
     var executable = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/kac"
     if !FileManager.default.isExecutableFile(atPath: executable) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

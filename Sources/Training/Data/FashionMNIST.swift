@@ -27,8 +27,8 @@ public enum FashionMNIST {
         "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), "
         + "or point the data directory at a folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz"
 
-    /// Loads one split from `directory`.
-    public static func load(_ split: Split, directory: String = defaultDirectory) throws -> LabeledDataset {
+    /// Loads one split from `directory`; with `limit`, only its first `limit` images.
+    public static func load(_ split: Split, directory: String = defaultDirectory, limit: Int? = nil) throws -> LabeledDataset {
         let imagePath = directory + "/\(split.filePrefix)-images-idx3-ubyte.gz"
         let labelPath = directory + "/\(split.filePrefix)-labels-idx1-ubyte.gz"
         let labels = try readLabels(Gzip.contents(ofFile: labelPath, remedy: remedy), path: labelPath)
@@ -38,7 +38,8 @@ public enum FashionMNIST {
                 path: imagePath,
                 reason: "\(images.shape[0]) images but \(labels.count) labels in \(labelPath)")
         }
-        return LabeledDataset(samples: images, labels: labels, classNames: classNames)
+        let dataset = LabeledDataset(samples: images, labels: labels, classNames: classNames)
+        return limit.map { dataset.prefix($0) } ?? dataset
     }
 
     /// IDX1 labels: magic 2049, count, then one byte per label.

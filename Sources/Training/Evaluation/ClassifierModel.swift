@@ -19,6 +19,13 @@ public struct ClassifierRecord {
     public var datasetDigest: String?
     /// "fashion-mnist/classifier@1" for a zoo model, the file path for a checkpoint.
     public var label: String
+    /// The data set it was trained on (nil: Fashion-MNIST, the classifiers made before folders).
+    public var datasetName: String?
+    /// Its class names when the data set names its own (an image folder).
+    public var classNames: [String]?
+    /// Training and test image counts (nil: Fashion-MNIST's 60,000 and 10,000).
+    public var trainingImageCount: Int?
+    public var testImageCount: Int?
 
     public init(
         classifier: ImageClassifier, training: ClassifierTrainingConfiguration?, testAccuracy: Double?,
@@ -53,6 +60,10 @@ public struct ClassifierRecord {
         if let testAccuracy { metadata["testAccuracy"] = String(testAccuracy) }
         if let command { metadata["command"] = command }
         if let datasetDigest { metadata["datasetDigest"] = datasetDigest }
+        if let datasetName { metadata["datasetName"] = datasetName }
+        if let classNames { metadata["classNames"] = String(decoding: try encoder.encode(classNames), as: UTF8.self) }
+        if let trainingImageCount { metadata["trainingImageCount"] = String(trainingImageCount) }
+        if let testImageCount { metadata["testImageCount"] = String(testImageCount) }
         let checkpoint = Checkpoint(tensors: classifier.parameters.namedTensors(), metadata: metadata)
         try AtomicFile.write(try Safetensors.encode(checkpoint), to: path)
     }
@@ -72,10 +83,15 @@ public struct ClassifierRecord {
             throw EvaluationError.notAClassifier(source: path, reason: "no readable network configuration")
         }
         let training = metadata["training"].flatMap { try? decoder.decode(ClassifierTrainingConfiguration.self, from: Data($0.utf8)) }
-        return ClassifierRecord(
+        var record = ClassifierRecord(
             classifier: try build(network, weights: checkpoint, source: path), training: training,
             testAccuracy: metadata["testAccuracy"].flatMap(Double.init), command: metadata["command"],
             datasetDigest: metadata["datasetDigest"], label: path)
+        record.datasetName = metadata["datasetName"]
+        record.classNames = metadata["classNames"].flatMap { try? decoder.decode([String].self, from: Data($0.utf8)) }
+        record.trainingImageCount = metadata["trainingImageCount"].flatMap(Int.init)
+        record.testImageCount = metadata["testImageCount"].flatMap(Int.init)
+        return record
     }
 
     // MARK: Zoo
@@ -90,14 +106,16 @@ public struct ClassifierRecord {
         // One row: test-set accuracy. `steps` 0 marks it as no sampler setting (a classifier does not sample).
         let evaluations =
             testAccuracy.map {
-                [EvaluationResult(steps: 0, classAccuracy: $0, sampleCount: 10_000)]
+                [EvaluationResult(steps: 0, classAccuracy: $0, sampleCount: testImageCount ?? 10_000)]
             } ?? []
         let details = ModelDetails(
-            kind: .classifier, architecture: architecture,
-            dataset: DatasetReference(name: "fashion-mnist", digest: datasetDigest.flatMap { try? Digest(parsing: $0) }),
+            kind: .classifier, architecture: architecture, classNames: classNames,
+            dataset: DatasetReference(
+                name: datasetName ?? "fashion-mnist", digest: datasetDigest.flatMap { try? Digest(parsing: $0) }),
             trainingCommand: command, seed: training?.seed,
-            // The classifier always trains on the full Fashion-MNIST training split (60,000 images).
-            trainingSteps: training.map { $0.totalSteps(datasetCount: 60_000) }, evaluations: evaluations)
+            // Without a recorded count: the full Fashion-MNIST training split (60,000 images).
+            trainingSteps: training.map { $0.totalSteps(datasetCount: trainingImageCount ?? 60_000) },
+            evaluations: evaluations)
         let checkpoint = Checkpoint(tensors: classifier.parameters.namedTensors(), metadata: [:])
         return try store.publish(
             checkpoint, as: try ModelName(name), details: details, dtype: dtype,
@@ -116,10 +134,14 @@ public struct ClassifierRecord {
         guard architecture.network == "image-classifier" else {
             throw ZooModelError.badArchitecture(model: label, reason: "network '\(architecture.network)' is not image-classifier")
         }
-        return ClassifierRecord(
+        var record = ClassifierRecord(
             classifier: try build(architecture.configuration, weights: loaded.checkpoint, source: label), training: nil,
             testAccuracy: manifest.details.evaluations.first?.classAccuracy, command: manifest.details.trainingCommand,
             datasetDigest: manifest.details.dataset?.digest?.description, label: label)
+        record.datasetName = manifest.details.dataset?.name
+        record.classNames = manifest.details.classNames
+        record.testImageCount = manifest.details.evaluations.first?.sampleCount
+        return record
     }
 
     private static func build(

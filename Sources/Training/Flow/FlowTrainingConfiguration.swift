@@ -64,6 +64,9 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     /// Dataset name (`fashion-mnist`, `toy:eight-gaussians`, …) and its content digest if known.
     public var dataset: String
     public var datasetDigest: String?
+    /// The data set's class names in label order when it names its own (an image folder's
+    /// subfolders); nil when the data set name implies them (`ClassNames.implied`) or it has none.
+    public var classNames: [String]?
     public var seed: UInt64
     /// The command line that started the run, for the manifest.
     public var command: String
@@ -71,13 +74,14 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     public init(
         architecture: NetworkArchitecture, path: KacPath.Configuration = .init(),
         training: FlowTrainingConfiguration, dataset: String, datasetDigest: String? = nil,
-        seed: UInt64, command: String
+        classNames: [String]? = nil, seed: UInt64, command: String
     ) {
         self.architecture = architecture
         self.path = path
         self.training = training
         self.dataset = dataset
         self.datasetDigest = datasetDigest
+        self.classNames = classNames
         self.seed = seed
         self.command = command
     }

@@ -20,6 +20,8 @@ struct TeacherSource {
     var blob: Digest?
     var dataset: String
     var defaultGuidance: Double
+    /// The teacher's class names when its data set names its own (an image folder); students inherit them.
+    var classNames: [String]? = nil
 }
 
 extension DistillCommand {
@@ -30,7 +32,8 @@ extension DistillCommand {
             return TeacherSource(
                 teacher: DistillationTeacher(network: model.network, architecture: model.architecture, path: model.path),
                 label: model.label, blob: model.manifest.blob,
-                dataset: model.manifest.details.dataset?.name ?? "fashion-mnist", defaultGuidance: model.defaults.guidance)
+                dataset: model.manifest.details.dataset?.name ?? "fashion-mnist", defaultGuidance: model.defaults.guidance,
+                classNames: model.manifest.details.classNames)
         case (nil, let directory?):
             let checkpointPath = directory + "/checkpoint.safetensors"
             let (recipe, state) = try TrainingState.load(from: checkpointPath)
@@ -39,7 +42,8 @@ extension DistillCommand {
             network.parameters = state.average.shadow
             return TeacherSource(
                 teacher: DistillationTeacher(network: network, architecture: recipe.architecture, path: recipe.path),
-                label: "\(checkpointPath)@step-\(state.step)", blob: nil, dataset: recipe.dataset, defaultGuidance: 1)
+                label: "\(checkpointPath)@step-\(state.step)", blob: nil, dataset: recipe.dataset, defaultGuidance: 1,
+                classNames: recipe.classNames)
         default:
             throw ValidationError("give exactly one of --teacher REF (zoo) or --teacher-run DIR (a `kac train` run)")
         }
@@ -68,7 +72,8 @@ extension DistillCommand {
         for (key, value) in report.evaluation?.metrics ?? [:] { metadata["evaluation.\(key)"] = String(value) }
         return VelocityModelPublication(
             name: "\(prefix)/student-\(stage.studentSteps)", kind: .student, weights: student.network.parameters,
-            architecture: student.architecture, path: student.path, defaults: student.settings, parent: parent,
+            architecture: student.architecture, path: student.path, defaults: student.settings,
+            classNames: source.classNames, parent: parent,
             dataset: DatasetReference(name: dataName, digest: try datasetDigest.map { try Digest(parsing: $0) }),
             command: Console.invocation,
             seed: configuration.seed, trainingSteps: report.trainingSteps,
@@ -77,6 +82,23 @@ extension DistillCommand {
 }
 
 enum DistillData {
+    /// A labelled image folder decoded at the teacher's image size and channels (cached in `cacheDirectory`).
+    static func loadFolder(
+        _ path: String, architecture: NetworkArchitecture, cacheDirectory: String
+    ) throws -> (dataset: LabeledDataset, name: String, digest: String) {
+        guard case .unet(let unet) = architecture, unet.imageHeight == unet.imageWidth else {
+            throw ValidationError("--data \(path) is an image folder, but the teacher does not take square images")
+        }
+        let loaded = try ImageFolderArguments.load(
+            path, options: ImageFolderOptions(imageSize: unet.imageHeight, channels: unet.imageChannels),
+            cacheDirectory: cacheDirectory)
+        guard loaded.decoded.dataset.classNames.count == unet.classCount else {
+            throw ValidationError(
+                "--data \(path) has \(loaded.decoded.dataset.classNames.count) classes, the teacher \(unet.classCount)")
+        }
+        return (loaded.decoded.dataset, loaded.name, loaded.decoded.digest.description)
+    }
+
     static func load(_ name: String, directory: String, seed: UInt64) throws -> (LabeledDataset, String?) {
         if name == "fashion-mnist" {
             return (
@@ -85,7 +107,9 @@ enum DistillData {
             )
         }
         guard let toy = ToyDataset.allCases.first(where: { $0.kebabName == name }) else {
-            throw ValidationError("unknown dataset '\(name)': use fashion-mnist, eight-gaussians, checkerboard or grid")
+            throw ValidationError(
+                "unknown dataset '\(name)': use fashion-mnist, eight-gaussians, checkerboard, grid, "
+                    + "or give --data DIR, the image folder the teacher was trained on")
         }
         var random = RandomSource(seed: seed, stream: 9)
         return (toy.sample(count: 65_536, random: &random), nil)

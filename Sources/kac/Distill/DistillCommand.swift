@@ -64,7 +64,10 @@ struct DistillCommand: ParsableCommand {
     var studentInit: StudentInitialization = .leadingSlice
     @Option(help: "Seed for stage initialisation, batches, noise and pools.")
     var seed: UInt64 = 1
-    @Option(help: "Dataset: fashion-mnist, eight-gaussians, checkerboard or grid (default: the teacher's).")
+    @Option(
+        help:
+            "Dataset: fashion-mnist, eight-gaussians, checkerboard, grid, or the image folder DIR the teacher was trained on (default: the teacher's)."
+    )
     var data: String?
     @Option(help: "Write each stage's checkpoint every N steps.")
     var checkpointEvery = 100
@@ -88,8 +91,14 @@ struct DistillCommand: ParsableCommand {
     func run() throws {
         threads.install()
         let source = try loadTeacher()
-        let dataName = data ?? source.dataset
-        let (dataset, datasetDigest) = try DistillData.load(dataName, directory: judgeOptions.datasetDirectory, seed: seed)
+        let dataName: String, dataset: LabeledDataset, datasetDigest: String?
+        if let data, ImageFolderArguments.isFolder(data, builtIn: TrainCommand.builtInData) {
+            (dataset, dataName, datasetDigest) = try DistillData.loadFolder(
+                data, architecture: source.teacher.architecture, cacheDirectory: runDirectory + "/data")
+        } else {
+            dataName = data ?? source.dataset
+            (dataset, datasetDigest) = try DistillData.load(dataName, directory: judgeOptions.datasetDirectory, seed: seed)
+        }
         let configuration = try makeConfiguration(teacher: source)
         if fresh { try DistillData.discardStages(in: runDirectory) }
         let distiller = try Distiller(
@@ -135,6 +144,12 @@ struct DistillCommand: ParsableCommand {
         if let toy = ToyDataset.allCases.first(where: { $0.kebabName == dataName }) { return PointCloudEvaluator(dataset: toy).evaluator() }
         guard judgeOptions.classifier != "none" else {
             Console.note("students are not evaluated (--classifier none); use `kac eval --model …` later")
+            return nil
+        }
+        guard dataName == "fashion-mnist" || judgeOptions.reference != nil else {
+            Console.note(
+                "students are not evaluated: a model of '\(dataName)' needs --reference DIR (held-out images) and a --classifier trained on that data"
+            )
             return nil
         }
         guard evalSamples >= 2 else { throw ValidationError("--eval-samples must be at least 2") }

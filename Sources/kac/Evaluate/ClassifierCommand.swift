@@ -1,6 +1,8 @@
 // `kac classifier train`: the evaluation classifier (issue 3 item 4). Trains on the Fashion-MNIST
-// training set, measures accuracy on the 10,000 test images, writes RUN/classifier.safetensors and
-// RUN/classifier.json, and with --publish adds it to the zoo as kind `classifier` (fp16).
+// training set (accuracy on the 10,000 test images) or on a labelled image folder (`--data DIR`;
+// accuracy on `--test DIR`, else on every 10th image of DIR, held out), writes
+// RUN/classifier.safetensors and RUN/classifier.json, and with --publish adds it to the zoo as kind
+// `classifier` (fp16) with the folder's class names and data set name.
 import ArgumentParser
 import Foundation
 import ModelStore
@@ -18,7 +20,13 @@ struct ClassifierCommand: ParsableCommand {
 struct ClassifierTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the Fashion-MNIST evaluation classifier and report its test accuracy.")
+        abstract: "Train an evaluation classifier (Fashion-MNIST or an image folder) and report its test accuracy.")
+
+    @Option(help: "fashion-mnist, or a labelled image folder DIR (one subfolder per class).")
+    var data = "fashion-mnist"
+    @Option(help: "Image folders: held-out test folder with the same classes (default: every 10th image of --data).")
+    var test: String?
+    @OptionGroup var folder: ImageFolderArguments
 
     @Option(name: .customLong("run"), help: "Run directory (checkpoint and summary).")
     var runDirectory = "runs/classifier"
@@ -51,14 +59,24 @@ struct ClassifierTrain: ParsableCommand {
     func run() throws {
         threads.install()
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-        let train = try FashionMNIST.load(.train, directory: datasetDirectory)
-        let test = try FashionMNIST.load(.test, directory: datasetDirectory)
-        let digest = try FashionMNIST.trainingDigest(directory: datasetDirectory)
+        let data = try loadData()
+        let (train, test, digest) = (data.train, data.test, data.digest)
         var network = ClassifierTrainingConfiguration.fashionMNISTNetwork
+        (network.imageHeight, network.imageWidth, network.imageChannels) =
+            (train.sampleShape[0], train.sampleShape[1], train.sampleShape[2])
+        network.classCount = train.classNames.count
         network.widths = try TrainCommand.integers(widths, option: "--widths")
         network.hiddenWidth = hiddenWidth
+        let factor = 1 << network.widths.count
+        guard network.imageHeight % factor == 0 && network.imageWidth % factor == 0 else {
+            throw ValidationError(
+                "the classifier halves the image \(network.widths.count) times: --image-size must be a multiple of \(factor)")
+        }
+        guard network.widths.allSatisfy({ $0 % network.groupCount == 0 }) else {
+            throw ValidationError("--widths must be multiples of \(network.groupCount) (group normalisation)")
+        }
         let configuration = ClassifierTrainingConfiguration(
-            network: network, epochs: epochs, batchSize: batchSize, learningRate: learningRate, maximumShift: shift,
+            network: network, epochs: epochs, batchSize: min(batchSize, train.count), learningRate: learningRate, maximumShift: shift,
             seed: seed)
         let trainer = ClassifierTrainer(configuration: configuration, dataset: train)
         Console.note("classifier: \(trainer.classifier.parameters.scalarCount) parameters, \(trainer.totalSteps) steps")
@@ -71,10 +89,16 @@ struct ClassifierTrain: ParsableCommand {
         let accuracy = trainer.classifier.accuracy(test.samples, labels: test.labels)
         progress.finish(String(format: "test accuracy %.2f %% after %@", accuracy * 100, ProgressReporter.duration(seconds)))
 
-        let record = ClassifierRecord(
+        var record = ClassifierRecord(
             classifier: trainer.classifier, training: configuration, testAccuracy: accuracy,
             command: Console.invocation,
             datasetDigest: digest.description, label: runDirectory)
+        if let name = data.folderName {
+            record.datasetName = name
+            record.classNames = train.classNames
+            record.trainingImageCount = train.count
+            record.testImageCount = test.count
+        }
         let checkpointPath = runDirectory + "/classifier.safetensors"
         try record.save(to: checkpointPath)
         try writeSummary(accuracy: accuracy, seconds: seconds, parameters: trainer.classifier.parameters.scalarCount)
@@ -87,6 +111,40 @@ struct ClassifierTrain: ParsableCommand {
             let manifest = try record.publish(to: store, name: name, dtype: .f16, tags: tags)
             print("published \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zoo.path)")
         }
+    }
+
+    /// Training and test images, the training data's digest, and the folder's data set name (nil: Fashion-MNIST).
+    private func loadData() throws -> (train: LabeledDataset, test: LabeledDataset, digest: Digest, folderName: String?) {
+        guard ImageFolderArguments.isFolder(data, builtIn: ["fashion-mnist"]) else {
+            guard data == "fashion-mnist" else {
+                throw ValidationError("--data takes fashion-mnist or an image folder path, got '\(data)'")
+            }
+            return (
+                try FashionMNIST.load(.train, directory: datasetDirectory),
+                try FashionMNIST.load(.test, directory: datasetDirectory),
+                try FashionMNIST.trainingDigest(directory: datasetDirectory), nil
+            )
+        }
+        let loaded = try folder.load(data, cacheDirectory: runDirectory + "/data")
+        let all = loaded.decoded.dataset
+        if let test {
+            let held = try folder.load(test, cacheDirectory: runDirectory + "/data").decoded.dataset
+            guard held.classNames == all.classNames else {
+                throw ValidationError(
+                    "--test \(test) has classes \(held.classNames.joined(separator: ", ")), --data has \(all.classNames.joined(separator: ", "))"
+                )
+            }
+            return (all, held, loaded.decoded.digest, loaded.name)
+        }
+        // Every 10th image (in the folder's order) is held out for the test accuracy.
+        let trainIndices = all.labels.indices.filter { $0 % 10 != 9 }, testIndices = all.labels.indices.filter { $0 % 10 == 9 }
+        guard !testIndices.isEmpty else { throw ValidationError("\(data) has fewer than 10 images; give --test DIR") }
+        let train = all.batch(indices: trainIndices), held = all.batch(indices: testIndices)
+        return (
+            LabeledDataset(samples: train.samples, labels: train.labels, classNames: all.classNames),
+            LabeledDataset(samples: held.samples, labels: held.labels, classNames: all.classNames),
+            loaded.decoded.digest, loaded.name
+        )
     }
 
     private func writeSummary(accuracy: Double, seconds: Double, parameters: Int) throws {

@@ -66,8 +66,12 @@ extension EvalCommand {
         }
         let saved = try SavedSamples.read(path)
         let seeds = Set(saved.compactMap(\.seed)), counts = Set(saved.map { $0.samples.shape[0] })
-        let classCount = (saved.flatMap(\.labels).max() ?? 0) + 1
-        let judge = try judgeOptions.load(zoo: zoo, classCount: max(classCount, 10))
+        // The classifier says how many classes there are; every saved label must be one of them.
+        let judge = try judgeOptions.load(zoo: zoo, classCount: nil)
+        if let label = saved.flatMap(\.labels).first(where: { !(0..<judge.classCount).contains($0) }) {
+            throw ValidationError(
+                "--score-samples: label \(label) is not a class of \(judge.name) (it knows \(judge.classCount) classes)")
+        }
         let evaluator = SampleEvaluator(
             judge: judge.judge, sampleCount: counts.count == 1 ? counts.first! : samples,
             seed: seeds.count == 1 ? seeds.first! : seed, batchSize: batchSize)
@@ -81,7 +85,10 @@ extension EvalCommand {
             Console.note("scored \(item.label) (seed \(item.seed.map(String.init) ?? "?")): " + Self.summary(row))
             rows.append(row)
         }
-        let floor = counts.count == 1 && seeds.count <= 1 ? try realDataFloor(evaluator, dataName: "fashion-mnist") : nil
+        // The floor draws real training images; only Fashion-MNIST's are at hand (a reference folder is held out).
+        let floor =
+            counts.count == 1 && seeds.count <= 1 && judgeOptions.reference == nil
+            ? try realDataFloor(evaluator, dataName: "fashion-mnist") : nil
         let report = EvaluationReport(
             judge: judge.name, reference: judge.reference, seed: evaluator.seed, rows: rows, floor: floor)
         try emit(report)

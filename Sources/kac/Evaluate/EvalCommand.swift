@@ -211,7 +211,7 @@ struct EvalCommand: ParsableCommand {
 
     /// Training images scored like the samples (image data only): what a perfect generator would score.
     func realDataFloor(_ evaluator: SampleEvaluator, dataName: String) throws -> RealDataFloor? {
-        guard case .classifier = evaluator.judge, dataName == "fashion-mnist" else { return nil }
+        guard case .classifier = evaluator.judge, dataName == "fashion-mnist", judgeOptions.reference == nil else { return nil }
         let train = try FashionMNIST.load(.train, directory: judgeOptions.datasetDirectory)
         let floor = evaluator.floor(train, source: "fashion-mnist train (\(samples) of \(train.count) images, seed \(seed))")
         if let floor { Console.note("real-data floor (\(floor.source)): " + Self.summary(floor)) }
@@ -236,8 +236,10 @@ struct EvalCommand: ParsableCommand {
                 "\(samples) fresh samples of \(dataName) (seed \(seed))"
             )
         }
-        guard dataName == "fashion-mnist" else {
-            throw ValidationError("unknown data '\(dataName)': use fashion-mnist, eight-gaussians, checkerboard or grid")
+        guard dataName == "fashion-mnist" || judgeOptions.reference != nil else {
+            throw ValidationError(
+                "the models were trained on '\(dataName)': give --reference DIR (held-out images of it, one subfolder per class) "
+                    + "and a --classifier trained on that data (kac classifier train --data DIR)")
         }
         let loaded = try judgeOptions.load(zoo: zoo, classCount: classCount)
         return (loaded.judge, loaded.name, loaded.reference)

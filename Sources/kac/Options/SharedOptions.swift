@@ -1,6 +1,7 @@
 // Option groups several commands share, so each option is declared (and documented) once:
 // the model store's location, and the judge that `kac eval` and `kac distill` score images with.
 import ArgumentParser
+import Imaging
 import ModelStore
 import Training
 
@@ -24,10 +25,21 @@ struct JudgeOptions: ParsableArguments {
     var cacheDirectory = "runs/eval-cache"
     @Option(help: "Fashion-MNIST directory (IDX files).")
     var datasetDirectory = FashionMNIST.defaultDirectory
+    @Option(
+        help:
+            "Held-out labelled image folder to compare samples with (models trained on an image folder); decoded at the classifier's size and channels."
+    )
+    var reference: String?
+    @Option(help: "Reference folder: what transparent pixels are flattened onto (white or black).")
+    var referenceAlphaBackground: ImageDecoder.AlphaBackground = .white
 
-    func load(zoo: ZooLocation, classCount: Int) throws -> ClassifierJudge {
-        try ClassifierJudge.load(
+    /// The judge; `classCount` (the models') must match the classifier's unless nil.
+    func load(zoo: ZooLocation, classCount: Int?) throws -> ClassifierJudge {
+        // Size and channels are the classifier's; ClassifierJudge sets them.
+        let folder = ImageFolderOptions(imageSize: 1, channels: 1, alphaBackground: referenceAlphaBackground)
+        return try ClassifierJudge.load(
             classifier, zooPath: zoo.path, classCount: classCount, cacheDirectory: cacheDirectory,
-            datasetDirectory: datasetDirectory)
+            reference: reference.map { .folder(path: $0, options: folder) }
+                ?? .fashionMNISTTest(directory: datasetDirectory))
     }
 }

@@ -62,7 +62,8 @@ struct PublishCommand: ParsableCommand {
         let (recipe, state) = try TrainingState.load(from: checkpoint)
         let publication = VelocityModelPublication(
             name: name, kind: modelKind, weights: state.average.shadow, architecture: recipe.architecture,
-            path: recipe.path, defaults: try defaults(for: modelKind), parent: try parentDigest(in: store),
+            path: recipe.path, defaults: try defaults(for: modelKind), classNames: recipe.classNames,
+            parent: try parentDigest(in: store),
             dataset: DatasetReference(
                 name: recipe.dataset,
                 digest: try recipe.datasetDigest.map { try parseArgument($0, Digest.init(parsing:)) }),

@@ -1,4 +1,5 @@
-// `kac train`: class-conditional Kac flow matching (KAC.md §4) on Fashion-MNIST or a 2-D toy set.
+// `kac train`: class-conditional Kac flow matching (KAC.md §4) on Fashion-MNIST, a labelled image
+// folder (ROOT/<class>/<image>, decoded once into RUN/data/) or a 2-D toy set.
 // A run lives in one directory: `checkpoint.safetensors` (written atomically every N steps),
 // `samples/step-NNNNNN.png` previews, and `recipe.json`. Re-running the same command resumes
 // from the checkpoint; `--steps` may extend a finished run, and any other option that differs from
@@ -18,7 +19,10 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a Kac-flow teacher (resumes automatically from RUN/checkpoint.safetensors).")
 
-    @Option(help: "Dataset: fashion-mnist, eight-gaussians, checkerboard or grid.")
+    @Option(
+        help:
+            "Dataset: fashion-mnist, eight-gaussians, checkerboard, grid, or a labelled image folder DIR (one subfolder per class; a path with a slash is always a folder)."
+    )
     var data = "fashion-mnist"
     @Option(name: .customLong("run"), help: "Run directory (checkpoint, previews, recipe).")
     var runDirectory = "runs/teacher"
@@ -42,8 +46,8 @@ struct TrainCommand: ParsableCommand {
     var multipliers = "1,2,2"
     @Option(help: "Residual blocks per UNet level.")
     var residualBlocks = 1
-    @Option(help: "Resolutions with self-attention, comma separated.")
-    var attention = "7"
+    @Option(help: "Resolutions with self-attention, comma separated (default: the lowest, 7 for 28×28).")
+    var attention: String?
     @Option(help: "MLP hidden width (2-D data).")
     var hiddenWidth = 256
     @Option(help: "Kac damping rate a.")
@@ -61,18 +65,22 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Fashion-MNIST directory.")
     var datasetDirectory = FashionMNIST.defaultDirectory
 
+    @OptionGroup var folder: ImageFolderArguments
     @OptionGroup var threads: ThreadOptions
+
+    static let builtInData = ["fashion-mnist"] + ToyDataset.allCases.map(\.kebabName)
 
     func run() throws {
         threads.install()
         AllocatorTuning.retainLargeBlocks()
         try FileManager.default.createDirectory(atPath: runDirectory + "/samples", withIntermediateDirectories: true)
         let checkpointPath = runDirectory + "/checkpoint.safetensors"
-        let (dataset, datasetDigest) = try loadData()
+        let source = try loadData()
+        let dataset = source.dataset
         let trainer: Trainer
         if !fresh, FileManager.default.fileExists(atPath: checkpointPath) {
             var (recipe, state) = try TrainingState.load(from: checkpointPath)
-            let differences = try Self.differences(recorded: recipe, requested: try makeRecipe(dataset: dataset, digest: datasetDigest))
+            let differences = try Self.differences(recorded: recipe, requested: try makeRecipe(source))
             guard differences.isEmpty else {
                 let lines: [String] = differences.map { difference -> String in
                     "  \(difference.key): \(difference.recorded) in the run, \(difference.requested) now"
@@ -90,7 +98,7 @@ struct TrainCommand: ParsableCommand {
             trainer = Trainer(recipe: recipe, state: state, objective: objective, datasetCount: dataset.count)
             Console.note("resuming \(checkpointPath) at step \(state.step) of \(steps)")
         } else {
-            let recipe = try makeRecipe(dataset: dataset, digest: datasetDigest)
+            let recipe = try makeRecipe(source)
             trainer = Trainer(recipe: recipe, objective: objective(for: recipe, dataset: dataset), datasetCount: dataset.count)
             Console.note("new run in \(runDirectory): \(trainer.network.parameters.scalarCount) parameters")
         }
@@ -112,29 +120,52 @@ struct TrainCommand: ParsableCommand {
         progress.finish("done at step \(trainer.state.step); checkpoint \(checkpointPath)")
     }
 
-    private func loadData() throws -> (LabeledDataset, String?) {
-        if data == "fashion-mnist" {
-            let dataset = try FashionMNIST.load(.train, directory: datasetDirectory)
-            return (dataset, try FashionMNIST.trainingDigest(directory: datasetDirectory).description)
-        }
-        guard let toy = ToyDataset.allCases.first(where: { $0.kebabName == data }) else {
-            throw ValidationError("unknown dataset '\(data)': use fashion-mnist, eight-gaussians, checkerboard or grid")
-        }
-        var random = RandomSource(seed: seed, stream: 9)
-        return (toy.sample(count: 65_536, random: &random), nil)
+    /// The training data, its name and digest for the recipe, and its class names when it names
+    /// them itself (an image folder; Fashion-MNIST's are implied by its name).
+    struct DataSource {
+        var dataset: LabeledDataset
+        var name: String
+        var digest: String?
+        var classNames: [String]?
     }
 
-    private func makeRecipe(dataset: LabeledDataset, digest: String?) throws -> TrainingRecipe {
+    private func loadData() throws -> DataSource {
+        if ImageFolderArguments.isFolder(data, builtIn: Self.builtInData) {
+            let loaded = try folder.load(data, cacheDirectory: runDirectory + "/data")
+            let dataset = loaded.decoded.dataset
+            return DataSource(
+                dataset: dataset, name: loaded.name, digest: loaded.decoded.digest.description,
+                classNames: dataset.classNames)
+        }
+        if data == "fashion-mnist" {
+            let dataset = try FashionMNIST.load(.train, directory: datasetDirectory)
+            return DataSource(
+                dataset: dataset, name: data, digest: try FashionMNIST.trainingDigest(directory: datasetDirectory).description)
+        }
+        guard let toy = ToyDataset.allCases.first(where: { $0.kebabName == data }) else {
+            throw ValidationError(
+                "unknown dataset '\(data)': use fashion-mnist, eight-gaussians, checkerboard, grid or an image folder path")
+        }
+        var random = RandomSource(seed: seed, stream: 9)
+        return DataSource(dataset: toy.sample(count: 65_536, random: &random), name: data)
+    }
+
+    private func makeRecipe(_ source: DataSource) throws -> TrainingRecipe {
+        let dataset = source.dataset
         let architecture: NetworkArchitecture
         if dataset.sampleShape.count == 3 {
             let shape = dataset.sampleShape
-            architecture = .unet(
-                UNetConfiguration(
-                    imageHeight: shape[0], imageWidth: shape[1], imageChannels: shape[2], baseWidth: width,
-                    widthMultipliers: try Self.integers(multipliers, option: "--multipliers"),
-                    residualBlocksPerLevel: residualBlocks,
-                    attentionResolutions: try Self.integers(attention, option: "--attention"),
-                    attentionHeads: 4, groupCount: 8, classCount: dataset.classNames.count))
+            let levels = try Self.integers(multipliers, option: "--multipliers")
+            let lowest = shape[0] >> (levels.count - 1)
+            let configuration = UNetConfiguration(
+                imageHeight: shape[0], imageWidth: shape[1], imageChannels: shape[2], baseWidth: width,
+                widthMultipliers: levels, residualBlocksPerLevel: residualBlocks,
+                attentionResolutions: try attention.map { try Self.integers($0, option: "--attention") } ?? [lowest],
+                attentionHeads: 4, groupCount: 8, classCount: dataset.classNames.count)
+            if let problem = configuration.validationError() {
+                throw ValidationError("the UNet does not fit these images: \(problem); change --image-size or --multipliers")
+            }
+            architecture = .unet(configuration)
         } else {
             architecture = .mlp(
                 MLPVelocityConfiguration(
@@ -149,7 +180,7 @@ struct TrainCommand: ParsableCommand {
                 batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
                 labelDropout: labelDropout, totalSteps: steps,
                 finalLearningRateFraction: finalLearningRateFraction),
-            dataset: data, datasetDigest: digest, seed: seed,
+            dataset: source.name, datasetDigest: source.digest, classNames: source.classNames, seed: seed,
             command: Console.invocation)
     }
 
