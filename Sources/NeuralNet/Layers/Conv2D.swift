@@ -52,8 +52,10 @@ public struct Conv2D: Sendable {
 
     var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
 
-    /// input [N, H, W, Cin] → output [N, Ho, Wo, Cout].
-    public func forward(_ input: Tensor, parameters: ParameterSet, workspace: Workspace) -> (output: Tensor, cache: Cache) {
+    /// input [N, H, W, Cin] → output [N, Ho, Wo, Cout]; the GEMMs in bf16 when `bf16` holds this layer's weight.
+    public func forward(
+        _ input: Tensor, parameters: ParameterSet, workspace: Workspace, bf16: BF16Weights? = nil
+    ) -> (output: Tensor, cache: Cache) {
         precondition(
             input.rank == 4 && input.shape[3] == inputChannels,
             "Conv2D: input \(input.shape) does not match [N, H, W, \(inputChannels)]")
@@ -65,6 +67,7 @@ public struct Conv2D: Sendable {
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
         let scratch = usesWinograd ? nil : workspace.buffer(plan.tasks * plan.columnScalars)
+        let packed = bf16?.matrices[weight]
         parameters.withScalars(weight) { w in
             parameters.withScalars(bias) { b in
                 input.scalars.withUnsafeBufferPointer { x in
@@ -76,7 +79,7 @@ public struct Conv2D: Sendable {
                             Conv2D.winogradConvolution(
                                 x, batch: batch, height: g.height, width: g.width,
                                 inputChannels: inputChannels, outputChannels: cout,
-                                weight: w, bias: b, output: y, workspace: workspace)
+                                weight: w, bias: b, output: y, workspace: workspace, bf16: bf16?.winograd[weight])
                             return
                         }
                         guard let scratch else { return }
@@ -90,9 +93,13 @@ public struct Conv2D: Sendable {
                                     a = UnsafePointer(columns)
                                 }
                                 let c = y + first * rowsPerImage * cout
-                                BLAS.sgemm(
-                                    transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
-                                    a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+                                if let packed {
+                                    packed.multiply(m: rows, a: a, lda: kw, c: c, ldc: cout)
+                                } else {
+                                    BLAS.sgemm(
+                                        transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
+                                        a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+                                }
                                 addRowVector(b, to: c, rows: rows, columns: cout)
                             }
                         }

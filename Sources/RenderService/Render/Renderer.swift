@@ -100,7 +100,7 @@ public struct Renderer {
         return RenderReport(
             model: "\(plan.modelName)@\(plan.modelVersion)", modelDigest: plan.modelDigest.description,
             sampler: plan.settings.integrator.rawValue, steps: plan.settings.steps, guidance: plan.settings.guidance,
-            seed: plan.request.seed, images: records, grid: plan.gridFile, rendered: missing.count,
+            seed: plan.request.seed, precision: plan.precision.rawValue, images: records, grid: plan.gridFile, rendered: missing.count,
             generated: toGenerate.count, networkEvaluations: evaluations, timings: timings)
     }
 
