@@ -36,6 +36,12 @@ static const Shape shapes[] = {
     {"attn qkv 7² (8 img)", 392, 192, 64},
     {"attn proj 7² (8 img)", 392, 64, 64},
     {"1×1 skip 14² c128→64", 1568, 64, 128},
+    // The same 3×3 convolutions as im2col GEMMs (K = 9·Cin), one chunk of the column budget each.
+    {"im2col 3×3 28² c32→32 (1 img)", 784, 32, 288},
+    {"im2col 3×3 28² c96→32 (1 img)", 784, 32, 864},
+    {"im2col 3×3 14² c64→64 (2 img)", 392, 64, 576},
+    {"im2col 3×3 14² c128→64 (1 img)", 196, 64, 1152},
+    {"im2col 3×3 7² c64→64 (8 img)", 392, 64, 576},
 };
 
 int main(void) {

@@ -12,13 +12,11 @@ extension Conv2D {
     static let winogradBudget = 1 << 19
 
     /// output [N, H, W, Cout] = input [N, H, W, Cin] ⊛ weight [3, 3, Cin, Cout] + bias, "same" padding.
-    /// With `bf16` (the 16 transformed weight matrices, see BF16Weights) the GEMMs run in bf16 and
-    /// `weight` is not read.
     static func winogradConvolution(
         _ input: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int,
         inputChannels cin: Int, outputChannels cout: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        output: UnsafeMutablePointer<Float>, workspace: Workspace, bf16: [BF16Matrix]? = nil
+        output: UnsafeMutablePointer<Float>, workspace: Workspace
     ) {
         let tilesPerImage = Winograd.tiles(height: h, width: w)
         let perImage = 16 * tilesPerImage * (cin + cout)
@@ -32,7 +30,7 @@ extension Conv2D {
         // GEMM e reads every 16th row through lda); entry-major m keeps each GEMM's output contiguous.
         let buffer = workspace.buffer(16 * cin * cout + cin + tasks * perTask)
         let u = buffer, zeros = buffer + 16 * cin * cout, tasksBase = zeros + cin
-        if bf16 == nil { Winograd.transformWeights(weight, inputChannels: cin, outputChannels: cout, into: u) }
+        Winograd.transformWeights(weight, inputChannels: cin, outputChannels: cout, into: u)
         zeros.update(repeating: 0, count: cin)
         parallelBLASTasks(tasks) { task in
             let v = tasksBase + task * perTask
@@ -45,11 +43,6 @@ extension Conv2D {
                     input + first * h * w * cin, images: images, height: h, width: w, channels: cin,
                     zeros: zeros, scratch: scratch, into: v)
                 for entry in 0..<16 {
-                    if let bf16 {
-                        bf16[entry].multiply(
-                            m: tileCount, a: v + entry * cin, lda: 16 * cin, c: m + entry * tileCount * cout, ldc: cout)
-                        continue
-                    }
                     BLAS.sgemm(
                         transposeA: false, transposeB: false, m: tileCount, n: cout, k: cin,
                         a: v + entry * cin, lda: 16 * cin, b: u + entry * cin * cout, ldb: cout,

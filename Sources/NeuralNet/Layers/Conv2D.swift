@@ -2,7 +2,9 @@
 // [k, k, Cin, Cout], i.e. a [k·k·Cin, Cout] matrix. Columns are recomputed in backward rather than
 // kept, so scratch memory is one chunk (bounded by `columnBudget`) whatever the batch size.
 // Invariant: a 1×1, stride-1, unpadded convolution skips im2col and multiplies the input directly;
-// 3×3, stride-1, padding-1 convolutions take the Winograd path (Conv2D+Winograd.swift) instead.
+// 3×3, stride-1, padding-1 convolutions take the Winograd path (Conv2D+Winograd.swift) instead,
+// except in bf16, where im2col's one tall GEMM with K = 9·Cin runs on AMX 2–5× faster than fp32 and
+// beats Winograd's 16 thin ones (K = Cin), whose 2.25× fewer FLOPs AMX cannot use (README).
 import TensorCore
 
 public struct Conv2D: Sendable {
@@ -66,8 +68,9 @@ public struct Conv2D: Sendable {
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
-        let scratch = usesWinograd ? nil : workspace.buffer(plan.tasks * plan.columnScalars)
         let packed = bf16?.matrices[weight]
+        let winograd = usesWinograd && packed == nil
+        let scratch = winograd ? nil : workspace.buffer(plan.tasks * plan.columnScalars)
         parameters.withScalars(weight) { w in
             parameters.withScalars(bias) { b in
                 input.scalars.withUnsafeBufferPointer { x in
@@ -75,11 +78,11 @@ public struct Conv2D: Sendable {
                         guard let x = x.baseAddress, let y = y.baseAddress, let w = w.baseAddress,
                             let b = b.baseAddress
                         else { return }
-                        if usesWinograd {
+                        if winograd {
                             Conv2D.winogradConvolution(
                                 x, batch: batch, height: g.height, width: g.width,
                                 inputChannels: inputChannels, outputChannels: cout,
-                                weight: w, bias: b, output: y, workspace: workspace, bf16: bf16?.winograd[weight])
+                                weight: w, bias: b, output: y, workspace: workspace)
                             return
                         }
                         guard let scratch else { return }
