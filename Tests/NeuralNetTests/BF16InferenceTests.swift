@@ -1,4 +1,4 @@
-// bf16 sampling of the §8 UNet (Winograd, stride-2 and 1×1 convolutions, attention at 7×7) against
+// bf16 sampling of the §8 UNet (3×3, stride-2 and 1×1 convolutions, attention at 7×7) against
 // fp32 with the same random weights: close (bounded relative error), but really different (the bf16
 // path ran); each image's output independent of the other images in its batch, to the bit; training
 // passes unaffected; new parameters drop the bf16 copies. Skipped on CPUs without AVX512_BF16.

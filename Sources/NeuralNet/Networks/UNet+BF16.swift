@@ -1,5 +1,5 @@
 // Switching a UNet's sampling between fp32 and bf16. bf16 covers the heavy products: every
-// convolution (Winograd, im2col, 1×1) and the attention qkv/output projections. The time, label
+// convolution (3×3 ones as im2col, see Conv2D; stride-2; 1×1) and the attention qkv/output projections. The time, label
 // and guidance embeddings and each block's embedding projection (one row per image), the attention
 // products q·kᵀ and ·v, normalisation, activations and everything outside the network stay fp32.
 import TensorCore

@@ -54,6 +54,15 @@ struct RenderBenchCommand: ParsableCommand {
             // Weights rounded to bf16 once, before any row is timed (as a daemon's model cache does).
             let renderers = try chosen.map { Renderer(model: try loaded.inPrecision($0), batchSize: batchSize) }
             let guided = guidance ?? (loaded.defaults.guidance == 1 ? 2 : loaded.defaults.guidance)
+            // One untimed render per precision and guidance first: bf16 prepares a oneDNN primitive per
+            // GEMM shape on first use (a model cache keeps them), which is not throughput.
+            for renderer in renderers {
+                for scale in [1.0, guided] {
+                    let directory = scratch + "/warm-up-\(scale)-\(renderer.model.precision.rawValue)"
+                    try OutputDirectory.prepare(directory)
+                    _ = try renderer.render(try renderer.plan(RenderRequest(count: batchSize, steps: 1, guidance: scale, seed: 1)), into: directory)
+                }
+            }
             for stepCount in stepCounts {
                 for scale in [1.0, guided] {
                     var first: Double?
