@@ -27,13 +27,16 @@ let package = Package(
         .target(name: "CVipsShim", dependencies: ["CVips"]),
         // Linux system calls Glibc's Swift module leaves out (renameat2).
         .target(name: "CSyscalls"),
+        // bf16 matrix products through oneDNN (Debian's libdnnl-dev; no pkg-config file, so linked by
+        // name), with the cpuid checks that decide whether they may run.
+        .target(name: "CBFloat16", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
         // The git commit of a build, set only by `-Xcc '-DKAC_COMMIT="…"'` (systemd/install.sh).
         .target(name: "CBuildInfo"),
 
         // Foundations. Vocabulary: the names that cross module borders (model references, sampler,
         // schedule, image-format and class names, JSON values, the version); it depends on nothing.
         .target(name: "Vocabulary"),
-        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CBFloat16"]),
         .target(name: "DiskIO", dependencies: ["CSyscalls"]),
 
         // Domain libraries.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Kac needs (only those missing) — libvips, OpenBLAS, zstd, zlib and the
+# Installs the Debian packages Kac needs (only those missing) — libvips, OpenBLAS, oneDNN (bf16), zstd, zlib and the
 # Fashion-MNIST dataset. Safe to run again. Uses sudo when not root.
 set -euo pipefail
-packages=(libvips-dev libopenblas-dev libzstd-dev zlib1g-dev pkg-config dataset-fashion-mnist)
+packages=(libvips-dev libopenblas-dev libdnnl-dev libzstd-dev zlib1g-dev pkg-config dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

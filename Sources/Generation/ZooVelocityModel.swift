@@ -17,6 +17,11 @@ public struct ZooVelocityModel {
     /// The model's classes in label order (the manifest's, else those its dataset implies).
     public let classNames: ClassNames
     public let network: any VelocityNetwork
+    /// The precision `network` samples in (see `inPrecision`).
+    public let precision: Precision
+    /// The bf16 twin of the loaded weights, made at most once and shared by every copy of this
+    /// model (a model cache keeps it with the fp32 weights).
+    let twins: PrecisionTwins
 
     /// Resolves `reference` in `store`, then loads that manifest's weights.
     public static func load(_ reference: String, from store: ModelStore) throws -> ZooVelocityModel {
@@ -40,7 +45,7 @@ public struct ZooVelocityModel {
             throw ZooModelError.weightsMismatch(model: description.label, reason: error.description)
         }
         network.parameters = parameters
-        return ZooVelocityModel(description, network: network)
+        return ZooVelocityModel(description, network: network, precision: .fp32, twins: PrecisionTwins(fp32: network))
     }
 
     /// The same weights described by another manifest that shares the blob (another version's
@@ -52,16 +57,18 @@ public struct ZooVelocityModel {
                 model: description.label,
                 reason: "its manifest describes another network than the loaded blob \(manifest.blob.short)")
         }
-        return ZooVelocityModel(description, network: network)
+        return ZooVelocityModel(description, network: network, precision: precision, twins: twins)
     }
 
-    private init(_ description: ModelDescription, network: any VelocityNetwork) {
+    init(_ description: ModelDescription, network: any VelocityNetwork, precision: Precision, twins: PrecisionTwins) {
         manifest = description.manifest
         architecture = description.architecture
         path = description.path
         defaults = description.defaults
         classNames = description.classNames
         self.network = network
+        self.precision = precision
+        self.twins = twins
     }
 
     public var generator: Generator { Generator(network: network, architecture: architecture, path: path) }

@@ -14,7 +14,7 @@ public struct JobValidator: Sendable {
     static let knownFields: Set<String> = [
         "schema", "id", "model", "quality", "maxSteps", "dataset", "count", "labels", "sampler",
         "steps", "guidance", "seed", "format", "encodeQuality", "scale", "upscale",
-        "grid", "priority",
+        "grid", "priority", "precision",
     ]
 
     public init(limits: SpoolLimits = .default) { self.limits = limits }
@@ -80,6 +80,7 @@ public struct JobValidator: Sendable {
         job.upscale = try fields.keyword("upscale", UpscaleFilter.self) ?? .nearest
         job.grid = try fields.boolean("grid") ?? false
         job.priority = try fields.integer("priority", in: Self.priorityRange) ?? 0
+        job.precision = try fields.keyword("precision", PrecisionSetting.self)
         return job
     }
 

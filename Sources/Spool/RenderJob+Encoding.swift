@@ -26,6 +26,7 @@ extension RenderJob {
         if upscale != .nearest { fields.append(("upscale", JSONValue.quoted(upscale.rawValue))) }
         if grid { fields.append(("grid", "true")) }
         if priority != 0 { fields.append(("priority", "\(priority)")) }
+        if let precision { fields.append(("precision", JSONValue.quoted(precision.rawValue))) }
         let body = fields.map { "  \(JSONValue.quoted($0.0)): \($0.1)" }.joined(separator: ",\n")
         return Array("{\n\(body)\n}\n".utf8)
     }

@@ -76,12 +76,14 @@ public struct RenderJob: Sendable, Equatable {
     public var grid: Bool
     /// Higher runs first.
     public var priority: Int
+    /// Arithmetic of the network (fp32, bf16, auto); nil: the daemon's `default-precision`.
+    public var precision: PrecisionSetting?
 
     public init(
         id: String? = nil, model: ModelChoice, dataset: DatasetName? = nil, count: Int = 1, labels: [ClassLabel]? = nil,
         sampler: Integrator? = nil, steps: Int? = nil, guidance: Double? = nil, seed: UInt64? = nil,
         format: ImageFormat = .png, encodeQuality: Int? = nil, scale: Int = 1,
-        upscale: UpscaleFilter = .nearest, grid: Bool = false, priority: Int = 0
+        upscale: UpscaleFilter = .nearest, grid: Bool = false, priority: Int = 0, precision: PrecisionSetting? = nil
     ) {
         self.id = id
         self.model = model
@@ -98,6 +100,7 @@ public struct RenderJob: Sendable, Equatable {
         self.upscale = upscale
         self.grid = grid
         self.priority = priority
+        self.precision = precision
     }
 
     /// `seed`, or a stable FNV-1a hash of the job id so a rerun draws the same noise.

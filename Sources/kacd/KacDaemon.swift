@@ -71,6 +71,10 @@ struct KacDaemon: AsyncParsableCommand {
         help: "Threads for BLAS and the parallel loops: 1…1024, or auto for the CPUs this process may use (default auto).")
     var threads: String?
     @Option(
+        parsing: .unconditional,
+        help: "Precision of jobs that name none: fp32, bf16 (refused on CPUs without AVX512_BF16) or auto (bf16 where the CPU has it; default fp32).")
+    var precision: String?
+    @Option(
         name: .customLong("log-level"), parsing: .unconditional,
         help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
@@ -129,7 +133,7 @@ struct KacDaemon: AsyncParsableCommand {
             (.spool, spool), (.zoo, zoo), (.workerID, workerID), (.once, once ? "true" : nil), (.pollInterval, pollInterval),
             (.noInotify, noInotify ? "true" : nil), (.leaseTimeout, leaseTimeout), (.settlePeriod, settlePeriod),
             (.maxAttempts, maxAttempts), (.modelCacheMB, modelCacheMB), (.batchSize, batchSize), (.maxCount, maxCount),
-            (.maxScale, maxScale), (.maxSteps, maxSteps), (.maxFileSize, maxFileSize), (.threads, threads), (.logLevel, logLevel),
+            (.maxScale, maxScale), (.maxSteps, maxSteps), (.maxFileSize, maxFileSize), (.threads, threads), (.precision, precision), (.logLevel, logLevel),
             (.pruneOlderThan, pruneOlderThan), (.pruneKeep, pruneKeep),
         ]
         return options.compactMap { key, value in value.map { (key, $0) } }

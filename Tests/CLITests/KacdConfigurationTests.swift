@@ -29,6 +29,8 @@ import Vocabulary
         ("max-file-size", ["1024", "16777216"], ["0", "1023", "16777217"]),
         ("threads", ["1", "1024", "auto"], ["0", "1025", "all"]),
         ("log-level", ["trace", "critical"], ["verbose", ""]),
+        // bf16 is accepted exactly where the CPU has it (the refusal is checked in bf16IsCheckedAgainstTheCPU).
+        ("precision", ["fp32", "auto"] + (cpuHasBF16 ? ["bf16"] : []), ["fp16", "BF16", ""]),
         ("prune-older-than", ["7d", "36h", "90s", "off"], ["7x", "-1d", "3651d", ""]),
         ("prune-keep", ["0", "10000000", "all"], ["-1", "10000001", "x"]),
         (
@@ -64,6 +66,24 @@ import Vocabulary
                     ["--print-config", "--\(flag)", value], "kacd: configuration error: --\(flag) \(value): ")
             }
         }
+    }
+
+    /// The kernel's view of the CPU (the daemon reads cpuid; both must agree on Linux).
+    static let cpuHasBF16: Bool = {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx512_bf16") ?? false
+    }()
+
+    @Test func bf16IsCheckedAgainstTheCPU() throws {
+        if Self.cpuHasBF16 {
+            let result = try ChildProcess.run(Self.kacd, ["--print-config", "--precision", "bf16"])
+            #expect(result.status == 0 && result.output.contains("\nprecision = bf16\n"), "\(result.error)")
+        } else {
+            try Self.expectConfigurationError(
+                ["--print-config", "--precision", "bf16"], "kacd: configuration error: --precision bf16: precision bf16 needs a CPU with AVX512_BF16")
+        }
+        let defaults = try ChildProcess.run(Self.kacd, ["--print-config"])
+        #expect(defaults.output.contains("\nprecision = fp32\n"), "\(defaults.output)")
     }
 
     @Test func theIssuesCrashLoopsExit78BeforeStarting() throws {

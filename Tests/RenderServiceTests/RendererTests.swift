@@ -87,7 +87,7 @@ import Vocabulary
             #expect(
                 info.metadata.entries.map(\.key) == [
                     "model", "model-version", "model-digest", "seed", "index", "label",
-                    "sampler", "steps", "guidance", "software",
+                    "sampler", "steps", "guidance", "precision", "software",
                 ])
             #expect(info.metadata["model"] == "fashion-mnist/teacher" && info.metadata["model-digest"] == manifest.blob.description)
             #expect(info.metadata["seed"] == "42" && info.metadata["index"] == "1" && info.metadata["label"] == "bag")

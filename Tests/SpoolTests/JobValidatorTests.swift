@@ -14,12 +14,13 @@ import Vocabulary
                 """
                 "id": "a1", "model": "fashion:v2", "count": 3, "labels": ["sneaker", 0], "sampler": "rk45", "steps": 20,
                 "guidance": 1.5, "seed": 18446744073709551615, "format": "webp", "encodeQuality": 80, "scale": 2,
-                "upscale": "lanczos", "grid": true, "priority": -5
+                "upscale": "lanczos", "grid": true, "priority": -5, "precision": "bf16"
                 """))
         #expect(parsed.model == .reference(try ModelReference(parsing: "fashion:v2")))
         #expect(parsed.labels == [.name("sneaker"), .index(0)])
         #expect(parsed.seed == UInt64.max)
         #expect(parsed.format == .webp && parsed.encodeQuality == 80 && parsed.priority == -5)
+        #expect(parsed.precision == .bf16)
         #expect(try validator.validate(parsed.jsonBytes()) == parsed)
     }
 
@@ -27,6 +28,7 @@ import Vocabulary
         let parsed = try validator.validate(job(#""quality": "fastest", "count": 12"#))
         #expect(parsed.labels == nil)
         #expect(parsed.scale == 1 && parsed.format == .png && parsed.upscale == .nearest && !parsed.grid)
+        #expect(parsed.precision == nil, "no precision: the daemon's default")
         #expect(try validator.validate(parsed.jsonBytes()) == parsed)
     }
 
@@ -83,6 +85,7 @@ import Vocabulary
         (#"{"schema": 1, "model": "m", "format": "gif"}"#, .invalidValue, "format", "png, jpeg, webp, tiff"),
         (#"{"schema": 1, "model": "m", "upscale": "bicubic"}"#, .invalidValue, "upscale", "nearest, lanczos"),
         (#"{"schema": 1, "model": "m", "grid": "yes"}"#, .wrongType, "grid", "true or false"),
+        (#"{"schema": 1, "model": "m", "precision": "fp16"}"#, .invalidValue, "precision", "fp32, bf16, auto"),
         (#"{"schema": 1, "model": "m", "priority": 5000}"#, .outOfRange, "priority", "-1000 to 1000"),
         (#"{"schema": 1, "model": "m", "encodeQuality": 80}"#, .conflictingFields, "encodeQuality", "jpeg"),
         (#"{"schema": 1, "model": "m", "format": "jpeg", "encodeQuality": 0}"#, .outOfRange, "encodeQuality", "from 1 to 100"),

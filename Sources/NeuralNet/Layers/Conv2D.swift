@@ -2,7 +2,9 @@
 // [k, k, Cin, Cout], i.e. a [k·k·Cin, Cout] matrix. Columns are recomputed in backward rather than
 // kept, so scratch memory is one chunk (bounded by `columnBudget`) whatever the batch size.
 // Invariant: a 1×1, stride-1, unpadded convolution skips im2col and multiplies the input directly;
-// 3×3, stride-1, padding-1 convolutions take the Winograd path (Conv2D+Winograd.swift) instead.
+// 3×3, stride-1, padding-1 convolutions take the Winograd path (Conv2D+Winograd.swift) instead,
+// except in bf16, where im2col's one tall GEMM with K = 9·Cin runs on AMX 2–5× faster than fp32 and
+// beats Winograd's 16 thin ones (K = Cin), whose 2.25× fewer FLOPs AMX cannot use (README).
 import TensorCore
 
 public struct Conv2D: Sendable {
@@ -52,8 +54,10 @@ public struct Conv2D: Sendable {
 
     var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
 
-    /// input [N, H, W, Cin] → output [N, Ho, Wo, Cout].
-    public func forward(_ input: Tensor, parameters: ParameterSet, workspace: Workspace) -> (output: Tensor, cache: Cache) {
+    /// input [N, H, W, Cin] → output [N, Ho, Wo, Cout]; the GEMMs in bf16 when `bf16` holds this layer's weight.
+    public func forward(
+        _ input: Tensor, parameters: ParameterSet, workspace: Workspace, bf16: BF16Weights? = nil
+    ) -> (output: Tensor, cache: Cache) {
         precondition(
             input.rank == 4 && input.shape[3] == inputChannels,
             "Conv2D: input \(input.shape) does not match [N, H, W, \(inputChannels)]")
@@ -64,7 +68,9 @@ public struct Conv2D: Sendable {
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
-        let scratch = usesWinograd ? nil : workspace.buffer(plan.tasks * plan.columnScalars)
+        let packed = bf16?.matrices[weight]
+        let winograd = usesWinograd && packed == nil
+        let scratch = winograd ? nil : workspace.buffer(plan.tasks * plan.columnScalars)
         parameters.withScalars(weight) { w in
             parameters.withScalars(bias) { b in
                 input.scalars.withUnsafeBufferPointer { x in
@@ -72,7 +78,7 @@ public struct Conv2D: Sendable {
                         guard let x = x.baseAddress, let y = y.baseAddress, let w = w.baseAddress,
                             let b = b.baseAddress
                         else { return }
-                        if usesWinograd {
+                        if winograd {
                             Conv2D.winogradConvolution(
                                 x, batch: batch, height: g.height, width: g.width,
                                 inputChannels: inputChannels, outputChannels: cout,
@@ -90,9 +96,13 @@ public struct Conv2D: Sendable {
                                     a = UnsafePointer(columns)
                                 }
                                 let c = y + first * rowsPerImage * cout
-                                BLAS.sgemm(
-                                    transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
-                                    a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+                                if let packed {
+                                    packed.multiply(m: rows, a: a, lda: kw, c: c, ldc: cout)
+                                } else {
+                                    BLAS.sgemm(
+                                        transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
+                                        a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+                                }
                                 addRowVector(b, to: c, rows: rows, columns: cout)
                             }
                         }

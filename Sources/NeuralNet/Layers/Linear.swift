@@ -26,14 +26,15 @@ public struct Linear: Sendable {
         public let input: Tensor
     }
 
-    /// input [..., in] → output [..., out].
-    public func forward(_ input: Tensor, parameters: ParameterSet) -> (output: Tensor, cache: Cache) {
+    /// input [..., in] → output [..., out]; the product in bf16 when `bf16` holds this layer's weight.
+    public func forward(_ input: Tensor, parameters: ParameterSet, bf16: BF16Weights? = nil) -> (output: Tensor, cache: Cache) {
         precondition(
             input.rank >= 1 && input.shape[input.rank - 1] == inputWidth,
             "Linear: input \(input.shape) does not end in \(inputWidth)")
         let rows = input.count / inputWidth
         /// [..., out]
         var output = Tensor.uninitialized(Array(input.shape.dropLast()) + [outputWidth])
+        let packed = bf16?.matrices[weight]
         parameters.withScalars(weight) { w in
             parameters.withScalars(bias) { b in
                 input.scalars.withUnsafeBufferPointer { x in
@@ -46,9 +47,13 @@ public struct Linear: Sendable {
                         parallelBLASTasks(tasks) { task in
                             let lower = rows * task / tasks, count = rows * (task + 1) / tasks - lower
                             let c = y + lower * cout
-                            BLAS.sgemm(
-                                transposeA: false, transposeB: false, m: count, n: cout, k: cin,
-                                a: x + lower * cin, lda: cin, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+                            if let packed {
+                                packed.multiply(m: count, a: x + lower * cin, lda: cin, c: c, ldc: cout)
+                            } else {
+                                BLAS.sgemm(
+                                    transposeA: false, transposeB: false, m: count, n: cout, k: cin,
+                                    a: x + lower * cin, lda: cin, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+                            }
                             addRowVector(b, to: c, rows: count, columns: cout)
                         }
                     }

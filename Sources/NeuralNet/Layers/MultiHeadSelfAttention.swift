@@ -38,14 +38,16 @@ public struct MultiHeadSelfAttention: Sendable {
     }
 
     /// input [N, H, W, C] (or [N, P, C]) → output of the same shape.
-    public func forward(_ input: Tensor, parameters: ParameterSet) -> (output: Tensor, cache: Cache) {
+    /// With `bf16`, the qkv and output projections run in bf16; the per-head products q·kᵀ and ·v
+    /// (activations on both sides, ~2 % of the UNet's FLOPs) stay fp32.
+    public func forward(_ input: Tensor, parameters: ParameterSet, bf16: BF16Weights? = nil) -> (output: Tensor, cache: Cache) {
         precondition(
             input.rank >= 3 && input.shape[input.rank - 1] == channels,
             "MultiHeadSelfAttention: input \(input.shape) does not end in \(channels) channels")
         let batch = input.shape[0], positions = input.count / (batch * channels)
         let (c, heads, d) = (channels, headCount, channels / headCount)
         let scale = 1 / Float(d).squareRoot()
-        let (queryKeyValue, qkvCache) = qkv.forward(input, parameters: parameters)
+        let (queryKeyValue, qkvCache) = qkv.forward(input, parameters: parameters, bf16: bf16)
         var weights = Tensor.uninitialized([batch, heads, positions, positions])
         /// [N, P, C]
         var attended = Tensor.uninitialized(input.shape)
@@ -76,7 +78,7 @@ public struct MultiHeadSelfAttention: Sendable {
                 }
             }
         }
-        let (output, projectionCache) = projection.forward(attended, parameters: parameters)
+        let (output, projectionCache) = projection.forward(attended, parameters: parameters, bf16: bf16)
         return (output, Cache(qkv: qkvCache, queryKeyValue: queryKeyValue, weights: weights, projection: projectionCache))
     }
 

@@ -21,9 +21,9 @@ struct AttentionBlock: Sendable {
         let attention: MultiHeadSelfAttention.Cache
     }
 
-    func forward(_ x: Tensor, parameters: ParameterSet) -> (output: Tensor, cache: Cache) {
+    func forward(_ x: Tensor, parameters: ParameterSet, bf16: BF16Weights? = nil) -> (output: Tensor, cache: Cache) {
         let (normalized, normCache) = norm.forward(x, parameters: parameters)
-        var (output, attentionCache) = attention.forward(normalized, parameters: parameters)
+        var (output, attentionCache) = attention.forward(normalized, parameters: parameters, bf16: bf16)
         accumulate(&output, x)
         return (output, Cache(norm: normCache, attention: attentionCache))
     }

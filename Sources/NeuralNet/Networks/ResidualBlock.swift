@@ -39,22 +39,23 @@ struct ResidualBlock: Sendable {
         let skip: Conv2D.Cache?
     }
 
-    /// x [N, H, W, Cin], activatedEmbedding [N, E] (already through SiLU) → [N, H, W, Cout].
+    /// x [N, H, W, Cin], activatedEmbedding [N, E] (already through SiLU) → [N, H, W, Cout]. With
+    /// `bf16` the convolutions run in bf16; the embedding projection (N rows) stays fp32.
     func forward(
         _ x: Tensor, activatedEmbedding: Tensor, parameters: ParameterSet,
-        workspace: Workspace
+        workspace: Workspace, bf16: BF16Weights? = nil
     ) -> (output: Tensor, cache: Cache) {
         let (n1, norm1Cache) = norm1.forward(x, parameters: parameters)
         let (a1, silu1Cache) = SiLU.forward(n1)
-        var (h, conv1Cache) = conv1.forward(a1, parameters: parameters, workspace: workspace)
+        var (h, conv1Cache) = conv1.forward(a1, parameters: parameters, workspace: workspace, bf16: bf16)
         let (projected, embeddingCache) = embedding.forward(activatedEmbedding, parameters: parameters)
         addPerImage(projected, to: &h)
         let (n2, norm2Cache) = norm2.forward(h, parameters: parameters)
         let (a2, silu2Cache) = SiLU.forward(n2)
-        var (output, conv2Cache) = conv2.forward(a2, parameters: parameters, workspace: workspace)
+        var (output, conv2Cache) = conv2.forward(a2, parameters: parameters, workspace: workspace, bf16: bf16)
         var skipCache: Conv2D.Cache?
         if let skip {
-            let (projectedInput, cache) = skip.forward(x, parameters: parameters, workspace: workspace)
+            let (projectedInput, cache) = skip.forward(x, parameters: parameters, workspace: workspace, bf16: bf16)
             accumulate(&output, projectedInput)
             skipCache = cache
         } else {

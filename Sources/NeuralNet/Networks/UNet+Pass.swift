@@ -59,6 +59,8 @@ extension UNet {
         }
         let (activatedEmbedding, embeddingActivation) = SiLU.forward(embedding)
 
+        // bf16 only for sampling: training (caches kept for backward) stays fp32.
+        let bf16 = keepingCaches ? nil : bf16Weights
         var h = x
         var skips: [Tensor] = []
         var caches: [StepCache] = []
@@ -67,13 +69,14 @@ extension UNet {
             let cache: StepCache
             switch step {
             case .residual(let block):
-                let result = block.forward(h, activatedEmbedding: activatedEmbedding, parameters: parameters, workspace: workspace)
+                let result = block.forward(
+                    h, activatedEmbedding: activatedEmbedding, parameters: parameters, workspace: workspace, bf16: bf16)
                 (h, cache) = (result.output, .residual(result.cache))
             case .attention(let block):
-                let result = block.forward(h, parameters: parameters)
+                let result = block.forward(h, parameters: parameters, bf16: bf16)
                 (h, cache) = (result.output, .attention(result.cache))
             case .conv(let conv):
-                let result = conv.forward(h, parameters: parameters, workspace: workspace)
+                let result = conv.forward(h, parameters: parameters, workspace: workspace, bf16: bf16)
                 (h, cache) = (result.output, .conv(result.cache))
             case .norm(let norm):
                 let result = norm.forward(h, parameters: parameters)

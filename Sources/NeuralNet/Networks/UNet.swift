@@ -14,8 +14,14 @@ public final class UNet: VelocityNetwork {
     public var parameters: ParameterSet {
         didSet {
             precondition(parameters.hasSameLayout(as: oldValue), "UNet.parameters: the new set has a different layout")
+            // Stale bf16 copies would sample the old weights: new weights go back to fp32 until asked again.
+            bf16Weights = nil
         }
     }
+
+    /// bf16 copies of the convolution and attention-projection weights while sampling in bf16
+    /// (`useBF16Inference()`); nil: fp32. Training passes never use them.
+    public internal(set) var bf16Weights: BF16Weights?
 
     let sinusoid: SinusoidalTimeEmbedding
     let time1: Linear, time2: Linear

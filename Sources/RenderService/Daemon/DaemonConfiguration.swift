@@ -3,6 +3,7 @@
 import Foundation
 import Spool
 import TensorCore
+import Vocabulary
 
 public struct DaemonConfiguration: Sendable {
     public var spoolPath: String
@@ -25,6 +26,8 @@ public struct DaemonConfiguration: Sendable {
     /// are removed by the work loop every `retentionInterval` seconds; nil keeps everything.
     public var retention: RetentionPolicy? = nil
     public var retentionInterval: TimeInterval = 3600
+    /// The precision of jobs that name none (checked against the CPU at start-up).
+    public var precision = PrecisionSetting.fp32
 
     public init(
         spoolPath: String = "./spool", zooPath: String = "./zoo", worker: WorkerIdentity, once: Bool = false,

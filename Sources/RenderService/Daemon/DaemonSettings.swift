@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import Spool
 import TensorCore
+import Vocabulary
 
 /// The keys of the configuration file, equal to the long names of `kacd`'s flags.
 public enum DaemonSettingKey: String, CaseIterable, Sendable {
@@ -25,6 +26,7 @@ public enum DaemonSettingKey: String, CaseIterable, Sendable {
     case maxSteps = "max-steps"
     case maxFileSize = "max-file-size"
     case threads
+    case precision
     case logLevel = "log-level"
     case pruneOlderThan = "prune-older-than"
     case pruneKeep = "prune-keep"
@@ -63,6 +65,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var maxFileSize = SpoolLimits.default.maximumFileSize
     /// nil: the CPUs this process may use (affinity and cgroup quota).
     public var threads: Int?
+    /// The precision of jobs that name none; `bf16` is refused at start-up on a CPU without it.
+    public var precision = PrecisionSetting.fp32
     public var logLevel = Logger.Level.info
     /// Retention: remove finished jobs older than this many seconds; nil (`off`) keeps them.
     public var pruneOlderThan: TimeInterval?
@@ -152,6 +156,10 @@ public struct DaemonSettings: Sendable, Equatable {
         case .threads:
             if text == "auto" { threads = nil; return }
             threads = try integer(Self.threadsRange, "threads (or auto)")
+        case .precision:
+            guard let setting = PrecisionSetting(rawValue: text) else { throw fail("give \(PrecisionSetting.choices)") }
+            guard setting.resolved(bf16Available: BF16.isSupported) != nil else { throw fail(PrecisionUnavailable().description) }
+            precision = setting
         case .logLevel:
             guard let level = Logger.Level(rawValue: text) else {
                 let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
@@ -192,6 +200,7 @@ public struct DaemonSettings: Sendable, Equatable {
         case .maxSteps: String(maxSteps)
         case .maxFileSize: String(maxFileSize)
         case .threads: threads.map(String.init) ?? "auto"
+        case .precision: precision.rawValue
         case .logLevel: logLevel.rawValue
         case .pruneOlderThan: pruneOlderThan.map(Self.showDuration) ?? "off"
         case .pruneKeep: pruneKeep.map(String.init) ?? "all"
@@ -287,6 +296,7 @@ public struct DaemonSettings: Sendable, Equatable {
             spool: SpoolConfiguration(limits: limits, leaseTimeout: leaseTimeout, settlePeriod: settlePeriod, maximumAttempts: maxAttempts),
             modelCacheBytes: modelCacheMB << 20, batchSize: batchSize, threads: budget)
         configuration.retention = retention
+        configuration.precision = precision
         return configuration
     }
 }

@@ -3,6 +3,7 @@
 // the outcome and `Spool.finish` carry it out. Nothing thrown here escapes: a bad job fails, the
 // daemon keeps serving.
 import Foundation
+import Generation
 import Logging
 import ModelStore
 import Spool
@@ -115,7 +116,13 @@ final class JobRunner {
             let (chosen, chosenManifest) = try select(goal, dataset: job.dataset)
             (requested, manifest, selection) = (chosen.goal, chosenManifest, chosen)
         }
-        let model = try cache.model(manifest)
+        // The job's precision, else the daemon's; bf16 where the CPU lacks it fails the job (exit of
+        // kacd would be wrong: another worker may have it). The bf16 weights stay cached with the model.
+        let precision: Precision
+        do { precision = try ZooVelocityModel.resolve(job.precision ?? configuration.precision) } catch {
+            throw JobValidationError(.invalidValue, field: "precision", error.description)
+        }
+        let model = try cache.model(manifest).inPrecision(precision)
         let loadSeconds = Date().timeIntervalSince(started)
         if let selection {
             logger.info(

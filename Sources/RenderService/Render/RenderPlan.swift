@@ -27,6 +27,8 @@ public struct RenderPlan: Sendable {
     public let modelName: String
     public let modelVersion: Int
     public let modelDigest: Digest
+    /// The arithmetic the model samples in (the renderer's model decides; see `ZooVelocityModel.inPrecision`).
+    public let precision: Precision
     /// The model's classes; image labels index into them.
     public let classNames: ClassNames
     /// The request's labels as indices, cycled over the images (every class when it gave none).
@@ -39,18 +41,29 @@ public struct RenderPlan: Sendable {
 
     /// The provenance written into image `image`.
     func metadata(for image: PlannedImage) throws(ImagingError) -> ImageMetadata {
-        try ImageMetadata.provenance(
-            model: modelName, modelVersion: String(modelVersion), modelDigest: modelDigest.description, seed: request.seed,
-            index: image.index, label: image.className, sampler: settings.integrator.rawValue, steps: settings.steps,
-            guidance: settings.guidance)
+        withPrecision(
+            try ImageMetadata.provenance(
+                model: modelName, modelVersion: String(modelVersion), modelDigest: modelDigest.description, seed: request.seed,
+                index: image.index, label: image.className, sampler: settings.integrator.rawValue, steps: settings.steps,
+                guidance: settings.guidance))
+    }
+
+    /// `metadata` with `precision=fp32|bf16` inserted after `guidance` (before `software`).
+    private func withPrecision(_ metadata: ImageMetadata) -> ImageMetadata {
+        var pairs = metadata.entries.map { (key: $0.key, value: $0.value) }
+        let position = pairs.firstIndex { $0.key == "software" } ?? pairs.count
+        pairs.insert((key: "precision", value: precision.rawValue), at: position)
+        // The key is new and valid, the other entries were already validated: this cannot throw.
+        return (try? ImageMetadata(pairs)) ?? metadata
     }
 
     /// The provenance written into grid.png: the request's, with the cycle of labels.
     func gridMetadata() throws(ImagingError) -> ImageMetadata {
-        try ImageMetadata.sheetProvenance(
-            model: modelName, modelVersion: String(modelVersion), modelDigest: modelDigest.description, seed: request.seed,
-            images: images.count, labels: labelCycle.map { classNames.name(of: $0) }, sampler: settings.integrator.rawValue,
-            steps: settings.steps, guidance: settings.guidance)
+        withPrecision(
+            try ImageMetadata.sheetProvenance(
+                model: modelName, modelVersion: String(modelVersion), modelDigest: modelDigest.description, seed: request.seed,
+                images: images.count, labels: labelCycle.map { classNames.name(of: $0) }, sampler: settings.integrator.rawValue,
+                steps: settings.steps, guidance: settings.guidance))
     }
 }
 
@@ -114,12 +127,13 @@ extension Renderer {
             "schema=1", "model=\(manifest.blob)", "sampler=\(settings.integrator.rawValue)", "steps=\(settings.steps)",
             "guidance=\(settings.guidance)", "seed=\(request.seed)", "labels=\(labelCycle.map(String.init).joined(separator: ","))",
             "format=\(request.encoding)", "scale=\(request.scale)", "upscale=\(request.upscale.rawValue)",
+            "precision=\(model.precision.rawValue)",
             // The software string is part of the fingerprint: a new version re-renders (its bytes differ).
             "software=\(KacVersion.software)",
         ].joined(separator: " ")
         return RenderPlan(
             request: request, settings: settings, images: images, gridFile: request.grid ? RenderPlan.gridName : nil,
             modelName: manifest.name.description, modelVersion: manifest.version, modelDigest: manifest.blob,
-            classNames: classNames, labelCycle: labelCycle, fingerprint: fingerprint)
+            precision: model.precision, classNames: classNames, labelCycle: labelCycle, fingerprint: fingerprint)
     }
 }

@@ -27,6 +27,8 @@ public struct RenderReport: Codable, Sendable, Equatable {
     public let steps: Int
     public let guidance: Double
     public let seed: UInt64
+    /// "fp32" or "bf16": the arithmetic the network sampled in.
+    public let precision: String
     public let images: [ImageRecord]
     public let grid: String?
     /// Image files written by this run (the others were reused).

@@ -100,7 +100,7 @@ public struct Renderer {
         var report = RenderReport(
             model: "\(plan.modelName)@\(plan.modelVersion)", modelDigest: plan.modelDigest.description,
             sampler: plan.settings.integrator.rawValue, steps: plan.settings.steps, guidance: plan.settings.guidance,
-            seed: plan.request.seed, images: records, grid: plan.gridFile, rendered: missing.count,
+            seed: plan.request.seed, precision: plan.precision.rawValue, images: records, grid: plan.gridFile, rendered: missing.count,
             generated: toGenerate.count, networkEvaluations: evaluations, timings: timings)
         // What the files are: the model's classes and sample shape [H, W, C], upscaled by `scale`.
         let shape = model.architecture.sampleShape

@@ -1,5 +1,5 @@
 // `kac bench`: measures the machine's sgemm peak, the reference UNet's forward, backward and
-// training-step throughput and PNG encode throughput, and prints them as one table, headed by the
+// training-step throughput, the bf16 peak and bf16 forward rows (BenchCommand+BF16) and PNG encode throughput, and prints them as one table, headed by the
 // thread count and where it came from. Timings are best-of-N wall clock, so a
 // busy neighbour makes numbers worse, never better; run it on a quiet machine for reference values.
 // Process CPU time is reported beside them: on a shared machine, images per CPU-second × threads
@@ -84,6 +84,7 @@ struct BenchCommand: ParsableCommand {
         print("GFLOP/s are nominal: direct-convolution FLOPs (flopsPerImageForward), backward counted as 2× forward.")
         print("3×3 convolutions run as Winograd F(2×2,3×3), which does ~2.25× fewer multiplications, so the")
         print("nominal rate can exceed the sgemm peak.\n")
+        try bf16Rows(network: network, fp32Peak: peak, threads: budget.threads)
 
         let (x, times, labels, target) = Self.inputs(batch: trainingBatch)
         var adam = Adam(for: network.parameters, learningRate: 1e-4)

@@ -44,6 +44,8 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Upscaling filter.") var upscale: UpscaleFilter?
     @Flag(help: "Also write a contact sheet.") var grid = false
     @Option(help: "Higher runs first (-1000 … 1000; negative values need no '=').") var priority: Int?
+    @Option(help: "fp32, bf16 or auto (the job key precision; default: the daemon's precision setting).")
+    var precision: PrecisionSetting?
 
     /// The options as a job object; nil when none was given.
     func optionFields() -> [String: Any]? {
@@ -69,6 +71,7 @@ struct SubmitCommand: ParsableCommand {
         fields["upscale"] = upscale?.rawValue
         if grid { fields["grid"] = true }
         fields["priority"] = priority
+        fields["precision"] = precision?.rawValue
         return fields.isEmpty ? nil : fields
     }
 

@@ -8,6 +8,7 @@ extension Integrator: ExpressibleByArgument {}
 extension SignalSchedule: ExpressibleByArgument {}
 extension UpscaleFilter: ExpressibleByArgument {}
 extension QualityPreset: ExpressibleByArgument {}
+extension PrecisionSetting: ExpressibleByArgument {}
 
 extension ImageFormat: ExpressibleByArgument {
     /// Also accepts the file extensions `jpg` and `tif`, in any case.

@@ -52,6 +52,10 @@ struct RenderCommand: ParsableCommand {
     @Option(name: .customLong("max-count"), help: "Refuse requests for more images than this.") var maxCount = RenderLimits().maximumCount
     @Option(name: .customLong("max-scale"), help: "Refuse upscale factors above this.") var maxScale = RenderLimits().maximumScale
     @Flag(help: "Print the render report as JSON on standard output.") var json = false
+    @Option(
+        help:
+            "Arithmetic of the network: fp32, bf16 (convolutions and attention projections in bf16 with fp32 sums; refused on CPUs without AVX512_BF16) or auto (bf16 where the CPU has it)."
+    ) var precision: PrecisionSetting = .fp32
 
     @OptionGroup var threads: ThreadOptions
 
@@ -67,9 +71,13 @@ struct RenderCommand: ParsableCommand {
 
     private func render() throws {
         let request = try makeRequest()
+        let resolved: Precision
+        do { resolved = try ZooVelocityModel.resolve(precision) } catch {
+            throw RenderError.invalidRequest("--precision \(precision): \(error.description)")
+        }
         let loaded: ZooVelocityModel
         do {
-            loaded = try ZooVelocityModel.load(model, from: try zoo.open(create: false))
+            loaded = try ZooVelocityModel.load(model, from: try zoo.open(create: false)).inPrecision(resolved)
         } catch {
             throw RenderError.modelUnavailable(reference: model, reason: "\(error)")
         }
@@ -80,7 +88,7 @@ struct RenderCommand: ParsableCommand {
         try OutputDirectory.prepare(out)
         Console.note(
             "rendering \(plan.images.count) images with \(loaded.label) (\(plan.settings.integrator.rawValue), "
-                + "\(plan.settings.steps) steps, guidance \(plan.settings.guidance), seed \(request.seed)) into \(out)")
+                + "\(plan.settings.steps) steps, guidance \(plan.settings.guidance), seed \(request.seed), \(plan.precision.rawValue)) into \(out)")
         let progress = ProgressReporter(title: "render", total: plan.images.count, interactive: isatty(STDERR_FILENO) != 0)
         let report = try renderer.render(
             plan, into: out, control: RenderControl(afterBatch: { done, _ in progress.update(completed: done) }))

@@ -1,0 +1,38 @@
+// bf16 matrix products for inference through oneDNN (libdnnl, Debian's libdnnl-dev): weights are
+// converted once into a `kac_bf16_matrix` (bf16, in the layout oneDNN's matmul primitive prefers),
+// activations are rounded to bf16 at each call, products are summed in fp32 and written as fp32.
+// oneDNN picks its kernel at run time (AMX on CPUs that have it, else AVX512_BF16), so the build
+// works on any x86-64 CPU; callers ask `kac_bf16_cpu_supported()` before using anything else here.
+// Invariant: every call runs on the calling thread only (oneDNN's OpenMP threading is held at 1);
+// callers split work between threads themselves, as they do for OpenBLAS.
+#ifndef KAC_BF16_H
+#define KAC_BF16_H
+#include <stddef.h>
+
+/// 1 when the CPU and the OS support AVX-512F and AVX512_BF16 (cpuid + xgetbv), else 0.
+int kac_bf16_cpu_supported(void);
+/// 1 when the CPU has AMX-BF16 tiles (cpuid; oneDNN asks Linux for the tile state itself).
+int kac_bf16_cpu_has_amx(void);
+
+typedef struct kac_bf16_matrix kac_bf16_matrix;
+
+/// B as bf16 for products A[m×k]·B[k×n]: B is k×n row-major with row stride ldb, or, when
+/// `transposed`, n×k with row stride ldb. NULL when oneDNN refuses (message in kac_bf16_last_error).
+kac_bf16_matrix *kac_bf16_matrix_create(const float *b, long ldb, int transposed, long k, long n);
+void kac_bf16_matrix_destroy(kac_bf16_matrix *matrix);
+/// The oneDNN implementation the matrix's products run on (e.g. "brg:avx512_core_amx_bf16").
+const char *kac_bf16_matrix_implementation(const kac_bf16_matrix *matrix);
+
+/// C[m×n] (row stride ldc) = (alpha·A)[m×k] (fp32, row stride lda, rounded to bf16) · B. Safe to
+/// call from several threads at once; the first call for a given m prepares a primitive for it.
+/// Returns 0, or -1 when oneDNN failed (message in kac_bf16_last_error).
+int kac_bf16_matmul(kac_bf16_matrix *matrix, long m, float alpha, const float *a, long lda, float *c, long ldc);
+
+/// The last failure's message on this thread ("" when none).
+const char *kac_bf16_last_error(void);
+
+/// Registers-only probe of the bf16 dot-product rate: runs `iterations` rounds of 24 independent
+/// vdpbf16ps and returns the fp32 FLOPs done (64 per instruction). Needs AVX512_BF16.
+double kac_bf16_dot_probe(long iterations);
+
+#endif

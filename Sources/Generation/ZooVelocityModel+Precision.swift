@@ -1,0 +1,58 @@
+// Sampling a zoo model in fp32 or bf16. The bf16 form is a second network over the same (shared,
+// copy-on-write) fp32 parameters whose GEMM weights are rounded to bf16 once, when it is first
+// asked for; it then lives as long as the loaded model. bf16 needs AVX512_BF16, read from the CPU
+// at run time: `bf16` is refused where it is missing and `auto` falls back to fp32.
+import Foundation
+import NeuralNet
+import TensorCore
+import Vocabulary
+
+/// The networks of one loaded model, one per precision (bf16 made on first use).
+final class PrecisionTwins: @unchecked Sendable {
+    // @unchecked: `bf16` is written once under `lock`; the networks are only sampled afterwards.
+    let fp32: any VelocityNetwork
+    private let lock = NSLock()
+    private var bf16: (any VelocityNetwork)?
+
+    init(fp32: any VelocityNetwork) { self.fp32 = fp32 }
+
+    func bf16Network(architecture: NetworkArchitecture, model: String) throws -> any VelocityNetwork {
+        try lock.withLock {
+            if let bf16 { return bf16 }
+            var scratch = RandomSource(seed: 0)
+            let network = architecture.makeNetwork(random: &scratch)
+            guard let unet = network as? UNet else {
+                throw ZooModelError.badArchitecture(model: model, reason: "bf16 sampling is implemented for UNet models only")
+            }
+            unet.parameters = fp32.parameters
+            try unet.useBF16Inference()
+            bf16 = unet
+            return unet
+        }
+    }
+}
+
+extension ZooVelocityModel {
+    /// Whether this CPU runs bf16 (AVX512_BF16; AMX is used too where present).
+    public static var bf16Available: Bool { BF16.isSupported }
+
+    /// The precision `setting` means on this CPU; throws `PrecisionUnavailable` for bf16 without it.
+    public static func resolve(_ setting: PrecisionSetting) throws(PrecisionUnavailable) -> Precision {
+        guard let precision = setting.resolved(bf16Available: bf16Available) else { throw PrecisionUnavailable() }
+        return precision
+    }
+
+    /// This model sampling in `precision` (same manifest and settings; weights rounded once).
+    public func inPrecision(_ precision: Precision) throws -> ZooVelocityModel {
+        if precision == self.precision { return self }
+        let network: any VelocityNetwork
+        switch precision {
+        case .fp32: network = twins.fp32
+        case .bf16:
+            guard Self.bf16Available else { throw PrecisionUnavailable() }
+            network = try twins.bf16Network(architecture: architecture, model: label)
+        }
+        return ZooVelocityModel(
+            try ModelDescription(manifest), network: network, precision: precision, twins: twins)
+    }
+}

@@ -1,0 +1,32 @@
+// Switching a UNet's sampling between fp32 and bf16. bf16 covers the heavy products: every
+// convolution (3×3 ones as im2col, see Conv2D; stride-2; 1×1) and the attention qkv/output projections. The time, label
+// and guidance embeddings and each block's embedding projection (one row per image), the attention
+// products q·kᵀ and ·v, normalisation, activations and everything outside the network stay fp32.
+import TensorCore
+
+extension UNet {
+    /// Rounds the weights to bf16 once (oneDNN layout) and samples with them until the parameters
+    /// change or `useFP32Inference()`. Precondition: `BF16.isSupported` (callers refuse otherwise).
+    public func useBF16Inference() throws {
+        var builder = BF16Weights.Builder(parameters: parameters)
+        for step in steps {
+            switch step {
+            case .residual(let block):
+                try block.conv1.addBF16(to: &builder)
+                try block.conv2.addBF16(to: &builder)
+                try block.skip?.addBF16(to: &builder)
+            case .attention(let block):
+                try block.attention.qkv.addBF16(to: &builder)
+                try block.attention.projection.addBF16(to: &builder)
+            case .conv(let conv):
+                try conv.addBF16(to: &builder)
+            case .norm, .silu, .upsample, .pushSkip, .concatenateSkip:
+                break
+            }
+        }
+        bf16Weights = builder.build()
+    }
+
+    /// Back to fp32 sampling (the bf16 copies are dropped).
+    public func useFP32Inference() { bf16Weights = nil }
+}

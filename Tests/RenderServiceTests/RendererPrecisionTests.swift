@@ -1,0 +1,79 @@
+// Rendering in bf16: files byte-identical at batch sizes 1, 16 and 64 (with and without guidance),
+// and the precision recorded in the report (result.json), in every image's metadata, in the grid's
+// and in the fingerprint (so fp32 files are never kept for a bf16 request or the other way round).
+import Foundation
+import Generation
+import Imaging
+import ModelStore
+import RenderService
+import TestSupport
+import Testing
+import Vocabulary
+
+@Suite struct RendererPrecisionTests {
+    static func renderer(_ zoo: TemporaryDirectory, batchSize: Int, precision: Precision) throws -> Renderer {
+        let store = try ModelStore(root: zoo.path, create: false)
+        let model = try ZooVelocityModel.load("fashion-mnist/teacher", from: store).inPrecision(precision)
+        return Renderer(model: model, batchSize: batchSize)
+    }
+
+    @Test(.enabled(if: ZooVelocityModel.bf16Available, "this CPU lacks AVX512_BF16"), arguments: [1.0, 2.5])
+    func bf16BatchSizeDoesNotChangeAByte(guidance: Double) throws {
+        let zoo = TemporaryDirectory(prefix: "kac-render-zoo")
+        try TinyModel.publish(into: zoo.path)
+        let request = RenderRequest(count: 40, steps: 2, guidance: guidance, seed: 7)
+        var outputs: [[String: [UInt8]]] = []
+        for batchSize in [1, 16, 64] {
+            let out = TemporaryDirectory(prefix: "kac-render-out")
+            let renderer = try Self.renderer(zoo, batchSize: batchSize, precision: .bf16)
+            let report = try renderer.render(try renderer.plan(request), into: out.path)
+            #expect(report.rendered == 40 && report.precision == "bf16")
+            outputs.append(
+                Dictionary(
+                    uniqueKeysWithValues: names(in: out.path).filter { $0.hasSuffix(".png") }.map { ($0, bytes(out.path + "/" + $0)) }))
+        }
+        #expect(outputs[0].count == 40)
+        for (name, data) in outputs[0] {
+            #expect(outputs[1][name] == data, "batch 16 differs at \(name)")
+            #expect(outputs[2][name] == data, "batch 64 differs at \(name)")
+        }
+        #expect(Set(outputs[0].values).count == 40)
+    }
+
+    @Test func precisionIsRecordedInReportMetadataAndFingerprint() throws {
+        let zoo = TemporaryDirectory(prefix: "kac-render-zoo")
+        try TinyModel.publish(into: zoo.path)
+        var precisions: [Precision] = [.fp32]
+        if ZooVelocityModel.bf16Available { precisions.append(.bf16) }
+        var fingerprints: Set<String> = []
+        for precision in precisions {
+            let out = TemporaryDirectory(prefix: "kac-render-out")
+            let renderer = try Self.renderer(zoo, batchSize: 16, precision: precision)
+            let plan = try renderer.plan(RenderRequest(count: 3, steps: 2, seed: 1, grid: true))
+            #expect(plan.precision == precision)
+            #expect(plan.fingerprint.contains(" precision=\(precision.rawValue) "), "\(plan.fingerprint)")
+            fingerprints.insert(plan.fingerprint)
+            let report = try renderer.render(plan, into: out.path)
+            #expect(report.precision == precision.rawValue)
+            let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            #expect(json.contains("\"precision\":\"\(precision.rawValue)\""), "\(json)")
+            for file in report.images.map(\.file) + ["grid.png"] {
+                let metadata = try ImageReader.info(path: out.path + "/" + file).metadata
+                #expect(metadata["precision"] == precision.rawValue, "\(file): \(metadata)")
+                #expect(metadata.entries.last?.key == "software", "precision goes before software")
+            }
+        }
+        #expect(fingerprints.count == precisions.count)
+    }
+
+    @Test func bf16IsRefusedOrFallsBackWhereTheCPULacksIt() throws {
+        let available = ZooVelocityModel.bf16Available
+        #expect(try ZooVelocityModel.resolve(.fp32) == .fp32)
+        #expect(try ZooVelocityModel.resolve(.auto) == (available ? .bf16 : .fp32))
+        if available {
+            #expect(try ZooVelocityModel.resolve(.bf16) == .bf16)
+        } else {
+            #expect(throws: PrecisionUnavailable.self) { try ZooVelocityModel.resolve(.bf16) }
+        }
+    }
+}
