@@ -1,31 +1,12 @@
-// See include/bf16_gemm.h. Layout: packed B holds, for every pair p of k and every column j,
+// See own_kernel.h. Layout: packed B holds, for every pair p of k and every column j,
 // (B[2p][j], B[2p+1][j]) as two bf16 in one 32-bit lane, so one 512-bit load is 16 columns × 2 k and
 // vdpbf16ps against a broadcast pair of A adds two products per lane. The micro-kernel keeps a
 // 6-row × 64-column block of C in 24 registers; B stays in L1/L2 (the network's K·N ≤ 288·192).
 #include "own_kernel.h"
-#include <cpuid.h>
 #include <immintrin.h>
 #include <string.h>
 
 #define KAC_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
-
-static uint64_t read_xcr0(void) {
-    uint32_t eax, edx;
-    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
-    return ((uint64_t)edx << 32) | eax;
-}
-
-int own_bf16_cpu_supported(void) {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27))) return 0;  // OSXSAVE
-    // XCR0: SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM state enabled by the OS.
-    if ((read_xcr0() & 0xE6) != 0xE6) return 0;
-    if (__get_cpuid_max(0, 0) < 7) return 0;
-    __cpuid_count(7, 0, eax, ebx, ecx, edx);
-    if (!(ebx & (1u << 16)) || !(ebx & (1u << 30)) || !(ebx & (1u << 31))) return 0;  // F, BW, VL
-    __cpuid_count(7, 1, eax, ebx, ecx, edx);
-    return (eax & (1u << 5)) ? 1 : 0;  // AVX512_BF16
-}
 
 static int round16(int n) { return (n + 15) & ~15; }
 
@@ -138,21 +119,6 @@ void own_bf16_gemm(
                 pairs, a32 + (size_t)i0 * pairs, pairs, b, bp, alpha, c + (size_t)i0 * ldc + j0, ldc, mask);
         }
     }
-}
-
-KAC_BF16_TARGET
-long own_bf16_peak_probe(long iterations) {
-    __m512 acc[24];
-    for (int i = 0; i < 24; i++) acc[i] = _mm512_set1_ps((float)i);
-    __m512bh x = (__m512bh)_mm512_set1_epi32(0x3f803f80), y = (__m512bh)_mm512_set1_epi32(0x3f803f80);
-    for (long r = 0; r < iterations; r++) {
-        for (int i = 0; i < 24; i++) acc[i] = _mm512_dpbf16_ps(acc[i], x, y);
-        __asm__ volatile("" : "+v"(x));
-    }
-    float sum = 0;
-    for (int i = 0; i < 24; i++) sum += _mm512_reduce_add_ps(acc[i]);
-    __asm__ volatile("" ::"x"(sum));
-    return iterations * 24;
 }
 
 KAC_BF16_TARGET

@@ -1,15 +1,12 @@
 // bf16 GEMM kernels for inference on CPUs with AVX512_BF16 (vdpbf16ps: pairs of bf16 products
 // accumulated in fp32). Built for every x86-64 CPU: the AVX-512 code is compiled per function with
-// target attributes and only called after `own_bf16_cpu_supported()` said yes (cpuid at run time).
+// target attributes and only called after `kac_bf16_cpu_supported()` (Sources/CBFloat16, linked into the bench) said yes.
 // Invariant: each output row depends only on its own row of A and on B, with a fixed summation
 // order, so results do not depend on M, on how rows are split between threads, or on the batch.
 #ifndef KAC_BF16_GEMM_H
 #define KAC_BF16_GEMM_H
 #include <stddef.h>
 #include <stdint.h>
-
-/// 1 when the CPU and the OS support AVX-512F and AVX512_BF16 (cpuid + xgetbv), else 0.
-int own_bf16_cpu_supported(void);
 
 /// Elements (uint16) of the packed form of a k×n matrix B: [ceil(k/2)][round16(n)][2].
 size_t own_bf16_packed_count(int k, int n);
@@ -27,9 +24,9 @@ void own_bf16_gemm(
     int m, int n, int k, float alpha, const float *a, int lda, const uint16_t *packed_b,
     float *c, int ldc, uint16_t *scratch);
 
-/// Peak throughput probes (registers only, one thread, `iterations` rounds of 24 independent
-/// vector instructions): returns the number of instructions executed.
-long own_bf16_peak_probe(long iterations);
+/// The fp32 FMA peak probe (registers only, one thread, `iterations` rounds of 24 independent
+/// vector instructions): returns the number of instructions executed. The bf16 twin is
+/// `kac_bf16_dot_probe` in Sources/CBFloat16.
 long own_fp32_peak_probe(long iterations);
 
 #endif
