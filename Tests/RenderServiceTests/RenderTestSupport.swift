@@ -6,6 +6,7 @@ import Glibc
 import KacFlow
 import ModelStore
 import NeuralNet
+import RenderService
 import TensorCore
 import TestSupport
 import Testing
@@ -134,6 +135,29 @@ func names(in directory: String) -> [String] {
 
 func bytes(_ path: String) -> [UInt8] {
     FileManager.default.contents(atPath: path).map { Array($0) } ?? []
+}
+
+/// The batch-size invariant: `request` rendered by the tiny teacher in `zoo` in `precision` gives the
+/// same bytes in every PNG at batch sizes 1, 16 and 64, and the images differ from each other (the
+/// fixture is not constant).
+func expectBatchSizeChangesNoByte(_ zoo: TemporaryDirectory, _ request: RenderRequest, precision: Precision) throws {
+    var outputs: [[String: [UInt8]]] = []
+    for batchSize in [1, 16, 64] {
+        let out = TemporaryDirectory(prefix: "kac-render-out")
+        let store = try ModelStore(root: zoo.path, create: false)
+        let model = try ZooVelocityModel.load("fashion-mnist/teacher", from: store).inPrecision(precision)
+        let renderer = Renderer(model: model, batchSize: batchSize)
+        let report = try renderer.render(try renderer.plan(request), into: out.path)
+        #expect(report.rendered == request.count && report.images.count == request.count && report.precision == precision.rawValue)
+        outputs.append(
+            Dictionary(uniqueKeysWithValues: names(in: out.path).filter { $0.hasSuffix(".png") }.map { ($0, bytes(out.path + "/" + $0)) }))
+    }
+    #expect(outputs[0].count == request.count)
+    for (name, data) in outputs[0] {
+        #expect(outputs[1][name] == data, "batch 16 differs at \(name)")
+        #expect(outputs[2][name] == data, "batch 64 differs at \(name)")
+    }
+    #expect(Set(outputs[0].values).count == request.count)
 }
 
 /// Writes a job file the way a careful producer does: into `tmp/`, then rename into `new/`.
