@@ -70,6 +70,13 @@ public struct SamplingSettings: Codable, Sendable, Equatable, Hashable {
         self.guidance = guidance
     }
 
+    /// Network evaluations per image: classifier-free guidance batches both passes into one call of
+    /// 2N, which counts as two (the work doubles); a guidance-conditioned student takes s as an input
+    /// in one pass. rk45 has no fixed cost: 6 per step as an estimate.
+    public func estimatedNetworkEvaluations(guidanceInput: Bool = false) -> Int {
+        (integrator.networkEvaluations(steps: steps) ?? 6 * steps) * (guidance == 1 || guidanceInput ? 1 : 2)
+    }
+
     /// Manifests spell the scale `guidanceScale`.
     private enum CodingKeys: String, CodingKey { case integrator, steps, guidance = "guidanceScale" }
 

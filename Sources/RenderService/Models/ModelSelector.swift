@@ -70,7 +70,7 @@ public enum ModelSelector {
         let steps: Int
         let guidance: Double
         let evaluations: Int
-        let frechetDistance: Double?
+        var frechetDistance: Double?
         /// A guidance-conditioned student: any scale costs one pass per step.
         let guidanceInput: Bool
         /// The data set the model was trained on (its manifest's).
@@ -85,9 +85,9 @@ public enum ModelSelector {
 
         /// The same setting with its distance forgotten (measured by another judge).
         var unscored: Option {
-            Option(
-                manifest: manifest, integrator: integrator, steps: steps, guidance: guidance, evaluations: evaluations,
-                frechetDistance: nil, guidanceInput: guidanceInput, dataset: dataset)
+            var option = self
+            option.frechetDistance = nil
+            return option
         }
         var fd: Double { frechetDistance ?? .infinity }
     }
@@ -280,10 +280,8 @@ public enum ModelSelector {
         return (options, skipped)
     }
 
-    /// Network evaluations per image; classifier-free guidance batches both passes into one call of
-    /// 2N, which we count as two (the work doubles); a guidance-conditioned student takes s as an
-    /// input in one pass. rk45 has no fixed cost: 6 per step as an estimate.
+    /// Network evaluations per image (`SamplingSettings.estimatedNetworkEvaluations`).
     static func nfe(_ integrator: Integrator, steps: Int, guidance: Double, guidanceInput: Bool) -> Int {
-        (integrator.networkEvaluations(steps: steps) ?? 6 * steps) * (guidance == 1 || guidanceInput ? 1 : 2)
+        SamplingSettings(integrator: integrator, steps: steps, guidance: guidance).estimatedNetworkEvaluations(guidanceInput: guidanceInput)
     }
 }

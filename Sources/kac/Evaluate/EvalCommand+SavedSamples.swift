@@ -53,7 +53,7 @@ struct SavedSamples {
             // Files saved before "evaluations" was recorded: guided steps cost two passes (none of
             // those files came from a guidance-conditioned student).
             networkEvaluations: metadata["evaluations"].flatMap(Int.init)
-                ?? (settings.integrator.networkEvaluations(steps: steps) ?? 6 * steps) * (settings.guidance == 1 ? 1 : 2),
+                ?? settings.estimatedNetworkEvaluations(),
             samples: TensorCore.Tensor(shape: samples.shape, scalars: samples.values), labels: labels.values.map { Int($0) })
     }
 }
