@@ -29,7 +29,12 @@ let package = Package(
         .target(name: "CSyscalls"),
         // bf16 matrix products through oneDNN (Debian's libdnnl-dev; no pkg-config file, so linked by
         // name), with the cpuid checks that decide whether they may run.
-        .target(name: "CBFloat16", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+        .target(
+            name: "CBFloat16", dependencies: ["CVectorKernels"],
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+        // AVX-512 versions of the elementwise kernels (SiLU, group norm), bit-identical to the Swift
+        // loops they replace where the CPU has AVX-512F, with the cpuid check the bf16 path shares.
+        .target(name: "CVectorKernels"),
         // The git commit of a build, set only by `-Xcc '-DKAC_COMMIT="…"'` (systemd/install.sh).
         .target(name: "CBuildInfo"),
 
@@ -40,7 +45,7 @@ let package = Package(
         .target(name: "DiskIO", dependencies: ["CSyscalls"]),
 
         // Domain libraries.
-        .target(name: "NeuralNet", dependencies: ["TensorCore"]),
+        .target(name: "NeuralNet", dependencies: ["TensorCore", "CVectorKernels"]),
         .target(name: "KacFlow", dependencies: ["TensorCore", "Vocabulary"]),
         .target(
             name: "ModelStore",

@@ -1,24 +1,29 @@
-// The bf16 copies of a network's GEMM weights, made once from its ParameterSet when the network is
+// The bf16 copies of a network's heavy weights, made once from its ParameterSet when the network is
 // switched to bf16 inference and kept with it until its parameters change. Layers look their weight
-// up by parameter index: a [K, N] matrix — [in, out] for linear layers, [k·k·Cin, Cout] for every
-// convolution (3×3 ones included: in bf16 they run as im2col, see Conv2D).
+// up by parameter index: linear layers a [in, out] matrix (oneDNN matmul), convolutions a
+// `BF16Convolution` (oneDNN's convolution primitive, bias included; see Conv2D).
 // Invariant: built only where `BF16.isSupported`; immutable once built.
 import TensorCore
 
 public final class BF16Weights: Sendable {
     let matrices: [ParameterSet.Index: BF16Matrix]
+    let convolutions: [ParameterSet.Index: BF16Convolution]
 
-    init(matrices: [ParameterSet.Index: BF16Matrix]) { self.matrices = matrices }
+    init(matrices: [ParameterSet.Index: BF16Matrix], convolutions: [ParameterSet.Index: BF16Convolution]) {
+        (self.matrices, self.convolutions) = (matrices, convolutions)
+    }
 
-    /// bf16 scalars held (each matrix once; the per-shape layouts oneDNN derives are not counted).
+    /// bf16 scalars held (each weight once; the per-shape layouts oneDNN derives are not counted).
     public var scalarCount: Int {
         matrices.values.reduce(0) { $0 + $1.rows * $1.columns }
+            + convolutions.values.reduce(0) { $0 + $1.kernelSize * $1.kernelSize * $1.inputChannels * $1.outputChannels }
     }
 
     /// Collects the matrices while a network walks its layers.
     struct Builder {
         let parameters: ParameterSet
         var matrices: [ParameterSet.Index: BF16Matrix] = [:]
+        var convolutions: [ParameterSet.Index: BF16Convolution] = [:]
 
         /// The weight `index`, stored [K, N] row-major.
         mutating func addMatrix(_ index: ParameterSet.Index, k: Int, n: Int) throws {
@@ -27,7 +32,20 @@ public final class BF16Weights: Sendable {
             matrices[index] = try parameters.withScalars(index) { w in try BF16Matrix(w.baseAddress!, ldb: n, k: k, n: n) }
         }
 
-        func build() -> BF16Weights { BF16Weights(matrices: matrices) }
+        /// The convolution `conv` (weight [k, k, Cin, Cout] and its bias).
+        mutating func addConvolution(_ conv: Conv2D) throws {
+            guard convolutions[conv.weight] == nil else { return }
+            convolutions[conv.weight] = try parameters.withScalars(conv.weight) { w in
+                try parameters.withScalars(conv.bias) { b in
+                    try BF16Convolution(
+                        weight: w.baseAddress!, bias: b.baseAddress!, inputChannels: conv.inputChannels,
+                        outputChannels: conv.outputChannels, kernelSize: conv.kernelSize, stride: conv.stride,
+                        padding: conv.padding)
+                }
+            }
+        }
+
+        func build() -> BF16Weights { BF16Weights(matrices: matrices, convolutions: convolutions) }
     }
 }
 
@@ -39,6 +57,6 @@ extension Linear {
 
 extension Conv2D {
     func addBF16(to builder: inout BF16Weights.Builder) throws {
-        try builder.addMatrix(weight, k: kernelSize * kernelSize * inputChannels, n: outputChannels)
+        try builder.addConvolution(self)
     }
 }

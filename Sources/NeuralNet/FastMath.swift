@@ -3,6 +3,7 @@
 // only min/max, multiply-adds and bit casts, so loops calling it compile to AVX2 code.
 // Accuracy: relative error below 2e-7 on [−87.3, 88.3]; inputs are clamped there (exp underflows to
 // ~1e-38 below and overflows above), which the SiLU test checks at ±100.
+import CVectorKernels
 
 @inline(__always)
 func fastExp(_ input: Float) -> Float {
@@ -27,3 +28,9 @@ func fastExp(_ input: Float) -> Float {
 
 @inline(__always)
 func fastSigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
+
+/// Whether the elementwise kernels take their AVX-512 versions (CVectorKernels), which compute the
+/// same values bit for bit (VectorKernelTests compares both).
+enum VectorKernels {
+    static let avx512: Bool = kac_cpu_avx512_supported() != 0
+}

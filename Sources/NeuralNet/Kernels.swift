@@ -3,6 +3,7 @@
 // only when each task is big enough that Dispatch's wake-up cost (~10 µs) is noise; every body
 // must write disjoint memory.
 import Dispatch
+import CVectorKernels
 import TensorCore
 
 /// Most tasks a kernel splits into: the process-wide `ThreadBudget` (the CPUs this process may
@@ -111,6 +112,10 @@ func addRowVector(_ vector: UnsafePointer<Float>, to matrix: UnsafeMutablePointe
 
 /// sums[c] += Σ_r matrix[r, c] (calling thread only).
 func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    if VectorKernels.avx512 {
+        kac_accumulate_column_sums(matrix, rows, columns, sums)
+        return
+    }
     for row in 0..<rows {
         let source = matrix + row * columns
         for column in 0..<columns { sums[column] += source[column] }

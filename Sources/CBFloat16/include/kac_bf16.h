@@ -28,6 +28,22 @@ const char *kac_bf16_matrix_implementation(const kac_bf16_matrix *matrix);
 /// Returns 0, or -1 when oneDNN failed (message in kac_bf16_last_error).
 int kac_bf16_matmul(kac_bf16_matrix *matrix, long m, float alpha, const float *a, long lda, float *c, long ldc);
 
+typedef struct kac_bf16_conv kac_bf16_conv;
+
+/// A convolution for inference: weights [k][k][Cin][Cout] fp32 (rounded to bf16 once), bias [Cout]
+/// (copied, kept fp32), square kernel, the same stride and zero padding in both directions. NULL
+/// when oneDNN refuses (message in kac_bf16_last_error).
+kac_bf16_conv *kac_bf16_conv_create(
+    const float *weight, const float *bias, long cin, long cout, long kernel, long stride, long padding);
+void kac_bf16_conv_destroy(kac_bf16_conv *conv);
+/// The oneDNN implementation the last prepared shape runs on (e.g. "brg:avx512_core_amx").
+const char *kac_bf16_conv_implementation(const kac_bf16_conv *conv);
+
+/// output [n][Ho][Wo][Cout] (fp32) = conv(input [n][h][w][Cin] fp32, rounded to bf16) + bias. Safe to
+/// call from several threads at once; the first call for a given (n, h, w) prepares a primitive.
+/// Returns 0, or -1 when oneDNN failed (message in kac_bf16_last_error).
+int kac_bf16_conv_forward(kac_bf16_conv *conv, long n, long h, long w, const float *input, float *output);
+
 /// The last failure's message on this thread ("" when none).
 const char *kac_bf16_last_error(void);
 

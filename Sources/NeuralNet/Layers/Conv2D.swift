@@ -2,9 +2,9 @@
 // [k, k, Cin, Cout], i.e. a [k·k·Cin, Cout] matrix. Columns are recomputed in backward rather than
 // kept, so scratch memory is one chunk (bounded by `columnBudget`) whatever the batch size.
 // Invariant: a 1×1, stride-1, unpadded convolution skips im2col and multiplies the input directly;
-// 3×3, stride-1, padding-1 convolutions take the Winograd path (Conv2D+Winograd.swift) instead,
-// except in bf16, where im2col's one tall GEMM with K = 9·Cin runs on AMX 2–5× faster than fp32 and
-// beats Winograd's 16 thin ones (K = Cin), whose 2.25× fewer FLOPs AMX cannot use (README).
+// 3×3, stride-1, padding-1 convolutions take the Winograd path (Conv2D+Winograd.swift) instead.
+// In bf16 every convolution is one oneDNN convolution primitive per chunk of images
+// (`forwardBF16`): no im2col copy, the input rounded to bf16 once, the bias added by oneDNN.
 import TensorCore
 
 public struct Conv2D: Sendable {
@@ -62,14 +62,14 @@ public struct Conv2D: Sendable {
             input.rank == 4 && input.shape[3] == inputChannels,
             "Conv2D: input \(input.shape) does not match [N, H, W, \(inputChannels)]")
         let g = geometry(input)
+        if let convolution = bf16?.convolutions[weight] { return (forwardBF16(input, g, convolution), Cache(input: input)) }
         let batch = input.shape[0]
         /// [N, Ho, Wo, Cout]
         var output = Tensor.uninitialized([batch, g.outputHeight, g.outputWidth, outputChannels])
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
-        let packed = bf16?.matrices[weight]
-        let winograd = usesWinograd && packed == nil
+        let winograd = usesWinograd
         let scratch = winograd ? nil : workspace.buffer(plan.tasks * plan.columnScalars)
         parameters.withScalars(weight) { w in
             parameters.withScalars(bias) { b in
@@ -96,13 +96,9 @@ public struct Conv2D: Sendable {
                                     a = UnsafePointer(columns)
                                 }
                                 let c = y + first * rowsPerImage * cout
-                                if let packed {
-                                    packed.multiply(m: rows, a: a, lda: kw, c: c, ldc: cout)
-                                } else {
-                                    BLAS.sgemm(
-                                        transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
-                                        a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
-                                }
+                                BLAS.sgemm(
+                                    transposeA: false, transposeB: false, m: rows, n: cout, k: kw,
+                                    a: a, lda: kw, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
                                 addRowVector(b, to: c, rows: rows, columns: cout)
                             }
                         }
@@ -111,6 +107,40 @@ public struct Conv2D: Sendable {
             }
         }
         return (output, Cache(input: input))
+    }
+
+    /// The bf16 forward pass: the batch cut into calls of `bf16ImagesPerCall` images, dealt to the
+    /// threads round-robin. The cut depends only on the image size, never on the thread count or
+    /// the batch, so an image's bits do not depend on either (oneDNN's kernel is fixed per shape).
+    func forwardBF16(_ input: Tensor, _ g: ConvolutionGeometry, _ convolution: BF16Convolution) -> Tensor {
+        let batch = input.shape[0]
+        var output = Tensor.uninitialized([batch, g.outputHeight, g.outputWidth, outputChannels])
+        let perCall = Conv2D.bf16ImagesPerCall(outputPixels: g.rowsPerImage)
+        let calls = (batch + perCall - 1) / perCall
+        let inputPerImage = g.height * g.width * inputChannels, outputPerImage = g.rowsPerImage * outputChannels
+        let tasks = taskCount(calls, costPerItem: perCall * g.rowsPerImage * g.columnWidth * outputChannels / 8)
+        input.scalars.withUnsafeBufferPointer { x in
+            output.scalars.withUnsafeMutableBufferPointer { y in
+                guard let x = x.baseAddress, let y = y.baseAddress else { return }
+                parallelBLASTasks(tasks) { task in
+                    for call in Swift.stride(from: task, to: calls, by: tasks) {
+                        let first = call * perCall, images = min(perCall, batch - first)
+                        convolution.forward(
+                            images: images, height: g.height, width: g.width,
+                            input: x + first * inputPerImage, output: y + first * outputPerImage)
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// Images per oneDNN call in bf16: the smallest power of two giving at least 2048 output
+    /// pixels (enough rows to keep AMX tiles full), at most 8 (so a 16-image batch splits in two).
+    static func bf16ImagesPerCall(outputPixels: Int) -> Int {
+        var images = 1
+        while images < 8 && images * outputPixels < 2048 { images *= 2 }
+        return images
     }
 
     /// Accumulates dWeight and dBias; returns dInput [N, H, W, Cin].

@@ -1,5 +1,7 @@
 // Row-wise kernels over [rows, columns] channels-last blocks (GroupNorm's passes). The inner loop
 // runs over contiguous channels with per-channel coefficients, so it vectorises; rows stream once.
+// Where the CPU has AVX-512F the forward passes run their bit-identical twins in CVectorKernels.
+import CVectorKernels
 
 /// sums[c] = Σ_r m[r, c]
 func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: inout [Float]) {
@@ -14,6 +16,10 @@ func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: i
 func centredSquareSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, centres: [Float], into sums: inout [Float]) {
     centres.withUnsafeBufferPointer { centre in
         sums.withUnsafeMutableBufferPointer { s in
+            if VectorKernels.avx512 {
+                kac_centred_square_sums(m, rows, columns, centre.baseAddress!, s.baseAddress!)
+                return
+            }
             s.update(repeating: 0)
             for row in 0..<rows {
                 let source = m + row * columns
@@ -33,6 +39,10 @@ func scaleAndShiftRows(
 ) {
     scale.withUnsafeBufferPointer { a in
         shift.withUnsafeBufferPointer { b in
+            if VectorKernels.avx512 {
+                kac_scale_shift_rows(m, out, rows, columns, a.baseAddress!, b.baseAddress!, 0)
+                return
+            }
             for row in 0..<rows {
                 let source = m + row * columns, target = out + row * columns
                 for c in 0..<columns { target[c] = source[c] * a[c] + b[c] }

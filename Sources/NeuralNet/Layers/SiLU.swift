@@ -1,5 +1,7 @@
-// SiLU (swish) y = x·σ(x), elementwise on any shape, with the vectorised exp from FastMath.
+// SiLU (swish) y = x·σ(x), elementwise on any shape, with the vectorised exp from FastMath (forward:
+// its AVX-512 twin in CVectorKernels where the CPU has it, bit for bit the same values).
 // Backward needs only the input: dy/dx = σ(x)·(1 + x·(1 − σ(x))).
+import CVectorKernels
 import TensorCore
 
 public enum SiLU {
@@ -14,7 +16,11 @@ public enum SiLU {
             output.scalars.withUnsafeMutableBufferPointer { y in
                 guard let x = x.baseAddress, let y = y.baseAddress else { return }
                 parallelRanges(input.count, costPerItem: 8) { range in
-                    for i in range { y[i] = x[i] * fastSigmoid(x[i]) }
+                    if VectorKernels.avx512 {
+                        kac_silu(x + range.lowerBound, y + range.lowerBound, range.count)
+                    } else {
+                        for i in range { y[i] = x[i] * fastSigmoid(x[i]) }
+                    }
                 }
             }
         }

@@ -15,8 +15,10 @@ public struct ImageRecord: Codable, Sendable, Equatable {
 public struct RenderTimings: Codable, Sendable, Equatable {
     /// Sampling (network evaluations and integrator arithmetic).
     public var generateSeconds = 0.0
-    /// Quantising, upscaling, encoding and atomic writes.
+    /// Upscaling, encoding and atomic writes, on the writer thread (overlapping the next batch's sampling).
     public var encodeSeconds = 0.0
+    /// Time the render thread waited for the writer (the part of `encodeSeconds` not hidden).
+    public var encodeWaitSeconds = 0.0
     public var totalSeconds = 0.0
 }
 
@@ -45,9 +47,9 @@ public struct RenderReport: Codable, Sendable, Equatable {
     public var height = 0
     public var channels = 0
 
-    /// Generated images per second of sampling + writing.
+    /// Generated images per second of sampling + waiting for the writes.
     public var imagesPerSecond: Double {
-        let seconds = timings.generateSeconds + timings.encodeSeconds
+        let seconds = timings.generateSeconds + timings.encodeWaitSeconds
         return seconds > 0 ? Double(generated) / seconds : 0
     }
 }

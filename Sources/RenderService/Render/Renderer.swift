@@ -67,8 +67,22 @@ public struct Renderer {
         var evaluations = 0
         var finished = plan.images.count - missing.count
         let size = plan.settings.integrator == .rk45 ? 1 : batchSize
+        // Batch k's files are written on the writer thread while batch k + 1 is sampled; its
+        // progress hook runs once they are all on disk, on this thread, before k + 1's writes start.
+        let writer = BackgroundWriter()
+        defer { writer.waitDiscardingErrors() }
+        var written = 0
+        let finishWrites = {
+            let waitStart = ContinuousClock.now
+            timings.encodeSeconds += try writer.wait()
+            timings.encodeWaitSeconds += (ContinuousClock.now - waitStart).seconds
+            guard written > 0 else { return }
+            finished += written
+            written = 0
+            try control.afterBatch(finished, plan.images.count)
+        }
         for batch in Self.batches(toGenerate, size: size) {
-            try control.beforeBatch(finished, plan.images.count)
+            try control.beforeBatch(finished + written, plan.images.count)
             let generateStart = ContinuousClock.now
             let (samples, used) = try model.generator.generate(
                 labels: batch.map(\.label), seed: plan.request.seed,
@@ -76,17 +90,19 @@ public struct Renderer {
                 onStep: control.onStep)
             timings.generateSeconds += (ContinuousClock.now - generateStart).seconds
             evaluations += used * batch.count
-            let encodeStart = ContinuousClock.now
+            var toWrite: [(Raster, PlannedImage)] = []
             for (offset, image) in batch.enumerated() {
                 let raster = try SampleImages.raster(samples, index: offset)
                 if needGrid { gridCells[image.index] = raster }
-                guard missing.contains(image.index) else { continue }
-                try writeImage(raster, image, plan: plan, to: output)
-                finished += 1
+                if missing.contains(image.index) { toWrite.append((raster, image)) }
             }
-            timings.encodeSeconds += (ContinuousClock.now - encodeStart).seconds
-            try control.afterBatch(finished, plan.images.count)
+            try finishWrites()
+            written = toWrite.count
+            writer.start { [self] in
+                for (raster, image) in toWrite { try writeImage(raster, image, plan: plan, to: output) }
+            }
         }
+        try finishWrites()
         if needGrid, let gridFile = plan.gridFile {
             let sheet = try RenderGrid.sheet(gridCells.compactMap { $0 }, plan: plan)
             try write(sheet, metadata: plan.gridMetadata, name: gridFile, to: output)

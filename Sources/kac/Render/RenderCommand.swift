@@ -10,6 +10,7 @@ import Imaging
 import ModelStore
 import RenderService
 import Spool
+import TensorCore
 import Training
 import Vocabulary
 
@@ -61,6 +62,7 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         threads.install()
+        AllocatorTuning.retainLargeBlocks()
         do {
             try render()
         } catch let error as RenderError {

@@ -1,7 +1,8 @@
-// Process-wide allocator setting for training and benchmarking executables. A training step creates
-// and frees ~100 activation tensors of up to ~40 MB; by default glibc returns blocks that large to
-// the kernel on every free and page-faults fresh zeroed pages on the next step (~7 % of a step's
-// CPU time). Call once at start-up from an executable; libraries never change it on their own.
+// Process-wide allocator setting for the executables (training, rendering, the daemon, benchmarks).
+// A training step creates and frees ~100 activation tensors of up to ~40 MB, a render ~60 per
+// network call; by default glibc returns blocks that large to the kernel on every free and
+// page-faults fresh zeroed pages on the next use (~7 % of a training step's CPU time, ~20 % of a
+// 1-step render's). Call once at start-up from an executable; libraries never change it on their own.
 
 public enum AllocatorTuning {
     /// Keeps freed blocks of any size inside the process for reuse (glibc only; no-op elsewhere).

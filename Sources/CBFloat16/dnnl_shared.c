@@ -1,0 +1,90 @@
+// The plumbing both oneDNN wrappers share (see dnnl_shared.h).
+#include "dnnl_shared.h"
+#include "kac_bf16.h"
+#include <immintrin.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+// libgomp (oneDNN's threading runtime, linked by the package): one thread per call, ours.
+extern void omp_set_num_threads(int);
+
+static _Thread_local char last_error[256];
+static _Thread_local dnnl_stream_t thread_stream;
+static _Thread_local void *thread_buffer;
+static _Thread_local size_t thread_buffer_bytes;
+static dnnl_engine_t shared_engine;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+
+const char *kac_bf16_last_error(void) { return last_error; }
+
+void kac_dnnl_clear_error(void) { last_error[0] = 0; }
+
+int kac_dnnl_fail(const char *what, dnnl_status_t status) {
+    snprintf(last_error, sizeof last_error, "oneDNN %s failed (status %d)", what, (int)status);
+    return -1;
+}
+
+static void make_engine(void) {
+    if (dnnl_engine_create(&shared_engine, dnnl_cpu, 0) != dnnl_success) shared_engine = NULL;
+}
+
+dnnl_engine_t kac_dnnl_engine(void) {
+    pthread_once(&engine_once, make_engine);
+    return shared_engine;
+}
+
+dnnl_stream_t kac_dnnl_stream(void) {
+    if (!thread_stream) {
+        omp_set_num_threads(1);
+        if (dnnl_stream_create(&thread_stream, kac_dnnl_engine(), dnnl_stream_default_flags) != dnnl_success)
+            thread_stream = NULL;
+    }
+    return thread_stream;
+}
+
+void *kac_dnnl_buffer(size_t bytes) {
+    if (bytes > thread_buffer_bytes) {
+        free(thread_buffer);
+        thread_buffer_bytes = (bytes + 4095) & ~(size_t)4095;
+        thread_buffer = aligned_alloc(64, thread_buffer_bytes);
+        if (!thread_buffer) thread_buffer_bytes = 0;
+    }
+    return thread_buffer;
+}
+
+dnnl_status_t kac_dnnl_reorder(dnnl_memory_t from, dnnl_memory_t to) {
+    const dnnl_memory_desc_t *source, *target;
+    dnnl_memory_get_memory_desc(from, &source);
+    dnnl_memory_get_memory_desc(to, &target);
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t primitive = NULL;
+    dnnl_engine_t engine = kac_dnnl_engine();
+    dnnl_status_t status = dnnl_reorder_primitive_desc_create(&pd, source, engine, target, engine, NULL);
+    if (status == dnnl_success) status = dnnl_primitive_create(&primitive, pd);
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    if (status == dnnl_success) status = dnnl_primitive_execute(primitive, kac_dnnl_stream(), 2, args);
+    if (status == dnnl_success) status = dnnl_stream_wait(kac_dnnl_stream());
+    if (primitive) dnnl_primitive_destroy(primitive);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    return status;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+void kac_dnnl_round_rows(long m, long k, float alpha, const float *a, long lda, unsigned short *out) {
+    __m512 scale = _mm512_set1_ps(alpha);
+    for (long i = 0; i < m; i++) {
+        const float *source = a + i * lda;
+        unsigned short *target = out + i * k;
+        long j = 0;
+        for (; j + 16 <= k; j += 16) {
+            __m256bh v = _mm512_cvtneps_pbh(_mm512_mul_ps(_mm512_loadu_ps(source + j), scale));
+            _mm256_storeu_si256((__m256i *)(target + j), (__m256i)v);
+        }
+        if (j < k) {
+            __mmask16 mask = (__mmask16)((1u << (k - j)) - 1);
+            __m256bh v = _mm512_cvtneps_pbh(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, source + j), scale));
+            _mm256_mask_storeu_epi16(target + j, mask, (__m256i)v);
+        }
+    }
+}

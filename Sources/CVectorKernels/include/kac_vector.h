@@ -1,0 +1,25 @@
+// AVX-512 versions of the elementwise kernels that dominate sampling once the products are fast
+// (SiLU, group normalisation's passes). Each computes exactly what the Swift loop it replaces
+// computes — the same operations in the same order, no fused multiply-adds — so results are bit
+// for bit those of the portable code; only the vector width differs. Callers ask
+// `kac_cpu_avx512_supported()` first (cpuid + xgetbv at run time) and keep the Swift loop otherwise.
+#ifndef KAC_VECTOR_H
+#define KAC_VECTOR_H
+
+/// 1 when the CPU and the OS support AVX-512F (cpuid + xgetbv), else 0.
+int kac_cpu_avx512_supported(void);
+
+/// y[i] = x[i]·σ(x[i]) with the Cephes exp polynomial of NeuralNet/FastMath.swift.
+void kac_silu(const float *x, float *y, long count);
+
+/// y[r][c] = x[r][c]·scale[c] + shift[c], then SiLU when `silu` is nonzero.
+void kac_scale_shift_rows(const float *x, float *y, long rows, long columns, const float *scale, const float *shift,
+                          int silu);
+
+/// sums[c] += Σ_r m[r][c], rows added in order.
+void kac_accumulate_column_sums(const float *m, long rows, long columns, float *sums);
+
+/// sums[c] = Σ_r (m[r][c] − centres[c])², rows added in order.
+void kac_centred_square_sums(const float *m, long rows, long columns, const float *centres, float *sums);
+
+#endif

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# End-to-end render speed, bf16 against fp32: `kac render` of COUNT PNGs, the two precisions
+# alternating for ROUNDS rounds (so slow drifts of the machine's load hit both), then the median
+# wall-clock seconds of each and their ratio. Prints the OpenBLAS kernel it ran with.
+#   bench/render-precision.sh MODEL STEPS GUIDANCE [COUNT=1000] [ROUNDS=3]
+# e.g. bench/render-precision.sh fashion-mnist/student-1 1 1; … fashion-mnist/teacher 4 1.5
+# Uses .build/release/kac (build it first) and the repo's zoo; scratch goes to a temporary directory.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+model=$1 steps=$2 guidance=$3 count=${4:-1000} rounds=${5:-3}
+kac=$here/.build/release/kac
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+echo "model $model, $steps steps, guidance $guidance, $count images, $rounds rounds;" \
+    "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset (OpenBLAS picks from the CPU)}; load $(cut -d' ' -f1-3 /proc/loadavg)"
+declare -A times
+for round in $(seq "$rounds"); do
+    for precision in fp32 bf16; do
+        rm -rf "$scratch/out"
+        start=$(date +%s.%N)
+        "$kac" render --zoo "$here/zoo" --model "$model" --steps "$steps" --guidance "$guidance" --count "$count" \
+            --seed "$round" --precision "$precision" --out "$scratch/out" > /dev/null 2>&1
+        end=$(date +%s.%N)
+        seconds=$(echo "$end - $start" | bc -l)
+        times[$precision]+="$seconds "
+        printf 'round %d %s %.2f s\n' "$round" "$precision" "$seconds"
+    done
+done
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+fp32=$(echo "${times[fp32]}" | median)
+bf16=$(echo "${times[bf16]}" | median)
+printf 'median fp32 %.2f s (%.0f img/s), bf16 %.2f s (%.0f img/s), bf16 speed-up %.2fx\n' \
+    "$fp32" "$(echo "$count / $fp32" | bc -l)" "$bf16" "$(echo "$count / $bf16" | bc -l)" "$(echo "$fp32 / $bf16" | bc -l)"
