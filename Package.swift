@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "DiskIOTests", dependencies: ["DiskIO", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CVectorKernels", "TestSupport"]),
         .testTarget(name: "KacFlowTests", dependencies: ["KacFlow", "Vocabulary", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Vocabulary", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "Vocabulary", "ModelStore", "TestSupport"]),

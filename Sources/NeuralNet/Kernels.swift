@@ -114,11 +114,8 @@ func addRowVector(_ vector: UnsafePointer<Float>, to matrix: UnsafeMutablePointe
 func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
     if VectorKernels.avx512 {
         kac_accumulate_column_sums(matrix, rows, columns, sums)
-        return
-    }
-    for row in 0..<rows {
-        let source = matrix + row * columns
-        for column in 0..<columns { sums[column] += source[column] }
+    } else {
+        PortableKernels.accumulateColumnSums(matrix, rows: rows, columns: columns, into: sums)
     }
 }
 

@@ -30,7 +30,17 @@ public struct GroupNorm: Sendable {
         public let inverseDeviation: [Float]
     }
 
+    /// SiLU(GroupNorm(input)) in one pass, for inference (no cache: nothing to go backward through).
+    /// Bit for bit SiLU.forward of forward's output.
+    public func forwardActivated(_ input: Tensor, parameters: ParameterSet) -> Tensor {
+        forward(input, parameters: parameters, silu: true).output
+    }
+
     public func forward(_ input: Tensor, parameters: ParameterSet) -> (output: Tensor, cache: Cache) {
+        forward(input, parameters: parameters, silu: false)
+    }
+
+    private func forward(_ input: Tensor, parameters: ParameterSet, silu: Bool) -> (output: Tensor, cache: Cache) {
         precondition(
             input.rank >= 2 && input.shape[input.rank - 1] == channels,
             "GroupNorm: input \(input.shape) does not end in \(channels) channels")
@@ -72,7 +82,9 @@ public struct GroupNorm: Sendable {
                                             channelScale[ch] = gamma[ch] * inverseOut[group]
                                             channelShift[ch] = beta[ch] - meanOut[group] * channelScale[ch]
                                         }
-                                        scaleAndShiftRows(xi, yi, rows: positions, columns: c, scale: channelScale, shift: channelShift)
+                                        scaleAndShiftRows(
+                                            xi, yi, rows: positions, columns: c, scale: channelScale, shift: channelShift,
+                                            silu: silu)
                                     }
                                 }
                             }

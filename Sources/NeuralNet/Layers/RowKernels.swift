@@ -16,36 +16,29 @@ func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: i
 func centredSquareSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, centres: [Float], into sums: inout [Float]) {
     centres.withUnsafeBufferPointer { centre in
         sums.withUnsafeMutableBufferPointer { s in
+            guard let centre = centre.baseAddress, let s = s.baseAddress else { return }
             if VectorKernels.avx512 {
-                kac_centred_square_sums(m, rows, columns, centre.baseAddress!, s.baseAddress!)
-                return
-            }
-            s.update(repeating: 0)
-            for row in 0..<rows {
-                let source = m + row * columns
-                for c in 0..<columns {
-                    let d = source[c] - centre[c]
-                    s[c] += d * d
-                }
+                kac_centred_square_sums(m, rows, columns, centre, s)
+            } else {
+                PortableKernels.centredSquareSums(m, rows: rows, columns: columns, centres: centre, into: s)
             }
         }
     }
 }
 
-/// out[r, c] = m[r, c]·scale[c] + shift[c]
+/// out[r, c] = m[r, c]·scale[c] + shift[c], followed by SiLU when `silu` (GroupNorm fused with the
+/// activation after it, for inference).
 func scaleAndShiftRows(
     _ m: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
-    scale: [Float], shift: [Float]
+    scale: [Float], shift: [Float], silu: Bool = false
 ) {
     scale.withUnsafeBufferPointer { a in
         shift.withUnsafeBufferPointer { b in
+            guard let a = a.baseAddress, let b = b.baseAddress else { return }
             if VectorKernels.avx512 {
-                kac_scale_shift_rows(m, out, rows, columns, a.baseAddress!, b.baseAddress!, 0)
-                return
-            }
-            for row in 0..<rows {
-                let source = m + row * columns, target = out + row * columns
-                for c in 0..<columns { target[c] = source[c] * a[c] + b[c] }
+                kac_scale_shift_rows(m, out, rows, columns, a, b, silu ? 1 : 0)
+            } else {
+                PortableKernels.scaleAndShiftRows(m, out, rows: rows, columns: columns, scale: a, shift: b, silu: silu)
             }
         }
     }

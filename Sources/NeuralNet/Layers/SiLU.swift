@@ -19,7 +19,7 @@ public enum SiLU {
                     if VectorKernels.avx512 {
                         kac_silu(x + range.lowerBound, y + range.lowerBound, range.count)
                     } else {
-                        for i in range { y[i] = x[i] * fastSigmoid(x[i]) }
+                        PortableKernels.silu(x + range.lowerBound, y + range.lowerBound, count: range.count)
                     }
                 }
             }

@@ -1,5 +1,6 @@
 // The UNet's forward and backward passes over its step list. Forward keeps one cache per step only
-// when gradients are wanted (sampling keeps none, so it holds just the live activations and skips).
+// when gradients are wanted (sampling keeps none, so it holds just the live activations and skips,
+// and fuses each normalisation with the SiLU after it: same bits, one pass fewer).
 // Backward walks the steps in reverse; gradients of skip tensors wait on a stack until the walk
 // reaches the step that pushed them, where they join the main gradient (the skip fans out).
 import TensorCore
@@ -14,6 +15,11 @@ extension UNet {
         case upsample
         case pushSkip
         case concatenateSkip
+
+        var isSiLU: Bool {
+            if case .silu = self { return true }
+            return false
+        }
     }
 
     enum StepCache {
@@ -65,8 +71,27 @@ extension UNet {
         var skips: [Tensor] = []
         var caches: [StepCache] = []
         caches.reserveCapacity(keepingCaches ? steps.count : 0)
-        for step in steps {
+        var fuseNextActivation = false
+        for (index, step) in steps.enumerated() {
             let cache: StepCache
+            if !keepingCaches {
+                // Sampling: no caches, so a normalisation and the SiLU after it run as one pass.
+                switch step {
+                case .residual(let block):
+                    h = block.infer(
+                        h, activatedEmbedding: activatedEmbedding, parameters: parameters, workspace: workspace, bf16: bf16)
+                    continue
+                case .norm(let norm) where index + 1 < steps.count && steps[index + 1].isSiLU:
+                    h = norm.forwardActivated(h, parameters: parameters)
+                    fuseNextActivation = true
+                    continue
+                case .silu where fuseNextActivation:
+                    fuseNextActivation = false
+                    continue
+                default:
+                    break
+                }
+            }
             switch step {
             case .residual(let block):
                 let result = block.forward(

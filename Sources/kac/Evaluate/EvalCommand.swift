@@ -77,6 +77,10 @@ struct EvalCommand: ParsableCommand {
     var scoreSamplesPath: String?
     @Option(name: .customLong("report"), help: "Re-print the table (and --plot) of an earlier --json-file report instead of evaluating.")
     var reportPath: String?
+    @Option(
+        help:
+            "Arithmetic the --model networks sample in: fp32, bf16 (refused on CPUs without AVX512_BF16) or auto; rows in bf16 are labelled so. --run checkpoints sample in fp32."
+    ) var precision: PrecisionSetting = .fp32
 
     @OptionGroup var threads: ThreadOptions
 
@@ -179,12 +183,16 @@ struct EvalCommand: ParsableCommand {
         var candidates: [Candidate] = []
         if !models.isEmpty {
             let store = try zoo.open(create: false)
+            let resolved: Precision
+            do { resolved = try ZooVelocityModel.resolve(precision) } catch {
+                throw ValidationError("--precision \(precision): \(error.description)")
+            }
             for reference in models {
-                let model = try ZooVelocityModel.load(reference, from: store)
+                let model = try ZooVelocityModel.load(reference, from: store).inPrecision(resolved)
                 let isStudent = model.manifest.details.kind == .student && !studentGrid
                 candidates.append(
                     Candidate(
-                        label: model.label, generator: model.generator,
+                        label: model.label + (resolved == .bf16 ? " bf16" : ""), generator: model.generator,
                         dataset: model.manifest.details.dataset?.name,
                         ownSetting: isStudent ? model.defaults : nil))
             }

@@ -1,0 +1,41 @@
+// oneDNN's bf16 convolution (BF16Convolution) against the Double reference convolution of the same
+// inputs and weights rounded to bf16 (nearest-even): equal up to fp32 summation order, so a wrong
+// layout, padding or stride, or a bias dropped, cannot hide inside bf16's own rounding error. Covers
+// the UNet's three kinds (3×3 stride 1, 3×3 stride 2, 1×1) at odd sizes and an odd batch.
+import NeuralNet
+import TensorCore
+import TestSupport
+import Testing
+
+@Suite(.enabled(if: BF16.isSupported, "this CPU lacks AVX512_BF16"))
+struct BF16ConvolutionTests {
+    static func roundedToBF16(_ x: Float) -> Float {
+        let bits = x.bitPattern
+        return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+    }
+
+    @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0)])
+    func matchesTheReferenceOnRoundedInputs(geometry: (kernel: Int, stride: Int, padding: Int)) throws {
+        let (k, s, p) = geometry
+        let (cin, cout) = (24, 40)
+        let shape = [3, 7, 9, cin]
+        var random = RandomSource(seed: 21)
+        let input = randomScalars(shape.reduce(1, *), &random)
+        let weight = randomScalars(k * k * cin * cout, &random, scale: 0.2)
+        let bias = randomScalars(cout, &random)
+        let convolution = try BF16Convolution(
+            weight: weight, bias: bias, inputChannels: cin, outputChannels: cout, kernelSize: k, stride: s, padding: p)
+        let expected = Reference.conv2D(
+            doubles(input.map(Self.roundedToBF16)), shape: shape, weight: doubles(weight.map(Self.roundedToBF16)),
+            bias: doubles(bias), outputChannels: cout, kernelSize: k, stride: s, padding: p)
+        var output = [Float](repeating: .nan, count: expected.output.count)
+        convolution.forward(images: shape[0], height: shape[1], width: shape[2], input: input, output: &output)
+        #expect(relativeError(output, expected.output) < floatVersusDoubleTolerance)
+        // Not the unrounded convolution: the bf16 path really rounded.
+        let unrounded = Reference.conv2D(
+            doubles(input), shape: shape, weight: doubles(weight), bias: doubles(bias), outputChannels: cout,
+            kernelSize: k, stride: s, padding: p)
+        #expect(relativeError(output, unrounded.output) > 10 * floatVersusDoubleTolerance, "\(relativeError(output, unrounded.output))")
+        #expect(!convolution.implementation.isEmpty)
+    }
+}

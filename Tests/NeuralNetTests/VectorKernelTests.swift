@@ -1,0 +1,67 @@
+// The AVX-512 kernels of CVectorKernels against the portable Swift loops they stand in for, bit for
+// bit, on inputs that reach exp's clamps, odd widths (masked tails) and widths above 16 (several
+// blocks). Skipped on CPUs without AVX-512F, where the Swift loops run instead.
+import CVectorKernels
+import NeuralNet
+import TensorCore
+import TestSupport
+import Testing
+
+@Suite(.enabled(if: kac_cpu_avx512_supported() != 0, "this CPU lacks AVX-512F"))
+struct VectorKernelTests {
+    static func values(_ count: Int, seed: UInt64, scale: Double) -> [Float] {
+        var random = RandomSource(seed: seed)
+        var values = randomScalars(count, &random, scale: scale)
+        // exp's clamps (±87.3 / 88.3), zero of both signs, and where σ saturates.
+        for (i, special) in [Float(-100), 100, -88, 89, 0, -0.0, 20, -20].enumerated() where i < count { values[i] = special }
+        return values
+    }
+
+    static func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
+
+    @Test(arguments: [1, 15, 16, 17, 1000])
+    func siluIsBitIdentical(count: Int) {
+        let x = Self.values(count, seed: UInt64(count), scale: 6)
+        var fast = [Float](repeating: .nan, count: count), portable = fast
+        kac_silu(x, &fast, count)
+        PortableKernels.silu(x, &portable, count: count)
+        #expect(Self.bits(fast) == Self.bits(portable))
+    }
+
+    @Test(arguments: [(7, 3), (5, 16), (9, 40), (3, 128)])
+    func rowKernelsAreBitIdentical(shape: (rows: Int, columns: Int)) {
+        let (rows, columns) = shape
+        let x = Self.values(rows * columns, seed: 3, scale: 4)
+        let scale = Self.values(columns, seed: 4, scale: 2), shift = Self.values(columns, seed: 5, scale: 1)
+        for silu in [false, true] {
+            var fast = [Float](repeating: .nan, count: x.count), portable = fast
+            kac_scale_shift_rows(x, &fast, rows, columns, scale, shift, silu ? 1 : 0)
+            PortableKernels.scaleAndShiftRows(x, &portable, rows: rows, columns: columns, scale: scale, shift: shift, silu: silu)
+            #expect(Self.bits(fast) == Self.bits(portable), "silu \(silu)")
+        }
+        let start = Self.values(columns, seed: 6, scale: 1)
+        var fastSums = start, portableSums = start
+        kac_accumulate_column_sums(x, rows, columns, &fastSums)
+        PortableKernels.accumulateColumnSums(x, rows: rows, columns: columns, into: &portableSums)
+        #expect(Self.bits(fastSums) == Self.bits(portableSums))
+        var fastSquares = [Float](repeating: .nan, count: columns), portableSquares = fastSquares
+        kac_centred_square_sums(x, rows, columns, shift, &fastSquares)
+        PortableKernels.centredSquareSums(x, rows: rows, columns: columns, centres: shift, into: &portableSquares)
+        #expect(Self.bits(fastSquares) == Self.bits(portableSquares))
+    }
+}
+
+/// Sampling fuses each normalisation with the SiLU after it; it must change no bit (on any CPU).
+struct FusedActivationTests {
+    @Test func groupNormThenSiLUFusedIsBitIdentical() {
+        var random = RandomSource(seed: 8)
+        var parameters = ParameterSet()
+        let norm = GroupNorm(name: "norm", channels: 48, groupCount: 8, parameters: &parameters)
+        randomize(&parameters, &random, scale: 0.5)
+        let x = randomTensor([3, 5, 7, 48], &random, scale: 3)
+        let separate = SiLU.forward(norm.forward(x, parameters: parameters).output).output
+        let fused = norm.forwardActivated(x, parameters: parameters)
+        #expect(fused.shape == separate.shape)
+        #expect(fused.scalars.map(\.bitPattern) == separate.scalars.map(\.bitPattern))
+    }
+}
