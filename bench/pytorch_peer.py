@@ -44,6 +44,8 @@ def parse_arguments():
                         help="OMP_WAIT_POLICY for torch's OpenMP (default PASSIVE: with libgomp's default "
                              "spinning, a busy neighbour stalls every parallel region by ~10-50 ms)")
     parser.add_argument("--check-only", action="store_true", help="compare outputs, skip timing")
+    parser.add_argument("--bf16", action="store_true",
+                        help="time forward in bf16: Swift `peer-dump --bf16` against torch.autocast('cpu', bfloat16)")
     return parser.parse_args()
 
 
@@ -292,7 +294,7 @@ def time_torch(model, config, batches, repetitions, backward, channels_last):
         x, times, labels, target = torch_inputs(batch, config, generator, channels_last)
 
         def forward():
-            with torch.inference_mode():
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 model(x, times, labels)
         rows[("fwd", batch)] = best_seconds(forward, repetitions)
         if backward:
@@ -357,6 +359,10 @@ def main():
                        "--batches"] + [str(b) for b in args.batches]
     if args.backward:
         swift_arguments.append("--backward")
+    if args.bf16:
+        if args.backward:
+            sys.exit("--bf16 times the forward pass only (training stays fp32); drop --backward")
+        swift_arguments.append("--bf16")
     best = {"swift": {}, "torch": {}}
     loads = [load_average()]
     swift_info = ""
@@ -375,6 +381,7 @@ def main():
     print(f"load average (1/5/15 min) before and after each round: {' | '.join(loads)}")
     print()
     passes = ["fwd"] + (["fwdbwd"] if args.backward else [])
+    print(f"precision {'bf16 (Swift --bf16, torch autocast)' if args.bf16 else 'fp32'}")
     print("pass    batch  Swift img/s  torch img/s  Swift/torch  threads  kernels")
     kernels = f"OpenBLAS {metadata.get('openblas.core')} / torch {torch.backends.cpu.get_cpu_capability()}"
     for p in passes:

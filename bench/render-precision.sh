@@ -2,8 +2,9 @@
 # End-to-end render speed, bf16 against fp32: `kac render` of COUNT PNGs, the two precisions
 # alternating for ROUNDS rounds (so slow drifts of the machine's load hit both), then the median
 # wall-clock seconds of each and their ratio. Prints the OpenBLAS kernel it ran with.
-#   bench/render-precision.sh MODEL STEPS GUIDANCE [COUNT=1000] [ROUNDS=3]
+#   [CPUS=0] bench/render-precision.sh MODEL STEPS GUIDANCE [COUNT=1000] [ROUNDS=3]
 # e.g. bench/render-precision.sh fashion-mnist/student-1 1 1; … fashion-mnist/teacher 4 1.5
+# CPUS (a taskset list, e.g. 0 or 0,1) pins kac to those CPUs; it takes its thread count from them.
 # Uses .build/release/kac (build it first) and the repo's zoo; scratch goes to a temporary directory.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,14 +12,16 @@ model=$1 steps=$2 guidance=$3 count=${4:-1000} rounds=${5:-3}
 kac=$here/.build/release/kac
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-echo "model $model, $steps steps, guidance $guidance, $count images, $rounds rounds;" \
+pin=()
+[ -n "${CPUS:-}" ] && pin=(taskset -c "$CPUS")
+echo "model $model, $steps steps, guidance $guidance, $count images, $rounds rounds, CPUs ${CPUS:-all};" \
     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset (OpenBLAS picks from the CPU)}; load $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A times
 for round in $(seq "$rounds"); do
     for precision in fp32 bf16; do
         rm -rf "$scratch/out"
         start=$(date +%s.%N)
-        "$kac" render --zoo "$here/zoo" --model "$model" --steps "$steps" --guidance "$guidance" --count "$count" \
+        "${pin[@]}" "$kac" render --zoo "$here/zoo" --model "$model" --steps "$steps" --guidance "$guidance" --count "$count" \
             --seed "$round" --precision "$precision" --out "$scratch/out" > /dev/null 2>&1
         end=$(date +%s.%N)
         seconds=$(echo "$end - $start" | bc -l)

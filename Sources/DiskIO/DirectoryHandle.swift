@@ -158,11 +158,12 @@ public final class DirectoryHandle: @unchecked Sendable {
 
     /// Writes `bytes` to `name` atomically and durably: `.tmp-<name>-<pid>-<random>` created
     /// exclusively (O_EXCL | O_NOFOLLOW) in this directory, written, fsynced, closed, renamed onto
-    /// `name` (or, with `exclusive`, linked — false when `name` exists), directory fsynced.
+    /// `name` (or, with `exclusive`, linked — false when `name` exists), directory fsynced (unless
+    /// `syncingDirectory` is false: then the caller's later `sync()` makes the rename durable).
     @discardableResult
     public func write(
         _ bytes: some Collection<UInt8>, to name: String, exclusive: Bool = false,
-        permissions: mode_t = 0o644, faults: FaultInjector = .none
+        permissions: mode_t = 0o644, syncingDirectory: Bool = true, faults: FaultInjector = .none
     ) throws -> Bool {
         let temporary = Self.temporaryPrefix + "\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = openat(descriptor, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
@@ -205,7 +206,7 @@ public final class DirectoryHandle: @unchecked Sendable {
                 }
             }
             try faults.trigger(.afterRename)
-            try sync()
+            if syncingDirectory { try sync() }
             return true
         } catch {
             unlinkat(descriptor, temporary, 0)

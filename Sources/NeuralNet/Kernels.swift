@@ -3,12 +3,30 @@
 // only when each task is big enough that Dispatch's wake-up cost (~10 µs) is noise; every body
 // must write disjoint memory.
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import CVectorKernels
 import TensorCore
 
 /// Most tasks a kernel splits into: the process-wide `ThreadBudget` (the CPUs this process may
-/// use, or `--threads`), which OpenBLAS also uses for the GEMMs the kernels do not split.
-var kernelThreadCount: Int { ThreadBudget.current.threads }
+/// use, or `--threads`), which OpenBLAS also uses for the GEMMs the kernels do not split — or 1 on
+/// a thread inside `withSerialKernels` (one of several whole passes running side by side).
+var kernelThreadCount: Int { pthread_getspecific(serialKernelsKey) == nil ? ThreadBudget.current.threads : 1 }
+
+private let serialKernelsKey: pthread_key_t = {
+    var key = pthread_key_t()
+    precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+    return key
+}()
+
+/// Runs `body` with every kernel on this thread single-threaded (the caller already split the work).
+func withSerialKernels<T>(_ body: () throws -> T) rethrows -> T {
+    let previous = pthread_getspecific(serialKernelsKey)
+    pthread_setspecific(serialKernelsKey, UnsafeRawPointer(bitPattern: 1))
+    defer { pthread_setspecific(serialKernelsKey, previous) }
+    return try body()
+}
 
 /// Work items below this many scalar operations per task run on the calling thread.
 let minimumScalarsPerTask = 32_768

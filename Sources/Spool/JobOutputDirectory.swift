@@ -31,10 +31,18 @@ public final class JobOutputDirectory: @unchecked Sendable, Equatable {
 
     /// Writes output `name` atomically; `name` must be a plain file name, optionally behind one
     /// dot (the renderer's `.kac-render`), never a temporary's `.tmp-` name.
-    public func write(_ bytes: [UInt8], name: String) throws {
+    /// With `syncingDirectory: false` the rename is durable after the next `syncDirectory()`.
+    public func write(_ bytes: [UInt8], name: String, syncingDirectory: Bool = true) throws {
         let plain = name.hasPrefix(".") ? String(name.dropFirst()) : name
         guard JobID.isValidName(plain), !name.hasPrefix(DirectoryHandle.temporaryPrefix) else { throw SpoolError.invalidOutputName(name) }
-        do { try handle.write(bytes, to: name) } catch let error as DiskIOError { throw SpoolError.io(error) }
+        do { try handle.write(bytes, to: name, syncingDirectory: syncingDirectory) } catch let error as DiskIOError {
+            throw SpoolError.io(error)
+        }
+    }
+
+    /// fsyncs the directory: every rename before it survives a crash.
+    public func syncDirectory() throws {
+        do { try handle.sync() } catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 
     /// Removes `name` (a file or a symlink, never followed).

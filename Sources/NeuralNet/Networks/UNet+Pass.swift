@@ -46,7 +46,11 @@ extension UNet {
     }
 
     /// `scales`: [N] guidance scales, given exactly when the network has a guidance input (checked by the callers).
-    func forward(_ x: Tensor, times: [Float], labels: [Int], guidance scales: [Float]?, keepingCaches: Bool) -> Pass {
+    /// `scratch`: the workspace of this pass (default the network's; passes running at once need their own).
+    func forward(
+        _ x: Tensor, times: [Float], labels: [Int], guidance scales: [Float]?, keepingCaches: Bool, scratch: Workspace? = nil
+    ) -> Pass {
+        let workspace = scratch ?? self.workspace
         let c = configuration
         precondition(
             x.shape.count == 4 && Array(x.shape.dropFirst()) == [c.imageHeight, c.imageWidth, c.imageChannels]

@@ -35,6 +35,13 @@ public final class UNet: VelocityNetwork {
     /// accumulate across them), so one micro-batch's activations stay in cache; results equal a
     /// whole-batch pass up to Float summation order.
     public var microBatchSize = 16
+    /// Sampling splits a batch into parts of this many images and runs whole forward passes of
+    /// different parts on different threads (each layer single-threaded inside): one barrier per
+    /// pass instead of one per layer, which is what lets one process use two cores (README). The
+    /// parts are the same whatever the thread count, so the bits are too.
+    static let samplingPartSize = 8
+    /// Scratch of the parts running at once (the part of task i uses partWorkspaces[i]).
+    let partWorkspaces = (0..<8).map { _ in Workspace() }
 
     public var hasGuidanceInput: Bool { guidance != nil }
 
@@ -116,13 +123,29 @@ public final class UNet: VelocityNetwork {
             x.rank == 4 && times.count == x.shape[0] && labels.count == x.shape[0],
             "UNet.velocity: x \(x.shape) with \(times.count) times and \(labels.count) labels")
         checkGuidance(guidance, count: x.shape[0], hasGuidanceInput: hasGuidanceInput, network: "UNet")
-        var output = Tensor.uninitialized(x.shape)
-        for range in microBatches(x.shape[0]) {
-            let part = forward(
+        let batch = x.shape[0]
+        let size = min(max(1, microBatchSize), Self.samplingPartSize)
+        let parts = Swift.stride(from: 0, to: batch, by: size).map { $0..<min($0 + size, batch) }
+        func pass(_ range: Range<Int>, scratch: Workspace) -> Tensor {
+            forward(
                 x.images(range), times: Array(times[range]), labels: Array(labels[range]),
-                guidance: guidance.map { Array($0[range]) }, keepingCaches: false)
-            output.setImages(range, from: part.output)
+                guidance: guidance.map { Array($0[range]) }, keepingCaches: false, scratch: scratch
+            ).output
         }
+        if parts.count == 1 { return pass(parts[0], scratch: workspace) }
+        var results = [Tensor?](repeating: nil, count: parts.count)
+        let tasks = min(kernelThreadCount, parts.count, partWorkspaces.count)
+        results.withUnsafeMutableBufferPointer { results in
+            parallelBLASTasks(tasks) { task in
+                withSerialKernels {
+                    for index in Swift.stride(from: task, to: parts.count, by: tasks) {
+                        results[index] = pass(parts[index], scratch: partWorkspaces[task])
+                    }
+                }
+            }
+        }
+        var output = Tensor.uninitialized(x.shape)
+        for (range, part) in zip(parts, results) { output.setImages(range, from: part!) }
         return output
     }
 

@@ -1,6 +1,7 @@
 // Making sure an output directory is usable before anything is rendered, so a bad `--out` fails
 // at once with nothing written rather than after minutes of sampling; and the two kinds of output
 // a render writes to (a user's directory by path, a spool job's directory by descriptor).
+import DiskIO
 import Foundation
 import Imaging
 import Spool
@@ -42,9 +43,17 @@ public protocol RenderOutput {
     func isDirectory(_ name: String) -> Bool
     /// The bytes of a small file, or nil when it is missing or unreadable.
     func readSmallFile(_ name: String) -> [UInt8]?
-    /// Writes `bytes` to `name` atomically (temporary, fsync, rename, fsync directory).
-    func write(_ bytes: [UInt8], name: String) throws
+    /// Writes `bytes` to `name` atomically (temporary, fsync, rename, then — unless
+    /// `syncingDirectory` is false — fsync directory).
+    func write(_ bytes: [UInt8], name: String, syncingDirectory: Bool) throws
+    /// fsyncs the directory, making every earlier rename durable (after a batch of writes without).
+    func syncDirectory() throws
     func remove(_ name: String) throws
+}
+
+extension RenderOutput {
+    /// Writes `bytes` to `name` atomically and durably (directory fsynced too).
+    func write(_ bytes: [UInt8], name: String) throws { try write(bytes, name: name, syncingDirectory: true) }
 }
 
 /// A directory given by path (`kac render --out`): files the plan does not name are left alone.
@@ -64,7 +73,10 @@ public struct PathOutput: RenderOutput {
         return FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
     }
     public func readSmallFile(_ name: String) -> [UInt8]? { FileManager.default.contents(atPath: directory + "/" + name).map { Array($0) } }
-    public func write(_ bytes: [UInt8], name: String) throws { try ImageEncoder.writeAtomically(bytes, to: directory + "/" + name) }
+    public func write(_ bytes: [UInt8], name: String, syncingDirectory: Bool) throws {
+        try ImageEncoder.writeAtomically(bytes, to: directory + "/" + name, syncingDirectory: syncingDirectory)
+    }
+    public func syncDirectory() throws { try AtomicFile.syncDirectory(directory) }
     public func remove(_ name: String) throws { try FileManager.default.removeItem(atPath: directory + "/" + name) }
 }
 

@@ -99,7 +99,11 @@ public struct Renderer {
             try finishWrites()
             written = toWrite.count
             writer.start { [self] in
-                for (raster, image) in toWrite { try writeImage(raster, image, plan: plan, to: output) }
+                // One directory fsync for the batch: its files are all durable before its progress hook runs.
+                for (raster, image) in toWrite { try writeImage(raster, image, plan: plan, to: output, syncingDirectory: false) }
+                do { try output.syncDirectory() } catch {
+                    throw RenderError.writeFailed(path: output.location, reason: "cannot flush the directory to disk: \(error)")
+                }
             }
         }
         try finishWrites()
@@ -161,7 +165,9 @@ public struct Renderer {
         }
     }
 
-    func writeImage(_ raster: Raster, _ image: PlannedImage, plan: RenderPlan, to output: some RenderOutput) throws {
+    func writeImage(
+        _ raster: Raster, _ image: PlannedImage, plan: RenderPlan, to output: some RenderOutput, syncingDirectory: Bool
+    ) throws {
         let path = output.location + "/" + image.file
         let request = plan.request
         do {
@@ -171,7 +177,9 @@ public struct Renderer {
                     kernel: request.upscale,
                     maximumFactor: limits.maximumScale))
             let metadata = try plan.metadata(for: image)
-            try output.write(try ImageEncoder.encode(scaled, as: request.encoding, metadata: metadata), name: image.file)
+            try output.write(
+                try ImageEncoder.encode(scaled, as: request.encoding, metadata: metadata), name: image.file,
+                syncingDirectory: syncingDirectory)
         } catch {
             throw RenderError.writeFailed(path: path, reason: "\(error)")
         }

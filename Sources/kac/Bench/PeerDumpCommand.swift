@@ -45,6 +45,9 @@ struct PeerDumpCommand: ParsableCommand {
     @Flag(help: "Also time forward+backward (lossAndGradients, MSE loss).")
     var backward = false
 
+    @Flag(help: "Time the forward pass in bf16 (needs AVX512_BF16; the dump stays fp32).")
+    var bf16 = false
+
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
@@ -85,7 +88,12 @@ struct PeerDumpCommand: ParsableCommand {
         }
 
         if batches.isEmpty { return }
-        print("PEER info core=\(BLAS.coreName) blas_threads=\(BLAS.threadCount) micro_batch=\(network.microBatchSize)")
+        if bf16 {
+            guard BF16.isSupported else { throw ValidationError("--bf16: this CPU lacks AVX512_BF16") }
+            try network.useBF16Inference()
+        }
+        print(
+            "PEER info core=\(BLAS.coreName) blas_threads=\(BLAS.threadCount) micro_batch=\(network.microBatchSize) precision=\(bf16 ? "bf16" : "fp32")")
         for batch in batches {
             let (x, times, labels, target) = Self.inputs(batch: batch, seed: seed &+ 2, configuration: configuration)
             let forward = best { _ = network.velocity(x, times: times, labels: labels) }
