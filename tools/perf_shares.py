@@ -16,7 +16,7 @@ CATEGORIES = [  # (category, regular expression on "dso symbol"), first match wi
     ("oneDNN kernels (bf16 convolutions, matmuls)", r"\[JIT\]|libdnnl"),
     ("bf16 rounding of activations", r"kac_dnnl_round_rows"),
     ("OpenBLAS sgemm (fp32 products)", r"libopenblas"),
-    ("Winograd transforms (fp32 3x3 convolutions)", r"Winograd"),
+    ("Winograd transforms (fp32 3x3 convolutions)", r"Winograd|winograd"),
     ("group norm + SiLU", r"GroupNorm|kac_scale_shift_rows|kac_accumulate_column_sums|kac_centred_square_sums|SiLU|kac_silu|columnSums|scaleAndShift"),
     ("attention (softmax, per-head products)", r"MultiHeadSelfAttention|softmax"),
     ("copies (concatenation, upsampling, im2col)", r"memmove|memcpy|ChannelConcatenation|NearestUpsample|im2col"),
