@@ -26,12 +26,10 @@ public struct FaultInjector: Sendable {
 public enum AtomicFile {
     /// Writes `bytes` to `path` atomically and durably. With `exclusive`, refuses to replace an
     /// existing file (uses link(2) instead of rename(2)) and returns false if it already existed.
-    /// With `syncingDirectory: false` the rename is durable only once the caller fsyncs the
-    /// directory (`syncDirectory`), e.g. once for a batch of files.
     @discardableResult
     public static func write(
         _ bytes: some Collection<UInt8>, to path: String, exclusive: Bool = false,
-        permissions: mode_t = 0o644, syncingDirectory: Bool = true, faults: FaultInjector = .none
+        permissions: mode_t = 0o644, faults: FaultInjector = .none
     ) throws -> Bool {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
@@ -71,7 +69,7 @@ public enum AtomicFile {
                 }
             }
             try faults.trigger(.afterRename)
-            if syncingDirectory { try syncDirectory(directory.isEmpty ? "." : directory) }
+            try syncDirectory(directory.isEmpty ? "." : directory)
             return true
         } catch {
             unlink(temporary)

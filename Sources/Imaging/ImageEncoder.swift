@@ -84,11 +84,9 @@ public enum ImageEncoder {
     }
 
     /// Writes already-encoded bytes through the project's atomic-write helper.
-    public static func writeAtomically(
-        _ bytes: [UInt8], to path: String, syncingDirectory: Bool = true, faults: FaultInjector = .none
-    ) throws(ImagingError) {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, faults: FaultInjector = .none) throws(ImagingError) {
         do {
-            try AtomicFile.write(bytes, to: path, syncingDirectory: syncingDirectory, faults: faults)
+            try AtomicFile.write(bytes, to: path, faults: faults)
         } catch {
             throw ImagingError.writeFailed(path: path, reason: String(describing: error))
         }

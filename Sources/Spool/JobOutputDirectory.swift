@@ -31,18 +31,22 @@ public final class JobOutputDirectory: @unchecked Sendable, Equatable {
 
     /// Writes output `name` atomically; `name` must be a plain file name, optionally behind one
     /// dot (the renderer's `.kac-render`), never a temporary's `.tmp-` name.
-    /// With `syncingDirectory: false` the rename is durable after the next `syncDirectory()`.
-    public func write(_ bytes: [UInt8], name: String, syncingDirectory: Bool = true) throws {
+    public func write(_ bytes: [UInt8], name: String) throws {
         let plain = name.hasPrefix(".") ? String(name.dropFirst()) : name
         guard JobID.isValidName(plain), !name.hasPrefix(DirectoryHandle.temporaryPrefix) else { throw SpoolError.invalidOutputName(name) }
-        do { try handle.write(bytes, to: name, syncingDirectory: syncingDirectory) } catch let error as DiskIOError {
-            throw SpoolError.io(error)
-        }
+        do { try handle.write(bytes, to: name) } catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 
-    /// fsyncs the directory: every rename before it survives a crash.
-    public func syncDirectory() throws {
-        do { try handle.sync() } catch let error as DiskIOError { throw SpoolError.io(error) }
+    /// Writes several outputs atomically with two flushes in all (`DirectoryHandle.write(batch:)`);
+    /// names as for `write`.
+    public func write(batch files: [(name: String, bytes: [UInt8])]) throws {
+        for file in files {
+            let plain = file.name.hasPrefix(".") ? String(file.name.dropFirst()) : file.name
+            guard JobID.isValidName(plain), !file.name.hasPrefix(DirectoryHandle.temporaryPrefix) else {
+                throw SpoolError.invalidOutputName(file.name)
+            }
+        }
+        do { try handle.write(batch: files) } catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 
     /// Removes `name` (a file or a symlink, never followed).

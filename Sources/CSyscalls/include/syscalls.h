@@ -11,4 +11,8 @@ int kac_rename_noreplace(const char *from, const char *to);
 /// an open directory descriptor, so no symlink in a parent path is followed.
 int kac_renameat_noreplace(int from_dir, const char *from, int to_dir, const char *to);
 
+/// syncfs(fd): flushes the whole file system holding `fd` to disk (one flush for many files).
+/// Returns 0, or -1 with errno.
+int kac_syncfs(int fd);
+
 #endif

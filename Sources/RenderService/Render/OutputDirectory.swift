@@ -43,17 +43,12 @@ public protocol RenderOutput {
     func isDirectory(_ name: String) -> Bool
     /// The bytes of a small file, or nil when it is missing or unreadable.
     func readSmallFile(_ name: String) -> [UInt8]?
-    /// Writes `bytes` to `name` atomically (temporary, fsync, rename, then — unless
-    /// `syncingDirectory` is false — fsync directory).
-    func write(_ bytes: [UInt8], name: String, syncingDirectory: Bool) throws
-    /// fsyncs the directory, making every earlier rename durable (after a batch of writes without).
-    func syncDirectory() throws
+    /// Writes `bytes` to `name` atomically (temporary, fsync, rename, fsync directory).
+    func write(_ bytes: [UInt8], name: String) throws
+    /// Writes several files, each atomically, all durable on return, with two flushes in all
+    /// (`DirectoryHandle.write(batch:)`): how a batch of images is written.
+    func write(batch files: [(name: String, bytes: [UInt8])]) throws
     func remove(_ name: String) throws
-}
-
-extension RenderOutput {
-    /// Writes `bytes` to `name` atomically and durably (directory fsynced too).
-    func write(_ bytes: [UInt8], name: String) throws { try write(bytes, name: name, syncingDirectory: true) }
 }
 
 /// A directory given by path (`kac render --out`): files the plan does not name are left alone.
@@ -73,10 +68,11 @@ public struct PathOutput: RenderOutput {
         return FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
     }
     public func readSmallFile(_ name: String) -> [UInt8]? { FileManager.default.contents(atPath: directory + "/" + name).map { Array($0) } }
-    public func write(_ bytes: [UInt8], name: String, syncingDirectory: Bool) throws {
-        try ImageEncoder.writeAtomically(bytes, to: directory + "/" + name, syncingDirectory: syncingDirectory)
+    public func write(_ bytes: [UInt8], name: String) throws { try ImageEncoder.writeAtomically(bytes, to: directory + "/" + name) }
+    /// The directory is opened once per batch (symlinks in the user's path followed, as for `write`).
+    public func write(batch files: [(name: String, bytes: [UInt8])]) throws {
+        try DirectoryHandle(opening: directory).write(batch: files)
     }
-    public func syncDirectory() throws { try AtomicFile.syncDirectory(directory) }
     public func remove(_ name: String) throws { try FileManager.default.removeItem(atPath: directory + "/" + name) }
 }
 

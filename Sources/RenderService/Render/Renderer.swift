@@ -99,10 +99,14 @@ public struct Renderer {
             try finishWrites()
             written = toWrite.count
             writer.start { [self] in
-                // One directory fsync for the batch: its files are all durable before its progress hook runs.
-                for (raster, image) in toWrite { try writeImage(raster, image, plan: plan, to: output, syncingDirectory: false) }
-                do { try output.syncDirectory() } catch {
-                    throw RenderError.writeFailed(path: output.location, reason: "cannot flush the directory to disk: \(error)")
+                // Encoded one by one, written together: two disk flushes for the whole batch.
+                let files = try toWrite.map { raster, image in
+                    do { return (name: image.file, bytes: try encodeImage(raster, image, plan: plan)) } catch {
+                        throw RenderError.writeFailed(path: output.location + "/" + image.file, reason: "\(error)")
+                    }
+                }
+                do { try output.write(batch: files) } catch {
+                    throw RenderError.writeFailed(path: output.location, reason: "\(error)")
                 }
             }
         }
@@ -165,24 +169,12 @@ public struct Renderer {
         }
     }
 
-    func writeImage(
-        _ raster: Raster, _ image: PlannedImage, plan: RenderPlan, to output: some RenderOutput, syncingDirectory: Bool
-    ) throws {
-        let path = output.location + "/" + image.file
+    /// The file bytes of one image: upscaled, encoded, with its metadata.
+    func encodeImage(_ raster: Raster, _ image: PlannedImage, plan: RenderPlan) throws -> [UInt8] {
         let request = plan.request
-        do {
-            let scaled = try raster.upscaled(
-                by: request.scale,
-                configuration: UpscaleConfiguration(
-                    kernel: request.upscale,
-                    maximumFactor: limits.maximumScale))
-            let metadata = try plan.metadata(for: image)
-            try output.write(
-                try ImageEncoder.encode(scaled, as: request.encoding, metadata: metadata), name: image.file,
-                syncingDirectory: syncingDirectory)
-        } catch {
-            throw RenderError.writeFailed(path: path, reason: "\(error)")
-        }
+        let scaled = try raster.upscaled(
+            by: request.scale, configuration: UpscaleConfiguration(kernel: request.upscale, maximumFactor: limits.maximumScale))
+        return try ImageEncoder.encode(scaled, as: request.encoding, metadata: try plan.metadata(for: image))
     }
 
     func write(_ raster: Raster, metadata: () throws -> ImageMetadata, name: String, to output: some RenderOutput) throws {
