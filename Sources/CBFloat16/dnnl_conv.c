@@ -77,6 +77,14 @@ void kac_bf16_conv_destroy(kac_bf16_conv *conv) {
 
 const char *kac_bf16_conv_implementation(const kac_bf16_conv *conv) { return conv->implementation; }
 
+size_t kac_bf16_conv_bytes(kac_bf16_conv *conv) {
+    pthread_mutex_lock(&conv->lock);
+    size_t bytes = kac_dnnl_memory_bytes(conv->plain) + kac_dnnl_memory_bytes(conv->bias);
+    for (int i = 0; i < conv->count; i++) bytes += kac_dnnl_memory_bytes(conv->entries[i].weights);
+    pthread_mutex_unlock(&conv->lock);
+    return bytes;
+}
+
 static long output_size(const kac_bf16_conv *conv, long size) {
     return (size + 2 * conv->padding - conv->kernel) / conv->stride + 1;
 }

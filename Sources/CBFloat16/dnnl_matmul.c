@@ -64,6 +64,14 @@ void kac_bf16_matrix_destroy(kac_bf16_matrix *matrix) {
 
 const char *kac_bf16_matrix_implementation(const kac_bf16_matrix *matrix) { return matrix->implementation; }
 
+size_t kac_bf16_matrix_bytes(kac_bf16_matrix *matrix) {
+    pthread_mutex_lock(&matrix->lock);
+    size_t bytes = kac_dnnl_memory_bytes(matrix->plain);
+    for (int i = 0; i < matrix->count; i++) bytes += kac_dnnl_memory_bytes(matrix->entries[i].weights);
+    pthread_mutex_unlock(&matrix->lock);
+    return bytes;
+}
+
 /// The primitive for `m` rows written `ldc` apart, made on first use (the caller holds the lock).
 static shape_entry *entry_for(kac_bf16_matrix *matrix, long m, long ldc) {
     for (int i = 0; i < matrix->count; i++)

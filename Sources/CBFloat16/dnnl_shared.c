@@ -53,6 +53,13 @@ void *kac_dnnl_buffer(size_t bytes) {
     return thread_buffer;
 }
 
+size_t kac_dnnl_memory_bytes(dnnl_memory_t memory) {
+    if (!memory) return 0;
+    const dnnl_memory_desc_t *md;
+    if (dnnl_memory_get_memory_desc(memory, &md) != dnnl_success) return 0;
+    return dnnl_memory_desc_get_size(md);
+}
+
 dnnl_status_t kac_dnnl_reorder(dnnl_memory_t from, dnnl_memory_t to) {
     const dnnl_memory_desc_t *source, *target;
     dnnl_memory_get_memory_desc(from, &source);

@@ -21,6 +21,9 @@ dnnl_status_t kac_dnnl_reorder(dnnl_memory_t from, dnnl_memory_t to);
 /// (alpha·A) rows [m][k] (row stride lda) to bf16, contiguous [m][k], rounding to nearest even.
 void kac_dnnl_round_rows(long m, long k, float alpha, const float *a, long lda, unsigned short *out);
 
+/// Bytes a memory object holds (0 for NULL).
+size_t kac_dnnl_memory_bytes(dnnl_memory_t memory);
+
 #define KAC_DNNL_TRY(call, what)                                            \
     do {                                                                    \
         dnnl_status_t status_ = (call);                                     \

@@ -16,6 +16,12 @@ final class PrecisionTwins: @unchecked Sendable {
 
     init(fp32: any VelocityNetwork) { self.fp32 = fp32 }
 
+    /// Bytes of weights held: the fp32 parameters, plus the bf16 copies once made.
+    var weightBytes: Int {
+        let bf16Bytes = lock.withLock { (bf16 as? UNet)?.bf16Weights?.residentBytes ?? 0 }
+        return fp32.parameters.scalarCount * MemoryLayout<Float>.size + bf16Bytes
+    }
+
     func bf16Network(architecture: NetworkArchitecture, model: String) throws -> any VelocityNetwork {
         try lock.withLock {
             if let bf16 { return bf16 }
@@ -41,6 +47,9 @@ extension ZooVelocityModel {
         guard let precision = setting.resolved(bf16Available: bf16Available) else { throw PrecisionUnavailable() }
         return precision
     }
+
+    /// Bytes of weights this loaded model holds in memory: fp32, and bf16 once it was asked for.
+    public var weightBytes: Int { twins.weightBytes }
 
     /// This model sampling in `precision` (same manifest and settings; weights rounded once).
     public func inPrecision(_ precision: Precision) throws -> ZooVelocityModel {

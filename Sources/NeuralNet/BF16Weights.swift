@@ -13,6 +13,12 @@ public final class BF16Weights: Sendable {
         (self.matrices, self.convolutions) = (matrices, convolutions)
     }
 
+    /// Bytes held in memory, the per-shape layouts oneDNN made so far included (grows a little as
+    /// new batch shapes are first used; the model cache counts it).
+    public var residentBytes: Int {
+        matrices.values.reduce(0) { $0 + $1.residentBytes } + convolutions.values.reduce(0) { $0 + $1.residentBytes }
+    }
+
     /// bf16 scalars held (each weight once; the per-shape layouts oneDNN derives are not counted).
     public var scalarCount: Int {
         matrices.values.reduce(0) { $0 + $1.rows * $1.columns }

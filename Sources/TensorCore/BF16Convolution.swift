@@ -38,6 +38,9 @@ public final class BF16Convolution: @unchecked Sendable {
         }
     }
 
+    /// Bytes held: bf16 weights, bias and the per-shape layouts oneDNN asked for so far.
+    public var residentBytes: Int { kac_bf16_conv_bytes(handle) }
+
     /// oneDNN's name of the kernel the last prepared shape runs on (e.g. "brg:avx512_core_amx").
     public var implementation: String { String(cString: kac_bf16_conv_implementation(handle)) }
 }

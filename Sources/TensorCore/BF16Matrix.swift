@@ -57,6 +57,9 @@ public final class BF16Matrix: @unchecked Sendable {
         }
     }
 
+    /// Bytes held: the bf16 copy and the per-shape layouts oneDNN asked for so far.
+    public var residentBytes: Int { kac_bf16_matrix_bytes(handle) }
+
     /// oneDNN's name of the kernel the last shape prepared runs on (e.g. "brg:avx512_core_amx_bf16").
     public var implementation: String { String(cString: kac_bf16_matrix_implementation(handle)) }
 }

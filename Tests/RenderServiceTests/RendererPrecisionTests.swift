@@ -24,6 +24,27 @@ import Vocabulary
         try expectBatchSizeChangesNoByte(zoo, RenderRequest(count: 40, steps: 2, guidance: guidance, seed: 7), precision: .bf16)
     }
 
+    /// The model cache's budget sees bf16 copies: a model's weight bytes grow once it is asked for in
+    /// bf16 (by at least 2 bytes per convolution and projection weight), and grow no more on a second ask.
+    @Test(.enabled(if: ZooVelocityModel.bf16Available, "this CPU lacks AVX512_BF16"))
+    func bf16CopiesCountInTheWeightBytes() throws {
+        let zoo = TemporaryDirectory(prefix: "kac-render-zoo")
+        try TinyModel.publish(into: zoo.path)
+        let store = try ModelStore(root: zoo.path, create: false)
+        let model = try ZooVelocityModel.load("fashion-mnist/teacher", from: store)
+        let fp32 = model.weightBytes
+        #expect(fp32 == model.network.parameters.scalarCount * 4)
+        let bf16 = try model.inPrecision(.bf16)
+        let out = TemporaryDirectory(prefix: "kac-render-out")
+        let renderer = Renderer(model: bf16, batchSize: 16)
+        _ = try renderer.render(try renderer.plan(RenderRequest(count: 2, steps: 1, seed: 1)), into: out.path)
+        let grown = model.weightBytes
+        #expect(grown > fp32 + model.network.parameters.scalarCount, "\(fp32) -> \(grown)")
+        #expect(bf16.weightBytes == grown)
+        _ = try model.inPrecision(.bf16)
+        #expect(model.weightBytes == grown)
+    }
+
     @Test func precisionIsRecordedInReportMetadataAndFingerprint() throws {
         let zoo = TemporaryDirectory(prefix: "kac-render-zoo")
         try TinyModel.publish(into: zoo.path)

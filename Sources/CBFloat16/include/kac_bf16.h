@@ -23,6 +23,9 @@ void kac_bf16_matrix_destroy(kac_bf16_matrix *matrix);
 /// The oneDNN implementation the matrix's products run on (e.g. "brg:avx512_core_amx_bf16").
 const char *kac_bf16_matrix_implementation(const kac_bf16_matrix *matrix);
 
+/// Bytes the matrix holds: its bf16 copy and every per-shape layout made so far.
+size_t kac_bf16_matrix_bytes(kac_bf16_matrix *matrix);
+
 /// C[m×n] (row stride ldc) = (alpha·A)[m×k] (fp32, row stride lda, rounded to bf16) · B. Safe to
 /// call from several threads at once; the first call for a given m prepares a primitive for it.
 /// Returns 0, or -1 when oneDNN failed (message in kac_bf16_last_error).
@@ -38,6 +41,9 @@ kac_bf16_conv *kac_bf16_conv_create(
 void kac_bf16_conv_destroy(kac_bf16_conv *conv);
 /// The oneDNN implementation the last prepared shape runs on (e.g. "brg:avx512_core_amx").
 const char *kac_bf16_conv_implementation(const kac_bf16_conv *conv);
+
+/// Bytes the convolution holds: its bf16 weights, bias and every per-shape layout made so far.
+size_t kac_bf16_conv_bytes(kac_bf16_conv *conv);
 
 /// output [n][Ho][Wo][Cout] (fp32) = conv(input [n][h][w][Cin] fp32, rounded to bf16) + bias. Safe to
 /// call from several threads at once; the first call for a given (n, h, w) prepares a primitive.

@@ -15,8 +15,9 @@ public final class ModelCache: @unchecked Sendable {
 
     private struct Entry {
         let model: ZooVelocityModel
-        let bytes: Int
         var lastUse: UInt64
+        /// Read at each eviction: grows when the model is first sampled in bf16.
+        var bytes: Int { model.weightBytes }
     }
 
     private let lock = NSLock()
@@ -74,14 +75,14 @@ public final class ModelCache: @unchecked Sendable {
         do { model = try ZooVelocityModel.load(manifest, from: store) } catch {
             throw RenderError.modelUnavailable(reference: manifest.label, reason: "\(error)")
         }
-        let bytes = model.network.parameters.scalarCount * MemoryLayout<Float>.size
+        let bytes = model.weightBytes
         lock.withLock {
             while !entries.isEmpty, entries.values.reduce(0, { $0 + $1.bytes }) + bytes > capacityBytes,
                 let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
             {
                 entries[oldest] = nil
             }
-            entries[manifest.blob] = Entry(model: model, bytes: bytes, lastUse: useCounter)
+            entries[manifest.blob] = Entry(model: model, lastUse: useCounter)
         }
         return model
     }
