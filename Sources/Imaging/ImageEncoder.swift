@@ -83,6 +83,14 @@ public enum ImageEncoder {
         return bytes
     }
 
+    /// Writes several encoded files into `directory`, each atomically, all durable on return, with
+    /// two flushes in all (`DirectoryHandle.write(batch:)`; symlinks in `directory` are followed).
+    public static func writeAtomically(batch files: [(name: String, bytes: [UInt8])], in directory: String) throws(ImagingError) {
+        do { try DirectoryHandle(opening: directory).write(batch: files) } catch {
+            throw ImagingError.writeFailed(path: directory, reason: String(describing: error))
+        }
+    }
+
     /// Writes already-encoded bytes through the project's atomic-write helper.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, faults: FaultInjector = .none) throws(ImagingError) {
         do {

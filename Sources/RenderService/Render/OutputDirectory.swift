@@ -1,7 +1,6 @@
 // Making sure an output directory is usable before anything is rendered, so a bad `--out` fails
 // at once with nothing written rather than after minutes of sampling; and the two kinds of output
 // a render writes to (a user's directory by path, a spool job's directory by descriptor).
-import DiskIO
 import Foundation
 import Imaging
 import Spool
@@ -71,7 +70,7 @@ public struct PathOutput: RenderOutput {
     public func write(_ bytes: [UInt8], name: String) throws { try ImageEncoder.writeAtomically(bytes, to: directory + "/" + name) }
     /// The directory is opened once per batch (symlinks in the user's path followed, as for `write`).
     public func write(batch files: [(name: String, bytes: [UInt8])]) throws {
-        try DirectoryHandle(opening: directory).write(batch: files)
+        try ImageEncoder.writeAtomically(batch: files, in: directory)
     }
     public func remove(_ name: String) throws { try FileManager.default.removeItem(atPath: directory + "/" + name) }
 }
