@@ -10,21 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-typedef struct {
-    long n, h, w;
-    dnnl_primitive_t primitive;
-    dnnl_memory_t weights;
-    size_t scratchpad_bytes;
-} conv_entry;
-
 struct kac_bf16_conv {
     long cin, cout, kernel, stride, padding;
     /// The weights as bf16 in our layout [kh][kw][Cin][Cout] (oneDNN's hwio).
     dnnl_memory_t plain;
     dnnl_memory_t bias;
     pthread_mutex_t lock;
-    conv_entry *entries;
-    int count, capacity;
+    /// By input shape (images, height, width).
+    kac_dnnl_entries shapes;
     char implementation[96];
 };
 
@@ -64,11 +57,7 @@ failed:
 
 void kac_bf16_conv_destroy(kac_bf16_conv *conv) {
     if (!conv) return;
-    for (int i = 0; i < conv->count; i++) {
-        dnnl_primitive_destroy(conv->entries[i].primitive);
-        dnnl_memory_destroy(conv->entries[i].weights);
-    }
-    free(conv->entries);
+    kac_dnnl_entries_destroy(&conv->shapes);
     if (conv->plain) dnnl_memory_destroy(conv->plain);
     if (conv->bias) dnnl_memory_destroy(conv->bias);
     pthread_mutex_destroy(&conv->lock);
@@ -79,8 +68,8 @@ const char *kac_bf16_conv_implementation(const kac_bf16_conv *conv) { return con
 
 size_t kac_bf16_conv_bytes(kac_bf16_conv *conv) {
     pthread_mutex_lock(&conv->lock);
-    size_t bytes = kac_dnnl_memory_bytes(conv->plain) + kac_dnnl_memory_bytes(conv->bias);
-    for (int i = 0; i < conv->count; i++) bytes += kac_dnnl_memory_bytes(conv->entries[i].weights);
+    size_t bytes = kac_dnnl_memory_bytes(conv->plain) + kac_dnnl_memory_bytes(conv->bias)
+        + kac_dnnl_entries_bytes(&conv->shapes);
     pthread_mutex_unlock(&conv->lock);
     return bytes;
 }
@@ -101,19 +90,9 @@ static dnnl_status_t call_descriptors(
 }
 
 /// The primitive for inputs of shape [n, h, w, Cin], made on first use (the caller holds the lock).
-static conv_entry *entry_for(kac_bf16_conv *conv, long n, long h, long w) {
-    for (int i = 0; i < conv->count; i++)
-        if (conv->entries[i].n == n && conv->entries[i].h == h && conv->entries[i].w == w) return &conv->entries[i];
-    if (conv->count == conv->capacity) {
-        int capacity = conv->capacity ? 2 * conv->capacity : 4;
-        conv_entry *grown = realloc(conv->entries, capacity * sizeof *grown);
-        if (!grown) { kac_dnnl_fail("primitive cache growth", dnnl_out_of_memory); return NULL; }
-        conv->entries = grown;
-        conv->capacity = capacity;
-    }
-    conv_entry entry = {.n = n, .h = h, .w = w};
-    dnnl_primitive_desc_t pd = NULL;
-    dnnl_primitive_attr_t attr = NULL;
+static kac_dnnl_entry *entry_for(kac_bf16_conv *conv, long n, long h, long w) {
+    kac_dnnl_entry *found = kac_dnnl_entries_find(&conv->shapes, n, h, w);
+    if (found) return found;
     dnnl_memory_desc_t src, dst, weights_any;
     const dnnl_memory_desc_t *bias_md;
     dnnl_memory_get_memory_desc(conv->bias, &bias_md);
@@ -126,36 +105,17 @@ static conv_entry *entry_for(kac_bf16_conv *conv, long n, long h, long w) {
     KAC_DNNL_TRY(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &src,
                                                     &weights_any, bias_md, &dst, strides, padding, padding),
                  "convolution descriptor");
-    KAC_DNNL_TRY(dnnl_primitive_attr_create(&attr), "attributes");
-    KAC_DNNL_TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode");
-    KAC_DNNL_TRY(dnnl_primitive_desc_create(&pd, &desc, attr, kac_dnnl_engine(), NULL), "convolution primitive descriptor");
-    const char *implementation = "";
-    dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation);
-    snprintf(conv->implementation, sizeof conv->implementation, "%s", implementation);
-    entry.scratchpad_bytes = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
-    KAC_DNNL_TRY(dnnl_primitive_create(&entry.primitive, pd), "convolution primitive");
-    KAC_DNNL_TRY(dnnl_memory_create(&entry.weights, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
-                                    kac_dnnl_engine(), DNNL_MEMORY_ALLOCATE), "weights memory");
-    KAC_DNNL_TRY(kac_dnnl_reorder(conv->plain, entry.weights), "weights reorder");
-    dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_attr_destroy(attr);
-    conv->entries[conv->count] = entry;
-    return &conv->entries[conv->count++];
+    return kac_dnnl_entries_add(
+        &conv->shapes, n, h, w, &desc, conv->plain, conv->implementation, sizeof conv->implementation);
 failed:
-    if (entry.primitive) dnnl_primitive_destroy(entry.primitive);
-    if (entry.weights) dnnl_memory_destroy(entry.weights);
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (attr) dnnl_primitive_attr_destroy(attr);
     return NULL;
 }
 
 int kac_bf16_conv_forward(kac_bf16_conv *conv, long n, long h, long w, const float *input, float *output) {
     if (n <= 0) return 0;
-    dnnl_stream_t s = kac_dnnl_stream();
-    if (!s) return kac_dnnl_fail("stream creation", dnnl_runtime_error);
     pthread_mutex_lock(&conv->lock);
-    conv_entry *found = entry_for(conv, n, h, w);
-    conv_entry entry = found ? *found : (conv_entry){0};
+    kac_dnnl_entry *found = entry_for(conv, n, h, w);
+    kac_dnnl_entry entry = found ? *found : (kac_dnnl_entry){0};
     pthread_mutex_unlock(&conv->lock);
     if (!found) return -1;
     long scalars = n * h * w * conv->cin;
@@ -163,23 +123,8 @@ int kac_bf16_conv_forward(kac_bf16_conv *conv, long n, long h, long w, const flo
     char *scratch = kac_dnnl_buffer(source_bytes + entry.scratchpad_bytes);
     if (!scratch) return kac_dnnl_fail("scratch allocation", dnnl_out_of_memory);
     kac_dnnl_round_rows(1, scalars, 1, input, scalars, (unsigned short *)scratch);
-    dnnl_memory_desc_t src_md, dst_md, pad_md;
-    dnnl_dims_t pad_dims = {(dnnl_dim_t)(entry.scratchpad_bytes ? entry.scratchpad_bytes : 1)};
-    dnnl_memory_t src = NULL, dst = NULL, pad = NULL;
-    int result = -1;
-    KAC_DNNL_TRY(call_descriptors(conv, n, h, w, &src_md, &dst_md), "source/destination descriptors");
-    KAC_DNNL_TRY(dnnl_memory_desc_init_by_tag(&pad_md, 1, pad_dims, dnnl_u8, dnnl_a), "scratchpad descriptor");
-    KAC_DNNL_TRY(dnnl_memory_create(&src, &src_md, kac_dnnl_engine(), scratch), "source memory");
-    KAC_DNNL_TRY(dnnl_memory_create(&dst, &dst_md, kac_dnnl_engine(), output), "destination memory");
-    KAC_DNNL_TRY(dnnl_memory_create(&pad, &pad_md, kac_dnnl_engine(), scratch + source_bytes), "scratchpad memory");
-    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, entry.weights}, {DNNL_ARG_BIAS, conv->bias},
-                               {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, pad}};
-    KAC_DNNL_TRY(dnnl_primitive_execute(entry.primitive, s, 5, args), "convolution");
-    KAC_DNNL_TRY(dnnl_stream_wait(s), "stream wait");
-    result = 0;
-failed:
-    if (src) dnnl_memory_destroy(src);
-    if (dst) dnnl_memory_destroy(dst);
-    if (pad) dnnl_memory_destroy(pad);
-    return result;
+    dnnl_memory_desc_t src_md, dst_md;
+    if (call_descriptors(conv, n, h, w, &src_md, &dst_md) != dnnl_success)
+        return kac_dnnl_fail("source/destination descriptors", dnnl_runtime_error);
+    return kac_dnnl_execute(&entry, &src_md, scratch, conv->bias, &dst_md, output, scratch + source_bytes, "convolution");
 }

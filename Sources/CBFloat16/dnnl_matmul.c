@@ -8,21 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/// One primitive for one number of rows M and output row stride, with B in the layout that primitive asked for.
-typedef struct {
-    long m, ldc;
-    dnnl_primitive_t primitive;
-    dnnl_memory_t weights;
-    size_t scratchpad_bytes;
-} shape_entry;
-
 struct kac_bf16_matrix {
     long k, n;
     /// B rounded to bf16 once, row-major k×n: the source of every layout the primitives ask for.
     dnnl_memory_t plain;
     pthread_mutex_t lock;
-    shape_entry *entries;
-    int count, capacity;
+    /// By (rows M, output row stride).
+    kac_dnnl_entries shapes;
     char implementation[96];
 };
 
@@ -52,11 +44,7 @@ failed:
 
 void kac_bf16_matrix_destroy(kac_bf16_matrix *matrix) {
     if (!matrix) return;
-    for (int i = 0; i < matrix->count; i++) {
-        dnnl_primitive_destroy(matrix->entries[i].primitive);
-        dnnl_memory_destroy(matrix->entries[i].weights);
-    }
-    free(matrix->entries);
+    kac_dnnl_entries_destroy(&matrix->shapes);
     if (matrix->plain) dnnl_memory_destroy(matrix->plain);
     pthread_mutex_destroy(&matrix->lock);
     free(matrix);
@@ -66,89 +54,50 @@ const char *kac_bf16_matrix_implementation(const kac_bf16_matrix *matrix) { retu
 
 size_t kac_bf16_matrix_bytes(kac_bf16_matrix *matrix) {
     pthread_mutex_lock(&matrix->lock);
-    size_t bytes = kac_dnnl_memory_bytes(matrix->plain);
-    for (int i = 0; i < matrix->count; i++) bytes += kac_dnnl_memory_bytes(matrix->entries[i].weights);
+    size_t bytes = kac_dnnl_memory_bytes(matrix->plain) + kac_dnnl_entries_bytes(&matrix->shapes);
     pthread_mutex_unlock(&matrix->lock);
     return bytes;
 }
 
+/// The memory descriptors of one call: bf16 A [m, k], fp32 C [m, n] with row stride ldc.
+static dnnl_status_t call_descriptors(
+    const kac_bf16_matrix *matrix, long m, long ldc, dnnl_memory_desc_t *src, dnnl_memory_desc_t *dst
+) {
+    dnnl_dims_t src_dims = {m, matrix->k}, dst_dims = {m, matrix->n}, dst_strides = {ldc, 1};
+    dnnl_status_t status = dnnl_memory_desc_init_by_tag(src, 2, src_dims, dnnl_bf16, dnnl_ab);
+    if (status == dnnl_success) status = dnnl_memory_desc_init_by_strides(dst, 2, dst_dims, dnnl_f32, dst_strides);
+    return status;
+}
+
 /// The primitive for `m` rows written `ldc` apart, made on first use (the caller holds the lock).
-static shape_entry *entry_for(kac_bf16_matrix *matrix, long m, long ldc) {
-    for (int i = 0; i < matrix->count; i++)
-        if (matrix->entries[i].m == m && matrix->entries[i].ldc == ldc) return &matrix->entries[i];
-    if (matrix->count == matrix->capacity) {
-        int capacity = matrix->capacity ? 2 * matrix->capacity : 8;
-        shape_entry *grown = realloc(matrix->entries, capacity * sizeof *grown);
-        if (!grown) { kac_dnnl_fail("primitive cache growth", dnnl_out_of_memory); return NULL; }
-        matrix->entries = grown;
-        matrix->capacity = capacity;
-    }
-    shape_entry entry = {.m = m, .ldc = ldc};
-    dnnl_primitive_desc_t pd = NULL;
-    dnnl_primitive_attr_t attr = NULL;
+static kac_dnnl_entry *entry_for(kac_bf16_matrix *matrix, long m, long ldc) {
+    kac_dnnl_entry *found = kac_dnnl_entries_find(&matrix->shapes, m, ldc, 0);
+    if (found) return found;
     dnnl_memory_desc_t src, weights_any, dst;
-    dnnl_dims_t src_dims = {m, matrix->k}, weight_dims = {matrix->k, matrix->n}, dst_dims = {m, matrix->n};
-    dnnl_dims_t dst_strides = {ldc, 1};
-    KAC_DNNL_TRY(dnnl_memory_desc_init_by_tag(&src, 2, src_dims, dnnl_bf16, dnnl_ab), "source descriptor");
+    dnnl_dims_t weight_dims = {matrix->k, matrix->n};
+    KAC_DNNL_TRY(call_descriptors(matrix, m, ldc, &src, &dst), "source/destination descriptors");
     KAC_DNNL_TRY(dnnl_memory_desc_init_by_tag(&weights_any, 2, weight_dims, dnnl_bf16, dnnl_format_tag_any), "weights descriptor");
-    KAC_DNNL_TRY(dnnl_memory_desc_init_by_strides(&dst, 2, dst_dims, dnnl_f32, dst_strides), "destination descriptor");
     dnnl_matmul_desc_t desc;
     KAC_DNNL_TRY(dnnl_matmul_desc_init(&desc, &src, &weights_any, NULL, &dst), "matmul descriptor");
-    KAC_DNNL_TRY(dnnl_primitive_attr_create(&attr), "attributes");
-    KAC_DNNL_TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode");
-    KAC_DNNL_TRY(dnnl_primitive_desc_create(&pd, &desc, attr, kac_dnnl_engine(), NULL), "matmul primitive descriptor");
-    const char *implementation = "";
-    dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation);
-    snprintf(matrix->implementation, sizeof matrix->implementation, "%s", implementation);
-    entry.scratchpad_bytes = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
-    KAC_DNNL_TRY(dnnl_primitive_create(&entry.primitive, pd), "matmul primitive");
-    KAC_DNNL_TRY(dnnl_memory_create(&entry.weights, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), kac_dnnl_engine(),
-                           DNNL_MEMORY_ALLOCATE), "weights memory");
-    KAC_DNNL_TRY(kac_dnnl_reorder(matrix->plain, entry.weights), "weights reorder");
-    dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_attr_destroy(attr);
-    matrix->entries[matrix->count] = entry;
-    return &matrix->entries[matrix->count++];
+    return kac_dnnl_entries_add(
+        &matrix->shapes, m, ldc, 0, &desc, matrix->plain, matrix->implementation, sizeof matrix->implementation);
 failed:
-    if (entry.primitive) dnnl_primitive_destroy(entry.primitive);
-    if (entry.weights) dnnl_memory_destroy(entry.weights);
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (attr) dnnl_primitive_attr_destroy(attr);
     return NULL;
 }
 
 int kac_bf16_matmul(kac_bf16_matrix *matrix, long m, float alpha, const float *a, long lda, float *c, long ldc) {
     if (m <= 0) return 0;
-    dnnl_stream_t s = kac_dnnl_stream();
-    if (!s) return kac_dnnl_fail("stream creation", dnnl_runtime_error);
     pthread_mutex_lock(&matrix->lock);
-    shape_entry *found = entry_for(matrix, m, ldc);
-    shape_entry entry = found ? *found : (shape_entry){0};
+    kac_dnnl_entry *found = entry_for(matrix, m, ldc);
+    kac_dnnl_entry entry = found ? *found : (kac_dnnl_entry){0};
     pthread_mutex_unlock(&matrix->lock);
     if (!found) return -1;
     size_t source_bytes = ((size_t)m * matrix->k * 2 + 63) & ~(size_t)63;
     char *scratch = kac_dnnl_buffer(source_bytes + entry.scratchpad_bytes);
     if (!scratch) return kac_dnnl_fail("scratch allocation", dnnl_out_of_memory);
     kac_dnnl_round_rows(m, matrix->k, alpha, a, lda, (unsigned short *)scratch);
-    dnnl_memory_desc_t src_md, dst_md, pad_md;
-    dnnl_dims_t src_dims = {m, matrix->k}, dst_dims = {m, matrix->n}, dst_strides = {ldc, 1};
-    dnnl_dims_t pad_dims = {(dnnl_dim_t)(entry.scratchpad_bytes ? entry.scratchpad_bytes : 1)};
-    dnnl_memory_t src = NULL, dst = NULL, pad = NULL;
-    int result = -1;
-    KAC_DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_md, 2, src_dims, dnnl_bf16, dnnl_ab), "source descriptor");
-    KAC_DNNL_TRY(dnnl_memory_desc_init_by_strides(&dst_md, 2, dst_dims, dnnl_f32, dst_strides), "destination descriptor");
-    KAC_DNNL_TRY(dnnl_memory_desc_init_by_tag(&pad_md, 1, pad_dims, dnnl_u8, dnnl_a), "scratchpad descriptor");
-    KAC_DNNL_TRY(dnnl_memory_create(&src, &src_md, kac_dnnl_engine(), scratch), "source memory");
-    KAC_DNNL_TRY(dnnl_memory_create(&dst, &dst_md, kac_dnnl_engine(), c), "destination memory");
-    KAC_DNNL_TRY(dnnl_memory_create(&pad, &pad_md, kac_dnnl_engine(), scratch + source_bytes), "scratchpad memory");
-    dnnl_exec_arg_t args[4] = {
-        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, entry.weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, pad}};
-    KAC_DNNL_TRY(dnnl_primitive_execute(entry.primitive, s, 4, args), "matmul");
-    KAC_DNNL_TRY(dnnl_stream_wait(s), "stream wait");
-    result = 0;
-failed:
-    if (src) dnnl_memory_destroy(src);
-    if (dst) dnnl_memory_destroy(dst);
-    if (pad) dnnl_memory_destroy(pad);
-    return result;
+    dnnl_memory_desc_t src_md, dst_md;
+    if (call_descriptors(matrix, m, ldc, &src_md, &dst_md) != dnnl_success)
+        return kac_dnnl_fail("source/destination descriptors", dnnl_runtime_error);
+    return kac_dnnl_execute(&entry, &src_md, scratch, NULL, &dst_md, c, scratch + source_bytes, "matmul");
 }

@@ -77,6 +77,93 @@ dnnl_status_t kac_dnnl_reorder(dnnl_memory_t from, dnnl_memory_t to) {
     return status;
 }
 
+kac_dnnl_entry *kac_dnnl_entries_find(kac_dnnl_entries *entries, long a, long b, long c) {
+    for (int i = 0; i < entries->count; i++) {
+        const long *key = entries->entries[i].key;
+        if (key[0] == a && key[1] == b && key[2] == c) return &entries->entries[i];
+    }
+    return NULL;
+}
+
+kac_dnnl_entry *kac_dnnl_entries_add(
+    kac_dnnl_entries *entries, long a, long b, long c, const_dnnl_op_desc_t desc, dnnl_memory_t plain,
+    char *implementation, size_t implementation_size
+) {
+    if (entries->count == entries->capacity) {
+        int capacity = entries->capacity ? 2 * entries->capacity : 4;
+        kac_dnnl_entry *grown = realloc(entries->entries, capacity * sizeof *grown);
+        if (!grown) { kac_dnnl_fail("primitive cache growth", dnnl_out_of_memory); return NULL; }
+        entries->entries = grown;
+        entries->capacity = capacity;
+    }
+    kac_dnnl_entry entry = {.key = {a, b, c}};
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    KAC_DNNL_TRY(dnnl_primitive_attr_create(&attr), "attributes");
+    KAC_DNNL_TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode");
+    KAC_DNNL_TRY(dnnl_primitive_desc_create(&pd, desc, attr, kac_dnnl_engine(), NULL), "primitive descriptor");
+    const char *name = "";
+    dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
+    snprintf(implementation, implementation_size, "%s", name);
+    entry.scratchpad_bytes = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
+    KAC_DNNL_TRY(dnnl_primitive_create(&entry.primitive, pd), "primitive");
+    KAC_DNNL_TRY(dnnl_memory_create(&entry.weights, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
+                                    kac_dnnl_engine(), DNNL_MEMORY_ALLOCATE), "weights memory");
+    KAC_DNNL_TRY(kac_dnnl_reorder(plain, entry.weights), "weights reorder");
+    dnnl_primitive_desc_destroy(pd);
+    dnnl_primitive_attr_destroy(attr);
+    entries->entries[entries->count] = entry;
+    return &entries->entries[entries->count++];
+failed:
+    if (entry.primitive) dnnl_primitive_destroy(entry.primitive);
+    if (entry.weights) dnnl_memory_destroy(entry.weights);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return NULL;
+}
+
+size_t kac_dnnl_entries_bytes(const kac_dnnl_entries *entries) {
+    size_t bytes = 0;
+    for (int i = 0; i < entries->count; i++) bytes += kac_dnnl_memory_bytes(entries->entries[i].weights);
+    return bytes;
+}
+
+void kac_dnnl_entries_destroy(kac_dnnl_entries *entries) {
+    for (int i = 0; i < entries->count; i++) {
+        dnnl_primitive_destroy(entries->entries[i].primitive);
+        dnnl_memory_destroy(entries->entries[i].weights);
+    }
+    free(entries->entries);
+    *entries = (kac_dnnl_entries){0};
+}
+
+int kac_dnnl_execute(
+    const kac_dnnl_entry *entry, const dnnl_memory_desc_t *source_md, void *source, dnnl_memory_t bias,
+    const dnnl_memory_desc_t *destination_md, void *destination, void *scratchpad, const char *what
+) {
+    dnnl_stream_t stream = kac_dnnl_stream();
+    if (!stream) return kac_dnnl_fail("stream creation", dnnl_runtime_error);
+    dnnl_memory_desc_t pad_md;
+    dnnl_dims_t pad_dims = {(dnnl_dim_t)(entry->scratchpad_bytes ? entry->scratchpad_bytes : 1)};
+    dnnl_memory_t src = NULL, dst = NULL, pad = NULL;
+    int result = -1;
+    KAC_DNNL_TRY(dnnl_memory_desc_init_by_tag(&pad_md, 1, pad_dims, dnnl_u8, dnnl_a), "scratchpad descriptor");
+    KAC_DNNL_TRY(dnnl_memory_create(&src, source_md, kac_dnnl_engine(), source), "source memory");
+    KAC_DNNL_TRY(dnnl_memory_create(&dst, destination_md, kac_dnnl_engine(), destination), "destination memory");
+    KAC_DNNL_TRY(dnnl_memory_create(&pad, &pad_md, kac_dnnl_engine(), scratchpad), "scratchpad memory");
+    dnnl_exec_arg_t args[5] = {
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, entry->weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, pad},
+        {DNNL_ARG_BIAS, bias}};
+    KAC_DNNL_TRY(dnnl_primitive_execute(entry->primitive, stream, bias ? 5 : 4, args), what);
+    KAC_DNNL_TRY(dnnl_stream_wait(stream), "stream wait");
+    result = 0;
+failed:
+    if (src) dnnl_memory_destroy(src);
+    if (dst) dnnl_memory_destroy(dst);
+    if (pad) dnnl_memory_destroy(pad);
+    return result;
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 void kac_dnnl_round_rows(long m, long k, float alpha, const float *a, long lda, unsigned short *out) {
     __m512 scale = _mm512_set1_ps(alpha);

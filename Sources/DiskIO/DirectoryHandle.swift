@@ -165,13 +165,7 @@ public final class DirectoryHandle: @unchecked Sendable {
         _ bytes: some Collection<UInt8>, to name: String, exclusive: Bool = false,
         permissions: mode_t = 0o644, faults: FaultInjector = .none
     ) throws -> Bool {
-        let temporary = Self.temporaryPrefix + "\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = openat(descriptor, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
-        guard fd >= 0 else {
-            throw DiskIOError(
-                errno: errno, systemCall: "openat", path: child(temporary),
-                message: "cannot create the temporary file \(child(temporary)) for \(child(name))")
-        }
+        let (temporary, fd) = try createTemporary(for: name, permissions: permissions)
         var closed = false
         defer {
             if !closed { close(fd) }
@@ -308,13 +302,7 @@ public final class DirectoryHandle: @unchecked Sendable {
         var renamed = 0
         defer { for temporary in temporaries[renamed...] { unlinkat(descriptor, temporary, 0) } }
         for file in files {
-            let temporary = Self.temporaryPrefix + "\(file.name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            let fd = openat(descriptor, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
-            guard fd >= 0 else {
-                throw DiskIOError(
-                    errno: errno, systemCall: "openat", path: child(temporary),
-                    message: "cannot create the temporary file \(child(temporary)) for \(child(file.name))")
-            }
+            let (temporary, fd) = try createTemporary(for: file.name, permissions: permissions)
             temporaries.append(temporary)
             do { try AtomicFile.writeAll(fd: fd, bytes: file.bytes, path: child(temporary)) } catch {
                 close(fd)
@@ -336,6 +324,18 @@ public final class DirectoryHandle: @unchecked Sendable {
             renamed += 1
         }
         if !files.isEmpty { try sync() }
+    }
+
+    /// `.tmp-<name>-<pid>-<random>` created exclusively (O_EXCL | O_NOFOLLOW), open for writing.
+    private func createTemporary(for name: String, permissions: mode_t) throws -> (name: String, descriptor: Int32) {
+        let temporary = Self.temporaryPrefix + "\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = openat(descriptor, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
+        guard fd >= 0 else {
+            throw DiskIOError(
+                errno: errno, systemCall: "openat", path: child(temporary),
+                message: "cannot create the temporary file \(child(temporary)) for \(child(name))")
+        }
+        return (temporary, fd)
     }
 
     /// fsyncs the directory so a create, rename or unlink in it survives a crash.
