@@ -19,12 +19,6 @@ public final class BF16Weights: Sendable {
         matrices.values.reduce(0) { $0 + $1.residentBytes } + convolutions.values.reduce(0) { $0 + $1.residentBytes }
     }
 
-    /// bf16 scalars held (each weight once; the per-shape layouts oneDNN derives are not counted).
-    public var scalarCount: Int {
-        matrices.values.reduce(0) { $0 + $1.rows * $1.columns }
-            + convolutions.values.reduce(0) { $0 + $1.kernelSize * $1.kernelSize * $1.inputChannels * $1.outputChannels }
-    }
-
     /// Collects the matrices while a network walks its layers.
     struct Builder {
         let parameters: ParameterSet

@@ -32,21 +32,21 @@ public final class JobOutputDirectory: @unchecked Sendable, Equatable {
     /// Writes output `name` atomically; `name` must be a plain file name, optionally behind one
     /// dot (the renderer's `.kac-render`), never a temporary's `.tmp-` name.
     public func write(_ bytes: [UInt8], name: String) throws {
-        let plain = name.hasPrefix(".") ? String(name.dropFirst()) : name
-        guard JobID.isValidName(plain), !name.hasPrefix(DirectoryHandle.temporaryPrefix) else { throw SpoolError.invalidOutputName(name) }
+        try Self.checkOutputName(name)
         do { try handle.write(bytes, to: name) } catch let error as DiskIOError { throw SpoolError.io(error) }
     }
 
     /// Writes several outputs atomically with two flushes in all (`DirectoryHandle.write(batch:)`);
     /// names as for `write`.
     public func write(batch files: [(name: String, bytes: [UInt8])]) throws {
-        for file in files {
-            let plain = file.name.hasPrefix(".") ? String(file.name.dropFirst()) : file.name
-            guard JobID.isValidName(plain), !file.name.hasPrefix(DirectoryHandle.temporaryPrefix) else {
-                throw SpoolError.invalidOutputName(file.name)
-            }
-        }
+        for file in files { try Self.checkOutputName(file.name) }
         do { try handle.write(batch: files) } catch let error as DiskIOError { throw SpoolError.io(error) }
+    }
+
+    /// A plain file name, optionally behind one dot, never a temporary's `.tmp-` name.
+    private static func checkOutputName(_ name: String) throws {
+        let plain = name.hasPrefix(".") ? String(name.dropFirst()) : name
+        guard JobID.isValidName(plain), !name.hasPrefix(DirectoryHandle.temporaryPrefix) else { throw SpoolError.invalidOutputName(name) }
     }
 
     /// Removes `name` (a file or a symlink, never followed).

@@ -69,8 +69,7 @@ public struct Conv2D: Sendable {
         let (rowsPerImage, kw, cout) = (g.rowsPerImage, g.columnWidth, outputChannels)
         let inputPerImage = g.height * g.width * inputChannels
         let plan = plan(g, batch: batch)
-        let winograd = usesWinograd
-        let scratch = winograd ? nil : workspace.buffer(plan.tasks * plan.columnScalars)
+        let scratch = usesWinograd ? nil : workspace.buffer(plan.tasks * plan.columnScalars)
         parameters.withScalars(weight) { w in
             parameters.withScalars(bias) { b in
                 input.scalars.withUnsafeBufferPointer { x in
@@ -78,7 +77,7 @@ public struct Conv2D: Sendable {
                         guard let x = x.baseAddress, let y = y.baseAddress, let w = w.baseAddress,
                             let b = b.baseAddress
                         else { return }
-                        if winograd {
+                        if usesWinograd {
                             Conv2D.winogradConvolution(
                                 x, batch: batch, height: g.height, width: g.width,
                                 inputChannels: inputChannels, outputChannels: cout,

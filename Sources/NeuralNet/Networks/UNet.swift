@@ -123,9 +123,7 @@ public final class UNet: VelocityNetwork {
             x.rank == 4 && times.count == x.shape[0] && labels.count == x.shape[0],
             "UNet.velocity: x \(x.shape) with \(times.count) times and \(labels.count) labels")
         checkGuidance(guidance, count: x.shape[0], hasGuidanceInput: hasGuidanceInput, network: "UNet")
-        let batch = x.shape[0]
-        let size = min(max(1, microBatchSize), Self.samplingPartSize)
-        let parts = Swift.stride(from: 0, to: batch, by: size).map { $0..<min($0 + size, batch) }
+        let parts = microBatches(x.shape[0], size: min(microBatchSize, Self.samplingPartSize))
         func pass(_ range: Range<Int>, scratch: Workspace) -> Tensor {
             forward(
                 x.images(range), times: Array(times[range]), labels: Array(labels[range]),
@@ -177,9 +175,9 @@ public final class UNet: VelocityNetwork {
         return (Float(loss), gradients)
     }
 
-    /// Consecutive ranges of at most `microBatchSize` images covering 0..<batch.
-    func microBatches(_ batch: Int) -> [Range<Int>] {
-        let size = max(1, microBatchSize)
+    /// Consecutive ranges of at most `size` (default `microBatchSize`) images covering 0..<batch.
+    func microBatches(_ batch: Int, size: Int? = nil) -> [Range<Int>] {
+        let size = max(1, size ?? microBatchSize)
         return Swift.stride(from: 0, to: batch, by: size).map { $0..<min($0 + size, batch) }
     }
 
