@@ -5,6 +5,11 @@
 #   [CPUS=0] bench/render-precision.sh MODEL STEPS GUIDANCE [COUNT=1000] [ROUNDS=3]
 # e.g. bench/render-precision.sh fashion-mnist/student-1 1 1; … fashion-mnist/teacher 4 1.5
 # CPUS (a taskset list, e.g. 0 or 0,1) pins kac to those CPUs; it takes its thread count from them.
+# Every render writes into a directory of its own, all removed at the end: on an ext4 without a
+# journal (this VM's disk) files created within a few minutes of deleting others scan past each
+# recently deleted inode, so deleting the last round's 1000 files just before a render makes its file
+# creation several times dearer. DELETE_BETWEEN=1 measures that case (the previous round's files
+# deleted right before each render).
 # Uses .build/release/kac (build it first) and the repo's zoo; scratch goes to a temporary directory.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,14 +20,17 @@ trap 'rm -rf "$scratch"' EXIT
 pin=()
 [ -n "${CPUS:-}" ] && pin=(taskset -c "$CPUS")
 echo "model $model, $steps steps, guidance $guidance, $count images, $rounds rounds, CPUs ${CPUS:-all};" \
-    "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset (OpenBLAS picks from the CPU)}; load $(cut -d' ' -f1-3 /proc/loadavg)"
+    "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset (OpenBLAS picks from the CPU)};" \
+    "$([ "${DELETE_BETWEEN:-0}" = 1 ] && echo "previous files deleted before each render" || echo "a fresh directory per render");" \
+    "scratch $(df --output=fstype "$scratch" | tail -1); load $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A times
 for round in $(seq "$rounds"); do
     for precision in fp32 bf16; do
-        rm -rf "$scratch/out"
+        out=$scratch/$precision-$round
+        [ "${DELETE_BETWEEN:-0}" = 1 ] && { rm -rf "$scratch"/*; out=$scratch/out; }
         start=$(date +%s.%N)
         "${pin[@]}" "$kac" render --zoo "$here/zoo" --model "$model" --steps "$steps" --guidance "$guidance" --count "$count" \
-            --seed "$round" --precision "$precision" --out "$scratch/out" > /dev/null 2>&1
+            --seed "$round" --precision "$precision" --out "$out" > /dev/null 2>&1
         end=$(date +%s.%N)
         seconds=$(echo "$end - $start" | bc -l)
         times[$precision]+="$seconds "

@@ -93,6 +93,43 @@ import Vocabulary
         #expect(throws: DistillationError.self) { try toy.distiller(changed, directory: directory.path).run() }
     }
 
+    @Test func moreStepsContinueAFinishedStageAsIfItHadRunLongerFromTheStart() throws {
+        let toy = sharedToyTeacher
+        let short = toyDistillation(stages: [8, 2, 1], start: .forward, stepsPerStage: 5, batchSize: 32)
+        var long = short
+        long.stageTrainingSteps = [5, 10]
+        let straightDirectory = TemporaryDirectory(), extendedDirectory = TemporaryDirectory()
+        try toy.distiller(long, directory: straightDirectory.path).run()
+
+        var evaluations = 0
+        let evaluate: StageEvaluator = { _ in
+            evaluations += 1; return StageEvaluation(metrics: ["calls": 1])
+        }
+        try toy.distiller(short, directory: extendedDirectory.path).run(evaluate: evaluate)
+        let extended = try toy.distiller(long, directory: extendedDirectory.path)
+        var logged: [String] = []
+        extended.log = { logged.append($0) }
+        let reports = try extended.run(evaluate: evaluate)
+        #expect(logged.contains { $0.contains("stage-1: extending from 5 to 10 steps") }, "log: \(logged)")
+        #expect(evaluations == 3, "only the extended stage is evaluated again")
+        #expect(reports.map(\.trainingSteps) == [5, 10])
+
+        let a = try TrainingState.load(from: straightDirectory.file("stage-1/checkpoint.safetensors")).state
+        let b = try TrainingState.load(from: extendedDirectory.file("stage-1/checkpoint.safetensors")).state
+        #expect(b.step == 10)
+        #expect(a.weights == b.weights)
+        #expect(a.average.shadow == b.average.shadow)
+
+        // More steps for stage-2 would change the student stage-1 started from: refused before any
+        // training, and nothing is overwritten.
+        var earlier = long
+        earlier.stageTrainingSteps = [8, 10]
+        #expect(throws: DistillationError.self) { try toy.distiller(earlier, directory: extendedDirectory.path).run() }
+        #expect(try TrainingState.load(from: extendedDirectory.file("stage-2/checkpoint.safetensors")).state.step == 5)
+        // Fewer steps than a stage already took are another run.
+        #expect(throws: DistillationError.self) { try toy.distiller(short, directory: extendedDirectory.path).run() }
+    }
+
     @Test func teacherEndpointOfOneSubstepIsAnEulerStep() throws {
         let toy = sharedToyTeacher
         let stage = DistillationStage(

@@ -147,6 +147,18 @@ public struct DistillationConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// Whether this configuration only raises stages' step counts over `earlier`'s (a finished or
+    /// running run given more steps): everything else equal and the learning rate constant, so a
+    /// stage's first steps are the same under both and its checkpoint can simply continue.
+    public func extends(_ earlier: DistillationConfiguration) -> Bool {
+        guard training.finalLearningRateFraction == 1, earlier.training.finalLearningRateFraction == 1 else { return false }
+        let longer = zip(stages, earlier.stages).allSatisfy { trainingSteps(of: $0) >= earlier.trainingSteps(of: $1) }
+        var same = earlier
+        same.training.totalSteps = training.totalSteps
+        same.stageTrainingSteps = stageTrainingSteps
+        return longer && same == self
+    }
+
     /// The scale students are sampled at by default: 1 when guidance is baked in, else `guidance`.
     public var studentGuidance: Double { guidanceRange == nil ? 1 : guidance }
 

@@ -114,7 +114,7 @@ extension Distiller {
             else {
                 throw DistillationError.corruptFile(path: path, reason: "not a \(record.format) record")
             }
-            guard existing.configuration == configuration else {
+            guard existing.configuration == configuration || configuration.extends(existing.configuration) else {
                 throw DistillationError.runMismatch(directory: runDirectory, reason: "options differ from \(path)")
             }
             guard existing.teacherFingerprint == record.teacherFingerprint else {
@@ -122,8 +122,34 @@ extension Distiller {
                     directory: runDirectory,
                     reason: "its teacher was \(existing.teacherSource) with other weights than \(teacherSource)")
             }
-            return
+            guard existing.configuration != configuration else { return }
+            try checkExtension(of: existing.configuration)
+            log("more steps per stage than \(path) recorded: those stages continue from their checkpoints")
         }
         try AtomicFile.write(Array(try DistillationFiles.json(record)), to: path)
+    }
+
+    /// A stage given more steps changes the student every later stage started from (and, with chain
+    /// targets, learned from): those stages must not have begun yet.
+    private func checkExtension(of earlier: DistillationConfiguration) throws {
+        let stages = configuration.stages
+        guard
+            let first = zip(stages, earlier.stages).first(where: {
+                configuration.trainingSteps(of: $0) != earlier.trainingSteps(of: $1)
+            })?.0
+        else { return }
+        for later in stages.dropFirst(first.index + 1) {
+            let directory = stageDirectory(later)
+            let started = ["checkpoint.safetensors", "pool.safetensors"].contains {
+                FileManager.default.fileExists(atPath: directory + "/" + $0)
+            }
+            if started {
+                throw DistillationError.runMismatch(
+                    directory: directory,
+                    reason:
+                        "it started from \(first.directoryName)'s student, which is to get more steps; remove \(directory) to distill it again after the longer \(first.directoryName)"
+                )
+            }
+        }
     }
 }

@@ -1,5 +1,5 @@
 // The multi-stage distillation loop (KAC.md §7), readable top to bottom: for each stage of
-// 100 → 20 → 4 → 2 → 1, train (or resume, or skip when finished) the student against the frozen
+// 100 → 20 → 4 → 2 → 1, train (or resume, extend, or skip when finished) the student against the frozen
 // teacher, evaluate it, hand it to the caller (publishing), and make it the next stage's teacher.
 // Layout of a run directory:
 //   RUN/distillation.json            configuration + teacher fingerprint (resume only under it)
@@ -102,9 +102,18 @@ public final class Distiller {
         let total = recipe.training.totalSteps
         let trainer: Trainer
         if FileManager.default.fileExists(atPath: checkpointPath) {
-            let (loaded, state) = try TrainingState.load(from: checkpointPath)
-            guard Self.sameRun(loaded, recipe) else {
-                throw DistillationError.runMismatch(directory: directory, reason: "its checkpoint's recipe differs from this stage's")
+            let (checkpointRecipe, state) = try TrainingState.load(from: checkpointPath)
+            var loaded = checkpointRecipe
+            if !Self.sameRun(loaded, recipe) {
+                guard Self.extends(recipe, loaded) else {
+                    throw DistillationError.runMismatch(directory: directory, reason: "its checkpoint's recipe differs from this stage's")
+                }
+                log(
+                    "\(stage.directoryName): extending from \(loaded.training.totalSteps) to \(total) steps (the learning rate is constant, so the steps so far stand)"
+                )
+                // The report described the shorter student; the longer one is evaluated afresh.
+                try? FileManager.default.removeItem(atPath: directory + "/stage.json")
+                loaded = recipe
             }
             if state.step >= total {
                 log("\(stage.directoryName): finished earlier (step \(state.step)), skipping")
@@ -227,5 +236,15 @@ public final class Distiller {
         var a = a
         a.command = b.command
         return a == b
+    }
+
+    /// Whether `recipe` is `checkpoint`'s with more steps at a constant learning rate: continuing the
+    /// checkpoint then gives what a run of `recipe` from the start would have.
+    static func extends(_ recipe: TrainingRecipe, _ checkpoint: TrainingRecipe) -> Bool {
+        var earlier = checkpoint
+        earlier.command = recipe.command
+        earlier.training.totalSteps = recipe.training.totalSteps
+        return earlier == recipe && recipe.training.totalSteps > checkpoint.training.totalSteps
+            && recipe.training.finalLearningRateFraction == 1
     }
 }
