@@ -6,6 +6,7 @@
 // own image, and the kernel a primitive runs is fixed by its shape.
 #include "dnnl_shared.h"
 #include "kac_bf16.h"
+#include "kac_vector.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +112,10 @@ failed:
     return NULL;
 }
 
-int kac_bf16_conv_forward(kac_bf16_conv *conv, long n, long h, long w, const float *input, float *output) {
+/// Rounds the input (after the per-image affine map and SiLU when `scale` is given) into the thread's
+/// buffer, then runs the primitive for its shape.
+static int forward(kac_bf16_conv *conv, long n, long h, long w, const float *input, const float *scale,
+                   const float *shift, int silu, float *output) {
     if (n <= 0) return 0;
     pthread_mutex_lock(&conv->lock);
     kac_dnnl_entry *found = entry_for(conv, n, h, w);
@@ -122,9 +126,25 @@ int kac_bf16_conv_forward(kac_bf16_conv *conv, long n, long h, long w, const flo
     size_t source_bytes = ((size_t)scalars * 2 + 63) & ~(size_t)63;
     char *scratch = kac_dnnl_buffer(source_bytes + entry.scratchpad_bytes);
     if (!scratch) return kac_dnnl_fail("scratch allocation", dnnl_out_of_memory);
-    kac_dnnl_round_rows(1, scalars, 1, input, scalars, (unsigned short *)scratch);
+    if (scale) {
+        long pixels = h * w, cin = conv->cin;
+        for (long image = 0; image < n; image++)
+            kac_scale_shift_rows_bf16(input + image * pixels * cin, (unsigned short *)scratch + image * pixels * cin,
+                                      pixels, cin, scale + image * cin, shift + image * cin, silu);
+    } else {
+        kac_dnnl_round_rows(1, scalars, 1, input, scalars, (unsigned short *)scratch);
+    }
     dnnl_memory_desc_t src_md, dst_md;
     if (call_descriptors(conv, n, h, w, &src_md, &dst_md) != dnnl_success)
         return kac_dnnl_fail("source/destination descriptors", dnnl_runtime_error);
     return kac_dnnl_execute(&entry, &src_md, scratch, conv->bias, &dst_md, output, scratch + source_bytes, "convolution");
+}
+
+int kac_bf16_conv_forward(kac_bf16_conv *conv, long n, long h, long w, const float *input, float *output) {
+    return forward(conv, n, h, w, input, NULL, NULL, 0, output);
+}
+
+int kac_bf16_conv_forward_affine(kac_bf16_conv *conv, long n, long h, long w, const float *input, const float *scale,
+                                 const float *shift, int silu, float *output) {
+    return forward(conv, n, h, w, input, scale, shift, silu, output);
 }

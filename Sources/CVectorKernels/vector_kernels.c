@@ -75,6 +75,21 @@ AVX512 void kac_scale_shift_rows(const float *x, float *y, long rows, long colum
     }
 }
 
+#define AVX512BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+AVX512BF16 void kac_scale_shift_rows_bf16(const float *x, unsigned short *y, long rows, long columns,
+                                          const float *scale, const float *shift, int apply_silu) {
+    for (long r = 0; r < rows; r++) {
+        for (long c = 0; c < columns; c += 16) {
+            __mmask16 mask = tail_mask(columns - c);
+            __m512 a = _mm512_maskz_loadu_ps(mask, scale + c), b = _mm512_maskz_loadu_ps(mask, shift + c);
+            __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + r * columns + c), a), b);
+            if (apply_silu) v = silu(v);
+            _mm256_mask_storeu_epi16(y + r * columns + c, mask, (__m256i)_mm512_cvtneps_pbh(v));
+        }
+    }
+}
+
 AVX512 void kac_accumulate_column_sums(const float *m, long rows, long columns, float *sums) {
     for (long c = 0; c < columns; c += 16) {
         __mmask16 mask = tail_mask(columns - c);

@@ -38,6 +38,22 @@ public final class BF16Convolution: @unchecked Sendable {
         }
     }
 
+    /// forward of SiLU(input·scale + shift), scale and shift [images, Cin] (a group norm's map), the
+    /// activation computed as the input is rounded: bit for bit forward of that activation in fp32.
+    public func forward(
+        images: Int, height: Int, width: Int, input: UnsafePointer<Float>,
+        activation: (scale: UnsafePointer<Float>, shift: UnsafePointer<Float>), output: UnsafeMutablePointer<Float>
+    ) {
+        guard images > 0 else { return }
+        if kac_bf16_conv_forward_affine(handle, images, height, width, input, activation.scale, activation.shift, 1, output)
+            != 0
+        {
+            fatalError(
+                "bf16 convolution \(kernelSize)×\(kernelSize) \(inputChannels)→\(outputChannels) on "
+                    + "[\(images), \(height), \(width)]: \(String(cString: kac_bf16_last_error()))")
+        }
+    }
+
     /// Bytes held: bf16 weights, bias and the per-shape layouts oneDNN asked for so far.
     public var residentBytes: Int { kac_bf16_conv_bytes(handle) }
 

@@ -64,4 +64,25 @@ struct FusedActivationTests {
         #expect(fused.shape == separate.shape)
         #expect(fused.scalars.map(\.bitPattern) == separate.scalars.map(\.bitPattern))
     }
+
+    /// The map a bf16 convolution applies on its way in (GroupNorm.affineMap) gives forwardActivated's bits.
+    @Test func groupNormAffineMapAppliedIsBitIdentical() {
+        var random = RandomSource(seed: 9)
+        var parameters = ParameterSet()
+        let norm = GroupNorm(name: "norm", channels: 24, groupCount: 8, parameters: &parameters)
+        randomize(&parameters, &random, scale: 0.5)
+        let x = randomTensor([3, 5, 7, 24], &random, scale: 3)
+        let map = norm.affineMap(x, parameters: parameters)
+        let pixels = 5 * 7 * 24
+        var applied = [Float]()
+        for image in 0..<3 {
+            var part = [Float](repeating: .nan, count: pixels)
+            PortableKernels.scaleAndShiftRows(
+                Array(x.scalars[(image * pixels)..<((image + 1) * pixels)]), &part, rows: 35, columns: 24,
+                scale: Array(map.scale[(image * 24)..<((image + 1) * 24)]),
+                shift: Array(map.shift[(image * 24)..<((image + 1) * 24)]), silu: true)
+            applied += part
+        }
+        #expect(applied.map(\.bitPattern) == norm.forwardActivated(x, parameters: parameters).scalars.map(\.bitPattern))
+    }
 }

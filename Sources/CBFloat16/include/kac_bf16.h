@@ -50,6 +50,12 @@ size_t kac_bf16_conv_bytes(kac_bf16_conv *conv);
 /// Returns 0, or -1 when oneDNN failed (message in kac_bf16_last_error).
 int kac_bf16_conv_forward(kac_bf16_conv *conv, long n, long h, long w, const float *input, float *output);
 
+/// kac_bf16_conv_forward of x·scale + shift (then SiLU when `silu` is nonzero), scale and shift
+/// [n][Cin] (a group norm's per-image, per-channel map): the normalised input goes straight to bf16,
+/// bit for bit the rounding of kac_scale_shift_rows' output.
+int kac_bf16_conv_forward_affine(kac_bf16_conv *conv, long n, long h, long w, const float *input, const float *scale,
+                                 const float *shift, int silu, float *output);
+
 /// The last failure's message on this thread ("" when none).
 const char *kac_bf16_last_error(void);
 

@@ -16,6 +16,11 @@ void kac_silu(const float *x, float *y, long count);
 void kac_scale_shift_rows(const float *x, float *y, long rows, long columns, const float *scale, const float *shift,
                           int silu);
 
+/// kac_scale_shift_rows, each result then rounded to bf16 (nearest even) into y: bit for bit that
+/// output rounded afterwards, without the fp32 pass between. Needs AVX512_BF16 (callers check).
+void kac_scale_shift_rows_bf16(const float *x, unsigned short *y, long rows, long columns, const float *scale,
+                               const float *shift, int silu);
+
 /// sums[c] += Σ_r m[r][c], rows added in order.
 void kac_accumulate_column_sums(const float *m, long rows, long columns, float *sums);
 

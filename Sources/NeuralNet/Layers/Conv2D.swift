@@ -111,7 +111,29 @@ public struct Conv2D: Sendable {
     /// The bf16 forward pass: the batch cut into calls of `bf16ImagesPerCall` images, dealt to the
     /// threads round-robin. The cut depends only on the image size, never on the thread count or
     /// the batch, so an image's bits do not depend on either (oneDNN's kernel is fixed per shape).
-    func forwardBF16(_ input: Tensor, _ g: ConvolutionGeometry, _ convolution: BF16Convolution) -> Tensor {
+    /// conv(SiLU(norm(input))) for sampling. In bf16 the normalisation and SiLU are applied as the
+    /// input is rounded (no fp32 pass and no rounding pass between); the bits are those of
+    /// `forward(norm.forwardActivated(input))` in either precision.
+    public func forward(
+        activating input: Tensor, by norm: GroupNorm, parameters: ParameterSet, workspace: Workspace,
+        bf16: BF16Weights?
+    ) -> Tensor {
+        guard let convolution = bf16?.convolutions[weight] else {
+            let activated = norm.forwardActivated(input, parameters: parameters)
+            return forward(activated, parameters: parameters, workspace: workspace, bf16: bf16).output
+        }
+        precondition(
+            input.rank == 4 && input.shape[3] == inputChannels,
+            "Conv2D: input \(input.shape) does not match [N, H, W, \(inputChannels)]")
+        let map = norm.affineMap(input, parameters: parameters)
+        return forwardBF16(input, geometry(input), convolution, activation: (map.scale, map.shift))
+    }
+
+    /// `activation`: a per-image, per-channel map [N, Cin] and SiLU applied to the input on the way in.
+    func forwardBF16(
+        _ input: Tensor, _ g: ConvolutionGeometry, _ convolution: BF16Convolution,
+        activation: (scale: [Float], shift: [Float])? = nil
+    ) -> Tensor {
         let batch = input.shape[0]
         var output = Tensor.uninitialized([batch, g.outputHeight, g.outputWidth, outputChannels])
         let perCall = Conv2D.bf16ImagesPerCall(outputPixels: g.rowsPerImage)
@@ -124,9 +146,20 @@ public struct Conv2D: Sendable {
                 parallelBLASTasks(tasks) { task in
                     for call in Swift.stride(from: task, to: calls, by: tasks) {
                         let first = call * perCall, images = min(perCall, batch - first)
-                        convolution.forward(
-                            images: images, height: g.height, width: g.width,
-                            input: x + first * inputPerImage, output: y + first * outputPerImage)
+                        let (input, output) = (x + first * inputPerImage, y + first * outputPerImage)
+                        guard let activation else {
+                            convolution.forward(images: images, height: g.height, width: g.width, input: input, output: output)
+                            continue
+                        }
+                        activation.scale.withUnsafeBufferPointer { scale in
+                            activation.shift.withUnsafeBufferPointer { shift in
+                                guard let scale = scale.baseAddress, let shift = shift.baseAddress else { return }
+                                convolution.forward(
+                                    images: images, height: g.height, width: g.width, input: input,
+                                    activation: (scale + first * inputChannels, shift + first * inputChannels),
+                                    output: output)
+                            }
+                        }
                     }
                 }
             }

@@ -40,52 +40,84 @@ public struct GroupNorm: Sendable {
         forward(input, parameters: parameters, silu: false)
     }
 
+    /// The normalisation as a per-image, per-channel map y = x·scale + shift ([N, C] each), without
+    /// applying it: for a consumer that applies it on the way in (a bf16 convolution rounding its
+    /// input). Applying it is bit for bit `forward`'s output.
+    public func affineMap(_ input: Tensor, parameters: ParameterSet) -> (scale: [Float], shift: [Float]) {
+        var scale = [Float](repeating: 0, count: input.shape[0] * channels), shift = scale
+        scale.withUnsafeMutableBufferPointer { scaleOut in
+            shift.withUnsafeMutableBufferPointer { shiftOut in
+                guard let scaleOut = scaleOut.baseAddress, let shiftOut = shiftOut.baseAddress else { return }
+                perImageMap(input, parameters: parameters) { image, _, channelScale, channelShift in
+                    for ch in 0..<channels {
+                        scaleOut[image * channels + ch] = channelScale[ch]
+                        shiftOut[image * channels + ch] = channelShift[ch]
+                    }
+                }
+            }
+        }
+        return (scale, shift)
+    }
+
     private func forward(_ input: Tensor, parameters: ParameterSet, silu: Bool) -> (output: Tensor, cache: Cache) {
+        var output = Tensor.uninitialized(input.shape)
+        let positions = input.count / (input.shape[0] * channels)
+        let statistics = output.scalars.withUnsafeMutableBufferPointer { y in
+            perImageMap(input, parameters: parameters) { image, xi, channelScale, channelShift in
+                guard let y = y.baseAddress else { return }
+                scaleAndShiftRows(
+                    xi, y + image * positions * channels, rows: positions, columns: channels, scale: channelScale,
+                    shift: channelShift, silu: silu)
+            }
+        }
+        return (output, Cache(input: input, mean: statistics.mean, inverseDeviation: statistics.inverse))
+    }
+
+    /// Each image's group statistics (two-pass) and the per-channel map y = x·(γ/σ) + (β − μγ/σ) they
+    /// give, handed to `apply` with the image's input (images in parallel); returns mean and 1/σ [N, G].
+    private func perImageMap(
+        _ input: Tensor, parameters: ParameterSet,
+        apply: (_ image: Int, _ input: UnsafePointer<Float>, _ scale: [Float], _ shift: [Float]) -> Void
+    ) -> (mean: [Float], inverse: [Float]) {
         precondition(
             input.rank >= 2 && input.shape[input.rank - 1] == channels,
             "GroupNorm: input \(input.shape) does not end in \(channels) channels")
         let batch = input.shape[0], positions = input.count / (batch * channels)
         let (c, groups, width) = (channels, groupCount, channels / groupCount)
-        var output = Tensor.uninitialized(input.shape)
         var mean = [Float](repeating: 0, count: batch * groups)
         var inverse = [Float](repeating: 0, count: batch * groups)
         let scale = 1 / Float(positions * width), eps = epsilon
         parameters.withScalars(weight) { gamma in
             parameters.withScalars(bias) { beta in
                 input.scalars.withUnsafeBufferPointer { x in
-                    output.scalars.withUnsafeMutableBufferPointer { y in
-                        mean.withUnsafeMutableBufferPointer { meanOut in
-                            inverse.withUnsafeMutableBufferPointer { inverseOut in
-                                guard let x = x.baseAddress, let y = y.baseAddress, let gamma = gamma.baseAddress,
-                                    let beta = beta.baseAddress, let meanOut = meanOut.baseAddress,
-                                    let inverseOut = inverseOut.baseAddress
-                                else { return }
-                                parallelRanges(batch, costPerItem: 4 * positions * c) { images in
-                                    var sums = [Float](repeating: 0, count: c)
-                                    var channelScale = [Float](repeating: 0, count: c)
-                                    var channelShift = [Float](repeating: 0, count: c)
-                                    for image in images {
-                                        let xi = x + image * positions * c, yi = y + image * positions * c
-                                        columnSums(xi, rows: positions, columns: c, into: &sums)
-                                        for g in 0..<groups {
-                                            meanOut[image * groups + g] = sums[(g * width)..<((g + 1) * width)].reduce(0, +) * scale
-                                        }
-                                        for ch in 0..<c { channelShift[ch] = meanOut[image * groups + ch / width] }
-                                        centredSquareSums(xi, rows: positions, columns: c, centres: channelShift, into: &sums)
-                                        for g in 0..<groups {
-                                            let variance = sums[(g * width)..<((g + 1) * width)].reduce(0, +) * scale
-                                            inverseOut[image * groups + g] = 1 / (variance + eps).squareRoot()
-                                        }
-                                        // y = x·(γ/σ) + (β − μγ/σ): one multiply-add per element.
-                                        for ch in 0..<c {
-                                            let group = image * groups + ch / width
-                                            channelScale[ch] = gamma[ch] * inverseOut[group]
-                                            channelShift[ch] = beta[ch] - meanOut[group] * channelScale[ch]
-                                        }
-                                        scaleAndShiftRows(
-                                            xi, yi, rows: positions, columns: c, scale: channelScale, shift: channelShift,
-                                            silu: silu)
+                    mean.withUnsafeMutableBufferPointer { meanOut in
+                        inverse.withUnsafeMutableBufferPointer { inverseOut in
+                            guard let x = x.baseAddress, let gamma = gamma.baseAddress, let beta = beta.baseAddress,
+                                let meanOut = meanOut.baseAddress, let inverseOut = inverseOut.baseAddress
+                            else { return }
+                            parallelRanges(batch, costPerItem: 4 * positions * c) { images in
+                                var sums = [Float](repeating: 0, count: c)
+                                var channelScale = [Float](repeating: 0, count: c)
+                                var channelShift = [Float](repeating: 0, count: c)
+                                for image in images {
+                                    let xi = x + image * positions * c
+                                    columnSums(xi, rows: positions, columns: c, into: &sums)
+                                    for g in 0..<groups {
+                                        meanOut[image * groups + g] = sums[(g * width)..<((g + 1) * width)].reduce(0, +) * scale
                                     }
+                                    for ch in 0..<c { channelShift[ch] = meanOut[image * groups + ch / width] }
+                                    centredSquareSums(xi, rows: positions, columns: c, centres: channelShift, into: &sums)
+                                    for g in 0..<groups {
+                                        let variance = sums[(g * width)..<((g + 1) * width)].reduce(0, +) * scale
+                                        inverseOut[image * groups + g] = 1 / (variance + eps).squareRoot()
+                                    }
+                                    // y = x·(γ/σ) + (β − μγ/σ): one multiply-add per element.
+                                    for ch in 0..<c {
+                                        let group = image * groups + ch / width
+                                        channelScale[ch] = gamma[ch] * inverseOut[group]
+                                        channelShift[ch] = beta[ch] - meanOut[group] * channelScale[ch]
+                                    }
+                                    apply(image, xi, channelScale, channelShift)
                                 }
                             }
                         }
@@ -93,7 +125,7 @@ public struct GroupNorm: Sendable {
                 }
             }
         }
-        return (output, Cache(input: input, mean: mean, inverseDeviation: inverse))
+        return (mean, inverse)
     }
 
     /// Accumulates dWeight and dBias; returns dInput.

@@ -72,11 +72,9 @@ struct ResidualBlock: Sendable {
     /// The forward pass for sampling: each normalisation fused with the SiLU after it, no caches.
     /// Bit for bit `forward`'s output.
     func infer(_ x: Tensor, activatedEmbedding: Tensor, parameters: ParameterSet, workspace: Workspace, bf16: BF16Weights?) -> Tensor {
-        let a1 = norm1.forwardActivated(x, parameters: parameters)
-        var h = conv1.forward(a1, parameters: parameters, workspace: workspace, bf16: bf16).output
+        var h = conv1.forward(activating: x, by: norm1, parameters: parameters, workspace: workspace, bf16: bf16)
         addPerImage(embedding.forward(activatedEmbedding, parameters: parameters).output, to: &h)
-        let a2 = norm2.forwardActivated(h, parameters: parameters)
-        var output = conv2.forward(a2, parameters: parameters, workspace: workspace, bf16: bf16).output
+        var output = conv2.forward(activating: h, by: norm2, parameters: parameters, workspace: workspace, bf16: bf16)
         if let skip {
             accumulate(&output, skip.forward(x, parameters: parameters, workspace: workspace, bf16: bf16).output)
         } else {

@@ -75,22 +75,29 @@ extension UNet {
         var skips: [Tensor] = []
         var caches: [StepCache] = []
         caches.reserveCapacity(keepingCaches ? steps.count : 0)
-        var fuseNextActivation = false
+        var fusedSteps = 0
         for (index, step) in steps.enumerated() {
             let cache: StepCache
+            if fusedSteps > 0 {
+                fusedSteps -= 1
+                continue
+            }
             if !keepingCaches {
-                // Sampling: no caches, so a normalisation and the SiLU after it run as one pass.
+                // Sampling: no caches, so a normalisation, the SiLU after it and a convolution after
+                // that run as one step (fusedSteps: the steps it took over).
                 switch step {
                 case .residual(let block):
                     h = block.infer(
                         h, activatedEmbedding: activatedEmbedding, parameters: parameters, workspace: workspace, bf16: bf16)
                     continue
                 case .norm(let norm) where index + 1 < steps.count && steps[index + 1].isSiLU:
-                    h = norm.forwardActivated(h, parameters: parameters)
-                    fuseNextActivation = true
-                    continue
-                case .silu where fuseNextActivation:
-                    fuseNextActivation = false
+                    if index + 2 < steps.count, case .conv(let conv) = steps[index + 2] {
+                        h = conv.forward(activating: h, by: norm, parameters: parameters, workspace: workspace, bf16: bf16)
+                        fusedSteps = 2
+                    } else {
+                        h = norm.forwardActivated(h, parameters: parameters)
+                        fusedSteps = 1
+                    }
                     continue
                 default:
                     break
