@@ -75,6 +75,29 @@ AVX512 void kac_scale_shift_rows(const float *x, float *y, long rows, long colum
     }
 }
 
+AVX512 void kac_softmax_rows(float *m, long rows, long columns) {
+    for (long r = 0; r < rows; r++) {
+        float *values = m + r * columns;
+        __m512 largest = _mm512_set1_ps(-__builtin_inff());
+        for (long c = 0; c < columns; c += 16) {
+            __mmask16 mask = tail_mask(columns - c);
+            largest = _mm512_mask_max_ps(largest, mask, largest, _mm512_maskz_loadu_ps(mask, values + c));
+        }
+        __m512 top = _mm512_set1_ps(_mm512_reduce_max_ps(largest));
+        for (long c = 0; c < columns; c += 16) {
+            __mmask16 mask = tail_mask(columns - c);
+            _mm512_mask_storeu_ps(values + c, mask, fast_exp(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, values + c), top)));
+        }
+        float total = 0;  // in order, as the Swift loop adds
+        for (long c = 0; c < columns; c++) total += values[c];
+        __m512 inverse = _mm512_set1_ps(1 / total);
+        for (long c = 0; c < columns; c += 16) {
+            __mmask16 mask = tail_mask(columns - c);
+            _mm512_mask_storeu_ps(values + c, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, values + c), inverse));
+        }
+    }
+}
+
 #define AVX512BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
 AVX512BF16 void kac_scale_shift_rows_bf16(const float *x, unsigned short *y, long rows, long columns,

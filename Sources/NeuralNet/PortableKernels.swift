@@ -20,6 +20,21 @@ public enum PortableKernels {
         }
     }
 
+    /// m[r, :] ← softmax(m[r, :]): the row maximum subtracted, FastMath's exp, then a multiply by
+    /// 1 / (the row's sum, added in order).
+    public static func softmaxRows(_ m: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        for row in 0..<rows {
+            let values = m + row * columns
+            var largest = -Float.infinity
+            for j in 0..<columns { largest = max(largest, values[j]) }
+            for j in 0..<columns { values[j] = fastExp(values[j] - largest) }
+            var total: Float = 0
+            for j in 0..<columns { total += values[j] }
+            let inverse = 1 / total
+            for j in 0..<columns { values[j] *= inverse }
+        }
+    }
+
     /// sums[c] += Σ_r m[r, c], rows in order.
     public static func accumulateColumnSums(
         _ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>

@@ -1,5 +1,5 @@
 // AVX-512 versions of the elementwise kernels that dominate sampling once the products are fast
-// (SiLU, group normalisation's passes). Each computes exactly what the Swift loop it replaces
+// (SiLU, group normalisation's passes, softmax). Each computes exactly what the Swift loop it replaces
 // computes — the same operations in the same order, no fused multiply-adds — so results are bit
 // for bit those of the portable code; only the vector width differs. Callers ask
 // `kac_cpu_avx512_supported()` first (cpuid + xgetbv at run time) and keep the Swift loop otherwise.
@@ -20,6 +20,10 @@ void kac_scale_shift_rows(const float *x, float *y, long rows, long columns, con
 /// output rounded afterwards, without the fp32 pass between. Needs AVX512_BF16 (callers check).
 void kac_scale_shift_rows_bf16(const float *x, unsigned short *y, long rows, long columns, const float *scale,
                                const float *shift, int silu);
+
+/// Each row of m replaced by its softmax: maximum subtracted, exp, then multiplied by 1 / (the sum
+/// of the row, added in order).
+void kac_softmax_rows(float *m, long rows, long columns);
 
 /// sums[c] += Σ_r m[r][c], rows added in order.
 void kac_accumulate_column_sums(const float *m, long rows, long columns, float *sums);

@@ -1,18 +1,14 @@
 // Row-wise softmax and its backward, in place on row-major [rows, columns] buffers (attention
 // scores, classifier logits). The row maximum is subtracted first so exp never overflows.
+import CVectorKernels
 
-/// m[r, :] ← softmax(m[r, :])
+/// m[r, :] ← softmax(m[r, :]) (the AVX-512 twin where the CPU has it, same bits).
 @inline(__always)
 func softmaxRows(_ m: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-    for row in 0..<rows {
-        let values = m + row * columns
-        var largest = -Float.infinity
-        for j in 0..<columns { largest = max(largest, values[j]) }
-        for j in 0..<columns { values[j] = fastExp(values[j] - largest) }
-        var total: Float = 0
-        for j in 0..<columns { total += values[j] }
-        let inverse = 1 / total
-        for j in 0..<columns { values[j] *= inverse }
+    if VectorKernels.avx512 {
+        kac_softmax_rows(m, rows, columns)
+    } else {
+        PortableKernels.softmaxRows(m, rows: rows, columns: columns)
     }
 }
 
