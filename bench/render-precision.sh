@@ -5,6 +5,7 @@
 #   [CPUS=0] bench/render-precision.sh MODEL STEPS GUIDANCE [COUNT=1000] [ROUNDS=3]
 # e.g. bench/render-precision.sh fashion-mnist/student-1 1 1; … fashion-mnist/teacher 4 1.5
 # CPUS (a taskset list, e.g. 0 or 0,1) pins kac to those CPUs; it takes its thread count from them.
+# BATCH sets --batch-size (default: kac render's).
 # Every render writes into a directory of its own, all removed at the end: on an ext4 without a
 # journal (this VM's disk) files created within a few minutes of deleting others scan past each
 # recently deleted inode, so deleting the last round's 1000 files just before a render makes its file
@@ -19,7 +20,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 pin=()
 [ -n "${CPUS:-}" ] && pin=(taskset -c "$CPUS")
-echo "model $model, $steps steps, guidance $guidance, $count images, $rounds rounds, CPUs ${CPUS:-all};" \
+echo "model $model, $steps steps, guidance $guidance, $count images, $rounds rounds, CPUs ${CPUS:-all}, batch ${BATCH:-default};" \
     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset (OpenBLAS picks from the CPU)};" \
     "$([ "${DELETE_BETWEEN:-0}" = 1 ] && echo "previous files deleted before each render" || echo "a fresh directory per render");" \
     "scratch $(df --output=fstype "$scratch" | tail -1); load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -30,7 +31,7 @@ for round in $(seq "$rounds"); do
         [ "${DELETE_BETWEEN:-0}" = 1 ] && { rm -rf "$scratch"/*; out=$scratch/out; }
         start=$(date +%s.%N)
         "${pin[@]}" "$kac" render --zoo "$here/zoo" --model "$model" --steps "$steps" --guidance "$guidance" --count "$count" \
-            --seed "$round" --precision "$precision" --out "$out" > /dev/null 2>&1
+            --seed "$round" --precision "$precision" ${BATCH:+--batch-size "$BATCH"} --out "$out" > /dev/null 2>&1
         end=$(date +%s.%N)
         seconds=$(echo "$end - $start" | bc -l)
         times[$precision]+="$seconds "
