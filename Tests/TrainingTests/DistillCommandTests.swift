@@ -48,6 +48,16 @@ import Vocabulary
         #expect(loaded.checkpoint.metadata["distillation.bakedGuidance"] == "1.5")
         #expect(loaded.checkpoint.metadata["evaluation.slicedWasserstein"] != nil)
 
+        // A stage published later by `kac publish` carries the same record of how it was made.
+        let published = try Self.kac([
+            "publish", run + "/stage-1/checkpoint.safetensors", "--name", "toy/republished", "--kind", "student",
+            "--steps", "1", "--zoo", zoo,
+        ])
+        try #require(published.status == 0, "kac publish failed: \(published.errors)")
+        let republished = try store.load("toy/republished").checkpoint.metadata
+        #expect(republished["distillation.stage"] == "2->1" && republished["distillation.bakedGuidance"] == "1.5")
+        #expect(republished["distillation.start"] == "trajectory" && republished["source"] == "kac publish")
+
         // `kac eval` takes a student at its own setting (Euler, its steps, s = 1), a grid only on request.
         let evaluation = directory.file("eval.json")
         let own = try Self.kac([

@@ -81,6 +81,53 @@ struct DistillationRunRecord: Codable, Equatable {
     var teacherSource: String
 }
 
+/// The run and stage a distillation checkpoint belongs to, read back from the run directory, so a
+/// stage published later (`kac publish RUN/stage-M/checkpoint.safetensors`) carries the same record
+/// of how it was made as one published by `kac distill`.
+public struct DistilledCheckpointOrigin: Sendable {
+    public var configuration: DistillationConfiguration
+    public var stage: DistillationStage
+    /// Where the base teacher came from ("fashion-mnist/student-20@1", a checkpoint path).
+    public var teacherSource: String
+
+    public init(configuration: DistillationConfiguration, stage: DistillationStage, teacherSource: String) {
+        (self.configuration, self.stage, self.teacherSource) = (configuration, stage, teacherSource)
+    }
+
+    /// nil when `checkpointPath` is not RUN/stage-M/checkpoint.safetensors of a run with a
+    /// readable distillation.json naming a stage M.
+    public static func of(checkpoint checkpointPath: String) -> DistilledCheckpointOrigin? {
+        let url = URL(fileURLWithPath: checkpointPath)
+        let stageDirectory = url.deletingLastPathComponent()
+        guard url.lastPathComponent == "checkpoint.safetensors",
+            let data = FileManager.default.contents(
+                atPath: stageDirectory.deletingLastPathComponent().appendingPathComponent("distillation.json").path),
+            let record = try? JSONDecoder().decode(DistillationRunRecord.self, from: data),
+            let stage = record.configuration.stages.first(where: { $0.directoryName == stageDirectory.lastPathComponent })
+        else { return nil }
+        return DistilledCheckpointOrigin(configuration: record.configuration, stage: stage, teacherSource: record.teacherSource)
+    }
+
+    /// The `distillation.*` entries of a published student's checkpoint metadata.
+    public var metadata: [String: String] {
+        var metadata = [
+            "distillation.stage": "\(stage.teacherSteps)->\(stage.studentSteps)",
+            "distillation.start": configuration.start.rawValue,
+            "distillation.targets": configuration.targetSource.rawValue,
+            "distillation.teacherIntegrator": stage.teacherIntegrator.rawValue,
+            "distillation.substeps": String(stage.substeps),
+            "distillation.baseTeacher": teacherSource,
+            "distillation.configuration": String(decoding: (try? JSONEncoder().encode(configuration)) ?? Data(), as: UTF8.self),
+        ]
+        if let range = configuration.guidanceRange {
+            metadata["distillation.guidanceRange"] = "\(range.lowerBound),\(range.upperBound)"
+        } else {
+            metadata["distillation.bakedGuidance"] = String(configuration.guidance)
+        }
+        return metadata
+    }
+}
+
 enum DistillationFiles {
     static func json(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()

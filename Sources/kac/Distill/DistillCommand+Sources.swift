@@ -55,20 +55,8 @@ extension DistillCommand {
         datasetDigest: String?
     ) throws -> VelocityModelPublication {
         let stage = student.stage
-        var metadata = [
-            "distillation.stage": "\(stage.teacherSteps)->\(stage.studentSteps)",
-            "distillation.start": configuration.start.rawValue,
-            "distillation.targets": configuration.targetSource.rawValue,
-            "distillation.teacherIntegrator": stage.teacherIntegrator.rawValue,
-            "distillation.substeps": String(stage.substeps),
-            "distillation.baseTeacher": source.label,
-            "distillation.configuration": String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self),
-        ]
-        if let range = configuration.guidanceRange {
-            metadata["distillation.guidanceRange"] = "\(range.lowerBound),\(range.upperBound)"
-        } else {
-            metadata["distillation.bakedGuidance"] = String(configuration.guidance)
-        }
+        var metadata =
+            DistilledCheckpointOrigin(configuration: configuration, stage: stage, teacherSource: source.label).metadata
         for (key, value) in report.evaluation?.metrics ?? [:] { metadata["evaluation.\(key)"] = String(value) }
         return VelocityModelPublication(
             name: "\(prefix)/student-\(stage.studentSteps)", kind: .student, weights: student.network.parameters,

@@ -68,7 +68,8 @@ struct PublishCommand: ParsableCommand {
                 name: recipe.dataset,
                 digest: try recipe.datasetDigest.map { try parseArgument($0, Digest.init(parsing:)) }),
             command: recipe.command, seed: recipe.seed, trainingSteps: state.step,
-            evaluations: try evaluationRows(step: state.step), metadata: ["source": "kac publish"])
+            evaluations: try evaluationRows(step: state.step),
+            metadata: (DistilledCheckpointOrigin.of(checkpoint: checkpoint)?.metadata ?? [:]).merging(["source": "kac publish"]) { $1 })
         let manifest = try publication.publish(to: store, dtype: type, tags: tags)
         print(
             "published \(modelKind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "
