@@ -64,12 +64,17 @@ struct VectorKernelTests {
 
 /// Sampling fuses each normalisation with the SiLU after it; it must change no bit (on any CPU).
 struct FusedActivationTests {
-    @Test func groupNormThenSiLUFusedIsBitIdentical() {
-        var random = RandomSource(seed: 8)
+    /// A group norm of `channels` channels with random parameters, and an input [3, 5, 7, channels].
+    static func normAndInput(channels: Int, seed: UInt64) -> (GroupNorm, ParameterSet, Tensor) {
+        var random = RandomSource(seed: seed)
         var parameters = ParameterSet()
-        let norm = GroupNorm(name: "norm", channels: 48, groupCount: 8, parameters: &parameters)
+        let norm = GroupNorm(name: "norm", channels: channels, groupCount: 8, parameters: &parameters)
         randomize(&parameters, &random, scale: 0.5)
-        let x = randomTensor([3, 5, 7, 48], &random, scale: 3)
+        return (norm, parameters, randomTensor([3, 5, 7, channels], &random, scale: 3))
+    }
+
+    @Test func groupNormThenSiLUFusedIsBitIdentical() {
+        let (norm, parameters, x) = Self.normAndInput(channels: 48, seed: 8)
         let separate = SiLU.forward(norm.forward(x, parameters: parameters).output).output
         let fused = norm.forwardActivated(x, parameters: parameters)
         #expect(fused.shape == separate.shape)
@@ -78,11 +83,7 @@ struct FusedActivationTests {
 
     /// The map a bf16 convolution applies on its way in (GroupNorm.affineMap) gives forwardActivated's bits.
     @Test func groupNormAffineMapAppliedIsBitIdentical() {
-        var random = RandomSource(seed: 9)
-        var parameters = ParameterSet()
-        let norm = GroupNorm(name: "norm", channels: 24, groupCount: 8, parameters: &parameters)
-        randomize(&parameters, &random, scale: 0.5)
-        let x = randomTensor([3, 5, 7, 24], &random, scale: 3)
+        let (norm, parameters, x) = Self.normAndInput(channels: 24, seed: 9)
         let map = norm.affineMap(x, parameters: parameters)
         let pixels = 5 * 7 * 24
         var applied = [Float]()
