@@ -135,6 +135,8 @@ public struct VelocityModelPublication {
     public var trainingSteps: Int?
     public var evaluations: [EvaluationResult]
     public var metadata: [String: String]
+    /// KAC.md §7's endpoint-stability figures (students), when measured.
+    public var stability: EndpointStability? = nil
 
     public init(
         name: String, kind: ModelKind, weights: ParameterSet, architecture: NetworkArchitecture,
@@ -171,7 +173,7 @@ public struct VelocityModelPublication {
         let details = ModelDetails(
             kind: kind, architecture: try ManifestCoding.object(architecture), kac: path, sampler: defaults,
             classNames: classNames, parent: parent, dataset: dataset, trainingCommand: command, seed: seed, trainingSteps: trainingSteps,
-            evaluations: evaluations)
+            evaluations: evaluations, stability: stability)
         let checkpoint = Checkpoint(tensors: weights.namedTensors(), metadata: metadata)
         return try store.publish(
             checkpoint, as: try ModelName(name), details: details, dtype: dtype,

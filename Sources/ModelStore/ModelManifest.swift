@@ -77,13 +77,15 @@ public struct ModelDetails: Codable, Sendable, Equatable {
     public var seed: UInt64?
     public var trainingSteps: Int?
     public var evaluations: [EvaluationResult]
+    /// KAC.md §7's figures for a distilled student, when measured (`kac zoo stability`).
+    public var stability: EndpointStability?
 
     public init(
         kind: ModelKind, architecture: [String: JSONValue] = [:], kac: KacParameters? = nil,
         sampler: SamplingSettings? = nil, classNames: [String]? = nil, parent: Digest? = nil,
         dataset: DatasetReference? = nil,
         trainingCommand: String? = nil, seed: UInt64? = nil, trainingSteps: Int? = nil,
-        evaluations: [EvaluationResult] = []
+        evaluations: [EvaluationResult] = [], stability: EndpointStability? = nil
     ) {
         self.kind = kind
         self.architecture = architecture
@@ -96,6 +98,7 @@ public struct ModelDetails: Codable, Sendable, Equatable {
         self.seed = seed
         self.trainingSteps = trainingSteps
         self.evaluations = evaluations
+        self.stability = stability
     }
 }
 

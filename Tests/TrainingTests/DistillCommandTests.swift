@@ -85,6 +85,22 @@ import Vocabulary
         let reversed = try Self.kac(["distill", "--teacher-run", teacherRun, "--stages", "1,4", "--run", directory.file("bad")])
         #expect(reversed.status != 0)
         #expect(reversed.errors.contains("strictly decreasing"), "\(reversed.errors)")
+
+        // KAC.md §7's figures against the parent, kept in a new version and shown by `kac zoo show`.
+        let stability = try ChildProcess.run(
+            ChildProcess.builtProduct("kac"),
+            ["zoo", "stability", "toy/student-1", "--zoo", zoo, "--samples", "32", "--record"])
+        try #require(stability.status == 0, "kac zoo stability failed: \(stability.error)")
+        #expect(stability.output.contains("against toy/student-2@"), "\(stability.output)")
+        let recorded = try store.resolve("toy/student-1")
+        #expect(recorded.version == one.version + 1 && recorded.blob == one.blob)
+        let figures = try #require(recorded.details.stability)
+        #expect(figures.velocityBound == 8 && figures.interval == 1 && figures.dimension == 2, "\(figures)")
+        #expect(figures.endpointErrorMax > 0 && figures.pathErrorBound > figures.endpointErrorMax)
+        let shown = try ChildProcess.run(ChildProcess.builtProduct("kac"), ["zoo", "show", "toy/student-1", "--zoo", zoo])
+        #expect(shown.output.contains("path-error bound"), "\(shown.output)")
+        let teacherless = try Self.kac(["zoo", "stability", "toy/student-2", "--zoo", zoo])
+        #expect(teacherless.status == 64 && teacherless.errors.contains("--teacher"), "\(teacherless.errors)")
     }
 
     @Test func guidanceRangeStudentsTakeTheScaleAsTheirInput() throws {

@@ -37,6 +37,9 @@ struct PublishCommand: ParsableCommand {
     @OptionGroup var zoo: ZooLocation
     @Option(help: "The teacher this student was distilled from (zoo reference); recorded as lineage.")
     var parent: String?
+    @Option(help: "Endpoint-stability figures written by `kac zoo stability --json` (a student's, KAC.md §7).")
+    var stability: String?
+
     @Option(help: "Default integrator (teacher default: euler).")
     var sampler: Integrator?
     @Option(help: "Default step count (teacher default: 100; required for a student).")
@@ -60,7 +63,7 @@ struct PublishCommand: ParsableCommand {
             throw ValidationError("--kind takes teacher or student (\(checkpoint) is not a classifier checkpoint)")
         }
         let (recipe, state) = try TrainingState.load(from: checkpoint)
-        let publication = VelocityModelPublication(
+        var publication = VelocityModelPublication(
             name: name, kind: modelKind, weights: state.average.shadow, architecture: recipe.architecture,
             path: recipe.path, defaults: try defaults(for: modelKind), classNames: recipe.classNames,
             parent: try parentDigest(in: store),
@@ -70,6 +73,12 @@ struct PublishCommand: ParsableCommand {
             command: recipe.command, seed: recipe.seed, trainingSteps: state.step,
             evaluations: try evaluationRows(step: state.step),
             metadata: (DistilledCheckpointOrigin.of(checkpoint: checkpoint)?.metadata ?? [:]).merging(["source": "kac publish"]) { $1 })
+        if let stability {
+            guard let data = FileManager.default.contents(atPath: stability),
+                let figures = try? JSONDecoder().decode(EndpointStability.self, from: data)
+            else { throw ValidationError("\(stability) is not a file written by `kac zoo stability --json`") }
+            publication.stability = figures
+        }
         let manifest = try publication.publish(to: store, dtype: type, tags: tags)
         print(
             "published \(modelKind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "

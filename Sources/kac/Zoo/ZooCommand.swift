@@ -17,7 +17,7 @@ struct ZooCommand: ParsableCommand {
         subcommands: [
             ZooList.self, ZooShow.self, ZooVerify.self, ZooTag.self, ZooRollback.self, ZooRemove.self,
             ZooGarbageCollect.self, ZooExport.self, ZooImport.self, ZooAddEvaluation.self, ZooBench.self,
-            ZooDefaultDataset.self,
+            ZooDefaultDataset.self, ZooStability.self,
         ]
     )
 }

@@ -100,8 +100,20 @@ struct ZooShow: ParsableCommand {
             ].compactMap { $0 }
             lines.append(("eval@\(row.steps)", parts.joined(separator: ", ")))
         }
+        if let stability = details.stability {
+            lines += Self.stabilityLines(stability).map { ("stability", $0) }
+        }
         let width = lines.map(\.0.count).max() ?? 0
         for (key, value) in lines { print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+    }
+
+    /// KAC.md §7's figures, one per line.
+    static func stabilityLines(_ s: EndpointStability) -> [String] {
+        [
+            "velocity bound B \(figure(s.velocityBound)), interval Δ \(figure(s.interval, digits: 3)), d = \(s.dimension)",
+            "endpoint error ‖x̂ − x̄‖ mean \(figure(s.endpointErrorMean, digits: 3)), max \(figure(s.endpointErrorMax, digits: 3)) (n=\(s.sampleCount), against \(s.teacher))",
+            "path-error bound \(figure(s.pathErrorBound)) = max endpoint error + B·√d·Δ/2 (\(figure(s.discretisationTerm)))",
+        ]
     }
 
     /// At most `digits` decimals, trailing zeros dropped (12.5, 36.17, 0.946).
