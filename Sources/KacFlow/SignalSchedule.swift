@@ -25,6 +25,12 @@ extension SignalSchedule {
         }
     }
 
+    /// max |f′(t)| over [0, T]: |f′| is monotone in t for every schedule (constant, rising, falling),
+    /// so the larger of its two ends.
+    public func maximumSignalRate(horizon: Double) -> Double {
+        max(abs(signalRate(time: 0, horizon: horizon)), abs(signalRate(time: horizon, horizon: horizon)))
+    }
+
     /// g(t): the Kac clock. Kept as a function so a future schedule can change it in one place.
     @inline(__always)
     public func kacTime(time t: Double) -> Double { t }

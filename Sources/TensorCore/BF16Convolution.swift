@@ -26,28 +26,20 @@ public final class BF16Convolution: @unchecked Sendable {
 
     deinit { kac_bf16_conv_destroy(handle) }
 
-    /// output [images, Ho, Wo, Cout] = conv(input [images, height, width, Cin]) + bias.
-    public func forward(
-        images: Int, height: Int, width: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
-    ) {
-        guard images > 0 else { return }
-        if kac_bf16_conv_forward(handle, images, height, width, input, output) != 0 {
-            fatalError(
-                "bf16 convolution \(kernelSize)×\(kernelSize) \(inputChannels)→\(outputChannels) on "
-                    + "[\(images), \(height), \(width)]: \(String(cString: kac_bf16_last_error()))")
-        }
-    }
-
-    /// forward of SiLU(input·scale + shift), scale and shift [images, Cin] (a group norm's map), the
-    /// activation computed as the input is rounded: bit for bit forward of that activation in fp32.
+    /// output [images, Ho, Wo, Cout] = conv(input [images, height, width, Cin]) + bias. With
+    /// `activation`, the input is SiLU(input·scale + shift), scale and shift [images, Cin] (a group
+    /// norm's map), computed as the input is rounded: bit for bit the convolution of that activation
+    /// computed in fp32 first.
     public func forward(
         images: Int, height: Int, width: Int, input: UnsafePointer<Float>,
-        activation: (scale: UnsafePointer<Float>, shift: UnsafePointer<Float>), output: UnsafeMutablePointer<Float>
+        activation: (scale: UnsafePointer<Float>, shift: UnsafePointer<Float>)? = nil, output: UnsafeMutablePointer<Float>
     ) {
         guard images > 0 else { return }
-        if kac_bf16_conv_forward_affine(handle, images, height, width, input, activation.scale, activation.shift, 1, output)
-            != 0
-        {
+        let status =
+            activation.map {
+                kac_bf16_conv_forward_affine(handle, images, height, width, input, $0.scale, $0.shift, 1, output)
+            } ?? kac_bf16_conv_forward(handle, images, height, width, input, output)
+        if status != 0 {
             fatalError(
                 "bf16 convolution \(kernelSize)×\(kernelSize) \(inputChannels)→\(outputChannels) on "
                     + "[\(images), \(height), \(width)]: \(String(cString: kac_bf16_last_error()))")

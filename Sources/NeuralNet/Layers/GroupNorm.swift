@@ -75,6 +75,7 @@ public struct GroupNorm: Sendable {
 
     /// Each image's group statistics (two-pass) and the per-channel map y = x·(γ/σ) + (β − μγ/σ) they
     /// give, handed to `apply` with the image's input (images in parallel); returns mean and 1/σ [N, G].
+    @discardableResult
     private func perImageMap(
         _ input: Tensor, parameters: ParameterSet,
         apply: (_ image: Int, _ input: UnsafePointer<Float>, _ scale: [Float], _ shift: [Float]) -> Void

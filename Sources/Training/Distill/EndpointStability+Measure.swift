@@ -12,13 +12,8 @@ import Vocabulary
 extension EndpointStability {
     /// B = (c·g′ + max|f′|·max|x₀|)·(1 + 2|s − 1|) for data in [−1, 1] and guidance scale `guidance`.
     public static func velocityBound(path: KacParameters, guidance: Double) -> Double {
-        let signalRate: Double =
-            switch path.schedule {
-            case .linear: 1 / path.horizon
-            case .cosine: Double.pi / (2 * path.horizon)
-            case .exponential: 1
-            }
-        return (path.speed + signalRate) * (1 + 2 * abs(guidance - 1))
+        let kacTimeRate = path.schedule.kacTimeRate(time: 0)
+        return (path.speed * kacTimeRate + path.schedule.maximumSignalRate(horizon: path.horizon)) * (1 + 2 * abs(guidance - 1))
     }
 
     /// `student` (M = stage.studentSteps Euler steps, sampled at s = 1: its guidance is baked in)
