@@ -108,6 +108,9 @@ public struct DistilledCheckpointOrigin: Sendable {
         return DistilledCheckpointOrigin(configuration: record.configuration, stage: stage, teacherSource: record.teacherSource)
     }
 
+    /// The metadata key of the guidance scale a stage baked into its student.
+    public static let bakedGuidanceKey = "distillation.bakedGuidance"
+
     /// The `distillation.*` entries of a published student's checkpoint metadata.
     public var metadata: [String: String] {
         var metadata = [
@@ -122,7 +125,7 @@ public struct DistilledCheckpointOrigin: Sendable {
         if let range = configuration.guidanceRange {
             metadata["distillation.guidanceRange"] = "\(range.lowerBound),\(range.upperBound)"
         } else {
-            metadata["distillation.bakedGuidance"] = String(configuration.guidance)
+            metadata[Self.bakedGuidanceKey] = String(configuration.guidance)
         }
         return metadata
     }

@@ -91,7 +91,7 @@ struct ZooStability: ParsableCommand {
         for _ in 0..<32 {
             if current.details.kind == .teacher { return current.details.sampler?.guidance ?? 1 }
             let metadata = try store.load(current).checkpoint.metadata
-            if let baked = metadata["distillation.bakedGuidance"].flatMap(Double.init), baked != 1 { return baked }
+            if let baked = metadata[DistilledCheckpointOrigin.bakedGuidanceKey].flatMap(Double.init), baked != 1 { return baked }
             guard let parent = current.details.parent, let next = try? store.resolve(ModelReference(parsing: parent.description))
             else { return 1 }
             current = next
