@@ -98,16 +98,35 @@ AVX512 void kac_softmax_rows(float *m, long rows, long columns) {
     }
 }
 
-#define AVX512BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+#define AVX512BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,fma")))
+
+/// exp to the precision a bf16 result needs (relative error below 6e-5, against the 2e-3 of bf16's
+/// half step): the same range reduction as fast_exp with fused multiply-adds and a degree-4 Taylor
+/// polynomial on |r| ≤ ln 2 / 2 — half fast_exp's work, which dominated the rounding pass.
+static inline AVX512BF16 __m512 bf16_exp(__m512 input) {
+    __m512 x = _mm512_min_ps(_mm512_max_ps(input, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
+    __m512 magic = _mm512_set1_ps(12582912.0f);
+    __m512 shifted = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504f), magic);
+    __m512 n = _mm512_sub_ps(shifted, magic);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693147181f), x);
+    __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(1.0f / 24), r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512i exponent = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_castps_si512(magic));
+    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(exponent, _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+}
 
 AVX512BF16 void kac_scale_shift_rows_bf16(const float *x, unsigned short *y, long rows, long columns,
                                           const float *scale, const float *shift, int apply_silu) {
+    __m512 one = _mm512_set1_ps(1.0f);
     for (long r = 0; r < rows; r++) {
         for (long c = 0; c < columns; c += 16) {
             __mmask16 mask = tail_mask(columns - c);
             __m512 a = _mm512_maskz_loadu_ps(mask, scale + c), b = _mm512_maskz_loadu_ps(mask, shift + c);
             __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + r * columns + c), a), b);
-            if (apply_silu) v = silu(v);
+            if (apply_silu) v = _mm512_div_ps(v, _mm512_add_ps(one, bf16_exp(_mm512_sub_ps(_mm512_setzero_ps(), v))));
             _mm256_mask_storeu_epi16(y + r * columns + c, mask, (__m256i)_mm512_cvtneps_pbh(v));
         }
     }

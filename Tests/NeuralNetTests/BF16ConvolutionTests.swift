@@ -39,9 +39,11 @@ struct BF16ConvolutionTests {
         #expect(!convolution.implementation.isEmpty)
     }
 
-    /// A group norm's map and SiLU applied while the input is rounded: bit for bit the convolution of
-    /// the activation computed in fp32 first (3 images at 7×9, 24 channels: a masked tail of 8).
-    @Test func activationOnTheWayInIsBitIdenticalToActivatingFirst() throws {
+    /// A group norm's map and SiLU applied while the input is rounded: the convolution of the
+    /// activation computed in fp32 first, up to the rounding kernel's cheaper exp (a bf16 input one step
+    /// off in a few hundredths of a percent of places, VectorKernelTests); leaving out SiLU or the map
+    /// would be off by far more (3 images at 7×9, 24 channels: a masked tail of 8).
+    @Test func activationOnTheWayInMatchesActivatingFirst() throws {
         let (images, height, width, cin, cout) = (3, 7, 9, 24, 16)
         let pixels = height * width
         var random = RandomSource(seed: 22)
@@ -50,18 +52,22 @@ struct BF16ConvolutionTests {
         let convolution = try BF16Convolution(
             weight: randomScalars(9 * cin * cout, &random, scale: 0.2), bias: randomScalars(cout, &random),
             inputChannels: cin, outputChannels: cout, kernelSize: 3, stride: 1, padding: 1)
-        var activated = [Float](repeating: .nan, count: input.count)
-        for image in 0..<images {
-            let range = (image * pixels * cin)..<((image + 1) * pixels * cin)
-            let channels = (image * cin)..<((image + 1) * cin)
-            var part = [Float](repeating: .nan, count: range.count)
-            PortableKernels.scaleAndShiftRows(
-                Array(input[range]), &part, rows: pixels, columns: cin, scale: Array(scale[channels]),
-                shift: Array(shift[channels]), silu: true)
-            activated.replaceSubrange(range, with: part)
+        func activatedFirst(silu: Bool) -> [Float] {
+            var activated = [Float](repeating: .nan, count: input.count)
+            for image in 0..<images {
+                let range = (image * pixels * cin)..<((image + 1) * pixels * cin)
+                let channels = (image * cin)..<((image + 1) * cin)
+                var part = [Float](repeating: .nan, count: range.count)
+                PortableKernels.scaleAndShiftRows(
+                    Array(input[range]), &part, rows: pixels, columns: cin, scale: Array(scale[channels]),
+                    shift: Array(shift[channels]), silu: silu)
+                activated.replaceSubrange(range, with: part)
+            }
+            var output = [Float](repeating: .nan, count: images * pixels * cout)
+            convolution.forward(images: images, height: height, width: width, input: activated, output: &output)
+            return output
         }
-        var first = [Float](repeating: .nan, count: images * pixels * cout), fused = first
-        convolution.forward(images: images, height: height, width: width, input: activated, output: &first)
+        var fused = [Float](repeating: .nan, count: images * pixels * cout)
         scale.withUnsafeBufferPointer { a in
             shift.withUnsafeBufferPointer { b in
                 convolution.forward(
@@ -69,6 +75,13 @@ struct BF16ConvolutionTests {
                     activation: (a.baseAddress!, b.baseAddress!), output: &fused)
             }
         }
-        #expect(fused.map(\.bitPattern) == first.map(\.bitPattern))
+        /// ‖a − b‖₂ / ‖b‖₂: a one-step input moves a small output by much of itself, so not per element.
+        func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
+            let difference = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+            return (difference / b.reduce(0.0) { $0 + Double($1) * Double($1) }).squareRoot()
+        }
+        let error = relativeL2(fused, activatedFirst(silu: true))
+        #expect(error < 2e-4, "\(error)")
+        #expect(relativeL2(fused, activatedFirst(silu: false)) > 0.1)
     }
 }

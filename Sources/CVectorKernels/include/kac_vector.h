@@ -1,8 +1,9 @@
 // AVX-512 versions of the elementwise kernels that dominate sampling once the products are fast
-// (SiLU, group normalisation's passes, softmax). Each computes exactly what the Swift loop it replaces
-// computes — the same operations in the same order, no fused multiply-adds — so results are bit
-// for bit those of the portable code; only the vector width differs. Callers ask
-// `kac_cpu_avx512_supported()` first (cpuid + xgetbv at run time) and keep the Swift loop otherwise.
+// (SiLU, group normalisation's passes, softmax). Each (but kac_scale_shift_rows_bf16's SiLU, see
+// there) computes exactly what the Swift loop it replaces computes — the same operations in the
+// same order, no fused multiply-adds — so results are bit for bit those of the portable code; only
+// the vector width differs. Callers ask `kac_cpu_avx512_supported()` first (cpuid + xgetbv at run
+// time) and keep the Swift loop otherwise.
 #ifndef KAC_VECTOR_H
 #define KAC_VECTOR_H
 
@@ -16,8 +17,11 @@ void kac_silu(const float *x, float *y, long count);
 void kac_scale_shift_rows(const float *x, float *y, long rows, long columns, const float *scale, const float *shift,
                           int silu);
 
-/// kac_scale_shift_rows, each result then rounded to bf16 (nearest even) into y: bit for bit that
-/// output rounded afterwards, without the fp32 pass between. Needs AVX512_BF16 (callers check).
+/// kac_scale_shift_rows, each result then rounded to bf16 (nearest even) into y. The scale and shift
+/// are kac_scale_shift_rows' bit for bit; SiLU uses an exp good to bf16's precision only (half the
+/// work), so a result is the correctly rounded bf16 of x·σ(x) or one bf16 step from it (0.06 % of
+/// them on normal inputs) — the one kernel here that is not the Swift loop's twin. Needs AVX512_BF16
+/// (callers check).
 void kac_scale_shift_rows_bf16(const float *x, unsigned short *y, long rows, long columns, const float *scale,
                                const float *shift, int silu);
 
