@@ -3,6 +3,7 @@
 // vips_shim.h and never leaves an extra reference behind on failure.
 #include "vips_shim.h"
 #include <pthread.h>
+#include <stdlib.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_result = -1;
@@ -17,6 +18,15 @@ int kac_vips_init(void) {
     pthread_once(&once, init_once);
     return init_result;
 }
+
+int kac_vips_set_pipeline_threads(int threads) {
+    if (kac_vips_init() != 0) return -1;
+    const char *chosen = getenv("VIPS_CONCURRENCY");
+    if (!chosen || !*chosen) vips_concurrency_set(threads);
+    return 0;
+}
+
+int kac_vips_pipeline_threads(void) { return vips_concurrency_get(); }
 
 // XXX: libvips keeps one process-wide error buffer; two threads failing at once may see each
 // other's text. Messages stay useful (both failures are reported), just possibly merged.

@@ -163,9 +163,10 @@ struct KacDaemon: AsyncParsableCommand {
         LoggingSystem.bootstrap { _ in DaemonLogHandler(level: level, style: style) }
         let configuration = settings.configuration(threads: budget)
         ThreadBudget.install(configuration.threads)
-        // Freed activation memory stays in the process: resident memory is the peak of one render,
-        // which every job reaches anyway, and no call page-faults its tensors afresh.
-        AllocatorTuning.retainLargeBlocks()
+        // Freed activation memory stays in the process (resident memory is the peak of one render,
+        // which every job reaches anyway, and no call page-faults its tensors afresh); libvips
+        // encodes each image on one worker thread.
+        RenderProcess.tune()
         var logger = Logger(label: "kacd")
         logger[metadataKey: "job"] = "-"
         logger[metadataKey: "worker"] = "\(configuration.worker.id)"

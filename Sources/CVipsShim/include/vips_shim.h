@@ -10,6 +10,13 @@
 /// Initialises libvips once per process (and disables its operation cache); returns 0 on success.
 int kac_vips_init(void);
 
+/// Sets how many worker threads each libvips pipeline uses, unless the VIPS_CONCURRENCY environment
+/// variable chose already; initialises libvips first. Returns 0, or -1 when libvips does not start.
+int kac_vips_set_pipeline_threads(int threads);
+
+/// The number of worker threads each libvips pipeline uses.
+int kac_vips_pipeline_threads(void);
+
 /// The last libvips error message (and clears it); never NULL.
 const char *kac_vips_error(void);
 

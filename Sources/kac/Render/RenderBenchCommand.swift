@@ -29,7 +29,7 @@ struct RenderBenchCommand: ParsableCommand {
 
     func run() throws {
         threads.install()
-        AllocatorTuning.retainLargeBlocks()
+        RenderProcess.tune()
         let stepCounts = steps.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
         guard !stepCounts.isEmpty else { throw ValidationError("--steps needs positive integers, e.g. 1,2,4,100") }
         var chosen: [Precision] = []

@@ -62,7 +62,7 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         threads.install()
-        AllocatorTuning.retainLargeBlocks()
+        RenderProcess.tune()
         do {
             try render()
         } catch let error as RenderError {
