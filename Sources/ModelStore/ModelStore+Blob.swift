@@ -42,7 +42,7 @@ extension ModelStore {
                 throw ModelStoreError.io(path: path, cause: String(cString: strerror(errno)))
             }
             if count == 0 { break }
-            try buffer.withUnsafeBytes { raw in
+            buffer.withUnsafeBytes { raw in
                 let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<count])
                 hasher.update(chunk)
                 if let decompressor, let sink, decompressionError == nil {

@@ -49,11 +49,9 @@ public struct DaemonLogHandler: LogHandler {
         }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
-        write(format(level: level, message: "\(message)", metadata: metadata.merging(explicit ?? [:]) { $1 }, date: Date()))
+    public func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        write(format(level: event.level, message: "\(event.message)", metadata: merged, date: Date()))
     }
 
     /// The text written for one entry: one prefixed line per line of `message`.
