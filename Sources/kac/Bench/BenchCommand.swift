@@ -107,6 +107,11 @@ struct BenchCommand: ParsableCommand {
                 format: "PNG encode (libvips, with provenance): 28×28 %.0f images/s; 112×112 (×4 nearest + encode) "
                     + "%.0f images/s; RSS %d kB → %d kB over %d encodes", encode.small, encode.large, encode.residentBefore,
                 encode.residentAfter, encodes))
+        let workers = try EncodeBench(count: encodes).workerComparison()
+        print(
+            "  28×28 by libvips worker threads per image: "
+                + workers.map { String(format: "%d: %.0f µs CPU each, %.0f images/s", $0.workers, $0.microseconds, $0.perSecond) }
+                .joined(separator: "; ") + " (renders use 1)")
     }
 
     static func inputs(batch: Int) -> (Tensor, [Float], [Int], Tensor) {

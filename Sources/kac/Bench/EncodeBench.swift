@@ -1,6 +1,8 @@
 // The encode row of `kac bench`: PNG throughput through libvips for a 28×28 image and for a 112×112
 // one (×4 nearest upscale + encode), with the provenance metadata a render writes, and resident
-// memory before and after, which stays flat if every VipsImage and libvips buffer is released.
+// memory before and after, which stays flat if every VipsImage and libvips buffer is released; then
+// the 28×28 encode's CPU time with libvips' default worker threads per pipeline against one (the
+// renderers' setting, PipelineThreads), since the writer thread shares the CPUs with sampling.
 import Foundation
 import Imaging
 
@@ -25,6 +27,32 @@ struct EncodeBench {
             _ = try ImageEncoder.encode(try raster.upscaled(by: 4), as: .png(), metadata: metadata)
         }
         return (small, large, residentBefore, residentAfter)
+    }
+
+    /// CPU microseconds per 28×28 encode (and images/s) with libvips' worker threads per pipeline as
+    /// found, then with one; leaves one set.
+    func workerComparison() throws -> [(workers: Int, microseconds: Double, perSecond: Double)] {
+        let side = 28
+        let raster = try Raster(width: side, height: side, channels: 1, bytes: (0..<(side * side)).map { UInt8($0 % 256) })
+        let metadata = try ImageMetadata.provenance(
+            model: "fashion-mnist/bench", modelVersion: "1", modelDigest: "sha256-" + String(repeating: "0", count: 64),
+            seed: 1, index: 0, label: "sneaker", sampler: "euler", steps: 1, guidance: 1)
+        var rows: [(workers: Int, microseconds: Double, perSecond: Double)] = []
+        for setting in ["as found", "one"] {
+            if setting == "one" { try PipelineThreads.useOnePerImage() }
+            for _ in 0..<max(count / 20, 1) { _ = try ImageEncoder.encode(raster, as: .png(), metadata: metadata) }
+            let cpuBefore = Self.processCPUSeconds()
+            let perSecond = try Self.rate(count) { _ = try ImageEncoder.encode(raster, as: .png(), metadata: metadata) }
+            rows.append((PipelineThreads.current, (Self.processCPUSeconds() - cpuBefore) / Double(count) * 1e6, perSecond))
+        }
+        return rows
+    }
+
+    /// CPU seconds of the whole process (all threads, libvips' workers included).
+    private static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// Calls per second of `body`, over `count` calls.
