@@ -19,9 +19,9 @@ void kac_scale_shift_rows(const float *x, float *y, long rows, long columns, con
 
 /// kac_scale_shift_rows, each result then rounded to bf16 (nearest even) into y. The scale and shift
 /// are kac_scale_shift_rows' bit for bit; SiLU uses an exp good to bf16's precision only (half the
-/// work), so a result is the correctly rounded bf16 of x·σ(x) or one bf16 step from it (0.06 % of
-/// them on normal inputs) — the one kernel here that is not the Swift loop's twin. Needs AVX512_BF16
-/// (callers check).
+/// work), so a result is kac_scale_shift_rows' value rounded to bf16 or, in under 1 % of places, one
+/// bf16 step from it (BF16RoundingKernelTests) — the one kernel here that is not the Swift loop's
+/// twin. Needs AVX512_BF16 (callers check).
 void kac_scale_shift_rows_bf16(const float *x, unsigned short *y, long rows, long columns, const float *scale,
                                const float *shift, int silu);
 
