@@ -12,12 +12,7 @@
 # creation several times dearer. DELETE_BETWEEN=1 measures that case (the previous round's files
 # deleted right before each render).
 # Uses .build/release/kac (build it first) and the repo's zoo; scratch goes to a temporary directory.
-set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-model=$1 steps=$2 guidance=$3 count=${4:-1000} rounds=${5:-3}
-kac=$here/.build/release/kac
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+source "$(dirname "$0")/render-common.sh"
 pin=()
 [ -n "${CPUS:-}" ] && pin=(taskset -c "$CPUS")
 echo "model $model, $steps steps, guidance $guidance, $count images, $rounds rounds, CPUs ${CPUS:-all}, batch ${BATCH:-default};" \
@@ -29,16 +24,11 @@ for round in $(seq "$rounds"); do
     for precision in fp32 bf16; do
         out=$scratch/$precision-$round
         [ "${DELETE_BETWEEN:-0}" = 1 ] && { rm -rf "$scratch"/*; out=$scratch/out; }
-        start=$(date +%s.%N)
-        "${pin[@]}" "$kac" render --zoo "$here/zoo" --model "$model" --steps "$steps" --guidance "$guidance" --count "$count" \
-            --seed "$round" --precision "$precision" ${BATCH:+--batch-size "$BATCH"} --out "$out" > /dev/null 2>&1
-        end=$(date +%s.%N)
-        seconds=$(echo "$end - $start" | bc -l)
+        seconds=$(timed_render "$out" "$precision" "$round" "${pin[@]}")
         times[$precision]+="$seconds "
         printf 'round %d %s %.2f s\n' "$round" "$precision" "$seconds"
     done
 done
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 fp32=$(echo "${times[fp32]}" | median)
 bf16=$(echo "${times[bf16]}" | median)
 printf 'median fp32 %.2f s (%.0f img/s), bf16 %.2f s (%.0f img/s), bf16 speed-up %.2fx\n' \

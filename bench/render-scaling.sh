@@ -5,14 +5,9 @@
 # seconds of each and the 2-CPU over 1-CPU speed-up per precision.
 #   bench/render-scaling.sh MODEL STEPS GUIDANCE [COUNT=1000] [ROUNDS=3]
 # e.g. bench/render-scaling.sh fashion-mnist/student-1 1 1
-# bf16 rows are skipped on CPUs without AVX512_BF16. Uses .build/release/kac (build it first) and
+# BATCH sets --batch-size. bf16 rows are skipped on CPUs without AVX512_BF16. Uses .build/release/kac (build it first) and
 # the repo's zoo; every render writes into a fresh directory under a temporary one, removed at the end.
-set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-model=$1 steps=$2 guidance=$3 count=${4:-1000} rounds=${5:-3}
-kac=$here/.build/release/kac
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+source "$(dirname "$0")/render-common.sh"
 precisions=(fp32 bf16)
 grep -q avx512_bf16 /proc/cpuinfo || precisions=(fp32)
 echo "model $model, $steps steps, guidance $guidance, $count images, $rounds rounds;" \
@@ -22,17 +17,12 @@ for round in $(seq "$rounds"); do
     for cpus in 0 0,1; do
         for precision in "${precisions[@]}"; do
             out=$scratch/$round-$cpus-$precision
-            start=$(date +%s.%N)
-            taskset -c "$cpus" "$kac" render --zoo "$here/zoo" --model "$model" --steps "$steps" --guidance "$guidance" \
-                --count "$count" --seed "$round" --precision "$precision" --out "$out" > /dev/null 2>&1
-            end=$(date +%s.%N)
-            seconds=$(echo "$end - $start" | bc -l)
+            seconds=$(timed_render "$out" "$precision" "$round" taskset -c "$cpus")
             times[$cpus-$precision]+="$seconds "
             printf 'round %d CPUs %s %s %.2f s\n' "$round" "$cpus" "$precision" "$seconds"
         done
     done
 done
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 for precision in "${precisions[@]}"; do
     one=$(echo "${times[0-$precision]}" | median)
     two=$(echo "${times[0,1-$precision]}" | median)
