@@ -89,12 +89,13 @@ extension Spool {
             events(.finished(jobID: id, outcome: carriedOut))
             return carriedOut
         }
+        let imagesKept = outcome == .cancelled ? (try? claim.output?.completedOutputs().count) ?? nil : nil
         remove(.cancel, id)
         remove(.attempts, id)
         claim.output?.removeTemporaryFiles()
         // A record set aside under a duplicate name leaves `out/<id>/` to the earlier job.
         if failedUnderOwnID { removeOutputDirectoryIfEmpty(jobID: id) }
-        events(.finished(jobID: id, outcome: carriedOut))
+        events(.finished(jobID: id, outcome: carriedOut, imagesKept: imagesKept))
         return carriedOut
     }
 

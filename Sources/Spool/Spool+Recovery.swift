@@ -18,13 +18,15 @@ public enum RecoveryAction: Sendable, Equatable {
 /// Something a spool participant did, for the daemon's log.
 public enum SpoolEvent: Sendable, Equatable, CustomStringConvertible {
     case rejected(name: String, failure: JobFailure)
-    case finished(jobID: String, outcome: JobOutcome)
+    /// `imagesKept`: for a cancelled job, how many images stay in `out/<id>/` (nil when the attempt
+    /// never opened its output directory, or for other outcomes).
+    case finished(jobID: String, outcome: JobOutcome, imagesKept: Int? = nil)
     case recovered(RecoveryAction)
 
     public var description: String {
         switch self {
         case let .rejected(name, failure): return "job=\(failure.jobID) rejected new/\(name): \(failure.reason)"
-        case let .finished(id, outcome): return "job=\(id) finished: \(outcome)"
+        case let .finished(id, outcome, _): return "job=\(id) finished: \(outcome)"
         case let .recovered(.requeued(id, attempts, reason)): return "job=\(id) requeued after \(attempts) attempt(s): \(reason)"
         case let .recovered(.gaveUp(id, attempts, reason)): return "job=\(id) failed after \(attempts) attempt(s): \(reason)"
         }

@@ -82,7 +82,12 @@ import Testing
         }
         let cases: [(SpoolEvent, Logger.Level, String)] = [
             (.finished(jobID: "k9", outcome: .completed), .info, "Job k9 is done"),
-            (.finished(jobID: "k9", outcome: .cancelled), .notice, "Job k9 was cancelled by kac cancel"),
+            (.finished(jobID: "k9", outcome: .cancelled), .notice, "Job k9 was cancelled by kac cancel before this attempt"),
+            (
+                .finished(jobID: "k9", outcome: .cancelled, imagesKept: 3), .notice,
+                "Job k9 was cancelled by kac cancel; the 3 image(s) it had written stay in out/k9/."
+            ),
+            (.finished(jobID: "k9", outcome: .cancelled, imagesKept: 0), .notice, "Job k9 was cancelled by kac cancel before it wrote any image."),
             (.finished(jobID: "k9", outcome: .requeued(reason: "worker w1 shut down")), .notice, "Job k9 was requeued"),
             (failure(.invalidJob, "count: 0 is outside 1…256", field: "count"), .warning, "Job k9 is invalid (field count)"),
             (failure(.renderError, "model no-such-model: not found"), .error, "Job k9 failed while rendering: Model no-such-model"),

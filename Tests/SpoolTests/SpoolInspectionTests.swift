@@ -4,6 +4,7 @@
 // queued or running jobs, and no empty out/<id>/ left by a failed job.
 import Foundation
 import Spool
+import TestSupport
 import Testing
 import Vocabulary
 
@@ -119,6 +120,25 @@ import Vocabulary
         #expect(fixture.names("out").isEmpty)
     }
 
+    /// A cancelled job's event counts the images it keeps (the daemon logs that one line); a job
+    /// cancelled while queued ends before any attempt opened out/<id>/, so it has no count.
+    @Test func aCancelledJobsEventCountsTheImagesItKeeps() throws {
+        let directory = TemporaryDirectory(prefix: "kac-spool")
+        let seen = EventRecorder()
+        let spool = try Spool(root: directory.path + "/spool", events: { seen.append($0) })
+        try spool.submit(RenderJob(id: "halfway", model: .quality(.fastest), count: 3))
+        let claim = try #require(try spool.claimNext(as: WorkerIdentity(id: "w", host: "h", pid: getpid())))
+        try spool.writeOutput([1, 2, 3], name: "0000-bag.png", for: claim)
+        try spool.finish(claim, outcome: .cancelled)
+        try spool.submit(RenderJob(id: "early", model: .quality(.fastest)))
+        #expect(try spool.cancel(jobID: "early") == .cancelledQueued)
+        #expect(
+            seen.events == [
+                .finished(jobID: "halfway", outcome: .cancelled, imagesKept: 1),
+                .finished(jobID: "early", outcome: .cancelled, imagesKept: nil),
+            ])
+    }
+
     @Test func workersAnnounceThemselvesAndTheirLimits() throws {
         let fixture = try SpoolFixture()
         let spool = fixture.spool
@@ -202,4 +222,13 @@ import Vocabulary
         process.waitUntilExit()
         return process.processIdentifier
     }
+}
+
+/// Spool events in the order they were sent.
+final class EventRecorder: @unchecked Sendable {
+    // @unchecked: every access holds `lock`.
+    private let lock = NSLock()
+    private var recorded: [SpoolEvent] = []
+    func append(_ event: SpoolEvent) { lock.withLock { recorded.append(event) } }
+    var events: [SpoolEvent] { lock.withLock { recorded } }
 }

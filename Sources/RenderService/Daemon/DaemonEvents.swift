@@ -15,8 +15,8 @@ public enum DaemonEvents {
                 .warning,
                 "Moved new/\(name) to failed/\(failure.jobID).json without opening it: \(sentence(failure.reason))"
             )
-        case let .finished(id, outcome):
-            return entry(jobID: id, outcome: outcome)
+        case let .finished(id, outcome, imagesKept):
+            return entry(jobID: id, outcome: outcome, imagesKept: imagesKept)
         case let .recovered(.requeued(id, attempts, reason)):
             return (
                 .warning,
@@ -32,12 +32,20 @@ public enum DaemonEvents {
         }
     }
 
-    static func entry(jobID id: String, outcome: JobOutcome) -> (level: Logger.Level, message: String) {
+    static func entry(jobID id: String, outcome: JobOutcome, imagesKept: Int?) -> (level: Logger.Level, message: String) {
         switch outcome {
         case .completed:
             return (.info, "Job \(id) is done; its images and result.json are in out/\(id)/.")
         case .cancelled:
-            return (.notice, "Job \(id) was cancelled by kac cancel; the images it had written stay in out/\(id)/.")
+            guard let imagesKept else {
+                return (
+                    .notice,
+                    "Job \(id) was cancelled by kac cancel before this attempt rendered anything; images of earlier attempts, "
+                        + "if any, stay in out/\(id)/."
+                )
+            }
+            guard imagesKept > 0 else { return (.notice, "Job \(id) was cancelled by kac cancel before it wrote any image.") }
+            return (.notice, "Job \(id) was cancelled by kac cancel; the \(imagesKept) image(s) it had written stay in out/\(id)/.")
         case .requeued(let reason):
             return (.notice, "Job \(id) was requeued to new/ unfinished (\(reason)); the next worker resumes it.")
         case .failed(let failure):

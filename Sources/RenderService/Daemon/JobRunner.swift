@@ -82,14 +82,8 @@ final class JobRunner {
         // to set a same-named newer file aside says so); nothing is claimed that did not happen.
         let carriedOut: JobOutcome
         do {
-            carriedOut = try spool.finish(holder.claim, outcome: outcome)  // logged by the spool's event handler (DaemonEvents)
-            if case .cancelled = carriedOut {
-                // How far it got, which the event does not know.
-                let kept = (try? holder.claim.output?.completedOutputs().count) ?? 0
-                logger.notice(
-                    "Job \(claimed.id) stopped: cancelled by kac cancel at \(holder.finished)/\(claimed.job.count) images; \(kept) image(s) kept in out/\(claimed.id)/."
-                )
-            }
+            // Logged by the spool's event handler (DaemonEvents), a cancel with the images it kept.
+            carriedOut = try spool.finish(holder.claim, outcome: outcome)
         } catch {
             logger.error(
                 "Could not record job \(claimed.id) as \(Self.name(outcome)) (\(Self.summary(outcome))): \(error). It stays in work/ until its lease expires and a worker recovers it."

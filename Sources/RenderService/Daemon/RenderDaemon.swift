@@ -75,7 +75,7 @@ public enum RenderDaemon {
     static func jobID(of event: SpoolEvent) -> String {
         switch event {
         case .rejected(_, let failure): failure.jobID
-        case .finished(let id, _): id
+        case .finished(let id, _, _): id
         case .recovered(let action): action.jobID
         }
     }
