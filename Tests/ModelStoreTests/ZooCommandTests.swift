@@ -37,6 +37,13 @@ import Vocabulary
         #expect(
             human.contains("sampler       ab2, 100 steps, guidance 1.5")
                 && human.contains("eval@100      FD 12.5, accuracy 0.946, 3.2 images/s"), "\(human)")
+        #expect(!human.contains("metadata"), "the blob is read only when asked")
+        let withMetadata = try Kac.run(["zoo", "show", "fm/teacher@2", "--metadata"] + zoo)
+        #expect(withMetadata.status == 0 && withMetadata.output.contains("metadata      kac.kind = teacher\n"), "\(withMetadata)")
+        let jsonMetadata = try Kac.run(["zoo", "show", "fm/teacher@2", "--metadata", "--json"] + zoo)
+        let object = try JSONSerialization.jsonObject(with: Data(jsonMetadata.output.utf8)) as? [String: Any]
+        #expect((object?["checkpointMetadata"] as? [String: String])?["kac.kind"] == "teacher", "\(jsonMetadata.output)")
+        #expect(object?["manifest"] is [String: Any])
 
         let verify = try Kac.run(["zoo", "verify"] + zoo)
         #expect(verify.status == 0 && verify.output == "2 manifests, 2 blobs checked: ok\n")
@@ -79,6 +86,9 @@ import Vocabulary
         try clobber(store.blobPath(manifest.blob), with: blob)
         let verify = try Kac.run(["zoo", "verify"] + zoo)
         #expect(verify.status == 65 && verify.output.hasPrefix("PROBLEM  blob \(store.blobPath(manifest.blob)) is corrupt: its sha256 is"))
+        #expect(try Kac.run(["zoo", "show", "m@1"] + zoo).status == 0, "the manifest alone does not read the blob")
+        let damaged = try Kac.run(["zoo", "show", "m@1", "--metadata"] + zoo)
+        #expect(damaged.status == 65 && damaged.error.contains("corrupt"), "\(damaged.status) \(damaged.error)")
         let gc = try Kac.run(["zoo", "gc", "--dry-run", "--json"] + zoo)
         #expect(gc.status == 0 && gc.output.contains("\"dryRun\" : true"))
         let removed = try Kac.run(["zoo", "rm", "m@1", "--force"] + zoo)

@@ -97,8 +97,12 @@ import Vocabulary
         let figures = try #require(recorded.details.stability)
         #expect(figures.velocityBound == 8 && figures.interval == 1 && figures.dimension == 2, "\(figures)")
         #expect(figures.endpointErrorMax > 0 && figures.pathErrorBound > figures.endpointErrorMax)
-        let shown = try ChildProcess.run(ChildProcess.builtProduct("kac"), ["zoo", "show", "toy/student-1", "--zoo", zoo])
+        let shown = try ChildProcess.run(
+            ChildProcess.builtProduct("kac"), ["zoo", "show", "toy/student-1", "--zoo", zoo, "--metadata"])
         #expect(shown.output.contains("path-error bound"), "\(shown.output)")
+        #expect(
+            shown.output.split(separator: "\n").contains { $0.hasPrefix("metadata ") && $0.contains("distillation.") },
+            "the checkpoint's distillation.* entries: \(shown.output)")
         let teacherless = try Self.kac(["zoo", "stability", "toy/student-2", "--zoo", zoo])
         #expect(teacherless.status == 64 && teacherless.errors.contains("--teacher"), "\(teacherless.errors)")
     }

@@ -61,10 +61,20 @@ struct ZooShow: ParsableCommand {
     @Argument(help: "NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.")
     var reference: String
 
+    @Flag(
+        help:
+            "Also print the checkpoint's own metadata (the safetensors header's __metadata__, e.g. distillation.*): reads the blob and checks its digest."
+    )
+    var metadata = false
+
     func run() throws {
         let store = try options.openStore()
         let manifest = try store.resolve(try parseArgument(reference, ModelReference.init(parsing:)))
-        if options.json { return try ZooOutput.json(manifest) }
+        let checkpointMetadata = metadata ? try store.load(manifest).checkpoint.metadata : nil
+        if options.json {
+            guard let checkpointMetadata else { return try ZooOutput.json(manifest) }
+            return try ZooOutput.json(ManifestWithMetadata(manifest: manifest, checkpointMetadata: checkpointMetadata))
+        }
         let details = manifest.details
         var lines: [(String, String)] = [
             ("name", "\(manifest.name)@\(manifest.version)"), ("kind", details.kind.rawValue),
@@ -103,8 +113,17 @@ struct ZooShow: ParsableCommand {
         if let stability = details.stability {
             lines += Self.stabilityLines(stability).map { ("stability", $0) }
         }
+        for (key, value) in (checkpointMetadata ?? [:]).sorted(by: { $0.key < $1.key }) {
+            lines.append(("metadata", "\(key) = \(value)"))
+        }
         let width = lines.map(\.0.count).max() ?? 0
         for (key, value) in lines { print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+    }
+
+    /// `--json --metadata`: the manifest and, beside it, the checkpoint's metadata.
+    struct ManifestWithMetadata: Encodable {
+        let manifest: ModelManifest
+        let checkpointMetadata: [String: String]
     }
 
     /// KAC.md §7's figures, one per line.
