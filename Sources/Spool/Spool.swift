@@ -109,7 +109,7 @@ public final class Spool: @unchecked Sendable {
                 ? "\(directory.name)/ is missing"
                 : "\(directory.name)/ is a \(kind?.rawValue ?? "file"), not a directory (symlinks are not followed)"
             if error.code == .notFound || error.code == .notDirectory || error.code == .invalidArgument {
-                throw SpoolError.notASpool(path: root, detail: detail)
+                throw SpoolError.notASpool(path: root, detail: detail, inTheWay: kind == nil ? nil : directory.name)
             }
             throw SpoolError.io(error)
         }

@@ -4,8 +4,10 @@
 import DiskIO
 
 public enum SpoolError: Error, Sendable, CustomStringConvertible {
-    /// The spool directory or one of its subdirectories is missing or not a directory.
-    case notASpool(path: String, detail: String)
+    /// The spool directory or one of its subdirectories is missing or not a directory;
+    /// `inTheWay` names a subdirectory that exists as something else (a symlink, a file), which
+    /// creating the spool cannot fix.
+    case notASpool(path: String, detail: String, inTheWay: String? = nil)
     /// A subdirectory is no longer the directory this process opened (renamed, replaced, or
     /// swapped for a symlink); the process stops claiming rather than follow it.
     case directoryReplaced(path: String, detail: String)
@@ -28,7 +30,12 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .notASpool(path, detail):
+        case let .notASpool(path, detail, inTheWay?):
+            return
+                "\(path) is not a usable spool (\(detail)); kac never follows a symlink inside a spool, so make \(path)/\(inTheWay) "
+                + "a real directory again (move out what it holds, remove it, `mkdir \(path)/\(inTheWay)`); to keep images "
+                + "on another disk, put the whole spool there and point --spool at it"
+        case let .notASpool(path, detail, nil):
             let directories = SpoolDirectory.all.map(\.name).joined(separator: ",")
             return
                 "\(path) is not a usable spool (\(detail)); check --spool, or create it: start kacd with --spool \(path), submit a job (`kac submit JOB.json --spool \(path)`), or `mkdir -p \(path)/{\(directories)}`"

@@ -35,6 +35,23 @@ import Testing
         #expect(FileManager.default.contents(atPath: claim.outputDirectory) == Data("in the way".utf8))
     }
 
+    /// A spool whose out/ an operator replaced with a symlink (images on another disk) is refused
+    /// at opening, and the advice is to make it a directory again, not to create the spool.
+    @Test func aSymlinkedSubdirectoryIsRefusedWithAdviceThatFitsIt() throws {
+        let fixture = try SpoolFixture()
+        let elsewhere = fixture.directory.file("elsewhere")
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: false)
+        try FileManager.default.removeItem(atPath: fixture.root + "/out")
+        #expect(symlink(elsewhere, fixture.root + "/out") == 0)
+        for create in [false, true] {
+            let error = try #require(throws: SpoolError.self) { try Spool(root: fixture.root, create: create) }
+            #expect(error.description.contains("out/ is a symbolic link, not a directory"), "\(error)")
+            #expect(error.description.contains("make \(fixture.root)/out a real directory again"), "\(error)")
+            #expect(!error.description.contains("or create it"), "\(error)")
+        }
+        #expect(names(in: elsewhere).isEmpty)
+    }
+
     @Test func spoolUnderARegularFileIsNotDirectory() throws {
         let fixture = try SpoolFixture()
         let blocker = fixture.directory.path + "/blocker"
