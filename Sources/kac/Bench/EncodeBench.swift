@@ -12,16 +12,12 @@ struct EncodeBench {
 
     /// Images per second for 28×28 and for 112×112 (upscale + encode), and VmRSS before/after in kB.
     func run() throws -> (small: Double, large: Double, residentBefore: Int, residentAfter: Int) {
-        let side = 28
-        let pixels = (0..<(side * side)).map { Float($0) / Float(side * side - 1) * 2 - 1 }
-        let raster = try Raster(quantizing: pixels, width: side, height: side, channels: 1)
-        let metadata = try ImageMetadata.provenance(
-            model: "fashion-mnist/bench", modelVersion: "1", modelDigest: "sha256-" + String(repeating: "0", count: 64),
-            seed: 1, index: 0, label: "sneaker", sampler: "euler", steps: 1, guidance: 1)
-        for _ in 0..<max(count / 20, 1) { _ = try ImageEncoder.encode(raster, as: .png(), metadata: metadata) }  // warm-up
+        let (raster, metadata) = try Self.smallImage()
+        let encodeSmall = { _ = try ImageEncoder.encode(raster, as: .png(), metadata: metadata) }
+        for _ in 0..<max(count / 20, 1) { try encodeSmall() }  // warm-up
 
         let residentBefore = Self.residentKilobytes()
-        let small = try Self.rate(count) { _ = try ImageEncoder.encode(raster, as: .png(), metadata: metadata) }
+        let small = try Self.rate(count, encodeSmall)
         let residentAfter = Self.residentKilobytes()
         let large = try Self.rate(max(count / 5, 1)) {
             _ = try ImageEncoder.encode(try raster.upscaled(by: 4), as: .png(), metadata: metadata)
@@ -32,27 +28,28 @@ struct EncodeBench {
     /// CPU microseconds per 28×28 encode (and images/s) with libvips' worker threads per pipeline as
     /// found, then with one; leaves one set.
     func workerComparison() throws -> [(workers: Int, microseconds: Double, perSecond: Double)] {
-        let side = 28
-        let raster = try Raster(width: side, height: side, channels: 1, bytes: (0..<(side * side)).map { UInt8($0 % 256) })
-        let metadata = try ImageMetadata.provenance(
-            model: "fashion-mnist/bench", modelVersion: "1", modelDigest: "sha256-" + String(repeating: "0", count: 64),
-            seed: 1, index: 0, label: "sneaker", sampler: "euler", steps: 1, guidance: 1)
+        let (raster, metadata) = try Self.smallImage()
+        let encodeSmall = { _ = try ImageEncoder.encode(raster, as: .png(), metadata: metadata) }
         var rows: [(workers: Int, microseconds: Double, perSecond: Double)] = []
         for setting in ["as found", "one"] {
             if setting == "one" { try PipelineThreads.useOnePerImage() }
-            for _ in 0..<max(count / 20, 1) { _ = try ImageEncoder.encode(raster, as: .png(), metadata: metadata) }
-            let cpuBefore = Self.processCPUSeconds()
-            let perSecond = try Self.rate(count) { _ = try ImageEncoder.encode(raster, as: .png(), metadata: metadata) }
-            rows.append((PipelineThreads.current, (Self.processCPUSeconds() - cpuBefore) / Double(count) * 1e6, perSecond))
+            for _ in 0..<max(count / 20, 1) { try encodeSmall() }  // warm-up
+            let cpuBefore = BenchCommand.processCPUSeconds()
+            let perSecond = try Self.rate(count, encodeSmall)
+            rows.append((PipelineThreads.current, (BenchCommand.processCPUSeconds() - cpuBefore) / Double(count) * 1e6, perSecond))
         }
         return rows
     }
 
-    /// CPU seconds of the whole process (all threads, libvips' workers included).
-    private static func processCPUSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    /// The 28×28 grey image both rows encode (a ramp over the whole range) and a render's provenance.
+    private static func smallImage() throws -> (Raster, ImageMetadata) {
+        let side = 28
+        let pixels = (0..<(side * side)).map { Float($0) / Float(side * side - 1) * 2 - 1 }
+        let raster = try Raster(quantizing: pixels, width: side, height: side, channels: 1)
+        let metadata = try ImageMetadata.provenance(
+            model: "fashion-mnist/bench", modelVersion: "1", modelDigest: "sha256-" + String(repeating: "0", count: 64),
+            seed: 1, index: 0, label: "sneaker", sampler: "euler", steps: 1, guidance: 1)
+        return (raster, metadata)
     }
 
     /// Calls per second of `body`, over `count` calls.
