@@ -28,8 +28,8 @@ public final class BF16Convolution: @unchecked Sendable {
 
     /// output [images, Ho, Wo, Cout] = conv(input [images, height, width, Cin]) + bias. With
     /// `activation`, the input is SiLU(input·scale + shift), scale and shift [images, Cin] (a group
-    /// norm's map), computed as the input is rounded: bit for bit the convolution of that activation
-    /// computed in fp32 first.
+    /// norm's map), computed as the input is rounded: the convolution of that activation computed in
+    /// fp32 first, up to the one-bf16-step differences of kac_scale_shift_rows_bf16's SiLU.
     public func forward(
         images: Int, height: Int, width: Int, input: UnsafePointer<Float>,
         activation: (scale: UnsafePointer<Float>, shift: UnsafePointer<Float>)? = nil, output: UnsafeMutablePointer<Float>

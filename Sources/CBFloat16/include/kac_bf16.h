@@ -51,8 +51,8 @@ size_t kac_bf16_conv_bytes(kac_bf16_conv *conv);
 int kac_bf16_conv_forward(kac_bf16_conv *conv, long n, long h, long w, const float *input, float *output);
 
 /// kac_bf16_conv_forward of x·scale + shift (then SiLU when `silu` is nonzero), scale and shift
-/// [n][Cin] (a group norm's per-image, per-channel map): the normalised input goes straight to bf16,
-/// bit for bit the rounding of kac_scale_shift_rows' output.
+/// [n][Cin] (a group norm's per-image, per-channel map): the normalised input goes straight to bf16
+/// through kac_scale_shift_rows_bf16 (kac_vector.h: the map bit for bit, SiLU to bf16's precision).
 int kac_bf16_conv_forward_affine(kac_bf16_conv *conv, long n, long h, long w, const float *input, const float *scale,
                                  const float *shift, int silu, float *output);
 

@@ -112,8 +112,9 @@ public struct Conv2D: Sendable {
     /// threads round-robin. The cut depends only on the image size, never on the thread count or
     /// the batch, so an image's bits do not depend on either (oneDNN's kernel is fixed per shape).
     /// conv(SiLU(norm(input))) for sampling. In bf16 the normalisation and SiLU are applied as the
-    /// input is rounded (no fp32 pass and no rounding pass between); the bits are those of
-    /// `forward(norm.forwardActivated(input))` in either precision.
+    /// input is rounded (no fp32 pass and no rounding pass between). In fp32 the bits are those of
+    /// `forward(norm.forwardActivated(input))`; in bf16 the rounded input is that activation's, or one
+    /// bf16 step from it where the bf16 pass's cheaper exp lands across a rounding boundary.
     public func forward(
         activating input: Tensor, by norm: GroupNorm, parameters: ParameterSet, workspace: Workspace,
         bf16: BF16Weights?
