@@ -56,14 +56,15 @@ struct ZooStability: ParsableCommand {
         } else {
             throw ValidationError("\(manifest.label) records no parent; name its teacher with --teacher REF")
         }
-        let student = try ZooVelocityModel.load(manifest, from: store)
+        let loadedStudent = try store.load(manifest)
+        let student = try ZooVelocityModel.make(loadedStudent)
         let teacherModel = try ZooVelocityModel.load(teacherManifest, from: store)
         let steps = studentSampler.steps, teacherSteps = teacherModel.defaults.steps
         let substeps = max(1, (teacherSteps + steps - 1) / steps)
         let stage = DistillationStage(
             index: 0, teacherSteps: teacherSteps, studentSteps: steps, substeps: substeps, teacherIntegrator: .euler,
             teacherGuidance: teacherModel.defaults.guidance)
-        let scale = try guidance ?? carriedGuidance(from: manifest, in: store)
+        let scale = try guidance ?? carriedGuidance(from: manifest, metadata: loadedStudent.checkpoint.metadata, in: store)
         let label =
             "\(teacherManifest.label), \(substeps) Euler sub-step\(substeps == 1 ? "" : "s") per interval, s = \(ZooShow.figure(teacherModel.defaults.guidance))"
         let stability = EndpointStability.measure(
@@ -86,11 +87,14 @@ struct ZooStability: ParsableCommand {
     /// The guidance scale the student's field carries: walking up from the student, the first
     /// distillation that baked in a scale other than 1 (`distillation.bakedGuidance` in the blob's
     /// metadata), else the default of the first teacher reached; 1 when the chain ends first.
-    private func carriedGuidance(from start: ModelManifest, in store: ModelStore) throws -> Double {
+    /// `metadata`: the student's own, already loaded; ancestors' blobs are read as the walk reaches them.
+    private func carriedGuidance(
+        from start: ModelManifest, metadata startMetadata: [String: String], in store: ModelStore
+    ) throws -> Double {
         var current = start
         for _ in 0..<32 {
             if current.details.kind == .teacher { return current.details.sampler?.guidance ?? 1 }
-            let metadata = try store.load(current).checkpoint.metadata
+            let metadata = current == start ? startMetadata : try store.load(current).checkpoint.metadata
             if let baked = metadata[DistilledCheckpointOrigin.bakedGuidanceKey].flatMap(Double.init), baked != 1 { return baked }
             guard let parent = current.details.parent, let next = try? store.resolve(ModelReference(parsing: parent.description))
             else { return 1 }
