@@ -107,16 +107,8 @@ int kac_resize_lanczos3(VipsImage *in, VipsImage **out, double scale) {
     return vips_resize(in, out, scale, "kernel", VIPS_KERNEL_LANCZOS3, NULL);
 }
 
-int kac_text(VipsImage **out, const char *text, const char *font, int width, int height, int dpi, int *chosen_dpi) {
-    if (dpi > 0) {
-        if (chosen_dpi) *chosen_dpi = dpi;
-        return vips_text(out, text, "font", font, "dpi", dpi, "wrap", VIPS_TEXT_WRAP_NONE, NULL);
-    }
-    int fitted = 0;
-    int status = vips_text(out, text, "font", font, "width", width, "height", height,
-                           "wrap", VIPS_TEXT_WRAP_NONE, "autofit_dpi", &fitted, NULL);
-    if (chosen_dpi) *chosen_dpi = fitted;
-    return status;
+int kac_text(VipsImage **out, const char *text, const char *font) {
+    return vips_text(out, text, "font", font, "dpi", 96, "wrap", VIPS_TEXT_WRAP_NONE, NULL);
 }
 
 int kac_pngsave(VipsImage *in, void **buffer, size_t *length, int compression) {

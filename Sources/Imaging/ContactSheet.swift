@@ -142,17 +142,16 @@ public enum ContactSheet {
         layout: ContactSheetLayout
     ) throws(ImagingError) {
         let drawn = zip(labels, boxes).filter { !$0.0.allSatisfy(\.isWhitespace) }
-        var dpi = Int.max
+        var size = Double.infinity
         for (label, box) in drawn {
-            let fitted = try VipsImageHandle.text(label, font: layout.font, width: box.width, height: box.height).dpi
-            dpi = min(dpi, fitted)
-        }
-        guard dpi > 0 else {
-            throw ImagingError.textRenderingUnavailable(label: labels.joined(separator: ", "), reason: "no font size fits the label strip")
+            guard let fitted = try LabelText.fittingSize(label, font: layout.font, width: box.width, height: box.height) else {
+                throw ImagingError.textRenderingUnavailable(label: label, reason: "no font size fits the label strip")
+            }
+            size = min(size, fitted)
         }
         let ink: UInt8 = layout.background < 128 ? 255 : 0
         for (label, box) in drawn {
-            let mask = try VipsImageHandle.text(label, font: layout.font, width: box.width, height: box.height, dpi: dpi).mask.raster()
+            let mask = try LabelText.mask(label, font: layout.font, pixelSize: size)
             guard mask.bytes.contains(where: { $0 > 0 }) else {
                 throw ImagingError.textRenderingUnavailable(label: label, reason: "libvips rendered no visible glyphs")
             }

@@ -110,20 +110,16 @@ final class VipsImageHandle {
         try output("resize (lanczos3)") { kac_resize_lanczos3(pointer, $0, scale) }
     }
 
-    /// A one-band ink mask of `text`: at `dpi` if given, else at the largest resolution that fits
-    /// width × height (returned with the mask).
-    static func text(
-        _ text: String, font: String, width: Int, height: Int,
-        dpi: Int? = nil
-    ) throws(ImagingError) -> (mask: VipsImageHandle, dpi: Int) {
+    /// A one-band ink mask of `text` on one line in `font` (a Pango description with a pixel size);
+    /// as large as the text's extents.
+    static func text(_ text: String, font: String) throws(ImagingError) -> VipsImageHandle {
         try ensureLibrary()
         var out: UnsafeMutablePointer<VipsImage>?
-        var chosen: Int32 = 0
-        guard kac_text(&out, text, font, Int32(width), Int32(height), Int32(dpi ?? 0), &chosen) == 0, let out else {
+        guard kac_text(&out, text, font) == 0, let out else {
             throw ImagingError.textRenderingUnavailable(
                 label: text, reason: "libvips text failed: " + lastError().trimmingTrailingNewlines())
         }
-        return (VipsImageHandle(owning: out), Int(chosen))
+        return VipsImageHandle(owning: out)
     }
 
     private func output(

@@ -128,6 +128,25 @@ import Vocabulary
         #expect(decoded.raster == first)
     }
 
+    /// Pango 1.50 clears a font map's caches when its resolution changes, and the fontconfig thread
+    /// it restarts can then edit the font map's hash table while the drawing thread reads it
+    /// (SIGFPE in g_hash_table_lookup, seen in CI; fitting by libvips' autofit crashed this test
+    /// one run in three). Hundreds of strip sizes must draw, using fewer font sizes than pango's
+    /// 256-entry fontset cache.
+    @Test func labelsInHundredsOfStripSizesNeverExhaustPangosFontCache() throws {
+        let images = try (0..<2).map { _ in try Raster.filled(width: 30, height: 30, channels: 1, value: 90) }
+        for height in 6...40 {
+            for width in stride(from: 30, through: 110, by: 10) {
+                let cells = try images.map { try Raster.filled(width: width, height: 30, channels: 1, value: $0[0, 0, 0]) }
+                let layout = ContactSheetLayout(columns: 2, labels: .underColumns(["Sneaker \(width)", "Bag"]), labelHeight: height)
+                let sheet = try ContactSheet.render(cells, layout: layout)
+                let geometry = try ContactSheetGeometry(count: 2, cellWidth: width, cellHeight: 30, layout: layout)
+                #expect(inkPixels(in: sheet, box: geometry.labelBoxes[1], background: 0) > 0, "\(width)×\(height)")
+            }
+        }
+        #expect(LabelText.pixelSizes.count < 128, "at most this many font sizes per font, far under pango's 256")
+    }
+
     private func inkPixels(in sheet: Raster, box: ContactSheetGeometry.Box, background: UInt8) -> Int {
         var count = 0
         for y in box.y..<(box.y + box.height) {

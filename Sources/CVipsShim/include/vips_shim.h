@@ -57,10 +57,12 @@ void kac_strv_free(char **names);
 int kac_zoom(VipsImage *in, VipsImage **out, int factor);
 /// Resize by `scale` with the Lanczos-3 kernel.
 int kac_resize_lanczos3(VipsImage *in, VipsImage **out, double scale);
-/// Renders `text` as a one-band 8-bit mask (255 = ink). With dpi > 0 the font is rendered at that
-/// resolution; with dpi <= 0 the resolution is chosen so the text fits width × height pixels and
-/// is stored in *chosen_dpi (may be NULL).
-int kac_text(VipsImage **out, const char *text, const char *font, int width, int height, int dpi, int *chosen_dpi);
+/// Renders `text` as a one-band 8-bit mask (255 = ink), on one line, in `font` (a Pango font
+/// description whose size is in pixels, e.g. "DejaVu Sans 11.5px"). The mask is as large as the
+/// text's extents. Always at 96 dpi, pangocairo's own resolution: libvips sets the resolution on
+/// the font map at every call, and pango 1.50 clears the font map's caches whenever it changes
+/// (see Imaging/LabelText.swift), so labels are sized by the font, never by the resolution.
+int kac_text(VipsImage **out, const char *text, const char *font);
 
 /// Encoders to memory. Metadata attached to `in` is kept (no strip); libvips 8.14 embeds nothing
 /// time-dependent in these formats, which the determinism tests check.
