@@ -43,18 +43,19 @@ func parallelRanges(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void
 }
 
 /// Runs `body(task)` for task in 0..<tasks on separate threads, each task free to call BLAS: while
-/// they run, OpenBLAS is single-threaded, so the cores are split by us (by images or rows, with
-/// no synchronisation inside a layer) rather than by OpenBLAS, whose spinning helper thread would
-/// otherwise compete with ours. One task keeps OpenBLAS's own threading.
+/// they run, OpenBLAS is single-threaded (`BLAS.withSingleThreadedCalls`), so the cores are split
+/// by us (by images or rows, with no synchronisation inside a layer) rather than by OpenBLAS, whose
+/// spinning helper thread would otherwise compete with ours. Kernels inside a task run serially
+/// (the cores are already split), so windows never nest across threads. One task keeps OpenBLAS's
+/// own threading.
 func parallelBLASTasks(_ tasks: Int, _ body: (Int) -> Void) {
-    guard tasks > 1 else {
-        body(0)
+    guard tasks > 1, kernelThreadCount > 1 else {
+        for task in 0..<tasks { body(task) }
         return
     }
-    let saved = BLAS.threadCount
-    BLAS.threadCount = 1
-    defer { BLAS.threadCount = saved }
-    runConcurrently(tasks, body)
+    BLAS.withSingleThreadedCalls {
+        runConcurrently(tasks) { task in BLAS.asSingleThreadedTask { withSerialKernels { body(task) } } }
+    }
 }
 
 /// body(0), …, body(tasks − 1) on Dispatch's worker threads, returning when all are done.
