@@ -13,18 +13,7 @@ import Testing
         var rng = RandomSource(seed: 1)
         let a = (0..<(m * k)).map { _ in Float(rng.normal()) }
         let b = (0..<(k * n)).map { _ in Float(rng.normal()) }
-        var c = [Float](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    BLAS.sgemm(
-                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                        a: pa.baseAddress!, lda: transposeA ? m : k,
-                        b: pb.baseAddress!, ldb: transposeB ? k : n,
-                        c: pc.baseAddress!, ldc: n)
-                }
-            }
-        }
+        let c = sgemmProduct(a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         var expected = [Float](repeating: 0, count: m * n)
         for i in 0..<m {
             for j in 0..<n {
@@ -44,4 +33,23 @@ import Testing
         #expect(!BLAS.coreName.isEmpty)
         #expect(BLAS.threadCount >= 1)
     }
+}
+
+/// op(A) · op(B) through `BLAS.sgemm`, as a new row-major m × n array.
+func sgemmProduct(
+    _ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false
+) -> [Float] {
+    var c = [Float](repeating: 0, count: m * n)
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+                BLAS.sgemm(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                    a: pa.baseAddress!, lda: transposeA ? m : k,
+                    b: pb.baseAddress!, ldb: transposeB ? k : n,
+                    c: pc.baseAddress!, ldc: n)
+            }
+        }
+    }
+    return c
 }
