@@ -128,6 +128,18 @@ import Vocabulary
         #expect(decoded.raster == first)
     }
 
+    @Test(arguments: [("Ankle boot", 40, 10), ("Bag", 120, 30), ("T-shirt/top", 56, 14)])
+    func labelsGetTheLargestLadderSizeThatFits(label: String, width: Int, height: Int) throws {
+        let font = ContactSheetLayout(columns: 1).font
+        let size = try #require(try LabelText.fittingSize(label, font: font, width: width, height: height))
+        let mask = try LabelText.mask(label, font: font, pixelSize: size)
+        #expect(mask.width <= width && mask.height <= height && mask.bytes.contains { $0 > 0 })
+        let index = try #require(LabelText.pixelSizes.firstIndex(of: size))
+        let larger = try LabelText.mask(label, font: font, pixelSize: LabelText.pixelSizes[index + 1])
+        #expect(larger.width > width || larger.height > height, "\(LabelText.pixelSizes[index + 1]) px fits too")
+        #expect(try LabelText.fittingSize(label, font: font, width: 1, height: 1) == nil)
+    }
+
     /// Pango 1.50 clears a font map's caches when its resolution changes, and the fontconfig thread
     /// it restarts can then edit the font map's hash table while the drawing thread reads it
     /// (SIGFPE in g_hash_table_lookup, seen in CI; fitting by libvips' autofit crashed this test
