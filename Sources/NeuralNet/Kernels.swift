@@ -3,30 +3,13 @@
 // only when each task is big enough that Dispatch's wake-up cost (~10 µs) is noise; every body
 // must write disjoint memory.
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
 import CVectorKernels
 import TensorCore
 
 /// Most tasks a kernel splits into: the process-wide `ThreadBudget` (the CPUs this process may
 /// use, or `--threads`), which OpenBLAS also uses for the GEMMs the kernels do not split — or 1 on
-/// a thread inside `withSerialKernels` (one of several whole passes running side by side).
-var kernelThreadCount: Int { pthread_getspecific(serialKernelsKey) == nil ? ThreadBudget.current.threads : 1 }
-
-private let serialKernelsKey: pthread_key_t = {
-    var key = pthread_key_t()
-    precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
-    return key
-}()
-
-/// Runs `body` with every kernel on this thread single-threaded (the caller already split the work).
-func withSerialKernels<T>(_ body: () throws -> T) rethrows -> T {
-    let previous = pthread_getspecific(serialKernelsKey)
-    pthread_setspecific(serialKernelsKey, UnsafeRawPointer(bitPattern: 1))
-    defer { pthread_setspecific(serialKernelsKey, previous) }
-    return try body()
-}
+/// one of `parallelBLASTasks`' tasks (the cores are already split between them).
+var kernelThreadCount: Int { BLAS.isSingleThreadedTask ? 1 : ThreadBudget.current.threads }
 
 /// Work items below this many scalar operations per task run on the calling thread.
 let minimumScalarsPerTask = 32_768
@@ -46,15 +29,15 @@ func parallelRanges(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void
 /// they run, OpenBLAS is single-threaded (`BLAS.withSingleThreadedCalls`), so the cores are split
 /// by us (by images or rows, with no synchronisation inside a layer) rather than by OpenBLAS, whose
 /// spinning helper thread would otherwise compete with ours. Kernels inside a task run serially
-/// (the cores are already split), so windows never nest across threads. One task keeps OpenBLAS's
-/// own threading.
+/// (`kernelThreadCount` is 1 there), so windows never nest across threads. One task keeps
+/// OpenBLAS's own threading.
 func parallelBLASTasks(_ tasks: Int, _ body: (Int) -> Void) {
     guard tasks > 1, kernelThreadCount > 1 else {
         for task in 0..<tasks { body(task) }
         return
     }
     BLAS.withSingleThreadedCalls {
-        runConcurrently(tasks) { task in BLAS.asSingleThreadedTask { withSerialKernels { body(task) } } }
+        runConcurrently(tasks) { task in BLAS.asSingleThreadedTask { body(task) } }
     }
 }
 

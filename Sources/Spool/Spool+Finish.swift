@@ -89,7 +89,7 @@ extension Spool {
             events(.finished(jobID: id, outcome: carriedOut))
             return carriedOut
         }
-        let imagesKept = outcome == .cancelled ? (try? claim.output?.completedOutputs().count) ?? nil : nil
+        let imagesKept = outcome == .cancelled ? try? claim.output?.completedOutputs().count : nil
         remove(.cancel, id)
         remove(.attempts, id)
         claim.output?.removeTemporaryFiles()

@@ -37,10 +37,7 @@ public enum BLAS {
     /// Threads OpenBLAS uses for one call made here. Set through `ThreadBudget.install` at
     /// start-up, and lowered to 1 only for the tasks of `withSingleThreadedCalls`.
     public static var threadCount: Int {
-        get {
-            if isSingleThreadedTask { return Int(openblas_get_num_threads()) }
-            return threadCountLock.withReading { Int(openblas_get_num_threads()) }
-        }
+        get { Int(call(openblas_get_num_threads)) }
         set { threadCountLock.withWriting { openblas_set_num_threads(Int32(newValue)) } }
     }
 
@@ -76,12 +73,13 @@ public enum BLAS {
         return try body()
     }
 
-    @usableFromInline static var isSingleThreadedTask: Bool { pthread_getspecific(singleThreadedTaskKey) != nil }
+    /// Whether this thread is one of an open window's tasks.
+    public static var isSingleThreadedTask: Bool { pthread_getspecific(singleThreadedTaskKey) != nil }
 
     /// Runs one BLAS call at the installed thread count (see above).
-    @usableFromInline static func call(_ body: () -> Void) {
+    @usableFromInline static func call<T>(_ body: () -> T) -> T {
         if isSingleThreadedTask { return body() }
-        threadCountLock.withReading(body)
+        return threadCountLock.withReading(body)
     }
 
     private static let threadCountLock = FairReadWriteLock()

@@ -135,10 +135,8 @@ public final class UNet: VelocityNetwork {
         let tasks = min(kernelThreadCount, parts.count, partWorkspaces.count)
         results.withUnsafeMutableBufferPointer { results in
             parallelBLASTasks(tasks) { task in
-                withSerialKernels {
-                    for index in Swift.stride(from: task, to: parts.count, by: tasks) {
-                        results[index] = pass(parts[index], scratch: partWorkspaces[task])
-                    }
+                for index in Swift.stride(from: task, to: parts.count, by: tasks) {
+                    results[index] = pass(parts[index], scratch: partWorkspaces[task])
                 }
             }
         }
