@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Collects the `kac eval --json` reports behind README's "Evaluation instrument" table into
-docs/eval-instrument.json: every row of every seed, the real-data floors, and per model the mean,
+"""Collects the `kac eval --json` reports behind the judge tables of docs/quality.md
+("The instrument") into one JSON file: every row of every seed, the real-data floors, and per model the mean,
 the sample standard deviation over seeds, the ratio of means to the teacher's, and the spread of the
 per-seed difference to the teacher (the same seed gives every model the same starting noise and
 labels, so model differences are steadier than the values).
 
-usage: docs/eval-instrument.py REPORT.json... > docs/eval-instrument.json   (a markdown table on stderr)
+usage: tools/eval-instrument.py REPORT.json... > docs/data/eval-instrument.json   (a markdown table on stderr)
 """
 import json
 import statistics
