@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 model=$1 steps=$2 guidance=$3 count=${4:-1000} rounds=${5:-3}
-kac=$here/.build/release/kac
+kac=${KAC:-$here/.build/release/kac}   # KAC: another build of kac
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
