@@ -43,7 +43,7 @@ esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|avx512f|avx512_bf16|amx_tile|amx_bf16' | tr '\n' ' ')
+flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|avx512f|avx512_bf16|amx_tile|amx_bf16' | paste -sd' ' || true)
 has_bf16=no
 case " $flags " in *" avx512_bf16 "*) has_bf16=yes ;; esac
 
@@ -92,7 +92,7 @@ finished=$(date -u '+%H:%M UTC')
 precision_row() {
     awk -v label="$1" '/^median fp32/ {
         # median fp32 2.96 s (338 img/s), bf16 1.45 s (688 img/s), bf16 speed-up 2.04x
-        gsub(/[(),]/, ""); printf "| %s | %s s (%s) | %s s (%s) | %s |\n", label, $3, $5, $8, $10, $14 }' "$2"
+        gsub(/[(),]/, ""); printf "| %s | %s s (%s img/s) | %s s (%s img/s) | %s |\n", label, $3, $5, $8, $10, $14 }' "$2"
 }
 # scaling_row FILE: rows from render-scaling.sh's per-precision lines.
 scaling_rows() {
