@@ -118,7 +118,7 @@ extension Spool {
         guard try move(.state(.new), file, to: .state(.work), file, exclusive: true) else { return nil }
         let now = clock.now()
         if let earlier = [SpoolState.done, .failed].first(where: { jobExists($0, id) }) {
-            // A later file never touches an earlier record or its outputs (README: repeated ids).
+            // A later file never touches an earlier record or its outputs (spool/README.md, "Repeated job ids").
             try setAsideDuplicate(
                 from: .work, id: id,
                 reason:

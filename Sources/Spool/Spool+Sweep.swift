@@ -29,7 +29,7 @@ public struct SpoolLeftovers: Sendable, Equatable, Codable {
     }
 }
 
-/// The grace periods a sweep waits before removing a leftover (see README, "Sweeping").
+/// The grace periods a sweep waits before removing a leftover (see spool/README.md, "Sweeping leftovers").
 public struct SweepPolicy: Sendable, Equatable {
     /// `.tmp-*` temporaries of atomic writes and orphaned markers. An atomic write holds its
     /// temporary for seconds at most (write, fsync, rename) even on a slow network file server;

@@ -1,6 +1,6 @@
 // The one exit-code table of `kac` (sysexits(3)), used by every subcommand: `Kac.main` catches
 // whatever a command throws, prints its message and exits with `ExitStatus.code(for:)`. The same
-// table is in README.md ("Exit codes"); `kac render` has used it from the start.
+// table is in docs/operating.md ("Exit codes"); `kac render` has used it from the start.
 import ArgumentParser
 import DiskIO
 import ModelStore

@@ -1,6 +1,6 @@
 // `kac`: the companion CLI — train, distill, evaluate, publish, manage the zoo, render, submit jobs.
 // `main` is where every command's error becomes one line on standard error and an exit status
-// from the table in `ExitStatus` (README "Exit codes").
+// from the table in `ExitStatus` (docs/operating.md, "Exit codes").
 import ArgumentParser
 import CBuildInfo
 import Foundation

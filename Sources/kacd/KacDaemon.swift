@@ -1,7 +1,7 @@
 // `kacd`: the rendering daemon. Builds its settings from defaults, the `--config` file and the
 // flags (in that order; `DaemonSettings`), reads the environment (sd_notify socket, watchdog,
 // journal stream) here and nowhere else, logs to standard error, and runs `RenderDaemon`.
-// Exit status (README "kacd exit codes"): 0 after a clean shutdown, a drained --once run, --help,
+// Exit status (docs/operating.md, "kacd exit codes"): 0 after a clean shutdown, a drained --once run, --help,
 // --version or --print-config; 78 (EX_CONFIG) for any setting or start-up path that cannot work,
 // with one line on stderr; 70 (EX_SOFTWARE) when the running daemon fails unexpectedly.
 import ArgumentParser

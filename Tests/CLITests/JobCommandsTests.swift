@@ -1,5 +1,5 @@
 // `kac submit`, `status`, `cancel`, `prune` and `train` as an operator meets them: one exit-code
-// table (README "Exit codes": 64 usage, 65 bad data, 66 not found, 69 refused, 73 cannot create),
+// table (docs/operating.md, "Exit codes": 64 usage, 65 bad data, 66 not found, 69 refused, 73 cannot create),
 // negative numbers without '=', the queue in run order, one job's record, a lease whose worker was
 // killed shown as expired, retention, and `kac train` refusing to resume with other options.
 import Foundation

@@ -15,7 +15,7 @@ import Vocabulary
     static let repositoryZoo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("zoo").path
 
-    /// (flag, values accepted, values refused): the bounds from README "kacd settings".
+    /// (flag, values accepted, values refused): the bounds from docs/operating.md, "kacd settings and the configuration file".
     static let bounds: [(flag: String, accepted: [String], refused: [String])] = [
         ("poll-interval", ["0.01", "3600"], ["0", "0.009", "3600.5", "-1", "abc", "nan", "inf"]),
         ("lease-timeout", ["0.1", "86400"], ["0.09", "86401", "-5"]),

@@ -1,5 +1,5 @@
 // `kac zoo` as a user sees it: whole table output, JSON, and exit statuses for refusals and damage
-// (README "Exit codes": 64 bad name, 65 damage, 66 not found, 69 refused).
+// (docs/operating.md, "Exit codes": 64 bad name, 65 damage, 66 not found, 69 refused).
 import Foundation
 import ModelStore
 import TestSupport

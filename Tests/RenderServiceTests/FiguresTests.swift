@@ -1,4 +1,4 @@
-// README figures, measured only when KAC_FIGURES=1 (timings are printed, never asserted):
+// Figures for docs/performance.md ("Other benchmarks"), measured only when KAC_FIGURES=1 (timings are printed, never asserted):
 // pickup latency (job renamed into new/ → claimed), jobs/s for one-image jobs, the daemon's
 // resident memory with two full-size (§8 teacher-sized) models loaded, and `kac render-bench`.
 // KAC_FIGURES_ZOO=PATH keeps the zoo of the two random full-size models for manual runs.

@@ -1,4 +1,4 @@
-// README figure for "Your own images", measured only when KAC_FIGURES=1 (printed, never asserted):
+// The figure in docs/training.md ("What it costs"), measured only when KAC_FIGURES=1 (printed, never asserted):
 // what rendering costs per image size and colour. Randomly initialised §8-shaped teachers (width
 // 32, multipliers 1, 2, 2, attention at a quarter of the image side) — grey 28×28 as Fashion-MNIST's,
 // RGB 32×32 and 64×64 — each render 32 images at 1 unguided Euler step into PNG files through the

@@ -37,7 +37,7 @@ public final class UNet: VelocityNetwork {
     public var microBatchSize = 16
     /// Sampling splits a batch into parts of this many images and runs whole forward passes of
     /// different parts on different threads (each layer single-threaded inside): one barrier per
-    /// pass instead of one per layer, which is what lets one process use two cores (README). The
+    /// pass instead of one per layer, which is what lets one process use two cores (docs/design.md, "Threads"). The
     /// parts are the same whatever the thread count, so the bits are too.
     static let samplingPartSize = 8
     /// Scratch of the parts running at once (the part of task i uses partWorkspaces[i]).

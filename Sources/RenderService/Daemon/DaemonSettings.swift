@@ -75,7 +75,7 @@ public struct DaemonSettings: Sendable, Equatable {
 
     public init() {}
 
-    // MARK: Bounds (inclusive; README "kacd settings" lists the same table)
+    // MARK: Bounds (inclusive; docs/operating.md, "kacd settings and the configuration file", lists the same table)
 
     public static let pollIntervalRange: ClosedRange<Double> = 0.01...3600
     public static let leaseTimeoutRange: ClosedRange<Double> = 0.1...86400

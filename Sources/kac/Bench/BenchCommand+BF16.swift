@@ -35,7 +35,7 @@ extension BenchCommand {
                     format: "%5d  %14.1f  %14.1f  %8.2f×  %12.1f  %9.1f%%  %8.2f×", batch, Double(batch) / fp32.wall,
                     Double(batch) / low.wall, fp32.wall / low.wall, rate, 100 * rate / gemmPeak, fp32.cpu / low.cpu))
         }
-        print("bf16 covers the convolutions and attention projections; the rest stays fp32 (README \"bf16 inference\").\n")
+        print("bf16 covers the convolutions and attention projections; the rest stays fp32 (docs/design.md, \"bf16 inference\").\n")
     }
 
     /// GFLOP/s of an n×n×n bf16 product, rows split over `threads` concurrent calls, and oneDNN's kernel name.

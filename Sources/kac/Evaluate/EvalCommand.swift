@@ -28,7 +28,7 @@ struct EvalCommand: ParsableCommand {
             channel's spatial mean and deviation, then the penultimate features, each column standardized by the
             test images): KID is the unbiased kernel distance (cubic kernel, class-weighted because the labels
             cycle), about 0 for real images at any --samples, so it is the figure to compare students by; see
-            README "Evaluation instrument". The last row scores --samples real training images (same seed and
+            docs/quality.md, "The instrument". The last row scores --samples real training images (same seed and
             label cycle): the floor a perfect generator would reach at this sample count.
             Students are evaluated at their own setting — Euler, their step count, their default s (1 when guidance
             is baked in; a guidance-conditioned student's default scale) — unless --student-grid is given; teachers
