@@ -60,14 +60,17 @@ for unit in kacd.service kacd@.service; do
         || { echo "check.sh: FAILED: $unit does not run kacd with --config /etc/kac/kacd.conf" >&2; status=1; }
 done
 
-# One spool mode everywhere: the install script's, in the units' comments and the README.
+# One spool mode everywhere: the install script's, in the units' comments, systemd/README.md and the
+# operator's page (docs/operating.md), which must state it.
 mode="$(sed -n 's/^SPOOL_MODE=//p' install.sh)"
-others="$(grep -HnoE '(mode |-m )27[0-9]{2}' kacd.service kacd@.service README.md ../README.md | grep -v -- "$mode" || true)"
+others="$(grep -HnoE '(mode |-m )27[0-9]{2}' kacd.service kacd@.service README.md ../docs/operating.md | grep -v -- "$mode" || true)"
 if [ -z "$mode" ] || [ -n "$others" ]; then
     echo "check.sh: FAILED: the spool mode is $mode in install.sh but otherwise here:" >&2
     echo "$others" >&2
     status=1
 fi
+grep -qE "mode $mode\b" ../docs/operating.md \
+    || { echo "check.sh: FAILED: docs/operating.md does not give the spool mode $mode that install.sh sets" >&2; status=1; }
 
 binaries="${KAC_BINARIES:-../.build/release}"
 if [ ! -x "$binaries/kacd" ] || [ ! -x "$binaries/kac" ]; then
@@ -80,7 +83,8 @@ if ! bash ./install.sh --root "$root" --binaries "$binaries" >"$work/install.log
     fail "it failed:"; cat "$work/install.log" >&2
 else
     for file in usr/local/bin/kac usr/local/bin/kacd etc/kac/kacd.conf etc/systemd/system/kacd.service \
-        etc/systemd/system/kacd@.service usr/local/share/doc/kac/spool/README.md var/lib/kac/zoo/zoo.json; do
+        etc/systemd/system/kacd@.service usr/local/share/doc/kac/spool/README.md usr/local/share/doc/kac/docs/operating.md \
+        var/lib/kac/zoo/zoo.json; do
         [ -e "$root/$file" ] || fail "/$file is missing"
     done
     [ "$(stat -c %a "$root/var/spool/kac")" = "$mode" ] || fail "/var/spool/kac has mode $(stat -c %a "$root/var/spool/kac"), not $mode"

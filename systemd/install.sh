@@ -61,6 +61,8 @@ install -m 755 "$binaries/kac" "$binaries/kacd" "$prefix/usr/local/bin/"
 install -m 644 "$repo/systemd/kacd.service" "$repo/systemd/kacd@.service" "$prefix/etc/systemd/system/"
 install -d -m 755 "$prefix/usr/local/share/doc/kac/systemd"
 install -m 644 "$repo/README.md" "$prefix/usr/local/share/doc/kac/"
+install -d -m 755 "$prefix/usr/local/share/doc/kac/docs"
+install -m 644 "$repo"/docs/*.md "$prefix/usr/local/share/doc/kac/docs/"
 install -m 644 "$repo/systemd/README.md" "$prefix/usr/local/share/doc/kac/systemd/"
 install -m 644 "$repo/spool/README.md" "$repo/spool/job.schema.json" "$prefix/usr/local/share/doc/kac/spool/"
 if [ -e "$prefix/etc/kac/kacd.conf" ]; then
