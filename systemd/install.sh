@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
         --root) root="${2:?--root needs a directory}"; shift 2 ;;
         --binaries) binaries="${2:?--binaries needs a directory}"; shift 2 ;;
         --zoo) zoo="${2:?--zoo needs a directory}"; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "install.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
     esac
 done
@@ -66,8 +66,13 @@ install -m 644 "$repo"/docs/*.md "$prefix/usr/local/share/doc/kac/docs/"
 install -m 644 "$repo/systemd/README.md" "$prefix/usr/local/share/doc/kac/systemd/"
 install -m 644 "$repo/spool/README.md" "$repo/spool/job.schema.json" "$prefix/usr/local/share/doc/kac/spool/"
 if [ -e "$prefix/etc/kac/kacd.conf" ]; then
-    install -m 644 "$repo/systemd/kacd.conf" "$prefix/etc/kac/kacd.conf.dist"
-    echo "install.sh: kept $prefix/etc/kac/kacd.conf; the shipped one is kacd.conf.dist beside it"
+    # An edited file is kept and the shipped one put beside it to compare; an unedited one needs neither.
+    if cmp -s "$repo/systemd/kacd.conf" "$prefix/etc/kac/kacd.conf"; then
+        rm -f "$prefix/etc/kac/kacd.conf.dist"
+    else
+        install -m 644 "$repo/systemd/kacd.conf" "$prefix/etc/kac/kacd.conf.dist"
+        echo "install.sh: kept your edited $prefix/etc/kac/kacd.conf; the shipped one is kacd.conf.dist beside it (diff them)"
+    fi
 else
     install -m 644 "$repo/systemd/kacd.conf" "$prefix/etc/kac/kacd.conf"
 fi

@@ -1,7 +1,8 @@
 // Sampling a zoo model in fp32 or bf16. The bf16 form is a second network over the same (shared,
 // copy-on-write) fp32 parameters whose GEMM weights are rounded to bf16 once, when it is first
 // asked for; it then lives as long as the loaded model. bf16 needs AVX512_BF16, read from the CPU
-// at run time: `bf16` is refused where it is missing and `auto` falls back to fp32.
+// at run time, and a process allowed to run oneDNN's generated code: `bf16` is refused where either
+// is missing (with the reason) and `auto` falls back to fp32.
 import Foundation
 import NeuralNet
 import TensorCore
@@ -39,12 +40,26 @@ final class PrecisionTwins: @unchecked Sendable {
 }
 
 extension ZooVelocityModel {
-    /// Whether this CPU runs bf16 (AVX512_BF16; AMX is used too where present).
+    /// Whether this process runs bf16 (AVX512_BF16 and oneDNN's generated kernels; AMX is used
+    /// too where present).
     public static var bf16Available: Bool { BF16.isSupported }
 
-    /// The precision `setting` means on this CPU; throws `PrecisionUnavailable` for bf16 without it.
+    /// Why bf16 cannot run here; nil when it can.
+    public static var bf16Unavailable: PrecisionUnavailable? {
+        switch BF16.availability {
+        case .available: nil
+        case .cpuLacksBF16: PrecisionUnavailable(reason: .cpuLacksBF16)
+        case .executableMemoryDenied: PrecisionUnavailable(reason: .executableMemoryDenied)
+        case .libraryFailed(let message): PrecisionUnavailable(reason: .libraryFailed(message))
+        }
+    }
+
+    /// The precision `setting` means here; throws `PrecisionUnavailable` (with the reason) for bf16
+    /// where it cannot run.
     public static func resolve(_ setting: PrecisionSetting) throws(PrecisionUnavailable) -> Precision {
-        guard let precision = setting.resolved(bf16Available: bf16Available) else { throw PrecisionUnavailable() }
+        guard let precision = setting.resolved(bf16Available: bf16Available) else {
+            throw bf16Unavailable ?? PrecisionUnavailable()
+        }
         return precision
     }
 
@@ -58,7 +73,7 @@ extension ZooVelocityModel {
         switch precision {
         case .fp32: network = twins.fp32
         case .bf16:
-            guard Self.bf16Available else { throw PrecisionUnavailable() }
+            if let unavailable = Self.bf16Unavailable { throw unavailable }
             network = try twins.bf16Network(architecture: architecture, model: label)
         }
         return ZooVelocityModel(

@@ -23,6 +23,11 @@ public struct ZooVelocityModel {
     /// model (a model cache keeps it with the fp32 weights).
     let twins: PrecisionTwins
 
+    /// The classes a generator's manifest names (or implies), without loading its weights.
+    public static func classNames(of manifest: ModelManifest) throws -> ClassNames {
+        try ModelDescription(manifest).classNames
+    }
+
     /// Resolves `reference` in `store`, then loads that manifest's weights.
     public static func load(_ reference: String, from store: ModelStore) throws -> ZooVelocityModel {
         try load(try store.resolve(reference), from: store)

@@ -28,6 +28,11 @@ extension ModelStore {
         return names.sorted()
     }
 
+    /// " (did you mean NAME?)" for the stored model name closest to `name`, or "".
+    func nameSuggestion(for name: ModelName) -> String {
+        Spelling.closest(to: name.description, among: models().map(\.description)).map { " (did you mean \($0)?)" } ?? ""
+    }
+
     private func isModelDirectory(_ path: String) -> Bool {
         entries(of: path).contains { $0 == "tags.json" || $0.hasSuffix(".json") || $0.hasSuffix(".removed") }
     }
@@ -36,7 +41,8 @@ extension ModelStore {
     public func manifest(_ name: ModelName, version: Int) throws -> ModelManifest {
         let path = manifestPath(name, version: version)
         guard let bytes = try StoreJSON.read(path) else {
-            throw ModelStoreError.notFound("\(name)@\(version)", reason: "there is no \(path)")
+            let reason = versions(of: name).isEmpty ? "no model called \(name)" + nameSuggestion(for: name) : "there is no \(path)"
+            throw ModelStoreError.notFound("\(name)@\(version)", reason: reason)
         }
         let manifest = try StoreJSON.decode(ModelManifest.self, from: bytes, path: path, supported: ModelManifest.currentSchema)
         guard manifest.name == name, manifest.version == version else {
@@ -73,7 +79,8 @@ extension ModelStore {
                 throw ModelStoreError.notFound(
                     reference.description,
                     reason: known.isEmpty
-                        ? "no model called \(name)" : "tag \(tag) is not set (versions: \(known.map(String.init).joined(separator: ", ")))")
+                        ? "no model called \(name)" + nameSuggestion(for: name)
+                        : "tag \(tag) is not set (versions: \(known.map(String.init).joined(separator: ", ")))")
             }
             return try manifest(name, version: version)
         case let .digestPrefix(hex):

@@ -47,8 +47,10 @@ public struct JobDetail: Sendable, Equatable, Codable {
     /// Images and other files in `out/<id>/` (result.json included when present), sorted.
     public var outputs: [String]
 
-    /// Human-readable, one fact per line.
-    public func text(now: Date) -> String {
+    /// Human-readable, one fact per line; the output files one per line when `listingOutputs`,
+    /// else only their count (`kac status ID --watch` while the job runs: the list would scroll
+    /// the progress off the screen).
+    public func text(now: Date, listingOutputs: Bool = true) -> String {
         var lines = ["job \(jobID): \(Self.stateWord(state))"]
         if let model { lines.append("model: \(model)" + (count.map { ", \($0) image\($0 == 1 ? "" : "s")" } ?? "")) }
         if let priority, priority != 0 { lines.append("priority: \(priority)") }
@@ -81,7 +83,7 @@ public struct JobDetail: Sendable, Equatable, Codable {
         if let finishedAt { lines.append("finished: \(finishedAt.formatted(Date.ISO8601FormatStyle()))") }
         if let outputDirectory {
             lines.append("outputs: \(outputDirectory)/ (\(outputs.count) file\(outputs.count == 1 ? "" : "s"))")
-            for output in outputs { lines.append("  \(output)") }
+            if listingOutputs { for output in outputs { lines.append("  \(output)") } }
         }
         return lines.joined(separator: "\n") + "\n"
     }

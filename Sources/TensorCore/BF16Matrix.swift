@@ -5,8 +5,28 @@
 import CBFloat16
 
 public enum BF16 {
-    /// The CPU and OS run AVX512_BF16 (cpuid + xgetbv at run time, never assumed at build time).
-    public static let isSupported: Bool = kac_bf16_cpu_supported() != 0
+    /// Whether bf16 runs in this process, and if not, why.
+    public enum Availability: Sendable, Equatable {
+        case available
+        /// cpuid + xgetbv: no AVX512_BF16 (read at run time, never assumed at build time).
+        case cpuLacksBF16
+        /// The CPU has it, but this process may not make written memory executable, and oneDNN
+        /// generates its kernels at run time (MemoryDenyWriteExecute=, PR_SET_MDWE, SELinux execmem).
+        case executableMemoryDenied
+        /// oneDNN failed to build or run a 1×16·16×16 product; its message.
+        case libraryFailed(String)
+    }
+
+    /// Decided once, on first use: the CPU's features, then whether oneDNN can run a small product.
+    public static let availability: Availability = {
+        guard kac_bf16_cpu_supported() != 0 else { return .cpuLacksBF16 }
+        guard kac_jit_memory_allowed() != 0 else { return .executableMemoryDenied }
+        guard kac_bf16_runtime_probe() != 0 else { return .libraryFailed(String(cString: kac_bf16_last_error())) }
+        return .available
+    }()
+
+    /// bf16 runs here: the CPU and OS run AVX512_BF16 and oneDNN can generate its kernels.
+    public static var isSupported: Bool { availability == .available }
     /// The CPU has AMX-BF16 tiles (oneDNN then uses them).
     public static let hasAMX: Bool = kac_bf16_cpu_has_amx() != 0
 

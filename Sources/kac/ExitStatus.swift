@@ -40,6 +40,7 @@ enum ExitStatus {
         case let error as DiskIOError: return diskCode(error)
         case let error as TrainingError:
             if case .recipeMismatch = error { return usage }
+            if case .interrupted = error { return temporaryFailure }
             return dataError
         case let error as DatasetError:
             switch error {

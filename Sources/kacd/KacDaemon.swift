@@ -112,7 +112,8 @@ struct KacDaemon: AsyncParsableCommand {
         do {
             try await command.serve(environment: environment, style: style)
         } catch let error as DaemonSettingsError {
-            fail("configuration error: \(error)", style: style, status: configurationError)
+            // Every mistake of a configuration file, one line each, so one edit fixes them all.
+            fail(error.lines.map { "configuration error: \($0)" }, style: style, status: configurationError)
         } catch let error as DaemonStartupError {
             fail("cannot start: \(error)", style: style, status: configurationError)
         } catch {
@@ -122,8 +123,14 @@ struct KacDaemon: AsyncParsableCommand {
 
     /// One line on stderr (error priority under the journal), then exit.
     static func fail(_ text: String, style: DaemonLogHandler.Style, status: Int32) -> Never {
-        let line = "kacd: " + text.split(separator: "\n").joined(separator: " ")
-        FileHandle.standardError.write(Data(((style == .journal ? "<3>" : "") + line + "\n").utf8))
+        fail([text], style: style, status: status)
+    }
+
+    /// One line on stderr per text (error priority under the journal), then exit.
+    static func fail(_ texts: [String], style: DaemonLogHandler.Style, status: Int32) -> Never {
+        let prefix = style == .journal ? "<3>" : ""
+        let lines = texts.map { prefix + "kacd: " + $0.split(separator: "\n").joined(separator: " ") + "\n" }
+        FileHandle.standardError.write(Data(lines.joined().utf8))
         Foundation.exit(status)
     }
 

@@ -19,9 +19,9 @@ import Testing
         #expect(missing.status == 66 && missing.error.contains("is not a usable spool"), "\(missing.status) \(missing.error)")
         #expect(!missing.error.contains("`kac submit --spool"), "the advice must be a command that works: \(missing.error)")
 
-        let negative = try kac(["submit", "--quality", "fastest", "--count", "-3", "--spool", spool])
+        let negative = try kac(["submit", "--quality", "fastest", "--count", "-3", "--spool", spool, "--create"])
         #expect(negative.status == 64 && negative.error.contains("count") && !negative.error.contains("Missing value"), "\(negative.error)")
-        let low = try kac(["submit", "--quality", "fastest", "--priority", "-5", "--id", "low", "--spool", spool])
+        let low = try kac(["submit", "--quality", "fastest", "--priority", "-5", "--id", "low", "--spool", spool, "--create"])
         #expect(low.status == 0 && low.output == "low\n", "\(low.status) \(low.error)")
         let detail = try kac(["status", "low", "--json", "--spool", spool])
         #expect(detail.status == 0 && detail.output.contains("\"priority\" : -5"), "\(detail.output)")
@@ -66,7 +66,7 @@ import Testing
         let spool = directory.path + "/spool"
         for (id, priority) in [("first", "0"), ("urgent", "9"), ("second", "0")] {
             #expect(
-                try kac(["submit", "--quality", "fastest", "--count", "2", "--priority", priority, "--id", id, "--spool", spool]).status
+                try kac(["submit", "--quality", "fastest", "--count", "2", "--priority", priority, "--id", id, "--spool", spool, "--create"]).status
                     == 0)
             usleep(20_000)  // distinct mtimes: older runs first within a priority
         }
@@ -111,7 +111,7 @@ import Testing
         let directory = TemporaryDirectory(prefix: "kac-cli-prune")
         let spool = directory.path + "/spool"
         for id in ["old-1", "old-2", "waiting"] {
-            #expect(try kac(["submit", "--quality", "fastest", "--id", id, "--spool", spool]).status == 0)
+            #expect(try kac(["submit", "--quality", "fastest", "--id", id, "--spool", spool, "--create"]).status == 0)
         }
         #expect(try kac(["cancel", "old-1", "--spool", spool]).status == 0)
         #expect(try kac(["cancel", "old-2", "--spool", spool]).status == 0)

@@ -142,6 +142,32 @@ import Vocabulary
             ["--config", directory.file("missing.conf")], "kacd: configuration error: \(directory.file("missing.conf")): cannot read")
     }
 
+    /// A file with several mistakes reports all of them, one line each, in line order; an unknown
+    /// key gets the nearest known one; seconds take the units prune-older-than takes.
+    @Test func everyMistakeOfAFileIsReportedAndSecondsTakeUnits() throws {
+        let directory = TemporaryDirectory(prefix: "kacd-config-all")
+        let path = directory.file("kacd.conf")
+        try "poll-intervall = 5\nmax-count = 0\nthreads 2\nlease-timeout = 2m\nmax-count = 7\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try ChildProcess.run(Self.kacd, ["--config", path, "--print-config"])
+        let lines = result.error.split(separator: "\n").map(String.init)
+        #expect(result.status == 78 && result.output.isEmpty, "\(result.status) \(result.error)")
+        let expected = [
+            "kacd: configuration error: \(path) line 1: unknown key \"poll-intervall\"; did you mean poll-interval? the keys are spool, zoo,",
+            "kacd: configuration error: \(path) line 2 (max-count = 0): out of range; give images per job in 1…100000",
+            "kacd: configuration error: \(path) line 3: expected key = value, found \"threads 2\"",
+            "kacd: configuration error: \(path) line 5: max-count is set again (first on line 2); keep one",
+        ]
+        #expect(lines.count == expected.count && zip(lines, expected).allSatisfy { $0.hasPrefix($1) }, "\(result.error)")
+
+        try "poll-interval = 5s\nlease-timeout = 2m\nsettle-period = 0.5\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let units = try ChildProcess.run(Self.kacd, ["--config", path, "--print-config"])
+        #expect(units.status == 0, "\(units.error)")
+        for line in ["poll-interval = 5", "lease-timeout = 120", "settle-period = 0.5"] {
+            #expect(units.output.contains("\n" + line + "\n"), "\(line) in\n\(units.output)")
+        }
+        try Self.expectConfigurationError(["--poll-interval", "2h"], "kacd: configuration error: --poll-interval 2h: out of range; give seconds in 0.01…3600")
+    }
+
     @Test func bothToolsReportVersionCommitAndBLASCore() throws {
         for (tool, path) in [("kac", Self.kac), ("kacd", Self.kacd)] {
             let result = try ChildProcess.run(path, ["--version"])

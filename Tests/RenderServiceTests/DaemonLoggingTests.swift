@@ -59,7 +59,7 @@ import Testing
         let fixture = try DaemonFixture()
         try drop(#"{"schema": 1, "model": "fashion-mnist/teacher", "count": 1, "steps": 1}"#, id: "good", spool: fixture.spool)
         try drop(#"{"schema": 1, "model": "fashion-mnist/teacher", "count": 0}"#, id: "invalid", spool: fixture.spool)
-        try drop(#"{"schema": 1, "model": "no-such-model", "count": 1}"#, id: "missing-model", spool: fixture.spool)
+        try drop(#"{"schema": 1, "model": "fashion-mnist/teachr", "count": 1}"#, id: "missing-model", spool: fixture.spool)
         let log = fixture.root.file("journal.log")
         let script = #"exec 2>"$1"; shift; JOURNAL_STREAM="$(stat -L -c %d:%i /proc/self/fd/2)" exec "$@""#
         let run = try ChildProcess.run(
@@ -70,7 +70,11 @@ import Testing
         let lines = text.split(separator: "\n").map(String.init)
         #expect(!lines.isEmpty && lines.allSatisfy { $0.wholeMatch(of: /<[0-7]>.*/) != nil }, "every line has a priority:\n\(text)")
         #expect(lines.contains { $0.hasPrefix("<4>[job=invalid") && $0.contains("is invalid (field count)") }, "\(text)")
-        #expect(lines.contains { $0.hasPrefix("<3>[job=missing-model") && $0.contains("failed while rendering") }, "\(text)")
+        // A model the zoo lacks is the job's mistake: a warning, with the near name, naming the model once.
+        let missing = lines.first { $0.hasPrefix("<4>[job=missing-model") && $0.contains("is invalid (field model)") }
+        #expect(missing?.contains("did you mean fashion-mnist/teacher?") == true, "\(text)")
+        #expect(missing.map { $0.ranges(of: "teachr").count } == 1, "\(text)")
+        #expect(!lines.contains { $0.hasPrefix("<3>[job=missing-model") }, "\(text)")
         #expect(lines.contains { $0.hasPrefix("<6>[job=good") && $0.contains("is done") }, "\(text)")
         #expect(!text.contains("jobID:") && !text.contains("JobFailure("), "no Swift value dumps:\n\(text)")
     }

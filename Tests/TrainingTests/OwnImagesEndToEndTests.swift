@@ -63,7 +63,7 @@ import Testing
         let daemonPath = FileManager.default.isExecutableFile(atPath: kacd) ? kacd : ChildProcess.builtProduct("kacd")
         #expect(try ChildProcess.run(daemonPath, ["--spool", spool, "--zoo", zoo, "--once"]).status == 0)
         let submitted = try runKac([
-            "submit", "--spool", spool, "--model", "shapes/student-1", "--count", "4", "--labels", "triangle,circle", "--grid",
+            "submit", "--spool", spool, "--zoo", zoo, "--model", "shapes/student-1", "--count", "4", "--labels", "triangle,circle", "--grid",
             "--id", "shapes-job",
         ])
         #expect(submitted.status == 0, "\(submitted.error)")

@@ -13,6 +13,13 @@
 int kac_bf16_cpu_supported(void);
 /// 1 when the CPU has AMX-BF16 tiles (cpuid; oneDNN asks Linux for the tile state itself).
 int kac_bf16_cpu_has_amx(void);
+/// 1 when this process may make written memory executable (mmap read-write, then mprotect
+/// read-execute), which oneDNN's run-time code generation needs; 0 when a policy refuses it
+/// (systemd's MemoryDenyWriteExecute=yes, prctl PR_SET_MDWE, SELinux execmem).
+int kac_jit_memory_allowed(void);
+/// 1 when oneDNN builds and runs a small bf16 product here, else 0 (message in kac_bf16_last_error).
+/// Call only where kac_bf16_cpu_supported().
+int kac_bf16_runtime_probe(void);
 
 typedef struct kac_bf16_matrix kac_bf16_matrix;
 

@@ -4,6 +4,7 @@
 // unknown key or unreadable file is a `DaemonSettingsError`, which `kacd` reports in one line and
 // exits 78 (EX_CONFIG) — so systemd, told `RestartPreventExitStatus=78`, does not restart-loop.
 import Foundation
+import Generation
 import Logging
 import Spool
 import TensorCore
@@ -37,11 +38,15 @@ public struct DaemonSettingsError: Error, Sendable, Equatable, CustomStringConve
     /// Where and what: `--max-count 0`, `/etc/kac/kacd.conf line 4 (max-count = 0)`, or the file.
     public let origin: String
     public let message: String
+    /// Further errors found in the same configuration file, in line order (kacd prints each).
+    public var others: [DaemonSettingsError] = []
     public init(origin: String, message: String) {
         self.origin = origin
         self.message = message
     }
     public var description: String { "\(origin): \(message)" }
+    /// This error and the others, one line each.
+    public var lines: [String] { [description] + others.map(\.description) }
 }
 
 /// The typed settings of one `kacd` process, before the machine is consulted (worker identity and
@@ -102,13 +107,12 @@ public struct DaemonSettings: Sendable, Equatable {
     /// where and what was written (`--max-count 0`), and starts the error message.
     public mutating func set(_ key: DaemonSettingKey, _ text: String, origin: String) throws(DaemonSettingsError) {
         let fail = { (message: String) in DaemonSettingsError(origin: origin, message: message) }
-        func number(_ range: ClosedRange<Double>, _ unit: String) throws(DaemonSettingsError) -> Double {
-            guard let value = Double(text), value.isFinite else {
-                throw fail("not a number; give \(unit) in \(Self.show(range))")
+        // Seconds as a number (5, 0.5) or with a unit as prune-older-than takes them (5s, 2m, 1h).
+        func seconds(_ range: ClosedRange<Double>) throws(DaemonSettingsError) -> Double {
+            guard let value = Double(text) ?? RetentionPolicy.duration(text), value.isFinite else {
+                throw fail("not a duration; give seconds (5, 0.5) or a number with s, m, h or d (5s, 2m) in \(Self.show(range)) s")
             }
-            guard range.contains(value) else {
-                throw fail("out of range; give \(unit) in \(Self.show(range))")
-            }
+            guard range.contains(value) else { throw fail("out of range; give seconds in \(Self.show(range))") }
             return value
         }
         func integer(_ range: ClosedRange<Int>, _ unit: String) throws(DaemonSettingsError) -> Int {
@@ -142,10 +146,10 @@ public struct DaemonSettings: Sendable, Equatable {
             }
             workerID = text
         case .once: once = try boolean()
-        case .pollInterval: pollInterval = try number(Self.pollIntervalRange, "seconds")
+        case .pollInterval: pollInterval = try seconds(Self.pollIntervalRange)
         case .noInotify: noInotify = try boolean()
-        case .leaseTimeout: leaseTimeout = try number(Self.leaseTimeoutRange, "seconds")
-        case .settlePeriod: settlePeriod = try number(Self.settlePeriodRange, "seconds")
+        case .leaseTimeout: leaseTimeout = try seconds(Self.leaseTimeoutRange)
+        case .settlePeriod: settlePeriod = try seconds(Self.settlePeriodRange)
         case .maxAttempts: maxAttempts = try integer(Self.maxAttemptsRange, "a number of claims")
         case .modelCacheMB: modelCacheMB = try integer(Self.modelCacheMBRange, "MiB")
         case .batchSize: batchSize = try integer(Self.batchSizeRange, "images per batch")
@@ -158,7 +162,9 @@ public struct DaemonSettings: Sendable, Equatable {
             threads = try integer(Self.threadsRange, "threads (or auto)")
         case .precision:
             guard let setting = PrecisionSetting(rawValue: text) else { throw fail("give \(PrecisionSetting.choices)") }
-            guard setting.resolved(bf16Available: BF16.isSupported) != nil else { throw fail(PrecisionUnavailable().description) }
+            guard setting.resolved(bf16Available: ZooVelocityModel.bf16Available) != nil else {
+                throw fail((ZooVelocityModel.bf16Unavailable ?? PrecisionUnavailable()).description)
+            }
             precision = setting
         case .logLevel:
             guard let level = Logger.Level(rawValue: text) else {
@@ -226,61 +232,6 @@ public struct DaemonSettings: Sendable, Equatable {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
     static func show(_ range: ClosedRange<Double>) -> String { "\(show(range.lowerBound))…\(show(range.upperBound))" }
-
-    // MARK: The configuration file
-
-    /// Largest configuration file read; anything bigger is not one.
-    public static let maximumFileBytes = 64 * 1024
-
-    /// Applies `text`, the contents of the configuration file at `path`: `key = value` lines, `#`
-    /// comments and blank lines; each key at most once; keys are the flags' long names.
-    public mutating func apply(file text: String, path: String) throws(DaemonSettingsError) {
-        var seen: [DaemonSettingKey: Int] = [:]
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let number = offset + 1
-            let origin = "\(path) line \(number)"
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let equals = line.firstIndex(of: "=") else {
-                throw DaemonSettingsError(origin: origin, message: "expected key = value, found \(String(line).debugDescription)")
-            }
-            let name = line[..<equals].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            guard let key = DaemonSettingKey(rawValue: name) else {
-                let keys = DaemonSettingKey.allCases.map(\.rawValue).joined(separator: ", ")
-                throw DaemonSettingsError(origin: origin, message: "unknown key \(name.debugDescription); the keys are \(keys)")
-            }
-            if let first = seen[key] {
-                throw DaemonSettingsError(origin: origin, message: "\(name) is set again (first on line \(first)); keep one")
-            }
-            seen[key] = number
-            try set(key, value, origin: "\(origin) (\(name) = \(value))")
-        }
-    }
-
-    /// Reads and applies the configuration file at `path`.
-    public mutating func apply(fileAt path: String) throws(DaemonSettingsError) {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            throw DaemonSettingsError(origin: path, message: "cannot read the configuration file (\(reason)); check --config")
-        }
-        guard data.count <= Self.maximumFileBytes else {
-            throw DaemonSettingsError(
-                origin: path, message: "\(data.count) bytes is too large for a configuration file (at most \(Self.maximumFileBytes))")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw DaemonSettingsError(origin: path, message: "the configuration file is not UTF-8 text")
-        }
-        try apply(file: text, path: path)
-    }
-
-    /// The effective configuration in the file's own syntax (so it can be saved and used as one).
-    public func fileText(header: [String]) -> String {
-        var lines = header.map { "# " + $0 }
-        for key in DaemonSettingKey.allCases { lines.append("\(key.rawValue) = \(text(of: key))") }
-        return lines.joined(separator: "\n") + "\n"
-    }
 
     // MARK: To the daemon
 

@@ -104,7 +104,11 @@ final class JobRunner {
         switch job.model {
         case .reference(let reference):
             requested = reference.description
-            manifest = try cache.resolve(reference)
+            // A model the zoo does not have is the job's mistake (often a typo), not a render error.
+            do { manifest = try cache.resolve(reference) } catch {
+                if case .modelNotFound = error { throw JobValidationError(.invalidValue, field: "model", error.description) }
+                throw error
+            }
         case .quality, .stepBudget:
             let goal = job.modelGoal ?? .best
             let (chosen, chosenManifest) = try select(goal, dataset: job.dataset)

@@ -3,6 +3,7 @@
 // prints in one line before exiting 78 (EX_CONFIG); after start-up nothing a job does can stop
 // the daemon. Every spool event is logged here, once, at its level (`DaemonEvents`).
 import Foundation
+import Generation
 import Logging
 import ModelStore
 import ServiceLifecycle
@@ -53,6 +54,11 @@ public enum RenderDaemon {
         )
         logger.info("Using \(configuration.threads).")
         if let advice = BLAS.kernelAdvice() { logger.warning("\(advice)") }
+        // A CPU without bf16 is ordinary (auto means fp32 there); a restriction that stops a CPU
+        // that has it is a setting the operator may want to change, so it is said at start-up.
+        if let unavailable = ZooVelocityModel.bf16Unavailable, unavailable.reason != .cpuLacksBF16 {
+            logger.warning("bf16 is unavailable, so jobs asking for bf16 fail and auto runs fp32: \(unavailable)")
+        }
         // Shut down in reverse order: the worker first (it stops claiming at once), the reporter last.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

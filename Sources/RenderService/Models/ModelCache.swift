@@ -39,7 +39,9 @@ public final class ModelCache: @unchecked Sendable {
     public func resolve(_ reference: ModelReference) throws(RenderError) -> ModelManifest {
         if let known = lock.withLock({ references[reference] }) { return known }
         let manifest: ModelManifest
-        do { manifest = try store.resolve(reference) } catch {
+        do { manifest = try store.resolve(reference) } catch ModelStoreError.notFound(_, let reason) {
+            throw RenderError.modelNotFound(reference: reference.description, reason: reason)
+        } catch {
             throw RenderError.modelUnavailable(reference: reference.description, reason: "\(error)")
         }
         lock.withLock { references[reference] = manifest }

@@ -7,7 +7,10 @@ public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
     /// A quality preset cannot tell which data set's models to choose among, or the data set
     /// named has none (a job's `dataset`; it fails as invalid-job, field `dataset`).
     case invalidDataset(String)
-    /// The model cannot be found, loaded, or cannot render images.
+    /// The zoo has no model of that name, tag or version (`reason` says which, with a "did you
+    /// mean" where a stored name is close). In a job it is the job's fault: invalid-job, field `model`.
+    case modelNotFound(reference: String, reason: String)
+    /// The model cannot be loaded, or cannot render images.
     case modelUnavailable(reference: String, reason: String)
     /// The output directory cannot be created or written.
     case outputUnavailable(path: String, reason: String)
@@ -20,6 +23,9 @@ public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
         switch self {
         case .invalidRequest(let message), .invalidDataset(let message):
             return message
+        case let .modelNotFound(reference, reason):
+            let what = reason.hasPrefix("no model called") ? "the zoo has \(reason)" : "\(reference): \(reason)"
+            return what + "; `kac zoo list` shows what the zoo holds"
         case let .modelUnavailable(reference, reason):
             return "model \(reference): \(reason)"
         case let .outputUnavailable(path, reason):
@@ -35,7 +41,7 @@ public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
     public var exitCode: Int32 {
         switch self {
         case .invalidRequest, .invalidDataset: return 64
-        case .modelUnavailable: return 66
+        case .modelNotFound, .modelUnavailable: return 66
         case .outputUnavailable: return 73
         case .writeFailed: return 74
         case .interrupted: return 75

@@ -62,11 +62,20 @@ public struct ImageFolder: Sendable, Equatable {
         return ImageFolder(root: root, classNames: classNames, entries: entries, strayFiles: strayFiles)
     }
 
-    /// The folder's own name ("flowers" for /data/flowers/), the default data set name.
+    /// Folder names that name a split of a data set rather than the data set.
+    public static let splitNames: Set<String> = ["train", "training", "test", "testing", "val", "valid", "validation", "held-out", "holdout"]
+
+    /// The default data set name: the folder's own name ("flowers" for /data/flowers/), or its
+    /// parent's when the folder is a split ("icons" for icons/train/, as `kac dataset split` writes),
+    /// so a teacher trained on icons/train and a classifier judged on icons/test share one data set.
     public var name: String {
-        let trimmed = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
-        let last = (trimmed as NSString).lastPathComponent
-        return last.isEmpty || last == "." ? "images" : last
+        let url = URL(fileURLWithPath: root).standardizedFileURL
+        let last = url.lastPathComponent
+        if Self.splitNames.contains(last.lowercased()) {
+            let parent = url.deletingLastPathComponent().lastPathComponent
+            if !parent.isEmpty, parent != "/" { return parent }
+        }
+        return last.isEmpty || last == "/" ? "images" : last
     }
 
     /// The class order `path` lists (one name a line, blank lines ignored), checked against the folders.

@@ -129,13 +129,10 @@ public final class Distiller {
             log(
                 "\(stage.directoryName): distilling \(stage.teacherSteps) → \(stage.studentSteps) steps, \(total) steps of batch \(recipe.training.batchSize), \(stage.substeps) teacher sub-steps (\(stage.teacherIntegrator.rawValue), \(scale))"
             )
-            let initialShare = pow(recipe.training.emaDecay, Double(total))
-            if initialShare > 0.02 {
-                log(
-                    String(
-                        format:
-                            "%@: warning: with EMA decay %g the student after %d steps still holds %.0f%% of its initial weights; raise --steps-per-stage or lower --ema",
-                        stage.directoryName, recipe.training.emaDecay, total, 100 * initialShare))
+            if let warning = FlowTrainingConfiguration.shortRunWarning(
+                decay: recipe.training.emaDecay, steps: total, stepsOption: "--steps-per-stage")
+            {
+                log("\(stage.directoryName): \(warning)")
             }
             let (objective, count) = try makeObjective(stage, teacher: teacher)
             var initRandom = RandomSource(seed: recipe.seed, stream: 0)

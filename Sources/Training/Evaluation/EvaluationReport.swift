@@ -23,6 +23,8 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     public var multiLayerKernelDistance: Double?
     /// Fraction of samples the classifier assigns to the requested class (images only).
     public var classAccuracy: Double?
+    /// The same per class, in label order (nil for a class no sample asked for); images only.
+    public var classAccuracies: [Double?]?
     /// Sliced Wasserstein distance to fresh target samples (2-D data only).
     public var slicedWasserstein: Double?
     /// Samples per second of wall-clock generation time.
@@ -74,6 +76,8 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var rows: [EvaluationRow]
     /// Real training images scored like the samples (same count, seed and label cycle); images only.
     public var floor: RealDataFloor?
+    /// The models' class names, for the per-class accuracy lines (nil: `class<k>`).
+    public var classNames: [String]?
 
     public init(judge: String, reference: String, seed: UInt64, rows: [EvaluationRow], floor: RealDataFloor? = nil) {
         schema = Self.currentSchema
@@ -144,7 +148,11 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
                 return leftAligned.contains(i) ? row[i] + padding : padding + row[i]
             }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
-        return ([line(header)] + cells.map(line)).joined(separator: "\n") + "\n"
+        let perClass = rows.compactMap { row in
+            row.classAccuracies.map { "  \(row.model) \(row.integrator.rawValue)×\(row.steps): " + ClassBalance.describe($0, classNames: classNames ?? []) }
+        }
+        let classLines = perClass.isEmpty ? [] : ["class accuracy per class (samples the judge assigns to the class asked for):"] + perClass
+        return ([line(header)] + cells.map(line) + classLines).joined(separator: "\n") + "\n"
     }
 
     static func format(_ value: Double, _ format: String) -> String { String(format: format, value) }

@@ -81,6 +81,7 @@ public struct SampleEvaluator {
             row.multiLayerFrechetDistance = scores.multiLayerFrechetDistance
             row.multiLayerKernelDistance = scores.multiLayerKernelDistance
             row.classAccuracy = scores.classAccuracy
+            row.classAccuracies = scores.classAccuracies
         case .slicedWasserstein(let target):
             let points = samples.reshaped([samples.shape[0], samples.count / samples.shape[0]])
             row.slicedWasserstein = SlicedWasserstein.distance(points, target, projections: 256, seed: seed)
@@ -106,6 +107,8 @@ struct ImageScores {
     var multiLayerFrechetDistance: Double
     var multiLayerKernelDistance: Double
     var classAccuracy: Double
+    /// Per class asked for: the fraction the classifier assigns to it (nil: no sample asked for it).
+    var classAccuracies: [Double?]
 
     init(_ images: Tensor, labels: [Int], classifier: ImageClassifier, reference: ReferenceFeatures) {
         let features = classifier.imageFeatures(images, batchSize: 500)
@@ -114,6 +117,9 @@ struct ImageScores {
         multiLayerFrechetDistance = FrechetDistance.distance(FeatureStatistics(features: multi), reference.multi)
         multiLayerKernelDistance = KernelDistance.distance(multi, labels: labels, reference: reference.multiKernel)
         // A second forward pass: the classifier's last layer is not public, and it is cheap.
-        classAccuracy = classifier.accuracy(images, labels: labels)
+        let predictions = classifier.predictions(images)
+        classAccuracy = Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(max(labels.count, 1))
+        classAccuracies = ClassBalance.accuracyPerClass(
+            predictions: predictions, labels: labels, classCount: classifier.configuration.classCount)
     }
 }

@@ -86,3 +86,24 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         self.command = command
     }
 }
+
+extension FlowTrainingConfiguration {
+    /// The share of the initial (random) weights still in the EMA after `steps` updates: decayⁿ.
+    public static func initialWeightShare(decay: Double, steps: Int) -> Double { pow(decay, Double(max(steps, 0))) }
+
+    /// Above this share the averaged weights are mostly the initialisation: samples look like noise.
+    public static let initialWeightWarningShare = 0.02
+
+    /// A warning when a run of `steps` is too short for EMA decay `decay` (its samples and previews
+    /// would still be mostly the random initialisation), naming the cure; nil otherwise.
+    public static func shortRunWarning(decay: Double, steps: Int, stepsOption: String) -> String? {
+        let share = initialWeightShare(decay: decay, steps: steps)
+        guard share > initialWeightWarningShare else { return nil }
+        // The steps after which the initial weights fall below 2 %: ln(0.02) / ln(decay).
+        let needed = Int((log(initialWeightWarningShare) / log(decay)).rounded(.up))
+        let suggested = [0.99, 0.995, 0.998].last { initialWeightShare(decay: $0, steps: steps) <= initialWeightWarningShare }
+        return String(
+            format: "warning: with EMA decay %g the averaged weights after %d steps still hold %.0f%% of the random initial weights, so samples and previews look like noise; give %@ %d or more%@",
+            decay, steps, 100 * share, stepsOption, needed, suggested.map { String(format: ", or lower --ema to %g", $0) } ?? "")
+    }
+}

@@ -95,10 +95,12 @@ public final class Trainer {
     }
 
     /// Runs until `recipe.training.totalSteps`, checkpointing every `checkpointEvery` steps (and at
-    /// the end) to `checkpointPath`, reporting progress, and calling `every(step)` hooks.
+    /// the end) to `checkpointPath`, reporting progress, and calling `every(step)` hooks. When
+    /// `shouldStop` (asked after every step) says so — Ctrl-C, SIGTERM — it writes the checkpoint
+    /// and throws `TrainingError.interrupted`, so no step is lost.
     public func run(
         checkpointPath: String?, checkpointEvery: Int, progress: ProgressReporter?,
-        hookEvery: Int = 0, hook: ((Trainer) throws -> Void)? = nil
+        hookEvery: Int = 0, hook: ((Trainer) throws -> Void)? = nil, shouldStop: () -> Bool = { false }
     ) throws {
         let total = recipe.training.totalSteps
         var lossWindow: [Float] = []
@@ -128,6 +130,10 @@ public final class Trainer {
                 try save(to: checkpointPath)
             }
             if let hook, hookEvery > 0, state.step % hookEvery == 0 || state.step == total { try hook(self) }
+            if state.step < total, shouldStop() {
+                if let checkpointPath { try save(to: checkpointPath) }
+                throw TrainingError.interrupted(step: state.step, checkpointPath: checkpointPath)
+            }
         }
     }
 }

@@ -100,6 +100,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     case corruptCheckpoint(path: String, reason: String)
     case recipeMismatch(String)
     case diverged(step: Int, loss: Float)
+    /// Stopped on request (a signal) after `step`, with the checkpoint written.
+    case interrupted(step: Int, checkpointPath: String?)
 
     public var description: String {
         switch self {
@@ -112,6 +114,10 @@ public enum TrainingError: Error, CustomStringConvertible {
             return message
         case .diverged(let step, let loss):
             return "training diverged at step \(step) (loss \(loss)); lower the learning rate or resume from an earlier checkpoint"
+        case .interrupted(let step, let path?):
+            return "interrupted after step \(step); \(path) holds every step so far — run the same command again to resume"
+        case .interrupted(let step, nil):
+            return "interrupted after step \(step) (no checkpoint was asked for)"
         }
     }
 }

@@ -18,7 +18,10 @@ struct TeacherSource {
     var label: String
     /// The zoo blob (the first student's parent); nil for a training run.
     var blob: Digest?
+    /// The teacher's data set as its manifest or recipe records it; students are recorded under it.
     var dataset: String
+    /// The digest of the data the teacher was trained on, when recorded.
+    var datasetDigest: String? = nil
     var defaultGuidance: Double
     /// The teacher's class names when its data set names its own (an image folder); students inherit them.
     var classNames: [String]? = nil
@@ -32,7 +35,8 @@ extension DistillCommand {
             return TeacherSource(
                 teacher: DistillationTeacher(network: model.network, architecture: model.architecture, path: model.path),
                 label: model.label, blob: model.manifest.blob,
-                dataset: model.manifest.details.dataset?.name ?? "fashion-mnist", defaultGuidance: model.defaults.guidance,
+                dataset: model.manifest.details.dataset?.name ?? "fashion-mnist",
+                datasetDigest: model.manifest.details.dataset?.digest?.description, defaultGuidance: model.defaults.guidance,
                 classNames: model.manifest.details.classNames)
         case (nil, let directory?):
             let checkpointPath = directory + "/checkpoint.safetensors"
@@ -42,8 +46,8 @@ extension DistillCommand {
             network.parameters = state.average.shadow
             return TeacherSource(
                 teacher: DistillationTeacher(network: network, architecture: recipe.architecture, path: recipe.path),
-                label: "\(checkpointPath)@step-\(state.step)", blob: nil, dataset: recipe.dataset, defaultGuidance: 1,
-                classNames: recipe.classNames)
+                label: "\(checkpointPath)@step-\(state.step)", blob: nil, dataset: recipe.dataset,
+                datasetDigest: recipe.datasetDigest, defaultGuidance: 1, classNames: recipe.classNames)
         default:
             throw ValidationError("give exactly one of --teacher REF (zoo) or --teacher-run DIR (a `kac train` run)")
         }
@@ -70,6 +74,19 @@ extension DistillCommand {
 }
 
 enum DistillData {
+    /// The folder's data checked against the teacher's: the student's data set is the teacher's
+    /// (so presets for that data set find it), and a folder that decodes to other data than the
+    /// teacher was trained on is refused unless `allowOther` — e.g. its held-out split by mistake.
+    static func checkFolder(
+        _ path: String, digest: String, teacher source: TeacherSource, allowOther: Bool
+    ) throws {
+        guard let expected = source.datasetDigest, expected != digest, !allowOther else { return }
+        throw ValidationError(
+            "--data \(path) decodes to data digest \(digest), but \(source.label) was trained on data set "
+                + "\(source.dataset) with digest \(expected); give the folder it was trained on, or --allow-other-data to "
+                + "distill on this one (the students are still recorded under data set \(source.dataset))")
+    }
+
     /// A labelled image folder decoded at the teacher's image size and channels (cached in `cacheDirectory`).
     static func loadFolder(
         _ path: String, architecture: NetworkArchitecture, cacheDirectory: String

@@ -69,6 +69,11 @@ struct DistillCommand: ParsableCommand {
             "Dataset: fashion-mnist, eight-gaussians, checkerboard, grid, or the image folder DIR the teacher was trained on (default: the teacher's)."
     )
     var data: String?
+    @Flag(
+        help:
+            "Distill on a --data folder whose images differ from the teacher's training data (refused by default: the students are recorded under the teacher's data set)."
+    )
+    var allowOtherData = false
     @Option(help: "Write each stage's checkpoint every N steps.")
     var checkpointEvery = 100
     @Option(help: "Publish each stage's student as PREFIX/student-M (e.g. fashion-mnist).")
@@ -93,8 +98,10 @@ struct DistillCommand: ParsableCommand {
         let source = try loadTeacher()
         let dataName: String, dataset: LabeledDataset, datasetDigest: String?
         if let data, ImageFolderArguments.isFolder(data, builtIn: TrainCommand.builtInData) {
-            (dataset, dataName, datasetDigest) = try DistillData.loadFolder(
-                data, architecture: source.teacher.architecture, cacheDirectory: runDirectory + "/data")
+            let folder = try DistillData.loadFolder(data, architecture: source.teacher.architecture, cacheDirectory: runDirectory + "/data")
+            try DistillData.checkFolder(data, digest: folder.digest, teacher: source, allowOther: allowOtherData)
+            // The students belong to the teacher's data set, whatever the folder is called.
+            (dataset, dataName, datasetDigest) = (folder.dataset, source.dataset, folder.digest)
         } else {
             dataName = data ?? source.dataset
             (dataset, datasetDigest) = try DistillData.load(dataName, directory: judgeOptions.datasetDirectory, seed: seed)

@@ -2,13 +2,15 @@
 // training set (accuracy on the 10,000 test images) or on a labelled image folder (`--data DIR`;
 // accuracy on `--test DIR`, else on every 10th image of DIR, held out), writes
 // RUN/classifier.safetensors and RUN/classifier.json, and with --publish adds it to the zoo as kind
-// `classifier` (fp16) with the folder's class names and data set name.
+// `classifier` (fp16) with the folder's class names and data set name, as `--name` or, by default,
+// `<data set>/classifier` — never silently as another data set's judge.
 import ArgumentParser
 import Foundation
 import ModelStore
 import NeuralNet
 import TensorCore
 import Training
+import Vocabulary
 
 struct ClassifierCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,7 +32,7 @@ struct ClassifierTrain: ParsableCommand {
 
     @Option(name: .customLong("run"), help: "Run directory (checkpoint and summary).")
     var runDirectory = "runs/classifier"
-    @Option(help: "Passes over the 60,000 training images.")
+    @Option(help: "Passes over the training images (Fashion-MNIST's 60,000, or the folder's images less those held out).")
     var epochs = 6
     @Option(help: "Mini-batch size.")
     var batchSize = 128
@@ -47,8 +49,8 @@ struct ClassifierTrain: ParsableCommand {
     @Flag(help: "Publish the trained classifier to the zoo.")
     var publish = false
     @OptionGroup var zoo: ZooLocation
-    @Option(help: "Zoo name (with --publish).")
-    var name = "fashion-mnist/classifier"
+    @Option(help: "Zoo name (with --publish; default: <data set>/classifier, e.g. fashion-mnist/classifier or icons/classifier).")
+    var name: String?
     @Option(name: .customLong("tag"), help: "Extra tags to move to the new version (repeatable).")
     var tags: [String] = []
     @Option(help: "Fashion-MNIST directory.")
@@ -61,6 +63,8 @@ struct ClassifierTrain: ParsableCommand {
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
         let data = try loadData()
         let (train, test, digest) = (data.train, data.test, data.digest)
+        // A name the zoo would refuse is refused before the training, not after it.
+        if publish { _ = try ModelName(publishedName(folderName: data.folderName)) }
         var network = ClassifierTrainingConfiguration.fashionMNISTNetwork
         (network.imageHeight, network.imageWidth, network.imageChannels) =
             (train.sampleShape[0], train.sampleShape[1], train.sampleShape[2])
@@ -88,6 +92,8 @@ struct ClassifierTrain: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         let accuracy = trainer.classifier.accuracy(test.samples, labels: test.labels)
         progress.finish(String(format: "test accuracy %.2f %% after %@", accuracy * 100, ProgressReporter.duration(seconds)))
+        let perClass = ClassBalance.accuracyPerClass(
+            predictions: trainer.classifier.predictions(test.samples), labels: test.labels, classCount: train.classNames.count)
 
         var record = ClassifierRecord(
             classifier: trainer.classifier, training: configuration, testAccuracy: accuracy,
@@ -106,11 +112,19 @@ struct ClassifierTrain: ParsableCommand {
             String(
                 format: "test accuracy %.4f (%d test images), %.0f s, checkpoint %@", accuracy, test.count, seconds,
                 checkpointPath))
+        print("test accuracy per class: " + ClassBalance.describe(perClass, classNames: train.classNames))
         if publish {
             let store = try zoo.open(create: true)
-            let manifest = try record.publish(to: store, name: name, dtype: .f16, tags: tags)
+            let manifest = try record.publish(to: store, name: publishedName(folderName: data.folderName), dtype: .f16, tags: tags)
             print("published \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zoo.path)")
         }
+    }
+
+    /// `--name`, else the data set's own judge: `<data set>/classifier` — never another data set's
+    /// (a classifier of an image folder published as fashion-mnist/classifier would replace the
+    /// judge every Fashion-MNIST evaluation uses by default).
+    func publishedName(folderName: String?) -> String {
+        name ?? "\(folderName ?? "fashion-mnist")/classifier"
     }
 
     /// Training and test images, the training data's digest, and the folder's data set name (nil: Fashion-MNIST).

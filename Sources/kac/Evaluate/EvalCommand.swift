@@ -29,7 +29,8 @@ struct EvalCommand: ParsableCommand {
             test images): KID is the unbiased kernel distance (cubic kernel, class-weighted because the labels
             cycle), about 0 for real images at any --samples, so it is the figure to compare students by; see
             docs/quality.md, "The instrument". The last row scores --samples real training images (same seed and
-            label cycle): the floor a perfect generator would reach at this sample count.
+            label cycle): the floor a perfect generator would reach at this sample count. Under the table, class
+            accuracy per class: a class the model renders badly (often one with few training images) shows first.
             Students are evaluated at their own setting — Euler, their step count, their default s (1 when guidance
             is baked in; a guidance-conditioned student's default scale) — unless --student-grid is given; teachers
             and runs use the grid of --steps × --samplers × --guidance (a guidance-conditioned student on the grid
@@ -127,7 +128,8 @@ struct EvalCommand: ParsableCommand {
             }
         }
         let floor = try realDataFloor(evaluator, dataName: dataName)
-        let report = EvaluationReport(judge: judge.name, reference: judge.reference, seed: seed, rows: rows, floor: floor)
+        var report = EvaluationReport(judge: judge.name, reference: judge.reference, seed: seed, rows: rows, floor: floor)
+        report.classNames = candidates.first?.classNames
         try emit(report)
         try writePlot(rows, judge: judge.name, samples: samples)
     }
@@ -175,6 +177,8 @@ struct EvalCommand: ParsableCommand {
         var label: String
         var generator: Generator
         var dataset: String?
+        /// The model's class names (a model of an image folder), for the per-class accuracy lines.
+        var classNames: [String]? = nil
         /// A student's own sampling setting: it is evaluated only there.
         var ownSetting: SamplingSettings? = nil
     }
@@ -193,7 +197,7 @@ struct EvalCommand: ParsableCommand {
                 candidates.append(
                     Candidate(
                         label: model.label + (resolved == .bf16 ? " bf16" : ""), generator: model.generator,
-                        dataset: model.manifest.details.dataset?.name,
+                        dataset: model.manifest.details.dataset?.name, classNames: model.classNames.names,
                         ownSetting: isStudent ? model.defaults : nil))
             }
         }
@@ -212,7 +216,7 @@ struct EvalCommand: ParsableCommand {
                     generator: Generator(
                         network: network, architecture: recipe.architecture,
                         path: recipe.path),
-                    dataset: recipe.dataset))
+                    dataset: recipe.dataset, classNames: recipe.classNames))
         }
         return candidates
     }

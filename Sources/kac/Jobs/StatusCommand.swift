@@ -14,7 +14,8 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show workers, running jobs with progress and ETA, the queue in run order, and recent failures; or one job.",
         discussion:
-            "With ID: the job's state, model, queue position or worker and lease, progress and ETA, attempts, failure reason and output files. A running job whose worker stopped heartbeating (or whose pid died on this host) is shown as LEASE EXPIRED; the next recovery pass of any kacd requeues it."
+            "The first line names the spool and where its path came from (--spool, $KAC_SPOOL, the installed kacd configuration, or ./spool). "
+            + "With ID: the job's state, model, queue position or worker and lease, progress and ETA, attempts, failure reason and output files. A running job whose worker stopped heartbeating (or whose pid died on this host) is shown as LEASE EXPIRED; the next recovery pass of any kacd requeues it."
     )
 
     @OptionGroup var location: SpoolLocation
@@ -48,10 +49,14 @@ struct StatusCommand: ParsableCommand {
     private func report(_ spool: Spool) throws -> (String, Bool) {
         if let id {
             let detail = try spool.inspect(jobID: id)
-            return (json ? try Self.json(detail) : detail.text(now: spool.clock.now()), detail.state.isFinished)
+            let finished = detail.state.isFinished
+            // While watching a running job only the count of its files is shown; the list once it ends.
+            let text = detail.text(now: spool.clock.now(), listingOutputs: !watch || finished)
+            return (json ? try Self.json(detail) : text, finished)
         }
         let status = try spool.status(recentFailureLimit: failures)
-        return (json ? try Self.json(status) : status.text(queueLimit: queued), false)
+        let place = location.resolved
+        return (json ? try Self.json(status) : "spool: \(place.path) (\(place.source))\n" + status.text(queueLimit: queued), false)
     }
 
     static func json(_ value: some Encodable) throws -> String {

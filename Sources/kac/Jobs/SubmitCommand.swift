@@ -5,10 +5,18 @@ import Foundation
 import Spool
 import Vocabulary
 
-/// `--spool PATH`, shared by the job commands.
+/// `--spool PATH`, shared by the job commands; else `$KAC_SPOOL`, else the installed kacd
+/// configuration's `spool`, else `./spool` (`ConfiguredDefaults`).
 struct SpoolLocation: ParsableArguments {
-    @Option(name: .long, help: "The spool directory.")
-    var spool: String = "./spool"
+    @Option(
+        name: .customLong("spool"),
+        help: "The spool directory (default: $KAC_SPOOL, else spool in /etc/kac/kacd.conf or $KAC_CONFIG, else ./spool).")
+    var given: String?
+
+    var resolved: ConfiguredDefaults.Resolved {
+        ConfiguredDefaults.resolve(flag: given, flagName: "--spool", variable: "KAC_SPOOL", key: .spool, fallback: "./spool")
+    }
+    var spool: String { resolved.path }
 
     func open(create: Bool, limits: SpoolLimits = .default) throws -> Spool {
         try Spool(root: spool, configuration: SpoolConfiguration(limits: limits), create: create)
@@ -20,10 +28,13 @@ struct SubmitCommand: ParsableCommand {
         commandName: "submit",
         abstract: "Queue a render job in the spool and print its id.",
         discussion:
-            "Give a job FILE (see spool/job.schema.json), or build the job from options. Choose the generator with exactly one of --model, --quality or --max-steps (the presets choose among the models of one data set: --dataset, else the zoo's default). The job is checked against the limits the running kacd workers announce in the spool's workers/ (the smallest of each, so any worker can run it; kacd --max-count etc.), or the defaults (count 256, scale 8) when no worker is running. Exit codes: 64 bad options, 65 the job FILE fails validation, 66 FILE or spool missing, 73 the id is taken."
+            "Give a job FILE (see spool/job.schema.json), or build the job from options. Choose the generator with exactly one of --model, --quality or --max-steps (the presets choose among the models of one data set: --dataset, else the zoo's default). The job is checked against the limits the running kacd workers announce in the spool's workers/ (the smallest of each, so any worker can run it; kacd --max-count etc.), or the defaults (count 256, scale 8) when no worker is running. A job naming a model is checked against the zoo (--zoo): a model it lacks is refused (66), and so are labels the model lacks (64); when the zoo cannot be read the job is queued with a warning. A spool that does not exist is refused unless --create. Exit codes: 64 bad options or labels, 65 the job FILE fails validation, 66 FILE, spool or model missing, 73 the id is taken."
     )
 
     @OptionGroup var location: SpoolLocation
+    @OptionGroup var zoo: ZooLocation
+    @Flag(help: "Create the spool if it does not exist (by default a missing spool is refused: no kacd would see the job).")
+    var create = false
     @Argument(help: "A job file (JSON, schema 1).") var file: String?
     @Option(help: "Job id (default: the file's id field, or generated).") var id: String?
     @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String?
@@ -94,8 +105,7 @@ struct SubmitCommand: ParsableCommand {
         case (nil, nil):
             throw ValidationError("give a job FILE or options such as --quality fastest --count 4")
         }
-        let opened = try location.open(create: true)
-        let spool = try location.open(create: true, limits: opened.advertisedLimits())
+        let spool = try openSpool()
         var job: RenderJob
         do {
             job = try spool.validator.validate(bytes)
@@ -106,6 +116,7 @@ struct SubmitCommand: ParsableCommand {
             throw CommandFailure(ExitStatus.usage, error.description)
         }
         if let id { job.id = id }
+        try checkModel(of: job)
         print(try spool.submit(job))
     }
 }

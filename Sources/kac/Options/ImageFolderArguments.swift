@@ -63,6 +63,8 @@ struct ImageFolderArguments: ParsableArguments {
         let source = decoded.fromCache ? "read from the cache \(decoded.cachePath ?? "")" : "decoded"
         progress.finish(
             "\(decoded.dataset.count) images \(source), \(decoded.skipped.count) skipped; data digest \(decoded.digest)")
+        let balance = ClassBalance(labels: decoded.dataset.labels, classNames: decoded.dataset.classNames)
+        if let warning = balance.warning { Console.note("warning: \(path): \(warning)") }
         return (folder, decoded, datasetName ?? folder.name)
     }
 }

@@ -3,12 +3,20 @@
 import ArgumentParser
 import Imaging
 import ModelStore
+import RenderService
 import Training
 
-/// `--zoo PATH`.
+/// `--zoo PATH`, else `$KAC_ZOO`, else the installed kacd configuration's `zoo`, else `./zoo`.
 struct ZooLocation: ParsableArguments {
-    @Option(name: .customLong("zoo"), help: "Path of the model store.")
-    var path = "./zoo"
+    @Option(
+        name: .customLong("zoo"),
+        help: "Path of the model store (default: $KAC_ZOO, else zoo in /etc/kac/kacd.conf or $KAC_CONFIG, else ./zoo).")
+    var given: String?
+
+    var resolved: ConfiguredDefaults.Resolved {
+        ConfiguredDefaults.resolve(flag: given, flagName: "--zoo", variable: "KAC_ZOO", key: .zoo, fallback: "./zoo")
+    }
+    var path: String { resolved.path }
 
     func open(create: Bool) throws -> ModelStore { try ModelStore(root: path, create: create) }
 }

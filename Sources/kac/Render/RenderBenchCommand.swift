@@ -38,7 +38,7 @@ struct RenderBenchCommand: ParsableCommand {
                 throw ValidationError("--precisions takes fp32 and bf16, e.g. fp32,bf16")
             }
             if precision == .bf16, !ZooVelocityModel.bf16Available {
-                print("# bf16 skipped: \(PrecisionUnavailable())")
+                print("# bf16 skipped: \(ZooVelocityModel.bf16Unavailable ?? PrecisionUnavailable())")
                 continue
             }
             chosen.append(precision)

@@ -73,6 +73,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         threads.install()
         AllocatorTuning.retainLargeBlocks()
+        InterruptSignal.install(purpose: "finishing the step and writing the checkpoint")
         try FileManager.default.createDirectory(atPath: runDirectory + "/samples", withIntermediateDirectories: true)
         let checkpointPath = runDirectory + "/checkpoint.safetensors"
         let source = try loadData()
@@ -111,12 +112,14 @@ struct TrainCommand: ParsableCommand {
             title: "train", total: steps, interactive: ProgressReporter.standardErrorIsTerminal,
             startCompleted: trainer.state.step)
         let isImage = trainer.recipe.architecture.sampleShape.count == 3
+        if let warning = FlowTrainingConfiguration.shortRunWarning(decay: ema, steps: steps, stepsOption: "--steps") {
+            Console.note(warning)
+        }
         try trainer.run(
             checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, progress: progress,
-            hookEvery: isImage ? sampleEvery : 0
-        ) { trainer in
-            try writePreview(trainer)
-        }
+            hookEvery: isImage ? sampleEvery : 0,
+            hook: { trainer in try writePreview(trainer) },
+            shouldStop: { InterruptSignal.isRequested })
         progress.finish("done at step \(trainer.state.step); checkpoint \(checkpointPath)")
     }
 
@@ -190,7 +193,8 @@ struct TrainCommand: ParsableCommand {
             labelDropout: recipe.training.labelDropout, nullLabel: recipe.architecture.classCount)
     }
 
-    /// Two samples per class from the EMA weights, 50 Euler steps, guidance 1.5 (KAC.md §8 setting).
+    /// Two samples per class from the EMA weights, 50 Euler steps, guidance 1.5 (KAC.md §8 setting),
+    /// one column per class with the class names under the columns.
     private func writePreview(_ trainer: Trainer) throws {
         let classCount = trainer.recipe.architecture.classCount
         let labels = (0..<(2 * classCount)).map { $0 % classCount }
@@ -201,9 +205,15 @@ struct TrainCommand: ParsableCommand {
             labels: labels, seed: 2024, firstIndex: 0,
             settings: SamplingSettings(integrator: .euler, steps: 50, guidance: 1.5)
         ).samples
-        let sheet = try SampleImages.contactSheet(samples, columns: classCount, upscale: 2)
+        let names = ClassNames.implied(byDataset: trainer.recipe.dataset, classCount: classCount)
+        let classNames = trainer.recipe.classNames ?? (0..<classCount).map { names.name(of: $0) }
+        let sheet = try SampleImages.contactSheet(samples, columns: classCount, columnLabels: classNames, upscale: 2)
         let path = String(format: "%@/samples/step-%06d.png", runDirectory, trainer.state.step)
         try ImageFiles.writePNG(sheet, to: path)
+        let share = FlowTrainingConfiguration.initialWeightShare(decay: ema, steps: trainer.state.step)
+        if share > FlowTrainingConfiguration.initialWeightWarningShare {
+            Console.note(String(format: "%@: the EMA weights still hold %.0f%% of the random initial weights at this step; expect noise", path, 100 * share))
+        }
     }
 
     /// The recipe fields (dotted JSON paths) whose values differ between the run's recorded recipe

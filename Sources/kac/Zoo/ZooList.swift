@@ -81,7 +81,7 @@ struct ZooShow: ParsableCommand {
             ("blob", manifest.blob.description), ("dtype", manifest.dtype.rawValue),
             ("size", "\(ZooOutput.size(manifest.compressedSize)) compressed, \(ZooOutput.size(manifest.uncompressedSize)) uncompressed"),
             ("created", ZooOutput.date(manifest.created)),
-            ("architecture", JSONValue.object(details.architecture).description),
+            ("architecture", ZooShowFormat.architecture(details.architecture)),
         ]
         if let kac = details.kac {
             lines.append(("kac", "a=\(kac.dampingRate) c=\(kac.speed) T=\(kac.horizon) schedule=\(kac.schedule.rawValue)"))
@@ -90,7 +90,7 @@ struct ZooShow: ParsableCommand {
             lines.append(("sampler", "\(sampler.integrator.rawValue), \(sampler.steps) steps, guidance \(sampler.guidance)"))
         }
         if let names = details.classNames { lines.append(("classes", names.joined(separator: ", "))) }
-        if let parent = details.parent { lines.append(("parent", parent.description)) }
+        if let parent = details.parent { lines.append(("parent", ZooShowFormat.parent(parent, in: store))) }
         if let dataset = details.dataset { lines.append(("dataset", dataset.name + (dataset.digest.map { " \($0)" } ?? ""))) }
         if let command = details.trainingCommand { lines.append(("command", command)) }
         if let seed = details.seed { lines.append(("seed", String(seed))) }
