@@ -73,6 +73,8 @@ import Testing
         #expect(try kac(["submit", "--quality", "fastest", "--id", "e"], environment: environment).status == 0)
         #expect(queued(fromEnvironment) == ["e.json"])
         #expect(try kac(["status"], environment: environment).output.hasPrefix("spool: \(fromEnvironment) (from $KAC_SPOOL)\n"))
+        #expect(try kac(["submit", "--quality", "fastest", "--id", "g", "--spool", fromFlag], environment: environment).status == 0)
+        #expect(queued(fromFlag) == ["g.json"])
         #expect(try kac(["status", "--spool", fromFlag], environment: environment).output.hasPrefix("spool: \(fromFlag) (from --spool)\n"))
 
         // A broken configuration file is named on stderr and ignored; the built-in default applies.

@@ -1,8 +1,10 @@
-// Issue 14 as a user runs it, with the built tools as child processes: a labelled RGB folder the
-// test writes (three classes of coloured shapes) → `kac train` → `kac publish` → `kac distill` (a
-// 1-step student, published) → `kac classifier train` (published) → `kac eval` against a held-out
-// folder → kacd renders a job that asks for classes by name → RGB files whose metadata and
-// result.json carry the class names.
+// A user's own images end to end, with the built tools as child processes: a labelled RGB folder
+// the test writes (three classes of coloured shapes) → `kac dataset split` → `kac dataset inspect
+// --preview` → `kac train` (warned that 200 steps are short for its EMA) → `kac publish` → `kac
+// distill` (refusing the held-out folder, then a 1-step student recorded under the teacher's data
+// set) → `kac classifier train` (published as shapes/classifier without --name, per-class accuracy)
+// → `kac eval` against the held-out folder (per-class accuracy) → kacd renders a job that asks for
+// classes by name → RGB files whose metadata and result.json carry the class names.
 import Foundation
 import Imaging
 import ModelStore
@@ -12,39 +14,54 @@ import Testing
 @Suite(.serialized) struct OwnImagesEndToEndTests {
     @Test func folderToTeacherStudentJudgeAndARenderedJob() throws {
         let directory = TemporaryDirectory()
-        let (train, heldOut, zoo) = (directory.file("shapes"), directory.file("shapes-test"), directory.file("zoo"))
-        try ShapeFolder.write(to: train, perClass: 24, seed: 7)
-        try ShapeFolder.write(to: heldOut, perClass: 6, seed: 99)
+        let (raw, zoo) = (directory.file("raw"), directory.file("zoo"))
+        try ShapeFolder.write(to: raw, perClass: 30, seed: 7)
+        // kac dataset split: the held-out folder; OUT/train and OUT/test are data set "shapes" (OUT's name).
+        let (train, heldOut) = (directory.file("shapes/train"), directory.file("shapes/test"))
+        let split = try runKac(["dataset", "split", raw, "--out", directory.file("shapes"), "--test-fraction", "0.2", "--seed", "3"])
+        #expect(split.status == 0 && split.output.contains("class circle train 24 test 6"), "\(split.output) \(split.error)")
+        let preview = directory.file("preview.png")
+        let inspected = try runKac(["dataset", "inspect", train, "--image-size", "16", "--preview", preview, "--preview-rows", "2"])
+        #expect(inspected.status == 0 && inspected.output.hasPrefix("dataset shapes\n"), "\(inspected.output) \(inspected.error)")
+        #expect(try ImageReader.info(path: preview).width >= 3 * 2 * 16, "one column per class, enlarged")
         let folder = ["--data", train, "--image-size", "16", "--channels", "3"]
 
         let teacherRun = directory.file("teacher")
         let trained = try runKac(
             ["train"] + folder + [
                 "--run", teacherRun, "--steps", "200", "--batch-size", "16", "--width", "8", "--multipliers", "1,2",
-                "--sample-every", "0", "--dataset-name", "shapes",
+                "--sample-every", "0",
             ])
         #expect(trained.status == 0, "\(trained.error)")
+        #expect(trained.error.contains("warning: with EMA decay 0.999 the averaged weights after 200 steps"), "\(trained.error)")
         let teacher = try runKac([
             "publish", teacherRun + "/checkpoint.safetensors", "--name", "shapes/teacher", "--steps", "8", "--zoo", zoo,
         ])
         #expect(teacher.status == 0, "\(teacher.error)")
 
-        let distilled = try runKac(
-            ["distill", "--teacher", "shapes/teacher", "--zoo", zoo, "--run", directory.file("distill"), "--stages", "8,1"]
-                + ["--steps-per-stage", "60", "--batch-size", "16", "--ema", "0.9", "--publish", "shapes", "--classifier", "none"]
-                + ["--data", train])
+        // The held-out folder is other data than the teacher's: refused unless --allow-other-data.
+        let distill = ["distill", "--teacher", "shapes/teacher", "--zoo", zoo, "--run", directory.file("distill"), "--stages", "8,1"]
+            + ["--steps-per-stage", "60", "--batch-size", "16", "--ema", "0.9", "--publish", "shapes", "--classifier", "none"]
+        let other = try runKac(distill + ["--data", heldOut])
+        #expect(other.status == 64 && other.error.contains("--allow-other-data"), "\(other.status) \(other.error)")
+        // The same images under another folder name: the students still belong to data set "shapes".
+        let copy = directory.file("pictures")
+        try FileManager.default.copyItem(atPath: train, toPath: copy)
+        let distilled = try runKac(distill + ["--data", copy])
         #expect(distilled.status == 0, "\(distilled.error)")
         let store = try ModelStore(root: zoo, create: false)
         let student = try store.resolve("shapes/student-1")
         #expect(student.details.classNames == ShapeFolder.classNames && student.details.dataset?.name == "shapes")
         #expect(student.details.parent == (try store.resolve("shapes/teacher")).blob)
 
+        // Without --name the judge is published as <data set>/classifier, never as fashion-mnist's.
         let judge = try runKac(
             ["classifier", "train"] + folder + [
                 "--test", heldOut, "--run", directory.file("classifier"), "--epochs", "3", "--batch-size", "16",
-                "--widths", "8,16", "--hidden-width", "32", "--publish", "--zoo", zoo, "--name", "shapes/classifier",
+                "--widths", "8,16", "--hidden-width", "32", "--publish", "--zoo", zoo,
             ])
-        #expect(judge.status == 0, "\(judge.error)")
+        #expect(judge.status == 0 && judge.output.contains("published shapes/classifier@1"), "\(judge.output) \(judge.error)")
+        #expect(judge.output.contains("test accuracy per class: circle "), "\(judge.output)")
         let report = directory.file("eval.json")
         let evaluated = try runKac([
             "eval", "--model", "shapes/student-1", "--zoo", zoo, "--classifier", "shapes/classifier", "--reference", heldOut,
@@ -52,6 +69,7 @@ import Testing
         ])
         #expect(evaluated.status == 0, "\(evaluated.error)")
         #expect(evaluated.output.contains("shapes/student-1@1"), "\(evaluated.output)")
+        #expect(evaluated.output.contains("class accuracy per class") && evaluated.output.contains(": circle "), "\(evaluated.output)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
         let row = (json?["rows"] as? [[String: Any]])?.first
         #expect((row?["frechetDistance"] as? Double).map { $0.isFinite && $0 >= 0 } == true, "\(String(describing: row))")

@@ -197,7 +197,10 @@ extension DistillationStart: ExpressibleByArgument {}
 extension DistillationTargets: ExpressibleByArgument {}
 extension TensorDType: ExpressibleByArgument {}
 
-extension StudentInitialization: ExpressibleByArgument {
+// CustomStringConvertible as well: ArgumentParser prints an option's default with String(describing:).
+extension StudentInitialization: ExpressibleByArgument, CustomStringConvertible {
+    public var description: String { kebabName }
+
     /// leadingSlice ↔ leading-slice (the CLI spelling).
     public init?(argument: String) {
         guard let value = Self.allCases.first(where: { $0.kebabName == argument }) else { return nil }

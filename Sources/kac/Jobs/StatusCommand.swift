@@ -72,15 +72,19 @@ struct CancelCommand: ParsableCommand {
         commandName: "cancel",
         abstract: "Cancel a job: a queued one fails at once, a running one stops before its next sampler step.",
         discussion:
-            "A running job's worker checks for the cancel request between sampler steps, so it stops within one network evaluation; images written before that stay in out/ID/, the batch in flight is dropped, and the job goes to failed/ with code cancelled (kacd logs it). A cancel that arrives after the last image is written finds nothing to stop: the job completes."
+            "A running job's worker checks for the cancel request between sampler steps, so it stops within one network evaluation; images written before that stay in out/ID/, the batch in flight is dropped, and the job goes to failed/ with code cancelled (kacd logs it). A queued job is cancelled by kac itself, which logs it to the system log (journalctl -t kac). A cancel that arrives after the last image is written finds nothing to stop: the job completes."
     )
 
     @OptionGroup var location: SpoolLocation
     @Argument(help: "The job id.") var id: String
 
     func run() throws {
-        switch try location.open(create: false).cancel(jobID: id) {
-        case .cancelledQueued: print("\(id): cancelled (was queued; now in failed/ with reason \"cancelled\")")
+        let spool = try location.open(create: false)
+        switch try spool.cancel(jobID: id) {
+        case .cancelledQueued:
+            // No worker saw this job, so no kacd logs it: kac says it to the system log itself.
+            SystemLog.notice("Job \(id) was cancelled by kac cancel (user \(getuid())) while queued in \(spool.root); it is in failed/ with reason cancelled.")
+            print("\(id): cancelled (was queued; now in failed/ with reason \"cancelled\")")
         case .requestedRunning:
             print("\(id): cancel requested; the worker stops before its next sampler step (see `kac status \(id)`)")
         }
