@@ -32,7 +32,7 @@ for job in spool/examples/*.json; do
         rm -f "$spool/failed/$id.json" "$spool/failed/$id.error.json"
     fi
     if [ ! -e "$spool/new/$id.json" ] && [ ! -e "$spool/work/$id.json" ]; then
-        "$bin/kac" submit "$job" --id "$id" --spool "$spool" >/dev/null
+        "$bin/kac" submit "$job" --id "$id" --spool "$spool" --zoo "$zoo" --create >/dev/null
     fi
 done
 

@@ -38,7 +38,7 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
         case let .notASpool(path, detail, nil):
             let directories = SpoolDirectory.all.map(\.name).joined(separator: ",")
             return
-                "\(path) is not a usable spool (\(detail)); check --spool, or create it: start kacd with --spool \(path), submit a job (`kac submit JOB.json --spool \(path)`), or `mkdir -p \(path)/{\(directories)}`"
+                "\(path) is not a usable spool (\(detail)); check --spool, or create it: start kacd with --spool \(path), submit a job with `kac submit JOB.json --spool \(path) --create`, or `mkdir -p \(path)/{\(directories)}`"
         case let .directoryReplaced(path, detail):
             return
                 "\(path) was replaced since this process opened it (\(detail)); nothing is claimed until it is restored — move the original directory back (or restart kacd to adopt the new one, after checking it is not a link)"

@@ -53,6 +53,10 @@ import Testing
         let student = try store.resolve("shapes/student-1")
         #expect(student.details.classNames == ShapeFolder.classNames && student.details.dataset?.name == "shapes")
         #expect(student.details.parent == (try store.resolve("shapes/teacher")).blob)
+        // kac zoo show words the architecture and names the parent by its models, not a bare digest.
+        let shown = try runKac(["zoo", "show", "shapes/student-1", "--zoo", zoo]).output
+        #expect(shown.contains("architecture  unet, 16×16×3, 3 classes; "), "\(shown)")
+        #expect(shown.contains("parent        shapes/teacher@1 (sha256-"), "\(shown)")
 
         // Without --name the judge is published as <data set>/classifier, never as fashion-mnist's.
         let judge = try runKac(
