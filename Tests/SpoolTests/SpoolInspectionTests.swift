@@ -97,6 +97,10 @@ import Vocabulary
         #expect(detail.progress?.completed == 1 && detail.outputs == ["0000-bag.png"])
         let text = detail.text(now: fixture.clock.now)
         #expect(text.hasPrefix("job later: running (work/)\n") && text.contains("worker: test-worker on test-host"), "\(text)")
+        #expect(text.contains("(1 file)\n  0000-bag.png"), "\(text)")
+        // `kac status ID --watch` on a running job: the count only, so the progress stays on screen.
+        let watched = detail.text(now: fixture.clock.now, listingOutputs: false)
+        #expect(watched.contains("(1 file)") && !watched.contains("0000-bag.png"), "\(watched)")
         try spool.finish(
             claim,
             outcome: .failed(
