@@ -16,7 +16,7 @@
 # auto job must render in fp32. Not emulated: SystemCallFilter= (seccomp) and the Protect*= and
 # Private{Devices,IPC,Users}= namespaces.
 # Needs root, unshare, setpriv and perl (all in Debian's base system); without root it says so
-# and exits 0. Usage: systemd/restrictions.sh [KAC_BINARIES=DIR] (default ../.build/release).
+# and exits 0, as it does where namespaces are not allowed. Usage: systemd/restrictions.sh [KAC_BINARIES=DIR] (default ../.build/release).
 set -euo pipefail
 cd "$(dirname "$0")"
 binaries="$(cd "${KAC_BINARIES:-../.build/release}" && pwd)"
@@ -31,6 +31,11 @@ fi
 for tool in unshare setpriv perl; do
     command -v "$tool" >/dev/null || { echo "restrictions.sh: FAILED: $tool not found (util-linux, perl-base)" >&2; exit 1; }
 done
+# A container without CAP_SYS_ADMIN cannot make the namespaces; say so rather than fail.
+if ! unshare --mount --net -- sh -c 'mount --bind / /mnt && umount /mnt' >/dev/null 2>&1; then
+    echo "restrictions.sh: skipped: this machine does not allow mount and network namespaces (unshare --mount --net)"
+    exit 0
+fi
 bf16=false
 grep -qw avx512_bf16 /proc/cpuinfo && bf16=true
 # The first run imposes what kacd.service says; MemoryDenyWriteExecute= only if the unit sets it.

@@ -147,4 +147,31 @@ import Testing
         let fresh = try kac(common + ["--data", "checkerboard", "--hidden-width", "64", "--fresh"])
         #expect(fresh.status == 0, "\(fresh.error)")
     }
+
+    /// Ctrl-C during `kac train` loses nothing: the step in flight finishes, the checkpoint is
+    /// written at that step (not at the last --checkpoint-every), the exit is 75, and the same
+    /// command resumes there.
+    @Test func interruptingTrainingWritesTheCheckpoint() throws {
+        let directory = TemporaryDirectory(prefix: "kac-cli-interrupt")
+        let run = directory.path + "/run"
+        let arguments = [
+            "train", "--run", run, "--steps", "1000000", "--batch-size", "16", "--checkpoint-every", "1000000", "--threads", "1",
+            "--data", "eight-gaussians", "--hidden-width", "16",
+        ]
+        let child = try ChildProcess.start(Self.kac, arguments)
+        // Wait until training runs (the recipe is written just before the first step), then a while longer.
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while !FileManager.default.fileExists(atPath: run + "/recipe.json"), Date() < deadline { usleep(50_000) }
+        usleep(1_500_000)
+        #expect(!FileManager.default.fileExists(atPath: run + "/checkpoint.safetensors"), "no periodic checkpoint yet")
+        kill(child.pid, SIGINT)
+        let result = child.wait()
+        #expect(result.status == 75, "\(result.status) \(result.error)")
+        let step = try #require(result.error.firstMatch(of: /interrupted after step (\d+);/).flatMap { Int($0.1) }, "\(result.error)")
+        #expect(step > 0 && result.error.contains("run the same command again to resume"), "\(result.error)")
+        var again = arguments
+        again[4] = String(step + 1)  // --steps: one more than done, so the resumed run ends at once
+        let resumed = try kac(again)
+        #expect(resumed.status == 0 && resumed.error.contains("at step \(step) of \(step + 1)"), "\(resumed.error)")
+    }
 }
