@@ -15,7 +15,10 @@ static int step(VipsImage **image, int status, VipsImage **out) {
     return 0;
 }
 
-void *kac_decode_square(const char *path, int side, int channels, int background,
+static void *decode_opened(VipsImage *image, const char *name, int side, int channels, int background,
+                           long long max_pixels, int *source_width, int *source_height);
+
+void *kac_decode_square(const char *path, int side, int channels, int background, long long max_pixels,
                         int *source_width, int *source_height) {
     if (side < 1 || (channels != 1 && channels != 3)) {
         vips_error("kac_decode_square", "side must be positive and channels 1 or 3");
@@ -23,8 +26,40 @@ void *kac_decode_square(const char *path, int side, int channels, int background
     }
     VipsImage *image = vips_image_new_from_file(path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     if (!image) return NULL;
+    return decode_opened(image, path, side, channels, background, max_pixels, source_width, source_height);
+}
+
+void *kac_decode_square_buffer(const void *data, size_t length, const char *name, int side, int channels,
+                               int background, long long max_pixels, int *source_width, int *source_height) {
+    if (side < 1 || (channels != 1 && channels != 3)) {
+        vips_error("kac_decode_square", "side must be positive and channels 1 or 3");
+        return NULL;
+    }
+    VipsImage *image = vips_image_new_from_buffer(data, length, "", "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    if (!image) return NULL;
+    return decode_opened(image, name, side, channels, background, max_pixels, source_width, source_height);
+}
+
+// `image` has only its header read (libvips loads lazily); this takes over its reference.
+static void *decode_opened(VipsImage *image, const char *name, int side, int channels, int background,
+                           long long max_pixels, int *source_width, int *source_height) {
     *source_width = image->Xsize;
     *source_height = image->Ysize;
+    // The header's size decides before a pixel is decoded: a small file may declare gigapixels.
+    if (max_pixels > 0 && (long long)image->Xsize * image->Ysize > max_pixels) {
+        vips_error("kac_decode_square", "%s declares %dx%d pixels, more than the limit of %lld", name, image->Xsize,
+                   image->Ysize, max_pixels);
+        g_object_unref(image);
+        return NULL;
+    }
+    // And its bands and sample format: decoded whole, the image may take at most 8 bytes a pixel
+    // of the limit (16-bit RGBA), whatever it declares.
+    if (max_pixels > 0 && (long long)VIPS_IMAGE_SIZEOF_IMAGE(image) > 8 * max_pixels) {
+        vips_error("kac_decode_square", "%s declares %d bands of %d bytes at %dx%d, more than the limit", name,
+                   image->Bands, (int)vips_format_sizeof(image->BandFmt), image->Xsize, image->Ysize);
+        g_object_unref(image);
+        return NULL;
+    }
     VipsImage *out = NULL;
     int failed = 0;
     // Decode the whole file into memory first. Left lazy, a truncated file's read error is raised

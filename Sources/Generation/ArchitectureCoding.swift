@@ -56,6 +56,8 @@ public enum ZooModelError: Error, CustomStringConvertible {
     case wrongKind(model: String, expected: String, found: String)
     case missingField(model: String, field: String)
     case weightsMismatch(model: String, reason: String)
+    /// A declared value outside its domain (`ZooModelValidator`'s checks).
+    case invalid(model: String, ModelValidationError)
 
     public var description: String {
         switch self {
@@ -65,6 +67,8 @@ public enum ZooModelError: Error, CustomStringConvertible {
             return "\(model) is a \(found), but a \(expected) is needed here; pick another model (`kac zoo list`)"
         case .missingField(let model, let field):
             return "\(model): the manifest has no \(field); re-publish it with `kac publish`"
+        case .invalid(let model, let error):
+            return "\(model) is not a usable model: \(error.field) \(error.reason); re-publish a correct model, or remove this version with kac zoo rm"
         case .weightsMismatch(let model, let reason):
             return "\(model): the weights do not fit the architecture (\(reason)); run `kac zoo verify` and re-publish"
         }

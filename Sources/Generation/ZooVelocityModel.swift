@@ -101,6 +101,13 @@ struct ModelDescription {
         let architecture = try ManifestCoding.decode(NetworkArchitecture.self, from: details.architecture, model: label)
         guard let kac = details.kac else { throw ZooModelError.missingField(model: label, field: "Kac parameters") }
         guard let sampler = details.sampler else { throw ZooModelError.missingField(model: label, field: "default sampler") }
+        // Checked here too (not only by a store's validator): out of their domains, KacPath, the
+        // sampler or the network would stop the process in a precondition.
+        if let problem = kac.domainViolation { throw ZooModelError.invalid(model: label, ModelValidationError(field: "kac", problem)) }
+        if let problem = sampler.domainViolation {
+            throw ZooModelError.invalid(model: label, ModelValidationError(field: "sampler", problem))
+        }
+        do { try ZooModelValidator.check(architecture) } catch { throw ZooModelError.invalid(model: label, error) }
         let classCount = architecture.classCount
         let classNames =
             details.classNames.map(ClassNames.init)

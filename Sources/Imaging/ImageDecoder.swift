@@ -27,9 +27,15 @@ public enum ImageDecoder {
         public let sourceHeight: Int
     }
 
+    /// Most pixels (width × height, as the file's header declares them) a file may have: 64
+    /// megapixels, more than a 50-megapixel camera's photos. Larger files are refused before a
+    /// pixel is decoded (decoded whole, they would take gigabytes; the samples are a few dozen pixels).
+    public static let maximumPixels = 1 << 26
+
     /// Decodes `path` into a `side` × `side` raster with `channels` (1 or 3) channels.
     public static func decodeSquare(
-        path: String, side: Int, channels: Int, alphaBackground: AlphaBackground = .white
+        path: String, side: Int, channels: Int, alphaBackground: AlphaBackground = .white,
+        maximumPixels: Int = maximumPixels
     ) throws(ImagingError) -> Decoded {
         guard channels == 1 || channels == 3 else { throw ImagingError.unsupportedChannelCount(channels) }
         guard side > 0 else { throw ImagingError.invalidDimensions(width: side, height: side) }
@@ -37,10 +43,35 @@ public enum ImageDecoder {
         var width: Int32 = 0, height: Int32 = 0
         guard
             let pixels = kac_decode_square(
-                path, Int32(side), Int32(channels), alphaBackground.level, &width, &height)
+                path, Int32(side), Int32(channels), alphaBackground.level, Int64(maximumPixels), &width, &height)
         else {
             throw ImagingError.readFailed(path: path, reason: VipsImageHandle.lastError())
         }
+        return try finish(pixels, side: side, channels: channels, width: width, height: height)
+    }
+
+    /// Decodes an encoded image already read into memory (`bytes`; `name` appears in errors).
+    public static func decodeSquare(
+        bytes: [UInt8], name: String, side: Int, channels: Int, alphaBackground: AlphaBackground = .white,
+        maximumPixels: Int = maximumPixels
+    ) throws(ImagingError) -> Decoded {
+        guard channels == 1 || channels == 3 else { throw ImagingError.unsupportedChannelCount(channels) }
+        guard side > 0 else { throw ImagingError.invalidDimensions(width: side, height: side) }
+        guard !bytes.isEmpty else { throw ImagingError.readFailed(path: name, reason: "the file is empty") }
+        try VipsImageHandle.ensureLibrary()
+        var width: Int32 = 0, height: Int32 = 0
+        let pixels = bytes.withUnsafeBytes { raw in
+            kac_decode_square_buffer(
+                raw.baseAddress, raw.count, name, Int32(side), Int32(channels), alphaBackground.level, Int64(maximumPixels),
+                &width, &height)
+        }
+        guard let pixels else { throw ImagingError.readFailed(path: name, reason: VipsImageHandle.lastError()) }
+        return try finish(pixels, side: side, channels: channels, width: width, height: height)
+    }
+
+    private static func finish(
+        _ pixels: UnsafeMutableRawPointer, side: Int, channels: Int, width: Int32, height: Int32
+    ) throws(ImagingError) -> Decoded {
         defer { kac_buffer_free(pixels) }
         let bytes = [UInt8](UnsafeRawBufferPointer(start: pixels, count: side * side * channels))
         let raster = try Raster(width: side, height: side, channels: channels, bytes: bytes)

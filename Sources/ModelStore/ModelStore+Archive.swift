@@ -93,29 +93,35 @@ extension ModelStore {
                 path: path, declared: source.uncompressedSize,
                 limit: configuration.maximumCheckpointBytes)
         }
+        // What the model declares is checked before a byte is decompressed: the declared size may
+        // not exceed what its architecture holds, so a small archive cannot make import allocate more.
+        try checkDetails(source.details, dtype: source.dtype, uncompressedSize: source.uncompressedSize, model: path)
         // Check the weights as a load would before anything is written to the store.
         let weights = try Zstd.decompress(Array(blob), limit: source.uncompressedSize, source: path)
         guard weights.count == source.uncompressedSize else {
             throw fail("the blob decompresses to \(weights.count) bytes, the manifest declares \(source.uncompressedSize)")
         }
-        _ = try Safetensors.decode(weights, source: path)
+        try checkWeights(try Safetensors.decode(weights, source: path), details: source.details, model: path)
         return try lock(storeLockPath, .shared) {
             let (_, _, repaired) = try storeBlob { sink in try blob.withUnsafeBytes { try sink($0) } }
-            // XXX: two imports of the same archive at the same moment may both find no existing
-            // version and both add one (the store lock is shared here); harmless, merely redundant.
-            let existing = versions(of: source.name).reversed().lazy
-                .compactMap { try? self.manifest(source.name, version: $0) }
-                .first { $0.blob == source.blob && $0.details == source.details && $0.dtype == source.dtype }
-            if let existing {
-                for tag in tags { _ = try self.tag(.version(source.name, existing.version), as: tag) }
-                return ImportResult(manifest: existing, isNewVersion: false, repairedBlob: repaired)
+            try makeDirectory(modelDirectory(source.name))
+            // One import of a name at a time: two imports of one archive at the same moment must not
+            // both find no existing version and both add one.
+            return try lock(modelDirectory(source.name) + "/.import.lock", .exclusive) {
+                let existing = versions(of: source.name).reversed().lazy
+                    .compactMap { try? self.manifest(source.name, version: $0) }
+                    .first { $0.blob == source.blob && $0.details == source.details && $0.dtype == source.dtype }
+                if let existing {
+                    for tag in tags { _ = try self.tag(.version(source.name, existing.version), as: tag) }
+                    return ImportResult(manifest: existing, isNewVersion: false, repairedBlob: repaired)
+                }
+                let manifest = try commitVersion(name: source.name, tags: tags) { version in
+                    var manifest = source
+                    manifest.version = version
+                    return manifest
+                }
+                return ImportResult(manifest: manifest, isNewVersion: true, repairedBlob: repaired)
             }
-            let manifest = try commitVersion(name: source.name, tags: tags) { version in
-                var manifest = source
-                manifest.version = version
-                return manifest
-            }
-            return ImportResult(manifest: manifest, isNewVersion: true, repairedBlob: repaired)
         }
     }
 

@@ -14,7 +14,7 @@ extension ModelStore {
         _ path: String, expected: Digest, expectedSize: Int?,
         sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil
     ) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let reason = errno == ENOENT ? "the file is missing" : String(cString: strerror(errno))
             throw ModelStoreError.corruptBlob(path: path, reason: reason)
@@ -22,6 +22,9 @@ extension ModelStore {
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw ModelStoreError.io(path: path, cause: String(cString: strerror(errno))) }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw ModelStoreError.corruptBlob(path: path, reason: "it is not a regular file")
+        }
         if let expectedSize, Int(status.st_size) != expectedSize {
             throw ModelStoreError.corruptBlob(
                 path: path,

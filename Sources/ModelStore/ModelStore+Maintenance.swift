@@ -68,7 +68,8 @@ extension ModelStore {
                 do {
                     let manifest = try self.manifest(name, version: version)
                     referenced.insert(manifest.blob)
-                    _ = try Safetensors.decode(try readBlob(manifest), source: blobPath(manifest.blob))
+                    let checkpoint = try Safetensors.decode(try readBlob(manifest), source: blobPath(manifest.blob))
+                    try checkWeights(checkpoint, details: manifest.details, model: "\(manifest.name)@\(manifest.version)")
                 } catch {
                     report.problems.append(String(describing: error))
                 }

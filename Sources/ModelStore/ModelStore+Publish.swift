@@ -18,7 +18,13 @@ extension ModelStore {
         _ checkpoint: Checkpoint, as name: ModelName, details: ModelDetails,
         dtype: TensorDType = .f32, tags: [TagName] = []
     ) throws -> ModelManifest {
+        try checkDetails(details, dtype: dtype, uncompressedSize: nil, model: "\(name) (to publish)")
+        try checkWeights(checkpoint, details: details, model: "\(name) (to publish)")
         let bytes = try Safetensors.encode(checkpoint, dtype: dtype)
+        if dtype == .f16, configuration.validator != nil {
+            // f16 rounds values above 65504 to infinity: check what the blob will hold.
+            try checkWeights(try Safetensors.decode(bytes), details: details, model: "\(name) (to publish in f16)")
+        }
         guard bytes.count <= configuration.maximumCheckpointBytes else {
             throw ModelStoreError.sizeLimitExceeded(
                 path: "checkpoint for \(name)", declared: bytes.count,
@@ -166,7 +172,9 @@ extension ModelStore {
     /// verified against its digest first, so a damaged blob is never given a new version.
     @discardableResult
     public func republish(_ source: ModelManifest, details: ModelDetails, tags: [TagName] = []) throws -> ModelManifest {
-        try lock(storeLockPath, .shared) {
+        try checkDetails(
+            details, dtype: source.dtype, uncompressedSize: source.uncompressedSize, model: "\(source.name) (new version)")
+        return try lock(storeLockPath, .shared) {
             _ = try readBlob(source)
             return try commitVersion(name: source.name, tags: tags) { version in
                 ModelManifest(

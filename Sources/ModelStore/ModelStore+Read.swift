@@ -118,6 +118,7 @@ extension ModelStore {
     public func load(_ manifest: ModelManifest) throws -> LoadedModel {
         let bytes = try readBlob(manifest)
         let checkpoint = try Safetensors.decode(bytes, source: blobPath(manifest.blob))
+        try checkWeights(checkpoint, details: manifest.details, model: "\(manifest.name)@\(manifest.version)")
         return LoadedModel(checkpoint: checkpoint, manifest: manifest)
     }
 
@@ -127,7 +128,10 @@ extension ModelStore {
     public func load(_ text: String) throws -> LoadedModel { try load(try resolve(text)) }
 
     /// The uncompressed safetensors bytes of `manifest`'s blob, verified against its digest and sizes.
+    /// The details are validated first (with a validator), so nothing larger than what a real model
+    /// of the declared architecture needs is ever allocated.
     public func readBlob(_ manifest: ModelManifest) throws -> [UInt8] {
+        try validateDetails(of: manifest)
         let path = blobPath(manifest.blob)
         var output: [UInt8] = []
         output.reserveCapacity(manifest.uncompressedSize)

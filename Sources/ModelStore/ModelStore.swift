@@ -18,6 +18,7 @@ import Vocabulary
 ///         tags.json                    {"schema": 1, "tags": {"latest": 3, "stable": 2}}
 ///         tag-history.json             {"schema": 1, "events": [{tag, from, to, reason, time}]}
 ///         .lock                        flock held while tags.json / tag-history.json change
+///         .import.lock                 flock held while an import looks for an identical version and adds one
 ///         .tmp-*                       in-flight atomic writes; stray ones are removed by gc
 ///
 /// Publishing order: blob (temp → fsync → link into blobs/ → fsync dir), manifest (next free
@@ -33,15 +34,20 @@ public struct ModelStore: Sendable {
         /// The time stamped on manifests and tag events; tests inject a fixed clock.
         public var clock: @Sendable () -> Date
         public var faults: PublishFaults
+        /// Checks models at every door (publish, import, verify, load); nil checks only the
+        /// container (digests, sizes, safetensors). `Generation.ZooModelValidator` is the real one.
+        public var validator: (any ModelValidator)?
 
         public init(
             maximumCheckpointBytes: Int = 2 << 30, compressionLevel: Int32 = 3,
-            clock: @escaping @Sendable () -> Date = { Date() }, faults: PublishFaults = .none
+            clock: @escaping @Sendable () -> Date = { Date() }, faults: PublishFaults = .none,
+            validator: (any ModelValidator)? = nil
         ) {
             self.maximumCheckpointBytes = maximumCheckpointBytes
             self.compressionLevel = compressionLevel
             self.clock = clock
             self.faults = faults
+            self.validator = validator
         }
     }
 

@@ -31,6 +31,10 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable
     case compression(String)
     /// An export archive is malformed.
     case invalidArchive(path: String, reason: String)
+    /// A model's details or weights are unusable (`ModelValidator`): `model` names the version or file.
+    case invalidModel(model: String, ModelValidationError)
+    /// A path that must name a regular file names a directory, FIFO, socket or device.
+    case notAFile(path: String, kind: String)
     /// A system call failed; `cause` is the DiskIO description.
     case io(path: String, cause: String)
 
@@ -76,6 +80,11 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable
                 + "or `kac zoo import` an archive of the model to replace it."
         case let .invalidArchive(path, reason):
             return "\(path) is not a valid kac model archive: \(reason). Re-run `kac zoo export` on the source store."
+        case let .invalidModel(model, error):
+            return "\(model) is not a usable model: \(error.field) \(error.reason); nothing was added or loaded, "
+                + "so re-publish a correct model (kac publish), or remove this version with kac zoo rm"
+        case let .notAFile(path, kind):
+            return "\(path) is a \(kind), not a regular file; name the file itself"
         case let .io(path, cause):
             return "I/O error on \(path): \(cause)"
         }

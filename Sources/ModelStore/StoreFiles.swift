@@ -8,6 +8,21 @@ import Foundation
 import Glibc
 #endif
 
+/// Throws `notAFile` unless `status` (of `path`) describes a regular file.
+func requireRegularFile(_ status: stat, path: String) throws {
+    let type = status.st_mode & S_IFMT
+    guard type != S_IFREG else { return }
+    let kind =
+        switch type {
+        case S_IFDIR: "directory"
+        case S_IFIFO: "FIFO"
+        case S_IFSOCK: "socket"
+        case S_IFCHR, S_IFBLK: "device"
+        default: "special file"
+        }
+    throw ModelStoreError.notAFile(path: path, kind: kind)
+}
+
 enum StoreJSON {
     /// Largest manifest, tag or history file read; real ones are a few kilobytes.
     static let maximumFileBytes = 4 << 20
@@ -51,8 +66,10 @@ enum StoreJSON {
     }
 
     /// Reads a small file; nil when it does not exist.
+    /// Only a regular file is read: O_NONBLOCK keeps a FIFO from blocking the open, and fstat then
+    /// refuses it, a directory or a device before a byte is read.
     static func read(_ path: String, limit: Int = maximumFileBytes) throws -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw ModelStoreError.io(path: path, cause: String(cString: strerror(errno)))
@@ -60,6 +77,7 @@ enum StoreJSON {
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw ModelStoreError.io(path: path, cause: String(cString: strerror(errno))) }
+        try requireRegularFile(status, path: path)
         guard Int(status.st_size) <= limit else {
             throw ModelStoreError.sizeLimitExceeded(path: path, declared: Int(status.st_size), limit: limit)
         }

@@ -2,6 +2,8 @@
 // `labels[2]`) and a sentence that says what is allowed. The message is what the operator sees in
 // `failed/<job>.error.json` and in `kac submit`, so it must name the fix, not just the fault.
 
+import Vocabulary
+
 /// A job file that is not a valid render job.
 public struct JobValidationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kind of problem, stable across releases (it is written to `*.error.json`).
@@ -26,10 +28,13 @@ public struct JobValidationError: Error, Sendable, Equatable, CustomStringConver
     public let field: String?
     public let message: String
 
+    /// `field` and `message` often quote the job file (an unknown key, a bad model string): both are
+    /// escaped here (`Escaped`), so no control character or escape sequence of a job file reaches
+    /// `*.error.json`, a log line or a terminal.
     public init(_ code: Code, field: String?, _ message: String) {
         self.code = code
-        self.field = field
-        self.message = message
+        self.field = field.map { Escaped.text($0, limit: 200) }
+        self.message = Escaped.text(message, limit: 2000)
     }
 
     public var description: String {

@@ -4,6 +4,7 @@
 // never replaced: an id that already has one in `done/` or `failed/` ends under a duplicate name.
 import DiskIO
 import Foundation
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc
@@ -40,7 +41,7 @@ public enum JobOutcome: Sendable, Equatable {
         case .failure(let error):
             return .failed(
                 JobFailure(
-                    jobID: jobID, code: .renderError, reason: "\(error)", attempts: attempt,
+                    jobID: jobID, code: .renderError, reason: Escaped.text("\(error)", limit: 2000), attempts: attempt,
                     worker: worker, failedAt: time))
         }
     }

@@ -2,6 +2,7 @@
 // one job's whole story (`kac status ID`), and the judgement of a running job's lease. Nothing
 // here moves or writes a file, so any user who can read the spool may run it.
 import Foundation
+import Vocabulary
 
 /// One queued job, at the position workers will take it.
 public struct QueuedJob: Sendable, Equatable, Codable {
@@ -52,11 +53,11 @@ public struct JobDetail: Sendable, Equatable, Codable {
     /// the progress off the screen).
     public func text(now: Date, listingOutputs: Bool = true) -> String {
         var lines = ["job \(jobID): \(Self.stateWord(state))"]
-        if let model { lines.append("model: \(model)" + (count.map { ", \($0) image\($0 == 1 ? "" : "s")" } ?? "")) }
+        if let model { lines.append("model: \(Escaped.text(model))" + (count.map { ", \($0) image\($0 == 1 ? "" : "s")" } ?? "")) }
         if let priority, priority != 0 { lines.append("priority: \(priority)") }
         if let queuePosition { lines.append("queue position: \(queuePosition)" + (queuePosition == 1 ? " (next)" : "")) }
         if let lease {
-            var line = "worker: \(lease.worker.id) on \(lease.worker.host) (pid \(lease.worker.pid)), "
+            var line = "worker: \(Escaped.text(lease.worker.id)) on \(Escaped.text(lease.worker.host)) (pid \(lease.worker.pid)), "
             line += "heartbeat \(SpoolStatus.age(now.timeIntervalSince(lease.heartbeatAt))) ago"
             if let leaseExpiresAt {
                 line +=
@@ -64,7 +65,7 @@ public struct JobDetail: Sendable, Equatable, Codable {
             }
             lines.append(line)
         }
-        if let abandoned { lines.append("abandoned: \(abandoned); the next recovery pass of any worker requeues it") }
+        if let abandoned { lines.append("abandoned: \(Escaped.text(abandoned, limit: 500)); the next recovery pass of any worker requeues it") }
         if let progress {
             var line = "progress: \(progress.completed)/\(progress.total) images"
             if let step = progress.batchStep, let steps = progress.batchSteps, let images = progress.batchImages {
@@ -76,14 +77,14 @@ public struct JobDetail: Sendable, Equatable, Codable {
         lines.append("attempts: \(attempts)")
         if cancelRequested, !state.isFinished { lines.append("cancel requested: the worker stops before its next sampler step") }
         if let failure {
-            var line = "reason: [\(failure.code.rawValue)] \(failure.reason)"
-            if let field = failure.field { line += " (field \(field))" }
+            var line = "reason: [\(failure.code.rawValue)] \(Escaped.text(failure.reason, limit: 2000))"
+            if let field = failure.field { line += " (field \(Escaped.text(field)))" }
             lines.append(line)
         }
         if let finishedAt { lines.append("finished: \(finishedAt.formatted(Date.ISO8601FormatStyle()))") }
         if let outputDirectory {
             lines.append("outputs: \(outputDirectory)/ (\(outputs.count) file\(outputs.count == 1 ? "" : "s"))")
-            if listingOutputs { for output in outputs { lines.append("  \(output)") } }
+            if listingOutputs { for output in outputs { lines.append("  \(Escaped.text(output))") } }
         }
         return lines.joined(separator: "\n") + "\n"
     }

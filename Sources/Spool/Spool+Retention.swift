@@ -105,9 +105,11 @@ extension Spool {
                     .init(jobID: job.id, state: state, finishedAt: job.at, outputFiles: files, bytes: bytes, reason: reason))
             }
         }
-        for status in workers() where status.health == .dead || status.heartbeatAge > Self.workerRecordLifetime {
-            if !dryRun { withdraw(status.record.worker) }
-            report.removedWorkerRecords.append(status.record.worker.id)
+        if dryRun {
+            report.removedWorkerRecords = workers().filter { $0.health == .dead || $0.heartbeatAge > Self.workerRecordLifetime }
+                .map(\.record.worker.id)
+        } else {
+            report.removedWorkerRecords = removeDeadWorkerRecords()
         }
         return report
     }

@@ -96,6 +96,16 @@ extension Spool {
             .sorted { (order[$0.health] ?? 3, $0.record.worker.id) < (order[$1.health] ?? 3, $1.record.worker.id) }
     }
 
+    /// Removes the records of workers whose process is gone on this host, or whose last heartbeat
+    /// is older than `workerRecordLifetime` (kacd does this at start-up and at every sweep, so
+    /// `workers/` does not fill with the records of killed workers); returns the worker ids removed.
+    @discardableResult
+    public func removeDeadWorkerRecords(host: String? = nil) -> [String] {
+        let gone = workers(host: host).filter { $0.health == .dead || $0.heartbeatAge > Self.workerRecordLifetime }
+        for status in gone { withdraw(status.record.worker) }
+        return gone.map(\.record.worker.id)
+    }
+
     /// The limits a job must meet so that every live worker can run it: the smallest of each limit
     /// the live workers announce, or this spool's own limits when no worker is alive.
     public func advertisedLimits() -> SpoolLimits {

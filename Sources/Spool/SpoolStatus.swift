@@ -3,6 +3,7 @@
 // failures with their reasons. Reading never changes the spool, so it is safe to run as any user
 // that can read the directories.
 import Foundation
+import Vocabulary
 
 public struct SpoolStatus: Sendable, Equatable, Codable {
     public struct RunningJob: Sendable, Equatable, Codable {
@@ -47,25 +48,31 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
     /// Human-readable report, one fact per line; at most `queueLimit` queued jobs are listed.
     public func text(queueLimit: Int = 20) -> String {
         var lines = ["queue: " + SpoolState.allCases.map { "\($0.rawValue)=\(counts[$0] ?? 0)" }.joined(separator: " ")]
-        if workers.isEmpty {
+        // Records of dead workers are summarised in one line, however many killed processes left them.
+        let listed = workers.filter { $0.health != .dead }
+        let dead = workers.count - listed.count
+        if listed.isEmpty {
             lines.append("workers: none has announced itself in workers/ (is kacd running on this spool?)")
         } else {
             lines.append("workers:")
-            for status in workers {
+            for status in listed {
                 let record = status.record
-                var line = "  \(record.worker.id) \(status.health.rawValue) heartbeat \(Self.age(status.heartbeatAge)) ago"
-                line += " pid \(record.worker.pid) on \(record.worker.host)"
-                line += record.job.map { ", rendering \($0)" } ?? ", idle"
-                if status.health == .dead { line += " (process gone; `kac prune` removes the record)" }
+                var line = "  \(Escaped.text(record.worker.id)) \(status.health.rawValue) heartbeat \(Self.age(status.heartbeatAge)) ago"
+                line += " pid \(record.worker.pid) on \(Escaped.text(record.worker.host))"
+                line += record.job.map { ", rendering \(Escaped.text($0))" } ?? ", idle"
                 lines.append(line)
             }
         }
+        if dead > 0 {
+            lines.append(
+                "  and \(dead) record(s) of dead workers (process gone on this host; kacd's next sweep or `kac prune` removes them; `kac status --json` lists them)")
+        }
         if !running.isEmpty { lines.append("running:") }
         for job in running {
-            var line = "  \(job.jobID)"
+            var line = "  \(Escaped.text(job.jobID))"
             if let lease = job.lease {
                 line +=
-                    " worker=\(lease.worker.id) attempt=\(lease.attempt) heartbeat \(Self.age(takenAt.timeIntervalSince(lease.heartbeatAt))) ago"
+                    " worker=\(Escaped.text(lease.worker.id)) attempt=\(lease.attempt) heartbeat \(Self.age(takenAt.timeIntervalSince(lease.heartbeatAt))) ago"
             } else {
                 line += " (no lease yet)"
             }
@@ -74,25 +81,27 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
                 if let step = progress.batchStep, let steps = progress.batchSteps { line += " (batch at step \(step)/\(steps))" }
             }
             if let eta = job.etaSeconds { line += " eta=\(Int(eta.rounded()))s" }
-            if job.leaseExpired { line += " LEASE EXPIRED" + (job.abandoned.map { ": \($0)" } ?? "") }
+            if job.leaseExpired { line += " LEASE EXPIRED" + (job.abandoned.map { ": \(Escaped.text($0))" } ?? "") }
             if job.cancelRequested { line += " cancelling" }
             lines.append(line)
         }
         if !queue.isEmpty { lines.append("queued (in the order workers take them):") }
         for job in queue.prefix(queueLimit) {
-            var line = "  \(job.position). \(job.jobID)"
+            var line = "  \(job.position). \(Escaped.text(job.jobID))"
             if let priority = job.priority, priority != 0 { line += " priority=\(priority)" }
             if let count = job.count { line += " count=\(count)" }
-            if let model = job.model { line += " \(model)" }
+            if let model = job.model { line += " \(Escaped.text(model))" }
             line += " queued \(Self.age(takenAt.timeIntervalSince(job.queuedAt))) ago"
             if job.attempts > 0 { line += " attempts=\(job.attempts)" }
-            if let problem = job.problem { line += " — \(problem)" }
+            if let problem = job.problem { line += " — \(Escaped.text(problem, limit: 500))" }
             lines.append(line)
         }
         if queue.count > queueLimit { lines.append("  … and \(queue.count - queueLimit) more (`kac status --json` lists all)") }
         if !recentFailures.isEmpty { lines.append("recent failures:") }
-        for failure in recentFailures { lines.append("  \(failure.jobID) [\(failure.code)] \(failure.reason)") }
-        if !ignored.isEmpty { lines.append("ignored in new/: " + ignored.joined(separator: ", ")) }
+        for failure in recentFailures {
+            lines.append("  \(Escaped.text(failure.jobID)) [\(Escaped.text(failure.code))] \(Escaped.text(failure.reason, limit: 500))")
+        }
+        if !ignored.isEmpty { lines.append("ignored in new/: " + ignored.map { Escaped.text($0) }.joined(separator: ", ")) }
         if leftovers.total > 0 {
             lines.append("leftovers: \(leftovers.summary) (\(leftoversDue.total) past the grace period; kacd sweeps them)")
         }

@@ -55,6 +55,28 @@ public struct KacParameters: Codable, Sendable, Equatable, Hashable {
         horizon = try container.decodeIfPresent(Double.self, forKey: .horizon) ?? defaults.horizon
         schedule = try container.decodeIfPresent(SignalSchedule.self, forKey: .schedule) ?? defaults.schedule
     }
+
+    /// Largest damping rate a, speed c and horizon T a model may declare, and largest a·T: the prior
+    /// draw of K(T) costs about a·T logarithms per coordinate, so a larger product would stall every
+    /// render of the model. Real models use a = 9, c = 3, T = 1 (KAC.md §8).
+    public static let maximumRate = 1000.0
+    public static let maximumHorizon = 100.0
+    public static let maximumSwitches = 10_000.0
+
+    /// Why these parameters cannot define a Kac path (KacProcess and KacPath would stop the process
+    /// on them), or nil when they can: a and c positive and finite, T positive, each within its limit.
+    public var domainViolation: String? {
+        for (name, value, limit) in [
+            ("dampingRate", dampingRate, Self.maximumRate), ("speed", speed, Self.maximumRate),
+            ("horizon", horizon, Self.maximumHorizon),
+        ] where !(value > 0 && value <= limit) {
+            return "\(name) is \(value); it must be a number greater than 0 and at most \(limit)"
+        }
+        if dampingRate * horizon > Self.maximumSwitches {
+            return "dampingRate × horizon is \(dampingRate * horizon); it must be at most \(Self.maximumSwitches)"
+        }
+        return nil
+    }
 }
 
 /// One way to sample a model: integrator, step count and classifier-free guidance scale s
@@ -85,5 +107,20 @@ public struct SamplingSettings: Codable, Sendable, Equatable, Hashable {
         integrator = try container.decode(Integrator.self, forKey: .integrator)
         steps = try container.decode(Int.self, forKey: .steps)
         guidance = try container.decodeIfPresent(Double.self, forKey: .guidance) ?? 1
+    }
+
+    /// The most sampler steps anything may ask for: the upper bound of kacd's `max-steps` setting.
+    public static let maximumSteps = 100_000
+    /// The largest guidance scale |s| a default may have (real models use 1–3).
+    public static let maximumGuidance = 100.0
+
+    /// Why this cannot be a model's default sampler, or nil: steps 1…`maximumSteps`, guidance finite
+    /// and at most `maximumGuidance` in size.
+    public var domainViolation: String? {
+        if !(1...Self.maximumSteps).contains(steps) { return "steps is \(steps); it must be 1…\(Self.maximumSteps)" }
+        if !(abs(guidance) <= Self.maximumGuidance) {
+            return "guidanceScale is \(guidance); it must be a finite number of at most \(Self.maximumGuidance) in size"
+        }
+        return nil
     }
 }

@@ -3,6 +3,7 @@
 // table is in docs/operating.md ("Exit codes"); `kac render` has used it from the start.
 import ArgumentParser
 import DiskIO
+import Generation
 import ModelStore
 import RenderService
 import Spool
@@ -35,7 +36,7 @@ enum ExitStatus {
         case let error as RenderError: return error.exitCode
         case let error as SpoolError: return spoolCode(error)
         case let error as ModelStoreError: return storeCode(error)
-        case is JobValidationError: return dataError
+        case is JobValidationError, is ZooModelError: return dataError
         case is ReferenceError: return usage
         case let error as DiskIOError: return diskCode(error)
         case let error as TrainingError:
@@ -46,7 +47,7 @@ enum ExitStatus {
             switch error {
             case .missingFile: return noInput
             case .unreadable: return ioError
-            case .corrupt: return dataError
+            case .corrupt, .tooFewSamples: return dataError
             }
         case let error as DistillationError:
             switch error {
@@ -74,7 +75,7 @@ enum ExitStatus {
         switch error {
         case .invalidReference, .invalidDigest, .ambiguousReference: usage
         case .invalidSafetensors, .invalidCheckpoint, .unsupportedSchema, .corruptManifest, .corruptBlob, .sizeLimitExceeded,
-            .compression, .invalidArchive:
+            .compression, .invalidArchive, .invalidModel, .notAFile:
             dataError
         case .notFound, .noStore, .fileNotFound: noInput
         case .refused: unavailable

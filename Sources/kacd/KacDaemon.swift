@@ -92,6 +92,8 @@ struct KacDaemon: AsyncParsableCommand {
     static let internalError: Int32 = 70
 
     static func main() async {
+        // Before anything else: a SIGTERM while starting must stop kacd cleanly, not kill it.
+        StartupSignals.hold()
         let environment = ProcessInfo.processInfo.environment
         let style: DaemonLogHandler.Style = JournalStream.isConnected(environment: environment) ? .journal : .plain
         let parsed: any ParsableCommand

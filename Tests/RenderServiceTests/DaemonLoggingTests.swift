@@ -123,3 +123,14 @@ final class Lines: @unchecked Sendable {
     func append(_ line: String) { lock.withLock { lines.append(line) } }
     var all: [String] { lock.withLock { lines } }
 }
+
+/// A job's text quoted in a log message cannot forge a line, drive the terminal or hide in a NUL.
+@Suite struct DaemonLogEscapingTests {
+    @Test func controlCharactersInMessagesAndMetadataAreEscaped() {
+        let handler = DaemonLogHandler(level: .info, style: .journal) { _ in }
+        let line = handler.format(
+            level: .error, message: "unknown field \"x\u{1B}]0;title\u{07}\r<3>fake\u{0}\"",
+            metadata: ["job": "evil\u{1B}[2J"], date: Date())
+        #expect(line == "<3>[job=evil\\u{1B}[2J] unknown field \"x\\u{1B}]0;title\\u{7}\\u{D}<3>fake\\u{0}\"\n", "\(line.debugDescription)")
+    }
+}

@@ -166,9 +166,51 @@ import Vocabulary
         // Only live workers count, and the smallest limit wins, so every live worker can run the job.
         #expect(spool.advertisedLimits().maximumCount == 64)
         let text = try spool.status().text()
-        #expect(text.contains("  busy alive heartbeat 1s ago") && text.contains("  killed dead heartbeat 1s ago"), "\(text)")
+        #expect(text.contains("  busy alive heartbeat 1s ago") && text.contains("  and 1 record(s) of dead workers"), "\(text)")
+        #expect(!text.contains("killed"), "dead workers are summarised, not listed: \(text)")
         spool.withdraw(WorkerIdentity(id: "busy", host: host, pid: getpid()))
         #expect(spool.workers().count == 3)
+    }
+
+    /// Hundreds of killed workers leave records: kacd's sweep removes them, `kac status` prints one line.
+    @Test func recordsOfDeadWorkersAreSummarisedAndRemoved() throws {
+        let fixture = try SpoolFixture()
+        let spool = fixture.spool
+        let host = WorkerIdentity.current().host
+        let dead = Self.deadPID()
+        for index in 0..<323 {
+            try spool.announce(
+                WorkerRecord(
+                    worker: WorkerIdentity(id: "killed-\(index)", host: host, pid: dead), startedAt: fixture.clock.now - 60,
+                    heartbeatAt: fixture.clock.now - 5, heartbeatInterval: 2, limits: SpoolLimits()))
+        }
+        try spool.announce(
+            WorkerRecord(
+                worker: WorkerIdentity(id: "live", host: host, pid: getpid()), startedAt: fixture.clock.now,
+                heartbeatAt: fixture.clock.now, heartbeatInterval: 2, limits: SpoolLimits()))
+        let text = try spool.status().text()
+        #expect(text.split(separator: "\n").count < 10, "\(text)")
+        #expect(text.contains("  live alive") && text.contains("and 323 record(s) of dead workers"), "\(text)")
+        #expect(spool.removeDeadWorkerRecords().count == 323)
+        #expect(spool.workers().map(\.record.worker.id) == ["live"])
+    }
+
+    /// Job-supplied text (a failure reason quoting a job file, a file name in new/) reaches the
+    /// terminal with its control characters escaped: no colours, titles, fake lines or NULs.
+    @Test func statusEscapesWhatJobFilesSupply() throws {
+        let fixture = try SpoolFixture()
+        let spool = fixture.spool
+        try spool.submit(RenderJob(id: "evil", model: .quality(.best)))
+        let claim = try #require(try spool.claimNext(as: fixture.worker))
+        let reason = "unknown field \"x\u{1B}]0;pwned\u{07}\nqueue: new=0 fake\u{0}\""
+        try spool.finish(claim, outcome: .failed(JobFailure(jobID: "evil", code: .renderError, reason: reason, failedAt: fixture.clock.now)))
+        let text = try spool.status().text()
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(text.debugDescription)")
+        #expect(text.contains("x\\u{1B}]0;pwned\\u{7}\\u{A}queue: new=0 fake\\u{0}"), "\(text)")
+        let detail = try spool.inspect(jobID: "evil").text(now: fixture.clock.now)
+        #expect(!detail.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(detail.debugDescription)")
+        let validation = JobValidationError(.unknownField, field: "a\nb", "unknown field \"a\nb\u{1B}[2J\"")
+        #expect(validation.field == "a\\u{A}b" && validation.message == "unknown field \"a\\u{A}b\\u{1B}[2J\"")
     }
 
     @Test func pruneRemovesFinishedJobsByAgeAndCountButNeverQueuedOrRunningOnes() throws {

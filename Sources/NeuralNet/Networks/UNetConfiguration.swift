@@ -87,6 +87,7 @@ public struct UNetConfiguration: Codable, Sendable, Equatable {
     /// Checks the configuration can be built; returns a message for the operator otherwise.
     public func validationError() -> String? {
         if imageHeight <= 0 || imageWidth <= 0 || imageChannels <= 0 || baseWidth <= 0 { return "sizes must be positive" }
+        if groupCount <= 0 || attentionHeads <= 0 { return "groupCount and attentionHeads must be positive" }
         if widthMultipliers.isEmpty || widthMultipliers.contains(where: { $0 <= 0 }) {
             return "widthMultipliers must be positive and non-empty"
         }

@@ -38,7 +38,7 @@ public enum RenderDaemon {
             throw DaemonStartupError(setting: "spool", path: configuration.spoolPath, cause: error)
         }
         let store: ModelStore
-        do { store = try ModelStore(root: configuration.zooPath, create: false) } catch {
+        do { store = try ModelStore(root: configuration.zooPath, create: false, configuration: .init(validator: ZooModelValidator())) } catch {
             throw DaemonStartupError(setting: "zoo", path: configuration.zooPath, cause: error)
         }
         let state = DaemonState()
@@ -59,11 +59,18 @@ public enum RenderDaemon {
         if let unavailable = ZooVelocityModel.bf16Unavailable, unavailable.reason != .cpuLacksBF16 {
             logger.warning("bf16 is unavailable, so jobs asking for bf16 fail and auto runs fp32: \(unavailable)")
         }
+        if let number = StartupSignals.received {
+            logger.notice("kacd received signal \(number) while starting; it stops before claiming any job.")
+            return
+        }
         // Shut down in reverse order: the worker first (it stops claiming at once), the reporter last.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: reporter, serviceName: "status"),
+                    .init(
+                        service: StartupSignalService(), successTerminationBehavior: .gracefullyShutdownGroup,
+                        serviceName: "startup-signals"),
                     .init(service: ReloadService(cache: cache, logger: logger), serviceName: "reload"),
                     .init(
                         service: WatcherService(spool: spool, configuration: configuration, wake: wake, logger: logger),

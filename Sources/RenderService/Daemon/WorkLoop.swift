@@ -140,6 +140,10 @@ final class WorkLoop: @unchecked Sendable {
     private func sweep() {
         let removed = spool.sweep()
         if removed.total > 0 { logger.notice("swept \(removed.total) leftover file(s): \(removed.summary)") }
+        let workers = spool.removeDeadWorkerRecords(host: configuration.worker.host)
+        if !workers.isEmpty {
+            logger.notice("removed the records of \(workers.count) worker(s) whose process is gone from workers/")
+        }
     }
 
     /// Entries in `new/` that may still turn into jobs (job-like names, dotfiles excluded).

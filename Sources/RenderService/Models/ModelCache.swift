@@ -71,11 +71,11 @@ public final class ModelCache: @unchecked Sendable {
         do {
             if let hit { return try hit.describedBy(manifest) }
         } catch {
-            throw RenderError.modelUnavailable(reference: manifest.label, reason: "\(error)")
+            throw RenderError.loading(manifest.label, error)
         }
         let model: ZooVelocityModel
         do { model = try ZooVelocityModel.load(manifest, from: store) } catch {
-            throw RenderError.modelUnavailable(reference: manifest.label, reason: "\(error)")
+            throw RenderError.loading(manifest.label, error)
         }
         let bytes = model.weightBytes
         lock.withLock {

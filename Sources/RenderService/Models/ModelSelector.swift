@@ -234,6 +234,12 @@ public enum ModelSelector {
                 continue
             }
             guard [.teacher, .student].contains(manifest.details.kind) else { continue }
+            // A version whose details could never load (forged parameters, a wrong size) is left out
+            // and named, however good the evaluation rows it carries.
+            do { try store.validateDetails(of: manifest) } catch {
+                skipped.append("\(manifest.label): \(error)")
+                continue
+            }
             guard let defaults = manifest.details.sampler else {
                 skipped.append("\(manifest.label): the manifest has no default sampler")
                 continue

@@ -1,6 +1,9 @@
 // Errors of the rendering core. Each message says what to change; `exitCode` maps them to the
 // sysexits(3) codes `kac render` exits with, so scripts can tell bad input from a broken machine.
 
+import Generation
+import ModelStore
+
 public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The request itself is wrong (count, labels, scale, steps, guidance, format options).
     case invalidRequest(String)
@@ -10,8 +13,11 @@ public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The zoo has no model of that name, tag or version (`reason` says which, with a "did you
     /// mean" where a stored name is close). In a job it is the job's fault: invalid-job, field `model`.
     case modelNotFound(reference: String, reason: String)
-    /// The model cannot be loaded, or cannot render images.
+    /// The model cannot be loaded for another reason than its data (an I/O error), or cannot render images.
     case modelUnavailable(reference: String, reason: String)
+    /// The model was found but is unusable: its manifest or weights fail the zoo's checks (a
+    /// damaged or forged blob, parameters out of their domain, weights that do not fit).
+    case invalidModel(reference: String, reason: String)
     /// The output directory cannot be created or written.
     case outputUnavailable(path: String, reason: String)
     /// Encoding or writing an image failed midway.
@@ -26,7 +32,7 @@ public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
         case let .modelNotFound(reference, reason):
             let what = reason.hasPrefix("no model called") ? "the zoo has \(reason)" : "\(reference): \(reason)"
             return what + "; `kac zoo list` shows what the zoo holds"
-        case let .modelUnavailable(reference, reason):
+        case let .modelUnavailable(reference, reason), let .invalidModel(reference, reason):
             return "model \(reference): \(reason)"
         case let .outputUnavailable(path, reason):
             return "cannot write to output directory \(path): \(reason); choose another --out or fix its permissions"
@@ -37,14 +43,33 @@ public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
         }
     }
 
-    /// sysexits: 64 usage, 66 no input (model), 73 cannot create output, 74 I/O error, 75 temporary.
+    /// sysexits: 64 usage, 65 data error (an unusable model), 66 no input (model), 73 cannot create output, 74 I/O error, 75 temporary.
     public var exitCode: Int32 {
         switch self {
         case .invalidRequest, .invalidDataset: return 64
+        case .invalidModel: return 65
         case .modelNotFound, .modelUnavailable: return 66
         case .outputUnavailable: return 73
         case .writeFailed: return 74
         case .interrupted: return 75
+        }
+    }
+}
+
+extension RenderError {
+    /// A failure to load `reference`: `invalidModel` when the store found it but its data is wrong
+    /// (exit 65), else `modelUnavailable` (exit 66: not there, or unreadable for another reason).
+    public static func loading(_ reference: String, _ error: any Error) -> RenderError {
+        switch error {
+        case is ZooModelError: return .invalidModel(reference: reference, reason: "\(error)")
+        case let error as ModelStoreError:
+            switch error {
+            case .invalidSafetensors, .invalidCheckpoint, .unsupportedSchema, .corruptManifest, .corruptBlob, .sizeLimitExceeded,
+                .compression, .invalidArchive, .invalidModel, .notAFile:
+                return .invalidModel(reference: reference, reason: "\(error)")
+            default: return .modelUnavailable(reference: reference, reason: "\(error)")
+            }
+        default: return .modelUnavailable(reference: reference, reason: "\(error)")
         }
     }
 }

@@ -5,6 +5,7 @@
 // Either way a line is `[job=ID worker=W] Sentence.`; metadata whose value is "-" is left out.
 import Foundation
 import Logging
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +38,9 @@ public struct DaemonLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// Longest line written; the journal's own limit is 48 KiB.
+    static let maximumLineCharacters = 16_384
+
     /// The sd-daemon(3) / syslog priority of `level`.
     public static func priority(of level: Logger.Level) -> Int {
         switch level {
@@ -56,15 +60,17 @@ public struct DaemonLogHandler: LogHandler {
 
     /// The text written for one entry: one prefixed line per line of `message`.
     public func format(level: Logger.Level, message: String, metadata: Logger.Metadata, date: Date) -> String {
-        let tags = metadata.filter { "\($0.value)" != "-" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let tags = metadata.filter { "\($0.value)" != "-" }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Escaped.text("\($0.value)"))" }
         let context = tags.isEmpty ? "" : "[" + tags.joined(separator: " ") + "] "
         let prefix: String
         switch style {
         case .journal: prefix = "<\(Self.priority(of: level))>"
         case .plain: prefix = Self.timestamp(date) + " " + level.rawValue + " "
         }
+        // Control characters within a line (a job's text quoted in a message: escape sequences,
+        // carriage returns, NUL) are escaped, so no entry can drive a terminal or forge a line.
         return message.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { prefix + context + $0 + "\n" }
+            .map { prefix + context + Escaped.text($0, limit: Self.maximumLineCharacters) + "\n" }
             .joined()
     }
 

@@ -9,6 +9,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     /// The file was read but its content is not what the format requires.
     case corrupt(path: String, reason: String)
+    /// The data holds fewer samples than one training batch needs.
+    case tooFewSamples(source: String, count: Int, batchSize: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             "cannot read dataset file \(path): \(reason); check permissions and disk, or reinstall the data"
         case .corrupt(let path, let reason):
             "dataset file \(path) is corrupt: \(reason); reinstall or re-download it"
+        case .tooFewSamples(let source, let count, let batchSize):
+            "\(source) has \(count) usable sample(s), fewer than the batch size \(batchSize); add images or pass --batch-size \(max(count, 1)) or less"
         }
     }
 }

@@ -6,8 +6,10 @@
 // ankle-boot that way); it must name every class folder exactly once. Files within a class are
 // taken recursively, sorted by their path below the class folder. Hidden entries (a leading ".")
 // are ignored; other files directly under ROOT belong to no class and are reported. Which files
-// are images is for libvips to say when decoding.
+// are images is for libvips to say when decoding. Symbolic links, FIFOs, sockets and devices are
+// never followed or opened: they are reported in `refused` (ImageFolder+Files.swift).
 import Foundation
+import Vocabulary
 
 public struct ImageFolder: Sendable, Equatable {
     /// One candidate file: its path relative to the root ("cat/001.png") and its class index.
@@ -22,6 +24,8 @@ public struct ImageFolder: Sendable, Equatable {
     public let entries: [Entry]
     /// Files directly under the root, which belong to no class (reported, never read).
     public let strayFiles: [String]
+    /// Entries never opened: links, special files, folders whose names cannot be class names.
+    public var refused: [SkippedImage] = []
 
     /// The optional file fixing the label order.
     public static let classListName = "classes.txt"
@@ -38,10 +42,21 @@ public struct ImageFolder: Sendable, Equatable {
         }
         var classNames: [String] = []
         var strayFiles: [String] = []
+        var refused: [SkippedImage] = []
         var hasClassList = false
         for name in try visibleNames(in: root) {
-            if Self.isDirectory(root + "/" + name) {
-                classNames.append(name)
+            let kind = Self.kind(of: root + "/" + name)
+            if let reason = refusal(kind) {
+                refused.append(SkippedImage(path: root + "/" + Escaped.text(name), reason: reason))
+            } else if kind == .directory {
+                if Escaped.needsEscaping(name) || name.utf8.count > ClassNames.maximumNameLength {
+                    refused.append(
+                        SkippedImage(
+                            path: root + "/" + Escaped.text(name),
+                            reason: "a folder name with control characters (or over 255 bytes) cannot be a class name; rename it"))
+                } else {
+                    classNames.append(name)
+                }
             } else if name == classListName {
                 hasClassList = true
             } else {
@@ -55,11 +70,13 @@ public struct ImageFolder: Sendable, Equatable {
         if hasClassList { classNames = try orderedClasses(listedIn: root + "/" + classListName, folders: classNames) }
         var entries: [Entry] = []
         for (label, name) in classNames.enumerated() {
-            for file in try files(below: root + "/" + name, prefix: name) {
+            for file in try files(below: root + "/" + name, prefix: name, refused: &refused) {
                 entries.append(Entry(relativePath: file, label: label))
             }
         }
-        return ImageFolder(root: root, classNames: classNames, entries: entries, strayFiles: strayFiles)
+        var folder = ImageFolder(root: root, classNames: classNames, entries: entries, strayFiles: strayFiles)
+        folder.refused = refused
+        return folder
     }
 
     /// Folder names that name a split of a data set rather than the data set.
@@ -110,13 +127,17 @@ public struct ImageFolder: Sendable, Equatable {
         return names.filter { !$0.hasPrefix(".") }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
-    /// Every visible file below `directory`, as `prefix/relative/path`, sorted (depth first).
-    static func files(below directory: String, prefix: String) throws -> [String] {
+    /// Every visible regular file below `directory`, as `prefix/relative/path`, sorted (depth
+    /// first). Links and special files go to `refused`; real directories cannot form a loop.
+    static func files(below directory: String, prefix: String, refused: inout [SkippedImage]) throws -> [String] {
         var result: [String] = []
         for name in try visibleNames(in: directory) {
             let path = directory + "/" + name
-            if isDirectory(path) {
-                result += try files(below: path, prefix: prefix + "/" + name)
+            let kind = Self.kind(of: path)
+            if let reason = refusal(kind) {
+                refused.append(SkippedImage(path: Escaped.text(path, limit: 1000), reason: reason))
+            } else if kind == .directory {
+                result += try files(below: path, prefix: prefix + "/" + name, refused: &refused)
             } else {
                 result.append(prefix + "/" + name)
             }

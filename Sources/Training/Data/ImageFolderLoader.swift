@@ -8,6 +8,7 @@ import Foundation
 import Imaging
 import ModelStore
 import TensorCore
+import Vocabulary
 
 /// How a folder's images become samples; part of the cache key and of a training run's recipe.
 public struct ImageFolderOptions: Codable, Sendable, Equatable {
@@ -60,7 +61,9 @@ public enum ImageFolderLoader {
         guard (1...4096).contains(options.imageSize) else {
             throw DatasetError.corrupt(path: folder.root, reason: "image size must be in 1…4096, not \(options.imageSize)")
         }
-        let strays = folder.strayFiles.map { SkippedImage(path: folder.root + "/" + $0, reason: "not inside a class folder") }
+        let strays =
+            folder.strayFiles.map { SkippedImage(path: folder.root + "/" + Escaped.text($0), reason: "not inside a class folder") }
+            + folder.refused
         let key = ImageFolderCache.key(of: folder, options: options)
         let cachePath = cacheDirectory.map { $0 + "/images-\(key.hex.prefix(16)).kacdata" }
         if let cachePath, let cached = ImageFolderCache.read(path: cachePath, key: key) {
@@ -77,12 +80,13 @@ public enum ImageFolderLoader {
         for (index, entry) in folder.entries.enumerated() {
             let path = folder.root + "/" + entry.relativePath
             do {
+                let bytes = try ImageFolder.readFile(root: folder.root, relativePath: entry.relativePath)
                 let decoded = try ImageDecoder.decodeSquare(
-                    path: path, side: side, channels: options.channels, alphaBackground: options.alphaBackground)
+                    bytes: bytes, name: path, side: side, channels: options.channels, alphaBackground: options.alphaBackground)
                 pixels += decoded.raster.bytes
                 labels.append(entry.label)
             } catch {
-                skipped.append(SkippedImage(path: path, reason: Self.reason(error)))
+                skipped.append(SkippedImage(path: Escaped.text(path, limit: 1000), reason: Escaped.text(Self.reason(error), limit: 500)))
             }
             progress?.update(completed: index + 1, fields: skipped.isEmpty ? [] : ["skipped \(skipped.count)"])
         }
@@ -117,6 +121,7 @@ public enum ImageFolderLoader {
     }
 
     static func reason(_ error: any Error) -> String {
+        if case .unreadable(_, let reason) = error as? DatasetError { return reason }
         if case .readFailed(_, let reason) = error as? ImagingError {
             return reason.split(separator: "\n").first.map(String.init) ?? "unreadable"
         }

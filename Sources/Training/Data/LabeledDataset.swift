@@ -51,3 +51,10 @@ public struct LabeledDataset: Sendable, Equatable {
         return (Tensor(shape: [indices.count] + sampleShape, scalars: scalars), indices.map { labels[$0] })
     }
 }
+
+extension LabeledDataset {
+    /// Refuses a batch size the data cannot fill (a mini-batch iterator would stop the process).
+    public func checkBatchSize(_ batchSize: Int, source: String) throws(DatasetError) {
+        guard batchSize >= 1, batchSize <= count else { throw DatasetError.tooFewSamples(source: source, count: count, batchSize: batchSize) }
+    }
+}

@@ -3,6 +3,7 @@
 // test images, or a held-out labelled image folder (`--reference DIR`), decoded at the
 // classifier's own image size and channels so the two can never disagree.
 import Foundation
+import Generation
 import ModelStore
 import Training
 
@@ -27,7 +28,7 @@ struct ClassifierJudge {
         let record =
             FileManager.default.fileExists(atPath: classifier)
             ? try ClassifierRecord.load(checkpointAt: classifier)
-            : try ClassifierRecord.load(classifier, from: try ModelStore(root: zooPath, create: false))
+            : try ClassifierRecord.load(classifier, from: try ModelStore(root: zooPath, create: false, configuration: .init(validator: ZooModelValidator())))
         let configuration = record.classifier.configuration
         if let classCount, configuration.classCount != classCount {
             throw EvaluationError.classifierMismatch(

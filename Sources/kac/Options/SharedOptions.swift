@@ -1,6 +1,7 @@
 // Option groups several commands share, so each option is declared (and documented) once:
 // the model store's location, and the judge that `kac eval` and `kac distill` score images with.
 import ArgumentParser
+import Generation
 import Imaging
 import ModelStore
 import RenderService
@@ -18,7 +19,7 @@ struct ZooLocation: ParsableArguments {
     }
     var path: String { resolved.path }
 
-    func open(create: Bool) throws -> ModelStore { try ModelStore(root: path, create: create) }
+    func open(create: Bool) throws -> ModelStore { try ModelStore(root: path, create: create, configuration: .init(validator: ZooModelValidator())) }
 }
 
 /// The Fashion-MNIST judge: evaluation classifier, where the test images are, where their feature

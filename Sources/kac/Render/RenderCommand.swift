@@ -81,7 +81,7 @@ struct RenderCommand: ParsableCommand {
         do {
             loaded = try ZooVelocityModel.load(model, from: try zoo.open(create: false)).inPrecision(resolved)
         } catch {
-            throw RenderError.modelUnavailable(reference: model, reason: "\(error)")
+            throw RenderError.loading(model, error)
         }
         let renderer = Renderer(
             model: loaded, batchSize: batchSize,

@@ -95,11 +95,13 @@ struct TrainCommand: ParsableCommand {
                 throw CommandFailure(ExitStatus.usage, message)
             }
             recipe.training.totalSteps = steps
+            try dataset.checkBatchSize(recipe.training.batchSize, source: data)
             let objective = objective(for: recipe, dataset: dataset)
             trainer = Trainer(recipe: recipe, state: state, objective: objective, datasetCount: dataset.count)
             Console.note("resuming \(checkpointPath) at step \(state.step) of \(steps)")
         } else {
             let recipe = try makeRecipe(source)
+            try dataset.checkBatchSize(recipe.training.batchSize, source: data)
             trainer = Trainer(recipe: recipe, objective: objective(for: recipe, dataset: dataset), datasetCount: dataset.count)
             Console.note("new run in \(runDirectory): \(trainer.network.parameters.scalarCount) parameters")
         }

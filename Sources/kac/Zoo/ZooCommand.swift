@@ -3,6 +3,7 @@
 // ./zoo) and `--json`; tables are for people, JSON for scripts. Store errors carry their own fix-it messages and exit with the status
 // `ExitStatus` gives them (66 not found, 65 damaged, 69 refused, 64 bad name or reference).
 import ArgumentParser
+import Generation
 import Foundation
 import ModelStore
 
@@ -31,7 +32,7 @@ struct ZooOptions: ParsableArguments {
 
     /// Opens the store; only commands that add models create it.
     func openStore(create: Bool = false) throws -> ModelStore {
-        try ModelStore(root: path, create: create, configuration: ModelStore.Configuration(faults: Self.crashHook()))
+        try ModelStore(root: path, create: create, configuration: ModelStore.Configuration(faults: Self.crashHook(), validator: ZooModelValidator()))
     }
 
     /// Test hook for cross-process crash tests: KAC_ZOO_CRASH_AT=<PublishStep> makes this process

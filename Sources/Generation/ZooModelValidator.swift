@@ -1,0 +1,109 @@
+// The model check every door of the zoo runs (publish, import, verify, load; `ModelValidator`):
+// what a manifest declares must be a model this kac can sample — Kac parameters and sampler
+// defaults in their domains, an architecture of sane size that can be built, class names that fit
+// it — and the weights must be exactly that architecture's tensors, every value finite.
+// Invariant: nothing is allocated for an architecture before a lower bound on its parameter count
+// has been checked, so a hostile manifest costs at most what a real model of its size would.
+import Foundation
+import ModelStore
+import NeuralNet
+import TensorCore
+import Vocabulary
+
+public struct ZooModelValidator: ModelValidator {
+    /// Largest image side of a UNet or classifier (the shipped models are 28, folders 16–64).
+    public static let maximumImageSide = 1024
+    public static let maximumClassCount = 10_000
+    /// Most parameters a model may have: 2 GiB of fp32 weights, the store's checkpoint cap.
+    public static let maximumParameterCount = 512 << 20
+    /// Safetensors header room per tensor and for the metadata (distillation records are a few KB).
+    static let headerBytesPerTensor = 512
+    static let metadataBytes = 1 << 20
+
+    public init() {}
+
+    public func validate(_ details: ModelDetails, dtype: TensorDType) throws(ModelValidationError) -> Int {
+        let layout = try expectedLayout(details)
+        let values = layout.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        return 8 + Self.metadataBytes + Self.headerBytesPerTensor * layout.count + values * dtype.byteCount
+    }
+
+    public func validate(_ checkpoint: Checkpoint, of details: ModelDetails) throws(ModelValidationError) {
+        let layout = try expectedLayout(details)
+        var expected: [String: [Int]] = [:]
+        for (name, shape) in layout { expected[name] = shape }
+        var seen = Set<String>()
+        for tensor in checkpoint.tensors {
+            guard let shape = expected[tensor.name] else {
+                throw ModelValidationError(
+                    field: "weights", "tensor \"\(Escaped.text(tensor.name, limit: 80))\" is not a parameter of the declared architecture")
+            }
+            guard shape == tensor.shape else {
+                throw ModelValidationError(
+                    field: "weights", "tensor \(tensor.name) has shape \(tensor.shape), but the architecture needs \(shape)")
+            }
+            seen.insert(tensor.name)
+            if let bad = tensor.values.firstIndex(where: { !$0.isFinite }) {
+                throw ModelValidationError(
+                    field: "weights", "tensor \(tensor.name) holds \(tensor.values[bad]) at index \(bad); every weight must be finite")
+            }
+        }
+        if let missing = layout.first(where: { !seen.contains($0.name) }) {
+            throw ModelValidationError(
+                field: "weights", "tensor \(missing.name) of the declared architecture is missing (\(layout.count - seen.count) missing)")
+        }
+    }
+
+    /// The parameter names and shapes of the network `details` declare, after every declared value
+    /// has been checked.
+    func expectedLayout(_ details: ModelDetails) throws(ModelValidationError) -> [(name: String, shape: [Int])] {
+        let parameters: ParameterSet
+        let classCount: Int
+        switch details.kind {
+        case .classifier:
+            let configuration = try Self.classifierConfiguration(details.architecture)
+            classCount = configuration.classCount
+            try Self.check(configuration)
+            var scratch = RandomSource(seed: 0)
+            parameters = ImageClassifier(configuration: configuration, random: &scratch).parameters
+        case .teacher, .student:
+            let architecture: NetworkArchitecture
+            do { architecture = try ManifestCoding.decode(NetworkArchitecture.self, from: details.architecture, model: "") } catch {
+                throw ModelValidationError(field: "architecture", "it cannot be read (\(error))")
+            }
+            guard let kac = details.kac else { throw ModelValidationError(field: "kac", "a teacher or student needs Kac parameters") }
+            if let problem = kac.domainViolation { throw ModelValidationError(field: "kac", problem) }
+            guard let sampler = details.sampler else { throw ModelValidationError(field: "sampler", "a teacher or student needs a default sampler") }
+            if let problem = sampler.domainViolation { throw ModelValidationError(field: "sampler", problem) }
+            classCount = architecture.classCount
+            try Self.check(architecture)
+            var scratch = RandomSource(seed: 0)
+            parameters = architecture.makeNetwork(random: &scratch).parameters
+        }
+        try Self.checkClasses(details, classCount: classCount)
+        for row in details.evaluations {
+            guard (0...SamplingSettings.maximumSteps).contains(row.steps), row.guidanceScale.map({ abs($0) <= SamplingSettings.maximumGuidance }) ?? true,
+                (row.networkEvaluations ?? 0) >= 0
+            else {
+                throw ModelValidationError(
+                    field: "evaluations", "a row has steps \(row.steps), guidance \(row.guidanceScale.map { "\($0)" } ?? "-"); steps must be 0…\(SamplingSettings.maximumSteps) and guidance finite")
+            }
+        }
+        return zip(parameters.names, parameters.tensors).map { ($0, $1.shape) }
+    }
+
+    static func checkClasses(_ details: ModelDetails, classCount: Int) throws(ModelValidationError) {
+        guard (0...maximumClassCount).contains(classCount) else {
+            throw ModelValidationError(field: "architecture.classCount", "it is \(classCount); it must be 0…\(maximumClassCount)")
+        }
+        guard let names = details.classNames else { return }
+        guard names.count == classCount else {
+            throw ModelValidationError(field: "classNames", "\(names.count) names for the \(classCount) classes of the network")
+        }
+        for name in names where name.isEmpty || name.utf8.count > ClassNames.maximumNameLength || Escaped.needsEscaping(name) {
+            throw ModelValidationError(
+                field: "classNames",
+                "\"\(Escaped.text(name, limit: 40))\" is not a usable class name (1…\(ClassNames.maximumNameLength) bytes, no control characters)")
+        }
+    }
+}
