@@ -13,7 +13,7 @@ extension ZooModelValidator {
             try within("imageHeight", c.imageHeight, 1...maximumImageSide)
             try within("imageWidth", c.imageWidth, 1...maximumImageSide)
             guard [1, 3].contains(c.imageChannels) else {
-                throw ModelValidationError(field: "architecture.imageChannels", "it is \(c.imageChannels); images have 1 (grey) or 3 (RGB) channels")
+                throw ModelValidationError(field: "architecture.imageChannels", "is \(c.imageChannels); images have 1 (grey) or 3 (RGB) channels")
             }
             try within("baseWidth", c.baseWidth, 2...1024)
             try within("widthMultipliers (count)", c.widthMultipliers.count, 1...8)
@@ -39,7 +39,7 @@ extension ZooModelValidator {
             try within("hiddenWidth", c.hiddenWidth, 1...8192)
             try within("hiddenLayers", c.hiddenLayers, 1...64)
             try within("embeddingWidth", c.embeddingWidth, 2...4096)
-            guard c.embeddingWidth % 2 == 0 else { throw ModelValidationError(field: "architecture.embeddingWidth", "it must be even") }
+            guard c.embeddingWidth % 2 == 0 else { throw ModelValidationError(field: "architecture.embeddingWidth", "is \(c.embeddingWidth); it must be even") }
             try within("classCount", c.classCount, 0...maximumClassCount)
             try withinParameterCap(Double(c.hiddenLayers - 1) * Double(c.hiddenWidth) * Double(c.hiddenWidth))
         }
@@ -49,7 +49,7 @@ extension ZooModelValidator {
         try within("imageHeight", c.imageHeight, 1...maximumImageSide)
         try within("imageWidth", c.imageWidth, 1...maximumImageSide)
         guard [1, 3].contains(c.imageChannels) else {
-            throw ModelValidationError(field: "architecture.imageChannels", "it is \(c.imageChannels); images have 1 or 3 channels")
+            throw ModelValidationError(field: "architecture.imageChannels", "is \(c.imageChannels); images have 1 or 3 channels")
         }
         try within("widths (count)", c.widths.count, 1...8)
         try within("groupCount", c.groupCount, 1...1024)
@@ -77,17 +77,17 @@ extension ZooModelValidator {
         }
         let architecture: Architecture
         do { architecture = try ManifestCoding.decode(Architecture.self, from: object, model: "") } catch {
-            throw ModelValidationError(field: "architecture", "it cannot be read as an image classifier (\(error))")
+            throw ModelValidationError(field: "architecture", "cannot be read as an image classifier (\(error))")
         }
         guard architecture.network == "image-classifier" else {
-            throw ModelValidationError(field: "architecture.network", "a classifier's network must be image-classifier")
+            throw ModelValidationError(field: "architecture.network", "is not image-classifier, the only network a classifier may have")
         }
         return architecture.configuration
     }
 
     private static func within(_ field: String, _ value: Int, _ range: ClosedRange<Int>) throws(ModelValidationError) {
         guard range.contains(value) else {
-            throw ModelValidationError(field: "architecture.\(field)", "it is \(value); it must be \(range.lowerBound)…\(range.upperBound)")
+            throw ModelValidationError(field: "architecture.\(field)", "is \(value); it must be \(range.lowerBound)…\(range.upperBound)")
         }
     }
 
@@ -95,7 +95,7 @@ extension ZooModelValidator {
         guard lowerBound <= Double(maximumParameterCount) else {
             throw ModelValidationError(
                 field: "architecture",
-                "it has more than \(Int(lowerBound)) parameters, above the limit of \(maximumParameterCount)")
+                "has more than \(Int(lowerBound)) parameters, above the limit of \(maximumParameterCount)")
         }
     }
 }

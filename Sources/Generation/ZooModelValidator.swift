@@ -36,21 +36,22 @@ public struct ZooModelValidator: ModelValidator {
         for tensor in checkpoint.tensors {
             guard let shape = expected[tensor.name] else {
                 throw ModelValidationError(
-                    field: "weights", "tensor \"\(Escaped.text(tensor.name, limit: 80))\" is not a parameter of the declared architecture")
+                    field: "weights",
+                    "include tensor \"\(Escaped.text(tensor.name, limit: 80))\", which is not a parameter of the declared architecture")
             }
             guard shape == tensor.shape else {
                 throw ModelValidationError(
-                    field: "weights", "tensor \(tensor.name) has shape \(tensor.shape), but the architecture needs \(shape)")
+                    field: "weights", "give tensor \(tensor.name) the shape \(tensor.shape), but the architecture needs \(shape)")
             }
             seen.insert(tensor.name)
             if let bad = tensor.values.firstIndex(where: { !$0.isFinite }) {
                 throw ModelValidationError(
-                    field: "weights", "tensor \(tensor.name) holds \(tensor.values[bad]) at index \(bad); every weight must be finite")
+                    field: "weights", "hold \(tensor.values[bad]) in tensor \(tensor.name) at index \(bad); every weight must be finite")
             }
         }
         if let missing = layout.first(where: { !seen.contains($0.name) }) {
             throw ModelValidationError(
-                field: "weights", "tensor \(missing.name) of the declared architecture is missing (\(layout.count - seen.count) missing)")
+                field: "weights", "lack tensor \(missing.name) of the declared architecture (\(layout.count - seen.count) missing)")
         }
     }
 
@@ -69,11 +70,11 @@ public struct ZooModelValidator: ModelValidator {
         case .teacher, .student:
             let architecture: NetworkArchitecture
             do { architecture = try ManifestCoding.decode(NetworkArchitecture.self, from: details.architecture, model: "") } catch {
-                throw ModelValidationError(field: "architecture", "it cannot be read (\(error))")
+                throw ModelValidationError(field: "architecture", "cannot be read (\(error))")
             }
-            guard let kac = details.kac else { throw ModelValidationError(field: "kac", "a teacher or student needs Kac parameters") }
+            guard let kac = details.kac else { throw ModelValidationError(field: "kac", "is missing; a teacher or student needs Kac parameters") }
             if let problem = kac.domainViolation { throw ModelValidationError(field: "kac", problem) }
-            guard let sampler = details.sampler else { throw ModelValidationError(field: "sampler", "a teacher or student needs a default sampler") }
+            guard let sampler = details.sampler else { throw ModelValidationError(field: "sampler", "is missing; a teacher or student needs a default sampler") }
             if let problem = sampler.domainViolation { throw ModelValidationError(field: "sampler", problem) }
             classCount = architecture.classCount
             try Self.check(architecture)
@@ -86,7 +87,7 @@ public struct ZooModelValidator: ModelValidator {
                 (row.networkEvaluations ?? 0) >= 0
             else {
                 throw ModelValidationError(
-                    field: "evaluations", "a row has steps \(row.steps), guidance \(row.guidanceScale.map { "\($0)" } ?? "-"); steps must be 0…\(SamplingSettings.maximumSteps) and guidance finite")
+                    field: "evaluations", "include a row with steps \(row.steps), guidance \(row.guidanceScale.map { "\($0)" } ?? "-"); steps must be 0…\(SamplingSettings.maximumSteps) and guidance finite")
             }
         }
         return zip(parameters.names, parameters.tensors).map { ($0, $1.shape) }
@@ -94,16 +95,16 @@ public struct ZooModelValidator: ModelValidator {
 
     static func checkClasses(_ details: ModelDetails, classCount: Int) throws(ModelValidationError) {
         guard (0...maximumClassCount).contains(classCount) else {
-            throw ModelValidationError(field: "architecture.classCount", "it is \(classCount); it must be 0…\(maximumClassCount)")
+            throw ModelValidationError(field: "architecture.classCount", "is \(classCount); it must be 0…\(maximumClassCount)")
         }
         guard let names = details.classNames else { return }
         guard names.count == classCount else {
-            throw ModelValidationError(field: "classNames", "\(names.count) names for the \(classCount) classes of the network")
+            throw ModelValidationError(field: "classNames", "has \(names.count) names for the \(classCount) classes of the network")
         }
         for name in names where name.isEmpty || name.utf8.count > ClassNames.maximumNameLength || Escaped.needsEscaping(name) {
             throw ModelValidationError(
                 field: "classNames",
-                "\"\(Escaped.text(name, limit: 40))\" is not a usable class name (1…\(ClassNames.maximumNameLength) bytes, no control characters)")
+                "include \"\(Escaped.text(name, limit: 40))\", which is not a usable class name (1…\(ClassNames.maximumNameLength) bytes, no control characters)")
         }
     }
 }

@@ -41,7 +41,7 @@ extension ModelStore {
             if let uncompressedSize, uncompressedSize > bound {
                 throw ModelValidationError(
                     field: "uncompressedSize",
-                    "the manifest declares \(uncompressedSize) bytes of weights, but its architecture holds at most \(bound) bytes in \(dtype.rawValue)"
+                    "is \(uncompressedSize) bytes, but the declared architecture holds at most \(bound) bytes in \(dtype.rawValue)"
                 )
             }
         } catch let error as ModelValidationError {

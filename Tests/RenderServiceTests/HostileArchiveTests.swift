@@ -34,7 +34,10 @@ import Vocabulary
             let path = try archives.archive(details: archives.details { details in edit(&details.kac!) })
             #expect(try refusedField(path) == "kac")
         }
-        #expect(try refusedField(try archives.archive()) == nil, "the honest archive imports")
+        let zoo = TemporaryDirectory(prefix: "kac-honest-zoo")
+        let store = try HostileArchives.validatingStore(at: zoo.path)
+        try store.importArchive(from: try archives.archive())
+        #expect(inventory(store) == ["fashion-mnist/teacher@1"], "the honest archive imports")
     }
 
     @Test func declarationsThatDoNotFitAreRefused() throws {
