@@ -18,7 +18,8 @@ import Vocabulary
         var archives: [String] = []
         for seed in 0...(publishers * importsEach) {
             try source.publish(
-                sampleCheckpoint(parameters: 20_000, seed: UInt64(4 + seed)), as: name("c/m"), details: try teacherDetails())
+                modelCheckpoint(seed: UInt64(4 + seed), hiddenWidth: 128), as: name("c/m"),
+                details: modelDetails(try teacherDetails(), hiddenWidth: 128))
             let archive = sourceDirectory.file("m\(seed).kacmodel")
             try source.export(try ModelReference(parsing: "c/m@\(seed + 1)"), to: archive)
             archives.append(archive)

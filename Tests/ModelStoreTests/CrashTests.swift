@@ -13,11 +13,11 @@ import Vocabulary
     func inProcessCrashLeavesStoreConsistent(step: PublishStep) throws {
         let (directory, store) = try makeStore()
         defer { withExtendedLifetime(directory) {} }
-        let old = try store.publish(sampleCheckpoint(seed: 1), as: name("m"), details: ModelDetails(kind: .teacher))
+        let old = try store.publish(modelCheckpoint(seed: 1), as: name("m"), details: modelDetails())
         var crashing = store
         crashing.configuration.faults = PublishFaults { if $0 == step { throw InjectedCrash() } }
         #expect(throws: InjectedCrash.self) {
-            try crashing.publish(sampleCheckpoint(seed: 2), as: name("m"), details: ModelDetails(kind: .teacher))
+            try crashing.publish(modelCheckpoint(seed: 2), as: name("m"), details: modelDetails())
         }
         try checkConsistent(store, old: old, step: step, orphans: step == .afterBlobRename ? 1 : 0)
     }
@@ -26,10 +26,10 @@ import Vocabulary
     func killedImporterLeavesStoreConsistent(step: PublishStep) throws {
         let (directory, store) = try makeStore(clock: { Date() })
         defer { withExtendedLifetime(directory) {} }
-        let old = try store.publish(sampleCheckpoint(seed: 1), as: name("m"), details: ModelDetails(kind: .teacher))
+        let old = try store.publish(modelCheckpoint(seed: 1), as: name("m"), details: modelDetails())
         let (sourceDirectory, source) = try makeStore()
         defer { withExtendedLifetime(sourceDirectory) {} }
-        try source.publish(sampleCheckpoint(seed: 2), as: name("m"), details: ModelDetails(kind: .teacher))
+        try source.publish(modelCheckpoint(seed: 2), as: name("m"), details: modelDetails())
         let archive = sourceDirectory.file("m.kacmodel")
         try source.export(try ModelReference(parsing: "m"), to: archive)
 
@@ -47,11 +47,11 @@ import Vocabulary
     @Test func crashBetweenTagFilesNeverLeavesAHistoryThatLies() throws {
         let (directory, store) = try makeStore()
         defer { withExtendedLifetime(directory) {} }
-        try store.publish(sampleCheckpoint(seed: 1), as: name("m"), details: ModelDetails(kind: .teacher))
+        try store.publish(modelCheckpoint(seed: 1), as: name("m"), details: modelDetails())
         var crashing = store
         crashing.configuration.faults = PublishFaults { if $0 == .betweenTagFiles { throw InjectedCrash() } }
         #expect(throws: InjectedCrash.self) {
-            try crashing.publish(sampleCheckpoint(seed: 2), as: name("m"), details: ModelDetails(kind: .teacher))
+            try crashing.publish(modelCheckpoint(seed: 2), as: name("m"), details: modelDetails())
         }
         let latest = try TagName("latest")
         let current = try #require(try store.tags(of: name("m"))[latest])
@@ -74,8 +74,8 @@ import Vocabulary
     @Test func verifyReportsAHistoryThatDisagreesWithTheTags() throws {
         let (directory, store) = try makeStore()
         defer { withExtendedLifetime(directory) {} }
-        try store.publish(sampleCheckpoint(seed: 1), as: name("m"), details: ModelDetails(kind: .teacher))
-        try store.publish(sampleCheckpoint(seed: 2), as: name("m"), details: ModelDetails(kind: .teacher))
+        try store.publish(modelCheckpoint(seed: 1), as: name("m"), details: modelDetails())
+        try store.publish(modelCheckpoint(seed: 2), as: name("m"), details: modelDetails())
         #expect(store.verify().isClean)
         // What the old order (history first) left after a kill between the files: latest back at 1.
         let tags = store.root + "/models/m/tags.json"
@@ -90,7 +90,7 @@ import Vocabulary
     }
 
     private func checkConsistent(_ store: ModelStore, old: ModelManifest, step: PublishStep, orphans: Int) throws {
-        #expect(try store.load("m").checkpoint == sampleCheckpoint(seed: 1), "latest must still load the old model")
+        #expect(try store.load("m").checkpoint == modelCheckpoint(seed: 1), "latest must still load the old model")
         #expect(try store.resolve("m") == old)
         let report = store.verify()
         #expect(report.isClean, "\(report.problems)")
@@ -104,9 +104,9 @@ import Vocabulary
         case .afterManifestWrite, .beforeTagMove, .betweenTagFiles:
             // The new version is complete but untagged; publishing again carries on from it.
             #expect(store.versions(of: name("m")) == [1, 2])
-            #expect(try store.load("m@2").checkpoint == sampleCheckpoint(seed: 2))
+            #expect(try store.load("m@2").checkpoint == modelCheckpoint(seed: 2))
         }
-        let next = try store.publish(sampleCheckpoint(seed: 3), as: name("m"), details: ModelDetails(kind: .teacher))
+        let next = try store.publish(modelCheckpoint(seed: 3), as: name("m"), details: modelDetails())
         #expect(try store.resolve("m") == next)
         let after = store.verify()
         #expect(after.isClean && after.orphanBlobs.isEmpty && after.strayTemporaryFiles.isEmpty)

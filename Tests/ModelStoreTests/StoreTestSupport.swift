@@ -1,7 +1,10 @@
 // Shared fixtures for store tests: a fresh store in a per-test temporary directory, a fixed
 // clock, and a details value with every optional field filled so manifests round-trip fully.
 import Foundation
+import Generation
 import ModelStore
+import NeuralNet
+import TensorCore
 import TestSupport
 import Vocabulary
 
@@ -36,6 +39,30 @@ func teacherDetails() throws -> ModelDetails {
         dataset: DatasetReference(name: "fashion-mnist", digest: Digest.sha256(of: Array("data".utf8))),
         trainingCommand: "kac train --steps 3900", seed: 7, trainingSteps: 3900,
         evaluations: [EvaluationResult(steps: 100, frechetDistance: 12.5, classAccuracy: 0.946, imagesPerSecond: 3.2)])
+}
+
+/// The architecture of `modelCheckpoint`: an MLP velocity network of 2-D points (width 8: a blob
+/// under 1 KiB, so `kac zoo list` prints its size in bytes).
+func fixtureArchitecture(hiddenWidth: Int = 8) -> NetworkArchitecture {
+    .mlp(MLPVelocityConfiguration(dimension: 2, hiddenWidth: hiddenWidth, hiddenLayers: 1, embeddingWidth: 2, classCount: 0))
+}
+
+/// The weights of a real (tiny) model, distinct per seed: what `kac zoo` commands accept, since
+/// they check every model they touch (`sampleCheckpoint` is only a container).
+func modelCheckpoint(seed: UInt64 = 1, hiddenWidth: Int = 8) -> Checkpoint {
+    var random = RandomSource(seed: seed)
+    let parameters = fixtureArchitecture(hiddenWidth: hiddenWidth).makeNetwork(random: &random).parameters
+    return Checkpoint(tensors: parameters.namedTensors(), metadata: ["kac.kind": "teacher"])
+}
+
+/// `base` describing `modelCheckpoint`'s network (its architecture; Kac parameters and a default
+/// sampler when `base` has none).
+func modelDetails(_ base: ModelDetails = ModelDetails(kind: .teacher), hiddenWidth: Int = 8) -> ModelDetails {
+    var details = base
+    details.architecture = (try? ManifestCoding.object(fixtureArchitecture(hiddenWidth: hiddenWidth))) ?? [:]
+    details.kac = details.kac ?? KacParameters()
+    details.sampler = details.sampler ?? SamplingSettings(steps: 2)
+    return details
 }
 
 func name(_ text: String) -> ModelName {

@@ -10,8 +10,8 @@ import Vocabulary
     @Test func listShowTagRollbackAndVerify() throws {
         let (directory, store) = try makeStore()
         defer { withExtendedLifetime(directory) {} }
-        let one = try store.publish(sampleCheckpoint(seed: 1), as: name("fm/teacher"), details: try teacherDetails())
-        let two = try store.publish(sampleCheckpoint(seed: 2), as: name("fm/teacher"), details: try teacherDetails(), dtype: .f16)
+        let one = try store.publish(modelCheckpoint(seed: 1), as: name("fm/teacher"), details: modelDetails(try teacherDetails()))
+        let two = try store.publish(modelCheckpoint(seed: 2), as: name("fm/teacher"), details: modelDetails(try teacherDetails()), dtype: .f16)
         let zoo = ["--zoo", store.root]
 
         let list = try Kac.run(["zoo", "list"] + zoo)
@@ -63,7 +63,7 @@ import Vocabulary
     @Test func refusalsAndDamageExitNonzero() throws {
         let (directory, store) = try makeStore()
         defer { withExtendedLifetime(directory) {} }
-        let manifest = try store.publish(sampleCheckpoint(), as: name("m"), details: ModelDetails(kind: .teacher))
+        let manifest = try store.publish(modelCheckpoint(), as: name("m"), details: modelDetails())
         let zoo = ["--zoo", store.root]
 
         let remove = try Kac.run(["zoo", "rm", "m@1"] + zoo)
@@ -104,7 +104,7 @@ import Vocabulary
     @Test func importRepairsADamagedBlobAndAddsNoVersion() throws {
         let (directory, store) = try makeStore()
         defer { withExtendedLifetime(directory) {} }
-        let manifest = try store.publish(sampleCheckpoint(), as: name("m"), details: ModelDetails(kind: .teacher))
+        let manifest = try store.publish(modelCheckpoint(), as: name("m"), details: modelDetails())
         let zoo = ["--zoo", store.root]
         let archive = directory.file("m.kac")
         #expect(try Kac.run(["zoo", "export", "m", archive] + zoo).status == 0)
@@ -136,7 +136,7 @@ import Vocabulary
     @Test func addEvaluationRepublishesWithTheRowsAndTheirJudge() throws {
         let (directory, store) = try makeStore()
         defer { withExtendedLifetime(directory) {} }
-        let one = try store.publish(sampleCheckpoint(seed: 1), as: name("fm/student"), details: try teacherDetails())
+        let one = try store.publish(modelCheckpoint(seed: 1), as: name("fm/student"), details: modelDetails(try teacherDetails()))
         let zoo = ["--zoo", store.root]
         func report(model: String) throws -> String {
             let path = directory.file("eval-\(model.replacingOccurrences(of: "/", with: "_")).json")
