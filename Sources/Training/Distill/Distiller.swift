@@ -121,6 +121,7 @@ public final class Distiller {
             }
             log("\(stage.directoryName): resuming at step \(state.step) of \(total)")
             let (objective, count) = try makeObjective(stage, teacher: teacher)
+            try Self.checkBatch(loaded.training.batchSize, count: count, stage: stage)
             trainer = Trainer(recipe: loaded, state: state, objective: objective, datasetCount: count)
         } else {
             let scale =
@@ -135,6 +136,7 @@ public final class Distiller {
                 log("\(stage.directoryName): \(warning)")
             }
             let (objective, count) = try makeObjective(stage, teacher: teacher)
+            try Self.checkBatch(recipe.training.batchSize, count: count, stage: stage)
             var initRandom = RandomSource(seed: recipe.seed, stream: 0)
             let weights = try configuration.studentInitialization.weights(for: architecture, teacher: teacher, random: &initRandom)
             trainer = Trainer(recipe: recipe, objective: objective, datasetCount: count, initialWeights: weights)
@@ -169,6 +171,13 @@ public final class Distiller {
     }
 
     public func stageDirectory(_ stage: DistillationStage) -> String { runDirectory + "/" + stage.directoryName }
+
+    /// Refuses a batch the stage's data cannot fill (the mini-batch iterator would stop the process).
+    static func checkBatch(_ batchSize: Int, count: Int, stage: DistillationStage) throws(DatasetError) {
+        guard batchSize <= count else {
+            throw DatasetError.tooFewSamples(source: "the data of \(stage.directoryName)", count: count, batchSize: batchSize)
+        }
+    }
 
     private func makeObjective(_ stage: DistillationStage, teacher: DistillationTeacher) throws -> (any TrainingObjective, Int) {
         switch configuration.start {
