@@ -82,6 +82,13 @@ public struct ZooModelValidator: ModelValidator {
             parameters = architecture.makeNetwork(random: &scratch).parameters
         }
         try Self.checkClasses(details, classCount: classCount)
+        // Free text that `kac zoo show` and `kac zoo list` print: no control characters (escape
+        // sequences would drive the terminal of whoever looks at the zoo).
+        let texts = [("trainingCommand", details.trainingCommand), ("dataset.name", details.dataset?.name)]
+            + details.evaluations.map { ("evaluations.judge", $0.judge) }
+        for case let (field, text?) in texts where Escaped.needsEscaping(text.replacingOccurrences(of: "\t", with: " ")) {
+            throw ModelValidationError(field: field, "holds control characters (\"\(Escaped.text(text, limit: 60))\")")
+        }
         for row in details.evaluations {
             guard (0...SamplingSettings.maximumSteps).contains(row.steps), row.guidanceScale.map({ abs($0) <= SamplingSettings.maximumGuidance }) ?? true,
                 (row.networkEvaluations ?? 0) >= 0

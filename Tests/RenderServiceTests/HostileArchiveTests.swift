@@ -55,6 +55,8 @@ import Vocabulary
             ("architecture", try archives.details { $0.baseWidth = 1024; $0.widthMultipliers = [16, 16] }),
             ("weights", try archives.details { $0.baseWidth = 16 }),
             ("evaluations", archives.details { $0.evaluations = [EvaluationResult(steps: -4)] }),
+            ("trainingCommand", archives.details { $0.trainingCommand = "kac train\u{1B}]0;owned\u{07}" }),
+            ("dataset.name", archives.details { $0.dataset = DatasetReference(name: "fashion\nmnist") }),
         ]
         for (field, details) in cases {
             #expect(try refusedField(try archives.archive(details: details)) == field, "\(field)")
