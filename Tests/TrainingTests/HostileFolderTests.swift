@@ -143,6 +143,20 @@ enum HostileFolders {
     }
 }
 
+/// Kac parameters typed on the command line are checked like a manifest's (they used to stop
+/// `kac train` in a precondition).
+@Suite struct TrainingParameterTests {
+    @Test func kacParametersOutOfTheirDomainExitSixtyFour() throws {
+        let runs = TemporaryDirectory()
+        for (option, value) in [("--speed", "0"), ("--damping-rate", "-1"), ("--speed", "nan")] {
+            let result = try ChildProcess.run(
+                ChildProcess.builtProduct("kac"),
+                ["train", "--data", "eight-gaussians", "--steps", "1", option, value, "--run", runs.file("run")])
+            #expect(result.status == 64 && result.error.contains("it must be a number greater than 0"), "\(option) \(value): \(result.status) \(result.error)")
+        }
+    }
+}
+
 @Suite struct HostileFolderFuzzTests {
     /// One random entry of a hostile folder at `path`.
     static func plant(_ path: String, random: inout SplitMix64, shapes: [String]) throws {

@@ -70,6 +70,13 @@ struct TrainCommand: ParsableCommand {
 
     static let builtInData = ["fashion-mnist"] + ToyDataset.allCases.map(\.kebabName)
 
+    /// Kac parameters outside their domain would stop the process in KacProcess's preconditions.
+    func validate() throws {
+        if let problem = KacParameters(dampingRate: dampingRate, speed: speed, horizon: 1).domainViolation {
+            throw ValidationError("--damping-rate \(dampingRate) --speed \(speed): \(problem)")
+        }
+    }
+
     func run() throws {
         threads.install()
         AllocatorTuning.retainLargeBlocks()
