@@ -68,7 +68,9 @@ public enum ZooModelError: Error, CustomStringConvertible {
         case .missingField(let model, let field):
             return "\(model): the manifest has no \(field); re-publish it with `kac publish`"
         case .invalid(let model, let error):
-            return "\(model) is not a usable model: \(error.field) \(error.reason); re-publish a correct model, or remove this version with kac zoo rm"
+            return
+                "\(model) is not a usable model: \(error.field) \(error.reason); "
+                + "re-publish a correct model, or remove this version with kac zoo rm"
         case .weightsMismatch(let model, let reason):
             return "\(model): the weights do not fit the architecture (\(reason)); run `kac zoo verify` and re-publish"
         }

@@ -13,7 +13,8 @@ extension ZooModelValidator {
             try within("imageHeight", c.imageHeight, 1...maximumImageSide)
             try within("imageWidth", c.imageWidth, 1...maximumImageSide)
             guard [1, 3].contains(c.imageChannels) else {
-                throw ModelValidationError(field: "architecture.imageChannels", "is \(c.imageChannels); images have 1 (grey) or 3 (RGB) channels")
+                throw ModelValidationError(
+                    field: "architecture.imageChannels", "is \(c.imageChannels); images have 1 (grey) or 3 (RGB) channels")
             }
             try within("baseWidth", c.baseWidth, 2...1024)
             try within("widthMultipliers (count)", c.widthMultipliers.count, 1...8)
@@ -39,7 +40,9 @@ extension ZooModelValidator {
             try within("hiddenWidth", c.hiddenWidth, 1...8192)
             try within("hiddenLayers", c.hiddenLayers, 1...64)
             try within("embeddingWidth", c.embeddingWidth, 2...4096)
-            guard c.embeddingWidth % 2 == 0 else { throw ModelValidationError(field: "architecture.embeddingWidth", "is \(c.embeddingWidth); it must be even") }
+            guard c.embeddingWidth % 2 == 0 else {
+                throw ModelValidationError(field: "architecture.embeddingWidth", "is \(c.embeddingWidth); it must be even")
+            }
             try within("classCount", c.classCount, 0...maximumClassCount)
             try withinParameterCap(Double(c.hiddenLayers - 1) * Double(c.hiddenWidth) * Double(c.hiddenWidth))
         }

@@ -72,9 +72,13 @@ public struct ZooModelValidator: ModelValidator {
             do { architecture = try ManifestCoding.decode(NetworkArchitecture.self, from: details.architecture, model: "") } catch {
                 throw ModelValidationError(field: "architecture", "cannot be read (\(error))")
             }
-            guard let kac = details.kac else { throw ModelValidationError(field: "kac", "is missing; a teacher or student needs Kac parameters") }
+            guard let kac = details.kac else {
+                throw ModelValidationError(field: "kac", "is missing; a teacher or student needs Kac parameters")
+            }
             if let problem = kac.domainViolation { throw ModelValidationError(field: "kac", problem) }
-            guard let sampler = details.sampler else { throw ModelValidationError(field: "sampler", "is missing; a teacher or student needs a default sampler") }
+            guard let sampler = details.sampler else {
+                throw ModelValidationError(field: "sampler", "is missing; a teacher or student needs a default sampler")
+            }
             if let problem = sampler.domainViolation { throw ModelValidationError(field: "sampler", problem) }
             classCount = architecture.classCount
             try Self.check(architecture)
@@ -84,17 +88,22 @@ public struct ZooModelValidator: ModelValidator {
         try Self.checkClasses(details, classCount: classCount)
         // Free text that `kac zoo show` and `kac zoo list` print: no control characters (escape
         // sequences would drive the terminal of whoever looks at the zoo).
-        let texts = [("trainingCommand", details.trainingCommand), ("dataset.name", details.dataset?.name)]
+        let texts =
+            [("trainingCommand", details.trainingCommand), ("dataset.name", details.dataset?.name)]
             + details.evaluations.map { ("evaluations.judge", $0.judge) }
         for case let (field, text?) in texts where Escaped.needsEscaping(text.replacingOccurrences(of: "\t", with: " ")) {
             throw ModelValidationError(field: field, "holds control characters (\"\(Escaped.text(text, limit: 60))\")")
         }
         for row in details.evaluations {
-            guard (0...SamplingSettings.maximumSteps).contains(row.steps), row.guidanceScale.map({ abs($0) <= SamplingSettings.maximumGuidance }) ?? true,
+            guard (0...SamplingSettings.maximumSteps).contains(row.steps),
+                row.guidanceScale.map({ abs($0) <= SamplingSettings.maximumGuidance }) ?? true,
                 (row.networkEvaluations ?? 0) >= 0
             else {
                 throw ModelValidationError(
-                    field: "evaluations", "include a row with steps \(row.steps), guidance \(row.guidanceScale.map { "\($0)" } ?? "-"); steps must be 0…\(SamplingSettings.maximumSteps) and guidance finite")
+                    field: "evaluations",
+                    "include a row with steps \(row.steps), guidance \(row.guidanceScale.map { "\($0)" } ?? "-"); "
+                        + "steps must be 0…\(SamplingSettings.maximumSteps) and guidance finite"
+                )
             }
         }
         return zip(parameters.names, parameters.tensors).map { ($0, $1.shape) }
@@ -111,7 +120,9 @@ public struct ZooModelValidator: ModelValidator {
         for name in names where name.isEmpty || name.utf8.count > ClassNames.maximumNameLength || Escaped.needsEscaping(name) {
             throw ModelValidationError(
                 field: "classNames",
-                "include \"\(Escaped.text(name, limit: 40))\", which is not a usable class name (1…\(ClassNames.maximumNameLength) bytes, no control characters)")
+                "include \"\(Escaped.text(name, limit: 40))\", which is not a usable class name "
+                    + "(1…\(ClassNames.maximumNameLength) bytes, no control characters)"
+            )
         }
     }
 }

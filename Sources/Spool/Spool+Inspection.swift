@@ -65,7 +65,9 @@ public struct JobDetail: Sendable, Equatable, Codable {
             }
             lines.append(line)
         }
-        if let abandoned { lines.append("abandoned: \(Escaped.text(abandoned, limit: 500)); the next recovery pass of any worker requeues it") }
+        if let abandoned {
+            lines.append("abandoned: \(Escaped.text(abandoned, limit: 500)); the next recovery pass of any worker requeues it")
+        }
         if let progress {
             var line = "progress: \(progress.completed)/\(progress.total) images"
             if let step = progress.batchStep, let steps = progress.batchSteps, let images = progress.batchImages {

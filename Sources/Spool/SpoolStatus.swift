@@ -65,14 +65,17 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
         }
         if dead > 0 {
             lines.append(
-                "  and \(dead) record(s) of dead workers (process gone on this host; kacd's next sweep or `kac prune` removes them; `kac status --json` lists them)")
+                "  and \(dead) record(s) of dead workers (process gone on this host; kacd's next sweep or `kac prune` removes them; "
+                    + "`kac status --json` lists them)"
+            )
         }
         if !running.isEmpty { lines.append("running:") }
         for job in running {
             var line = "  \(Escaped.text(job.jobID))"
             if let lease = job.lease {
                 line +=
-                    " worker=\(Escaped.text(lease.worker.id)) attempt=\(lease.attempt) heartbeat \(Self.age(takenAt.timeIntervalSince(lease.heartbeatAt))) ago"
+                    " worker=\(Escaped.text(lease.worker.id)) attempt=\(lease.attempt)"
+                    + " heartbeat \(Self.age(takenAt.timeIntervalSince(lease.heartbeatAt))) ago"
             } else {
                 line += " (no lease yet)"
             }

@@ -11,7 +11,8 @@ import Vocabulary
         let (directory, store) = try makeStore()
         defer { withExtendedLifetime(directory) {} }
         let one = try store.publish(modelCheckpoint(seed: 1), as: name("fm/teacher"), details: modelDetails(try teacherDetails()))
-        let two = try store.publish(modelCheckpoint(seed: 2), as: name("fm/teacher"), details: modelDetails(try teacherDetails()), dtype: .f16)
+        let two = try store.publish(
+            modelCheckpoint(seed: 2), as: name("fm/teacher"), details: modelDetails(try teacherDetails()), dtype: .f16)
         let zoo = ["--zoo", store.root]
 
         let list = try Kac.run(["zoo", "list"] + zoo)

@@ -62,7 +62,8 @@ import Vocabulary
         #expect(finished.status == 0, "kacd ended with \(finished.status): \(finished.error)")
         let failure = (try? JSONSerialization.jsonObject(with: Data(bytes(spool + "/failed/forged.error.json")))) as? [String: Any]
         #expect(failure?["code"] as? String == "render-error", "\(String(describing: failure))")
-        #expect((failure?["reason"] as? String)?.contains("is not a usable model: kac speed is 0.0") == true, "\(String(describing: failure))")
+        #expect(
+            (failure?["reason"] as? String)?.contains("is not a usable model: kac speed is 0.0") == true, "\(String(describing: failure))")
         #expect((failure?["attempts"] as? Int) == 1)
         #expect(FileManager.default.fileExists(atPath: spool + "/done/fastest.json"), "\(finished.error)")
         let result = (try? JSONSerialization.jsonObject(with: Data(bytes(spool + "/out/fastest/result.json")))) as? [String: Any]

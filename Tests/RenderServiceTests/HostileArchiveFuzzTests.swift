@@ -66,7 +66,8 @@ enum FuzzSettings {
                 case 2: checkpoint.tensors.remove(at: index)
                 default:
                     let values = checkpoint.tensors[index].values
-                    checkpoint.tensors[index].values[Int(random.next() % UInt64(values.count))] = [Float.nan, .infinity, -.infinity][Int(random.next() % 3)]
+                    checkpoint.tensors[index].values[Int(random.next() % UInt64(values.count))] =
+                        [Float.nan, .infinity, -.infinity][Int(random.next() % 3)]
                 }
                 path = try archives.archive(checkpoint: checkpoint)
             default:

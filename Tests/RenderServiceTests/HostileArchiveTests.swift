@@ -48,11 +48,21 @@ import Vocabulary
             ("sampler", archives.details { $0.sampler?.guidance = 1e300 }),
             ("classNames", archives.details { $0.classNames = names }),
             ("classNames", archives.details { $0.classNames = (0..<10).map { $0 == 3 ? "dress\u{1B}]0;owned\u{07}" : "c\($0)" } }),
-            ("architecture.imageHeight", try archives.details { $0.imageHeight = 100_000; $0.imageWidth = 100_000 }),
+            (
+                "architecture.imageHeight",
+                try archives.details {
+                    $0.imageHeight = 100_000; $0.imageWidth = 100_000
+                }
+            ),
             ("architecture.imageChannels", try archives.details { $0.imageChannels = 4 }),
             ("architecture.groupCount", try archives.details { $0.groupCount = 0 }),
             ("architecture.classCount", try archives.details { $0.classCount = 200_000 }),
-            ("architecture", try archives.details { $0.baseWidth = 1024; $0.widthMultipliers = [16, 16] }),
+            (
+                "architecture",
+                try archives.details {
+                    $0.baseWidth = 1024; $0.widthMultipliers = [16, 16]
+                }
+            ),
             ("weights", try archives.details { $0.baseWidth = 16 }),
             ("evaluations", archives.details { $0.evaluations = [EvaluationResult(steps: -4)] }),
             ("trainingCommand", archives.details { $0.trainingCommand = "kac train\u{1B}]0;owned\u{07}" }),

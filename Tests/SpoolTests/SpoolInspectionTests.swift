@@ -203,7 +203,8 @@ import Vocabulary
         try spool.submit(RenderJob(id: "evil", model: .quality(.best)))
         let claim = try #require(try spool.claimNext(as: fixture.worker))
         let reason = "unknown field \"x\u{1B}]0;pwned\u{07}\nqueue: new=0 fake\u{0}\""
-        try spool.finish(claim, outcome: .failed(JobFailure(jobID: "evil", code: .renderError, reason: reason, failedAt: fixture.clock.now)))
+        try spool.finish(
+            claim, outcome: .failed(JobFailure(jobID: "evil", code: .renderError, reason: reason, failedAt: fixture.clock.now)))
         let text = try spool.status().text()
         #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(text.debugDescription)")
         #expect(text.contains("x\\u{1B}]0;pwned\\u{7}\\u{A}queue: new=0 fake\\u{0}"), "\(text)")

@@ -50,7 +50,9 @@ enum HostileFolders {
     }
 
     /// Scans and loads `root` within `seconds`: the result, or the error text, or nil on a hang.
-    static func load(_ root: String, options: ImageFolderOptions = options, seconds: Double = 20) -> Result<DecodedImageFolder, DatasetError>?? {
+    static func load(
+        _ root: String, options: ImageFolderOptions = options, seconds: Double = 20
+    ) -> Result<DecodedImageFolder, DatasetError>?? {
         withDeadline(seconds) {
             do {
                 return .success(try ImageFolderLoader.load(try ImageFolder.scan(root: root), options: options))
@@ -120,8 +122,11 @@ enum HostileFolders {
         #expect(symlink(elsewhere.file("sub"), root.file("square/sub")) == 0)
         let decoded = try ImageFolderLoader.load(folder, options: HostileFolders.options)
         #expect(decoded.dataset.count == 5, "\(decoded.skipped)")
-        #expect(decoded.skipped.contains { $0.path.hasSuffix("circle/01.png") && $0.reason.contains("symbolic link") }, "\(decoded.skipped)")
-        #expect(decoded.skipped.contains { $0.path.hasSuffix("square/sub/x.png") && $0.reason.contains("no longer a real folder") }, "\(decoded.skipped)")
+        #expect(
+            decoded.skipped.contains { $0.path.hasSuffix("circle/01.png") && $0.reason.contains("symbolic link") }, "\(decoded.skipped)")
+        #expect(
+            decoded.skipped.contains { $0.path.hasSuffix("square/sub/x.png") && $0.reason.contains("no longer a real folder") },
+            "\(decoded.skipped)")
     }
 
     @Test func aBatchLargerThanTheDataIsRefusedWithASentence() throws {
@@ -137,9 +142,14 @@ enum HostileFolders {
         let run = runs.file("run")
         let result = try ChildProcess.run(
             ChildProcess.builtProduct("kac"),
-            ["train", "--data", root.path, "--image-size", "16", "--steps", "1", "--batch-size", "8", "--width", "8", "--sample-every", "0", "--run", run])
+            [
+                "train", "--data", root.path, "--image-size", "16", "--steps", "1", "--batch-size", "8", "--width", "8", "--sample-every",
+                "0", "--run", run,
+            ])
         #expect(result.status == 65, "\(result.status) \(result.error)")
-        #expect(result.error.contains("has 3 usable sample(s), fewer than the batch size 8; add images or pass --batch-size 3 or less"), "\(result.error)")
+        #expect(
+            result.error.contains("has 3 usable sample(s), fewer than the batch size 8; add images or pass --batch-size 3 or less"),
+            "\(result.error)")
     }
 }
 
@@ -152,7 +162,9 @@ enum HostileFolders {
             let result = try ChildProcess.run(
                 ChildProcess.builtProduct("kac"),
                 ["train", "--data", "eight-gaussians", "--steps", "1", option, value, "--run", runs.file("run")])
-            #expect(result.status == 64 && result.error.contains("it must be a number greater than 0"), "\(option) \(value): \(result.status) \(result.error)")
+            #expect(
+                result.status == 64 && result.error.contains("it must be a number greater than 0"),
+                "\(option) \(value): \(result.status) \(result.error)")
         }
     }
 }
@@ -163,8 +175,12 @@ enum HostileFolders {
         switch random.next() % 10 {
         case 0: _ = mkfifo(path, 0o600)
         case 1: _ = symlink(["/dev/zero", "/etc", "..", ".", "/nonexistent", "/dev/urandom"][Int(random.next() % 6)], path)
-        case 2: try Data(HostileFolders.pngDeclaring(width: UInt32(1 + random.next() % 200_000), height: UInt32(1 + random.next() % 200_000))).write(to: URL(fileURLWithPath: path))
-        case 3: try Data((0..<Int(random.next() % 512)).map { _ in UInt8(truncatingIfNeeded: random.next()) }).write(to: URL(fileURLWithPath: path))
+        case 2:
+            try Data(HostileFolders.pngDeclaring(width: UInt32(1 + random.next() % 200_000), height: UInt32(1 + random.next() % 200_000)))
+                .write(to: URL(fileURLWithPath: path))
+        case 3:
+            try Data((0..<Int(random.next() % 512)).map { _ in UInt8(truncatingIfNeeded: random.next()) }).write(
+                to: URL(fileURLWithPath: path))
         case 4:
             let source = [UInt8](try Data(contentsOf: URL(fileURLWithPath: shapes[Int(random.next() % UInt64(shapes.count))])))
             try Data(source.prefix(Int(random.next() % UInt64(source.count)))).write(to: URL(fileURLWithPath: path))

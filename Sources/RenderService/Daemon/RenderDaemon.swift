@@ -38,7 +38,9 @@ public enum RenderDaemon {
             throw DaemonStartupError(setting: "spool", path: configuration.spoolPath, cause: error)
         }
         let store: ModelStore
-        do { store = try ModelStore(root: configuration.zooPath, create: false, configuration: .init(validator: ZooModelValidator())) } catch {
+        do {
+            store = try ModelStore(root: configuration.zooPath, create: false, configuration: .init(validator: ZooModelValidator()))
+        } catch {
             throw DaemonStartupError(setting: "zoo", path: configuration.zooPath, cause: error)
         }
         let state = DaemonState()

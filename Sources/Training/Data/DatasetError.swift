@@ -21,7 +21,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case .corrupt(let path, let reason):
             "dataset file \(path) is corrupt: \(reason); reinstall or re-download it"
         case .tooFewSamples(let source, let count, let batchSize):
-            "\(source) has \(count) usable sample(s), fewer than the batch size \(batchSize); add images or pass --batch-size \(max(count, 1)) or less"
+            "\(source) has \(count) usable sample(s), fewer than the batch size \(batchSize); "
+                + "add images or pass --batch-size \(max(count, 1)) or less"
         }
     }
 }

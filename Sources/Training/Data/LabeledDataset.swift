@@ -55,6 +55,8 @@ public struct LabeledDataset: Sendable, Equatable {
 extension LabeledDataset {
     /// Refuses a batch size the data cannot fill (a mini-batch iterator would stop the process).
     public func checkBatchSize(_ batchSize: Int, source: String) throws(DatasetError) {
-        guard batchSize >= 1, batchSize <= count else { throw DatasetError.tooFewSamples(source: source, count: count, batchSize: batchSize) }
+        guard batchSize >= 1, batchSize <= count else {
+            throw DatasetError.tooFewSamples(source: source, count: count, batchSize: batchSize)
+        }
     }
 }

@@ -28,7 +28,8 @@ struct ClassifierJudge {
         let record =
             FileManager.default.fileExists(atPath: classifier)
             ? try ClassifierRecord.load(checkpointAt: classifier)
-            : try ClassifierRecord.load(classifier, from: try ModelStore(root: zooPath, create: false, configuration: .init(validator: ZooModelValidator())))
+            : try ClassifierRecord.load(
+                classifier, from: try ModelStore(root: zooPath, create: false, configuration: .init(validator: ZooModelValidator())))
         let configuration = record.classifier.configuration
         if let classCount, configuration.classCount != classCount {
             throw EvaluationError.classifierMismatch(

@@ -19,7 +19,9 @@ struct ZooLocation: ParsableArguments {
     }
     var path: String { resolved.path }
 
-    func open(create: Bool) throws -> ModelStore { try ModelStore(root: path, create: create, configuration: .init(validator: ZooModelValidator())) }
+    func open(create: Bool) throws -> ModelStore {
+        try ModelStore(root: path, create: create, configuration: .init(validator: ZooModelValidator()))
+    }
 }
 
 /// The Fashion-MNIST judge: evaluation classifier, where the test images are, where their feature

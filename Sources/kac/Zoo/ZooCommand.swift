@@ -3,8 +3,8 @@
 // ./zoo) and `--json`; tables are for people, JSON for scripts. Store errors carry their own fix-it messages and exit with the status
 // `ExitStatus` gives them (66 not found, 65 damaged, 69 refused, 64 bad name or reference).
 import ArgumentParser
-import Generation
 import Foundation
+import Generation
 import ModelStore
 
 #if canImport(Glibc)
@@ -32,7 +32,8 @@ struct ZooOptions: ParsableArguments {
 
     /// Opens the store; only commands that add models create it.
     func openStore(create: Bool = false) throws -> ModelStore {
-        try ModelStore(root: path, create: create, configuration: ModelStore.Configuration(faults: Self.crashHook(), validator: ZooModelValidator()))
+        try ModelStore(
+            root: path, create: create, configuration: ModelStore.Configuration(faults: Self.crashHook(), validator: ZooModelValidator()))
     }
 
     /// Test hook for cross-process crash tests: KAC_ZOO_CRASH_AT=<PublishStep> makes this process
