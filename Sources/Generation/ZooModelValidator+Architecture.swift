@@ -35,6 +35,17 @@ extension ZooModelValidator {
             let last = Double((c.widthMultipliers.last ?? 1) * c.baseWidth)
             lowerBound += 2 * 9 * last * last
             try withinParameterCap(lowerBound)
+            // Sampling holds many activations of a slot group (16 images, twice that under
+            // guidance) at full resolution; one of them must stay within the limit, or a small
+            // archive of compressible weights could make every render exhaust memory.
+            let activation = 2.0 * Double(Generator.slotCount) * Double(c.imageHeight) * Double(c.imageWidth)
+                * Double((c.widthMultipliers.first ?? 1) * c.baseWidth) * Double(MemoryLayout<Float>.size)
+            guard activation <= Double(maximumActivationBytes) else {
+                throw ModelValidationError(
+                    field: "architecture",
+                    "needs \(Int(activation)) bytes for one full-resolution activation of a guided slot group, "
+                        + "above the limit of \(maximumActivationBytes)")
+            }
         case .mlp(let c):
             try within("dimension", c.dimension, 1...4096)
             try within("hiddenWidth", c.hiddenWidth, 1...8192)

@@ -16,6 +16,9 @@ public struct ZooModelValidator: ModelValidator {
     public static let maximumClassCount = 10_000
     /// Most parameters a model may have: 2 GiB of fp32 weights, the store's checkpoint cap.
     public static let maximumParameterCount = 512 << 20
+    /// Largest full-resolution activation of one guided slot group (32 images) a UNet may need:
+    /// 1 GiB (the shipped 28 × 28 teacher needs 3.2 MB; 512 × 512 at width 32 reaches the limit).
+    public static let maximumActivationBytes = 1 << 30
     /// Safetensors header room per tensor and for the metadata (distillation records are a few KB).
     static let headerBytesPerTensor = 512
     static let metadataBytes = 1 << 20

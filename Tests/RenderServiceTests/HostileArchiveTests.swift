@@ -64,6 +64,8 @@ import Vocabulary
                 }
             ),
             ("weights", try archives.details { $0.baseWidth = 16 }),
+            // 1024 × 1024 at width 64: few parameters, but 8 GiB for one activation of a render.
+            ("architecture", try archives.details { $0.imageHeight = 1024; $0.imageWidth = 1024; $0.baseWidth = 64 }),
             ("evaluations", archives.details { $0.evaluations = [EvaluationResult(steps: -4)] }),
             ("trainingCommand", archives.details { $0.trainingCommand = "kac train\u{1B}]0;owned\u{07}" }),
             ("dataset.name", archives.details { $0.dataset = DatasetReference(name: "fashion\nmnist") }),
