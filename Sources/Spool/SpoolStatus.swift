@@ -52,7 +52,10 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
         let listed = workers.filter { $0.health != .dead }
         let dead = workers.count - listed.count
         if listed.isEmpty {
-            lines.append("workers: none has announced itself in workers/ (is kacd running on this spool?)")
+            lines.append(
+                dead == 0
+                    ? "workers: none has announced itself in workers/ (is kacd running on this spool?)"
+                    : "workers: none alive (is kacd running on this spool?)")
         } else {
             lines.append("workers:")
             for status in listed {

@@ -191,8 +191,11 @@ import Vocabulary
         let text = try spool.status().text()
         #expect(text.split(separator: "\n").count < 10, "\(text)")
         #expect(text.contains("  live alive") && text.contains("and 323 record(s) of dead workers"), "\(text)")
+        spool.withdraw(WorkerIdentity(id: "live", host: host, pid: getpid()))
+        #expect(try spool.status().text().contains("workers: none alive (is kacd running on this spool?)\n  and 323 record(s)"))
         #expect(spool.removeDeadWorkerRecords().count == 323)
-        #expect(spool.workers().map(\.record.worker.id) == ["live"])
+        #expect(try spool.status().text().contains("workers: none has announced itself"))
+        #expect(spool.workers().isEmpty)
     }
 
     /// Job-supplied text (a failure reason quoting a job file, a file name in new/) reaches the
