@@ -113,5 +113,7 @@ let package = Package(
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
         // The executables as a user runs them (child processes of the built `kac` and `kacd`).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Vocabulary"]),
+        // One spool through real GlusterFS and sshfs mounts on loopback addresses (skipped without FUSE or root).
+        .testTarget(name: "SharedSpoolTests", dependencies: ["TestSupport"]),
     ]
 )

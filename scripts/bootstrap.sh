@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kac needs (only those missing) — libvips, OpenBLAS, oneDNN (bf16), zstd, zlib and the
-# Fashion-MNIST dataset. Safe to run again. Uses sudo when not root.
+# Fashion-MNIST dataset — and the network file systems the shared-spool tests mount on loopback addresses
+# (GlusterFS, sshfs with an OpenSSH server, rclone's FUSE mount). Safe to run again. Uses sudo when not root.
 set -euo pipefail
-packages=(libvips-dev libopenblas-dev libdnnl-dev libzstd-dev zlib1g-dev pkg-config dataset-fashion-mnist)
+packages=(libvips-dev libopenblas-dev libdnnl-dev libzstd-dev zlib1g-dev pkg-config dataset-fashion-mnist
+    glusterfs-server glusterfs-client sshfs openssh-server rclone)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -265,7 +265,22 @@ public final class DirectoryHandle: @unchecked Sendable {
         return true
     }
 
-    /// The fallback: link, then keep the link only if `name` still denotes the linked inode.
+    /// One renameat2(RENAME_NOREPLACE) and nothing else (no fallback, no fsync): 0, or the errno.
+    /// For the spool's start-up probe, which must know which mechanism a file system offers.
+    public func renameNoReplaceErrno(_ name: String, to destination: DirectoryHandle, as newName: String) -> Int32 {
+        kac_renameat_noreplace(descriptor, name, destination.descriptor, newName) == 0 ? 0 : errno
+    }
+
+    /// One linkat(2) and nothing else: 0, or the errno (for the start-up probe).
+    public func linkErrno(_ name: String, to destination: DirectoryHandle, as newName: String) -> Int32 {
+        linkat(descriptor, name, destination.descriptor, newName, 0) == 0 ? 0 : errno
+    }
+
+    /// The fallback: link, then keep the link only if `name` still denotes the linked file (the
+    /// same inode, or where the file system renumbers inodes per name, the same bytes), and only
+    /// if this participant's unlink of `name` succeeds: of two racers that both linked, the one
+    /// whose unlink finds the name gone undoes its link (maildir's rule: the loser finds the
+    /// source gone). Needs no inode numbers that are stable across names.
     func linkExclusive(_ name: String, to destination: DirectoryHandle, as newName: String) throws -> Bool {
         if linkat(descriptor, name, destination.descriptor, newName, 0) != 0 {
             let error = errno
@@ -275,7 +290,10 @@ public final class DirectoryHandle: @unchecked Sendable {
                 message: "cannot link \(child(name)) to \(destination.child(newName))")
         }
         guard let linked = destination.status(newName) else { return false }
-        guard let current = status(name), current.st_dev == linked.st_dev, current.st_ino == linked.st_ino else {
+        guard let current = status(name),
+            (current.st_dev == linked.st_dev && current.st_ino == linked.st_ino)
+                || sameContents(name, destination, newName, current, linked)
+        else {
             unlinkat(destination.descriptor, newName, 0)
             return false
         }
@@ -289,6 +307,20 @@ public final class DirectoryHandle: @unchecked Sendable {
         }
         return true
     }
+
+    /// Whether `name` here and `other/otherName` hold the same bytes, for file systems that give
+    /// two names of one file different inode numbers (sshfs numbers inodes per path). Files larger
+    /// than `sameContentsLimit` are never judged equal this way (job files are at most 16 MiB).
+    func sameContents(_ name: String, _ other: DirectoryHandle, _ otherName: String, _ mine: stat, _ theirs: stat) -> Bool {
+        guard mine.st_size == theirs.st_size, Int(mine.st_size) <= Self.sameContentsLimit,
+            case .bytes(let left)? = try? read(name, limit: Int(mine.st_size)),
+            case .bytes(let right)? = try? other.read(otherName, limit: Int(mine.st_size))
+        else { return false }
+        return left == right
+    }
+
+    /// The largest file `sameContents` compares.
+    public static let sameContentsLimit = 16 << 20
 
     /// Writes several files atomically and durably with two flushes in all instead of two per
     /// file: each `.tmp-<name>-…` created exclusively (O_EXCL | O_NOFOLLOW) and written, then one

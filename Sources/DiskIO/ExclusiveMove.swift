@@ -5,8 +5,10 @@ import Foundation
 // renameat2(RENAME_NOREPLACE) does this atomically under the directory locks. Where the file
 // system cannot (EINVAL), link(2) + unlink(2) is the fallback — but link resolves the source name
 // before it takes any lock, so a racer holding a stale lookup can link a file another process has
-// already moved on. The fallback therefore checks that the source name still denotes the inode it
-// linked before unlinking it, and undoes its link otherwise.
+// already moved on. The fallback therefore checks that the source name still denotes the file it
+// linked (the same inode, or — on file systems such as sshfs that number inodes per name — the
+// same bytes) before unlinking it, and undoes its link otherwise; an unlink that finds the source
+// gone (another racer unlinked it first) also undoes the link.
 #if canImport(Glibc)
 import Glibc
 #else
@@ -49,7 +51,10 @@ extension AtomicFile {
     public static func settleLink(_ source: String, to destination: String) throws -> Bool {
         var linked = stat(), current = stat()
         guard lstat(destination, &linked) == 0 else { return false }
-        guard lstat(source, &current) == 0, current.st_dev == linked.st_dev, current.st_ino == linked.st_ino else {
+        guard lstat(source, &current) == 0,
+            (current.st_dev == linked.st_dev && current.st_ino == linked.st_ino)
+                || sameContents(source, destination, current.st_size, linked.st_size)
+        else {
             unlink(destination)
             return false
         }
@@ -61,5 +66,14 @@ extension AtomicFile {
                 errno: error, systemCall: "unlink", path: source, message: "cannot remove \(source) after linking it to \(destination)")
         }
         return true
+    }
+
+    /// Whether two paths hold the same bytes (sizes given by the caller's lstat); files over
+    /// `DirectoryHandle.sameContentsLimit` are never judged equal.
+    static func sameContents(_ first: String, _ second: String, _ firstSize: off_t, _ secondSize: off_t) -> Bool {
+        guard firstSize == secondSize, Int(firstSize) <= DirectoryHandle.sameContentsLimit,
+            let left = FileManager.default.contents(atPath: first), let right = FileManager.default.contents(atPath: second)
+        else { return false }
+        return left == right
     }
 }

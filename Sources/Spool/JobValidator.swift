@@ -80,6 +80,21 @@ public struct JobValidator: Sendable {
         job.upscale = try fields.keyword("upscale", UpscaleFilter.self) ?? .nearest
         job.grid = try fields.boolean("grid") ?? false
         job.priority = try fields.integer("priority", in: Self.priorityRange) ?? 0
+        if job.priority > limits.maximumPriority {
+            throw JobValidationError(
+                .outOfRange, field: "priority",
+                "\"priority\" is \(job.priority); this spool's ceiling is \(limits.maximumPriority) — lower it, or ask the operator to raise kacd's max-priority setting"
+            )
+        }
+        // The least work the job can take: guidance may double it once the model is known (kacd checks again).
+        if let steps = job.steps {
+            let sampler = job.sampler ?? .euler
+            let evaluations = sampler.networkEvaluations(steps: steps) ?? steps
+            let named = job.sampler.map { "\(steps) \($0.rawValue) steps" } ?? "\(steps) steps"
+            if let refusal = limits.workRefusal(images: job.count, evaluations: evaluations, detail: "\(named), before guidance") {
+                throw refusal
+            }
+        }
         job.precision = try fields.keyword("precision", PrecisionSetting.self)
         return job
     }

@@ -87,6 +87,7 @@ public struct JobFailure: Sendable, Equatable, Codable {
         case badFileName = "bad-file-name"
         case duplicateID = "duplicate-id"
         case outputUnavailable = "output-unavailable"
+        case limitExceeded = "limit-exceeded"
     }
 
     public var schema = 1

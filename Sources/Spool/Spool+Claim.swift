@@ -127,11 +127,19 @@ extension Spool {
             return nil
         }
         let attempt = readAttempts(id) + 1
-        try writeAttempts(attempt, id: id)
         let lease = Lease(
             jobID: id, worker: worker, token: Self.randomHex(16), attempt: attempt, claimedAt: now, heartbeatAt: now,
             timeout: configuration.leaseTimeout)
-        try writeJSON(lease, .state(.work), Self.leaseFile(id))
+        do {
+            try writeAttempts(attempt, id: id)
+            try writeJSON(lease, .state(.work), Self.leaseFile(id))
+        } catch let error as SpoolError where error.isDiskFull {
+            // A full disk is no reason to hold the job: a rename needs no space, so it goes back to
+            // new/ at once (not via lease recovery), and the caller learns which write failed.
+            remove(.state(.work), Self.leaseFile(id))
+            _ = try? move(.state(.work), file, to: .state(.new), file, exclusive: true)
+            throw error
+        }
         let outputDirectory = path(.out, id)
         let placeholder = RenderJob(id: id, model: .quality(.fastest))
         var claimed = ClaimedJob(
@@ -224,10 +232,7 @@ extension Spool {
                 message: "cannot set aside \(jobPath(state, id)) under a fresh name in failed/"))
     }
 
-    func readAttempts(_ id: String) -> Int {
-        guard case .bytes(let bytes)? = try? SpoolFiles.read(directory(.attempts), id, limit: 32) else { return 0 }
-        return Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-    }
+    func readAttempts(_ id: String) -> Int { readCount(.attempts, id) }
 
     /// Records `count` claims; 0 removes the file (a job that was never really attempted).
     func writeAttempts(_ count: Int, id: String) throws {

@@ -12,6 +12,19 @@ import Glibc
 import Darwin
 #endif
 
+/// A running job went past a limit of the worker (its time limit): the job fails as `limit-exceeded`.
+public struct JobLimitExceeded: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Which limit: `time`.
+    public let limit: String
+    /// What happened and which setting raises the limit.
+    public let reason: String
+    public init(limit: String, reason: String) {
+        self.limit = limit
+        self.reason = reason
+    }
+    public var description: String { reason }
+}
+
 /// How a claimed job ends.
 public enum JobOutcome: Sendable, Equatable {
     /// All outputs written: the job moves to `done/`.
@@ -33,6 +46,9 @@ public enum JobOutcome: Sendable, Equatable {
         case .success: return .completed
         case .failure where cancelRequested: return .cancelled
         case .failure where shuttingDown: return .requeued(reason: "worker \(worker) shut down")
+        case .failure(let error as JobLimitExceeded):
+            return .failed(
+                JobFailure(jobID: jobID, code: .limitExceeded, reason: error.reason, attempts: attempt, worker: worker, failedAt: time))
         case .failure(let error as JobValidationError):
             return .failed(
                 JobFailure(
@@ -76,7 +92,8 @@ extension Spool {
                     jobID: id, code: .cancelled, reason: "cancelled",
                     attempts: claim.attempt, worker: claim.lease.worker.id, failedAt: clock.now()))
         case .requeued(let reason):
-            try writeAttempts(claim.attempt - 1, id: id)
+            // On a full disk the lowered count may not fit: the job keeps the higher one (counted once too often).
+            do { try writeAttempts(claim.attempt - 1, id: id) } catch let error as SpoolError where error.isDiskFull {}
             let setAside = try requeue(id: id)
             if let setAside {
                 carriedOut = .requeued(
@@ -111,6 +128,12 @@ extension Spool {
             guard jobExists(.work, id) else {
                 throw SpoolError.leaseLost(jobID: id, detail: "work/\(id).json vanished before it could be requeued")
             }
+            if sameBytes(.work, .new, Self.jobFile(id)) {
+                // A claim by link died between its link and its unlink: both names hold this job.
+                // It is queued already; dropping the work/ name finishes the requeue.
+                remove(.state(.work), Self.jobFile(id))
+                return setAside
+            }
             setAside =
                 try setAsideDuplicate(
                     from: .new, id: id,
@@ -122,6 +145,15 @@ extension Spool {
             DiskIOError(
                 errno: EEXIST, systemCall: "renameat2", path: jobPath(.work, id),
                 message: "cannot requeue \(jobPath(.work, id)): new/\(id).json keeps reappearing"))
+    }
+
+    /// Whether `first/name` and `second/name` are both regular files with the same bytes.
+    func sameBytes(_ first: SpoolState, _ second: SpoolState, _ name: String) -> Bool {
+        let limit = configuration.limits.maximumFileSize
+        guard case .bytes(let left)? = try? SpoolFiles.read(directory(first), name, limit: limit),
+            case .bytes(let right)? = try? SpoolFiles.read(directory(second), name, limit: limit)
+        else { return false }
+        return left == right
     }
 
     /// `id` when neither `done/` nor `failed/` holds a record of that id; otherwise a fresh

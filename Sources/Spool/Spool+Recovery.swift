@@ -1,5 +1,7 @@
-// Crash recovery: any worker may requeue a job whose holder stopped heartbeating (lease older than
-// `leaseTimeout`) or, on the same host, whose pid is dead. The attempt count lives in
+// Crash recovery: any worker may requeue a job whose holder stopped heartbeating (a lease of this
+// host older than `leaseTimeout`; another host's lease seen unchanged for `leaseTimeout` by this
+// participant's own clock, so clocks of different hosts are never compared) or, on the same host,
+// whose pid is dead. The attempt count lives in
 // `attempts/<id>`; past `maximumAttempts` the job goes to `failed/` instead of looping forever.
 import Foundation
 
@@ -35,25 +37,39 @@ public enum SpoolEvent: Sendable, Equatable, CustomStringConvertible {
 
 extension Spool {
     /// Why the job in `work/<id>.json` is abandoned, or nil while its holder looks alive.
+    ///
+    /// Clocks are only compared where they are one clock: a lease written on this host is judged
+    /// by its heartbeat time. A lease from another host, and a claim without a lease, are judged by
+    /// watching: expired once this participant has seen the same lease (token, attempt, heartbeat)
+    /// for longer than the timeout by its own clock, so a host whose clock runs minutes ahead or
+    /// behind neither loses its jobs early nor keeps a dead host's jobs late. The price: a worker
+    /// that just started waits one timeout before it takes over another host's job.
     func abandonment(of id: String, now: Date, host: String) -> (reason: String, lease: Lease?)? {
         let timeout = configuration.leaseTimeout
         if let lease = readJSON(Lease.self, .state(.work), Self.leaseFile(id)) {
-            let silence = now.timeIntervalSince(lease.heartbeatAt)
-            if silence > timeout {
-                return (
-                    "worker \(lease.worker.id) on \(lease.worker.host) (pid \(lease.worker.pid)) last heartbeat \(Int(silence))s ago, lease timeout \(Int(timeout))s",
-                    lease
-                )
+            let holder = "worker \(lease.worker.id) on \(lease.worker.host) (pid \(lease.worker.pid))"
+            if lease.worker.host == host {
+                let silence = now.timeIntervalSince(lease.heartbeatAt)
+                if silence > timeout {
+                    return ("\(holder) last heartbeat \(Int(silence))s ago, lease timeout \(Int(timeout))s", lease)
+                }
+                if !SpoolFiles.processIsAlive(lease.worker.pid) {
+                    return ("worker \(lease.worker.id) (pid \(lease.worker.pid)) on this host is no longer running", lease)
+                }
+                return nil
             }
-            if lease.worker.host == host, !SpoolFiles.processIsAlive(lease.worker.pid) {
-                return ("worker \(lease.worker.id) (pid \(lease.worker.pid)) on this host is no longer running", lease)
-            }
-            return nil
+            let version = "\(lease.token) \(lease.attempt) \(lease.heartbeatAt.timeIntervalSince1970)"
+            let unchanged = leaseWatch.unchangedFor(id, version: version, now: now)
+            guard unchanged > timeout else { return nil }
+            return (
+                "\(holder) has not renewed its lease for \(Int(unchanged))s as watched from \(host), lease timeout \(Int(timeout))s",
+                lease
+            )
         }
-        // No lease: the holder died between the claim and the lease write. The claim's rename
-        // set the file's ctime, so that is when the grace period started.
-        guard let info = info(.work, Self.jobFile(id)), now.timeIntervalSince(info.changed) > timeout else { return nil }
-        return ("claimed \(Int(now.timeIntervalSince(info.changed)))s ago without a lease", nil)
+        // No lease: the holder died between the claim and the lease write (or is about to write it).
+        let unchanged = leaseWatch.unchangedFor(id, version: "no lease", now: now)
+        guard unchanged > timeout else { return nil }
+        return ("claimed without a lease, seen so for \(Int(unchanged))s", nil)
     }
 
     /// Requeues (or gives up on) every abandoned job in `work/`. Safe to run from many workers at
@@ -66,6 +82,7 @@ extension Spool {
             .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".lease.json") && !$0.hasSuffix(".progress.json") }
             .map { String($0.dropLast(".json".count)) }
             .filter { JobID.isValid($0) }
+        leaseWatch.retain(only: Set(ids))
         for id in ids.sorted() {
             guard let (reason, lease) = abandonment(of: id, now: now, host: host) else { continue }
             let attempts = max(readAttempts(id), lease?.attempt ?? 0)
@@ -117,4 +134,21 @@ extension Spool {
             }
         }
     }
+}
+
+/// What recovery has seen of each running job's lease, and since when by this participant's clock.
+final class LeaseWatch: @unchecked Sendable {
+    private var seen: [String: (version: String, since: Date)] = [:]
+    private let lock = NSLock()
+
+    /// Seconds `id` has shown `version` to this participant (0 the first time, or after a change).
+    func unchangedFor(_ id: String, version: String, now: Date) -> TimeInterval {
+        lock.withLock {
+            if let entry = seen[id], entry.version == version { return now.timeIntervalSince(entry.since) }
+            seen[id] = (version, now)
+            return 0
+        }
+    }
+
+    func retain(only ids: Set<String>) { lock.withLock { seen = seen.filter { ids.contains($0.key) } } }
 }

@@ -84,9 +84,9 @@ extension Spool {
                 }
                 // A job is always in new/ or work/ while it is queued or running (each move is one
                 // rename); probing new/, work/, new/ again catches a requeue racing the probe.
-                // XXX: a claim and a requeue both racing one probe could still drop an attempts count.
                 guard JobID.isValid(name), !jobExists(.new, name), !jobExists(.work, name), !jobExists(.new, name) else { continue }
-                if due(handle, name, cutoff) { found.orphanedMarkers += 1 }
+                guard let info = SpoolFiles.info(handle, name), info.kind == .regular, info.modified <= cutoff else { continue }
+                if !remove || removeOrphanedMarker(marker, name) { found.orphanedMarkers += 1 }
             }
         }
         let tmp = directory(.tmp)
@@ -100,4 +100,41 @@ extension Spool {
         }
         return found
     }
+}
+
+extension Spool {
+    /// Removes `attempts/<id>` or `cancel/<id>` of a job that looked neither queued nor running.
+    /// A requeue and a claim can both slip between the probes, so the marker is first renamed
+    /// aside and the job probed again: if it is queued or running after all, the marker goes
+    /// back. A claim that read no count while the marker was aside has written `1`; the count put
+    /// back is then the one set aside plus one (a claim may be counted once too often, never lost).
+    func removeOrphanedMarker(_ marker: SpoolDirectory, _ id: String) -> Bool {
+        let aside = DirectoryHandle.temporaryPrefix + "orphan-\(id)-" + Self.randomHex(8)
+        guard (try? move(marker, id, to: marker, aside, exclusive: true)) == true else { return false }
+        configuration.faults.markerSetAside?(id)
+        guard jobExists(.new, id) || jobExists(.work, id) else {
+            remove(marker, aside)
+            return true
+        }
+        if (try? move(marker, aside, to: marker, id, exclusive: true)) == true { return false }
+        if marker == .attempts {
+            let saved = readCount(.attempts, aside)
+            let current = readAttempts(id)
+            if saved > 0 { try? writeAttempts(max(current, saved + 1), id: id) }
+        }
+        remove(marker, aside)
+        return false
+    }
+
+    func readCount(_ directory: SpoolDirectory, _ name: String) -> Int {
+        guard case .bytes(let bytes)? = try? SpoolFiles.read(self.directory(directory), name, limit: 32) else { return 0 }
+        return Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+}
+
+/// Fault hooks for tests: each runs at one dangerous point, so a race can be staged exactly.
+public struct SpoolFaults: Sendable {
+    /// After the sweep has renamed an orphaned-looking marker aside, before it probes the job again.
+    public var markerSetAside: (@Sendable (String) -> Void)?
+    public init(markerSetAside: (@Sendable (String) -> Void)? = nil) { self.markerSetAside = markerSetAside }
 }

@@ -118,7 +118,10 @@ extension Spool {
                 maximumFileSize: min(lowest.maximumFileSize, limits.maximumFileSize),
                 maximumDepth: min(lowest.maximumDepth, limits.maximumDepth),
                 maximumSteps: min(lowest.maximumSteps, limits.maximumSteps),
-                maximumGuidance: min(lowest.maximumGuidance, limits.maximumGuidance))
+                maximumGuidance: min(lowest.maximumGuidance, limits.maximumGuidance),
+                maximumPriority: min(lowest.maximumPriority, limits.maximumPriority),
+                maximumWork: min(lowest.maximumWork, limits.maximumWork),
+                timeLimit: min(lowest.timeLimit, limits.timeLimit))
         }
     }
 }

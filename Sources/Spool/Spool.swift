@@ -53,6 +53,9 @@ public final class Spool: @unchecked Sendable {
     public let events: @Sendable (SpoolEvent) -> Void
     /// Per-file parse results, keyed by name and invalidated by inode/size/mtime/ctime changes.
     let scanCache = ScanCache()
+    /// How long each running job's lease has looked the same to this participant (recovery's clock
+    /// for leases of other hosts).
+    let leaseWatch = LeaseWatch()
     /// The root and every subdirectory, opened once (subdirectories with O_NOFOLLOW): every file
     /// operation is relative to one of these, so a symlink swapped in later is never followed.
     let rootDirectory: DirectoryHandle
@@ -223,6 +226,8 @@ public struct SpoolConfiguration: Sendable {
     public var maximumAttempts: Int
     /// Grace periods and interval of `sweep()`.
     public var sweep: SweepPolicy
+    /// Test hooks at dangerous points (none in production).
+    public var faults = SpoolFaults()
 
     public init(
         limits: SpoolLimits = .default, leaseTimeout: TimeInterval = 120, settlePeriod: TimeInterval = 5,

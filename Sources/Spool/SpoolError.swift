@@ -25,6 +25,8 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
     case invalidOutputName(String)
     /// A file system call failed; `code` and `errno` say why (`.noSpace`, `.permissionDenied`, …).
     case io(DiskIOError)
+    /// The spool's file system lacks a property exclusive claims need (`FilesystemProbe.missing`).
+    case unsafeFilesystem(path: String, probe: FilesystemProbe)
     /// A record could not be encoded as JSON (a value such as NaN in a result passed to `writeResult`).
     case unencodable(path: String, cause: any Error)
 
@@ -56,10 +58,16 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
             return "output name \"\(name)\" is not a plain file name matching \(JobID.pattern)"
         case let .io(error):
             return error.description
+        case let .unsafeFilesystem(path, probe):
+            return "the spool \(path) is on \(probe.filesystemType) (mounted at \(probe.mountPoint)), which lacks \(probe.missing ?? "a property claims need"); two workers could claim one job there, so it is refused — put the spool on a local file system, GlusterFS or sshfs (docs/several-hosts.md)"
         case let .unencodable(path, cause):
             return "cannot encode \(path) as JSON (\(cause)); nothing was written — check the value for NaN or infinite numbers"
         }
     }
+
+    /// True when a write failed because the file system (or the quota) is full: a transient
+    /// condition — the job goes back to the queue and is retried once space returns.
+    public var isDiskFull: Bool { diskIOError?.code == .noSpace }
 
     /// The failed system call behind `.io` (nil for the other cases): switch on its `code`.
     public var diskIOError: DiskIOError? {

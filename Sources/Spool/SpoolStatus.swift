@@ -44,6 +44,8 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
     /// Of those, the ones past their grace period: the next sweep by `kacd` removes them.
     public var leftoversDue = SpoolLeftovers()
     public var takenAt: Date
+    /// The spool's file system and the probe's verdict (set by `kac status`, which runs the probe).
+    public var filesystem: FilesystemProbe? = nil
 
     /// Human-readable report, one fact per line; at most `queueLimit` queued jobs are listed.
     public func text(queueLimit: Int = 20) -> String {
@@ -107,6 +109,7 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
         for failure in recentFailures {
             lines.append("  \(Escaped.text(failure.jobID)) [\(Escaped.text(failure.code))] \(Escaped.text(failure.reason, limit: 500))")
         }
+        if let filesystem { lines.append("filesystem: \(Escaped.text(filesystem.sentence, limit: 500))") }
         if !ignored.isEmpty { lines.append("ignored in new/: " + ignored.map { Escaped.text($0) }.joined(separator: ", ")) }
         if leftovers.total > 0 {
             lines.append("leftovers: \(leftovers.summary) (\(leftoversDue.total) past the grace period; kacd sweeps them)")

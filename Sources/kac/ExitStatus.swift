@@ -27,6 +27,8 @@ enum ExitStatus {
     static let temporaryFailure: Int32 = 75
     /// EX_NOPERM: this user may not read or write there.
     static let noPermission: Int32 = 77
+    /// EX_CONFIG: the setup cannot work (a spool on a file system where claims are not exclusive).
+    static let configuration: Int32 = 78
 
     /// The exit status for an error a command threw; nil leaves it to ArgumentParser (its own
     /// parse and validation errors exit 64, `ExitCode` keeps its code).
@@ -68,6 +70,7 @@ enum ExitStatus {
         case .leaseLost: temporaryFailure
         case .io(let cause): diskCode(cause)
         case .unencodable: dataError
+        case .unsafeFilesystem: configuration
         }
     }
 

@@ -67,6 +67,18 @@ struct KacDaemon: AsyncParsableCommand {
         name: .customLong("max-file-size"), parsing: .unconditional, help: "Largest job file, bytes (1024…16777216, default 65536).")
     var maxFileSize: String?
     @Option(
+        name: .customLong("max-priority"), parsing: .unconditional,
+        help: "Highest priority a job file may claim; higher ones are refused (-1000…1000, default 100).")
+    var maxPriority: String?
+    @Option(
+        name: .customLong("max-work"), parsing: .unconditional,
+        help: "Most images × network evaluations one job may ask for (1…10000000000, default 262144).")
+    var maxWork: String?
+    @Option(
+        name: .customLong("job-time-limit"), parsing: .unconditional,
+        help: "Longest a job may render before it fails as limit-exceeded, e.g. 2h, 90m, 600 (1s…30d, default 2h).")
+    var jobTimeLimit: String?
+    @Option(
         parsing: .unconditional,
         help: "Threads for BLAS and the parallel loops: 1…1024, or auto for the CPUs this process may use (default auto).")
     var threads: String?
@@ -142,7 +154,8 @@ struct KacDaemon: AsyncParsableCommand {
             (.spool, spool), (.zoo, zoo), (.workerID, workerID), (.once, once ? "true" : nil), (.pollInterval, pollInterval),
             (.noInotify, noInotify ? "true" : nil), (.leaseTimeout, leaseTimeout), (.settlePeriod, settlePeriod),
             (.maxAttempts, maxAttempts), (.modelCacheMB, modelCacheMB), (.batchSize, batchSize), (.maxCount, maxCount),
-            (.maxScale, maxScale), (.maxSteps, maxSteps), (.maxFileSize, maxFileSize), (.threads, threads), (.precision, precision), (.logLevel, logLevel),
+            (.maxScale, maxScale), (.maxSteps, maxSteps), (.maxFileSize, maxFileSize), (.maxPriority, maxPriority), (.maxWork, maxWork),
+            (.jobTimeLimit, jobTimeLimit), (.threads, threads), (.precision, precision), (.logLevel, logLevel),
             (.pruneOlderThan, pruneOlderThan), (.pruneKeep, pruneKeep),
         ]
         return options.compactMap { key, value in value.map { (key, $0) } }

@@ -78,3 +78,26 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("work")).isEmpty)
     }
 }
+
+/// Two names of one file with different inode numbers, as sshfs reports a hard link: the fallback
+/// must judge the file by its bytes, not refuse every claim (before, sshfs never claimed a job).
+@Suite struct RenumberedInodeTests {
+    @Test func aLinkWhoseInodeNumberDiffersButBytesMatchIsKept() throws {
+        let dir = TemporaryDirectory()
+        try Data("job".utf8).write(to: URL(fileURLWithPath: dir.file("new")))
+        // What sshfs shows after link(new, work): a second name with its own inode number.
+        try Data("job".utf8).write(to: URL(fileURLWithPath: dir.file("work")))
+        #expect(try AtomicFile.settleLink(dir.file("new"), to: dir.file("work")))
+        #expect(FileManager.default.fileExists(atPath: dir.file("new")) == false)
+        #expect(try String(contentsOfFile: dir.file("work"), encoding: .utf8) == "job")
+    }
+
+    @Test func aLinkWithOtherBytesIsStillUndone() throws {
+        let dir = TemporaryDirectory()
+        try Data("resubmitted".utf8).write(to: URL(fileURLWithPath: dir.file("new")))
+        try Data("old job!!!!".utf8).write(to: URL(fileURLWithPath: dir.file("work")))  // same size, other bytes
+        #expect(try AtomicFile.settleLink(dir.file("new"), to: dir.file("work")) == false)
+        #expect(FileManager.default.fileExists(atPath: dir.file("work")) == false)
+        #expect(try String(contentsOfFile: dir.file("new"), encoding: .utf8) == "resubmitted")
+    }
+}

@@ -18,12 +18,15 @@ import Testing
         fixture.clock.advance(100)
         try spool.heartbeat(&first)
         fixture.clock.advance(100)
-        #expect(try spool.recoverAbandonedJobs(host: host).isEmpty)  // heartbeat 100 s ago < 120 s
+        // Another host's lease is judged by watching it: first seen now, unchanged for 0 s.
+        #expect(try spool.recoverAbandonedJobs(host: host).isEmpty)
+        fixture.clock.advance(100)
+        #expect(try spool.recoverAbandonedJobs(host: host).isEmpty)  // unchanged for 100 s < 120 s
         fixture.clock.advance(21)
         let actions = try spool.recoverAbandonedJobs(host: host)
         #expect(actions.map(\.jobID) == ["slow"])
         guard case .requeued(_, 1, let reason) = actions.first else { Issue.record("\(actions)"); return }
-        #expect(reason.contains("last heartbeat 121s ago"))
+        #expect(reason.contains("has not renewed its lease for 121s"), "\(reason)")
         let second = try #require(try spool.claimNext(as: WorkerIdentity(id: "b", host: "elsewhere", pid: 2)))
         #expect(second.attempt == 2 && second.completedAtClaim == ["0000.png"])
         #expect(throws: SpoolError.self) { try spool.heartbeat(&first) }
@@ -39,6 +42,7 @@ import Testing
         for attempt in 1...2 {
             let claim = try #require(try spool.claimNext(as: WorkerIdentity(id: "w\(attempt)", host: "elsewhere", pid: 1)))
             #expect(claim.attempt == attempt)
+            #expect(try spool.recoverAbandonedJobs(host: host).isEmpty)  // first sight of the lease
             fixture.clock.advance(121)
             let action = try #require(try spool.recoverAbandonedJobs(host: host).first)
             if attempt == 1 {
@@ -77,6 +81,35 @@ import Testing
         fixture.clock.advance(121)
         #expect(try fixture.spool.recoverAbandonedJobs(host: "nowhere").map(\.jobID) == ["half"])
         #expect(fixture.names("new") == ["half.json"])
+    }
+
+    /// Two workers that see each other as different hosts, the holder's clock ten minutes slow
+    /// (or fast): its heartbeats keep the job, and once it stops, the other takes over after one
+    /// timeout of watching — never at once because of the clock difference.
+    @Test(arguments: [-600.0, 600.0])
+    func leasesAcrossHostsIgnoreClockDifferences(skew: Double) throws {
+        let fixture = try SpoolFixture(configuration: Self.configuration)
+        let skewed = fixture.clock
+        let offset = ManualClock(skewed.now + skew)
+        let holderSpool = try Spool(root: fixture.root, configuration: Self.configuration, clock: offset.spoolClock, create: false)
+        let watcher = fixture.spool
+        try watcher.submit(RenderJob(id: "far", model: .quality(.best)))
+        var held = try #require(try holderSpool.claimNext(as: WorkerIdentity(id: "a", host: "host-a", pid: 1)))
+        for _ in 0..<5 {
+            #expect(try watcher.recoverAbandonedJobs(host: "host-b").isEmpty)
+            skewed.advance(60)
+            offset.advance(60)
+            try holderSpool.heartbeat(&held)
+        }
+        // The holder stops (its host died): one timeout of watching later the job is requeued.
+        #expect(try watcher.recoverAbandonedJobs(host: "host-b").isEmpty)
+        skewed.advance(100)
+        #expect(try watcher.recoverAbandonedJobs(host: "host-b").isEmpty)
+        skewed.advance(21)
+        #expect(try watcher.recoverAbandonedJobs(host: "host-b").map(\.jobID) == ["far"])
+        let taken = try #require(try watcher.claimNext(as: WorkerIdentity(id: "b", host: "host-b", pid: 2)))
+        #expect(taken.attempt == 2)
+        #expect(throws: SpoolError.self) { try holderSpool.heartbeat(&held) }
     }
 
     @Test func shutdownGivesTheJobBackWithoutCountingAnAttempt() throws {

@@ -75,6 +75,8 @@ public enum DaemonEvents {
                 )
             case .tooManyAttempts:
                 return (.error, "Job \(id) failed: \(sentence(failure.reason))")
+            case .limitExceeded:
+                return (.warning, "Job \(id) was stopped and moved to failed/: \(sentence(failure.reason))")
             }
         }
     }

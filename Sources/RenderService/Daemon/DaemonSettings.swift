@@ -26,6 +26,9 @@ public enum DaemonSettingKey: String, CaseIterable, Sendable {
     case maxScale = "max-scale"
     case maxSteps = "max-steps"
     case maxFileSize = "max-file-size"
+    case maxPriority = "max-priority"
+    case maxWork = "max-work"
+    case jobTimeLimit = "job-time-limit"
     case threads
     case precision
     case logLevel = "log-level"
@@ -68,6 +71,10 @@ public struct DaemonSettings: Sendable, Equatable {
     public var maxScale = SpoolLimits.default.maximumScale
     public var maxSteps = SpoolLimits.default.maximumSteps
     public var maxFileSize = SpoolLimits.default.maximumFileSize
+    public var maxPriority = SpoolLimits.default.maximumPriority
+    public var maxWork = SpoolLimits.default.maximumWork
+    /// Seconds one job may render.
+    public var jobTimeLimit = SpoolLimits.default.timeLimit
     /// nil: the CPUs this process may use (affinity and cgroup quota).
     public var threads: Int?
     /// The precision of jobs that name none; `bf16` is refused at start-up on a CPU without it.
@@ -95,6 +102,12 @@ public struct DaemonSettings: Sendable, Equatable {
     /// A minimal job is about 30 bytes, one naming every field about 400; more than 16 MiB is not a job.
     public static let maxFileSizeRange = 1024...16 << 20
     public static let threadsRange = 1...1024
+    /// Job files may ask for -1000…1000; the ceiling lies in that range.
+    public static let maxPriorityRange = -1000...1000
+    /// Images × network evaluations; the top is 100,000 images × 100,000 evaluations.
+    public static let maxWorkRange = 1...10_000_000_000
+    /// One second to thirty days.
+    public static let jobTimeLimitRange: ClosedRange<Double> = 1...(30 * 86400)
     /// Up to ten years; 0 removes every finished job at the next pass.
     public static let pruneOlderThanRange: ClosedRange<Double> = 0...(3650 * 86400)
     public static let pruneKeepRange = 0...10_000_000
@@ -157,6 +170,14 @@ public struct DaemonSettings: Sendable, Equatable {
         case .maxScale: maxScale = try integer(Self.maxScaleRange, "an upscale factor")
         case .maxSteps: maxSteps = try integer(Self.maxStepsRange, "sampler steps")
         case .maxFileSize: maxFileSize = try integer(Self.maxFileSizeRange, "bytes")
+        case .maxPriority: maxPriority = try integer(Self.maxPriorityRange, "the highest priority a job may claim")
+        case .maxWork: maxWork = try integer(Self.maxWorkRange, "images × network evaluations per job")
+        case .jobTimeLimit:
+            guard let seconds = RetentionPolicy.duration(text) ?? Double(text), seconds.isFinite else {
+                throw fail("not a duration; give seconds or a number with s, m, h or d (2h, 90m)")
+            }
+            guard Self.jobTimeLimitRange.contains(seconds) else { throw fail("out of range; give 1s…30d") }
+            jobTimeLimit = seconds
         case .threads:
             if text == "auto" { threads = nil; return }
             threads = try integer(Self.threadsRange, "threads (or auto)")
@@ -205,6 +226,9 @@ public struct DaemonSettings: Sendable, Equatable {
         case .maxScale: String(maxScale)
         case .maxSteps: String(maxSteps)
         case .maxFileSize: String(maxFileSize)
+        case .maxPriority: String(maxPriority)
+        case .maxWork: String(maxWork)
+        case .jobTimeLimit: Self.showDuration(jobTimeLimit)
         case .threads: threads.map(String.init) ?? "auto"
         case .precision: precision.rawValue
         case .logLevel: logLevel.rawValue
@@ -236,7 +260,9 @@ public struct DaemonSettings: Sendable, Equatable {
     // MARK: To the daemon
 
     public var limits: SpoolLimits {
-        SpoolLimits(maximumCount: maxCount, maximumScale: maxScale, maximumFileSize: maxFileSize, maximumSteps: maxSteps)
+        SpoolLimits(
+            maximumCount: maxCount, maximumScale: maxScale, maximumFileSize: maxFileSize, maximumSteps: maxSteps,
+            maximumPriority: maxPriority, maximumWork: maxWork, timeLimit: jobTimeLimit)
     }
 
     /// The daemon's configuration, with the worker identity and thread budget taken from this process.

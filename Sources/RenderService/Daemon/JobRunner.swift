@@ -1,5 +1,5 @@
-// One claimed job from start to finish: resolve or select the model, render with heartbeats and
-// cancel/shutdown checks between batches, write result.json, then let `JobOutcome.decide` pick
+// One claimed job from start to finish: resolve or select the model, render (the heartbeat timer
+// keeps the lease fresh meanwhile) with cancel/shutdown/lost-lease checks between sampler steps, write result.json, then let `JobOutcome.decide` pick
 // the outcome and `Spool.finish` carry it out. Nothing thrown here escapes: a bad job fails, the
 // daemon keeps serving.
 import Foundation
@@ -35,8 +35,11 @@ final class JobRunner {
     let configuration: DaemonConfiguration
     let state: DaemonState
     let pulse: Pulse
-    /// Refreshes this worker's `workers/` record from inside long renders (set by the work loop).
-    var announcer: WorkerAnnouncer?
+    /// Refreshes this worker's `workers/` record and the held job's lease on its own thread (set
+    /// by the work loop).
+    var heartbeats: HeartbeatTimer?
+    /// Whether the last job went back to the queue because the disk was full (the loop backs off).
+    private(set) var diskWasFull = false
 
     init(spool: Spool, cache: ModelCache, configuration: DaemonConfiguration, state: DaemonState, pulse: Pulse) {
         self.spool = spool
@@ -46,15 +49,15 @@ final class JobRunner {
         self.pulse = pulse
     }
 
-    /// The claim, refreshed by heartbeats from inside the render hooks.
+    /// The claim (its lease refreshed by the heartbeat timer) and the render's own bookkeeping.
     final class Holder {
-        var claim: ClaimedJob
-        var lastHeartbeat = Date()
-        var heartbeatError: (any Error)?
+        let held: HeldClaim
+        var claim: ClaimedJob { held.claim }
+        var heartbeatError: (any Error)? { held.heartbeatError }
         /// Images finished before the batch in flight, and when progress was last written.
         var finished = 0
         var lastProgress = Date.distantPast
-        init(_ claim: ClaimedJob) { self.claim = claim }
+        init(_ claim: ClaimedJob) { held = HeldClaim(claim) }
     }
 
     /// Renders and finishes `claimed`; returns the outcome carried out.
@@ -63,6 +66,7 @@ final class JobRunner {
         var logger = base
         logger[metadataKey: "job"] = "\(claimed.id)"
         let holder = Holder(claimed)
+        heartbeats?.hold(holder.held)
         state.started(job: claimed.id, total: claimed.job.count)
         logger.info(
             "Claimed job \(claimed.id) (attempt \(claimed.attempt), \(claimed.job.count) images, \(claimed.completedAtClaim.count) outputs already present)."
@@ -74,16 +78,31 @@ final class JobRunner {
         } catch {
             rendered = .failure(error)
         }
-        let outcome = JobOutcome.decide(
-            jobID: claimed.id, rendered: rendered, cancelRequested: spool.isCancelRequested(jobID: claimed.id),
+        let cancelRequested = spool.isCancelRequested(jobID: claimed.id)
+        var outcome = JobOutcome.decide(
+            jobID: claimed.id, rendered: rendered, cancelRequested: cancelRequested,
             shuttingDown: state.isStopping, attempt: holder.claim.attempt,
             worker: configuration.worker.id, at: Date())
+        diskWasFull = false
+        if case .failure(let error as SpoolError) = rendered, error.isDiskFull, !cancelRequested {
+            // Transient: nothing is wrong with the job. It goes back to the queue with its images,
+            // and the work loop waits before claiming again.
+            let kept = (try? holder.claim.output?.completedOutputs().count) ?? 0
+            outcome = .requeued(
+                reason: "the disk holding the spool is full (\(error)); its \(kept) image(s) stay in out/\(claimed.id)/ and it resumes from them when space returns")
+            logger.error(
+                "Disk full while rendering job \(claimed.id): \(error). The job goes back to new/ with its \(kept) image(s) kept, and this worker waits before claiming again; free space on the spool's file system."
+            )
+            diskWasFull = true
+        }
         // Log what `finish` carried out, which may differ from what was decided (a requeue that had
         // to set a same-named newer file aside says so); nothing is claimed that did not happen.
         let carriedOut: JobOutcome
+        let final = holder.held.retire()
+        defer { heartbeats?.hold(nil) }
         do {
             // Logged by the spool's event handler (DaemonEvents), a cancel with the images it kept.
-            carriedOut = try spool.finish(holder.claim, outcome: outcome)
+            carriedOut = try spool.finish(final, outcome: outcome)
         } catch {
             logger.error(
                 "Could not record job \(claimed.id) as \(Self.name(outcome)) (\(Self.summary(outcome))): \(error). It stays in work/ until its lease expires and a worker recovers it."
@@ -138,10 +157,21 @@ final class JobRunner {
         }
         let renderer = Renderer(model: model, batchSize: configuration.batchSize, limits: configuration.spool.limits.renderLimits)
         let plan = try renderer.plan(job.renderRequest, defaults: selection?.settings)
+        let limits = configuration.spool.limits
+        let evaluations = plan.settings.estimatedNetworkEvaluations(guidanceInput: model.architecture.hasGuidanceInput)
+        let guided = plan.settings.guidance == 1 || model.architecture.hasGuidanceInput ? "" : ", ×2 for guidance \(plan.settings.guidance)"
+        if let refusal = limits.workRefusal(
+            images: plan.images.count, evaluations: evaluations,
+            detail: "\(plan.settings.steps) \(plan.settings.integrator.rawValue) steps of \(model.label)\(guided)")
+        {
+            throw refusal
+        }
+        let deadline = started + limits.timeLimit
         let control = RenderControl(
             beforeBatch: { [self] finished, _ in
                 holder.finished = finished
                 try check(holder)
+                try checkTimeLimit(deadline)
                 pulse.beat()
             },
             onStep: { [self] step, steps in
@@ -149,7 +179,7 @@ final class JobRunner {
                 // stops within one network evaluation instead of finishing its batch.
                 if let error = holder.heartbeatError { throw error }
                 if spool.isCancelRequested(jobID: holder.claim.id) { throw RenderError.interrupted(reason: "cancelled by kac cancel") }
-                heartbeatIfDue(holder)
+                try checkTimeLimit(deadline)
                 pulse.beat()
                 reportStepProgress(holder, step: step, steps: steps)
             },
@@ -158,7 +188,6 @@ final class JobRunner {
                 state.progressed(completed: completed)
                 try spool.reportProgress(holder.claim, completed: completed, total: total)
                 holder.lastProgress = Date()
-                heartbeatIfDue(holder)
             })
         guard let output = holder.claim.output else {
             throw RenderError.outputUnavailable(path: holder.claim.outputDirectory, reason: "the claim did not open it")
@@ -190,7 +219,16 @@ final class JobRunner {
         if let error = holder.heartbeatError { throw error }
         if spool.isCancelRequested(jobID: holder.claim.id) { throw RenderError.interrupted(reason: "cancelled by kac cancel") }
         if state.isStopping { throw RenderError.interrupted(reason: "worker \(configuration.worker.id) is shutting down") }
-        heartbeatIfDue(holder)
+    }
+
+    /// Stops a job that has rendered past the per-job time limit (kacd `job-time-limit`).
+    private func checkTimeLimit(_ deadline: Date) throws {
+        guard Date() > deadline else { return }
+        throw JobLimitExceeded(
+            limit: "time",
+            reason:
+                "the job rendered longer than this worker's time limit of \(Int(configuration.spool.limits.timeLimit)) s and was stopped; the images written so far stay in out/ — split the job, or raise kacd's job-time-limit setting"
+        )
     }
 
     /// Progress within a batch, at most once a second: images finished plus the batch's step.
@@ -202,19 +240,6 @@ final class JobRunner {
         let images = max(min(configuration.batchSize, total - holder.finished), 1)
         _ = try? spool.reportProgress(holder.claim, completed: holder.finished, total: total, batch: (images, step, steps))
         holder.lastProgress = Date()
-    }
-
-    private func heartbeatIfDue(_ holder: Holder) {
-        guard holder.heartbeatError == nil, Date().timeIntervalSince(holder.lastHeartbeat) >= configuration.heartbeatInterval else {
-            return
-        }
-        do {
-            try spool.heartbeat(&holder.claim)
-            holder.lastHeartbeat = Date()
-            announcer?.beat(job: holder.claim.id)
-        } catch {
-            holder.heartbeatError = error
-        }
     }
 
     static func name(_ outcome: JobOutcome) -> String {

@@ -37,6 +37,16 @@ public enum RenderDaemon {
         } catch {
             throw DaemonStartupError(setting: "spool", path: configuration.spoolPath, cause: error)
         }
+        // A trial claim before the first real one: refuse a file system where claims are not
+        // exclusive (exit 78 from main), go on with a warning when the probe cannot run (a full disk).
+        let probe = spool.probeFilesystem()
+        switch probe.verdict {
+        case .unsafe:
+            throw DaemonStartupError(
+                setting: "spool", path: configuration.spoolPath, cause: SpoolError.unsafeFilesystem(path: spool.root, probe: probe))
+        case .unknown: logger.warning("The spool's file system could not be probed: \(probe.sentence); claiming anyway.")
+        case .safe: logger.info("Spool file system \(probe.sentence).")
+        }
         let store: ModelStore
         do {
             store = try ModelStore(root: configuration.zooPath, create: false, configuration: .init(validator: ZooModelValidator()))

@@ -63,6 +63,7 @@ final class WorkLoop: @unchecked Sendable {
     let wake: WakeSignal
     let logger: Logger
     let announcer: WorkerAnnouncer
+    let heartbeats: HeartbeatTimer
 
     init(spool: Spool, runner: JobRunner, configuration: DaemonConfiguration, state: DaemonState, wake: WakeSignal, logger: Logger) {
         self.spool = spool
@@ -72,7 +73,8 @@ final class WorkLoop: @unchecked Sendable {
         self.wake = wake
         self.logger = logger
         announcer = WorkerAnnouncer(spool: spool, configuration: configuration, logger: logger)
-        runner.announcer = announcer
+        heartbeats = HeartbeatTimer(spool: spool, announcer: announcer, leaseInterval: configuration.heartbeatInterval)
+        runner.heartbeats = heartbeats
     }
 
     func run() {
@@ -80,7 +82,12 @@ final class WorkLoop: @unchecked Sendable {
         var lastSweep = Date.distantPast
         var lastProgress = Date()
         var lastScanError: (message: String, at: Date)?
-        defer { announcer.withdraw() }
+        var backoff = DiskFullBackoff()
+        heartbeats.start()
+        defer {
+            heartbeats.stop()
+            announcer.withdraw()
+        }
         while !state.isStopping {
             runner.pulse.beat()
             announcer.beat(job: nil)
@@ -96,6 +103,13 @@ final class WorkLoop: @unchecked Sendable {
             let claimed: ClaimedJob?
             do {
                 claimed = try spool.claimNext(as: configuration.worker)
+            } catch let error as SpoolError where error.isDiskFull {
+                let delay = backoff.next()
+                logger.error(
+                    "The disk holding the spool is full: \(error). The job stays queued in new/; this worker claims again in \(Int(delay)) s — free space on the spool's file system."
+                )
+                wake.wait(timeout: delay)
+                continue
             } catch {
                 // A lasting problem (a replaced directory) repeats every poll; say it once a minute.
                 let message = "\(error)"
@@ -110,9 +124,13 @@ final class WorkLoop: @unchecked Sendable {
             }
             lastScanError = nil
             if let claimed {
-                announcer.beat(job: claimed.id)
                 runner.run(claimed, logger: logger)
                 lastProgress = Date()
+                if runner.diskWasFull {
+                    waitWhileStopping(backoff.next())
+                } else {
+                    backoff.reset()
+                }
                 continue
             }
             if configuration.once {
@@ -124,6 +142,15 @@ final class WorkLoop: @unchecked Sendable {
                 // Wake at least as often as the watchdog needs a ping, whatever the poll interval.
                 wake.wait(timeout: min(configuration.pollInterval, runner.pulse.interval ?? configuration.pollInterval))
             }
+        }
+    }
+
+    /// Sleeps `seconds` in short naps, returning early on shutdown (a wake only means new files).
+    private func waitWhileStopping(_ seconds: TimeInterval) {
+        let end = Date(timeIntervalSinceNow: seconds)
+        while !state.isStopping, Date() < end {
+            runner.pulse.beat()
+            Thread.sleep(forTimeInterval: min(0.2, max(end.timeIntervalSinceNow, 0)))
         }
     }
 
@@ -151,4 +178,19 @@ final class WorkLoop: @unchecked Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: spool.directoryPath(.new))) ?? []
         return names.filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.count
     }
+}
+
+/// How long a worker waits after a full disk before it claims again: 1 s, doubling up to a minute,
+/// back to the start once a job got through.
+struct DiskFullBackoff {
+    static let first: TimeInterval = 1
+    static let longest: TimeInterval = 60
+    private var current: TimeInterval = 0
+
+    mutating func next() -> TimeInterval {
+        current = current == 0 ? Self.first : min(current * 2, Self.longest)
+        return current
+    }
+
+    mutating func reset() { current = 0 }
 }

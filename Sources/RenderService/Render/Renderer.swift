@@ -9,6 +9,7 @@ import Foundation
 import Generation
 import Imaging
 import ModelStore
+import Spool
 
 /// Hooks the caller uses to watch and stop a render.
 public struct RenderControl {
@@ -105,7 +106,9 @@ public struct Renderer {
                         throw RenderError.writeFailed(path: output.location + "/" + image.file, reason: "\(error)")
                     }
                 }
-                do { try output.write(batch: files) } catch {
+                do { try output.write(batch: files) } catch let error as SpoolError where error.isDiskFull {
+                    throw error  // transient: the daemon requeues the job and keeps what was written
+                } catch {
                     throw RenderError.writeFailed(path: output.location, reason: "\(error)")
                 }
             }
@@ -178,13 +181,17 @@ public struct Renderer {
     }
 
     func write(_ raster: Raster, metadata: () throws -> ImageMetadata, name: String, to output: some RenderOutput) throws {
-        do { try output.write(try ImageEncoder.encode(raster, as: .png(), metadata: try metadata()), name: name) } catch {
+        do { try output.write(try ImageEncoder.encode(raster, as: .png(), metadata: try metadata()), name: name) } catch let error
+            as SpoolError where error.isDiskFull
+        {
+            throw error
+        } catch {
             throw RenderError.writeFailed(path: output.location + "/" + name, reason: "\(error)")
         }
     }
 
     func write(_ bytes: [UInt8], name: String, to output: some RenderOutput) throws {
-        do { try output.write(bytes, name: name) } catch {
+        do { try output.write(bytes, name: name) } catch let error as SpoolError where error.isDiskFull { throw error } catch {
             throw RenderError.writeFailed(path: output.location + "/" + name, reason: "\(error)")
         }
     }

@@ -33,6 +33,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let spool = try location.open(create: false)
+        // One trial claim per run, not per redraw: the file system does not change under a watch.
         let terminal = isatty(STDOUT_FILENO) != 0
         while true {
             let (text, finished) = try report(spool)
@@ -54,7 +55,8 @@ struct StatusCommand: ParsableCommand {
             let text = detail.text(now: spool.clock.now(), listingOutputs: !watch || finished)
             return (json ? try Self.json(detail) : text, finished)
         }
-        let status = try spool.status(recentFailureLimit: failures)
+        var status = try spool.status(recentFailureLimit: failures)
+        status.filesystem = spool.probeFilesystem()
         let place = location.resolved
         return (json ? try Self.json(status) : "spool: \(place.path) (\(place.source))\n" + status.text(queueLimit: queued), false)
     }

@@ -22,6 +22,10 @@ extension SubmitCommand {
                     + "spool is in its configuration, \(ConfiguredDefaults.installedConfiguration)), or pass --create to make a new spool there")
         }
         let opened = try location.open(create: true)
+        // The same trial claim kacd makes at start-up: a spool where claims are not exclusive is
+        // refused here too, with the property it lacks, before a job is written into it.
+        let probe = opened.probeFilesystem()
+        if probe.verdict == .unsafe { throw SpoolError.unsafeFilesystem(path: opened.root, probe: probe) }
         return try location.open(create: true, limits: opened.advertisedLimits())
     }
 
