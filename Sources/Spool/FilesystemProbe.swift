@@ -39,6 +39,18 @@ public struct FilesystemProbe: Sendable, Equatable, Codable {
     /// (a network file server's clock; leases of other hosts do not depend on it).
     public var clockOffset: Double?
 
+    public init(
+        filesystemType: String, mountPoint: String, verdict: Verdict, exclusiveMove: String? = nil, missing: String? = nil,
+        problem: String? = nil
+    ) {
+        self.filesystemType = filesystemType
+        self.mountPoint = mountPoint
+        self.verdict = verdict
+        self.exclusiveMove = exclusiveMove
+        self.missing = missing
+        self.problem = problem
+    }
+
     /// One sentence for logs, `kac submit` and `kac status`.
     public var sentence: String {
         let on = "\(filesystemType) at \(mountPoint)"
@@ -115,7 +127,7 @@ extension FilesystemProbe {
     }
 
     /// mountinfo writes space, tab, newline and backslash as `\040`-style octal escapes.
-    static func unescape(_ text: String) -> String {
+    public static func unescape(_ text: String) -> String {
         guard text.contains("\\") else { return text }
         var bytes: [UInt8] = []
         var utf8 = Array(text.utf8)[...]

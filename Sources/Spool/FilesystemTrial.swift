@@ -24,6 +24,9 @@ struct FilesystemTrial {
     /// Errors that say "this file system cannot do that", as opposed to "not now" or "not you".
     static let unsupported: Set<Int32> = [EINVAL, ENOSYS, EPERM, ENOTSUP, EOPNOTSUPP, EXDEV, EMLINK]
 
+    /// Errors that say "not now" or "not you" rather than "cannot": the probe is inconclusive.
+    static let transient: Set<Int32> = [ENOSPC, EDQUOT, EACCES, EROFS, EINTR, EAGAIN, ENOMEM]
+
     static func text(_ code: Int32) -> String { "\(String(cString: strerror(code))) (errno \(code))" }
 
     func run(_ probe: inout FilesystemProbe) -> Outcome {
@@ -55,32 +58,39 @@ struct FilesystemTrial {
         guard case .bytes(let replaced)? = try? directory.read("b", limit: 64), replaced == Array("two\n".utf8) else {
             return .missing("a rename that replaces a file atomically (the old contents stayed)")
         }
-        // 3. The move that never replaces: "b" exists, so moving "a" onto it must fail.
-        let rename = directory.renameNoReplaceErrno("a", to: directory, as: "b")
-        if rename == 0 { return .missing("a rename that never replaces (RENAME_NOREPLACE replaced an existing file)") }
-        if rename == EEXIST {
+        // 3. The move that never replaces. Onto an existing name it must fail (the kernel answers
+        // EEXIST itself when it knows the name, so this says nothing about the file system) ...
+        let onto = directory.renameNoReplaceErrno("a", to: directory, as: "b")
+        if onto == 0 { return .missing("a rename that never replaces (RENAME_NOREPLACE replaced an existing file)") }
+        // ... and to a free name it shows what the file system offers: renameat2 itself, or links.
+        let free = directory.renameNoReplaceErrno("a", to: directory, as: "c")
+        if free == 0 {
             probe.exclusiveMove = "renameat2"
-        } else if Self.unsupported.contains(rename) {
+        } else if Self.unsupported.contains(free) {
             let link = directory.linkErrno("a", to: directory, as: "b")
             if link == 0 { return .missing("an exclusive hard link (link(2) replaced an existing name)") }
-            guard link == EEXIST else {
-                guard Self.unsupported.contains(link) else { return .failed("link(2): \(Self.text(link))") }
-                return .missing(
-                    "a move that never replaces another file: renameat2(RENAME_NOREPLACE) fails with \(Self.text(rename)) and link(2) with \(Self.text(link))"
-                )
+            if link != EEXIST {
+                return Self.transient.contains(link)
+                    ? .failed("link(2): \(Self.text(link))")
+                    : .missing(
+                        "a move that never replaces another file: renameat2(RENAME_NOREPLACE) fails with \(Self.text(free)) and link(2) with \(Self.text(link))"
+                    )
             }
+            do {
+                guard try directory.moveExclusive("a", to: directory, as: "c") else {
+                    return .missing("a move that never replaces: a link to a free name was refused")
+                }
+            } catch let error as DiskIOError {
+                return Self.transient.contains(error.errno)
+                    ? .failed("\(error)")
+                    : .missing(
+                        "a move that never replaces another file: renameat2(RENAME_NOREPLACE) fails with \(Self.text(free)) and hard links with \(Self.text(error.errno))"
+                    )
+            } catch { return .failed("\(error)") }
             probe.exclusiveMove = "link"
         } else {
-            return .failed("renameat2: \(Self.text(rename))")
+            return .failed("renameat2: \(Self.text(free))")
         }
-        // ... and moving it to a free name must succeed, leave the source gone and the bytes whole.
-        do {
-            guard try directory.moveExclusive("a", to: directory, as: "c") else {
-                return .missing("a move that never replaces: the \(probe.exclusiveMove ?? "") move to a free name was refused")
-            }
-        } catch let error as DiskIOError {
-            return Self.unsupported.contains(error.errno) ? .missing("a move that never replaces (\(error))") : .failed("\(error)")
-        } catch { return .failed("\(error)") }
         guard directory.status("a") == nil, case .bytes(let moved)? = try? directory.read("c", limit: 64), moved == bytes else {
             return .missing("a move that never replaces (after the move the source remained or the bytes changed)")
         }

@@ -27,6 +27,9 @@ import Vocabulary
         ("max-scale", ["1", "64"], ["0", "65"]),
         ("max-steps", ["1", "100000"], ["0", "100001"]),
         ("max-file-size", ["1024", "16777216"], ["0", "1023", "16777217"]),
+        ("max-priority", ["-1000", "1000"], ["-1001", "1001", "x"]),
+        ("max-work", ["1", "10000000000"], ["0", "10000000001", "-2"]),
+        ("job-time-limit", ["1s", "30d", "2h"], ["0", "0.5s", "31d", "soon", ""]),
         ("threads", ["1", "1024", "auto"], ["0", "1025", "all"]),
         ("log-level", ["trace", "critical"], ["verbose", ""]),
         // bf16 is accepted exactly where the CPU has it (the refusal is checked in bf16IsCheckedAgainstTheCPU).
@@ -58,6 +61,7 @@ import Vocabulary
                 #expect(result.status == 0, "--\(flag) \(value) must be accepted: \(result.error)")
                 let shown =
                     flag == "worker-id" || flag == "threads" || flag == "log-level" || flag == "spool" || flag == "zoo"
+                        || flag == "job-time-limit"
                     ? value : String(Double(value).map { $0 == $0.rounded() ? String(Int($0)) : String($0) } ?? value)
                 #expect(result.output.contains("\n\(flag) = \(shown)\n"), "--\(flag) \(value):\n\(result.output)")
             }
