@@ -282,6 +282,13 @@ public final class DirectoryHandle: @unchecked Sendable {
     /// whose unlink finds the name gone undoes its link (maildir's rule: the loser finds the
     /// source gone). Needs no inode numbers that are stable across names.
     func linkExclusive(_ name: String, to destination: DirectoryHandle, as newName: String) throws -> Bool {
+        // What the old name held before the link, for when the new name has moved on before the check.
+        let before = status(name)
+        let beforeBytes: [UInt8]? = before.flatMap { info in
+            guard Int(info.st_size) <= Self.sameContentsLimit, case .bytes(let bytes)? = try? read(name, limit: Int(info.st_size))
+            else { return nil }
+            return bytes
+        }
         if linkat(descriptor, name, destination.descriptor, newName, 0) != 0 {
             let error = errno
             if error == ENOENT || error == EEXIST { return false }
@@ -289,7 +296,14 @@ public final class DirectoryHandle: @unchecked Sendable {
                 errno: error, systemCall: "linkat", path: child(name),
                 message: "cannot link \(child(name)) to \(destination.child(newName))")
         }
-        guard let linked = destination.status(newName) else { return false }
+        guard let linked = destination.status(newName) else {
+            // Someone took the new name onward already (a worker claimed a job just submitted): the
+            // link happened. Retire the old name if it still holds what was linked.
+            guard let beforeBytes, case .bytes(let now)? = try? read(name, limit: beforeBytes.count), now == beforeBytes else {
+                return false
+            }
+            return unlinkat(descriptor, name, 0) == 0
+        }
         guard let current = status(name),
             (current.st_dev == linked.st_dev && current.st_ino == linked.st_ino)
                 || sameContents(name, destination, newName, current, linked)
