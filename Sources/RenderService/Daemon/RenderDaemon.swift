@@ -37,21 +37,18 @@ public enum RenderDaemon {
         } catch {
             throw DaemonStartupError(setting: "spool", path: configuration.spoolPath, cause: error)
         }
-        // A trial claim before the first real one: refuse a file system where claims are not
-        // exclusive (exit 78 from main), go on with a warning when the probe cannot run (a full disk).
-        let probe = spool.probeFilesystem()
-        switch probe.verdict {
-        case .unsafe:
-            throw DaemonStartupError(
-                setting: "spool", path: configuration.spoolPath, cause: SpoolError.unsafeFilesystem(path: spool.root, probe: probe))
-        case .unknown: logger.warning("The spool's file system could not be probed: \(probe.sentence); claiming anyway.")
-        case .safe: logger.info("Spool file system \(probe.sentence).")
-        }
         let store: ModelStore
         do {
             store = try ModelStore(root: configuration.zooPath, create: false, configuration: .init(validator: ZooModelValidator()))
         } catch {
             throw DaemonStartupError(setting: "zoo", path: configuration.zooPath, cause: error)
+        }
+        // A trial claim before the first real one: refuse a file system where claims are not
+        // exclusive (exit 78 from main), go on with a warning when the probe cannot run (a full disk).
+        let probe = spool.probeFilesystem()
+        if probe.verdict == .unsafe {
+            throw DaemonStartupError(
+                setting: "spool", path: configuration.spoolPath, cause: SpoolError.unsafeFilesystem(path: spool.root, probe: probe))
         }
         let state = DaemonState()
         let wake = WakeSignal()
@@ -65,6 +62,11 @@ public enum RenderDaemon {
             "kacd \(KacVersion.version) started: spool \(spool.root), zoo \(store.root), \(store.models().count) models, cache \(configuration.modelCacheBytes >> 20) MiB\(mode)."
         )
         logger.info("Using \(configuration.threads).")
+        if probe.verdict == .unknown {
+            logger.warning("Spool file system \(probe.sentence); claiming anyway.")
+        } else {
+            logger.info("Spool file system \(probe.sentence).")
+        }
         if let advice = BLAS.kernelAdvice() { logger.warning("\(advice)") }
         // A CPU without bf16 is ordinary (auto means fp32 there); a restriction that stops a CPU
         // that has it is a setting the operator may want to change, so it is said at start-up.
