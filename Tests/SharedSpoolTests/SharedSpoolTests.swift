@@ -6,6 +6,7 @@
 // `kac submit` and `kacd`, and `kac status` must say why. `scripts/spool-mounts` starts and stops
 // everything by pid; without FUSE, root or a tool, the tests are skipped with the reason.
 import Foundation
+import Glibc
 import TestSupport
 import Testing
 
@@ -17,17 +18,47 @@ enum Mounts {
 
     /// Nil when mounts can be made here; else `scripts/spool-mounts check`'s sentence.
     static let missing: String? = {
-        guard let result = try? ChildProcess.run(script, ["check"]) else { return "cannot run \(script)" }
+        let result = spawn(script, ["check"], in: NSTemporaryDirectory())
         return result.status == 0 ? nil : result.error.trimmingCharacters(in: .whitespacesAndNewlines)
     }()
     static let skipReason = Comment(rawValue: missing ?? "")
+
+    /// Runs `path` with posix_spawn and waitpid, its output in files: the mount daemons it starts
+    /// outlive it, and Foundation's `Process` was seen never to notice such a script's exit.
+    struct Spawned {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    static func spawn(_ path: String, _ arguments: [String], in directory: String) -> Spawned {
+        let out = directory + "/spawn-\(UInt32.random(in: 0...UInt32.max))"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, out + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else {
+            return Spawned(status: 127, output: "", error: "cannot start \(path)")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let text = { (suffix: String) in (try? String(contentsOfFile: out + suffix, encoding: .utf8)) ?? "" }
+        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Spawned(status: code, output: text(".out"), error: text(".err"))
+    }
 
     /// Mounts `kind` in a fresh temporary directory, runs `body` with the mount points, and stops
     /// everything again whatever `body` does.
     static func with(_ kind: String, _ body: ([String]) throws -> Void) throws {
         let directory = TemporaryDirectory(prefix: "kac-\(kind)")
-        let started = try ChildProcess.run(script, ["start", kind, directory.path])
-        defer { _ = try? ChildProcess.run(script, ["stop", directory.path]) }
+        let logs = TemporaryDirectory(prefix: "kac-\(kind)-logs")
+        let started = spawn(script, ["start", kind, directory.path], in: logs.path)
+        defer { _ = spawn(script, ["stop", directory.path], in: logs.path) }
         try #require(started.status == 0, "spool-mounts start \(kind): \(started.error)")
         let mounts = started.output.split(separator: "\n").map(String.init)
         try body(mounts)
@@ -41,7 +72,8 @@ enum Mounts {
             "--bin", binaries, "--timeout", "300",
         ]
         for spool in spools { arguments += ["--spool", spool] }
-        let result = try ChildProcess.run(soak, arguments)
+        let logs = TemporaryDirectory(prefix: "kac-soak-logs")
+        let result = spawn(soak, arguments, in: logs.path)
         let counts = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any] ?? [:]
         return (result.status, counts, result.error)
     }
@@ -85,4 +117,21 @@ enum Mounts {
     }
 
     func names(_ path: String) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] }
+}
+
+/// The short form of the fault soak on a local spool, which needs neither root nor FUSE: kills,
+/// repeated ids, hostile files and symlink swaps of out/<id> and out/, and every job ends once.
+@Suite(.serialized) struct LocalSoakTests {
+    @Test func theShortSoakEndsEveryJobOnce() throws {
+        let binaries = (ChildProcess.builtProduct("kacd") as NSString).deletingLastPathComponent
+        let logs = TemporaryDirectory(prefix: "kac-soak-logs")
+        let result = Mounts.spawn(
+            Mounts.soak,
+            ["--workers", "2", "--jobs", "40", "--kills", "10", "--kill-interval", "0.3", "--hostile", "--json", "--bin", binaries, "--timeout", "120"], in: logs.path)
+        let counts = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any] ?? [:]
+        #expect(result.status == 0, "spool-soak exited \(result.status): \(result.error)\n\(result.output)")
+        #expect(counts["submitted"] as? Int == 40 && counts["done"] as? Int == 40, "\(counts)")
+        #expect(counts["lost"] as? Int == 0 && counts["files written outside the spool"] as? Int == 0)
+        #expect(counts["records replaced"] as? Int == 0 && counts["stray temporaries at the end (out/)"] as? Int == 0)
+    }
 }
