@@ -102,7 +102,7 @@ enum Mounts {
         try Mounts.with("rclone") { mounts in
             let spool = try #require(mounts.first) + "/spool"
             let submit = try ChildProcess.run(
-                ChildProcess.builtProduct("kac"), ["submit", "--spool", spool, "--quality", "fastest", "--count", "1"])
+                ChildProcess.builtProduct("kac"), ["submit", "--spool", spool, "--create", "--quality", "fastest", "--count", "1"])
             #expect(submit.status == 78, "\(submit.output) \(submit.error)")
             #expect(submit.error.contains("fuse.rclone") && submit.error.contains("lacks"), "\(submit.error)")
             let kacd = try ChildProcess.run(
