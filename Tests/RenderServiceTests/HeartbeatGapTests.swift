@@ -43,15 +43,18 @@ import Testing
         let render = result?["render"] as? [String: Any]
         let timings = render?["timings"] as? [String: Any]
         let seconds = timings?["totalSeconds"] as? Double ?? 0
-        // The model is slow: each of the 3 steps (one network evaluation of 64 images) took over 1.5 s.
-        #expect(seconds / 3 > 1.5, "a step took only \(seconds / 3) s; the model is not slow enough to show starvation")
+        // The model is slow: each of the 3 steps (one network evaluation of 64 images) takes longer
+        // than three heartbeat intervals, so heartbeats written only between steps would show gaps
+        // of a whole step.
+        let step = seconds / 3
+        #expect(step > 0.9, "a step took only \(step) s; the model is not slow enough to show starvation")
         for (name, beats) in [("lease", leaseBeats), ("worker record", recordBeats)] {
             let times = beats.compactMap { try? Date($0, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }.sorted()
             let gaps = zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }
             #expect(times.count >= Int(seconds / 0.9), "\(name): \(times.count) heartbeats in \(seconds) s")
-            // 0.3 s promised; 1.2 s (four intervals) leaves room for a loaded machine, and is less
-            // than one sampler step of this model.
-            #expect((gaps.max() ?? 0) < 1.2, "\(name): longest gap \(gaps.max() ?? 0) s, gaps \(gaps)")
+            // 0.3 s promised; four intervals leave room for a loaded machine, and the gap must be
+            // well under one sampler step of this model (what step-bound heartbeats would show).
+            #expect((gaps.max() ?? 0) < min(1.2, 0.6 * step), "\(name): longest gap \(gaps.max() ?? 0) s (step \(step) s), gaps \(gaps)")
         }
     }
 
