@@ -136,6 +136,9 @@ func accumulate(_ a: inout Tensor, _ b: Tensor) {
 }
 
 extension Tensor {
+    /// Rows (samples) `range` of a batch [N, ...] as a new tensor [range.count, ...].
+    public func rows(_ range: Range<Int>) -> Tensor { images(range) }
+
     /// Images `range` of a batch [N, ...] as a new tensor [range.count, ...].
     func images(_ range: Range<Int>) -> Tensor {
         if range.count == shape[0] { return self }

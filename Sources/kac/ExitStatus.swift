@@ -57,6 +57,12 @@ enum ExitStatus {
             case .corruptFile: return dataError
             case .interrupted: return temporaryFailure
             }
+        case let error as RefinementError:
+            switch error {
+            case .invalidConfiguration, .runMismatch, .incompatibleNetworks: return usage
+            case .corruptCheckpoint, .diverged: return dataError
+            case .interrupted: return temporaryFailure
+            }
         default: return nil
         }
     }

@@ -16,7 +16,7 @@ struct Kac: AsyncParsableCommand {
             "Exit codes (sysexits): 0 ok, 64 bad command line or request, 65 bad data (job file, damaged zoo), 66 not found, 69 refused in the present state, 73 cannot create output, 74 I/O error, 75 interrupted, 77 permission denied.",
         version: KacVersion.report(tool: "kac", commit: String(cString: kac_build_commit()), blasCore: BLAS.coreName),
         subcommands: [
-            TrainCommand.self, DatasetCommand.self, DistillCommand.self, BenchCommand.self, PeerDumpCommand.self,
+            TrainCommand.self, DatasetCommand.self, DistillCommand.self, RefineCommand.self, BenchCommand.self, PeerDumpCommand.self,
             SubmitCommand.self, StatusCommand.self, CancelCommand.self, PruneCommand.self,
             ZooCommand.self,
             RenderCommand.self, RenderBenchCommand.self,

@@ -148,9 +148,27 @@ public final class MLPVelocityNetwork: VelocityNetwork {
         _ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
         target: Tensor
     ) -> (loss: Float, gradients: ParameterSet) {
-        let pass = forward(x, times: times, labels: labels, guidance: guidance)
-        let (loss, dOutput) = MeanSquaredError.lossAndGradient(prediction: pass.output, target: target)
         var gradients = parameters.zeros()
+        var loss: Float = 0
+        _ = backpropagate(x, times: times, labels: labels, guidance: guidance, gradients: &gradients) { _, output in
+            let (value, dOutput) = MeanSquaredError.lossAndGradient(prediction: output, target: target)
+            loss = value
+            return dOutput
+        }
+        return (loss, gradients)
+    }
+
+    /// One part: the whole batch (the MLP does not split it).
+    public func backpropagate(
+        _ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
+        gradients: inout ParameterSet, cotangent: (_ rows: Range<Int>, _ output: Tensor) -> Tensor
+    ) -> (output: Tensor, inputGradient: Tensor) {
+        precondition(gradients.hasSameLayout(as: parameters), "MLPVelocityNetwork.backpropagate: gradients must have the parameters' layout")
+        let pass = forward(x, times: times, labels: labels, guidance: guidance)
+        let dOutput = cotangent(0..<x.shape[0], pass.output)
+        precondition(
+            dOutput.shape == pass.output.shape,
+            "MLPVelocityNetwork.backpropagate: cotangent \(dOutput.shape) for output \(pass.output.shape)")
         var dh = dOutput
         for index in layers.indices.reversed() {
             if index < layers.count - 1 { dh = SiLU.backward(dh, cache: pass.activation[index]) }
@@ -160,10 +178,10 @@ public final class MLPVelocityNetwork: VelocityNetwork {
             }
             dh = layers[index].backward(dh, cache: pass.linear[index], parameters: parameters, gradients: &gradients)
         }
-        // dh is [N, D + 2E]: only the label embedding part leads to parameters.
-        let (_, dConditioning) = ChannelConcatenation.backward(dh, firstChannels: configuration.dimension)
+        // dh is [N, D + 2E]: the first D columns are dL/dx, the label embedding part leads to parameters.
+        let (dInput, dConditioning) = ChannelConcatenation.backward(dh, firstChannels: configuration.dimension)
         let (_, dLabel) = ChannelConcatenation.backward(dConditioning, firstChannels: configuration.embeddingWidth)
         label.backward(dLabel, labels: labels, gradients: &gradients)
-        return (loss, gradients)
+        return (pass.output, dInput)
     }
 }

@@ -138,7 +138,12 @@ extension UNet {
             caches: caches)
     }
 
-    func backward(_ dOutput: Tensor, pass: Pass, labels: [Int], gradients: inout ParameterSet) {
+    /// Returns dL/dx when `wantsInputGradient` (the first conv's input gradient costs one more
+    /// transposed convolution, which training skips), else nil.
+    @discardableResult
+    func backward(
+        _ dOutput: Tensor, pass: Pass, labels: [Int], gradients: inout ParameterSet, wantsInputGradient: Bool = false
+    ) -> Tensor? {
         precondition(pass.caches.count == steps.count, "UNet.backward needs a forward pass that kept its caches")
         var dh = dOutput
         var dSkips: [Tensor] = []
@@ -152,8 +157,8 @@ extension UNet {
             case (.attention(let block), .attention(let cache)):
                 dh = block.backward(dh, cache: cache, parameters: parameters, gradients: &gradients)
             case (.conv(let conv), .conv(let cache)):
-                if index == 0 {
-                    // The first conv reads the data, whose gradient nobody needs.
+                if index == 0 && !wantsInputGradient {
+                    // The first conv reads the data, whose gradient training does not need.
                     conv.accumulateGradients(dh, cache: cache, parameters: parameters, gradients: &gradients, workspace: workspace)
                 } else {
                     dh = conv.backward(dh, cache: cache, parameters: parameters, gradients: &gradients, workspace: workspace)
@@ -183,5 +188,6 @@ extension UNet {
         time1.accumulateGradients(
             SiLU.backward(dActivated, cache: pass.timeActivation), cache: pass.time1,
             parameters: parameters, gradients: &gradients)
+        return wantsInputGradient ? dh : nil
     }
 }

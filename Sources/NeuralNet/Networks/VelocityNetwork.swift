@@ -18,6 +18,15 @@ public protocol VelocityNetwork: AnyObject {
         _ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
         target: Tensor
     ) -> (loss: Float, gradients: ParameterSet)
+    /// Backpropagation of a loss the caller defines on the output: runs the network on x in parts
+    /// (consecutive row ranges, in order), asks `cotangent(rows, output)` for dL/d(output) of each
+    /// part, and returns the whole output with dL/dx (the vector–Jacobian product Jᵀ·cotangent).
+    /// Parameter gradients of the same loss ACCUMULATE into `gradients` (the caller zeroes them; a
+    /// caller that wants only dL/dx passes scratch zeros). The weights are not changed.
+    func backpropagate(
+        _ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
+        gradients: inout ParameterSet, cotangent: (_ rows: Range<Int>, _ output: Tensor) -> Tensor
+    ) -> (output: Tensor, inputGradient: Tensor)
 }
 
 extension VelocityNetwork {
@@ -29,6 +38,29 @@ extension VelocityNetwork {
     /// A network without a guidance input.
     public func lossAndGradients(_ x: Tensor, times: [Float], labels: [Int], target: Tensor) -> (loss: Float, gradients: ParameterSet) {
         lossAndGradients(x, times: times, labels: labels, guidance: nil, target: target)
+    }
+}
+
+extension VelocityNetwork {
+    /// dL/dx for a loss on the output, the weights frozen (their gradients are computed and dropped).
+    public func inputGradient(
+        _ x: Tensor, times: [Float], labels: [Int], guidance: [Float]? = nil,
+        cotangent: (_ rows: Range<Int>, _ output: Tensor) -> Tensor
+    ) -> (output: Tensor, inputGradient: Tensor) {
+        var scratch = parameters.zeros()
+        return backpropagate(x, times: times, labels: labels, guidance: guidance, gradients: &scratch, cotangent: cotangent)
+    }
+
+    /// Parameter gradients of ⟨outputGradient, u_θ(x)⟩: the chain rule's last link when dL/du is known.
+    public func parameterGradients(
+        _ x: Tensor, times: [Float], labels: [Int], guidance: [Float]? = nil, outputGradient: Tensor
+    ) -> ParameterSet {
+        precondition(outputGradient.shape == x.shape, "parameterGradients: output gradient \(outputGradient.shape) for x \(x.shape)")
+        var gradients = parameters.zeros()
+        _ = backpropagate(x, times: times, labels: labels, guidance: guidance, gradients: &gradients) { rows, _ in
+            outputGradient.rows(rows)
+        }
+        return gradients
     }
 }
 

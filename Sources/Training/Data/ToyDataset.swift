@@ -12,17 +12,29 @@ public enum ToyDataset: String, Codable, CaseIterable, Sendable {
     case checkerboard
     /// A 3×3 grid of near-Dirac points (std 0.01) at {−0.5, 0, 0.5}²; label = point 0..<9.
     case grid
+    /// Eight Gaussians (std 0.05) on the circle of radius 0.7, two opposite ones per class: label =
+    /// component mod 4, so every class is bimodal (a one-step generator that averages its modes
+    /// puts mass between them, which per-mode mass and energy distance see).
+    case pairedGaussians
 
     public var classNames: [String] {
         switch self {
         case .eightGaussians: (0..<8).map { "gaussian-\($0)" }
         case .checkerboard: (0..<8).map { "cell-\($0)" }
         case .grid: (0..<9).map { "point-\($0)" }
+        case .pairedGaussians: (0..<4).map { "pair-\($0)" }
         }
     }
 
     static let gaussianRadius = 0.75, gaussianDeviation = 0.05
     static let gridSpacing = 0.5, gridDeviation = 0.01
+    static let pairedRadius = 0.7
+
+    /// Centre of mixture component `component` of `pairedGaussians` (0..<8; class = component mod 4).
+    public static func pairedComponentCentre(_ component: Int) -> (x: Double, y: Double) {
+        let angle = 2 * Double.pi * Double(component) / 8
+        return (pairedRadius * cos(angle), pairedRadius * sin(angle))
+    }
 
     /// `count` points [count, 2] with their labels.
     public func sample(count: Int, random: inout RandomSource) -> LabeledDataset {
@@ -50,6 +62,8 @@ public enum ToyDataset: String, Codable, CaseIterable, Sendable {
             return (-1 + 0.5 * Double(column) + 0.25, -1 + 0.5 * Double(row) + 0.25)
         case .grid:
             return (Self.gridSpacing * Double(label % 3 - 1), Self.gridSpacing * Double(label / 3 - 1))
+        case .pairedGaussians:
+            return (0, 0)  // the two components of a class are opposite: their mean is the origin
         }
     }
 
@@ -70,6 +84,13 @@ public enum ToyDataset: String, Codable, CaseIterable, Sendable {
             let label = random.index(below: 9)
             let centre = classCentre(label)
             return (centre.x + Self.gridDeviation * random.normal(), centre.y + Self.gridDeviation * random.normal(), label)
+        case .pairedGaussians:
+            let component = random.index(below: 8)
+            let centre = Self.pairedComponentCentre(component)
+            return (
+                centre.x + Self.gaussianDeviation * random.normal(),
+                centre.y + Self.gaussianDeviation * random.normal(), component % 4
+            )
         }
     }
 

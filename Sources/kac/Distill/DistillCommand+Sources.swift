@@ -113,7 +113,7 @@ enum DistillData {
         }
         guard let toy = ToyDataset.allCases.first(where: { $0.kebabName == name }) else {
             throw ValidationError(
-                "unknown dataset '\(name)': use fashion-mnist, eight-gaussians, checkerboard, grid, "
+                "unknown dataset '\(name)': use fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians, "
                     + "or give --data DIR, the image folder the teacher was trained on")
         }
         var random = RandomSource(seed: seed, stream: 9)

@@ -66,7 +66,7 @@ struct DistillCommand: ParsableCommand {
     var seed: UInt64 = 1
     @Option(
         help:
-            "Dataset: fashion-mnist, eight-gaussians, checkerboard, grid, or the image folder DIR the teacher was trained on (default: the teacher's)."
+            "Dataset: fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians, or the image folder DIR the teacher was trained on (default: the teacher's)."
     )
     var data: String?
     @Flag(

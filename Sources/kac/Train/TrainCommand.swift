@@ -21,7 +21,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "Dataset: fashion-mnist, eight-gaussians, checkerboard, grid, or a labelled image folder DIR (one subfolder per class; a path with a slash is always a folder)."
+            "Dataset: fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians, or a labelled image folder DIR (one subfolder per class; a path with a slash is always a folder)."
     )
     var data = "fashion-mnist"
     @Option(name: .customLong("run"), help: "Run directory (checkpoint, previews, recipe).")
@@ -156,7 +156,7 @@ struct TrainCommand: ParsableCommand {
         }
         guard let toy = ToyDataset.allCases.first(where: { $0.kebabName == data }) else {
             throw ValidationError(
-                "unknown dataset '\(data)': use fashion-mnist, eight-gaussians, checkerboard, grid or an image folder path")
+                "unknown dataset '\(data)': use fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians or an image folder path")
         }
         var random = RandomSource(seed: seed, stream: 9)
         return DataSource(dataset: toy.sample(count: 65_536, random: &random), name: data)
