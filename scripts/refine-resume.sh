@@ -46,7 +46,7 @@ nohup nice -n 10 "$kac" refine \
     --student fashion-mnist/student-1@3 --teacher fashion-mnist/teacher@2 --zoo "$repo/zoo" \
     --run "$run" --method fgm --alpha 0.5 --guidance 1.5 --time-range 0.05,0.9 \
     --steps 40000 --fake-warmup 500 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1 \
-    --ema 0.999 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 250 --eval-samples 1000 \
+    --ema 0.999 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000 \
     --cache-directory "$run/eval-cache" \
     >>"$run/progress.log" 2>&1 &
 echo "refinement running as process $! (nice 10); progress: tail -f $run/progress.log"

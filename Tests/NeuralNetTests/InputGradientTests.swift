@@ -21,7 +21,8 @@ struct InputGradientTests {
             parts.append(rows)
             return weights.rows(rows)
         }
-        #expect(output == network.velocity(x, times: times, labels: labels))
+        // Sampling fuses normalisation, SiLU and convolution: the same values up to Float rounding.
+        #expect(maxRelativeError(output.scalars, network.velocity(x, times: times, labels: labels).scalars, floor: 1e-3) < 1e-4)
         func loss(_ probe: Tensor) -> Double {
             zip(network.velocity(probe, times: times, labels: labels).scalars, weights.scalars)
                 .reduce(0.0) { $0 + Double($1.0) * Double($1.1) }

@@ -99,6 +99,37 @@ struct GeneratorMatchingTests {
         #expect(worst.error < Self.tolerance, "\(c): worst relative error \(worst.error) at \(student.network.parameters.names[worst.tensor])")
     }
 
+    @Test func sharedFakePassGivesTheFakesRegressionGradients() throws {
+        var random = RandomSource(seed: 73)
+        let teacherNetwork = Self.network(true, &random), fake = Self.network(true, &random)
+        let teacher = GuidedTeacher(network: teacherNetwork, nullLabel: 3, guidance: 1.5)
+        let path = KacPath()
+        let samples = randomTensor([4, 8, 8, 1], &random, scale: 0.5)
+        let labels = [1, 0, 2, 1], times: [Float] = [0.2, 0.4, 0.6, 0.8]
+        var draws = RandomSource(seed: 5)
+        let result = GeneratorMatching.gradient(
+            samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fake,
+            method: .fgm, alpha: 0.5, random: &draws)
+        let shared = try #require(result.fakeRegression)
+        var same = RandomSource(seed: 5)
+        let batch = path.noise(samples, times: times, random: &same)
+        let (loss, gradients) = fake.lossAndGradients(batch.noised, times: times, labels: labels, target: batch.target)
+        #expect(abs(shared.loss - loss) <= 1e-4 * loss)
+        var worst: Float = 0
+        for index in gradients.tensors.indices {
+            worst = max(worst, maxRelativeError(shared.gradients[index].scalars, gradients[index].scalars, floor: 1e-4))
+        }
+        // The same kernels on the same rows, only the output gradient's rounding differs.
+        #expect(worst < 1e-3, "worst relative difference \(worst)")
+        // Any other α has no such shortcut.
+        var again = RandomSource(seed: 5)
+        #expect(
+            GeneratorMatching.gradient(
+                samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fake,
+                method: .fgm, alpha: 1, random: &again
+            ).fakeRegression == nil)
+    }
+
     @Test func guidedTeacherIsTheSamplersGuidedField() {
         var random = RandomSource(seed: 72)
         let network = Self.network(true, &random)

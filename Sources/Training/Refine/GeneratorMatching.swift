@@ -107,6 +107,10 @@ public struct GeneratorGradient {
     public var loss: Double
     /// D estimate: mean over elements of ‖u_T − v_ψ‖² at the drawn (t, x_t).
     public var discrepancy: Double
+    /// FGM at α = ½ only: the fake's own regression loss mean (v_ψ − u_c)² at the same (t, x_t) and its
+    /// parameter gradients, which the fake's backward pass yields for free — its cotangent
+    /// −2(v_ψ − u_c)/(N·D) is minus the regression's output gradient. nil otherwise.
+    public var fakeRegression: (loss: Float, gradients: ParameterSet)?
 }
 
 public enum GeneratorMatching {
@@ -124,6 +128,7 @@ public enum GeneratorMatching {
         let fakeVelocity: Tensor
         let teacherVelocity: Tensor
         var dXt = Tensor(shape: x0.shape, repeating: 0)
+        var fakeRegression: (loss: Float, gradients: ParameterSet)?
         switch method {
         case .velocityDMD:
             teacherVelocity = teacher.velocity(xt, times: times, labels: labels)
@@ -144,7 +149,8 @@ public enum GeneratorMatching {
                 return w
             }
             teacherVelocity = teacherPass.velocity
-            let fakePass = fake.inputGradient(xt, times: times, labels: labels, guidance: nil) { rows, v in
+            var fakeGradients = fake.parameters.zeros()
+            let fakePass = fake.backpropagate(xt, times: times, labels: labels, guidance: nil, gradients: &fakeGradients) { rows, v in
                 var w = v
                 for k in 0..<v.count {
                     let i = rows.lowerBound * perSample + k
@@ -154,6 +160,16 @@ public enum GeneratorMatching {
                 return w
             }
             fakeVelocity = fakePass.output
+            if alpha == 0.5 {
+                for index in fakeGradients.tensors.indices {
+                    fakeGradients.withMutableScalars(index) { g in
+                        for i in g.indices { g[i] = -g[i] }
+                    }
+                }
+                var squares = 0.0
+                for i in 0..<uc.count { squares += Double((fakeVelocity.scalars[i] - uc.scalars[i]) * (fakeVelocity.scalars[i] - uc.scalars[i])) }
+                fakeRegression = (Float(squares / Double(uc.count)), fakeGradients)
+            }
             for i in 0..<dXt.count { dXt.scalars[i] = teacherPass.inputGradient.scalars[i] + fakePass.inputGradient.scalars[i] }
         }
         let schedule = path.schedule, horizon = path.horizon
@@ -177,6 +193,7 @@ public enum GeneratorMatching {
         }
         discrepancy /= Double(x0.count)
         return GeneratorGradient(
-            dSamples: dX0, loss: method == .fgm ? loss / Double(x0.count) : discrepancy, discrepancy: discrepancy)
+            dSamples: dX0, loss: method == .fgm ? loss / Double(x0.count) : discrepancy, discrepancy: discrepancy,
+            fakeRegression: fakeRegression)
     }
 }

@@ -84,13 +84,18 @@ public final class Refiner {
 
     public var isWarmingUp: Bool { state.step == 0 && state.fakeSteps < configuration.fakeWarmupSteps }
 
+    /// |x₀| beyond which a generated pixel counts as saturated: data lie in [−1, 1], and a one-step
+    /// student's backgrounds scatter around −1 (28 % of student-1@3's values exceed 1 in magnitude,
+    /// one batch of 64), so ±1 would count ordinary backgrounds as saturated.
+    public static let saturationLimit: Float = 1.1
+
     /// What one call of `step()` measured.
     public struct StepReport: Sendable {
         public var fakeLoss: Float
         public var fakeNorm: Float
         /// nil during the warm-up.
         public var generator: (loss: Double, discrepancy: Double, norm: Float)?
-        /// Fraction of generated pixels outside [−1, 1] (saturation).
+        /// Fraction of generated values beyond ±`saturationLimit`.
         public var outOfRange: Double
     }
 
@@ -107,20 +112,20 @@ public final class Refiner {
         var outside = 0
         for i in 0..<samples.count {
             samples.scalars[i] -= Float(horizon) * jump.scalars[i]
-            if abs(samples.scalars[i]) > 1 { outside += 1 }
+            if abs(samples.scalars[i]) > Self.saturationLimit { outside += 1 }
         }
-        // The fake learns the generator's marginal velocity with the teacher's own loss (x₀ detached).
-        let fakeTimes = drawTimes(count)
-        let fakeBatch = path.noise(samples, times: fakeTimes, random: &state.random)
-        let (fakeLoss, fakeGradients) = fake.lossAndGradients(
-            fakeBatch.noised, times: fakeTimes, labels: labels, guidance: nil, target: fakeBatch.target)
-        var fakeWeights = state.fake
-        let fakeNorm = state.fakeOptimizer.update(&fakeWeights, gradients: fakeGradients, clippingNormTo: Float(c.gradientClipNorm))
-        state.fake = fakeWeights
-        fake.parameters = fakeWeights
-        state.fakeSteps += 1
-        var report = StepReport(fakeLoss: fakeLoss, fakeNorm: fakeNorm, generator: nil, outOfRange: Double(outside) / Double(samples.count))
-        if isWarmingUp { return report }
+        let warming = isWarmingUp
+        let shared = c.sharedFakePass && c.method == .fgm && c.alpha == 0.5 && !warming
+        var report = StepReport(fakeLoss: 0, fakeNorm: 0, generator: nil, outOfRange: Double(outside) / Double(samples.count))
+        if !shared {
+            // The fake learns the generator's marginal velocity with the teacher's own loss (x₀ detached).
+            let fakeTimes = drawTimes(count)
+            let fakeBatch = path.noise(samples, times: fakeTimes, random: &state.random)
+            let (fakeLoss, fakeGradients) = fake.lossAndGradients(
+                fakeBatch.noised, times: fakeTimes, labels: labels, guidance: nil, target: fakeBatch.target)
+            (report.fakeLoss, report.fakeNorm) = (fakeLoss, updateFake(fakeGradients))
+            if warming { return report }
+        }
 
         let times = drawTimes(count)
         let matching = GeneratorMatching.gradient(
@@ -135,8 +140,21 @@ public final class Refiner {
         generator.parameters = weights
         state.generatorAverage.update(with: weights)
         state.step += 1
+        if shared, let regression = matching.fakeRegression {
+            (report.fakeLoss, report.fakeNorm) = (regression.loss, updateFake(regression.gradients))
+        }
         report.generator = (matching.loss, matching.discrepancy, norm)
         return report
+    }
+
+    /// One Adam step of the fake; returns the gradient norm before clipping.
+    private func updateFake(_ gradients: ParameterSet) -> Float {
+        var weights = state.fake
+        let norm = state.fakeOptimizer.update(&weights, gradients: gradients, clippingNormTo: Float(configuration.gradientClipNorm))
+        state.fake = weights
+        fake.parameters = weights
+        state.fakeSteps += 1
+        return norm
     }
 
     /// t ~ U[lower·T, upper·T] per sample.
@@ -200,7 +218,7 @@ struct ProgressWindow {
         var text = warming ? "warm-up fake \(fakeSteps)" : "step \(step)/\(total) fake \(fakeSteps)"
         text += String(format: "  fake-loss %.4f |g_fake| %.3f", fakeLoss / n, fakeNorm / n)
         if generatorCount > 0 { text += String(format: "  D %.5f L %+.5f |g_gen| %.3f", discrepancy / m, loss / m, norm / m) }
-        text += String(format: "  out-of-range %.2f%%  %.2f s/step  ETA %.1f h", 100 * outOfRange / n, secondsPerStep, remaining / 3600)
+        text += String(format: "  |x0|>1.1 %.2f%%  %.2f s/step  ETA %.1f h", 100 * outOfRange / n, secondsPerStep, remaining / 3600)
         return text
     }
 }
