@@ -42,10 +42,12 @@ if [ ! -f "$run/checkpoint.safetensors" ] && [ -f "$kept" ]; then
     zstd -q -d "$kept" -o "$run/checkpoint.safetensors"
     echo "continuing from the checkpoint kept in $kept"
 fi
-nohup nice -n 10 "$kac" refine \
+# Run a copy, so a rebuild of the repository cannot change the binary under the running process.
+cp "$kac" "$run/kac"
+nohup nice -n 10 "$run/kac" refine \
     --student fashion-mnist/student-1@3 --teacher fashion-mnist/teacher@2 --zoo "$repo/zoo" \
     --run "$run" --method fgm --alpha 0.5 --guidance 1.5 --time-range 0.05,0.9 \
-    --steps 40000 --fake-warmup 500 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1 \
+    --steps 40000 --fake-warmup 100 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1 \
     --ema 0.999 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000 \
     --cache-directory "$run/eval-cache" \
     >>"$run/progress.log" 2>&1 &

@@ -21,7 +21,9 @@ struct RefinementScorer {
     let judges: Judges
 
     init(command: RefineCommand, store: ModelStore, classCount: Int, dataset: String?) throws {
-        if let toy = ToyDataset.allCases.first(where: { $0.kebabName == dataset }) {
+        // Training runs record 2-D data by its kebab name; older ones as `toy:NAME`.
+        let name = dataset.map { $0.hasPrefix("toy:") ? String($0.dropFirst(4)) : $0 }
+        if let toy = ToyDataset.allCases.first(where: { $0.kebabName == name }) {
             judges = .points(PointCloudEvaluator(dataset: toy, sampleCount: command.evalSamples, seed: command.evalSeed))
             return
         }

@@ -1,0 +1,71 @@
+// `kac refine` as an operator runs it, on 2-D data: a tiny paired-gaussians teacher (`kac train`,
+// `kac publish`) and its one-step student (`kac distill`), refined by FGM and published as the
+// student's next version with its lineage (parent = the refined student's blob, the command, the
+// method in the blob's metadata, evaluation rows); `kac zoo rollback` brings the old version back.
+// Re-running resumes (a larger --steps extends), and bad requests are refused with exit 64.
+import Foundation
+import ModelStore
+import TestSupport
+import Testing
+import Training
+
+@Suite(.serialized) struct RefineCommandTests {
+    @Test func refinesPublishesWithLineageResumesAndRefuses() throws {
+        let directory = TemporaryDirectory()
+        let zoo = directory.file("zoo"), run = directory.file("refine")
+        let kac = DistillCommandTests.kac
+        let train = try kac([
+            "train", "--data", "paired-gaussians", "--run", directory.file("teacher"), "--steps", "200",
+            "--hidden-width", "32", "--batch-size", "64", "--checkpoint-every", "200",
+        ])
+        try #require(train.status == 0, "kac train failed: \(train.errors)")
+        let publish = try kac([
+            "publish", directory.file("teacher/checkpoint.safetensors"), "--name", "toy/teacher", "--zoo", zoo,
+            "--dtype", "f32", "--steps", "20", "--guidance", "1.5",
+        ])
+        try #require(publish.status == 0, "kac publish failed: \(publish.errors)")
+        let distill = try kac([
+            "distill", "--teacher", "toy/teacher", "--zoo", zoo, "--run", directory.file("distill"), "--stages", "20,1",
+            "--steps-per-stage", "30", "--batch-size", "32", "--publish", "toy", "--dtype", "f32",
+        ])
+        try #require(distill.status == 0, "kac distill failed: \(distill.errors)")
+
+        let arguments = [
+            "refine", "--student", "toy/student-1@1", "--zoo", zoo, "--run", run, "--steps", "4", "--fake-warmup", "2",
+            "--batch-size", "16", "--learning-rate", "1e-3", "--eval-samples", "200", "--log-every", "1",
+        ]
+        let first = try kac(arguments + ["--publish", "toy/student-1", "--dtype", "f32"])
+        try #require(first.status == 0, "kac refine failed: \(first.errors)")
+        // The teacher is found through the lineage, and progress lines name the discrepancy D.
+        #expect(first.errors.contains("against toy/teacher@1 at s = 1.5"), "\(first.errors)")
+        #expect(first.errors.contains("step 4/4 fake 6") && first.errors.contains(" D "), "\(first.errors)")
+        #expect(first.errors.contains("sliced Wasserstein"), "\(first.errors)")
+        let store = try ModelStore(root: zoo, create: false)
+        let original = try store.resolve("toy/student-1@1"), refined = try store.resolve("toy/student-1")
+        #expect(refined.version == 2 && refined.details.kind == .student)
+        #expect(refined.details.parent == original.blob)
+        #expect(refined.details.trainingCommand?.hasPrefix("kac refine --student toy/student-1@1") == true)
+        #expect(refined.details.trainingSteps == 4 && refined.details.sampler == original.details.sampler)
+        let metadata = try store.load(refined).checkpoint.metadata
+        #expect(metadata["refinement.method"] == "fgm" && metadata["refinement.teacher"] == "toy/teacher@1")
+
+        // Resume: the same command with more steps continues from step 4.
+        let longer = try kac(arguments.map { $0 == "4" ? "6" : $0 })
+        try #require(longer.status == 0, "kac refine (resume) failed: \(longer.errors)")
+        #expect(longer.errors.contains("resuming at generator step 4, fake update 6"), "\(longer.errors)")
+        #expect(longer.errors.contains("step 6/6"), "\(longer.errors)")
+
+        // Another α on the same run, a teacher as the student, a bad time range: refused.
+        let otherAlpha = try kac(arguments + ["--alpha", "1"])
+        #expect(otherAlpha.status == 64 && otherAlpha.errors.contains("choose a new --run directory"), "\(otherAlpha.errors)")
+        let notAStudent = try kac(["refine", "--student", "toy/teacher", "--zoo", zoo, "--run", directory.file("other")])
+        #expect(notAStudent.status == 64 && notAStudent.errors.contains("not a one-step student"), "\(notAStudent.errors)")
+        let badRange = try kac(arguments + ["--time-range", "0,0.5"])
+        #expect(badRange.status == 64 && badRange.errors.contains("--time-range"), "\(badRange.errors)")
+
+        // Rollback brings the endpoint-distilled student back as latest.
+        let rollback = try kac(["zoo", "rollback", "toy/student-1", "--zoo", zoo])
+        #expect(rollback.status == 0, "\(rollback.errors)")
+        #expect(try ModelStore(root: zoo, create: false).resolve("toy/student-1").version == 1)
+    }
+}
