@@ -20,12 +20,14 @@ struct GeneratorMatchingTests {
         var guidance: Float
         var alpha: Double
         var unet: Bool
-        var description: String { "s \(guidance), α \(alpha), \(unet ? "UNet" : "MLP")" }
+        var fakeGuidance: Float = 1
+        var description: String { "s \(guidance), α \(alpha), \(unet ? "UNet" : "MLP"), fake s \(fakeGuidance)" }
     }
 
     static let cases = [
         Case(guidance: 1.5, alpha: 0.5, unet: false), Case(guidance: 1, alpha: 1.2, unet: false),
-        Case(guidance: 1.5, alpha: 1.0, unet: true),
+        Case(guidance: 1.5, alpha: 1.0, unet: true), Case(guidance: 1.5, alpha: 0.5, unet: false, fakeGuidance: 1.5),
+        Case(guidance: 1.5, alpha: 0.5, unet: true, fakeGuidance: 1.5),
     ]
 
     static func network(_ unet: Bool, _ random: inout RandomSource) -> any VelocityNetwork {
@@ -70,7 +72,8 @@ struct GeneratorMatchingTests {
         var random = RandomSource(seed: 71)
         let teacherNetwork = Self.network(c.unet, &random), fake = Self.network(c.unet, &random)
         let student = Student(Self.network(c.unet, &random))
-        let teacher = GuidedTeacher(network: teacherNetwork, nullLabel: 3, guidance: c.guidance)
+        let teacher = GuidedField(network: teacherNetwork, nullLabel: 3, guidance: c.guidance)
+        let fakeField = GuidedField(network: fake, nullLabel: 3, guidance: c.fakeGuidance)
         let path = KacPath()
         let count = 4
         let shape = c.unet ? [count, 8, 8, 1] : [count, 2]
@@ -85,7 +88,7 @@ struct GeneratorMatchingTests {
             for i in 0..<samples.count { samples.scalars[i] -= jump.scalars[i] }
             var random = draws
             let result = GeneratorMatching.gradient(
-                samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fake,
+                samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fakeField,
                 method: .fgm, alpha: c.alpha, random: &random)
             return (result.loss, result.dSamples)
         }
@@ -99,35 +102,58 @@ struct GeneratorMatchingTests {
         #expect(worst.error < Self.tolerance, "\(c): worst relative error \(worst.error) at \(student.network.parameters.names[worst.tensor])")
     }
 
-    @Test func sharedFakePassGivesTheFakesRegressionGradients() throws {
+    @Test(arguments: [Float(1), 1.5])
+    func sharedFakePassGivesTheFakesRegressionGradients(fakeGuidance: Float) throws {
         var random = RandomSource(seed: 73)
         let teacherNetwork = Self.network(true, &random), fake = Self.network(true, &random)
-        let teacher = GuidedTeacher(network: teacherNetwork, nullLabel: 3, guidance: 1.5)
+        let teacher = GuidedField(network: teacherNetwork, nullLabel: 3, guidance: 1.5)
+        let fakeField = GuidedField(network: fake, nullLabel: 3, guidance: fakeGuidance)
         let path = KacPath()
         let samples = randomTensor([4, 8, 8, 1], &random, scale: 0.5)
         let labels = [1, 0, 2, 1], times: [Float] = [0.2, 0.4, 0.6, 0.8]
         var draws = RandomSource(seed: 5)
         let result = GeneratorMatching.gradient(
-            samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fake,
+            samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fakeField,
             method: .fgm, alpha: 0.5, random: &draws)
         let shared = try #require(result.fakeRegression)
         var same = RandomSource(seed: 5)
         let batch = path.noise(samples, times: times, random: &same)
-        let (loss, gradients) = fake.lossAndGradients(batch.noised, times: times, labels: labels, target: batch.target)
-        #expect(abs(shared.loss - loss) <= 1e-4 * loss)
-        var worst: Float = 0
-        for index in gradients.tensors.indices {
-            worst = max(worst, maxRelativeError(shared.gradients[index].scalars, gradients[index].scalars, floor: 1e-4))
+        let (loss, gradients) = fakeField.regression(batch.noised, times: times, labels: labels, target: batch.target)
+        if fakeGuidance == 1 {
+            // Unguided, the fake's regression is the network's own training loss.
+            let own = fake.lossAndGradients(batch.noised, times: times, labels: labels, target: batch.target)
+            #expect(abs(own.loss - loss) <= 1e-4 * loss)
+            #expect(Self.worstDifference(own.gradients, gradients) < 1e-3)
         }
+        #expect(abs(shared.loss - loss) <= 1e-4 * loss)
         // The same kernels on the same rows, only the output gradient's rounding differs.
-        #expect(worst < 1e-3, "worst relative difference \(worst)")
+        #expect(Self.worstDifference(shared.gradients, gradients) < 1e-3)
         // Any other α has no such shortcut.
         var again = RandomSource(seed: 5)
         #expect(
             GeneratorMatching.gradient(
-                samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fake,
+                samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fakeField,
                 method: .fgm, alpha: 1, random: &again
             ).fakeRegression == nil)
+    }
+
+    static func worstDifference(_ a: ParameterSet, _ b: ParameterSet) -> Float {
+        a.tensors.indices.map { maxRelativeError(a[$0].scalars, b[$0].scalars, floor: 1e-4) }.max() ?? 0
+    }
+
+    @Test func guidedFakeRegressionGradientsMatchFiniteDifferences() {
+        var random = RandomSource(seed: 74)
+        let fake = Student(Self.network(false, &random))
+        let field = GuidedField(network: fake.network, nullLabel: 3, guidance: 1.5)
+        let x = randomTensor([4, 2], &random), target = randomTensor([4, 2], &random)
+        let times: [Float] = [0.1, 0.3, 0.5, 0.9], labels = [0, 1, 2, 0]
+        let (_, gradients) = field.regression(x, times: times, labels: labels, target: target)
+        var probe = RandomSource(seed: 4)
+        let worst = worstGradientError(
+            of: fake, parameters: \.tensors, gradients: gradients.tensors, step: 5e-3, floor: Self.floor,
+            elements: { _, size in (0..<3).map { _ in probe.index(below: size) } },
+            loss: { Double(field.regression(x, times: times, labels: labels, target: target).loss) })
+        #expect(worst.error < Self.tolerance, "worst relative error \(worst.error) at \(fake.network.parameters.names[worst.tensor])")
     }
 
     @Test func guidedTeacherIsTheSamplersGuidedField() {
@@ -135,7 +161,7 @@ struct GeneratorMatchingTests {
         let network = Self.network(true, &random)
         let x = randomTensor([6, 8, 8, 1], &random)
         let times: [Float] = [0.1, 0.2, 0.3, 0.5, 0.7, 0.9], labels = [0, 1, 2, 0, 1, 2]
-        let guided = GuidedTeacher(network: network, nullLabel: 3, guidance: 1.5).velocity(x, times: times, labels: labels)
+        let guided = GuidedField(network: network, nullLabel: 3, guidance: 1.5).velocity(x, times: times, labels: labels)
         let field = ClassifierFreeGuidance.velocity(
             conditional: { network.velocity($0, times: $1, labels: $2) }, labels: labels,
             scales: Array(repeating: 1.5, count: 6), nullLabel: 3)

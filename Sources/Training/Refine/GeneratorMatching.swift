@@ -20,85 +20,6 @@ public enum RefinementMethod: String, Codable, CaseIterable, Sendable {
     case velocityDMD = "velocity-dmd"
 }
 
-/// The frozen, guided teacher as a differentiable field of its input.
-public struct GuidedTeacher {
-    public let network: any VelocityNetwork
-    /// The null label (the architecture's class count).
-    public let nullLabel: Int
-    /// s; 1 is unguided (one pass), a guidance-input network takes s as input (one pass).
-    public let guidance: Float
-
-    public init(network: any VelocityNetwork, nullLabel: Int, guidance: Float) {
-        self.network = network
-        self.nullLabel = nullLabel
-        self.guidance = guidance
-    }
-
-    private var singlePass: Bool { guidance == 1 || network.hasGuidanceInput }
-
-    /// u_T(x) and Jᵀ·w, where `weight(rows, u_T)` gives w for rows of the batch from u_T on them.
-    /// With two-pass guidance the network sees conditional and null rows interleaved ([x₀, x₀, x₁, …]),
-    /// so each micro-batch (an even number of rows from an even row) holds whole pairs.
-    public func vectorJacobian(
-        _ x: Tensor, times: [Float], labels: [Int], weight: (_ rows: Range<Int>, _ velocity: Tensor) -> Tensor
-    ) -> (velocity: Tensor, inputGradient: Tensor) {
-        let count = x.shape[0]
-        if singlePass {
-            let scales = network.hasGuidanceInput ? Array(repeating: guidance, count: count) : nil
-            let result = network.inputGradient(x, times: times, labels: labels, guidance: scales, cotangent: weight)
-            return (result.output, result.inputGradient)
-        }
-        let perSample = x.count / max(count, 1)
-        var doubled = [Float](repeating: 0, count: 2 * x.count)
-        for n in 0..<count {
-            let row = x.scalars[(n * perSample)..<((n + 1) * perSample)]
-            doubled.replaceSubrange((2 * n * perSample)..<((2 * n + 1) * perSample), with: row)
-            doubled.replaceSubrange(((2 * n + 1) * perSample)..<((2 * n + 2) * perSample), with: row)
-        }
-        var velocity = Tensor(shape: x.shape, repeating: 0)
-        let s = guidance
-        let (_, dDoubled) = network.inputGradient(
-            Tensor(shape: [2 * count] + x.shape.dropFirst(), scalars: doubled),
-            times: times.flatMap { [$0, $0] }, labels: labels.flatMap { [$0, nullLabel] }
-        ) { rows, output in
-            precondition(rows.lowerBound % 2 == 0 && rows.count % 2 == 0, "GuidedTeacher: a part split a conditional/null pair")
-            let samples = (rows.lowerBound / 2)..<(rows.upperBound / 2)
-            var guided = [Float](repeating: 0, count: samples.count * perSample)
-            for p in 0..<samples.count {
-                for j in 0..<perSample {
-                    let conditional = output.scalars[2 * p * perSample + j], null = output.scalars[(2 * p + 1) * perSample + j]
-                    guided[p * perSample + j] = null + s * (conditional - null)
-                }
-            }
-            let part = Tensor(shape: [samples.count] + x.shape.dropFirst(), scalars: guided)
-            velocity.scalars.replaceSubrange((samples.lowerBound * perSample)..<(samples.upperBound * perSample), with: guided)
-            let w = weight(samples, part)
-            var cotangent = [Float](repeating: 0, count: output.count)
-            for p in 0..<samples.count {
-                for j in 0..<perSample {
-                    let value = w.scalars[p * perSample + j]
-                    cotangent[2 * p * perSample + j] = s * value
-                    cotangent[(2 * p + 1) * perSample + j] = (1 - s) * value
-                }
-            }
-            return Tensor(shape: output.shape, scalars: cotangent)
-        }
-        var gradient = Tensor(shape: x.shape, repeating: 0)
-        for n in 0..<count {
-            for j in 0..<perSample {
-                gradient.scalars[n * perSample + j] =
-                    dDoubled.scalars[2 * n * perSample + j] + dDoubled.scalars[(2 * n + 1) * perSample + j]
-            }
-        }
-        return (velocity, gradient)
-    }
-
-    /// u_T(x) without gradients.
-    public func velocity(_ x: Tensor, times: [Float], labels: [Int]) -> Tensor {
-        vectorJacobian(x, times: times, labels: labels) { _, v in Tensor(shape: v.shape, repeating: 0) }.velocity
-    }
-}
-
 /// One generator step's gradient with respect to the generated samples, and what it measured.
 public struct GeneratorGradient {
     /// ∂L/∂x₀, [N, ...]
@@ -117,8 +38,8 @@ public enum GeneratorMatching {
     /// ∂L/∂x₀ for generated samples `samples` = x₀ [N, ...] with labels [N], at times [N], with the
     /// Kac draws taken from `random` (the same state gives the same draws whatever x₀ is).
     public static func gradient(
-        samples x0: Tensor, labels: [Int], times: [Float], path: KacPath, teacher: GuidedTeacher,
-        fake: any VelocityNetwork, method: RefinementMethod, alpha: Double, random: inout RandomSource
+        samples x0: Tensor, labels: [Int], times: [Float], path: KacPath, teacher: GuidedField,
+        fake: GuidedField, method: RefinementMethod, alpha: Double, random: inout RandomSource
     ) -> GeneratorGradient {
         let noised = path.noise(x0, times: times, random: &random)
         let (xt, uc) = (noised.noised, noised.target)
@@ -132,12 +53,12 @@ public enum GeneratorMatching {
         switch method {
         case .velocityDMD:
             teacherVelocity = teacher.velocity(xt, times: times, labels: labels)
-            fakeVelocity = fake.velocity(xt, times: times, labels: labels, guidance: nil)
+            fakeVelocity = fake.velocity(xt, times: times, labels: labels)
             for i in 0..<dXt.count { dXt.scalars[i] = 2 * scale * (teacherVelocity.scalars[i] - fakeVelocity.scalars[i]) }
         case .fgm:
             // At α = ½ each cotangent needs only its own network's output; otherwise the fake's
             // output is needed first (one extra forward pass).
-            let fakeFirst: Tensor? = alpha == 0.5 ? nil : fake.velocity(xt, times: times, labels: labels, guidance: nil)
+            let fakeFirst: Tensor? = alpha == 0.5 ? nil : fake.velocity(xt, times: times, labels: labels)
             let teacherPass = teacher.vectorJacobian(xt, times: times, labels: labels) { rows, uT in
                 var w = uT
                 for k in 0..<uT.count {
@@ -149,8 +70,8 @@ public enum GeneratorMatching {
                 return w
             }
             teacherVelocity = teacherPass.velocity
-            var fakeGradients = fake.parameters.zeros()
-            let fakePass = fake.backpropagate(xt, times: times, labels: labels, guidance: nil, gradients: &fakeGradients) { rows, v in
+            var fakeGradients = fake.network.parameters.zeros()
+            let fakePass = fake.vectorJacobian(xt, times: times, labels: labels, gradients: &fakeGradients) { rows, v in
                 var w = v
                 for k in 0..<v.count {
                     let i = rows.lowerBound * perSample + k
@@ -159,7 +80,7 @@ public enum GeneratorMatching {
                 }
                 return w
             }
-            fakeVelocity = fakePass.output
+            fakeVelocity = fakePass.velocity
             if alpha == 0.5 {
                 for index in fakeGradients.tensors.indices {
                     fakeGradients.withMutableScalars(index) { g in

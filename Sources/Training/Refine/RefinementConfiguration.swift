@@ -10,6 +10,10 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
     public var alpha: Double = 0.5
     /// Classifier-free guidance scale of the teacher (the product's: 1.5).
     public var teacherGuidance: Double = 1.5
+    /// Guidance scale of the fake's own field, v_ψ = f(x,∅) + s_f·(f(x,y) − f(x,∅)). 1: the plain
+    /// label-conditional field (the fake then starts as the teacher's unguided conditional field, not as
+    /// u_T); the teacher's s: the fake starts as exactly u_T, so D starts at zero.
+    public var fakeGuidance: Double = 1
     /// t ~ U[lower·T, upper·T] for both the fake's loss and the generator's.
     public var timeRange: ClosedRange<Double> = 0.05...0.9
     public var batchSize: Int = 64
@@ -38,6 +42,7 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
         }
         try check(alpha.isFinite && alpha >= 0, "--alpha must be a finite number ≥ 0, got \(alpha)")
         try check(teacherGuidance.isFinite && teacherGuidance >= 0, "--guidance must be ≥ 0, got \(teacherGuidance)")
+        try check(fakeGuidance.isFinite && fakeGuidance >= 0, "--fake-guidance must be ≥ 0, got \(fakeGuidance)")
         try check(
             timeRange.lowerBound > 0 && timeRange.upperBound <= 1,
             "--time-range must lie in (0, 1] (fractions of the horizon T), got \(timeRange)")

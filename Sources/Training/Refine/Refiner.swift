@@ -14,7 +14,9 @@ public final class Refiner {
     public let header: RefinementState.Header
     public var configuration: RefinementConfiguration { header.configuration }
     public let path: KacPath
-    public let teacher: GuidedTeacher
+    public let teacher: GuidedField
+    /// The fake network under its own guidance scale (`fakeGuidance`).
+    let fakeField: GuidedField
     /// Live weights (the state's `generator` and `fake` are copied in after every update).
     let generator: any VelocityNetwork
     let fake: any VelocityNetwork
@@ -48,12 +50,14 @@ public final class Refiner {
         }
         self.path = KacPath(configuration: path)
         self.checkpointPath = checkpointPath
-        teacher = GuidedTeacher(
+        teacher = GuidedField(
             network: teacherNetwork, nullLabel: header.fakeArchitecture.classCount,
             guidance: Float(header.configuration.teacherGuidance))
         var scratch = RandomSource(seed: 0)
         generator = header.generatorArchitecture.makeNetwork(random: &scratch)
         fake = header.fakeArchitecture.makeNetwork(random: &scratch)
+        fakeField = GuidedField(
+            network: fake, nullLabel: header.fakeArchitecture.classCount, guidance: Float(header.configuration.fakeGuidance))
         if FileManager.default.fileExists(atPath: checkpointPath) {
             let (saved, state) = try RefinementState.load(from: checkpointPath)
             guard saved.configuration.continues(as: header.configuration) else {
@@ -121,15 +125,15 @@ public final class Refiner {
             // The fake learns the generator's marginal velocity with the teacher's own loss (x₀ detached).
             let fakeTimes = drawTimes(count)
             let fakeBatch = path.noise(samples, times: fakeTimes, random: &state.random)
-            let (fakeLoss, fakeGradients) = fake.lossAndGradients(
-                fakeBatch.noised, times: fakeTimes, labels: labels, guidance: nil, target: fakeBatch.target)
+            let (fakeLoss, fakeGradients) = fakeField.regression(
+                fakeBatch.noised, times: fakeTimes, labels: labels, target: fakeBatch.target)
             (report.fakeLoss, report.fakeNorm) = (fakeLoss, updateFake(fakeGradients))
             if warming { return report }
         }
 
         let times = drawTimes(count)
         let matching = GeneratorMatching.gradient(
-            samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fake,
+            samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fakeField,
             method: c.method, alpha: c.alpha, random: &state.random)
         var dJump = matching.dSamples
         for i in 0..<dJump.count { dJump.scalars[i] *= -Float(horizon) }  // x₀ = z − T·u_S

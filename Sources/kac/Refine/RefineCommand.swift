@@ -33,6 +33,10 @@ struct RefineCommand: ParsableCommand {
     var alpha = 0.5
     @Option(help: "Teacher guidance scale (default: the teacher's own default).")
     var guidance: Double?
+    @Option(
+        help:
+            "Guidance scale of the fake network's field: 1 is its plain label-conditional output; the teacher's scale makes it start as exactly the guided teacher.")
+    var fakeGuidance = 1.0
     @Option(help: "LOW,HIGH: training times as fractions of the horizon T.")
     var timeRange = "0.05,0.9"
     @Option(help: "Generator updates (after the fake's warm-up).")
@@ -82,6 +86,10 @@ struct RefineCommand: ParsableCommand {
         guard studentModel.manifest.details.kind == .student, studentModel.defaults.steps == 1 else {
             throw ValidationError("\(studentModel.label) is not a one-step student; refine a student whose sampler takes 1 step")
         }
+        guard studentModel.defaults.guidance == 1, !studentModel.architecture.hasGuidanceInput else {
+            throw ValidationError(
+                "\(studentModel.label) is sampled with guidance \(studentModel.defaults.guidance); refine a student with guidance baked in (sampled at s = 1)")
+        }
         let teacherModel = try ZooVelocityModel.load(try teacherReference(of: studentModel, in: store), from: store)
         guard teacherModel.path == studentModel.path else {
             throw ValidationError("\(studentModel.label) and \(teacherModel.label) use different Kac paths")
@@ -90,6 +98,7 @@ struct RefineCommand: ParsableCommand {
         configuration.method = method
         configuration.alpha = alpha
         configuration.teacherGuidance = guidance ?? teacherModel.defaults.guidance
+        configuration.fakeGuidance = fakeGuidance
         configuration.timeRange = try Self.range(timeRange)
         configuration.batchSize = batchSize
         configuration.generatorLearningRate = learningRate
@@ -138,6 +147,7 @@ struct RefineCommand: ParsableCommand {
             }
             var metadata = [
                 "refinement.method": method.rawValue, "refinement.alpha": String(alpha),
+                "refinement.fakeGuidance": String(fakeGuidance),
                 "refinement.teacher": teacherModel.label, "refinement.student": studentModel.label,
                 "refinement.steps": String(refiner.state.step), "refinement.guidance": String(configuration.teacherGuidance),
             ]
