@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The long image refinement run (docs/one-step-refinement.md): fashion-mnist/student-1@3 refined by
-# flow generator matching against fashion-mnist/teacher@2 at s = 1.5.
+# flow generator matching against fashion-mnist/teacher@2 at s = 1.5, the fake network guided at the
+# same scale (so it starts as exactly the guided teacher), generator and fake at rate 1e-5.
 #
 #   scripts/refine-resume.sh [RUN]         start or continue the run in RUN (default /work/runs/refine-1)
 #                                          in the background at nice 10; progress lines go to RUN/progress.log
@@ -46,8 +47,8 @@ fi
 cp "$kac" "$run/kac"
 nohup nice -n 10 "$run/kac" refine \
     --student fashion-mnist/student-1@3 --teacher fashion-mnist/teacher@2 --zoo "$repo/zoo" \
-    --run "$run" --method fgm --alpha 0.5 --guidance 1.5 --time-range 0.05,0.9 \
-    --steps 40000 --fake-warmup 100 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1 \
+    --run "$run" --method fgm --alpha 0.5 --guidance 1.5 --fake-guidance 1.5 --time-range 0.05,0.9 \
+    --steps 40000 --fake-warmup 100 --batch-size 64 --learning-rate 1e-5 --adam-beta1 0 --clip 1 \
     --ema 0.999 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000 \
     --cache-directory "$run/eval-cache" \
     >>"$run/progress.log" 2>&1 &
