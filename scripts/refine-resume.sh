@@ -33,6 +33,7 @@ if $keep; then
     zstd -q -f -19 -T2 "$snapshot" -o "$kept.tmp"
     rm -f "$snapshot"
     mv "$kept.tmp" "$kept"
+    chmod 644 "$kept"
     echo "kept $(du -h "$kept" | cut -f1) in $kept"
     exit 0
 fi
