@@ -9,9 +9,10 @@ import TestSupport
 import Testing
 
 @Suite(.serialized) struct HeartbeatGapTests {
-    /// Wide enough that one step of a 64-image batch takes well over a second on one thread.
+    /// Wide enough that one step of a 128-image batch takes seconds on one thread (3.4 s on a 2-core
+    /// AMD EPYC, family 26; width 64 at 64 images took 0.75 s there, too close to the premise below).
     static let slowModel = UNetConfiguration(
-        imageHeight: 28, imageWidth: 28, imageChannels: 1, baseWidth: 64, widthMultipliers: [1, 2],
+        imageHeight: 28, imageWidth: 28, imageChannels: 1, baseWidth: 96, widthMultipliers: [1, 2],
         residualBlocksPerLevel: 2, attentionResolutions: [], attentionHeads: 1, groupCount: 8, classCount: 10)
 
     @Test func leaseAndRecordKeepTheirIntervalDuringASlowStep() throws {
@@ -24,9 +25,9 @@ import Testing
             Binaries.kacd,
             [
                 "--spool", spool, "--zoo", root.file("zoo"), "--worker-id", "w-slow", "--lease-timeout", "0.9", "--poll-interval",
-                "0.3", "--threads", "1", "--batch-size", "64",
+                "0.3", "--threads", "1", "--batch-size", "128",
             ], logDirectory: root.path)
-        try drop(#"{"schema": 1, "model": "fashion-mnist/teacher", "count": 64, "steps": 3}"#, id: "slow", spool: spool)
+        try drop(#"{"schema": 1, "model": "fashion-mnist/teacher", "count": 128, "steps": 3}"#, id: "slow", spool: spool)
         var leaseBeats = Set<String>(), recordBeats = Set<String>()
         let done = spool + "/done/slow.json"
         let finished = waitUntil(timeout: 240) {
@@ -43,7 +44,7 @@ import Testing
         let render = result?["render"] as? [String: Any]
         let timings = render?["timings"] as? [String: Any]
         let seconds = timings?["totalSeconds"] as? Double ?? 0
-        // The model is slow: each of the 3 steps (one network evaluation of 64 images) takes longer
+        // The model is slow: each of the 3 steps (one network evaluation of 128 images) takes longer
         // than three heartbeat intervals, so heartbeats written only between steps would show gaps
         // of a whole step.
         let step = seconds / 3
