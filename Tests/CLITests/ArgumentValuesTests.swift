@@ -23,7 +23,9 @@ import TestSupport
         for values in ["forward, trajectory", "chain, base", "f32, f16"] {
             #expect(distill.contains("values: " + values), "kac distill --help should list \(values)")
         }
-        #expect(distill.contains("leading-slice -") && distill.contains("random -"), "kebab-case student-init values")
+        #expect(distill.contains("values: leading-slice, random"), "kebab-case student-init values:\n\(distill)")
+        #expect(distill.contains("default: leading-slice") && !distill.contains("leadingSlice"),
+                "the student-init default in its CLI spelling, never the raw value:\n\(distill)")
     }
 
     @Test func badEnumValuesAreUsageErrors() throws {

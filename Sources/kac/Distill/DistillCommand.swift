@@ -60,8 +60,10 @@ struct DistillCommand: ParsableCommand {
     var pool = 4096
     @Option(help: "Student width (MLP hidden width or UNet base width) if narrower than the teacher.")
     var studentWidth: Int?
-    @Option(help: "Initialisation of a narrower student: leading-slice (of the teacher) or random.")
-    var studentInit: StudentInitialization = .leadingSlice
+    // Optional, with the default in the help: ArgumentParser prints a raw-valued enum's default as its
+    // raw value (`leadingSlice`), not its CLI spelling.
+    @Option(help: "Initialisation of a narrower student: leading-slice (of the teacher) or random. (default: leading-slice)")
+    var studentInit: StudentInitialization?
     @Option(help: "Seed for stage initialisation, batches, noise and pools.")
     var seed: UInt64 = 1
     @Option(
@@ -177,7 +179,7 @@ struct DistillCommand: ParsableCommand {
                 labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
             stageTrainingSteps: stageSteps.count > 1 ? stageSteps : nil, trajectoryPoolSize: pool,
             studentArchitecture: try studentWidth.map { try DistillData.narrowed(teacher.teacher.architecture, width: $0) },
-            studentInitialization: studentInit, seed: seed, targets: targets)
+            studentInitialization: studentInit ?? .leadingSlice, seed: seed, targets: targets)
         do { try configuration.validate() } catch { throw ValidationError(error.description) }
         return configuration
     }
@@ -209,6 +211,8 @@ extension StudentInitialization: ExpressibleByArgument, CustomStringConvertible 
 
     public static var allValueStrings: [String] { allCases.map(\.kebabName) }
     public var defaultValueDescription: String { kebabName }
+    /// Empty: otherwise ArgumentParser lists the raw values (`leadingSlice`) against their CLI spellings.
+    public static var allValueDescriptions: [String: String] { [:] }
 
     var kebabName: String {
         rawValue.reduce(into: "") { name, character in
