@@ -40,10 +40,12 @@ enum ExitStatus {
         case let error as ModelStoreError: return storeCode(error)
         case is JobValidationError, is ZooModelError: return dataError
         case is ReferenceError: return usage
+        case EvaluationError.invalidOptions: return usage
         case let error as DiskIOError: return diskCode(error)
         case let error as TrainingError:
             if case .recipeMismatch = error { return usage }
             if case .interrupted = error { return temporaryFailure }
+            if case .invalidOptions = error { return usage }
             return dataError
         case let error as DatasetError:
             switch error {
@@ -64,6 +66,17 @@ enum ExitStatus {
             case .interrupted: return temporaryFailure
             }
         default: return nil
+        }
+    }
+
+    /// The message of a library error that is a mistake on the command line (options that cannot
+    /// make a run or an evaluation); `Kac.main` prints it as ArgumentParser prints a ValidationError.
+    static func usageMessage(for error: any Error) -> String? {
+        switch error {
+        case TrainingError.invalidOptions(let message), EvaluationError.invalidOptions(let message),
+            DistillationError.invalidConfiguration(let message):
+            message
+        default: nil
         }
     }
 

@@ -50,6 +50,7 @@ struct Kac: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            if let message = ExitStatus.usageMessage(for: error) { exit(withError: ValidationError(message)) }
             if let code = ExitStatus.code(for: error) {
                 FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
                 Foundation.exit(code)

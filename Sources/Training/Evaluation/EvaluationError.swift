@@ -5,6 +5,8 @@ public enum EvaluationError: Error, CustomStringConvertible {
     case classifierMismatch(classifier: String, model: String, reason: String)
     case noSettings
     case badEvaluationFile(path: String, reason: String)
+    /// Options that cannot make an evaluation (models of different data, no judge for it); said like a usage error.
+    case invalidOptions(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum EvaluationError: Error, CustomStringConvertible {
             return "no sampling settings to evaluate; give at least one value to each of --steps, --samplers and --guidance"
         case .badEvaluationFile(let path, let reason):
             return "\(path): \(reason); pass the JSON written by `kac eval --json-file FILE`"
+        case .invalidOptions(let message):
+            return message
         }
     }
 }

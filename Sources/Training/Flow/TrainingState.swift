@@ -99,6 +99,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     case notATrainingCheckpoint(path: String, found: String)
     case corruptCheckpoint(path: String, reason: String)
     case recipeMismatch(String)
+    /// Options that cannot make a run (a network the data does not fit); said like a usage error.
+    case invalidOptions(String)
     case diverged(step: Int, loss: Float)
     /// Stopped on request (a signal) after `step`, with the checkpoint written.
     case interrupted(step: Int, checkpointPath: String?)
@@ -110,7 +112,7 @@ public enum TrainingError: Error, CustomStringConvertible {
                 "\(path) is not a Kac training checkpoint (format \(found), expected \(TrainingState.format)); pass a file written by `kac train` or `kac distill`"
         case .corruptCheckpoint(let path, let reason):
             return "\(path): \(reason); delete it to start over, or restore an earlier checkpoint"
-        case .recipeMismatch(let message):
+        case .recipeMismatch(let message), .invalidOptions(let message):
             return message
         case .diverged(let step, let loss):
             return "training diverged at step \(step) (loss \(loss)); lower the learning rate or resume from an earlier checkpoint"

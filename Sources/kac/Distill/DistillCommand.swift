@@ -98,18 +98,10 @@ struct DistillCommand: ParsableCommand {
     func run() throws {
         threads.install()
         let source = try loadTeacher()
-        let dataName: String, dataset: LabeledDataset, datasetDigest: String?
-        if let data, ImageFolderArguments.isFolder(data, builtIn: TrainCommand.builtInData) {
-            let folder = try DistillData.loadFolder(data, architecture: source.teacher.architecture, cacheDirectory: runDirectory + "/data")
-            try DistillData.checkFolder(data, digest: folder.digest, teacher: source, allowOther: allowOtherData)
-            // The students belong to the teacher's data set, whatever the folder is called.
-            (dataset, dataName, datasetDigest) = (folder.dataset, source.dataset, folder.digest)
-        } else {
-            dataName = data ?? source.dataset
-            (dataset, datasetDigest) = try DistillData.load(dataName, directory: judgeOptions.datasetDirectory, seed: seed)
-        }
+        let data = try loadData(source)
+        let (dataset, dataName, datasetDigest) = (data.dataset, data.name, data.digest)
         let configuration = try makeConfiguration(teacher: source)
-        if fresh { try DistillData.discardStages(in: runDirectory) }
+        if fresh { try Distiller.discardStages(in: runDirectory) }
         let distiller = try Distiller(
             configuration: configuration, runDirectory: runDirectory, dataset: dataset,
             datasetName: dataName, datasetDigest: datasetDigest,
@@ -132,10 +124,9 @@ struct DistillCommand: ParsableCommand {
                 "\(student.stage.directoryName): \(student.stage.studentSteps)-step student ready\(metrics.isEmpty ? "" : ": " + metrics)")
             if let store, let prefix = publish {
                 if report.publishedAs == nil {
-                    let manifest = try publication(
-                        student, report: report, prefix: prefix, parent: parent,
-                        configuration: configuration, source: source, dataName: dataName,
-                        datasetDigest: datasetDigest
+                    let manifest = try source.publication(
+                        student, report: report, prefix: prefix, parent: parent, configuration: configuration,
+                        dataName: dataName, datasetDigest: datasetDigest, command: Console.invocation
                     )
                     .publish(to: store, dtype: dtype, tags: tags)
                     report.publishedAs = "\(manifest.name)@\(manifest.version)"
@@ -150,7 +141,7 @@ struct DistillCommand: ParsableCommand {
 
     /// Sliced Wasserstein for 2-D data; FD and class accuracy under --classifier for images.
     private func stageEvaluator(dataName: String, classCount: Int) throws -> StageEvaluator? {
-        if let toy = ToyDataset.allCases.first(where: { $0.kebabName == dataName }) { return PointCloudEvaluator(dataset: toy).evaluator() }
+        if let toy = ToyDataset(kebabName: dataName) { return PointCloudEvaluator(dataset: toy).evaluator() }
         guard judgeOptions.classifier != "none" else {
             Console.note("students are not evaluated (--classifier none); use `kac eval --model …` later")
             return nil
@@ -178,10 +169,33 @@ struct DistillCommand: ParsableCommand {
                 batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
                 labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
             stageTrainingSteps: stageSteps.count > 1 ? stageSteps : nil, trajectoryPoolSize: pool,
-            studentArchitecture: try studentWidth.map { try DistillData.narrowed(teacher.teacher.architecture, width: $0) },
+            studentArchitecture: try studentWidth.map { try teacher.teacher.architecture.narrowed(width: $0) },
             studentInitialization: studentInit ?? .leadingSlice, seed: seed, targets: targets)
         do { try configuration.validate() } catch { throw ValidationError(error.description) }
         return configuration
+    }
+
+    private func loadTeacher() throws -> TeacherSource {
+        switch (teacher, teacherRun) {
+        case (let reference?, nil): return try TeacherSource.zoo(reference, from: try zoo.open(create: false))
+        case (nil, let directory?): return try TeacherSource.trainingRun(directory)
+        default: throw ValidationError("give exactly one of --teacher REF (zoo) or --teacher-run DIR (a `kac train` run)")
+        }
+    }
+
+    /// --data DIR (an image folder, under the teacher's data set name), else the named or the teacher's built-in data.
+    private func loadData(_ source: TeacherSource) throws -> TrainingData {
+        if let data, TrainingData.isFolder(data) {
+            return try source.folderData(
+                data, cacheDirectory: runDirectory + "/data", allowOther: allowOtherData, log: Console.note)
+        }
+        let name = data ?? source.dataset
+        guard let builtIn = try TrainingData.builtIn(name, directory: judgeOptions.datasetDirectory, seed: seed) else {
+            throw ValidationError(
+                "unknown dataset '\(name)': use fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians, "
+                    + "or give --data DIR, the image folder the teacher was trained on")
+        }
+        return builtIn
     }
 
     /// "1,3" → 1...3.

@@ -129,7 +129,7 @@ struct ClassifierTrain: ParsableCommand {
 
     /// Training and test images, the training data's digest, and the folder's data set name (nil: Fashion-MNIST).
     private func loadData() throws -> (train: LabeledDataset, test: LabeledDataset, digest: Digest, folderName: String?) {
-        guard ImageFolderArguments.isFolder(data, builtIn: ["fashion-mnist"]) else {
+        guard TrainingData.isFolder(data, builtIn: ["fashion-mnist"]) else {
             guard data == "fashion-mnist" else {
                 throw ValidationError("--data takes fashion-mnist or an image folder path, got '\(data)'")
             }

@@ -95,43 +95,32 @@ struct EvalCommand: ParsableCommand {
             try writePlot(report.rows, judge: report.judge, samples: report.rows.first?.sampleCount ?? 0)
             return
         }
-        if let scoreSamplesPath { return try scoreSavedSamples(scoreSamplesPath) }
+        if let scoreSamplesPath {
+            guard models.isEmpty && runs.isEmpty else {
+                throw ValidationError("--score-samples scores saved images; it takes no --model or --run")
+            }
+            let saved = try SavedSamples.read(scoreSamplesPath)
+            // The classifier says how many classes there are; every saved label must be one of them.
+            let judge = try judgeOptions.load(zoo: zoo, classCount: nil)
+            return try emit(
+                try SavedSamples.score(
+                    saved, judge: judge, settings: judgeOptions.settings, sampleCount: samples, seed: seed, batchSize: batchSize,
+                    log: Console.note))
+        }
         guard !models.isEmpty || !runs.isEmpty else {
             throw ValidationError("nothing to evaluate: pass --model REF (a zoo teacher or student) or --run DIR")
         }
         let settings = try settingsList()
-        let candidates = try loadModels()
-        let dataName = try data ?? inferredData(candidates)
-        let judge = try makeJudge(dataName: dataName, classCount: candidates[0].generator.nullLabel)
-        let evaluator = SampleEvaluator(judge: judge.judge, sampleCount: samples, seed: seed, batchSize: batchSize)
-        var rows: [EvaluationRow] = []
-        for candidate in candidates {
-            for setting in candidate.ownSetting.map({ [$0] }) ?? settings {
-                let title = "eval \(setting.integrator.rawValue) \(setting.steps) steps s=\(setting.guidance)"
-                let progress = ProgressReporter(
-                    title: title, total: samples,
-                    interactive: ProgressReporter.standardErrorIsTerminal, minimumLineInterval: 30)
-                var generated: (samples: TensorCore.Tensor, labels: [Int])?
-                let row = evaluator.evaluate(
-                    candidate.generator, model: candidate.label, settings: setting,
-                    onBatch: { progress.update(completed: $0, fields: ["samples"]) },
-                    onSamples: { samples, labels in if samplesDirectory != nil { generated = (samples, labels) } })
-                if let generated {
-                    try saveSamples(
-                        generated.samples, labels: generated.labels, model: candidate.label, setting: setting,
-                        evaluations: row.networkEvaluations)
-                }
-                Console.note(
-                    "eval \(candidate.label) \(setting.integrator.rawValue) steps \(setting.steps) "
-                        + "s=\(setting.guidance): " + Self.summary(row))
-                rows.append(row)
-            }
-        }
-        let floor = try realDataFloor(evaluator, dataName: dataName)
-        var report = EvaluationReport(judge: judge.name, reference: judge.reference, seed: seed, rows: rows, floor: floor)
-        report.classNames = candidates.first?.classNames
+        let candidates =
+            try (models.isEmpty
+                ? [] : EvaluationCandidate.zooModels(models, from: try zoo.open(create: false), precision: precision, studentGrid: studentGrid))
+            + runs.map(EvaluationCandidate.trainingRun)
+        let evaluation = ModelEvaluation(
+            candidates: candidates, settings: settings, sampleCount: samples, seed: seed, batchSize: batchSize, dataName: data,
+            judgeSettings: judgeOptions.settings, zooPath: zoo.path, samplesDirectory: samplesDirectory)
+        let report = try evaluation.run(log: Console.note)
         try emit(report)
-        try writePlot(rows, judge: judge.name, samples: samples)
+        try writePlot(report.rows, judge: report.judge, samples: samples)
     }
 
     /// Prints the report's table and, with --json-file, writes its JSON.
@@ -143,27 +132,6 @@ struct EvalCommand: ParsableCommand {
         }
     }
 
-    /// `DIR/<model>-<sampler>-<steps>-s<guidance>-seed<seed>.safetensors`: tensors `samples` [N, H, W, C]
-    /// (floats as generated, before any 8-bit rounding) and `labels` [N]; the setting in the metadata.
-    private func saveSamples(
-        _ samples: TensorCore.Tensor, labels: [Int], model: String, setting: SamplingSettings, evaluations: Int
-    ) throws {
-        guard let samplesDirectory else { return }
-        try FileManager.default.createDirectory(atPath: samplesDirectory, withIntermediateDirectories: true)
-        let safeModel = model.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "@" ? $0 : "_" }
-        let name = "\(String(safeModel))-\(setting.integrator.rawValue)-\(setting.steps)-s\(setting.guidance)-seed\(seed)"
-        let checkpoint = Checkpoint(
-            tensors: [
-                NamedTensor(name: "samples", shape: samples.shape, values: samples.scalars),
-                NamedTensor(name: "labels", shape: [labels.count], values: labels.map(Float.init)),
-            ],
-            metadata: [
-                "model": model, "integrator": setting.integrator.rawValue, "steps": String(setting.steps),
-                "guidance": String(setting.guidance), "seed": String(seed), "evaluations": String(evaluations),
-            ])
-        try Safetensors.write(checkpoint, to: samplesDirectory + "/" + name + ".safetensors")
-    }
-
     private func writePlot(_ rows: [EvaluationRow], judge: String, samples: Int) throws {
         guard let plotPath else { return }
         let judgeName = (judge as NSString).lastPathComponent
@@ -171,90 +139,6 @@ struct EvalCommand: ParsableCommand {
         let raster = try SVGRaster.render(EvaluationPlot(rows: rows, title: title).svg())
         try ImageEncoder.write(raster, as: .png(), to: plotPath)
         Console.note("wrote \(plotPath)")
-    }
-
-    struct Candidate {
-        var label: String
-        var generator: Generator
-        var dataset: String?
-        /// The model's class names (a model of an image folder), for the per-class accuracy lines.
-        var classNames: [String]? = nil
-        /// A student's own sampling setting: it is evaluated only there.
-        var ownSetting: SamplingSettings? = nil
-    }
-
-    private func loadModels() throws -> [Candidate] {
-        var candidates: [Candidate] = []
-        if !models.isEmpty {
-            let store = try zoo.open(create: false)
-            let resolved: Precision
-            do { resolved = try ZooVelocityModel.resolve(precision) } catch {
-                throw ValidationError("--precision \(precision): \(error.description)")
-            }
-            for reference in models {
-                let model = try ZooVelocityModel.load(reference, from: store).inPrecision(resolved)
-                let isStudent = model.manifest.details.kind == .student && !studentGrid
-                candidates.append(
-                    Candidate(
-                        label: model.label + (resolved == .bf16 ? " bf16" : ""), generator: model.generator,
-                        dataset: model.manifest.details.dataset?.name, classNames: model.classNames.names,
-                        ownSetting: isStudent ? model.defaults : nil))
-            }
-        }
-        for run in runs {
-            var isDirectory: ObjCBool = false
-            let path =
-                FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory) && isDirectory.boolValue
-                ? run + "/checkpoint.safetensors" : run
-            let (recipe, state) = try TrainingState.load(from: path)
-            var scratch = RandomSource(seed: 0)
-            let network = recipe.architecture.makeNetwork(random: &scratch)
-            network.parameters = state.average.shadow
-            candidates.append(
-                Candidate(
-                    label: "\(run)@step\(state.step)",
-                    generator: Generator(
-                        network: network, architecture: recipe.architecture,
-                        path: recipe.path),
-                    dataset: recipe.dataset, classNames: recipe.classNames))
-        }
-        return candidates
-    }
-
-    /// Training images scored like the samples (image data only): what a perfect generator would score.
-    func realDataFloor(_ evaluator: SampleEvaluator, dataName: String) throws -> RealDataFloor? {
-        guard case .classifier = evaluator.judge, dataName == "fashion-mnist", judgeOptions.reference == nil else { return nil }
-        let train = try FashionMNIST.load(.train, directory: judgeOptions.datasetDirectory)
-        let floor = evaluator.floor(train, source: "fashion-mnist train (\(samples) of \(train.count) images, seed \(seed))")
-        if let floor { Console.note("real-data floor (\(floor.source)): " + Self.summary(floor)) }
-        return floor
-    }
-
-    private func inferredData(_ candidates: [Candidate]) throws -> String {
-        let names = Set(candidates.map { $0.dataset ?? "fashion-mnist" })
-        guard names.count == 1, let name = names.first else {
-            throw ValidationError(
-                "the models were trained on different data (\(names.sorted().joined(separator: ", "))); evaluate them separately")
-        }
-        return name.hasPrefix("toy:") ? String(name.dropFirst(4)) : name
-    }
-
-    private func makeJudge(dataName: String, classCount: Int) throws -> (judge: SampleJudge, name: String, reference: String) {
-        if let toy = ToyDataset.allCases.first(where: { $0.kebabName == dataName }) {
-            var random = RandomSource(seed: seed, stream: 77)
-            let target = toy.sample(count: samples, random: &random).samples
-            return (
-                .slicedWasserstein(target: target), "sliced-wasserstein",
-                "\(samples) fresh samples of \(dataName) (seed \(seed))"
-            )
-        }
-        guard dataName == "fashion-mnist" || judgeOptions.reference != nil else {
-            throw ValidationError(
-                "the models were trained on '\(dataName)': give --reference DIR (held-out images of it, one subfolder per class) "
-                    + "and a --classifier trained on that data (kac classifier train --data DIR)")
-        }
-        let loaded = try judgeOptions.load(zoo: zoo, classCount: classCount)
-        return (loaded.judge, loaded.name, loaded.reference)
     }
 
     private func settingsList() throws -> [SamplingSettings] {
@@ -273,33 +157,6 @@ struct EvalCommand: ParsableCommand {
             return value
         }
         guard samples >= 2 else { throw ValidationError("--samples must be at least 2 (a covariance needs two samples)") }
-        let all = integrators.flatMap { integrator in
-            scales.flatMap { scale in stepCounts.map { SamplingSettings(integrator: integrator, steps: $0, guidance: scale) } }
-        }
-        guard !all.isEmpty else { throw EvaluationError.noSettings }
-        return all
-    }
-
-    static func summary(_ row: EvaluationRow) -> String {
-        var parts = ["NFE \(row.networkEvaluations)", String(format: "%.1f img/s", row.imagesPerSecond)]
-        parts += quality(row.frechetDistance, row.multiLayerFrechetDistance, row.multiLayerKernelDistance, row.classAccuracy)
-        if let sw = row.slicedWasserstein { parts.append(String(format: "SW %.4f", sw)) }
-        return parts.joined(separator: ", ")
-    }
-
-    static func summary(_ floor: RealDataFloor) -> String {
-        quality(
-            floor.frechetDistance, floor.multiLayerFrechetDistance, floor.multiLayerKernelDistance,
-            floor.classAccuracy
-        ).joined(separator: ", ")
-    }
-
-    private static func quality(_ fd: Double?, _ multiFD: Double?, _ kid: Double?, _ accuracy: Double?) -> [String] {
-        var parts: [String] = []
-        if let fd { parts.append(String(format: "FD %.3f", fd)) }
-        if let multiFD { parts.append(String(format: "FD multi %.3f", multiFD)) }
-        if let kid { parts.append(String(format: "KID×1e3 %.2f", kid * 1000)) }
-        if let accuracy { parts.append(String(format: "class acc %.1f %%", accuracy * 100)) }
-        return parts
+        return try ModelEvaluation.grid(integrators: integrators, scales: scales, stepCounts: stepCounts)
     }
 }

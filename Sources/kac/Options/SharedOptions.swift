@@ -44,13 +44,14 @@ struct JudgeOptions: ParsableArguments {
     @Option(help: "Reference folder: what transparent pixels are flattened onto (white or black).")
     var referenceAlphaBackground: ImageDecoder.AlphaBackground = .white
 
+    var settings: ClassifierJudge.Settings {
+        ClassifierJudge.Settings(
+            classifier: classifier, cacheDirectory: cacheDirectory, datasetDirectory: datasetDirectory, referenceFolder: reference,
+            referenceAlphaBackground: referenceAlphaBackground)
+    }
+
     /// The judge; `classCount` (the models') must match the classifier's unless nil.
     func load(zoo: ZooLocation, classCount: Int?) throws -> ClassifierJudge {
-        // Size and channels are the classifier's; ClassifierJudge sets them.
-        let folder = ImageFolderOptions(imageSize: 1, channels: 1, alphaBackground: referenceAlphaBackground)
-        return try ClassifierJudge.load(
-            classifier, zooPath: zoo.path, classCount: classCount, cacheDirectory: cacheDirectory,
-            reference: reference.map { .folder(path: $0, options: folder) }
-                ?? .fashionMNISTTest(directory: datasetDirectory))
+        try settings.load(zooPath: zoo.path, classCount: classCount, log: Console.note)
     }
 }

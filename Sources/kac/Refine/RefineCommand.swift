@@ -127,8 +127,9 @@ struct RefineCommand: ParsableCommand {
             "refining \(studentModel.label) against \(teacherModel.label) at s = \(configuration.teacherGuidance): \(method.rawValue) α \(alpha), \(steps) steps of batch \(batchSize) after \(fakeWarmup) fake-only updates; OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads"
         )
         let scorer = try RefinementScorer(
-            command: self, store: store, classCount: studentModel.architecture.classCount,
-            dataset: studentModel.manifest.details.dataset?.name)
+            judge: judgeOptions.settings, secondClassifier: secondClassifier, sampleCount: evalSamples, seed: evalSeed,
+            zooPath: zoo.path, classCount: studentModel.architecture.classCount,
+            dataset: studentModel.manifest.details.dataset?.name, log: Console.note)
         var lastRows: [EvaluationRow] = []
         refiner.evaluateEvery = evalEvery > 0 ? evalEvery : steps
         refiner.evaluate = { network, step in

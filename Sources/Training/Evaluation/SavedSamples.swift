@@ -2,35 +2,35 @@
 // instead of generating them again. A second judge (another classifier: --classifier) can then
 // score the very images the first one saw — the 100-step teacher's rows cost an hour to generate on
 // this machine, scoring them costs seconds. Rows come out in file-name order; the floor row uses
-// the files' seed and sample count, so it matches what the samples were drawn with.
-import ArgumentParser
+// the files' seed and sample count, so it matches what the samples were drawn with. `write` makes
+// the files: `DIR/<model>-<sampler>-<steps>-s<guidance>-seed<seed>.safetensors`.
 import Foundation
 import ModelStore
 import TensorCore
 import Training
 import Vocabulary
 
-struct SavedSamples {
-    var label: String
-    var settings: SamplingSettings
-    var seed: UInt64?
-    var networkEvaluations: Int
+public struct SavedSamples {
+    public var label: String
+    public var settings: SamplingSettings
+    public var seed: UInt64?
+    public var networkEvaluations: Int
     /// [N, H, W, C]
-    var samples: TensorCore.Tensor
-    var labels: [Int]
+    public var samples: TensorCore.Tensor
+    public var labels: [Int]
 
     /// Every `*.safetensors` file written by `--save-samples` in `directory` (or that one file).
-    static func read(_ path: String) throws -> [SavedSamples] {
+    public static func read(_ path: String) throws -> [SavedSamples] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ValidationError("--score-samples: \(path) does not exist; give the directory of an earlier --save-samples")
+            throw EvaluationError.invalidOptions("--score-samples: \(path) does not exist; give the directory of an earlier --save-samples")
         }
         let files =
             isDirectory.boolValue
             ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".safetensors") }.sorted()
                 .map { path + "/" + $0 }
             : [path]
-        guard !files.isEmpty else { throw ValidationError("--score-samples: no .safetensors files in \(path)") }
+        guard !files.isEmpty else { throw EvaluationError.invalidOptions("--score-samples: no .safetensors files in \(path)") }
         return try files.map(readFile)
     }
 
@@ -39,7 +39,7 @@ struct SavedSamples {
         guard let samples = checkpoint["samples"], let labels = checkpoint["labels"], samples.shape.count == 4,
             labels.shape == [samples.shape[0]]
         else {
-            throw ValidationError(
+            throw EvaluationError.invalidOptions(
                 "--score-samples: \(file) is not a --save-samples file (it needs tensors 'samples' [N, H, W, C] and 'labels' [N])")
         }
         let metadata = checkpoint.metadata
@@ -56,25 +56,42 @@ struct SavedSamples {
                 ?? settings.estimatedNetworkEvaluations(),
             samples: TensorCore.Tensor(shape: samples.shape, scalars: samples.values), labels: labels.values.map { Int($0) })
     }
-}
 
-extension EvalCommand {
-    /// Scores saved samples under the judge of --classifier and prints (and writes) the report.
-    func scoreSavedSamples(_ path: String) throws {
-        guard models.isEmpty && runs.isEmpty else {
-            throw ValidationError("--score-samples scores saved images; it takes no --model or --run")
-        }
-        let saved = try SavedSamples.read(path)
+    /// Writes `samples` [N, H, W, C] (floats as generated, before any 8-bit rounding) and `labels` [N]
+    /// of one evaluation row into `directory` (created), the setting in the metadata.
+    public static func write(
+        _ samples: TensorCore.Tensor, labels: [Int], model: String, settings: SamplingSettings, seed: UInt64, evaluations: Int,
+        to directory: String
+    ) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let safeModel = model.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "@" ? $0 : "_" }
+        let name = "\(String(safeModel))-\(settings.integrator.rawValue)-\(settings.steps)-s\(settings.guidance)-seed\(seed)"
+        let checkpoint = Checkpoint(
+            tensors: [
+                NamedTensor(name: "samples", shape: samples.shape, values: samples.scalars),
+                NamedTensor(name: "labels", shape: [labels.count], values: labels.map(Float.init)),
+            ],
+            metadata: [
+                "model": model, "integrator": settings.integrator.rawValue, "steps": String(settings.steps),
+                "guidance": String(settings.guidance), "seed": String(seed), "evaluations": String(evaluations),
+            ])
+        try Safetensors.write(checkpoint, to: directory + "/" + name + ".safetensors")
+    }
+
+    /// Scores `saved` under `judge` (every label must be one of its classes): one row per file, and the
+    /// floor row when every file has one sample count and seed (else `sampleCount` and `seed` stand in).
+    public static func score(
+        _ saved: [SavedSamples], judge: ClassifierJudge, settings: ClassifierJudge.Settings, sampleCount: Int, seed: UInt64,
+        batchSize: Int, log: (String) -> Void
+    ) throws -> EvaluationReport {
         let seeds = Set(saved.compactMap(\.seed)), counts = Set(saved.map { $0.samples.shape[0] })
-        // The classifier says how many classes there are; every saved label must be one of them.
-        let judge = try judgeOptions.load(zoo: zoo, classCount: nil)
         if let label = saved.flatMap(\.labels).first(where: { !(0..<judge.classCount).contains($0) }) {
-            throw ValidationError(
+            throw EvaluationError.invalidOptions(
                 "--score-samples: label \(label) is not a class of \(judge.name) (it knows \(judge.classCount) classes)")
         }
         let evaluator = SampleEvaluator(
-            judge: judge.judge, sampleCount: counts.count == 1 ? counts.first! : samples,
-            seed: seeds.count == 1 ? seeds.first! : seed, batchSize: batchSize)
+            judge: judge.judge, sampleCount: counts.count == 1 ? counts.first ?? sampleCount : sampleCount,
+            seed: seeds.count == 1 ? seeds.first ?? seed : seed, batchSize: batchSize)
         var rows: [EvaluationRow] = []
         for item in saved {
             var row = EvaluationRow(
@@ -82,15 +99,12 @@ extension EvalCommand {
                 guidance: item.settings.guidance, networkEvaluations: item.networkEvaluations, imagesPerSecond: 0,
                 sampleCount: item.samples.shape[0])
             evaluator.score(item.samples, labels: item.labels, into: &row)
-            Console.note("scored \(item.label) (seed \(item.seed.map(String.init) ?? "?")): " + Self.summary(row))
+            log("scored \(item.label) (seed \(item.seed.map(String.init) ?? "?")): " + row.summary)
             rows.append(row)
         }
-        // The floor draws real training images; only Fashion-MNIST's are at hand (a reference folder is held out).
         let floor =
-            counts.count == 1 && seeds.count <= 1 && judgeOptions.reference == nil
-            ? try realDataFloor(evaluator, dataName: "fashion-mnist") : nil
-        let report = EvaluationReport(
-            judge: judge.name, reference: judge.reference, seed: evaluator.seed, rows: rows, floor: floor)
-        try emit(report)
+            counts.count == 1 && seeds.count <= 1
+            ? try settings.realDataFloor(evaluator, dataName: "fashion-mnist", log: log) : nil
+        return EvaluationReport(judge: judge.name, reference: judge.reference, seed: evaluator.seed, rows: rows, floor: floor)
     }
 }

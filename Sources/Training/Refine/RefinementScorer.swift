@@ -8,39 +8,43 @@ import KacFlow
 import ModelStore
 import NeuralNet
 import TensorCore
-import Training
 import Vocabulary
 
-struct RefinementScorer {
-    enum Judges {
+public struct RefinementScorer {
+    public enum Judges {
         case images(first: ClassifierJudge, second: ClassifierJudge?, evaluator: SampleEvaluator)
         case points(PointCloudEvaluator)
         case none
     }
 
-    let judges: Judges
+    public let judges: Judges
 
-    init(command: RefineCommand, store: ModelStore, classCount: Int, dataset: String?) throws {
-        // Training runs record 2-D data by its kebab name; older ones as `toy:NAME`.
-        let name = dataset.map { $0.hasPrefix("toy:") ? String($0.dropFirst(4)) : $0 }
-        if let toy = ToyDataset.allCases.first(where: { $0.kebabName == name }) {
-            judges = .points(PointCloudEvaluator(dataset: toy, sampleCount: command.evalSamples, seed: command.evalSeed))
+    /// - Parameters:
+    ///   - judge: the first judge's settings; its classifier "none" (or fewer than 2 samples) scores nothing.
+    ///   - secondClassifier: a second classifier scoring the same samples ("none": no second judge).
+    ///   - dataset: the student's data set as its manifest records it (a toy set's kebab name for 2-D data).
+    public init(
+        judge: ClassifierJudge.Settings, secondClassifier: String, sampleCount: Int, seed: UInt64, zooPath: String,
+        classCount: Int, dataset: String?, log: (String) -> Void
+    ) throws {
+        if let toy = dataset.flatMap(ToyDataset.init(kebabName:)) {
+            judges = .points(PointCloudEvaluator(dataset: toy, sampleCount: sampleCount, seed: seed))
             return
         }
-        guard command.judgeOptions.classifier != "none", command.evalSamples >= 2 else {
+        guard judge.classifier != "none", sampleCount >= 2 else {
             judges = .none
             return
         }
-        let first = try command.judgeOptions.load(zoo: command.zoo, classCount: classCount)
-        var secondOptions = command.judgeOptions
-        secondOptions.classifier = command.secondClassifier
-        let second = command.secondClassifier == "none" ? nil : try secondOptions.load(zoo: command.zoo, classCount: classCount)
-        let evaluator = SampleEvaluator(judge: first.judge, sampleCount: command.evalSamples, seed: command.evalSeed)
+        let first = try judge.load(zooPath: zooPath, classCount: classCount, log: log)
+        var secondSettings = judge
+        secondSettings.classifier = secondClassifier
+        let second = secondClassifier == "none" ? nil : try secondSettings.load(zooPath: zooPath, classCount: classCount, log: log)
+        let evaluator = SampleEvaluator(judge: first.judge, sampleCount: sampleCount, seed: seed)
         judges = .images(first: first, second: second, evaluator: evaluator)
     }
 
     /// Evaluation rows (one per judge, `model` = the judge's name) and a one-line summary.
-    func score(
+    public func score(
         _ network: any VelocityNetwork, architecture: NetworkArchitecture, path: KacPath.Configuration,
         settings: SamplingSettings, step: Int
     ) -> (rows: [EvaluationRow], line: String) {
@@ -70,7 +74,7 @@ struct RefinementScorer {
         }
     }
 
-    static func describe(_ row: EvaluationRow) -> String {
+    public static func describe(_ row: EvaluationRow) -> String {
         String(
             format: "%@: FD %.2f KID×1e3 %.2f acc %.3f", row.model, row.frechetDistance ?? .nan,
             1000 * (row.multiLayerKernelDistance ?? .nan), row.classAccuracy ?? .nan)
