@@ -36,12 +36,27 @@ import Vocabulary
         #expect(report.rows.allSatisfy { ($0.slicedWasserstein ?? -1) >= 0 && $0.sampleCount == 64 })
         #expect(lines.count == 4 && lines[0].hasPrefix("eval \(candidate.label) euler steps 2 s=1.0: NFE 2, "))
 
-        let files = try SavedSamples.read(saved)
-        #expect(files.count == 4 && files.allSatisfy { $0.seed == 7 && $0.samples.shape == [64, 2] })
-        let first = try #require(files.first { $0.settings == SamplingSettings(integrator: .ab2, steps: 2, guidance: 1) })
-        #expect(first.label == candidate.label && first.labels == (0..<64).map { $0 % 8 })
-        #expect(first.networkEvaluations == report.rows[2].networkEvaluations)
+        let names = try FileManager.default.contentsOfDirectory(atPath: saved).sorted()
+        #expect(names.count == 4 && names.allSatisfy { $0.hasSuffix("-seed7.safetensors") }, "\(names)")
+        // Only image samples [N, H, W, C] can be scored again; a 2-D file is refused by name.
+        #expect(throws: EvaluationError.self) { try SavedSamples.read(saved) }
         #expect(throws: EvaluationError.self) { try SavedSamples.read(directory.file("no-such-directory")) }
+    }
+
+    @Test func savedImageSamplesReadBackUnchanged() throws {
+        let directory = TemporaryDirectory()
+        let images = Tensor(shape: [3, 2, 2, 1], scalars: (0..<12).map { Float($0) / 12 })
+        let setting = SamplingSettings(integrator: .heun, steps: 3, guidance: 1.5)
+        try SavedSamples.write(
+            images, labels: [2, 0, 1], model: "icons/student-4@2 bf16", settings: setting, seed: 9, evaluations: 6,
+            to: directory.file("saved"))
+        let files = try SavedSamples.read(directory.file("saved"))
+        let file = try #require(files.first)
+        #expect(files.count == 1 && file.label == "icons/student-4@2 bf16" && file.settings == setting)
+        #expect(file.seed == 9 && file.networkEvaluations == 6 && file.labels == [2, 0, 1])
+        #expect(file.samples.shape == [3, 2, 2, 1] && file.samples.scalars == images.scalars)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.file("saved"))
+        #expect(names == ["icons_student-4@2_bf16-heun-3-s1.5-seed9.safetensors"])
     }
 
     @Test func refusesModelsOfDifferentData() throws {

@@ -91,7 +91,10 @@ import Training
 
     @Test func narrowedStudent() throws {
         let wide = toyRecipe(steps: 1).architecture
-        guard case .mlp(let narrow) = try wide.narrowed(width: 64) else { return Issue.record("an MLP stays an MLP") }
+        guard case .mlp(let narrow) = try wide.narrowed(width: 64) else {
+            Issue.record("an MLP stays an MLP")
+            return
+        }
         #expect(narrow.hiddenWidth == 64)
         #expect(throws: DistillationError.invalidConfiguration("--student-width must be positive")) { try wide.narrowed(width: 0) }
     }

@@ -65,20 +65,7 @@ struct ClassifierTrain: ParsableCommand {
         let (train, test, digest) = (data.train, data.test, data.digest)
         // A name the zoo would refuse is refused before the training, not after it.
         if publish { _ = try ModelName(publishedName(folderName: data.folderName)) }
-        var network = ClassifierTrainingConfiguration.fashionMNISTNetwork
-        (network.imageHeight, network.imageWidth, network.imageChannels) =
-            (train.sampleShape[0], train.sampleShape[1], train.sampleShape[2])
-        network.classCount = train.classNames.count
-        network.widths = try TrainCommand.integers(widths, option: "--widths")
-        network.hiddenWidth = hiddenWidth
-        let factor = 1 << network.widths.count
-        guard network.imageHeight % factor == 0 && network.imageWidth % factor == 0 else {
-            throw ValidationError(
-                "the classifier halves the image \(network.widths.count) times: --image-size must be a multiple of \(factor)")
-        }
-        guard network.widths.allSatisfy({ $0 % network.groupCount == 0 }) else {
-            throw ValidationError("--widths must be multiples of \(network.groupCount) (group normalisation)")
-        }
+        let network = try data.network(widths: try TrainCommand.integers(widths, option: "--widths"), hiddenWidth: hiddenWidth)
         let configuration = ClassifierTrainingConfiguration(
             network: network, epochs: epochs, batchSize: min(batchSize, train.count), learningRate: learningRate, maximumShift: shift,
             seed: seed)
@@ -128,37 +115,16 @@ struct ClassifierTrain: ParsableCommand {
     }
 
     /// Training and test images, the training data's digest, and the folder's data set name (nil: Fashion-MNIST).
-    private func loadData() throws -> (train: LabeledDataset, test: LabeledDataset, digest: Digest, folderName: String?) {
+    private func loadData() throws -> ClassifierData {
         guard TrainingData.isFolder(data, builtIn: ["fashion-mnist"]) else {
             guard data == "fashion-mnist" else {
                 throw ValidationError("--data takes fashion-mnist or an image folder path, got '\(data)'")
             }
-            return (
-                try FashionMNIST.load(.train, directory: datasetDirectory),
-                try FashionMNIST.load(.test, directory: datasetDirectory),
-                try FashionMNIST.trainingDigest(directory: datasetDirectory), nil
-            )
+            return try ClassifierData.fashionMNIST(directory: datasetDirectory)
         }
         let loaded = try folder.load(data, cacheDirectory: runDirectory + "/data")
-        let all = loaded.decoded.dataset
-        if let test {
-            let held = try folder.load(test, cacheDirectory: runDirectory + "/data").decoded.dataset
-            guard held.classNames == all.classNames else {
-                throw ValidationError(
-                    "--test \(test) has classes \(held.classNames.joined(separator: ", ")), --data has \(all.classNames.joined(separator: ", "))"
-                )
-            }
-            return (all, held, loaded.decoded.digest, loaded.name)
-        }
-        // Every 10th image (in the folder's order) is held out for the test accuracy.
-        let trainIndices = all.labels.indices.filter { $0 % 10 != 9 }, testIndices = all.labels.indices.filter { $0 % 10 == 9 }
-        guard !testIndices.isEmpty else { throw ValidationError("\(data) has fewer than 10 images; give --test DIR") }
-        let train = all.batch(indices: trainIndices), held = all.batch(indices: testIndices)
-        return (
-            LabeledDataset(samples: train.samples, labels: train.labels, classNames: all.classNames),
-            LabeledDataset(samples: held.samples, labels: held.labels, classNames: all.classNames),
-            loaded.decoded.digest, loaded.name
-        )
+        let held = try test.map { ($0, try folder.load($0, cacheDirectory: runDirectory + "/data")) }
+        return try ClassifierData.folder(loaded, test: held)
     }
 
     private func writeSummary(accuracy: Double, seconds: Double, parameters: Int) throws {

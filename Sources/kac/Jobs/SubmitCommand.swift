@@ -5,24 +5,6 @@ import Foundation
 import Spool
 import Vocabulary
 
-/// `--spool PATH`, shared by the job commands; else `$KAC_SPOOL`, else the installed kacd
-/// configuration's `spool`, else `./spool` (`ConfiguredDefaults`).
-struct SpoolLocation: ParsableArguments {
-    @Option(
-        name: .customLong("spool"),
-        help: "The spool directory (default: $KAC_SPOOL, else spool in /etc/kac/kacd.conf or $KAC_CONFIG, else ./spool).")
-    var given: String?
-
-    var resolved: ConfiguredDefaults.Resolved {
-        ConfiguredDefaults.resolve(flag: given, flagName: "--spool", variable: "KAC_SPOOL", key: .spool, fallback: "./spool")
-    }
-    var spool: String { resolved.path }
-
-    func open(create: Bool, limits: SpoolLimits = .default) throws -> Spool {
-        try Spool(root: spool, configuration: SpoolConfiguration(limits: limits), create: create)
-    }
-}
-
 struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",

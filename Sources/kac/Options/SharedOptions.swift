@@ -1,10 +1,12 @@
 // Option groups several commands share, so each option is declared (and documented) once:
-// the model store's location, and the judge that `kac eval` and `kac distill` score images with.
+// the model store's and the spool's locations, and the judge `kac eval`, `kac distill` and
+// `kac refine` score images with.
 import ArgumentParser
 import Generation
 import Imaging
 import ModelStore
 import RenderService
+import Spool
 import Training
 
 /// `--zoo PATH`, else `$KAC_ZOO`, else the installed kacd configuration's `zoo`, else `./zoo`.
@@ -21,6 +23,24 @@ struct ZooLocation: ParsableArguments {
 
     func open(create: Bool) throws -> ModelStore {
         try ModelStore(root: path, create: create, configuration: .init(validator: ZooModelValidator()))
+    }
+}
+
+/// `--spool PATH`, shared by the job commands; else `$KAC_SPOOL`, else the installed kacd
+/// configuration's `spool`, else `./spool` (`ConfiguredDefaults`).
+struct SpoolLocation: ParsableArguments {
+    @Option(
+        name: .customLong("spool"),
+        help: "The spool directory (default: $KAC_SPOOL, else spool in /etc/kac/kacd.conf or $KAC_CONFIG, else ./spool).")
+    var given: String?
+
+    var resolved: ConfiguredDefaults.Resolved {
+        ConfiguredDefaults.resolve(flag: given, flagName: "--spool", variable: "KAC_SPOOL", key: .spool, fallback: "./spool")
+    }
+    var spool: String { resolved.path }
+
+    func open(create: Bool, limits: SpoolLimits = .default) throws -> Spool {
+        try Spool(root: spool, configuration: SpoolConfiguration(limits: limits), create: create)
     }
 }
 

@@ -103,40 +103,10 @@ struct PublishCommand: ParsableCommand {
     }
 
     /// Rows of the evaluation files that belong to this checkpoint (all rows of a single-model file).
-    /// Rows labelled `RUN@stepN` (from `kac eval --run`) must come from the checkpoint's own step.
     private func evaluationRows(step: Int) throws -> [EvaluationResult] {
-        try evaluations.flatMap { evaluation in
-            let report = try EvaluationReport.read(from: evaluation)
-            let models = Set(report.rows.map(\.model))
-            let rows =
-                models.count <= 1
-                ? report.rows
-                : report.rows.filter {
-                    Self.source(of: $0.model).path == checkpoint
-                        || Self.source(of: $0.model).path + "/checkpoint.safetensors" == checkpoint
-                }
-            guard !rows.isEmpty else {
-                throw ValidationError(
-                    "\(evaluation) holds rows for \(models.sorted().joined(separator: ", ")) but none for \(checkpoint); evaluate this checkpoint alone with `kac eval --run`"
-                )
-            }
-            for row in rows {
-                if let measured = Self.source(of: row.model).step, measured != step {
-                    throw ValidationError(
-                        "\(evaluation) was measured at step \(measured) but \(checkpoint) is at step \(step); re-run `kac eval --run` on this checkpoint"
-                    )
-                }
-            }
-            return rows.map { $0.manifestResult(judge: report.judge) }
+        try evaluations.flatMap {
+            try EvaluationReport.read(from: $0).results(forCheckpoint: checkpoint, step: step, file: $0)
         }
-    }
-
-    /// "runs/teacher@step4000" → ("runs/teacher", 4000); other labels have no step.
-    static func source(of label: String) -> (path: String, step: Int?) {
-        guard let marker = label.range(of: "@step", options: .backwards),
-            let step = Int(label[marker.upperBound...])
-        else { return (label, nil) }
-        return (String(label[..<marker.lowerBound]), step)
     }
 }
 

@@ -167,11 +167,10 @@ struct RefineCommand: ParsableCommand {
     /// The teacher: --teacher, else the nearest ancestor of kind teacher through the parent blobs.
     private func teacherReference(of model: ZooVelocityModel, in store: ModelStore) throws -> String {
         if let teacher { return teacher }
-        var parent = model.manifest.details.parent
-        while let digest = parent {
-            let manifest = try store.resolve(ModelReference(parsing: digest.description))
+        var ancestor = try store.parent(of: model.manifest)
+        while let manifest = ancestor {
             if manifest.details.kind == .teacher { return manifest.label }
-            parent = manifest.details.parent
+            ancestor = try store.parent(of: manifest)
         }
         throw ValidationError("\(model.label) has no teacher among its ancestors; name one with --teacher REF")
     }

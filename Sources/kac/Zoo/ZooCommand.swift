@@ -67,13 +67,7 @@ enum ZooOutput {
         for row in rows { print(line(row)) }
     }
 
-    static func size(_ bytes: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
+    static func size(_ bytes: Int) -> String { ModelManifest.size(bytes) }
 
     static func date(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

@@ -31,23 +31,10 @@ struct ZooDefaultDataset: ParsableCommand {
             let dataset = try name.map { try parseArgument($0, DatasetName.init(parsing:)) }
             try store.setDefaultDataset(dataset)
         }
-        let report = Report(defaultDataset: try store.defaultDataset()?.text, datasets: Self.datasets(in: store))
+        let report = Report(defaultDataset: try store.defaultDataset()?.text, datasets: store.datasetNames())
         if options.json { return try ZooOutput.json(report) }
         print("default data set: \(report.defaultDataset ?? "(none)")")
         print("data sets of teachers and students: \(report.datasets.isEmpty ? "(none)" : report.datasets.joined(separator: ", "))")
     }
 
-    /// The data set names the zoo's teachers and students record, sorted.
-    static func datasets(in store: ModelStore) -> [String] {
-        var names: Set<String> = []
-        for name in store.models() {
-            for version in store.versions(of: name) {
-                guard let manifest = try? store.manifest(name, version: version), manifest.details.kind != .classifier,
-                    let dataset = manifest.details.dataset?.name
-                else { continue }
-                names.insert(dataset)
-            }
-        }
-        return names.sorted()
-    }
 }

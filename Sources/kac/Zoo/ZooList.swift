@@ -75,44 +75,7 @@ struct ZooShow: ParsableCommand {
             guard let checkpointMetadata else { return try ZooOutput.json(manifest) }
             return try ZooOutput.json(ManifestWithMetadata(manifest: manifest, checkpointMetadata: checkpointMetadata))
         }
-        let details = manifest.details
-        var lines: [(String, String)] = [
-            ("name", "\(manifest.name)@\(manifest.version)"), ("kind", details.kind.rawValue),
-            ("blob", manifest.blob.description), ("dtype", manifest.dtype.rawValue),
-            ("size", "\(ZooOutput.size(manifest.compressedSize)) compressed, \(ZooOutput.size(manifest.uncompressedSize)) uncompressed"),
-            ("created", ZooOutput.date(manifest.created)),
-            ("architecture", ZooShowFormat.architecture(details.architecture)),
-        ]
-        if let kac = details.kac {
-            lines.append(("kac", "a=\(kac.dampingRate) c=\(kac.speed) T=\(kac.horizon) schedule=\(kac.schedule.rawValue)"))
-        }
-        if let sampler = details.sampler {
-            lines.append(("sampler", "\(sampler.integrator.rawValue), \(sampler.steps) steps, guidance \(sampler.guidance)"))
-        }
-        if let names = details.classNames { lines.append(("classes", names.joined(separator: ", "))) }
-        if let parent = details.parent { lines.append(("parent", ZooShowFormat.parent(parent, in: store))) }
-        if let dataset = details.dataset { lines.append(("dataset", dataset.name + (dataset.digest.map { " \($0)" } ?? ""))) }
-        if let command = details.trainingCommand { lines.append(("command", command)) }
-        if let seed = details.seed { lines.append(("seed", String(seed))) }
-        if let steps = details.trainingSteps { lines.append(("steps", String(steps))) }
-        for row in details.evaluations {
-            let setting = [
-                row.integrator.map(\.rawValue), row.guidanceScale.map { "s=\(Self.figure($0))" },
-                row.networkEvaluations.map { "NFE \($0)" },
-            ].compactMap { $0 }
-            let parts = [
-                setting.isEmpty ? nil : setting.joined(separator: " "),
-                row.frechetDistance.map { "FD \(Self.figure($0))" },
-                row.multiLayerKernelDistance.map { "KID×1e3 \(Self.figure($0 * 1000))" },
-                row.classAccuracy.map { "accuracy \(Self.figure($0, digits: 3))" },
-                row.imagesPerSecond.map { "\(Self.figure($0)) images/s" }, row.sampleCount.map { "n=\($0)" },
-                row.judge.map { "by \($0)" },
-            ].compactMap { $0 }
-            lines.append(("eval@\(row.steps)", parts.joined(separator: ", ")))
-        }
-        if let stability = details.stability {
-            lines += Self.stabilityLines(stability).map { ("stability", $0) }
-        }
+        var lines = manifest.describedLines(in: store)
         for (key, value) in (checkpointMetadata ?? [:]).sorted(by: { $0.key < $1.key }) {
             lines.append(("metadata", "\(key) = \(value)"))
         }
@@ -124,22 +87,5 @@ struct ZooShow: ParsableCommand {
     struct ManifestWithMetadata: Encodable {
         let manifest: ModelManifest
         let checkpointMetadata: [String: String]
-    }
-
-    /// KAC.md §7's figures, one per line.
-    static func stabilityLines(_ s: EndpointStability) -> [String] {
-        [
-            "velocity bound B \(figure(s.velocityBound)), interval Δ \(figure(s.interval, digits: 3)), d = \(s.dimension)",
-            "endpoint error ‖x̂ − x̄‖ mean \(figure(s.endpointErrorMean, digits: 3)), max \(figure(s.endpointErrorMax, digits: 3)) (n=\(s.sampleCount), against \(s.teacher))",
-            "path-error bound \(figure(s.pathErrorBound)) = max endpoint error + B·√d·Δ/2 (\(figure(s.discretisationTerm)))",
-        ]
-    }
-
-    /// At most `digits` decimals, trailing zeros dropped (12.5, 36.17, 0.946).
-    static func figure(_ value: Double, digits: Int = 2) -> String {
-        var text = String(format: "%.\(digits)f", value)
-        while text.contains("."), text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
     }
 }

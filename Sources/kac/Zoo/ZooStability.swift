@@ -45,33 +45,20 @@ struct ZooStability: ParsableCommand {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
         let store = try options.openStore()
         let manifest = try store.resolve(try parseArgument(reference, ModelReference.init(parsing:)))
-        guard manifest.details.kind == .student, let studentSampler = manifest.details.sampler else {
+        guard manifest.details.kind == .student else {
             throw ValidationError("\(manifest.label) is not a student (kind \(manifest.details.kind.rawValue))")
         }
         let teacherManifest: ModelManifest
         if let teacher {
             teacherManifest = try store.resolve(try parseArgument(teacher, ModelReference.init(parsing:)))
-        } else if let parent = manifest.details.parent {
-            teacherManifest = try store.resolve(ModelReference(parsing: parent.description))
+        } else if let parent = try store.parent(of: manifest) {
+            teacherManifest = parent
         } else {
             throw ValidationError("\(manifest.label) records no parent; name its teacher with --teacher REF")
         }
-        let loadedStudent = try store.load(manifest)
-        let student = try ZooVelocityModel.make(loadedStudent)
-        let teacherModel = try ZooVelocityModel.load(teacherManifest, from: store)
-        let steps = studentSampler.steps, teacherSteps = teacherModel.defaults.steps
-        let substeps = max(1, (teacherSteps + steps - 1) / steps)
-        let stage = DistillationStage(
-            index: 0, teacherSteps: teacherSteps, studentSteps: steps, substeps: substeps, teacherIntegrator: .euler,
-            teacherGuidance: teacherModel.defaults.guidance)
-        let scale = try guidance ?? carriedGuidance(from: manifest, metadata: loadedStudent.checkpoint.metadata, in: store)
-        let label =
-            "\(teacherManifest.label), \(substeps) Euler sub-step\(substeps == 1 ? "" : "s") per interval, s = \(ZooShow.figure(teacherModel.defaults.guidance))"
-        let stability = EndpointStability.measure(
-            student: DistillationTeacher(network: student.network, architecture: student.architecture, path: student.path),
-            teacher: DistillationTeacher(
-                network: teacherModel.network, architecture: teacherModel.architecture, path: teacherModel.path),
-            stage: stage, fieldGuidance: scale, count: samples, seed: seed, teacherLabel: label)
+        let (stability, label) = try EndpointStability.measure(
+            student: manifest, teacher: teacherManifest, in: store, guidance: guidance, count: samples, seed: seed,
+            figure: { ModelManifest.figure($0) })
         var published: ModelManifest?
         if record {
             var details = manifest.details
@@ -80,26 +67,7 @@ struct ZooStability: ParsableCommand {
         }
         if options.json { return try ZooOutput.json(stability) }
         print("\(manifest.label) against \(label), \(samples) trajectories:")
-        for line in ZooShow.stabilityLines(stability) { print("  " + line) }
+        for line in stability.describedLines { print("  " + line) }
         if let published { print("published \(published.label) (the weights of \(manifest.label) with these figures)") }
-    }
-
-    /// The guidance scale the student's field carries: walking up from the student, the first
-    /// distillation that baked in a scale other than 1 (`distillation.bakedGuidance` in the blob's
-    /// metadata), else the default of the first teacher reached; 1 when the chain ends first.
-    /// `metadata`: the student's own, already loaded; ancestors' blobs are read as the walk reaches them.
-    private func carriedGuidance(
-        from start: ModelManifest, metadata startMetadata: [String: String], in store: ModelStore
-    ) throws -> Double {
-        var current = start
-        for _ in 0..<32 {
-            if current.details.kind == .teacher { return current.details.sampler?.guidance ?? 1 }
-            let metadata = current == start ? startMetadata : try store.load(current).checkpoint.metadata
-            if let baked = metadata[DistilledCheckpointOrigin.bakedGuidanceKey].flatMap(Double.init), baked != 1 { return baked }
-            guard let parent = current.details.parent, let next = try? store.resolve(ModelReference(parsing: parent.description))
-            else { return 1 }
-            current = next
-        }
-        return 1
     }
 }
