@@ -28,3 +28,29 @@ public struct ImageStageEvaluator {
         }
     }
 }
+
+extension ImageStageEvaluator {
+    /// How a distillation of `dataName` scores its students: sliced Wasserstein for a toy set; for
+    /// images the judge of `settings` on `sampleCount` samples of `seed` — or nil (said through `log`)
+    /// when the classifier is "none" or a folder's data has no reference folder to compare with.
+    public static func forData(
+        _ dataName: String, classCount: Int, judge settings: ClassifierJudge.Settings, zooPath: String, sampleCount: Int,
+        seed: UInt64, log: @escaping (String) -> Void
+    ) throws -> StageEvaluator? {
+        if let toy = ToyDataset(kebabName: dataName) { return PointCloudEvaluator(dataset: toy).evaluator() }
+        guard settings.classifier != "none" else {
+            log("students are not evaluated (--classifier none); use `kac eval --model …` later")
+            return nil
+        }
+        guard dataName == "fashion-mnist" || settings.referenceFolder != nil else {
+            log(
+                "students are not evaluated: a model of '\(dataName)' needs --reference DIR (held-out images) and a --classifier trained on that data"
+            )
+            return nil
+        }
+        guard sampleCount >= 2 else { throw DistillationError.invalidConfiguration("--eval-samples must be at least 2") }
+        let judge = try settings.load(zooPath: zooPath, classCount: classCount, log: log)
+        let evaluator = SampleEvaluator(judge: judge.judge, sampleCount: sampleCount, seed: seed)
+        return ImageStageEvaluator(evaluator: evaluator, judgeName: judge.name).evaluator(log: log)
+    }
+}

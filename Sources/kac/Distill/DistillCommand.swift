@@ -115,7 +115,9 @@ struct DistillCommand: ParsableCommand {
         )
         if let advice = BLAS.kernelAdvice() { Console.note("note: \(advice)") }
         let store = try publish.map { _ in try zoo.open(create: true) }
-        let evaluator = try stageEvaluator(dataName: dataName, classCount: source.teacher.architecture.classCount)
+        let evaluator = try ImageStageEvaluator.forData(
+            dataName, classCount: source.teacher.architecture.classCount, judge: judgeOptions.settings, zooPath: zoo.path,
+            sampleCount: evalSamples, seed: evalSeed, log: Console.note)
         var parent = source.blob
         try distiller.run(evaluate: evaluator) { student, report in
             let metrics = (report.evaluation?.metrics ?? [:]).sorted { $0.key < $1.key }
@@ -137,25 +139,6 @@ struct DistillCommand: ParsableCommand {
             }
         }
         Console.note("distillation finished: \(runDirectory)")
-    }
-
-    /// Sliced Wasserstein for 2-D data; FD and class accuracy under --classifier for images.
-    private func stageEvaluator(dataName: String, classCount: Int) throws -> StageEvaluator? {
-        if let toy = ToyDataset(kebabName: dataName) { return PointCloudEvaluator(dataset: toy).evaluator() }
-        guard judgeOptions.classifier != "none" else {
-            Console.note("students are not evaluated (--classifier none); use `kac eval --model …` later")
-            return nil
-        }
-        guard dataName == "fashion-mnist" || judgeOptions.reference != nil else {
-            Console.note(
-                "students are not evaluated: a model of '\(dataName)' needs --reference DIR (held-out images) and a --classifier trained on that data"
-            )
-            return nil
-        }
-        guard evalSamples >= 2 else { throw ValidationError("--eval-samples must be at least 2") }
-        let judge = try judgeOptions.load(zoo: zoo, classCount: classCount)
-        let evaluator = SampleEvaluator(judge: judge.judge, sampleCount: evalSamples, seed: evalSeed)
-        return ImageStageEvaluator(evaluator: evaluator, judgeName: judge.name).evaluator { Console.note($0) }
     }
 
     private func makeConfiguration(teacher: TeacherSource) throws -> DistillationConfiguration {

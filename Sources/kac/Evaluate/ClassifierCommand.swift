@@ -62,44 +62,20 @@ struct ClassifierTrain: ParsableCommand {
         threads.install()
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
         let data = try loadData()
-        let (train, test, digest) = (data.train, data.test, data.digest)
         // A name the zoo would refuse is refused before the training, not after it.
         if publish { _ = try ModelName(publishedName(folderName: data.folderName)) }
         let network = try data.network(widths: try TrainCommand.integers(widths, option: "--widths"), hiddenWidth: hiddenWidth)
         let configuration = ClassifierTrainingConfiguration(
-            network: network, epochs: epochs, batchSize: min(batchSize, train.count), learningRate: learningRate, maximumShift: shift,
-            seed: seed)
-        let trainer = ClassifierTrainer(configuration: configuration, dataset: train)
-        Console.note("classifier: \(trainer.classifier.parameters.scalarCount) parameters, \(trainer.totalSteps) steps")
-        let started = Date()
-        let progress = ProgressReporter(
-            title: "classifier", total: trainer.totalSteps,
-            interactive: ProgressReporter.standardErrorIsTerminal)
-        try trainer.run(progress: progress)
-        let seconds = Date().timeIntervalSince(started)
-        let accuracy = trainer.classifier.accuracy(test.samples, labels: test.labels)
-        progress.finish(String(format: "test accuracy %.2f %% after %@", accuracy * 100, ProgressReporter.duration(seconds)))
-        let perClass = ClassBalance.accuracyPerClass(
-            predictions: trainer.classifier.predictions(test.samples), labels: test.labels, classCount: train.classNames.count)
-
-        var record = ClassifierRecord(
-            classifier: trainer.classifier, training: configuration, testAccuracy: accuracy,
-            command: Console.invocation,
-            datasetDigest: digest.description, label: runDirectory)
-        if let name = data.folderName {
-            record.datasetName = name
-            record.classNames = train.classNames
-            record.trainingImageCount = train.count
-            record.testImageCount = test.count
-        }
-        let checkpointPath = runDirectory + "/classifier.safetensors"
-        try record.save(to: checkpointPath)
-        try writeSummary(accuracy: accuracy, seconds: seconds, parameters: trainer.classifier.parameters.scalarCount)
+            network: network, epochs: epochs, batchSize: batchSize, learningRate: learningRate, maximumShift: shift, seed: seed)
+        let result = try ClassifierRun.train(
+            data, configuration: configuration, label: runDirectory, command: Console.invocation, log: Console.note)
+        let checkpointPath = try result.save(in: runDirectory)
         print(
             String(
-                format: "test accuracy %.4f (%d test images), %.0f s, checkpoint %@", accuracy, test.count, seconds,
-                checkpointPath))
-        print("test accuracy per class: " + ClassBalance.describe(perClass, classNames: train.classNames))
+                format: "test accuracy %.4f (%d test images), %.0f s, checkpoint %@", result.accuracy, result.testCount,
+                result.seconds, checkpointPath))
+        print("test accuracy per class: " + ClassBalance.describe(result.accuracyPerClass, classNames: data.train.classNames))
+        let record = result.record
         if publish {
             let store = try zoo.open(create: true)
             let manifest = try record.publish(to: store, name: publishedName(folderName: data.folderName), dtype: .f16, tags: tags)
@@ -125,15 +101,5 @@ struct ClassifierTrain: ParsableCommand {
         let loaded = try folder.load(data, cacheDirectory: runDirectory + "/data")
         let held = try test.map { ($0, try folder.load($0, cacheDirectory: runDirectory + "/data")) }
         return try ClassifierData.folder(loaded, test: held)
-    }
-
-    private func writeSummary(accuracy: Double, seconds: Double, parameters: Int) throws {
-        let summary: [String: String] = [
-            "testAccuracy": String(accuracy), "trainingSeconds": String(format: "%.1f", seconds),
-            "parameters": String(parameters), "command": Console.invocation,
-        ]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(summary).write(to: URL(fileURLWithPath: runDirectory + "/classifier.json"))
     }
 }

@@ -6,6 +6,7 @@
 import Foundation
 import Generation
 import ModelStore
+import RenderService
 import Spool
 import Vocabulary
 

@@ -2,6 +2,7 @@
 // the model store's and the spool's locations, and the judge `kac eval`, `kac distill` and
 // `kac refine` score images with.
 import ArgumentParser
+import Foundation
 import Generation
 import Imaging
 import ModelStore
@@ -17,7 +18,9 @@ struct ZooLocation: ParsableArguments {
     var given: String?
 
     var resolved: ConfiguredDefaults.Resolved {
-        ConfiguredDefaults.resolve(flag: given, flagName: "--zoo", variable: "KAC_ZOO", key: .zoo, fallback: "./zoo")
+        ConfiguredDefaults.resolve(
+            flag: given, flagName: "--zoo", variable: "KAC_ZOO", key: .zoo, fallback: "./zoo",
+            environment: ProcessInfo.processInfo.environment, log: Console.note)
     }
     var path: String { resolved.path }
 
@@ -35,7 +38,9 @@ struct SpoolLocation: ParsableArguments {
     var given: String?
 
     var resolved: ConfiguredDefaults.Resolved {
-        ConfiguredDefaults.resolve(flag: given, flagName: "--spool", variable: "KAC_SPOOL", key: .spool, fallback: "./spool")
+        ConfiguredDefaults.resolve(
+            flag: given, flagName: "--spool", variable: "KAC_SPOOL", key: .spool, fallback: "./spool",
+            environment: ProcessInfo.processInfo.environment, log: Console.note)
     }
     var spool: String { resolved.path }
 

@@ -63,22 +63,9 @@ struct PublishCommand: ParsableCommand {
             throw ValidationError("--kind takes teacher or student (\(checkpoint) is not a classifier checkpoint)")
         }
         let (recipe, state) = try TrainingState.load(from: checkpoint)
-        var publication = VelocityModelPublication(
-            name: name, kind: modelKind, weights: state.average.shadow, architecture: recipe.architecture,
-            path: recipe.path, defaults: try defaults(for: modelKind), classNames: recipe.classNames,
-            parent: try parentDigest(in: store),
-            dataset: DatasetReference(
-                name: recipe.dataset,
-                digest: try recipe.datasetDigest.map { try parseArgument($0, Digest.init(parsing:)) }),
-            command: recipe.command, seed: recipe.seed, trainingSteps: state.step,
-            evaluations: try evaluationRows(step: state.step),
-            metadata: (DistilledCheckpointOrigin.of(checkpoint: checkpoint)?.metadata ?? [:]).merging(["source": "kac publish"]) { $1 })
-        if let stability {
-            guard let data = FileManager.default.contents(atPath: stability),
-                let figures = try? JSONDecoder().decode(EndpointStability.self, from: data)
-            else { throw ValidationError("\(stability) is not a file written by `kac zoo stability --json`") }
-            publication.stability = figures
-        }
+        let publication = try VelocityModelPublication.trainingCheckpoint(
+            checkpoint, recipe: recipe, state: state, name: name, kind: modelKind, defaults: try defaults(for: modelKind),
+            parent: try parentDigest(in: store), evaluationFiles: evaluations, stabilityFile: stability)
         let manifest = try publication.publish(to: store, dtype: type, tags: tags)
         print(
             "published \(modelKind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "
@@ -100,13 +87,6 @@ struct PublishCommand: ParsableCommand {
         guard let parent else { return nil }
         if let digest = try? Digest(parsing: parent) { return digest }
         return try store.resolve(parent).blob
-    }
-
-    /// Rows of the evaluation files that belong to this checkpoint (all rows of a single-model file).
-    private func evaluationRows(step: Int) throws -> [EvaluationResult] {
-        try evaluations.flatMap {
-            try EvaluationReport.read(from: $0).results(forCheckpoint: checkpoint, step: step, file: $0)
-        }
     }
 }
 

@@ -20,8 +20,7 @@ struct ZooAddEvaluation: ParsableCommand {
 
     @OptionGroup var options: ZooOptions
 
-    @Argument(help: "NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.")
-    var reference: String
+    @OptionGroup var model: ModelReferenceArgument
 
     @Argument(help: "Evaluation JSON files written by `kac eval --json-file`.")
     var evaluations: [String]
@@ -31,7 +30,7 @@ struct ZooAddEvaluation: ParsableCommand {
 
     func run() throws {
         let store = try options.openStore()
-        let source = try store.resolve(try parseArgument(reference, ModelReference.init(parsing:)))
+        let source = try store.resolve(try model.parsed())
         var details = source.details
         for file in evaluations {
             let report = try EvaluationReport.read(from: file)

@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import Generation
 import ModelStore
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc
@@ -73,6 +74,14 @@ enum ZooOutput {
         let formatter = ISO8601DateFormatter()
         return formatter.string(from: date)
     }
+}
+
+/// The model a zoo subcommand acts on: `NAME`, `NAME:TAG`, `NAME@VERSION` or `sha256-<prefix>`.
+struct ModelReferenceArgument: ParsableArguments {
+    @Argument(help: "NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.")
+    var reference: String
+
+    func parsed() throws -> ModelReference { try parseArgument(reference, ModelReference.init(parsing:)) }
 }
 
 /// Parses a command-line value into a store type, turning its error into a usage error.

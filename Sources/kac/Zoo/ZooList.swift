@@ -58,8 +58,7 @@ struct ZooShow: ParsableCommand {
 
     @OptionGroup var options: ZooOptions
 
-    @Argument(help: "NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.")
-    var reference: String
+    @OptionGroup var model: ModelReferenceArgument
 
     @Flag(
         help:
@@ -69,7 +68,7 @@ struct ZooShow: ParsableCommand {
 
     func run() throws {
         let store = try options.openStore()
-        let manifest = try store.resolve(try parseArgument(reference, ModelReference.init(parsing:)))
+        let manifest = try store.resolve(try model.parsed())
         let checkpointMetadata = metadata ? try store.load(manifest).checkpoint.metadata : nil
         if options.json {
             guard let checkpointMetadata else { return try ZooOutput.json(manifest) }

@@ -10,8 +10,7 @@ struct ZooTag: ParsableCommand {
 
     @OptionGroup var options: ZooOptions
 
-    @Argument(help: "NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.")
-    var reference: String
+    @OptionGroup var model: ModelReferenceArgument
 
     @Argument(help: "The tag to move, e.g. stable.")
     var tag: String
@@ -19,7 +18,7 @@ struct ZooTag: ParsableCommand {
     func run() throws {
         let store = try options.openStore()
         let tagName = try parseArgument(tag, TagName.init)
-        let manifest = try store.tag(try parseArgument(reference, ModelReference.init(parsing:)), as: tagName)
+        let manifest = try store.tag(try model.parsed(), as: tagName)
         if options.json { return try ZooOutput.json(["name": manifest.name.description, "tag": tag, "version": String(manifest.version)]) }
         print("\(manifest.name):\(tag) -> \(manifest.name)@\(manifest.version)")
     }

@@ -10,15 +10,14 @@ struct ZooExport: ParsableCommand {
 
     @OptionGroup var options: ZooOptions
 
-    @Argument(help: "NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.")
-    var reference: String
+    @OptionGroup var model: ModelReferenceArgument
 
     @Argument(help: "Archive file to write.")
     var file: String
 
     func run() throws {
         let store = try options.openStore()
-        let manifest = try store.export(try parseArgument(reference, ModelReference.init(parsing:)), to: file)
+        let manifest = try store.export(try model.parsed(), to: file)
         if options.json { return try ZooOutput.json(manifest) }
         print("exported \(manifest.name)@\(manifest.version) (\(manifest.blob.short)) to \(file)")
     }
