@@ -2,7 +2,8 @@
 // teacher's), and the parent is whichever manifest holds that blob. Walks stop at a model with no
 // parent, at a parent this store does not hold, or after `lineageLimit` hops (a cycle cannot be
 // published, but a hand-edited store must not hang a reader). Also the store-wide questions the CLI
-// asks: which versions hold a blob, which data sets the models were trained on.
+// asks: which versions hold a blob, which data sets the models were trained on, the listing.
+import Foundation
 import Vocabulary
 
 extension ModelStore {
@@ -38,5 +39,39 @@ extension ModelStore {
     /// The data set names the store's teachers and students record, sorted.
     public func datasetNames() -> [String] {
         Set(allManifests().filter { $0.details.kind != .classifier }.compactMap { $0.details.dataset?.name }).sorted()
+    }
+}
+
+/// One version as `kac zoo list` shows it: a damaged manifest is a row with its error, not a failure.
+public struct ModelListing: Encodable, Sendable {
+    public var name: String
+    public var version: Int
+    public var tags: [String]
+    public var kind: String?
+    public var dataset: String?
+    public var dtype: String?
+    public var compressedSize: Int?
+    public var created: Date?
+    public var error: String?
+}
+
+extension ModelStore {
+    /// Every version of every model, with the tags pointing at it.
+    public func listing() -> [ModelListing] {
+        models().flatMap { name in
+            let tags = (try? self.tags(of: name)) ?? [:]
+            return versions(of: name).map { version in
+                let tagged = tags.filter { $0.value == version }.keys.map(\.description).sorted()
+                do {
+                    let manifest = try manifest(name, version: version)
+                    return ModelListing(
+                        name: name.description, version: version, tags: tagged, kind: manifest.details.kind.rawValue,
+                        dataset: manifest.details.dataset?.name, dtype: manifest.dtype.rawValue,
+                        compressedSize: manifest.compressedSize, created: manifest.created)
+                } catch {
+                    return ModelListing(name: name.description, version: version, tags: tagged, error: String(describing: error))
+                }
+            }
+        }
     }
 }

@@ -26,6 +26,9 @@ import Vocabulary
         #expect(store.lineage(from: grandchild) == [grandchild, student, teacher])
         #expect(store.holders(of: grandchild.blob) == ["s/student-1@1", "t/student-1@1"] && again.blob == grandchild.blob)
         #expect(store.datasetNames() == ["shapes"])
+        let listing = store.listing()
+        #expect(listing.map { "\($0.name)@\($0.version)" } == ["s/student-1@1", "s/student-2@1", "s/teacher@1", "t/student-1@1"])
+        #expect(listing.allSatisfy { $0.tags == ["latest"] && $0.error == nil } && listing[2].kind == "teacher")
 
         // A parent the store does not hold ends the lenient walk; asking for it directly is an error.
         var orphanDetails = modelDetails(ModelDetails(kind: .student))

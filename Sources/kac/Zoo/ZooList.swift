@@ -9,37 +9,8 @@ struct ZooList: ParsableCommand {
 
     @OptionGroup var options: ZooOptions
 
-    struct Row: Encodable {
-        var name: String
-        var version: Int
-        var tags: [String]
-        var kind: String?
-        var dataset: String?
-        var dtype: String?
-        var compressedSize: Int?
-        var created: Date?
-        var error: String?
-    }
-
     func run() throws {
-        let store = try options.openStore()
-        var rows: [Row] = []
-        for name in store.models() {
-            let tags = (try? store.tags(of: name)) ?? [:]
-            for version in store.versions(of: name) {
-                let tagged = tags.filter { $0.value == version }.keys.map(\.description).sorted()
-                do {
-                    let manifest = try store.manifest(name, version: version)
-                    rows.append(
-                        Row(
-                            name: name.description, version: version, tags: tagged, kind: manifest.details.kind.rawValue,
-                            dataset: manifest.details.dataset?.name, dtype: manifest.dtype.rawValue,
-                            compressedSize: manifest.compressedSize, created: manifest.created))
-                } catch {
-                    rows.append(Row(name: name.description, version: version, tags: tagged, error: String(describing: error)))
-                }
-            }
-        }
+        let rows = try options.openStore().listing()
         if options.json { return try ZooOutput.json(rows) }
         ZooOutput.table(
             ["NAME", "VERSION", "TAGS", "KIND", "DATASET", "DTYPE", "SIZE", "CREATED"],
