@@ -2,7 +2,8 @@
 // copy-on-write) fp32 parameters whose GEMM weights are rounded to bf16 once, when it is first
 // asked for; it then lives as long as the loaded model. bf16 needs AVX512_BF16, read from the CPU
 // at run time, and a process allowed to run oneDNN's generated code: `bf16` is refused where either
-// is missing (with the reason) and `auto` falls back to fp32.
+// is missing (with the reason) and `auto` falls back to fp32. Where both run, `auto` is the one
+// measured faster for the model (ZooVelocityModel+AutoPrecision).
 import Foundation
 import NeuralNet
 import TensorCore
@@ -14,6 +15,9 @@ final class PrecisionTwins: @unchecked Sendable {
     let fp32: any VelocityNetwork
     private let lock = NSLock()
     private var bf16: (any VelocityNetwork)?
+    /// What `auto` measured, by call shape (ZooVelocityModel+AutoPrecision), guarded by `choiceLock`.
+    let choiceLock = NSLock()
+    var autoChoices: [NetworkShape: PrecisionMeasurement] = [:]
 
     init(fp32: any VelocityNetwork) { self.fp32 = fp32 }
 
@@ -54,8 +58,9 @@ extension ZooVelocityModel {
         }
     }
 
-    /// The precision `setting` means here; throws `PrecisionUnavailable` (with the reason) for bf16
-    /// where it cannot run.
+    /// The precision `setting` can mean here before any model is measured (auto: bf16 where it
+    /// runs, else fp32); throws `PrecisionUnavailable` (with the reason) for bf16 where it cannot
+    /// run. A loaded model's `inPrecision(_: PrecisionSetting)` decides auto by measurement.
     public static func resolve(_ setting: PrecisionSetting) throws(PrecisionUnavailable) -> Precision {
         guard let precision = setting.resolved(bf16Available: bf16Available) else {
             throw bf16Unavailable ?? PrecisionUnavailable()

@@ -63,6 +63,26 @@ int kac_bf16_conv_forward(kac_bf16_conv *conv, long n, long h, long w, const flo
 int kac_bf16_conv_forward_affine(kac_bf16_conv *conv, long n, long h, long w, const float *input, const float *scale,
                                  const float *shift, int silu, float *output);
 
+typedef struct kac_bf16_batched kac_bf16_batched;
+
+/// `batch` matrices B_e [k×n] (fp32, [batch][k][n] row-major, rounded to bf16 once) for batched
+/// products C_e = A_e·B_e. NULL when oneDNN refuses (message in kac_bf16_last_error).
+kac_bf16_batched *kac_bf16_batched_create(const float *b, long batch, long k, long n);
+void kac_bf16_batched_destroy(kac_bf16_batched *matrices);
+/// The oneDNN implementation the last prepared row count runs on (e.g. "brg:avx512_core_bf16").
+const char *kac_bf16_batched_implementation(const kac_bf16_batched *matrices);
+/// Bytes held: the bf16 copy and every per-shape layout made so far.
+size_t kac_bf16_batched_bytes(kac_bf16_batched *matrices);
+/// C [batch][m][n] (fp32, dense) = A [batch][m][k] (bf16, dense) · B, each entry on its own. Safe to
+/// call from several threads at once; the first call for a given m prepares a primitive for it.
+/// Returns 0, or -1 when oneDNN failed (message in kac_bf16_last_error).
+int kac_bf16_batched_matmul(kac_bf16_batched *matrices, long m, const unsigned short *a, float *c);
+
+/// Winograd F(2×2, 3×3) input transform: v [16][T][c] (bf16) = Bᵀ·d·B for the T = images·⌈h/2⌉·⌈w/2⌉
+/// 4×4 tiles d of input [images][h][w][c] (fp32, zero padding 1), computed in fp32 and rounded once.
+/// Needs AVX512_BF16.
+void kac_winograd_input_bf16(const float *input, long images, long h, long w, long c, unsigned short *v);
+
 /// The last failure's message on this thread ("" when none).
 const char *kac_bf16_last_error(void);
 

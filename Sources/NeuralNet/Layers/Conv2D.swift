@@ -3,8 +3,9 @@
 // kept, so scratch memory is one chunk (bounded by `columnBudget`) whatever the batch size.
 // Invariant: a 1×1, stride-1, unpadded convolution skips im2col and multiplies the input directly;
 // 3×3, stride-1, padding-1 convolutions take the Winograd path (Conv2D+Winograd.swift) instead.
-// In bf16 every convolution is one oneDNN convolution primitive per chunk of images
-// (`forwardBF16`): no im2col copy, the input rounded to bf16 once, the bias added by oneDNN.
+// In bf16, 3×3 stride-1 convolutions take a bf16 Winograd path (Conv2D+BF16Winograd.swift); the
+// others are one oneDNN convolution primitive per chunk of images (`forwardBF16`): no im2col copy,
+// the input rounded to bf16 once, the bias added by oneDNN.
 import TensorCore
 
 public struct Conv2D: Sendable {
@@ -62,6 +63,9 @@ public struct Conv2D: Sendable {
             input.rank == 4 && input.shape[3] == inputChannels,
             "Conv2D: input \(input.shape) does not match [N, H, W, \(inputChannels)]")
         let g = geometry(input)
+        if let matrices = bf16?.winograd[weight] {
+            return (forwardBF16Winograd(input, matrices, parameters: parameters, workspace: workspace), Cache(input: input))
+        }
         if let convolution = bf16?.convolutions[weight] { return (forwardBF16(input, g, convolution), Cache(input: input)) }
         let batch = input.shape[0]
         /// [N, Ho, Wo, Cout]
@@ -119,6 +123,10 @@ public struct Conv2D: Sendable {
         activating input: Tensor, by norm: GroupNorm, parameters: ParameterSet, workspace: Workspace,
         bf16: BF16Weights?
     ) -> Tensor {
+        if let matrices = bf16?.winograd[weight] {
+            let activated = norm.forwardActivated(input, parameters: parameters)
+            return forwardBF16Winograd(activated, matrices, parameters: parameters, workspace: workspace)
+        }
         guard let convolution = bf16?.convolutions[weight] else {
             let activated = norm.forwardActivated(input, parameters: parameters)
             return forward(activated, parameters: parameters, workspace: workspace, bf16: bf16).output

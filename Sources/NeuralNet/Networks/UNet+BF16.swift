@@ -1,5 +1,6 @@
 // Switching a UNet's sampling between fp32 and bf16. bf16 covers the heavy products: every
-// convolution (3×3 ones as im2col, see Conv2D; stride-2; 1×1) and the attention qkv/output projections. The time, label
+// convolution (3×3 stride-1 ones as Winograd, see Conv2D+BF16Winograd; stride-2; 1×1) and the
+// attention qkv/output projections. The time, label
 // and guidance embeddings and each block's embedding projection (one row per image), the attention
 // products q·kᵀ and ·v, normalisation, activations and everything outside the network stay fp32.
 import TensorCore
@@ -7,8 +8,10 @@ import TensorCore
 extension UNet {
     /// Rounds the weights to bf16 once (oneDNN layout) and samples with them until the parameters
     /// change or `useFP32Inference()`. Precondition: `BF16.isSupported` (callers refuse otherwise).
-    public func useBF16Inference() throws {
-        var builder = BF16Weights.Builder(parameters: parameters)
+    /// `winograd: false` runs 3×3 stride-1 convolutions as oneDNN's direct convolution instead
+    /// (2.25× the multiplications; kept for comparison: `kac bench`, the tests).
+    public func useBF16Inference(winograd: Bool = true) throws {
+        var builder = BF16Weights.Builder(parameters: parameters, winogradConvolutions: winograd)
         for step in steps {
             switch step {
             case .residual(let block):

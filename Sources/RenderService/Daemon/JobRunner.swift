@@ -135,11 +135,14 @@ final class JobRunner {
         }
         // The job's precision, else the daemon's; bf16 where the CPU lacks it fails the job (exit of
         // kacd would be wrong: another worker may have it). The bf16 weights stay cached with the model.
-        let precision: Precision
-        do { precision = try ZooVelocityModel.resolve(job.precision ?? configuration.precision) } catch {
+        // auto: the precision measured faster for this model, once per loaded model (logged then).
+        let setting = job.precision ?? configuration.precision
+        do { _ = try ZooVelocityModel.resolve(setting) } catch {
             throw JobValidationError(.invalidValue, field: "precision", error.description)
         }
-        let model = try cache.model(manifest).inPrecision(precision)
+        let chosen = try cache.model(manifest).resolvingPrecision(setting)
+        if let measured = chosen.measured { logger.info("Job \(holder.claim.id): \(measured).") }
+        let model = chosen.model
         let loadSeconds = Date().timeIntervalSince(started)
         if let selection {
             logger.info(

@@ -73,13 +73,14 @@ struct RenderCommand: ParsableCommand {
 
     private func render() throws {
         let request = try makeRequest()
-        let resolved: Precision
-        do { resolved = try ZooVelocityModel.resolve(precision) } catch {
+        do { _ = try ZooVelocityModel.resolve(precision) } catch {
             throw RenderError.invalidRequest("--precision \(precision): \(error.description)")
         }
         let loaded: ZooVelocityModel
         do {
-            loaded = try ZooVelocityModel.load(model, from: try zoo.open(create: false)).inPrecision(resolved)
+            let chosen = try ZooVelocityModel.load(model, from: try zoo.open(create: false)).resolvingPrecision(precision)
+            if let measured = chosen.measured { Console.note("kac render: \(measured)") }
+            loaded = chosen.model
         } catch {
             throw RenderError.loading(model, error)
         }
