@@ -1,7 +1,8 @@
-// The input transform of Winograd F(2×2, 3×3) for the bf16 path: each 4×4 input tile d (zero
-// padding of 1 around the image) becomes Bᵀ·d·B computed in fp32 and rounded to bf16 once
-// (nearest even), written entry-major [16][tiles][c] — the A operands of the 16 batched products.
-// The same sums, in the same order, as NeuralNet's fp32 Winograd.transformInput.
+// The transforms of Winograd F(2×2, 3×3) for the bf16 path, in fp32 with AVX-512. Input: each 4×4
+// input tile d (zero padding of 1 around the image) becomes Bᵀ·d·B summed in fp32 and rounded to bf16
+// once (nearest even), written entry-major [16][tiles][c] — the A operands of the 16 batched products.
+// Output: Aᵀ·m·A + bias in fp32 from those products. The same sums, in the same order, as NeuralNet’s
+// fp32 Winograd.transformInput and transformOutput.
 #include "kac_bf16.h"
 #include <immintrin.h>
 
@@ -45,6 +46,41 @@ void kac_winograd_input_bf16(const float *input, long images, long h, long w, lo
                     __m256bh rounded = _mm512_cvtneps_pbh(o[j]);
                     _mm256_mask_storeu_epi16(target + (4 * i + j) * entry_stride + ch, mask, (__m256i)rounded);
                 }
+            }
+        }
+    }
+}
+
+/// Winograd F(2×2, 3×3) output transform in fp32: output [images][h][w][c] = Aᵀ·m·A + bias for every
+/// tile of m [16][T][c]; the same sums in the same order as NeuralNet's Winograd.transformOutput.
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+void kac_winograd_output(const float *m, long images, long h, long w, long c, const float *bias, float *output) {
+    long tiles_y = (h + 1) / 2, tiles_x = (w + 1) / 2, tiles = images * tiles_y * tiles_x;
+    long entry_stride = tiles * c;
+    for (long tile = 0; tile < tiles; tile++) {
+        long image = tile / (tiles_y * tiles_x), ty = (tile / tiles_x) % tiles_y, tx = tile % tiles_x;
+        const float *source = m + tile * c;
+        for (long ch = 0; ch < c; ch += 16) {
+            __mmask16 mask = c - ch >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c - ch)) - 1);
+            __m512 r[2][4];
+            for (int j = 0; j < 4; j++) {
+                // Column j of Aᵀ·m: m0 + m1 + m2 and m1 − m2 − m3 over rows.
+                __m512 x0 = _mm512_maskz_loadu_ps(mask, source + j * entry_stride + ch);
+                __m512 x1 = _mm512_maskz_loadu_ps(mask, source + (4 + j) * entry_stride + ch);
+                __m512 x2 = _mm512_maskz_loadu_ps(mask, source + (8 + j) * entry_stride + ch);
+                __m512 x3 = _mm512_maskz_loadu_ps(mask, source + (12 + j) * entry_stride + ch);
+                r[0][j] = _mm512_add_ps(_mm512_add_ps(x0, x1), x2);
+                r[1][j] = _mm512_sub_ps(_mm512_sub_ps(x1, x2), x3);
+            }
+            __m512 offset = _mm512_maskz_loadu_ps(mask, bias + ch);
+            for (int row = 0; row < 2; row++) {
+                long y = 2 * ty + row;
+                if (y >= h) continue;
+                float *left = output + ((image * h + y) * w + 2 * tx) * c + ch;
+                __m512 a = r[row][0], b = r[row][1], e = r[row][2], f = r[row][3];
+                _mm512_mask_storeu_ps(left, mask, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), e), offset));
+                if (2 * tx + 1 < w)
+                    _mm512_mask_storeu_ps(left + c, mask, _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(b, e), f), offset));
             }
         }
     }

@@ -1,8 +1,8 @@
 // The bf16 copies of a network's heavy weights, made once from its ParameterSet when the network is
 // switched to bf16 inference and kept with it until its parameters change. Layers look their weight
-// up by parameter index: linear layers a [in, out] matrix (oneDNN matmul), 3×3 stride-1 convolutions
-// their 16 Winograd-transformed matrices (`BF16WinogradMatrices`, Conv2D+BF16Winograd), the other
-// convolutions a `BF16Convolution` (oneDNN's convolution primitive, bias included; see Conv2D).
+// up by parameter index: linear layers a [in, out] matrix (oneDNN matmul), convolutions a
+// `BF16Convolution` (oneDNN's convolution primitive, bias included; see Conv2D) or, when asked for,
+// 3×3 stride-1 ones their 16 Winograd-transformed matrices (`BF16WinogradMatrices`, Conv2D+BF16Winograd).
 // Invariant: built only where `BF16.isSupported`; immutable once built.
 import TensorCore
 
@@ -27,7 +27,7 @@ public final class BF16Weights: Sendable {
 
     /// The bf16 copies of `layers`' weights, as `UNet.useBF16Inference` makes them, for running
     /// single convolutions in bf16 (tests, measurements). Precondition: `BF16.isSupported`.
-    public static func convolutions(_ layers: [Conv2D], parameters: ParameterSet, winograd: Bool = true) throws -> BF16Weights {
+    public static func convolutions(_ layers: [Conv2D], parameters: ParameterSet, winograd: Bool) throws -> BF16Weights {
         var builder = Builder(parameters: parameters, winogradConvolutions: winograd)
         for layer in layers { try builder.addConvolution(layer) }
         return builder.build()
@@ -42,7 +42,7 @@ public final class BF16Weights: Sendable {
         var convolutions: [ParameterSet.Index: BF16Convolution] = [:]
         var winograd: [ParameterSet.Index: BF16WinogradMatrices] = [:]
 
-        init(parameters: ParameterSet, winogradConvolutions: Bool = true) {
+        init(parameters: ParameterSet, winogradConvolutions: Bool) {
             (self.parameters, self.winogradConvolutions) = (parameters, winogradConvolutions)
         }
 

@@ -32,6 +32,15 @@ public final class BF16WinogradMatrices: @unchecked Sendable {
         kac_winograd_input_bf16(input, images, height, width, channels, v)
     }
 
+    /// output [images, height, width, Cout] = Aᵀ·m·A + bias for the tiles of m [16, T, Cout], in fp32.
+    public static func transformOutput(
+        _ m: UnsafePointer<Float>, images: Int, height: Int, width: Int, channels: Int, bias: UnsafePointer<Float>,
+        into output: UnsafeMutablePointer<Float>
+    ) {
+        precondition(BF16.isSupported, "the bf16 Winograd transform needs AVX512_BF16")
+        kac_winograd_output(m, images, height, width, channels, bias, output)
+    }
+
     /// m [16, T, Cout] (fp32) = v [16, T, Cin] (bf16) · U, entry by entry.
     public func multiply(tiles: Int, v: UnsafePointer<UInt16>, into m: UnsafeMutablePointer<Float>) {
         guard tiles > 0 else { return }

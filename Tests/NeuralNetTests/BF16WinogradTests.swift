@@ -38,7 +38,7 @@ struct BF16WinogradTests {
             doubles(input.scalars), shape: inputShape, weight: doubles(parameters, conv.weight),
             bias: doubles(parameters, conv.bias), outputChannels: cout, kernelSize: 3, stride: 1, padding: 1)
         let workspace = Workspace()
-        let winograd = try BF16Weights.convolutions([conv], parameters: parameters)
+        let winograd = try BF16Weights.convolutions([conv], parameters: parameters, winograd: true)
         let direct = try BF16Weights.convolutions([conv], parameters: parameters, winograd: false)
         let fromWinograd = conv.forward(input, parameters: parameters, workspace: workspace, bf16: winograd).output
         let fromDirect = conv.forward(input, parameters: parameters, workspace: workspace, bf16: direct).output
@@ -53,5 +53,37 @@ struct BF16WinogradTests {
         let single = Tensor(shape: [1, height, width, cin], scalars: Array(input.scalars[0..<(height * width * cin)]))
         let alone = conv.forward(single, parameters: parameters, workspace: workspace, bf16: winograd).output
         #expect(alone.scalars == Array(fromWinograd.scalars[0..<(height * width * cout)]))
+    }
+
+    /// The whole §8 UNet with bf16 Winograd against fp32 (random N(0, 0.05²) weights, as in
+    /// BF16InferenceTests): within the same 2 % (L2) bound as the direct bf16 path, at most twice
+    /// the direct path's error, and each image's bits independent of the rest of its 16-image batch.
+    @Test func wholeNetworkCloseToFP32() throws {
+        var random = RandomSource(seed: 11)
+        let fp32 = UNet(configuration: .fashionMNIST, random: &random)
+        var parameters = fp32.parameters
+        randomize(&parameters, &random, scale: 0.05)
+        fp32.parameters = parameters
+        var scratch = RandomSource(seed: 0)
+        let winograd = UNet(configuration: .fashionMNIST, random: &scratch), direct = UNet(configuration: .fashionMNIST, random: &scratch)
+        (winograd.parameters, direct.parameters) = (parameters, parameters)
+        try winograd.useBF16Inference(winograd: true)
+        try direct.useBF16Inference(winograd: false)
+        var inputs = RandomSource(seed: 3)
+        let x = randomTensor([16, 28, 28, 1], &inputs)
+        let times = (0..<16).map { _ in Float(inputs.uniform()) }, labels = (0..<16).map { _ in inputs.index(below: 11) }
+        let reference = doubles(fp32.velocity(x, times: times, labels: labels).scalars)
+        let fromWinograd = winograd.velocity(x, times: times, labels: labels).scalars
+        let (winogradError, directError) = (
+            Self.relativeL2(fromWinograd, reference), Self.relativeL2(direct.velocity(x, times: times, labels: labels).scalars, reference)
+        )
+        #expect(winogradError < 0.02 && winogradError > 1e-5, "Winograd \(winogradError), direct \(directError)")
+        #expect(winogradError < 2 * directError, "Winograd \(winogradError), direct \(directError)")
+        // Image 0 with other images beside it: the same bits.
+        var mixed = x.scalars
+        var otherInputs = RandomSource(seed: 4)
+        for i in 784..<mixed.count { mixed[i] = Float(otherInputs.normal()) }
+        let beside = winograd.velocity(Tensor(shape: x.shape, scalars: mixed), times: times, labels: labels).scalars
+        #expect(Array(beside[0..<784]) == Array(fromWinograd[0..<784]))
     }
 }

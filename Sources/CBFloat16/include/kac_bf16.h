@@ -82,6 +82,9 @@ int kac_bf16_batched_matmul(kac_bf16_batched *matrices, long m, const unsigned s
 /// 4×4 tiles d of input [images][h][w][c] (fp32, zero padding 1), computed in fp32 and rounded once.
 /// Needs AVX512_BF16.
 void kac_winograd_input_bf16(const float *input, long images, long h, long w, long c, unsigned short *v);
+/// Winograd F(2×2, 3×3) output transform: output [images][h][w][c] = Aᵀ·m·A + bias for the tiles of
+/// m [16][T][c] (fp32); outputs past the image's edge (odd h or w) are dropped. Needs AVX-512F.
+void kac_winograd_output(const float *m, long images, long h, long w, long c, const float *bias, float *output);
 
 /// The last failure's message on this thread ("" when none).
 const char *kac_bf16_last_error(void);

@@ -8,11 +8,12 @@
 import TensorCore
 
 extension Conv2D {
-    /// Images per bf16 Winograd call: the smallest power of two giving at least 256 tiles (rows of
-    /// the 16 products), at most 8 so that a 16-image batch splits into equal calls.
+    /// Images per bf16 Winograd call: the smallest power of two giving at least 128 tiles (rows of
+    /// the 16 products; a 28×28 image alone has 196, and its bf16 tiles and fp32 products, 0.6 MB at
+    /// 32 channels, stay in a 1 MB L2), at most 8 so that a 16-image batch splits into equal calls.
     static func bf16WinogradImagesPerCall(tilesPerImage: Int) -> Int {
         var images = 1
-        while images < 8 && images * tilesPerImage < 256 { images *= 2 }
+        while images < 8 && images * tilesPerImage < 128 { images *= 2 }
         return images
     }
 
@@ -29,10 +30,9 @@ extension Conv2D {
         let perCall = Conv2D.bf16WinogradImagesPerCall(tilesPerImage: tilesPerImage)
         let calls = (batch + perCall - 1) / perCall
         let maximumTiles = perCall * tilesPerImage
-        // Per task: v [16, T, Cin] bf16 (two per Float slot, rounded up to 64 bytes), m [16, T, Cout]
-        // fp32, the output transform's scratch.
+        // Per task: v [16, T, Cin] bf16 (two per Float slot, rounded up to 64 bytes), m [16, T, Cout] fp32.
         let vSlots = (16 * maximumTiles * cin / 2 + 15) / 16 * 16
-        let perTask = vSlots + 16 * maximumTiles * cout + Winograd.scratchScalars(channels: cout)
+        let perTask = vSlots + 16 * maximumTiles * cout
         let tasks = taskCount(calls, costPerItem: perCall * h * w * cin * cout / 2)
         let buffer = workspace.buffer(tasks * perTask)
         let (inputPerImage, outputPerImage) = (h * w * cin, h * w * cout)
@@ -42,7 +42,7 @@ extension Conv2D {
                     guard let b = b.baseAddress, let x = x.baseAddress, let y = y.baseAddress else { return }
                     parallelBLASTasks(tasks) { task in
                         let region = buffer + task * perTask
-                        let m = region + vSlots, scratch = m + 16 * maximumTiles * cout
+                        let m = region + vSlots
                         region.withMemoryRebound(to: UInt16.self, capacity: 2 * vSlots) { v in
                             for call in Swift.stride(from: task, to: calls, by: tasks) {
                                 let first = call * perCall, images = min(perCall, batch - first)
@@ -50,9 +50,9 @@ extension Conv2D {
                                     x + first * inputPerImage, images: images, height: h, width: w, channels: cin,
                                     into: v)
                                 matrices.multiply(tiles: images * tilesPerImage, v: v, into: m)
-                                Winograd.transformOutput(
+                                BF16WinogradMatrices.transformOutput(
                                     m, images: images, height: h, width: w, channels: cout, bias: b,
-                                    scratch: scratch, into: y + first * outputPerImage)
+                                    into: y + first * outputPerImage)
                             }
                         }
                     }

@@ -1,6 +1,6 @@
 // Switching a UNet's sampling between fp32 and bf16. bf16 covers the heavy products: every
-// convolution (3×3 stride-1 ones as Winograd, see Conv2D+BF16Winograd; stride-2; 1×1) and the
-// attention qkv/output projections. The time, label
+// convolution (oneDNN's direct convolution, or for 3×3 stride-1 ones optionally bf16 Winograd, see
+// Conv2D+BF16Winograd) and the attention qkv/output projections. The time, label
 // and guidance embeddings and each block's embedding projection (one row per image), the attention
 // products q·kᵀ and ·v, normalisation, activations and everything outside the network stay fp32.
 import TensorCore
@@ -8,9 +8,13 @@ import TensorCore
 extension UNet {
     /// Rounds the weights to bf16 once (oneDNN layout) and samples with them until the parameters
     /// change or `useFP32Inference()`. Precondition: `BF16.isSupported` (callers refuse otherwise).
-    /// `winograd: false` runs 3×3 stride-1 convolutions as oneDNN's direct convolution instead
-    /// (2.25× the multiplications; kept for comparison: `kac bench`, the tests).
-    public func useBF16Inference(winograd: Bool = true) throws {
+    /// `winograd: true` runs 3×3 stride-1 convolutions as bf16 Winograd (Conv2D+BF16Winograd: 2.25×
+    /// fewer multiplications, fp32 transforms) instead of oneDNN's direct convolution. Not the default:
+    /// on an AMD EPYC Zen 5 (full-width AVX-512) it measured 3–5 % more CPU time per forward pass than
+    /// the direct convolution, both about 2.1× fp32 (one thread, batch 16 and 64; the
+    /// KAC_FORWARD_PROFILE test in NeuralNetTests prints all three); it pays where the direct
+    /// convolution is bound by bf16 arithmetic rather than by memory.
+    public func useBF16Inference(winograd: Bool = false) throws {
         var builder = BF16Weights.Builder(parameters: parameters, winogradConvolutions: winograd)
         for step in steps {
             switch step {
