@@ -9,7 +9,8 @@ public enum Precision: String, Codable, CaseIterable, Sendable {
     case fp32, bf16
 }
 
-/// What a user asks for: a precision, or `auto` (bf16 where the CPU has it, else fp32).
+/// What a user asks for: a precision, or `auto` (where bf16 runs, whichever of the two a loaded
+/// model measured faster: Generation's `ZooVelocityModel.resolvingPrecision`; else fp32).
 public enum PrecisionSetting: String, Codable, CaseIterable, Sendable, CustomStringConvertible {
     case fp32, bf16, auto
 
@@ -18,8 +19,9 @@ public enum PrecisionSetting: String, Codable, CaseIterable, Sendable, CustomStr
 
     public var description: String { rawValue }
 
-    /// The precision to use on a CPU with (`bf16Available`) or without bf16 support; nil when
-    /// `bf16` is asked for and the CPU lacks it (callers refuse with `PrecisionUnavailable`).
+    /// The precision to use on a CPU with (`bf16Available`) or without bf16 support before any
+    /// measurement (auto: bf16 allowed where it runs); nil when `bf16` is asked for and the CPU
+    /// lacks it (callers refuse with `PrecisionUnavailable`).
     public func resolved(bf16Available: Bool) -> Precision? {
         switch self {
         case .fp32: .fp32
