@@ -1,7 +1,7 @@
 // Not a test of behaviour: with KAC_FORWARD_PROFILE=1 in the environment, prints the per-thread
 // CPU time of one forward pass of the §8 UNet at batch 64 in fp32, bf16 direct and bf16 Winograd,
 // one thread, alternating, several rounds (CPU time, not wall clock, so that a shared machine's
-// other work does not count). Run alone: KAC_FORWARD_PROFILE=1 swift test -c release --filter BF16ForwardProfile
+// other work does not count). How close each is to fp32 is BF16WinogradTests' and BF16InferenceTests'. Run alone: KAC_FORWARD_PROFILE=1 swift test -c release --filter BF16ForwardProfile
 import Foundation
 import NeuralNet
 import TensorCore
@@ -47,14 +47,5 @@ struct BF16ForwardProfile {
         print(String(format: "best CPU ms per pass at batch %d: fp32 %.2f, bf16 direct %.2f (%.2f×), bf16 winograd %.2f (%.2f×)",
                      batch, best[0] * 1e3, best[1] * 1e3, best[0] / best[1], best[2] * 1e3, best[0] / best[2]))
         print("OpenBLAS core: \(BLAS.coreName)")
-        // How far each bf16 form is from fp32 on these inputs (relative L2 of the velocity).
-        let reference = fp32.velocity(x, times: times, labels: labels).scalars
-        func relativeL2(_ a: [Float]) -> Double {
-            let difference = zip(a, reference).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
-            return (difference / reference.reduce(0.0) { $0 + Double($1) * Double($1) }).squareRoot()
-        }
-        print(String(format: "relative L2 from fp32: bf16 direct %.2e, bf16 winograd %.2e",
-                     relativeL2(direct.velocity(x, times: times, labels: labels).scalars),
-                     relativeL2(winograd.velocity(x, times: times, labels: labels).scalars)))
     }
 }
