@@ -9,8 +9,8 @@ public enum Precision: String, Codable, CaseIterable, Sendable {
     case fp32, bf16
 }
 
-/// What a user asks for: a precision, or `auto` (where bf16 runs, whichever of the two a loaded
-/// model measured faster: Generation's `ZooVelocityModel.resolvingPrecision`; else fp32).
+/// What a user asks for: a precision, or `auto` (for rendering, where bf16 runs, whichever of the
+/// two a loaded model measured faster: Generation's `ZooVelocityModel.resolvingPrecision`; else fp32).
 public enum PrecisionSetting: String, Codable, CaseIterable, Sendable, CustomStringConvertible {
     case fp32, bf16, auto
 
