@@ -10,10 +10,11 @@ extension UNet {
     /// change or `useFP32Inference()`. Precondition: `BF16.isSupported` (callers refuse otherwise).
     /// `winograd: true` runs 3×3 stride-1 convolutions as bf16 Winograd (Conv2D+BF16Winograd: 2.25×
     /// fewer multiplications, fp32 transforms) instead of oneDNN's direct convolution. Not the default:
-    /// on an AMD EPYC Zen 5 (full-width AVX-512) it measured 3–5 % more CPU time per forward pass than
-    /// the direct convolution, both about 2.1× fp32 (one thread, batch 16 and 64; the
-    /// KAC_FORWARD_PROFILE test in NeuralNetTests prints all three); it pays where the direct
-    /// convolution is bound by bf16 arithmetic rather than by memory.
+    /// on an AMD EPYC Zen 5 (full-width AVX-512) the two took the same CPU time per forward pass within
+    /// noise (Winograd from 5 % more to 4 % less over six runs), both 2.0–2.2× fp32 (one thread, batch
+    /// 16 and 64; the KAC_FORWARD_PROFILE test in NeuralNetTests prints all three), and the direct
+    /// convolution rounds less. Winograd should pay where the direct convolution is bound by bf16
+    /// arithmetic rather than by memory (CPUs that split AVX-512 into 256-bit halves).
     public func useBF16Inference(winograd: Bool = false) throws {
         var builder = BF16Weights.Builder(parameters: parameters, winogradConvolutions: winograd)
         for step in steps {
