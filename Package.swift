@@ -72,12 +72,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
+        // The benchmark harness `kac bench`, `kac render-bench`, `kac zoo bench` and `kac peer-dump` call:
+        // measurements as library entry points, so the commands only parse options and print.
+        .target(
+            name: "KacBench",
+            dependencies: ["TensorCore", "NeuralNet", "ModelStore", "Imaging", "Generation", "RenderService", "Vocabulary"]),
+
         // Executables.
         .executableTarget(
             name: "kac",
             dependencies: [
                 "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Training", "RenderService",
-                "Vocabulary", "CBuildInfo",
+                "KacBench", "Vocabulary", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -1,19 +1,7 @@
-// `kac peer-dump`: the Swift half of the PyTorch peer benchmark (bench/pytorch_peer.py). It builds
-// the reference UNet (UNetConfiguration.fashionMNIST), gives EVERY parameter non-trivial values
-// (a fresh network's last convs and attention projections are zero, which would hide half the
-// architecture from a comparison) or loads a training checkpoint, and then
-//   - with --output, runs `velocity` on a seeded batch and writes weights (`model.<name>`), the
-//     input (`peer.x` [N, H, W, C]), times, labels and the output (`peer.velocity`) as one
-//     safetensors file, the configuration as JSON in the metadata;
-//   - with --batches, times forward (`velocity`) and, with --backward, forward+backward
-//     (`lossAndGradients`), printing one machine-readable `PEER ...` line per measurement.
-// Dev-time only: nothing in CI or the daemon depends on it.
+// `kac peer-dump`: the Swift half of bench/pytorch_peer.py (KacBench.PeerDump): dump the reference
+// UNet's weights, a batch and its output, and/or time it, one `PEER ...` line per measurement.
 import ArgumentParser
-import Foundation
-import ModelStore
-import NeuralNet
-import TensorCore
-import Training
+import KacBench
 
 struct PeerDumpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,112 +40,9 @@ struct PeerDumpCommand: ParsableCommand {
 
     func run() throws {
         threads.install()
-        AllocatorTuning.retainLargeBlocks()
-        let configuration = UNetConfiguration.fashionMNIST
-        var random = RandomSource(seed: seed)
-        let network = UNet(configuration: configuration, random: &random)
-        if let checkpoint {
-            var parameters = network.parameters
-            try parameters.load(from: try Safetensors.read(from: checkpoint), prefix: prefix)
-            network.parameters = parameters
-        } else {
-            network.parameters = Self.randomised(network.parameters, random: &random)
-        }
-
-        if let output {
-            let (x, times, labels, _) = Self.inputs(batch: batch, seed: seed &+ 1, configuration: configuration)
-            let velocity = network.velocity(x, times: times, labels: labels)
-            var tensors = network.parameters.entries.map {
-                NamedTensor(name: "model." + $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars)
-            }
-            tensors += [
-                NamedTensor(name: "peer.x", shape: x.shape, values: x.scalars),
-                NamedTensor(name: "peer.times", shape: [batch], values: times),
-                NamedTensor(name: "peer.labels", shape: [batch], values: labels.map(Float.init)),
-                NamedTensor(name: "peer.velocity", shape: velocity.shape, values: velocity.scalars),
-            ]
-            let json = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
-            try Safetensors.write(
-                Checkpoint(
-                    tensors: tensors,
-                    metadata: [
-                        "unet.configuration": json, "unet.microBatchSize": String(network.microBatchSize),
-                        "openblas.core": BLAS.coreName,
-                    ]), to: output)
-            print("PEER dump path=\(output) batch=\(batch) parameters=\(network.parameters.scalarCount)")
-        }
-
-        if batches.isEmpty { return }
-        if bf16 {
-            guard BF16.isSupported else { throw ValidationError("--bf16: this CPU lacks AVX512_BF16") }
-            try network.useBF16Inference()
-        }
-        print(
-            "PEER info core=\(BLAS.coreName) blas_threads=\(BLAS.threadCount) micro_batch=\(network.microBatchSize) precision=\(bf16 ? "bf16" : "fp32")")
-        for batch in batches {
-            let (x, times, labels, target) = Self.inputs(batch: batch, seed: seed &+ 2, configuration: configuration)
-            let forward = best { _ = network.velocity(x, times: times, labels: labels) }
-            print(
-                String(
-                    format: "PEER time side=swift pass=fwd batch=%d seconds=%.6f images_per_s=%.3f",
-                    batch, forward, Double(batch) / forward))
-            if backward {
-                let training = best { _ = network.lossAndGradients(x, times: times, labels: labels, target: target) }
-                print(
-                    String(
-                        format: "PEER time side=swift pass=fwdbwd batch=%d seconds=%.6f images_per_s=%.3f",
-                        batch, training, Double(batch) / training))
-            }
-        }
-    }
-
-    /// Every tensor redrawn: conv/linear weights uniform ±1/√fanIn (fanIn = all axes but the last,
-    /// as stored [k, k, Cin, Cout] / [in, out]), biases uniform ±0.1, GroupNorm scales 1 ± 0.2 and
-    /// shifts ±0.2, the label table N(0, 1) (its initial distribution). Zero-initialised layers included.
-    static func randomised(_ parameters: ParameterSet, random: inout RandomSource) -> ParameterSet {
-        var result = parameters
-        for (index, name) in parameters.names.enumerated() {
-            let shape = parameters.tensors[index].shape
-            let count = shape.reduce(1, *)
-            // Uniform on centre ± half, or N(0, 1) for the label table.
-            var (centre, half, normal): (Float, Float, Bool) = (0, 0.1, false)
-            if name.hasPrefix("label.") {
-                normal = true
-            } else if shape.count >= 2 {
-                half = 1 / Float(shape.dropLast().reduce(1, *)).squareRoot()
-            } else if name.contains("norm") {
-                (centre, half) = (name.hasSuffix(".weight") ? 1 : 0, 0.2)
-            }
-            var scalars = [Float](repeating: 0, count: count)
-            for i in scalars.indices {
-                scalars[i] = normal ? Float(random.normal()) : centre + half * Float(2 * random.uniform() - 1)
-            }
-            result.tensors[index] = Tensor(shape: shape, scalars: scalars)
-        }
-        return result
-    }
-
-    /// x ~ N(0, 1), target ~ N(0, 1), times ~ U[0, 1), labels uniform over 0...classCount (null included).
-    static func inputs(batch: Int, seed: UInt64, configuration c: UNetConfiguration) -> (Tensor, [Float], [Int], Tensor) {
-        var random = RandomSource(seed: seed)
-        let shape = [batch, c.imageHeight, c.imageWidth, c.imageChannels]
-        let count = shape.reduce(1, *)
-        let x = Tensor(shape: shape, scalars: (0..<count).map { _ in Float(random.normal()) })
-        let target = Tensor(shape: shape, scalars: (0..<count).map { _ in Float(random.normal()) })
-        let times = (0..<batch).map { _ in Float(random.uniform()) }
-        let labels = (0..<batch).map { _ in random.index(below: c.classCount + 1) }
-        return (x, times, labels, target)
-    }
-
-    /// Best wall-clock seconds of `repetitions` runs after one warm-up run.
-    func best(_ body: () -> Void) -> Double {
-        body()
-        var fastest = Double.infinity
-        for _ in 0..<max(repetitions, 1) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return fastest
+        var dump = PeerDump()
+        (dump.output, dump.batch, dump.seed, dump.checkpoint, dump.prefix) = (output, batch, seed, checkpoint, prefix)
+        (dump.batches, dump.repetitions, dump.backward, dump.bf16) = (batches, repetitions, backward, bf16)
+        try dump.run { print($0) }
     }
 }

@@ -16,9 +16,9 @@ struct EncodeBench {
         let encodeSmall = { _ = try ImageEncoder.encode(raster, as: .png(), metadata: metadata) }
         for _ in 0..<max(count / 20, 1) { try encodeSmall() }  // warm-up
 
-        let residentBefore = Self.residentKilobytes()
+        let residentBefore = BenchClock.residentKilobytes()
         let small = try Self.rate(count, encodeSmall)
-        let residentAfter = Self.residentKilobytes()
+        let residentAfter = BenchClock.residentKilobytes()
         let large = try Self.rate(max(count / 5, 1)) {
             _ = try ImageEncoder.encode(try raster.upscaled(by: 4), as: .png(), metadata: metadata)
         }
@@ -34,9 +34,9 @@ struct EncodeBench {
         for setting in ["as found", "one"] {
             if setting == "one" { try PipelineThreads.useOnePerImage() }
             for _ in 0..<max(count / 20, 1) { try encodeSmall() }  // warm-up
-            let cpuBefore = BenchCommand.processCPUSeconds()
+            let cpuBefore = BenchClock.processCPUSeconds()
             let perSecond = try Self.rate(count, encodeSmall)
-            rows.append((PipelineThreads.current, (BenchCommand.processCPUSeconds() - cpuBefore) / Double(count) * 1e6, perSecond))
+            rows.append((PipelineThreads.current, (BenchClock.processCPUSeconds() - cpuBefore) / Double(count) * 1e6, perSecond))
         }
         return rows
     }
@@ -57,13 +57,5 @@ struct EncodeBench {
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<count { try body() }
         return Double(count) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-    }
-
-    /// VmRSS from /proc/self/status in kB (0 where unavailable).
-    private static func residentKilobytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-        else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }
