@@ -1,6 +1,7 @@
 // What `kac bench` measures: the machine's sgemm peak, the reference UNet's forward, backward and
-// training-step throughput, the bf16 peak and bf16 forward rows (NetworkBench+BF16) and PNG encode
-// throughput, printed as one report headed by the thread count and where it came from. Timings are best-of-N wall clock,
+// training-step throughput, the bf16 peak and bf16 forward rows (NetworkBench+BF16), PNG encode
+// throughput and a zoo model's render end to end against its network alone (EndToEndBench),
+// printed as one report headed by the thread count and where it came from. Timings are best-of-N wall clock,
 // so a busy neighbour makes numbers worse, never better; run it on a quiet machine for reference
 // values. Process CPU time is reported beside them: on a shared machine, images per CPU-second ×
 // threads is a steadier estimate of what an idle machine would do than the wall clock.
@@ -9,7 +10,7 @@ import NeuralNet
 import TensorCore
 
 public struct NetworkBench {
-    public struct Settings: Sendable {
+    public struct Settings {
         /// Batch sizes of the forward and forward+backward rows.
         public var batches: [Int] = [1, 16, 64]
         /// Batch size of the training-step row (forward + backward + Adam).
@@ -22,6 +23,8 @@ public struct NetworkBench {
         public var gemmSize = 2048
         /// PNG encodes timed in the 28×28 encode row (the 112×112 row runs a fifth as many).
         public var encodes = 10_000
+        /// The end-to-end rows, or why they are skipped.
+        public var endToEnd: Result<EndToEndBench, SkippedRows> = .failure(SkippedRows(reason: "not asked for"))
 
         public init() {}
     }
@@ -107,6 +110,17 @@ public struct NetworkBench {
             "  28×28 by libvips worker threads per image: "
                 + workers.map { String(format: "%d: %.0f µs CPU each, %.0f images/s", $0.workers, $0.microseconds, $0.perSecond) }
                 .joined(separator: "; ") + " (renders use 1)")
+        say("")
+        switch settings.endToEnd {
+        case .success(let endToEnd): try endToEnd.run(say)
+        case .failure(let skipped): say("end to end: skipped, \(skipped.reason)")
+        }
+    }
+
+    /// Why a block of rows was not measured (a sentence saying what to give to measure it).
+    public struct SkippedRows: Error, Sendable {
+        public var reason: String
+        public init(reason: String) { self.reason = reason }
     }
 
     /// A seeded batch for the reference UNet: x and target ~ N(0, 1), times ~ U[0, 1), labels

@@ -1,7 +1,10 @@
 // `kac bench`: the machine's sgemm peak, the reference UNet's forward/backward/training throughput,
-// the bf16 rows and PNG encode throughput (KacBench.NetworkBench), printed as measured.
+// the bf16 rows, PNG encode throughput and a zoo model rendered end to end against its network
+// alone (KacBench.NetworkBench, EndToEndBench), printed as measured.
 import ArgumentParser
+import Generation
 import KacBench
+import Vocabulary
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,12 +29,24 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "PNG encodes timed in the 28×28 encode row (the 112×112 row runs a fifth as many).")
     var encodes: Int = 10_000
 
+    @OptionGroup var zoo: ZooLocation
+
+    @Option(help: "Zoo model of the end-to-end rows, rendered at its own steps and guidance.")
+    var model = "fashion-mnist/student-1"
+
+    @Option(help: "PNG files per end-to-end render (0 skips the end-to-end rows).")
+    var count = 1000
+
+    @Option(name: .customLong("batch-size"), help: "Images per sampler batch in the end-to-end renders (as kac render --batch-size).")
+    var batchSize = 16
+
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard batches.allSatisfy({ $0 >= 1 }), trainingBatch >= 1, gemmSize >= 1, encodes >= 1 else {
-            throw ValidationError("--batches, --training-batch, --gemm-size and --encodes must be at least 1")
+        guard batches.allSatisfy({ $0 >= 1 }), trainingBatch >= 1, gemmSize >= 1, encodes >= 1, batchSize >= 1 else {
+            throw ValidationError("--batches, --training-batch, --gemm-size, --encodes and --batch-size must be at least 1")
         }
+        guard count >= 0 else { throw ValidationError("--count must be at least 0 (0 skips the end-to-end rows)") }
     }
 
     func run() throws {
@@ -39,6 +54,20 @@ struct BenchCommand: ParsableCommand {
         var settings = NetworkBench.Settings()
         (settings.batches, settings.trainingBatch, settings.repetitions) = (batches, trainingBatch, repetitions)
         (settings.microBatch, settings.gemmSize, settings.encodes) = (microBatch, gemmSize, encodes)
+        settings.endToEnd = endToEnd()
         try NetworkBench(settings: settings, budget: budget).run { print($0) }
+    }
+
+    /// The end-to-end rows in every precision this CPU runs, or why they are skipped.
+    func endToEnd() -> Result<EndToEndBench, NetworkBench.SkippedRows> {
+        guard count > 0 else { return .failure(.init(reason: "--count 0")) }
+        let precisions: [Precision] = ZooVelocityModel.bf16Available ? [.fp32, .bf16] : [.fp32]
+        do {
+            let store = try zoo.open(create: false)
+            return .success(
+                EndToEndBench(store: store, model: model, count: count, batchSize: batchSize, precisions: precisions, repetitions: repetitions))
+        } catch {
+            return .failure(.init(reason: "no zoo at \(zoo.path) (\(error)); give --zoo PATH"))
+        }
     }
 }
