@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Regenerates the measured part of docs/performance.md: runs `kac bench`, bench/render-precision.sh
-# (bf16 against fp32, three models), bench/render-scaling.sh (one CPU against two) and, when
-# /work/torchvenv exists, bench/pytorch_peer.py (fp32 and bf16), and writes their results with the
-# machine (lscpu model, AVX-512/BF16/AMX flags), the date, the load average before and after, the
-# OpenBLAS kernel and the exact commands between the page's GENERATED markers. Everything outside
-# the markers is hand-written and left alone.
+# Regenerates the measured part of docs/performance.md, side by side in one run: bench/render-precision.sh
+# (whole `kac render` processes, bf16 against fp32, student@1, student@4, teacher@4 guided),
+# bench/kacd-scaling.sh (a stream of small jobs through kacd on 1 CPU, 2 CPUs, and two pinned
+# 1-CPU workers), `kac bench` (sgemm and oneDNN bf16 GEMM peaks, the network alone, the end-to-end
+# rows and their fraction of the network's rate) and, when /work/torchvenv exists,
+# bench/pytorch_peer.py (PyTorch fp32 and bf16, ONNX Runtime's CPU provider, same weights). It
+# writes their results with the machine (lscpu model, AVX-512/BF16/AMX flags), the kernels OpenBLAS
+# and oneDNN chose, the date, the load average before and after and the exact commands between the
+# page's GENERATED markers. Everything outside the markers is hand-written and left alone.
+# `kac bench` runs last: its end-to-end rows delete their files, and an ext4 without a journal makes
+# file creation dearer for about 30 s after deletions nearby, which would tax the renders after it.
 #   bench/performance-page.sh [--quick | --smoke] [--no-torch] [--page FILE]
 # Full run: about 10-15 minutes on a quiet 2-core machine. --quick: one round of 500 images per
-# render bench and a shorter `kac bench` (about 3-5 minutes). --smoke: 32 images, one round, the
-# smallest `kac bench` (under a minute; checks the script, the figures mean nothing).
+# render bench, 60 kacd jobs and a shorter `kac bench` (about 3-5 minutes). --smoke: 32 images, one
+# round, 10 jobs, the smallest `kac bench` (about a minute; checks the script, the figures mean nothing).
 # Uses .build/release/kac (build it first: swift build -c release) or $KAC, and the repo's zoo.
 # OPENBLAS_CORETYPE is left as the caller set it and reported. Exit: 0 written, 64 bad option,
 # 66 no kac binary or a page without markers, 70 a benchmark failed (the page is left unchanged).
@@ -23,7 +28,7 @@ while [ $# -gt 0 ]; do
         --smoke) mode=smoke ;;
         --no-torch) torch=no ;;
         --page) page=${2:?--page needs a file}; shift ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "performance-page.sh: unknown option $1 (try --help)" >&2; exit 64 ;;
     esac
     shift
@@ -36,9 +41,9 @@ grep -qxF "$begin" "$page" && grep -qxF "$end" "$page" \
     || { echo "performance-page.sh: $page lacks the lines '$begin' and '$end'; add them where the figures go" >&2; exit 66; }
 
 case $mode in
-    full)  count=1000 rounds=3 bench_args=() ;;
-    quick) count=500 rounds=1 bench_args=(--repetitions 1 --encodes 2000) ;;
-    smoke) count=32 rounds=1 bench_args=(--repetitions 1 --batches 1 --training-batch 16 --gemm-size 512 --encodes 200) ;;
+    full)  count=1000 rounds=3 jobs=200 bench_args=() ;;
+    quick) count=500 rounds=1 jobs=60 bench_args=(--repetitions 1 --encodes 2000 --count 500) ;;
+    smoke) count=32 rounds=1 jobs=10 bench_args=(--repetitions 1 --batches 1 --batches 16 --training-batch 16 --gemm-size 512 --encodes 200 --count 64) ;;
 esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -65,7 +70,6 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 commit=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$here" diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
 
-run bench "$KAC" bench "${bench_args[@]}"
 models=("fashion-mnist/student-1 1 1" "fashion-mnist/student-4 4 1" "fashion-mnist/teacher 4 1.5")
 if [ "$has_bf16" = yes ]; then
     i=0
@@ -74,13 +78,14 @@ if [ "$has_bf16" = yes ]; then
         i=$((i + 1))
     done
 fi
-run scaling bash bench/render-scaling.sh fashion-mnist/student-4 4 1 "$count" "$rounds"
+run scaling bash bench/kacd-scaling.sh "$jobs" 4 "$rounds"
+run bench "$KAC" bench "${bench_args[@]}"
 torch_note=""
 if [ "$torch" = no ]; then
     torch_note="skipped (--no-torch)."
 elif [ -x /work/torchvenv/bin/python ]; then
     peer_rounds=$([ "$mode" = full ] && echo 3 || echo 1)
-    run torch-fp32 /work/torchvenv/bin/python bench/pytorch_peer.py --kac "$KAC" --backward --rounds "$peer_rounds"
+    run torch-fp32 /work/torchvenv/bin/python bench/pytorch_peer.py --kac "$KAC" --backward --onnx --rounds "$peer_rounds"
     [ "$has_bf16" = yes ] && run torch-bf16 /work/torchvenv/bin/python bench/pytorch_peer.py --kac "$KAC" --bf16 --batches 16 64 --rounds "$peer_rounds"
 else
     torch_note="skipped: /work/torchvenv does not exist (set it up as [bench/README.md](../bench/README.md) says)."
@@ -94,29 +99,61 @@ precision_row() {
         # median fp32 2.96 s (338 img/s), bf16 1.45 s (688 img/s), bf16 speed-up 2.04x
         gsub(/[(),]/, ""); printf "| %s | %s s (%s img/s) | %s s (%s img/s) | %s |\n", label, $3, $5, $8, $10, $14 }' "$2"
 }
-# scaling_row FILE: rows from render-scaling.sh's per-precision lines.
-scaling_rows() {
-    awk '/^(fp32|bf16): 1 CPU/ {
-        # fp32: 1 CPU 4.19 s (239 img/s), 2 CPUs 2.77 s (361 img/s), 2-CPU speed-up 1.52x
-        gsub(/[(),:]/, ""); printf "| %s | %s s (%s img/s) | %s s (%s img/s) | %s |\n", $1, $4, $6, $10, $12, $16 }' "$1"
+# e2e_rate PRECISION: student@1's median images/s, whole `kac render` processes (render-precision.sh).
+e2e_rate() {
+    awk -v p="$1" '/^median fp32/ { gsub(/[(),]/, ""); print (p == "fp32" ? $5 : $10) }' "$work/precision-0.out"
+}
+# bench_row PRECISION COLUMN: a column of kac bench's end-to-end row for PRECISION (2 network
+# img/s, 3 end-to-end img/s, 4 fraction, 5-7 CPU ms/image, 8 network share of CPU time).
+bench_row() { awk -v p="$1" -v c="$2" '/^end to end:/ { on = 1 } on && $1 == p { gsub(/%/, "", $c); print $c; exit }' "$work/bench.out"; }
+# peak NAME: a GEMM peak in GFLOP/s from kac bench (sgemm or bf16).
+peak() { awk -v n="$1" '$1 == n && /peak:/ { for (i = 1; i <= NF; i++) if ($i == "peak:") { print $(i + 1); exit } }' "$work/bench.out"; }
+onednn=$(sed -n 's/.*oneDNN \([^)]*\)).*/\1/p' "$work/bench.out" | head -1)
+openblas=$("$KAC" --version | sed -n 's/^OpenBLAS core: //p')
+# scaling FIELD CONFIG: from kacd-scaling.sh's median lines (2 seconds, 3 jobs/s, 4 img/s, 5 speed-up).
+scaling() {
+    awk -v c="$2" -v f="$1" '$1 == "median" && $2 == c { gsub(/[(),x]/, "")
+        # median 2cpu 4.10 s 48.8 jobs/s 195 img/s speed-up over 1cpu 1.52
+        n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) v[++n] = $i
+        print v[f - 1]; exit }' "$work/scaling.out"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "–"; else printf "%.0f %%", 100 * a / b }'; }
+recommendation() {
+    local two pinned
+    two=$(scaling 5 2cpu) pinned=$(scaling 5 2x1cpu)
+    awk -v two="$two" -v pinned="$pinned" 'BEGIN {
+        if (two == "" || pinned == "") { print "No recommendation: the kacd scaling run did not finish."; exit }
+        if (pinned > two * 1.05)
+            printf "**Run one pinned 1-thread kacd per CPU** on this machine (`taskset -c K kacd --threads 1`, all on one spool): two pinned workers drained the jobs %.2f× as fast as one, where one kacd using both CPUs reached %.2f×.\n", pinned, two
+        else if (two > pinned * 1.05)
+            printf "**Run one kacd per host with a thread per CPU** on this machine: it drained the jobs %.2f× as fast as one CPU, two pinned 1-thread workers %.2f×.\n", two, pinned
+        else
+            printf "One kacd with a thread per CPU (%.2f×) and one pinned 1-thread kacd per CPU (%.2f×) scaled alike here: either will do.\n", two, pinned
+    }'
 }
 
 {
     echo "$begin"
     echo
     echo "Measured $started to $finished on $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) CPUs; flags: ${flags:-none of avx2/avx512}),"
-    echo "OpenBLAS kernel \`$("$KAC" --version | sed -n 's/^OpenBLAS core: //p')\` (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}), build \`$commit\`,"
+    echo "OpenBLAS kernel \`$openblas\` (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}), oneDNN kernel \`${onednn:-not used}\`, build \`$commit\`,"
     echo "\`$invocation\`."
     echo "Load average (1, 5, 15 min) **$load_before before, $load_after after**: on a 2-core machine a load above 2 means"
     echo "other work shared the CPUs, and every figure below is lower and noisier than on a quiet machine."
     echo
-    echo "### \`kac bench\`"
+    echo "### Side by side"
     echo
-    echo "\`kac bench${bench_args[*]:+ ${bench_args[*]}}\`:"
+    echo "| measure | fp32 | bf16 |"
+    echo "|---|---:|---:|"
+    echo "| GEMM peak, GFLOP/s (sgemm; oneDNN bf16) | $(peak sgemm) | $(peak bf16) |"
+    echo "| student@1 network alone, img/s (its call batch of 16, \`kac bench\`) | $(bench_row fp32 2) | $(bench_row bf16 2) |"
+    echo "| student@1 end to end, img/s ($count PNGs, whole \`kac render\` processes, median) | $(e2e_rate fp32) | $(e2e_rate bf16) |"
+    echo "| end to end / network alone (whole processes) | $(ratio "$(e2e_rate fp32)" "$(bench_row fp32 2)") | $(ratio "$(e2e_rate bf16)" "$(bench_row bf16 2)") |"
+    echo "| end to end / network alone (in one process, \`kac bench\`) | $(bench_row fp32 4) % | $(bench_row bf16 4) % |"
+    echo "| network's share of the render's CPU time (\`kac bench\`) | $(bench_row fp32 8) % | $(bench_row bf16 8) % |"
     echo
-    echo '```'
-    cat "$work/bench.out"
-    echo '```'
+    echo "kacd, $jobs jobs of 4 images (student@1, fp32): 1 CPU $(scaling 3 1cpu) jobs/s; one kacd on 2 CPUs $(scaling 3 2cpu) jobs/s"
+    echo "($(scaling 5 2cpu)×); two pinned 1-CPU kacd $(scaling 3 2x1cpu) jobs/s ($(scaling 5 2x1cpu)×). $(recommendation)"
     echo
     echo "### bf16 against fp32, end to end"
     echo
@@ -136,21 +173,29 @@ scaling_rows() {
         echo "Skipped: this CPU lacks AVX512_BF16."
     fi
     echo
-    echo "### One CPU against two"
+    echo "### kacd on one CPU and on two"
     echo
-    echo "\`bench/render-scaling.sh fashion-mnist/student-4 4 1 $count $rounds\`: the same render on CPU 0 and on CPUs 0,1"
-    echo "(taskset), median seconds (images/s):"
+    echo "\`bench/kacd-scaling.sh $jobs 4 $rounds\`: $jobs jobs of 4 images queued in a fresh spool, drained by \`kacd --once\`"
+    echo "pinned to CPU 0, on CPUs 0 and 1, and as two kacd pinned to one CPU each; $rounds alternating round(s):"
     echo
-    echo "| precision | 1 CPU | 2 CPUs | 2-CPU speed-up |"
-    echo "|---|---:|---:|---:|"
-    scaling_rows "$work/scaling.out"
+    echo '```'
+    cat "$work/scaling.out"
+    echo '```'
     echo
-    echo "### Against PyTorch"
+    echo "### \`kac bench\`"
+    echo
+    echo "\`kac bench${bench_args[*]:+ ${bench_args[*]}}\`:"
+    echo
+    echo '```'
+    cat "$work/bench.out"
+    echo '```'
+    echo
+    echo "### Against PyTorch and ONNX Runtime"
     echo
     if [ -n "$torch_note" ]; then
-        echo "The PyTorch peer was $torch_note"
+        echo "The PyTorch and ONNX Runtime peers were $torch_note"
     else
-        echo "\`/work/torchvenv/bin/python bench/pytorch_peer.py --backward --rounds $peer_rounds\`:"
+        echo "\`/work/torchvenv/bin/python bench/pytorch_peer.py --backward --onnx --rounds $peer_rounds\`:"
         echo
         echo '```'
         cat "$work/torch-fp32.out"

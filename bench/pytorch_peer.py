@@ -44,6 +44,9 @@ def parse_arguments():
                         help="OMP_WAIT_POLICY for torch's OpenMP (default PASSIVE: with libgomp's default "
                              "spinning, a busy neighbour stalls every parallel region by ~10-50 ms)")
     parser.add_argument("--check-only", action="store_true", help="compare outputs, skip timing")
+    parser.add_argument("--onnx", action="store_true",
+                        help="also export the torch model to ONNX and time ONNX Runtime's CPU provider (fp32 forward; "
+                             "needs onnxruntime and onnx)")
     parser.add_argument("--bf16", action="store_true",
                         help="time forward in bf16: Swift `peer-dump --bf16` against torch.autocast('cpu', bfloat16)")
     return parser.parse_args()
@@ -305,6 +308,38 @@ def time_torch(model, config, batches, repetitions, backward, channels_last):
     return rows
 
 
+def onnx_session(model, x, times, labels, directory):
+    """The torch model exported to ONNX (dynamic batch) and an ONNX Runtime CPU session over it."""
+    import onnxruntime
+    path = os.path.join(directory, "unet.onnx")
+    export_arguments = dict(input_names=["x", "times", "labels"], output_names=["velocity"], opset_version=17,
+                            dynamic_axes={"x": {0: "n"}, "times": {0: "n"}, "labels": {0: "n"}, "velocity": {0: "n"}})
+    try:
+        torch.onnx.export(model, (x, times, labels), path, dynamo=False, **export_arguments)
+    except TypeError:  # a torch without the dynamo switch exports by tracing anyway
+        torch.onnx.export(model, (x, times, labels), path, **export_arguments)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    return session, onnxruntime.__version__
+
+
+def run_onnx(session, x, times, labels):
+    return session.run(None, {"x": x.contiguous().numpy(), "times": times.float().numpy(),
+                              "labels": labels.long().numpy()})[0]
+
+
+def time_onnx(session, config, batches, repetitions):
+    generator = torch.Generator().manual_seed(2)
+    rows = {}
+    for batch in batches:
+        x, times, labels, _ = torch_inputs(batch, config, generator, False)
+        rows[("fwd", batch)] = best_seconds(lambda: run_onnx(session, x, times, labels), repetitions)
+    return rows
+
+
 def main():
     kac = os.path.abspath(args.kac)
     if not os.access(kac, os.X_OK):
@@ -351,6 +386,18 @@ def main():
           f"{'OK' if ok else 'FAIL'}")
     if not ok:
         sys.exit(1)
+    session, onnx_note = None, ""
+    if args.onnx and args.bf16:
+        onnx_note = "ONNX Runtime not timed: its CPU provider has no bf16 autocast (the fp32 run times it)."
+    elif args.onnx:
+        onnx_directory = tempfile.TemporaryDirectory()
+        session, ort_version = onnx_session(model, x.contiguous(), times, labels, onnx_directory.name)
+        onnx_difference = float(np.max(np.abs(np.transpose(run_onnx(session, x, times, labels), (0, 2, 3, 1)) - reference)))
+        onnx_ok = onnx_difference <= args.tolerance
+        print(f"ONNX Runtime {ort_version} (CPUExecutionProvider, {args.threads} intra-op threads, opset 17): "
+              f"max abs difference vs Swift {onnx_difference:.3e} -> {'OK' if onnx_ok else 'FAIL'}")
+        if not onnx_ok:
+            sys.exit(1)
     if args.check_only:
         return
 
@@ -363,15 +410,17 @@ def main():
         if args.backward:
             sys.exit("--bf16 times the forward pass only (training stays fp32); drop --backward")
         swift_arguments.append("--bf16")
-    best = {"swift": {}, "torch": {}}
+    best = {"swift": {}, "torch": {}, "onnx": {}}
     loads = [load_average()]
     swift_info = ""
     for round_index in range(args.rounds):
         output = run_swift(kac, swift_arguments)
         swift_info = next((l for l in output.splitlines() if l.startswith("PEER info")), swift_info)
-        for side, rows in (("swift", parse_swift_times(output)),
-                           ("torch", time_torch(model, config, args.batches, args.repetitions,
-                                                args.backward, args.channels_last))):
+        sides = [("swift", parse_swift_times(output)),
+                 ("torch", time_torch(model, config, args.batches, args.repetitions, args.backward, args.channels_last))]
+        if session is not None:
+            sides.append(("onnx", time_onnx(session, config, args.batches, args.repetitions)))
+        for side, rows in sides:
             for key, seconds in rows.items():
                 best[side][key] = min(best[side].get(key, float("inf")), seconds)
             summary = "  ".join(f"{p}@{b} {b / s:.1f}/s" for (p, b), s in sorted(rows.items()))
@@ -382,13 +431,22 @@ def main():
     print()
     passes = ["fwd"] + (["fwdbwd"] if args.backward else [])
     print(f"precision {'bf16 (Swift --bf16, torch autocast)' if args.bf16 else 'fp32'}")
-    print("pass    batch  Swift img/s  torch img/s  Swift/torch  threads  kernels")
+    onnx_header = "  ORT img/s  Swift/ORT" if session is not None else ""
+    print(f"pass    batch  Swift img/s  torch img/s  Swift/torch{onnx_header}  threads  kernels")
     kernels = f"OpenBLAS {metadata.get('openblas.core')} / torch {torch.backends.cpu.get_cpu_capability()}"
     for p in passes:
         for batch in args.batches:
             swift, torch_ = batch / best["swift"][(p, batch)], batch / best["torch"][(p, batch)]
-            print(f"{p:7s} {batch:5d}  {swift:11.1f}  {torch_:11.1f}  {swift / torch_:11.2f}  "
+            onnx = ""
+            if session is not None and (p, batch) in best["onnx"]:
+                rate = batch / best["onnx"][(p, batch)]
+                onnx = f"  {rate:9.1f}  {swift / rate:9.2f}"
+            elif session is not None:
+                onnx = f"  {'-':>9s}  {'-':>9s}"
+            print(f"{p:7s} {batch:5d}  {swift:11.1f}  {torch_:11.1f}  {swift / torch_:11.2f}{onnx}  "
                   f"{'2/' + str(args.threads):>7s}  {kernels}")
+    if onnx_note:
+        print(onnx_note)
     print(f"max abs difference of outputs (batch {args.dump_batch}): {difference:.3e}")
     print(f"best of {args.rounds} rounds x {args.repetitions} repetitions per side; Swift/torch > 1 means Swift is faster.")
 
