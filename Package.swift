@@ -117,6 +117,9 @@ let package = Package(
                 "RenderService", "Generation", "ModelStore", "Spool", "Imaging", "KacFlow", "NeuralNet", "Vocabulary", "TestSupport",
             ]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
+        .testTarget(
+            name: "KacBenchTests",
+            dependencies: ["KacBench", "Generation", "KacFlow", "ModelStore", "NeuralNet", "TensorCore", "Vocabulary", "TestSupport"]),
         // The executables as a user runs them (child processes of the built `kac` and `kacd`).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Vocabulary"]),
         // One spool through real GlusterFS and sshfs mounts on loopback addresses (skipped without FUSE or root).

@@ -314,14 +314,19 @@ def onnx_session(model, x, times, labels, directory):
     path = os.path.join(directory, "unet.onnx")
     export_arguments = dict(input_names=["x", "times", "labels"], output_names=["velocity"], opset_version=17,
                             dynamic_axes={"x": {0: "n"}, "times": {0: "n"}, "labels": {0: "n"}, "velocity": {0: "n"}})
-    try:
-        torch.onnx.export(model, (x, times, labels), path, dynamo=False, **export_arguments)
-    except TypeError:  # a torch without the dynamo switch exports by tracing anyway
-        torch.onnx.export(model, (x, times, labels), path, **export_arguments)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice; it still exports
+        try:
+            torch.onnx.export(model, (x, times, labels), path, dynamo=False, **export_arguments)
+        except TypeError:  # a torch without the dynamo switch exports by tracing anyway
+            torch.onnx.export(model, (x, times, labels), path, **export_arguments)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = args.threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # ORT's pool spins between parallel regions like libgomp's ACTIVE policy; follow --omp-wait-policy.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if args.omp_wait_policy == "ACTIVE" else "0")
     session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     return session, onnxruntime.__version__
 
@@ -394,7 +399,8 @@ def main():
         session, ort_version = onnx_session(model, x.contiguous(), times, labels, onnx_directory.name)
         onnx_difference = float(np.max(np.abs(np.transpose(run_onnx(session, x, times, labels), (0, 2, 3, 1)) - reference)))
         onnx_ok = onnx_difference <= args.tolerance
-        print(f"ONNX Runtime {ort_version} (CPUExecutionProvider, {args.threads} intra-op threads, opset 17): "
+        print(f"ONNX Runtime {ort_version} (CPUExecutionProvider, {args.threads} intra-op threads, spinning "
+              f"{'on' if args.omp_wait_policy == 'ACTIVE' else 'off'}, opset 17): "
               f"max abs difference vs Swift {onnx_difference:.3e} -> {'OK' if onnx_ok else 'FAIL'}")
         if not onnx_ok:
             sys.exit(1)

@@ -25,10 +25,15 @@ public struct EndToEndBench {
     public var precisions: [Precision]
     /// Timed renders (and network timings) per precision; the best is reported.
     public var repetitions: Int
+    /// Where the rendered files go (a directory of this process's own inside it, removed at the end).
+    public var scratchParent: String
 
-    public init(store: ModelStore, model: String, count: Int, batchSize: Int, precisions: [Precision], repetitions: Int) {
+    public init(
+        store: ModelStore, model: String, count: Int, batchSize: Int, precisions: [Precision], repetitions: Int,
+        scratchParent: String = NSTemporaryDirectory()
+    ) {
         (self.store, self.model, self.count, self.batchSize) = (store, model, count, batchSize)
-        (self.precisions, self.repetitions) = (precisions, repetitions)
+        (self.precisions, self.repetitions, self.scratchParent) = (precisions, repetitions, scratchParent)
     }
 
     /// One row's figures.
@@ -52,7 +57,7 @@ public struct EndToEndBench {
                 + "guidance \(settings.guidance)), \(count) PNGs into a fresh directory, --batch-size \(batchSize); "
                 + "network alone at its call batch \(Generator.slotCount * passes); best of \(max(repetitions, 1)) after a warm-up")
         say("precision  network img/s  end-to-end img/s  end-to-end/network  CPU ms/image: network  whole render  outside the network  by CPU time")
-        let scratch = NSTemporaryDirectory() + "kac-bench-end-to-end-\(getpid())"
+        let scratch = scratchParent + "/kac-bench-end-to-end-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         for precision in precisions {
             let row = try measure(try loaded.inPrecision(precision), passes: passes, scratch: scratch)
