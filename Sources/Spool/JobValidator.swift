@@ -62,7 +62,7 @@ public struct JobValidator: Sendable {
         job.labels = try labels(&fields)
         job.sampler = try fields.keyword("sampler", Integrator.self)
         job.steps = try fields.integer("steps", in: 1...limits.maximumSteps)
-        if case .stepBudget(let budget) = job.model, let steps = job.steps, steps > budget {
+        if case .goal(.stepBudget(let budget)) = job.model, let steps = job.steps, steps > budget {
             throw JobValidationError(
                 .conflictingFields, field: "steps",
                 "\"steps\": \(steps) exceeds \"maxSteps\": \(budget); lower steps or raise maxSteps")

@@ -10,8 +10,8 @@ extension RenderJob {
         if let id { fields.append(("id", JSONValue.quoted(id))) }
         switch model {
         case .reference(let reference): fields.append(("model", JSONValue.quoted(reference.description)))
-        case .quality(let preset): fields.append(("quality", JSONValue.quoted(preset.rawValue)))
-        case .stepBudget(let budget): fields.append(("maxSteps", "\(budget)"))
+        case .goal(.quality(let preset)): fields.append(("quality", JSONValue.quoted(preset.rawValue)))
+        case .goal(.stepBudget(let budget)): fields.append(("maxSteps", "\(budget)"))
         }
         if let dataset { fields.append(("dataset", JSONValue.quoted(dataset.text))) }
         fields.append(("count", "\(count)"))

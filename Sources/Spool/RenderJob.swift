@@ -1,21 +1,9 @@
 // The typed form of a job file (`spool/job.schema.json`, schema 1). A `RenderJob` only exists
 // validated: `JobValidator` builds it, and `jsonBytes()` writes it back in the same schema, so
-// a submitted job re-reads to an equal value (the round trip is tested). Model references follow
-// the zoo's grammar (Vocabulary); labels stay as written until the renderer knows the model's
-// class names.
+// a submitted job re-reads to an equal value (the round trip is tested). The generator choice
+// (`ModelChoice`: a zoo reference or a goal) is Vocabulary's; labels stay as written until the
+// renderer knows the model's class names.
 import Vocabulary
-
-/// How the job chooses its generator: exactly one of these per job.
-public enum ModelChoice: Sendable, Equatable, Hashable {
-    /// A model-zoo reference (`name`, `name:tag`, `name@version`, `sha256-<8…64 hex>`).
-    case reference(ModelReference)
-    /// The zoo's best model for a speed/quality preset.
-    case quality(QualityPreset)
-    /// The best model that needs at most this many sampler steps.
-    case stepBudget(Int)
-}
-
-public enum QualityPreset: String, Sendable, CaseIterable { case fastest, balanced, best }
 
 /// Job identifiers: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`. They name files and directories in the
 /// spool, so the pattern admits no `/`, no leading dot and nothing longer than 64 bytes. Ids

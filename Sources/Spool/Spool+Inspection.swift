@@ -102,20 +102,9 @@ public struct JobDetail: Sendable, Equatable, Codable {
     }
 }
 
-extension ModelChoice {
-    /// How `kac status` names the generator a job asked for.
-    public var summary: String {
-        switch self {
-        case .reference(let reference): reference.description
-        case .quality(let preset): "quality=\(preset.rawValue)"
-        case .stepBudget(let steps): "maxSteps=\(steps)"
-        }
-    }
-}
-
 extension RenderJob {
     /// How `kac status` names the generator: the model choice, plus the data set a preset chooses among.
-    public var generatorSummary: String { model.summary + (dataset.map { " dataset=\($0)" } ?? "") }
+    public var generatorSummary: String { model.description + (dataset.map { " dataset=\($0)" } ?? "") }
 }
 
 extension Spool {

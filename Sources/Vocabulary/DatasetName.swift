@@ -33,6 +33,21 @@ public struct DatasetName: Hashable, Sendable, Comparable, CustomStringConvertib
     public static func < (left: DatasetName, right: DatasetName) -> Bool { left.text < right.text }
 }
 
+/// Encoded as its text (result.json's `dataset`); decoding checks the grammar.
+extension DatasetName: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(parsing: text) } catch {
+            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}
+
 /// A data set name that breaks the grammar.
 public struct DatasetNameError: Error, Sendable, Equatable, CustomStringConvertible {
     public let text: String

@@ -25,9 +25,9 @@ import Vocabulary
             ])
         let store = try ModelStore(root: zoo.path, create: false)
         let fastest = try ModelSelector.select(.fastest, from: store).0
-        #expect(fastest.model == "fashion-mnist/student@1" && fastest.steps == 1 && fastest.kind == "student")
+        #expect(fastest.model == "fashion-mnist/student@1" && fastest.steps == 1 && fastest.kind == .student)
         let best = try ModelSelector.select(.best, from: store).0
-        #expect(best.model == "fashion-mnist/teacher@1" && best.steps == 50 && best.sampler == "heun" && best.guidance == 2)
+        #expect(best.model == "fashion-mnist/teacher@1" && best.steps == 50 && best.sampler == .heun && best.guidance == 2)
         let balanced = try ModelSelector.select(.balanced, from: store).0
         #expect(balanced.model == "fashion-mnist/student@1" && balanced.steps == 4 && balanced.frechetDistance == 12)
         let budget = try ModelSelector.select(.stepBudget(10), from: store).0
@@ -68,7 +68,7 @@ import Vocabulary
             defaults: SamplingSettings(integrator: .euler, steps: 1, guidance: 1))
         let store = try ModelStore(root: zoo.path, create: false)
         let only = try ModelSelector.select(.fastest, from: store).0
-        #expect(only.dataset == "fashion-mnist" && only.datasetReason.contains("only data set"), "\(only)")
+        #expect(only.dataset == .fashionMNIST && only.datasetReason.contains("only data set"), "\(only)")
 
         try TinyModel.publishShapes(into: zoo.path, defaults: SamplingSettings(integrator: .euler, steps: 3, guidance: 1))
         #expect {

@@ -148,7 +148,7 @@ func expectBatchSizeChangesNoByte(_ zoo: TemporaryDirectory, _ request: RenderRe
         let model = try ZooVelocityModel.load("fashion-mnist/teacher", from: store).inPrecision(precision)
         let renderer = Renderer(model: model, batchSize: batchSize)
         let report = try renderer.render(try renderer.plan(request), into: out.path)
-        #expect(report.rendered == request.count && report.images.count == request.count && report.precision == precision.rawValue)
+        #expect(report.rendered == request.count && report.images.count == request.count && report.precision == precision)
         outputs.append(
             Dictionary(uniqueKeysWithValues: names(in: out.path).filter { $0.hasSuffix(".png") }.map { ($0, bytes(out.path + "/" + $0)) }))
     }

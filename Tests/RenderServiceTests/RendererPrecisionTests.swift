@@ -59,7 +59,7 @@ import Vocabulary
             #expect(plan.fingerprint.contains(" precision=\(precision.rawValue) "), "\(plan.fingerprint)")
             fingerprints.insert(plan.fingerprint)
             let report = try renderer.render(plan, into: out.path)
-            #expect(report.precision == precision.rawValue)
+            #expect(report.precision == precision)
             let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
             #expect(json.contains("\"precision\":\"\(precision.rawValue)\""), "\(json)")
             for file in report.images.map(\.file) + ["grid.png"] {

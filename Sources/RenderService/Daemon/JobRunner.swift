@@ -18,7 +18,7 @@ public struct JobResult: Codable, Sendable {
     /// What the job asked for: a zoo reference, or a goal such as `quality=fastest`.
     public let requested: String
     public let model: String
-    public let modelDigest: String
+    public let modelDigest: Digest
     /// Present when the daemon chose the model (quality preset or step budget).
     public let selection: ModelSelection?
     public let render: RenderReport
@@ -105,33 +105,30 @@ final class JobRunner {
             carriedOut = try spool.finish(final, outcome: outcome)
         } catch {
             logger.error(
-                "Could not record job \(claimed.id) as \(Self.name(outcome)) (\(Self.summary(outcome))): \(error). It stays in work/ until its lease expires and a worker recovers it."
+                "Could not record job \(claimed.id) as \(JobEnd(outcome)) (\(Self.summary(outcome))): \(error). It stays in work/ until its lease expires and a worker recovers it."
             )
-            state.ended(outcome: "unfinished")
+            state.ended(.unfinished)
             return outcome
         }
-        state.ended(outcome: Self.name(carriedOut))
+        state.ended(JobEnd(carriedOut))
         return carriedOut
     }
 
     private func render(_ holder: Holder, logger: Logger) throws {
         let started = Date()
         let job = holder.claim.job
-        let requested: String
         let manifest: ModelManifest
         var selection: ModelSelection?
         switch job.model {
         case .reference(let reference):
-            requested = reference.description
             // A model the zoo does not have is the job's mistake (often a typo), not a render error.
             do { manifest = try cache.resolve(reference) } catch {
                 if case .modelNotFound = error { throw JobValidationError(.invalidValue, field: "model", error.description) }
                 throw error
             }
-        case .quality, .stepBudget:
-            let goal = job.modelGoal ?? .best
+        case .goal(let goal):
             let (chosen, chosenManifest) = try select(goal, dataset: job.dataset)
-            (requested, manifest, selection) = (chosen.goal, chosenManifest, chosen)
+            (manifest, selection) = (chosenManifest, chosen)
         }
         // The job's precision, else the daemon's; bf16 where the CPU lacks it fails the job (exit of
         // kacd would be wrong: another worker may have it). The bf16 weights stay cached with the model.
@@ -197,7 +194,7 @@ final class JobRunner {
         }
         let report = try renderer.render(plan, to: output, control: control)
         let result = JobResult(
-            jobID: holder.claim.id, worker: configuration.worker.id, attempt: holder.claim.attempt, requested: requested,
+            jobID: holder.claim.id, worker: configuration.worker.id, attempt: holder.claim.attempt, requested: job.model.description,
             model: report.model, modelDigest: report.modelDigest, selection: selection, render: report,
             claimedAt: holder.claim.lease.claimedAt, loadSeconds: loadSeconds, totalSeconds: Date().timeIntervalSince(started),
             finishedAt: Date())
@@ -243,15 +240,6 @@ final class JobRunner {
         let images = max(min(configuration.batchSize, total - holder.finished), 1)
         _ = try? spool.reportProgress(holder.claim, completed: holder.finished, total: total, batch: (images, step, steps))
         holder.lastProgress = Date()
-    }
-
-    static func name(_ outcome: JobOutcome) -> String {
-        switch outcome {
-        case .completed: "done"
-        case .failed: "failed"
-        case .cancelled: "cancelled"
-        case .requeued: "requeued"
-        }
     }
 
     static func summary(_ outcome: JobOutcome) -> String {

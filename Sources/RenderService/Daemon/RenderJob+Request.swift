@@ -1,5 +1,5 @@
 // Translating a validated spool job into the renderer's request: the job's format and quality
-// become an encoding, and its preset or step budget a selection goal.
+// become an encoding.
 import Imaging
 import Spool
 
@@ -7,7 +7,7 @@ extension RenderJob {
     /// Default lossy quality when a job gives none.
     public static let defaultEncodeQuality = 90
 
-    /// The render request of this job (the model is chosen separately, see `modelGoal`).
+    /// The render request of this job (the model is chosen separately, from `model`).
     public var renderRequest: RenderRequest {
         let encoding: ImageEncoding
         switch format {
@@ -19,17 +19,6 @@ extension RenderJob {
         return RenderRequest(
             count: count, labels: labels, integrator: sampler, steps: steps, guidance: guidance,
             seed: resolvedSeed, encoding: encoding, scale: scale, upscale: upscale, grid: grid)
-    }
-
-    /// The selection goal of a job without a model name; nil for `model` jobs.
-    public var modelGoal: SelectionGoal? {
-        switch model {
-        case .reference: nil
-        case .quality(.fastest): .fastest
-        case .quality(.balanced): .balanced
-        case .quality(.best): .best
-        case .stepBudget(let steps): .stepBudget(steps)
-        }
     }
 }
 

@@ -21,45 +21,6 @@ import Generation
 import ModelStore
 import Vocabulary
 
-public enum SelectionGoal: Sendable, Equatable, Hashable, CustomStringConvertible {
-    case fastest, balanced, best
-    case stepBudget(Int)
-
-    public var description: String {
-        switch self {
-        case .fastest: "quality=fastest"
-        case .balanced: "quality=balanced"
-        case .best: "quality=best"
-        case .stepBudget(let steps): "maxSteps=\(steps)"
-        }
-    }
-}
-
-/// The outcome of a selection, recorded in result.json.
-public struct ModelSelection: Codable, Sendable, Equatable {
-    public let goal: String
-    public let model: String
-    public let kind: String
-    public let digest: String
-    public let sampler: String
-    public let steps: Int
-    public let guidance: Double
-    public let networkEvaluations: Int
-    public let frechetDistance: Double?
-    public let reason: String
-    /// The data set chosen among, and why it was that one (the job named it, the zoo's default, the only one).
-    public let dataset: String
-    public let datasetReason: String
-    /// Every option considered, "name@v sampler×steps (guidance g): NFE n, FD f".
-    public let candidates: [String]
-    /// Models left out, "name@v: why" (unreadable manifest, no sampler defaults, bad architecture).
-    public let skipped: [String]
-
-    public var settings: SamplingSettings {
-        SamplingSettings(integrator: Integrator(rawValue: sampler) ?? .euler, steps: steps, guidance: guidance)
-    }
-}
-
 public enum ModelSelector {
     /// The NFE bound of the balanced preset.
     public static let balancedEvaluationLimit = 4
@@ -116,10 +77,10 @@ public enum ModelSelector {
         var chosen: Option
         var reason: String
         switch goal {
-        case .fastest:
+        case .quality(.fastest):
             chosen = options.min(by: fastestOrder) ?? options[0]
             reason = "fewest network evaluations per image (\(chosen.evaluations))"
-        case .best:
+        case .quality(.best):
             if let scored = options.filter({ $0.frechetDistance != nil }).min(by: bestOrder) {
                 chosen = scored
                 reason = "lowest Fréchet distance (\(scored.fd))"
@@ -127,7 +88,7 @@ public enum ModelSelector {
                 chosen = options.max(by: fastestOrder) ?? options[0]
                 reason = "no evaluation has a Fréchet distance; took the most thorough setting (\(chosen.evaluations) NFE)"
             }
-        case .balanced:
+        case .quality(.balanced):
             let cheap = options.filter { $0.evaluations <= balancedEvaluationLimit }
             if let scored = cheap.filter({ $0.frechetDistance != nil }).min(by: bestOrder) {
                 chosen = scored
@@ -158,11 +119,10 @@ public enum ModelSelector {
             }
         }
         let selection = ModelSelection(
-            goal: goal.description, model: chosen.manifest.label,
-            kind: chosen.manifest.details.kind.rawValue, digest: chosen.manifest.blob.description,
-            sampler: chosen.integrator.rawValue, steps: chosen.steps, guidance: chosen.guidance,
+            goal: goal, model: chosen.manifest.label, kind: chosen.manifest.details.kind, digest: chosen.manifest.blob,
+            sampler: chosen.integrator, steps: chosen.steps, guidance: chosen.guidance,
             networkEvaluations: chosen.evaluations, frechetDistance: chosen.frechetDistance, reason: reason,
-            dataset: chosenDataset.text, datasetReason: datasetReason, candidates: options.map(\.summary), skipped: skipped)
+            dataset: chosenDataset, datasetReason: datasetReason, candidates: options.map(\.summary), skipped: skipped)
         return (selection, chosen.manifest)
     }
 

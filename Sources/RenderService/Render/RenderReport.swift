@@ -1,5 +1,8 @@
 // What a render produced: one record per image (file, request index, seed, label) plus timings.
-// `kac render --json` prints it and the daemon embeds it in `out/<job>/result.json`.
+// `kac render --json` prints it and the daemon embeds it in `out/<job>/result.json`. Digest,
+// sampler and precision are typed values that encode as the strings those files have always held.
+import ModelStore
+import Vocabulary
 
 public struct ImageRecord: Codable, Sendable, Equatable {
     public let file: String
@@ -23,14 +26,15 @@ public struct RenderTimings: Codable, Sendable, Equatable {
 }
 
 public struct RenderReport: Codable, Sendable, Equatable {
+    /// "name@version".
     public let model: String
-    public let modelDigest: String
-    public let sampler: String
+    public let modelDigest: Digest
+    public let sampler: Integrator
     public let steps: Int
     public let guidance: Double
     public let seed: UInt64
-    /// "fp32" or "bf16": the arithmetic the network sampled in.
-    public let precision: String
+    /// The arithmetic the network sampled in.
+    public let precision: Precision
     public let images: [ImageRecord]
     public let grid: String?
     /// Image files written by this run (the others were reused).

@@ -125,9 +125,9 @@ public struct Renderer {
                 reused: !missing.contains($0.index))
         }
         var report = RenderReport(
-            model: "\(plan.modelName)@\(plan.modelVersion)", modelDigest: plan.modelDigest.description,
-            sampler: plan.settings.integrator.rawValue, steps: plan.settings.steps, guidance: plan.settings.guidance,
-            seed: plan.request.seed, precision: plan.precision.rawValue, images: records, grid: plan.gridFile, rendered: missing.count,
+            model: "\(plan.modelName)@\(plan.modelVersion)", modelDigest: plan.modelDigest,
+            sampler: plan.settings.integrator, steps: plan.settings.steps, guidance: plan.settings.guidance,
+            seed: plan.request.seed, precision: plan.precision, images: records, grid: plan.gridFile, rendered: missing.count,
             generated: toGenerate.count, networkEvaluations: evaluations, timings: timings)
         // What the files are: the model's classes and sample shape [H, W, C], upscaled by `scale`.
         let shape = model.architecture.sampleShape

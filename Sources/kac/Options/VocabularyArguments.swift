@@ -1,7 +1,6 @@
 // Vocabulary's names as command-line values: `--sampler`, `--format`, `--upscale`, `--schedule` and `--quality`
 // parse into the same enums job files and manifests use, and `--help` lists the allowed values.
 import ArgumentParser
-import Spool
 import Vocabulary
 
 extension Integrator: ExpressibleByArgument {}
