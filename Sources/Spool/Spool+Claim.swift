@@ -41,7 +41,7 @@ extension Spool {
         let now = clock.now()
         var urgent: [QueueEntry] = []
         var ready: [(id: String, priority: Int, modified: Date)] = []
-        let names = try SpoolFiles.names(in: directory(.new)).filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }
+        let names = try queueEntryNames()
         scanCache.retain(only: Set(names))
         for name in names {
             guard let info = info(.new, name) else { continue }  // claimed meanwhile
@@ -94,6 +94,16 @@ extension Spool {
         }
         return urgent + ready.map { .ready(id: $0.id, priority: $0.priority, modified: $0.modified) }
     }
+
+    /// The names in `new/` a scan judges: `*.json`, dotfiles excluded (a producer's temporaries).
+    func queueEntryNames() throws -> [String] {
+        try SpoolFiles.names(in: directory(.new)).filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }
+    }
+
+    /// How many entries of `new/` may still become jobs or be failed by a worker: every name a
+    /// claim's scan judges, whether ready, settling or bad (the daemon's status line and `--once`,
+    /// which waits until this is 0).
+    public func queuedEntryCount() throws -> Int { try queueEntryNames().count }
 
     /// Validates a job file named `<id>.json`: the `id` field, when given, must equal the name.
     func validate(_ bytes: [UInt8], id: String) -> Result<RenderJob, JobValidationError> {

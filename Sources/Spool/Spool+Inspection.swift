@@ -136,8 +136,8 @@ extension Spool {
             listed.insert(name)
             result.append(queuedJob(name: name, position: result.count + 1, problem: problem))
         }
-        let settling = try SpoolFiles.names(in: directory(.new))
-            .filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") && !listed.contains($0) && info(.new, $0)?.kind == .regular }
+        let settling = try queueEntryNames()
+            .filter { !listed.contains($0) && info(.new, $0)?.kind == .regular }
             .sorted()
         for name in settling {
             result.append(

@@ -35,6 +35,25 @@ import Vocabulary
         #expect(fixture.names("failed") == ["broken.error.json", "broken.json"])
     }
 
+    /// What the daemon's status line and `--once` count: every entry a claim's scan judges (ready,
+    /// settling or to be rejected), never a producer's dotfile or another extension, down to 0 once
+    /// workers have taken or failed them all.
+    @Test func queuedEntryCountIsWhatTheScanJudges() throws {
+        let fixture = try SpoolFixture()
+        try fixture.drop(job(#""quality": "best""#), as: "ready.json", age: 30)
+        try fixture.drop(job(#""quality": "best", "count": 0"#), as: "settling.json", age: 0)
+        try fixture.drop(job(#""quality": "best""#), as: "bad name.json", age: 30)
+        try fixture.drop(job(#""quality": "best""#), as: ".copying.json", age: 30)
+        try fixture.drop("notes", as: "notes.txt", age: 30)
+        #expect(try fixture.spool.queuedEntryCount() == 3)
+        #expect(try fixture.spool.queue().count == 3)
+        while let claim = try fixture.spool.claimNext(as: fixture.worker) { try fixture.spool.finish(claim, outcome: .completed) }
+        #expect(try fixture.spool.queuedEntryCount() == 1, "the settling file may still become a job")
+        fixture.clock.advance(10)
+        #expect(try fixture.spool.claimNext(as: fixture.worker) == nil)
+        #expect(try fixture.spool.queuedEntryCount() == 0)
+    }
+
     @Test func leaseExpiryFollowsTheClaimersTimeoutNotTheReaders() throws {
         // The worker runs with --lease-timeout 10; `kac status` opens the spool with the default 120.
         let fixture = try SpoolFixture(configuration: SpoolConfiguration(leaseTimeout: 10, settlePeriod: 5))

@@ -89,10 +89,7 @@ final class StatusReporter: Service, @unchecked Sendable {
     }
 
     private func currentLine() -> String {
-        let queued = (try? FileManager.default.contentsOfDirectory(atPath: spool.directoryPath(.new)))?.filter {
-            !$0.hasPrefix(".") && $0.hasSuffix(".json")
-        }.count
-        return state.statusLine(queued: queued)
+        state.statusLine(queued: try? spool.queuedEntryCount())
     }
 
     private func send(_ body: () throws -> Void) {

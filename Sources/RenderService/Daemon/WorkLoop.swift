@@ -136,7 +136,7 @@ final class WorkLoop: @unchecked Sendable {
             if configuration.once {
                 // Files still settling (or being copied) may become claimable; wait for them, but
                 // not forever: the settle period plus a grace second without any progress.
-                if queuedEntries() == 0 || Date().timeIntervalSince(lastProgress) > configuration.spool.settlePeriod + 1 { break }
+                if (try? spool.queuedEntryCount()) ?? 0 == 0 || Date().timeIntervalSince(lastProgress) > configuration.spool.settlePeriod + 1 { break }
                 wake.wait(timeout: 0.1)
             } else {
                 // Wake at least as often as the watchdog needs a ping, whatever the poll interval.
@@ -171,12 +171,6 @@ final class WorkLoop: @unchecked Sendable {
         if !workers.isEmpty {
             logger.notice("removed the records of \(workers.count) worker(s) whose process is gone from workers/")
         }
-    }
-
-    /// Entries in `new/` that may still turn into jobs (job-like names, dotfiles excluded).
-    func queuedEntries() -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: spool.directoryPath(.new))) ?? []
-        return names.filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.count
     }
 }
 
