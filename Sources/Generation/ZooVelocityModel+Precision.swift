@@ -3,7 +3,8 @@
 // asked for; it then lives as long as the loaded model. bf16 needs AVX512_BF16, read from the CPU
 // at run time, and a process allowed to run oneDNN's generated code: `bf16` is refused where either
 // is missing (with the reason) and `auto` falls back to fp32. Where both run, `auto` is the one
-// measured faster for the model (ZooVelocityModel+AutoPrecision).
+// measured faster for the model (ZooVelocityModel+AutoPrecision). `resolve` reads the capability
+// once; `inPrecision` takes its answer as given.
 import Foundation
 import NeuralNet
 import TensorCore
@@ -62,8 +63,9 @@ extension ZooVelocityModel {
     /// runs, else fp32); throws `PrecisionUnavailable` (with the reason) for bf16 where it cannot
     /// run. A loaded model's `inPrecision(_: PrecisionSetting)` decides auto by measurement.
     public static func resolve(_ setting: PrecisionSetting) throws(PrecisionUnavailable) -> Precision {
-        guard let precision = setting.resolved(bf16Available: bf16Available) else {
-            throw bf16Unavailable ?? PrecisionUnavailable()
+        let unavailable = bf16Unavailable
+        guard let precision = setting.resolved(bf16Available: unavailable == nil) else {
+            throw unavailable ?? PrecisionUnavailable()
         }
         return precision
     }
@@ -71,17 +73,17 @@ extension ZooVelocityModel {
     /// Bytes of weights this loaded model holds in memory: fp32, and bf16 once it was asked for.
     public var weightBytes: Int { twins.weightBytes }
 
-    /// This model sampling in `precision` (same manifest and settings; weights rounded once).
+    /// This model sampling in `precision` (same manifest and settings, the description not decoded
+    /// again; weights rounded once). `precision` is a decision already made — by `resolve`, or after
+    /// `bf16Available` — and is not checked again: bf16 where it cannot run is a contract violation
+    /// (BF16Matrix's precondition). Throws only for a network bf16 does not cover (not a UNet).
     public func inPrecision(_ precision: Precision) throws -> ZooVelocityModel {
         if precision == self.precision { return self }
         let network: any VelocityNetwork
         switch precision {
         case .fp32: network = twins.fp32
-        case .bf16:
-            if let unavailable = Self.bf16Unavailable { throw unavailable }
-            network = try twins.bf16Network(architecture: architecture, model: label)
+        case .bf16: network = try twins.bf16Network(architecture: architecture, model: label)
         }
-        return ZooVelocityModel(
-            try ModelDescription(manifest), network: network, precision: precision, twins: twins)
+        return ZooVelocityModel(modelDescription, network: network, precision: precision, twins: twins)
     }
 }

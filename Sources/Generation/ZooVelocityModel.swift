@@ -1,6 +1,8 @@
 // A teacher or student loaded from the zoo, ready to sample: manifest, architecture, Kac path,
 // default sampling settings and the network with the published (EMA) weights. Publishing is the
-// reverse: weights + recipe + evaluations become a zoo version.
+// reverse: weights + recipe + evaluations become a zoo version. A manifest is decoded and checked
+// (`ModelDescription`) once per model value: another precision reuses it, and a manifest equal to
+// the model's own is not decoded again.
 import Foundation
 import KacFlow
 import ModelStore
@@ -9,13 +11,15 @@ import TensorCore
 import Vocabulary
 
 public struct ZooVelocityModel {
+    /// The manifest, decoded and checked.
+    let modelDescription: ModelDescription
     /// The manifest this model was resolved to: its identity (name, version) and settings.
-    public let manifest: ModelManifest
-    public let architecture: NetworkArchitecture
-    public let path: KacPath.Configuration
-    public let defaults: SamplingSettings
+    public var manifest: ModelManifest { modelDescription.manifest }
+    public var architecture: NetworkArchitecture { modelDescription.architecture }
+    public var path: KacPath.Configuration { modelDescription.path }
+    public var defaults: SamplingSettings { modelDescription.defaults }
     /// The model's classes in label order (the manifest's, else those its dataset implies).
-    public let classNames: ClassNames
+    public var classNames: ClassNames { modelDescription.classNames }
     public let network: any VelocityNetwork
     /// The precision `network` samples in (see `inPrecision`).
     public let precision: Precision
@@ -54,8 +58,10 @@ public struct ZooVelocityModel {
     }
 
     /// The same weights described by another manifest that shares the blob (another version's
-    /// name, sampler defaults and class names). Refused when the architectures differ.
+    /// name, sampler defaults and class names). Refused when the architectures differ. The model's
+    /// own manifest returns the model as it is.
     public func describedBy(_ other: ModelManifest) throws -> ZooVelocityModel {
+        if other == manifest { return self }
         let description = try ModelDescription(other)
         guard other.blob == manifest.blob, description.architecture == architecture else {
             throw ZooModelError.weightsMismatch(
@@ -66,11 +72,7 @@ public struct ZooVelocityModel {
     }
 
     init(_ description: ModelDescription, network: any VelocityNetwork, precision: Precision, twins: PrecisionTwins) {
-        manifest = description.manifest
-        architecture = description.architecture
-        path = description.path
-        defaults = description.defaults
-        classNames = description.classNames
+        modelDescription = description
         self.network = network
         self.precision = precision
         self.twins = twins
