@@ -54,8 +54,9 @@ let package = Package(
             ]),
         .target(name: "Spool", dependencies: ["DiskIO", "Vocabulary"]),
         .target(name: "Imaging", dependencies: ["CVipsShim", "DiskIO", "Vocabulary"]),
-        // Generation: network architectures, zoo models loaded from a manifest, the sampling loop.
-        .target(name: "Generation", dependencies: ["TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Vocabulary"]),
+        // Generation: network architectures, zoo models loaded from a manifest, the sampling loop and
+        // its samples as rasters (Imaging's).
+        .target(name: "Generation", dependencies: ["TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Imaging", "Vocabulary"]),
 
         // Wiring.
         .target(
@@ -82,8 +83,8 @@ let package = Package(
         .executableTarget(
             name: "kac",
             dependencies: [
-                "TensorCore", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Training", "RenderService",
-                "KacBench", "Vocabulary", "CBuildInfo",
+                "TensorCore", "DiskIO", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Training",
+                "RenderService", "KacBench", "Vocabulary", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -1,5 +1,7 @@
-// Turning generated samples (Tensor [N, H, W, C] in [−1, 1]) into 8-bit rasters and contact sheets.
-// Shared by the daemon, `kac render` and training previews so every path quantises the same way.
+// Turning generated samples (Tensor [N, H, W, C] in [−1, 1]) into 8-bit rasters and contact sheets:
+// the last step of generation, here so the renderer (`kac render`, kacd) and training previews
+// (`kac train`, `kac dataset split`) quantise the same way without the trainer linking the daemon's
+// services. The quantisation rule itself is Imaging's `Raster(quantizing:)`.
 import Imaging
 import TensorCore
 
@@ -22,12 +24,5 @@ public enum SampleImages {
         if upscale > 1 { rasters = try rasters.map { try $0.upscaled(by: upscale) } }
         let labels: LabelPlacement = columnLabels.map { .underColumns($0) } ?? .none
         return try ContactSheet.render(rasters, layout: ContactSheetLayout(columns: columns, labels: labels))
-    }
-}
-
-public enum ImageFiles {
-    /// Writes a raster as PNG atomically.
-    public static func writePNG(_ raster: Raster, to path: String) throws {
-        try ImageEncoder.write(raster, as: .png(), to: path)
     }
 }

@@ -3,8 +3,8 @@
 // trains on OUT/train only); and `kac dataset inspect --preview`, the decoded images as a sheet.
 import ArgumentParser
 import Foundation
+import Generation
 import Imaging
-import RenderService
 import TensorCore
 import Training
 
@@ -66,6 +66,6 @@ enum DatasetPreview {
         // Small images are enlarged so a person can see them (nearest neighbour: the pixels the trainer sees).
         let upscale = max(1, 64 / max(shape[0], 1))
         let sheet = try SampleImages.contactSheet(samples, columns: classCount, columnLabels: dataset.classNames, upscale: upscale)
-        try ImageFiles.writePNG(sheet, to: path)
+        try ImageEncoder.write(sheet, as: .png(), to: path)
     }
 }

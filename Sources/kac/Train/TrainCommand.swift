@@ -7,9 +7,9 @@
 import ArgumentParser
 import Foundation
 import Generation
+import Imaging
 import KacFlow
 import NeuralNet
-import RenderService
 import TensorCore
 import Training
 import Vocabulary
@@ -143,7 +143,7 @@ struct TrainCommand: ParsableCommand {
         let classNames = trainer.recipe.classNames ?? (0..<classCount).map { names.name(of: $0) }
         let sheet = try SampleImages.contactSheet(samples, columns: classCount, columnLabels: classNames, upscale: 2)
         let path = String(format: "%@/samples/step-%06d.png", runDirectory, trainer.state.step)
-        try ImageFiles.writePNG(sheet, to: path)
+        try ImageEncoder.write(sheet, as: .png(), to: path)
         let share = FlowTrainingConfiguration.initialWeightShare(decay: ema, steps: trainer.state.step)
         if share > FlowTrainingConfiguration.initialWeightWarningShare {
             Console.note(String(format: "%@: the EMA weights still hold %.0f%% of the random initial weights at this step; expect noise", path, 100 * share))
