@@ -16,6 +16,22 @@ public enum ImageEncoding: Sendable, Equatable {
     /// Lossless, deflate-compressed with horizontal predictor.
     case tiff
 
+    /// Lossy quality (jpeg, webp) when a request gives none.
+    public static let defaultQuality = 90
+
+    /// What a request's format, quality (nil: `defaultQuality`) and lossless flag mean — the one
+    /// mapping a job file and `kac render` share. `quality` applies to jpeg and webp, `lossless` to
+    /// webp only; callers refuse the contradictions first (quality for png, lossless for jpeg).
+    /// png uses libvips' default compression.
+    public init(format: ImageFormat, quality: Int? = nil, lossless: Bool = false) {
+        switch format {
+        case .png: self = .png()
+        case .jpeg: self = .jpeg(quality: quality ?? Self.defaultQuality)
+        case .webp: self = .webp(quality: quality ?? Self.defaultQuality, lossless: lossless)
+        case .tiff: self = .tiff
+        }
+    }
+
     /// The file format this encoding writes.
     public var format: ImageFormat {
         switch self {

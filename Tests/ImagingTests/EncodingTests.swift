@@ -22,6 +22,17 @@ let lossyMeanAbsoluteErrorLimit = 4.0
         #expect(raster.bytes == [0, 64, 128, 191, 255, 255])  // 63.75→64, 191.25→191
     }
 
+    /// The one mapping from a request's format, quality and lossless flag (job files and `kac render`).
+    @Test func aRequestsFormatQualityAndLosslessBecomeOneEncoding() {
+        #expect(ImageEncoding(format: .png) == .png())
+        #expect(ImageEncoding(format: .tiff) == .tiff)
+        #expect(ImageEncoding(format: .jpeg) == .jpeg(quality: ImageEncoding.defaultQuality) && ImageEncoding.defaultQuality == 90)
+        #expect(ImageEncoding(format: .jpeg, quality: 40) == .jpeg(quality: 40))
+        #expect(ImageEncoding(format: .webp, quality: 70) == .webp(quality: 70, lossless: false))
+        #expect(ImageEncoding(format: .webp, lossless: true) == .webp(quality: 90, lossless: true))
+        for format in ImageFormat.allCases { #expect(ImageEncoding(format: format).format == format) }
+    }
+
     @Test(arguments: Fixtures.allFormats, [1, 3])
     func roundTripThroughFile(format: ImageEncoding, channels: Int) throws {
         let directory = TemporaryDirectory()

@@ -5,6 +5,7 @@
 import Foundation
 import Spool
 import Testing
+import Vocabulary
 
 @Suite struct JobLimitTests {
     static let monster = #"{"schema": 1, "model": "fashion-mnist/teacher", "count": 256, "sampler": "heun", "steps": 1000, "priority": 1000}"#
@@ -41,5 +42,22 @@ import Testing
         let old = #"{"maximumCount": 64, "maximumScale": 8, "maximumFileSize": 65536, "maximumDepth": 8, "maximumSteps": 1000, "maximumGuidance": 10}"#
         let limits = try JSONDecoder().decode(SpoolLimits.self, from: Data(old.utf8))
         #expect(limits.maximumCount == 64 && limits.maximumPriority == 100 && limits.maximumWork == 262_144 && limits.timeLimit == 7200)
+    }
+
+    /// A spool's request bounds are the `spoolJob` preset (256 images), not `kac render`'s `direct`
+    /// (10,000), and a worker record keeps the one flat object it always had (keys as before).
+    @Test func spoolLimitsHoldTheSpoolJobPresetAndEncodeFlat() throws {
+        #expect(SpoolLimits().request == .spoolJob && RenderLimits.spoolJob.maximumCount == 256)
+        #expect(RenderLimits.direct == RenderLimits(maximumCount: 10_000, maximumScale: 8, maximumSteps: 1000, maximumGuidance: 10))
+        var limits = SpoolLimits(maximumCount: 64, maximumSteps: 50)
+        limits.maximumGuidance = 3
+        #expect(limits.request == RenderLimits(maximumCount: 64, maximumSteps: 50, maximumGuidance: 3))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = String(decoding: try encoder.encode(limits), as: UTF8.self)
+        #expect(
+            text == #"{"maximumCount":64,"maximumDepth":8,"maximumFileSize":65536,"maximumGuidance":3,"maximumPriority":100,"#
+                + #""maximumScale":8,"maximumSteps":50,"maximumWork":262144,"timeLimit":7200}"#, "\(text)")
+        #expect(try JSONDecoder().decode(SpoolLimits.self, from: Data(text.utf8)) == limits)
     }
 }

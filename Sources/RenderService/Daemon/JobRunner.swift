@@ -155,7 +155,7 @@ final class JobRunner {
                 throw JobValidationError(.invalidValue, field: "labels", error.description)
             }
         }
-        let renderer = Renderer(model: model, batchSize: configuration.batchSize, limits: configuration.spool.limits.renderLimits)
+        let renderer = Renderer(model: model, batchSize: configuration.batchSize, limits: configuration.spool.limits.request)
         let plan = try renderer.plan(job.renderRequest, defaults: selection?.settings)
         let limits = configuration.spool.limits
         let evaluations = plan.settings.estimatedNetworkEvaluations(guidanceInput: model.architecture.hasGuidanceInput)

@@ -6,7 +6,7 @@ import Imaging
 import Vocabulary
 
 public struct RenderRequest: Sendable, Equatable {
-    /// Number of images, 1…`RenderLimits.maximumCount`.
+    /// Number of images, 1…`RenderLimits.maximumCount` (Vocabulary).
     public var count: Int
     /// Class labels (indices or the model's class names) cycled over the images; nil: cycle
     /// through every class of the model. Checked against the model's classes by `Renderer.plan`.
@@ -45,21 +45,6 @@ public struct RenderRequest: Sendable, Equatable {
         SamplingSettings(
             integrator: integrator ?? defaults.integrator, steps: steps ?? defaults.steps,
             guidance: guidance ?? defaults.guidance)
-    }
-}
-
-/// Bounds on what one request may ask for (CLI flags or daemon settings).
-public struct RenderLimits: Sendable, Equatable {
-    public var maximumCount: Int
-    public var maximumScale: Int
-    public var maximumSteps: Int
-    public var maximumGuidance: Double
-
-    public init(maximumCount: Int = 10_000, maximumScale: Int = 8, maximumSteps: Int = 1000, maximumGuidance: Double = 10) {
-        self.maximumCount = maximumCount
-        self.maximumScale = maximumScale
-        self.maximumSteps = maximumSteps
-        self.maximumGuidance = maximumGuidance
     }
 }
 

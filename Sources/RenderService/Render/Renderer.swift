@@ -10,6 +10,7 @@ import Generation
 import Imaging
 import ModelStore
 import Spool
+import Vocabulary
 
 /// Hooks the caller uses to watch and stop a render.
 public struct RenderControl {
@@ -38,7 +39,7 @@ public struct Renderer {
     public var batchSize: Int
     public var limits: RenderLimits
 
-    public init(model: ZooVelocityModel, batchSize: Int = 16, limits: RenderLimits = RenderLimits()) {
+    public init(model: ZooVelocityModel, batchSize: Int = 16, limits: RenderLimits = .direct) {
         self.model = model
         self.batchSize = max(1, batchSize)
         self.limits = limits

@@ -9,7 +9,6 @@ import Generation
 import Imaging
 import ModelStore
 import RenderService
-import Spool
 import TensorCore
 import Training
 import Vocabulary
@@ -50,8 +49,8 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Output directory (created if missing).") var out: String
     @OptionGroup var zoo: ZooLocation
     @Option(name: .customLong("batch-size"), help: "Images per sampler batch.") var batchSize = 16
-    @Option(name: .customLong("max-count"), help: "Refuse requests for more images than this.") var maxCount = RenderLimits().maximumCount
-    @Option(name: .customLong("max-scale"), help: "Refuse upscale factors above this.") var maxScale = RenderLimits().maximumScale
+    @Option(name: .customLong("max-count"), help: "Refuse requests for more images than this.") var maxCount = RenderLimits.direct.maximumCount
+    @Option(name: .customLong("max-scale"), help: "Refuse upscale factors above this.") var maxScale = RenderLimits.direct.maximumScale
     @Flag(help: "Print the render report as JSON on standard output.") var json = false
     @Option(
         help:
@@ -127,15 +126,8 @@ struct RenderCommand: ParsableCommand {
         if lossless, quality != nil {
             throw RenderError.invalidRequest("--encode-quality has no effect with --lossless; give one or the other")
         }
-        let encoding: ImageEncoding
-        switch format {
-        case .png: encoding = .png()
-        case .jpeg: encoding = .jpeg(quality: quality ?? RenderJob.defaultEncodeQuality)
-        case .webp: encoding = .webp(quality: quality ?? RenderJob.defaultEncodeQuality, lossless: lossless)
-        case .tiff: encoding = .tiff
-        }
         return RenderRequest(
-            count: count, labels: labels.map(ClassLabel.list), integrator: sampler, steps: steps,
-            guidance: guidance, seed: seed, encoding: encoding, scale: scale, upscale: upscale, grid: grid)
+            count: count, labels: labels.map(ClassLabel.list), integrator: sampler, steps: steps, guidance: guidance, seed: seed,
+            encoding: ImageEncoding(format: format, quality: quality, lossless: lossless), scale: scale, upscale: upscale, grid: grid)
     }
 }
