@@ -41,7 +41,7 @@ public enum ConfiguredDefaults {
     /// `flag` if given, else `environment[variable]`, else the configuration file's `key`, else
     /// `fallback`; `log` hears why a configuration file that exists was ignored.
     public static func resolve(
-        flag: String?, flagName: String, variable: String, key: DaemonSettingKey, fallback: String,
+        flag: String?, flagName: String, variable: String, key: DaemonSetting, fallback: String,
         environment: [String: String], log: (String) -> Void
     ) -> Resolved {
         if let flag { return Resolved(path: flag, source: .flag(flagName)) }
@@ -57,13 +57,13 @@ public enum ConfiguredDefaults {
     /// The file's entry for `key`. A missing installed file is normal (not installed); a file that
     /// exists but cannot be read or parsed is said on stderr, once per key, and then ignored.
     private static func configurationEntry(
-        _ key: DaemonSettingKey, file: String, required: Bool, log: (String) -> Void
+        _ key: DaemonSetting, file: String, required: Bool, log: (String) -> Void
     ) -> DaemonSettings.FileEntry? {
         guard required || FileManager.default.fileExists(atPath: file) else { return nil }
         do {
             return try DaemonSettings.entries(ofFile: try DaemonSettings.readFile(at: file), path: file).first { $0.key == key }
         } catch {
-            log("kac: ignoring the configuration file for the default \(key.rawValue): \(error)")
+            log("kac: ignoring the configuration file for the default \(key.name): \(error)")
             return nil
         }
     }

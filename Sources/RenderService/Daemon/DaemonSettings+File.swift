@@ -12,7 +12,7 @@ extension DaemonSettings {
 
     /// One `key = value` line of the file.
     public struct FileEntry: Sendable, Equatable {
-        public let key: DaemonSettingKey
+        public let key: DaemonSetting
         public let value: String
         public let line: Int
     }
@@ -28,8 +28,8 @@ extension DaemonSettings {
     public mutating func apply(file text: String, path: String) throws(DaemonSettingsError) {
         var (entries, errors) = Self.parse(text, path: path)
         for entry in entries {
-            let origin = "\(path) line \(entry.line) (\(entry.key.rawValue) = \(entry.value))"
-            do { try set(entry.key, entry.value, origin: origin) } catch { errors.append((entry.line, error)) }
+            let origin = "\(path) line \(entry.line) (\(entry.key.name) = \(entry.value))"
+            do { try entry.key.set(entry.value, in: &self, origin: origin) } catch { errors.append((entry.line, error)) }
         }
         if let error = Self.combined(errors.sorted { $0.line < $1.line }) { throw error }
     }
@@ -44,7 +44,7 @@ extension DaemonSettings {
     private static func parse(_ text: String, path: String) -> (entries: [FileEntry], errors: [(line: Int, error: DaemonSettingsError)]) {
         var entries: [FileEntry] = []
         var errors: [(line: Int, error: DaemonSettingsError)] = []
-        var seen: [DaemonSettingKey: Int] = [:]
+        var seen: [String: Int] = [:]
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = offset + 1
             let origin = "\(path) line \(number)"
@@ -57,17 +57,17 @@ extension DaemonSettings {
             }
             let name = line[..<equals].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            guard let key = DaemonSettingKey(rawValue: name) else {
-                let names = DaemonSettingKey.allCases.map(\.rawValue)
+            guard let key = DaemonSetting.named(name) else {
+                let names = DaemonSetting.all.map(\.name)
                 let guess = Spelling.closest(to: name, among: names).map { "did you mean \($0)? " } ?? ""
                 fail("unknown key \(name.debugDescription); \(guess)the keys are \(names.joined(separator: ", "))")
                 continue
             }
-            if let first = seen[key] {
+            if let first = seen[name] {
                 fail("\(name) is set again (first on line \(first)); keep one")
                 continue
             }
-            seen[key] = number
+            seen[name] = number
             entries.append(FileEntry(key: key, value: value, line: number))
         }
         return (entries, errors)
@@ -98,7 +98,7 @@ extension DaemonSettings {
     /// The effective configuration in the file's own syntax (so it can be saved and used as one).
     public func fileText(header: [String]) -> String {
         var lines = header.map { "# " + $0 }
-        for key in DaemonSettingKey.allCases { lines.append("\(key.rawValue) = \(text(of: key))") }
+        for setting in DaemonSetting.all { lines.append("\(setting.name) = \(setting.text(in: self))") }
         return lines.joined(separator: "\n") + "\n"
     }
 }
