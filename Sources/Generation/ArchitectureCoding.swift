@@ -46,13 +46,13 @@ public enum ManifestCoding {
             let data = try JSONEncoder().encode(object)
             return try JSONDecoder().decode(type, from: data)
         } catch {
-            throw ZooModelError.badArchitecture(model: model, reason: "\(error)")
+            throw ZooModelError.badArchitecture(model: model, reason: Reason(cause: error))
         }
     }
 }
 
 public enum ZooModelError: Error, CustomStringConvertible {
-    case badArchitecture(model: String, reason: String)
+    case badArchitecture(model: String, reason: Reason)
     case wrongKind(model: String, expected: String, found: String)
     case missingField(model: String, field: String)
     case weightsMismatch(model: String, reason: String)

@@ -73,7 +73,7 @@ public struct ZooModelValidator: ModelValidator {
         case .teacher, .student:
             let architecture: NetworkArchitecture
             do { architecture = try ManifestCoding.decode(NetworkArchitecture.self, from: details.architecture, model: "") } catch {
-                throw ModelValidationError(field: "architecture", "cannot be read (\(error))")
+                throw ModelValidationError(field: "architecture", Reason("cannot be read", cause: error, joint: .parentheses))
             }
             guard let kac = details.kac else {
                 throw ModelValidationError(field: "kac", "is missing; a teacher or student needs Kac parameters")

@@ -103,7 +103,7 @@ public enum ImageEncoder {
     /// two flushes in all (`DirectoryHandle.write(batch:)`; symlinks in `directory` are followed).
     public static func writeAtomically(batch files: [(name: String, bytes: [UInt8])], in directory: String) throws(ImagingError) {
         do { try DirectoryHandle(opening: directory).write(batch: files) } catch {
-            throw ImagingError.writeFailed(path: directory, reason: String(describing: error))
+            throw ImagingError.writeFailed(path: directory, reason: Reason(cause: error))
         }
     }
 
@@ -112,7 +112,7 @@ public enum ImageEncoder {
         do {
             try AtomicFile.write(bytes, to: path, faults: faults)
         } catch {
-            throw ImagingError.writeFailed(path: path, reason: String(describing: error))
+            throw ImagingError.writeFailed(path: path, reason: Reason(cause: error))
         }
     }
 

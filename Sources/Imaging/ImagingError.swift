@@ -2,6 +2,8 @@
 // operator can do about it; libvips failures carry libvips's own error text verbatim.
 // Contract violations a caller cannot trigger from data (negative sizes) are preconditions instead.
 
+import Vocabulary
+
 /// A failure while quantising, resampling, encoding, writing or reading an image.
 public enum ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// libvips could not start (missing shared library pieces, broken install).
@@ -27,7 +29,7 @@ public enum ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A libvips operation failed; `message` is libvips's error buffer.
     case vips(operation: String, message: String)
     /// Writing the encoded file failed; nothing was left at `path`.
-    case writeFailed(path: String, reason: String)
+    case writeFailed(path: String, reason: Reason)
     /// Reading a file back failed.
     case readFailed(path: String, reason: String)
 

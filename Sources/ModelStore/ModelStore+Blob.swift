@@ -2,6 +2,7 @@
 // byte, optionally decompress. Hashing continues after a decompression failure so a damaged blob
 // is reported as a digest mismatch (the root cause) rather than as whatever zstd tripped over.
 import Foundation
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ extension ModelStore {
         }
         defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw ModelStoreError.io(path: path, cause: String(cString: strerror(errno))) }
+        guard fstat(fd, &status) == 0 else { throw ModelStoreError.io(path: path, cause: Reason(errno: errno)) }
         guard status.st_mode & S_IFMT == S_IFREG else {
             throw ModelStoreError.corruptBlob(path: path, reason: "it is not a regular file")
         }
@@ -42,7 +43,7 @@ extension ModelStore {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw ModelStoreError.io(path: path, cause: String(cString: strerror(errno)))
+                throw ModelStoreError.io(path: path, cause: Reason(errno: errno))
             }
             if count == 0 { break }
             buffer.withUnsafeBytes { raw in

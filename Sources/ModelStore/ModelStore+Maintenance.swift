@@ -11,7 +11,8 @@ import Glibc
 
 /// What `verify` found. `problems` are damage; orphan blobs and stray temporaries are litter gc removes.
 public struct VerifyReport: Sendable, Codable {
-    public var problems: [String] = []
+    /// Each a sentence, with the error that found it kept as its cause.
+    public var problems: [Reason] = []
     public var orphanBlobs: [Digest] = []
     public var strayTemporaryFiles: [String] = []
     public var blobsChecked = 0
@@ -43,7 +44,7 @@ extension ModelStore {
         let tombstone = Tombstone(version: version, blob: manifest.blob, removed: configuration.clock())
         _ = try StoreJSON.write(tombstone, to: tombstonePath(name, version: version), exclusive: true)
         let path = manifestPath(name, version: version)
-        guard unlink(path) == 0 else { throw ModelStoreError.io(path: path, cause: String(cString: strerror(errno))) }
+        guard unlink(path) == 0 else { throw ModelStoreError.io(path: path, cause: Reason(errno: errno)) }
         do { try AtomicFile.syncDirectory(modelDirectory(name)) } catch { throw ModelStoreError.wrap(error, path: path) }
     }
 
@@ -53,15 +54,16 @@ extension ModelStore {
         var referenced = Set<Digest>()
         for name in models() {
             let tags: [String: Int]
-            do { tags = try readTags(name).tags } catch { report.problems.append(String(describing: error)); tags = [:] }
-            do { report.problems += tagHistoryMismatches(name, tags: tags, history: try tagHistory(of: name)) } catch {
-                report.problems.append(String(describing: error))
+            do { tags = try readTags(name).tags } catch { report.problems.append(Reason(cause: error)); tags = [:] }
+            do { report.problems += tagHistoryMismatches(name, tags: tags, history: try tagHistory(of: name)).map { Reason($0) } } catch {
+                report.problems.append(Reason(cause: error))
             }
             let live = Set(versions(of: name))
             for (tag, version) in tags.sorted(by: { $0.key < $1.key }) where !live.contains(version) {
                 report.problems.append(
-                    "\(tagsPath(name)): tag \(tag) points at \(name)@\(version), which does not exist. "
-                        + "Fix it with `kac zoo tag \(name)@VERSION \(tag)` or `kac zoo rollback \(name) --tag \(tag)`.")
+                    Reason(
+                        "\(tagsPath(name)): tag \(tag) points at \(name)@\(version), which does not exist. "
+                            + "Fix it with `kac zoo tag \(name)@VERSION \(tag)` or `kac zoo rollback \(name) --tag \(tag)`."))
             }
             for version in live.sorted() {
                 report.manifestsChecked += 1
@@ -71,7 +73,7 @@ extension ModelStore {
                     let checkpoint = try Safetensors.decode(try readBlob(manifest), source: blobPath(manifest.blob))
                     try checkWeights(checkpoint, details: manifest.details, model: "\(manifest.name)@\(manifest.version)")
                 } catch {
-                    report.problems.append(String(describing: error))
+                    report.problems.append(Reason(cause: error))
                 }
             }
             report.strayTemporaryFiles += entries(of: modelDirectory(name)).filter { $0.hasPrefix(".tmp-") }
@@ -89,7 +91,7 @@ extension ModelStore {
                 try scanBlob(path, expected: digest, expectedSize: nil)
                 report.orphanBlobs.append(digest)
             } catch {
-                report.problems.append(String(describing: error))
+                report.problems.append(Reason(cause: error))
             }
         }
         report.strayTemporaryFiles += entries(of: temporaryDirectory).map { temporaryDirectory + "/" + $0 }

@@ -98,7 +98,7 @@ extension ModelStore {
         guard rename(path, aside) == 0 else {
             let code = errno
             if code == ENOENT { return false }  // removed meanwhile; the link below restores it
-            throw ModelStoreError.io(path: path, cause: "cannot move the damaged blob aside: \(String(cString: strerror(code)))")
+            throw ModelStoreError.io(path: path, cause: Reason("cannot move the damaged blob aside", errno: code))
         }
         return true
     }

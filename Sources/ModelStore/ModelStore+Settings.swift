@@ -13,7 +13,7 @@ extension ModelStore {
         let marker = try StoreJSON.decode(StoreMarker.self, from: bytes, path: markerPath, supported: Self.schemaVersion)
         guard let text = marker.defaultDataset else { return nil }
         do { return try DatasetName(parsing: text) } catch {
-            throw ModelStoreError.corruptManifest(path: markerPath, reason: "defaultDataset: \(error)")
+            throw ModelStoreError.corruptManifest(path: markerPath, reason: Reason("defaultDataset", cause: error))
         }
     }
 

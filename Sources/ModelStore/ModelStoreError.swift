@@ -15,7 +15,7 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable
     /// A file was written by a newer (or unknown) format version.
     case unsupportedSchema(path: String, found: Int, supported: Int)
     /// A manifest, tag file or history file is unreadable or inconsistent.
-    case corruptManifest(path: String, reason: String)
+    case corruptManifest(path: String, reason: Reason)
     /// A blob is missing, truncated, has the wrong digest or the wrong size.
     case corruptBlob(path: String, reason: String)
     /// A declared size is beyond what this store is willing to allocate.
@@ -35,8 +35,8 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable
     case invalidModel(model: String, ModelValidationError)
     /// A path that must name a regular file names a directory, FIFO, socket or device.
     case notAFile(path: String, kind: String)
-    /// A system call failed; `cause` is the DiskIO description.
-    case io(path: String, cause: String)
+    /// A system call failed; `cause` keeps the error (a `DiskIOError`, an errno) as a value.
+    case io(path: String, cause: Reason)
 
     public var description: String {
         switch self {
@@ -93,7 +93,14 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable
     static func wrap(_ error: Error, path: String) -> ModelStoreError {
         if let error = error as? ModelStoreError { return error }
         if let error = error as? ReferenceError { return .invalidReference(error) }
-        if let error = error as? DiskIOError { return .io(path: error.path, cause: error.description) }
-        return .io(path: path, cause: String(describing: error))
+        if let error = error as? DiskIOError { return .io(path: error.path, cause: Reason(cause: error)) }
+        return .io(path: path, cause: Reason(cause: error))
+    }
+
+    /// True when `.io` failed because this user may not read or write there (kac exits 77).
+    public var isPermissionDenied: Bool {
+        guard case .io(_, let cause) = self else { return false }
+        if let disk = cause.cause as? DiskIOError { return disk.code == .permissionDenied }
+        return cause.isPermissionDenied
     }
 }

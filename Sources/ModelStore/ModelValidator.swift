@@ -9,12 +9,15 @@ import Vocabulary
 public struct ModelValidationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `kac.speed`, `sampler.steps`, `architecture`, `classNames`, `weights`, `uncompressedSize`, …
     public var field: String
-    public var reason: String
+    /// What is wrong, with the error that found it when there is one.
+    public var reason: Reason
 
-    public init(field: String, _ reason: String) {
+    public init(field: String, _ reason: Reason) {
         self.field = field
         self.reason = reason
     }
+
+    public init(field: String, _ sentence: String) { self.init(field: field, Reason(sentence)) }
 
     public var description: String { "\(field): \(reason)" }
 }

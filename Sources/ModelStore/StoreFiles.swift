@@ -3,6 +3,7 @@
 // read with a size cap, so a hostile or newer file is refused with a message instead of misread.
 import DiskIO
 import Foundation
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc
@@ -53,7 +54,7 @@ enum StoreJSON {
         do {
             return try decoder.decode(T.self, from: Data(bytes))
         } catch let error as ModelStoreError {
-            throw ModelStoreError.corruptManifest(path: path, reason: "a field is invalid: \(error)")
+            throw ModelStoreError.corruptManifest(path: path, reason: Reason("a field is invalid", cause: error))
         } catch let DecodingError.keyNotFound(key, _) {
             throw ModelStoreError.corruptManifest(path: path, reason: "field \"\(key.stringValue)\" is missing")
         } catch let DecodingError.dataCorrupted(context) {
@@ -61,7 +62,7 @@ enum StoreJSON {
         } catch let DecodingError.typeMismatch(_, context) {
             throw ModelStoreError.corruptManifest(path: path, reason: "field \(Self.fieldPath(context)) has the wrong type")
         } catch {
-            throw ModelStoreError.corruptManifest(path: path, reason: String(describing: error))
+            throw ModelStoreError.corruptManifest(path: path, reason: Reason(cause: error))
         }
     }
 
@@ -72,11 +73,11 @@ enum StoreJSON {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw ModelStoreError.io(path: path, cause: String(cString: strerror(errno)))
+            throw ModelStoreError.io(path: path, cause: Reason(errno: errno))
         }
         defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw ModelStoreError.io(path: path, cause: String(cString: strerror(errno))) }
+        guard fstat(fd, &status) == 0 else { throw ModelStoreError.io(path: path, cause: Reason(errno: errno)) }
         try requireRegularFile(status, path: path)
         guard Int(status.st_size) <= limit else {
             throw ModelStoreError.sizeLimitExceeded(path: path, declared: Int(status.st_size), limit: limit)

@@ -5,6 +5,7 @@
 // atomic rename) would let two workers claim one job, so kacd and `kac submit` refuse it.
 import DiskIO
 import Foundation
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc
@@ -29,10 +30,10 @@ public struct FilesystemProbe: Sendable, Equatable, Codable {
     public var verdict: Verdict
     /// `renameat2` (RENAME_NOREPLACE) or `link` (hard link, then a checked unlink of the source).
     public var exclusiveMove: String?
-    /// The property a safe claim needs and this file system lacks, as a phrase.
-    public var missing: String?
-    /// Why the probe could not run.
-    public var problem: String?
+    /// The property a safe claim needs and this file system lacks, as a phrase (with the error that showed it).
+    public var missing: Reason?
+    /// Why the probe could not run, with the error that stopped it.
+    public var problem: Reason?
     /// Whether modification times carry fractions of a second.
     public var subsecondTimes: Bool?
     /// The file system's time minus this host's clock when the probe wrote its file, in seconds
@@ -40,8 +41,8 @@ public struct FilesystemProbe: Sendable, Equatable, Codable {
     public var clockOffset: Double?
 
     public init(
-        filesystemType: String, mountPoint: String, verdict: Verdict, exclusiveMove: String? = nil, missing: String? = nil,
-        problem: String? = nil
+        filesystemType: String, mountPoint: String, verdict: Verdict, exclusiveMove: String? = nil, missing: Reason? = nil,
+        problem: Reason? = nil
     ) {
         self.filesystemType = filesystemType
         self.mountPoint = mountPoint
@@ -84,7 +85,7 @@ extension Spool {
             directory = try base.makeDirectory(name).handle
         } catch {
             probe.verdict = .unknown
-            probe.problem = "cannot make \(root)/\(Self.probeDirectory)/\(name): \(error)"
+            probe.problem = Reason("cannot make \(root)/\(Self.probeDirectory)/\(name)", cause: error)
             return probe
         }
         defer {

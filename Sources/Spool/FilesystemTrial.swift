@@ -5,6 +5,7 @@
 // (permissions, a full disk) makes the probe inconclusive rather than unsafe.
 import DiskIO
 import Foundation
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc
@@ -15,8 +16,8 @@ import Darwin
 struct FilesystemTrial {
     enum Outcome: Equatable {
         case passed
-        case missing(String)
-        case failed(String)
+        case missing(Reason)
+        case failed(Reason)
     }
 
     let directory: DirectoryHandle
@@ -53,8 +54,8 @@ struct FilesystemTrial {
             try directory.write(Array("two\n".utf8), to: "b")
         } catch let error as DiskIOError {
             return Self.unsupported.contains(error.errno)
-                ? .missing("a rename that replaces a file atomically (\(error))") : .failed("\(error)")
-        } catch { return .failed("\(error)") }
+                ? .missing(Reason("a rename that replaces a file atomically", cause: error, joint: .parentheses)) : .failed(Reason(cause: error))
+        } catch { return .failed(Reason(cause: error)) }
         guard case .bytes(let replaced)? = try? directory.read("b", limit: 64), replaced == Array("two\n".utf8) else {
             return .missing("a rename that replaces a file atomically (the old contents stayed)")
         }
@@ -82,11 +83,11 @@ struct FilesystemTrial {
                 }
             } catch let error as DiskIOError {
                 return Self.transient.contains(error.errno)
-                    ? .failed("\(error)")
+                    ? .failed(Reason(cause: error))
                     : .missing(
                         "a move that never replaces another file: renameat2(RENAME_NOREPLACE) fails with \(Self.text(free)) and hard links with \(Self.text(error.errno))"
                     )
-            } catch { return .failed("\(error)") }
+            } catch { return .failed(Reason(cause: error)) }
             probe.exclusiveMove = "link"
         } else {
             return .failed("renameat2: \(Self.text(free))")

@@ -2,6 +2,7 @@
 // a failed system call is kept as its `DiskIOError` (code, errno, call, path), never as text, so a
 // caller can tell a full disk from a permission problem.
 import DiskIO
+import Vocabulary
 
 public enum SpoolError: Error, Sendable, CustomStringConvertible {
     /// The spool directory or one of its subdirectories is missing or not a directory;

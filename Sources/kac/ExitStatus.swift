@@ -101,7 +101,7 @@ enum ExitStatus {
             dataError
         case .notFound, .noStore, .fileNotFound: noInput
         case .refused: unavailable
-        case .io(_, let cause): cause.contains("Permission denied") || cause.contains("permission") ? noPermission : ioError
+        case .io: error.isPermissionDenied ? noPermission : ioError
         }
     }
 
@@ -117,9 +117,15 @@ enum ExitStatus {
 /// A failure a command reports itself, with the exit status from `ExitStatus`.
 struct CommandFailure: Error, CustomStringConvertible {
     let code: Int32
-    let description: String
+    /// The sentence, or the library error it stands for (kept as a value until printed).
+    let reason: Reason
     init(_ code: Int32, _ message: String) {
         self.code = code
-        description = message
+        reason = Reason(message)
     }
+    init(_ code: Int32, cause: any Error) {
+        self.code = code
+        reason = Reason(cause: cause)
+    }
+    var description: String { reason.description }
 }

@@ -65,7 +65,7 @@ struct InjectedCrash: Error {}
             return
         }
         #expect(failedPath == path)
-        #expect(reason.contains("No such file or directory"))
+        #expect(reason.description.contains("No such file or directory"))
         #expect(error?.description.contains("could not write image") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }

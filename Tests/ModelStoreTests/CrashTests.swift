@@ -63,7 +63,7 @@ import Vocabulary
         #expect(!(current == 1 && history.contains("1→2")), "history records a move of latest to 2 that never happened: \(history)")
         let report = store.verify()
         if moves.last?.to != current {
-            #expect(!report.isClean && report.problems.contains { $0.contains("interrupted between the two files") }, "\(report.problems)")
+            #expect(!report.isClean && report.problems.contains { $0.description.contains("interrupted between the two files") }, "\(report.problems)")
             try store.tag(try ModelReference(parsing: "m@\(current)"), as: latest)
             #expect(try store.tagHistory(of: name("m")).last?.to == current)
         }
@@ -83,8 +83,8 @@ import Vocabulary
         try text.replacingOccurrences(of: "\"latest\" : 2", with: "\"latest\" : 1").write(toFile: tags, atomically: true, encoding: .utf8)
         #expect(try store.tags(of: name("m"))[try TagName("latest")] == 1)
         let report = store.verify()
-        #expect(report.problems.count == 1 && report.problems[0].contains("tag latest is to version 2"), "\(report.problems)")
-        #expect(report.problems[0].contains("`kac zoo tag m@1 latest`"))
+        #expect(report.problems.count == 1 && report.problems[0].description.contains("tag latest is to version 2"), "\(report.problems)")
+        #expect(report.problems[0].description.contains("`kac zoo tag m@1 latest`"))
         try store.tag(try ModelReference(parsing: "m@1"), as: try TagName("latest"))
         #expect(store.verify().isClean)
     }

@@ -131,7 +131,7 @@ import Vocabulary
         #expect(throws: ModelStoreError.self) { _ = try store.load(forged) }
         #expect(throws: ZooModelError.self) { _ = try ZooVelocityModel.load(forged, from: unchecked) }
         let report = store.verify()
-        #expect(report.problems.count == 1 && report.problems[0].contains("kac speed is 0.0"), "\(report.problems)")
+        #expect(report.problems.count == 1 && report.problems[0].description.contains("kac speed is 0.0"), "\(report.problems)")
         #expect(unchecked.verify().problems.isEmpty, "without a validator only the container is checked")
         #expect(throws: ModelStoreError.self) {
             try store.publish(archives.checkpoint, as: try ModelName("x"), details: archives.details { $0.kac?.horizon = -1 })

@@ -77,8 +77,8 @@ extension DaemonSettings {
     public static func readFile(at path: String) throws(DaemonSettingsError) -> String {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            throw DaemonSettingsError(origin: path, message: "cannot read the configuration file (\(reason)); check --config")
+            let reason = Reason("cannot read the configuration file", cause: error, joint: .parentheses, then: "; check --config")
+            throw DaemonSettingsError(origin: path, message: reason.description)
         }
         guard data.count <= Self.maximumFileBytes else {
             throw DaemonSettingsError(

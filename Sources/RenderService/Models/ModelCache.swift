@@ -42,7 +42,7 @@ public final class ModelCache: @unchecked Sendable {
         do { manifest = try store.resolve(reference) } catch ModelStoreError.notFound(_, let reason) {
             throw RenderError.modelNotFound(reference: reference.description, reason: reason)
         } catch {
-            throw RenderError.modelUnavailable(reference: reference.description, reason: "\(error)")
+            throw RenderError.modelUnavailable(reference: reference.description, reason: Reason(cause: error))
         }
         lock.withLock { references[reference] = manifest }
         return manifest

@@ -24,8 +24,9 @@ public struct ModelSelection: Codable, Sendable, Equatable {
     public let datasetReason: String
     /// Every option considered, "name@v sampler×steps (guidance g): NFE n, FD f".
     public let candidates: [String]
-    /// Models left out, "name@v: why" (unreadable manifest, no sampler defaults, bad architecture).
-    public let skipped: [String]
+    /// Models left out, "name@v: why" (unreadable manifest, no sampler defaults, bad architecture),
+    /// each with the error that ruled it out (encoded as its words, so result.json is unchanged).
+    public let skipped: [Reason]
 
     /// The chosen setting: the job's sampler defaults.
     public var settings: SamplingSettings { SamplingSettings(integrator: sampler, steps: steps, guidance: guidance) }

@@ -62,9 +62,10 @@ public enum ModelSelector {
         guard !all.isEmpty else {
             throw RenderError.modelUnavailable(
                 reference: goal.description,
-                reason: "the zoo at \(store.root) has no usable teacher or student "
-                    + "with sampler defaults; publish one (kac train --publish) or name a model in the job"
-                    + (skipped.isEmpty ? "" : " (skipped: \(skipped.joined(separator: "; ")))"))
+                reason: Reason(
+                    "the zoo at \(store.root) has no usable teacher or student "
+                        + "with sampler defaults; publish one (kac train --publish) or name a model in the job"
+                        + (skipped.isEmpty ? "" : " (skipped: \(skipped.map(\.description).joined(separator: "; ")))")))
         }
         let (chosenDataset, datasetReason) = try chooseDataset(dataset, among: all, in: store, goal: goal)
         let measured = all.filter { $0.dataset == chosenDataset }
@@ -142,7 +143,7 @@ public enum ModelSelector {
             let zooDefault: DatasetName?
             do { zooDefault = try store.defaultDataset() } catch {
                 throw RenderError.modelUnavailable(
-                    reference: goal.description, reason: "the zoo's default data set cannot be read: \(error)")
+                    reference: goal.description, reason: Reason("the zoo's default data set cannot be read", cause: error))
             }
             if let zooDefault {
                 (wanted, reason) = (zooDefault, "the zoo's default data set (zoo.json defaultDataset)")
@@ -176,28 +177,28 @@ public enum ModelSelector {
     }
 
     /// Every option of every usable model, and the models skipped with the reason.
-    static func candidates(in store: ModelStore) -> (options: [Option], skipped: [String]) {
+    static func candidates(in store: ModelStore) -> (options: [Option], skipped: [Reason]) {
         var options: [Option] = []
-        var skipped: [String] = []
+        var skipped: [Reason] = []
         for name in store.models() {
             let version: Int
             do {
                 guard let chosen = try store.tags(of: name)[.latest] ?? store.versions(of: name).max() else { continue }
                 version = chosen
             } catch {
-                skipped.append("\(name): its tags cannot be read (\(error))")
+                skipped.append(Reason("\(name): its tags cannot be read", cause: error, joint: .parentheses))
                 continue
             }
             let manifest: ModelManifest
             do { manifest = try store.manifest(name, version: version) } catch {
-                skipped.append("\(name)@\(version): \(error)")
+                skipped.append(Reason("\(name)@\(version)", cause: error))
                 continue
             }
             guard [.teacher, .student].contains(manifest.details.kind) else { continue }
             // A version whose details could never load (forged parameters, a wrong size) is left out
             // and named, however good the evaluation rows it carries.
             do { try store.validateDetails(of: manifest) } catch {
-                skipped.append("\(manifest.label): \(error)")
+                skipped.append(Reason(manifest.label, cause: error))
                 continue
             }
             guard let defaults = manifest.details.sampler else {
@@ -210,7 +211,7 @@ public enum ModelSelector {
                     NetworkArchitecture.self, from: manifest.details.architecture,
                     model: manifest.label)
             } catch {
-                skipped.append("\(manifest.label): \(error)")
+                skipped.append(Reason(manifest.label, cause: error))
                 continue
             }
             // Models of 2-D points (toy data sets) cannot render images; they are not candidates.

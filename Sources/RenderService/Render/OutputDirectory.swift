@@ -4,6 +4,7 @@
 import Foundation
 import Imaging
 import Spool
+import Vocabulary
 
 public enum OutputDirectory {
     /// Creates `path` (and parents) if needed and checks it is a writable directory.
@@ -17,7 +18,7 @@ public enum OutputDirectory {
             for component in path.split(separator: "/") {
                 partial += "/" + component
                 if mkdir(partial, 0o775) != 0, errno != EEXIST {
-                    throw RenderError.outputUnavailable(path: path, reason: "mkdir \(partial) failed: \(String(cString: strerror(errno)))")
+                    throw RenderError.outputUnavailable(path: path, reason: Reason("mkdir \(partial) failed", errno: errno))
                 }
             }
         }

@@ -3,6 +3,7 @@
 
 import Generation
 import ModelStore
+import Vocabulary
 
 public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The request itself is wrong (count, labels, scale, steps, guidance, format options).
@@ -14,14 +15,14 @@ public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
     /// mean" where a stored name is close). In a job it is the job's fault: invalid-job, field `model`.
     case modelNotFound(reference: String, reason: String)
     /// The model cannot be loaded for another reason than its data (an I/O error), or cannot render images.
-    case modelUnavailable(reference: String, reason: String)
+    case modelUnavailable(reference: String, reason: Reason)
     /// The model was found but is unusable: its manifest or weights fail the zoo's checks (a
     /// damaged or forged blob, parameters out of their domain, weights that do not fit).
-    case invalidModel(reference: String, reason: String)
+    case invalidModel(reference: String, reason: Reason)
     /// The output directory cannot be created or written.
-    case outputUnavailable(path: String, reason: String)
-    /// Encoding or writing an image failed midway.
-    case writeFailed(path: String, reason: String)
+    case outputUnavailable(path: String, reason: Reason)
+    /// Encoding or writing an image failed midway; the reason keeps the error that stopped it.
+    case writeFailed(path: String, reason: Reason)
     /// The caller asked to stop (cancel, shutdown, lost lease) between batches.
     case interrupted(reason: String)
 
@@ -61,15 +62,15 @@ extension RenderError {
     /// (exit 65), else `modelUnavailable` (exit 66: not there, or unreadable for another reason).
     public static func loading(_ reference: String, _ error: any Error) -> RenderError {
         switch error {
-        case is ZooModelError: return .invalidModel(reference: reference, reason: "\(error)")
+        case is ZooModelError: return .invalidModel(reference: reference, reason: Reason(cause: error))
         case let error as ModelStoreError:
             switch error {
             case .invalidSafetensors, .invalidCheckpoint, .unsupportedSchema, .corruptManifest, .corruptBlob, .sizeLimitExceeded,
                 .compression, .invalidArchive, .invalidModel, .notAFile:
-                return .invalidModel(reference: reference, reason: "\(error)")
-            default: return .modelUnavailable(reference: reference, reason: "\(error)")
+                return .invalidModel(reference: reference, reason: Reason(cause: error))
+            default: return .modelUnavailable(reference: reference, reason: Reason(cause: error))
             }
-        default: return .modelUnavailable(reference: reference, reason: "\(error)")
+        default: return .modelUnavailable(reference: reference, reason: Reason(cause: error))
         }
     }
 }

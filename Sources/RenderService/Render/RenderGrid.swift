@@ -3,6 +3,7 @@
 // Layout: one label → rows of 8 labelled under each row; 2…16 labels → one column per label,
 // named under the columns (label i sits in column i mod L); more → 10 columns without labels.
 import Imaging
+import Vocabulary
 
 enum RenderGrid {
     static let minimumCellSide = 84
@@ -30,7 +31,7 @@ enum RenderGrid {
         do {
             return try ContactSheet.render(scaled, layout: layout)
         } catch {
-            throw RenderError.writeFailed(path: RenderPlan.gridName, reason: "\(error)")
+            throw RenderError.writeFailed(path: RenderPlan.gridName, reason: Reason(cause: error))
         }
     }
 }

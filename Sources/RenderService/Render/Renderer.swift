@@ -104,13 +104,13 @@ public struct Renderer {
                 // Encoded one by one, written together: two disk flushes for the whole batch.
                 let files = try toWrite.map { raster, image in
                     do { return (name: image.file, bytes: try encodeImage(raster, image, plan: plan)) } catch {
-                        throw RenderError.writeFailed(path: output.location + "/" + image.file, reason: "\(error)")
+                        throw RenderError.writeFailed(path: output.location + "/" + image.file, reason: Reason(cause: error))
                     }
                 }
                 do { try output.write(batch: files) } catch let error as SpoolError where error.isDiskFull {
                     throw error  // transient: the daemon requeues the job and keeps what was written
                 } catch {
-                    throw RenderError.writeFailed(path: output.location, reason: "\(error)")
+                    throw RenderError.writeFailed(path: output.location, reason: Reason(cause: error))
                 }
             }
         }
@@ -162,13 +162,13 @@ public struct Renderer {
         if keepOutputs { keep.formUnion(plan.images.map(\.file) + (plan.gridFile.map { [$0] } ?? [])) }
         let names: [String]
         do { names = try output.entryNames() } catch {
-            throw RenderError.outputUnavailable(path: output.location, reason: "cannot list it: \(error)")
+            throw RenderError.outputUnavailable(path: output.location, reason: Reason("cannot list it", cause: error))
         }
         for name in names where !keep.contains(name) {
             guard !output.isDirectory(name) else { continue }
             do { try output.remove(name) } catch {
                 throw RenderError.writeFailed(
-                    path: output.location + "/" + name, reason: "cannot remove a file that is not part of this job: \(error)")
+                    path: output.location + "/" + name, reason: Reason("cannot remove a file that is not part of this job", cause: error))
             }
         }
     }
@@ -187,13 +187,13 @@ public struct Renderer {
         {
             throw error
         } catch {
-            throw RenderError.writeFailed(path: output.location + "/" + name, reason: "\(error)")
+            throw RenderError.writeFailed(path: output.location + "/" + name, reason: Reason(cause: error))
         }
     }
 
     func write(_ bytes: [UInt8], name: String, to output: some RenderOutput) throws {
         do { try output.write(bytes, name: name) } catch let error as SpoolError where error.isDiskFull { throw error } catch {
-            throw RenderError.writeFailed(path: output.location + "/" + name, reason: "\(error)")
+            throw RenderError.writeFailed(path: output.location + "/" + name, reason: Reason(cause: error))
         }
     }
 }

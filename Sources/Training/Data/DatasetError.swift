@@ -2,11 +2,13 @@
 // the underlying cause (zlib code, byte counts, magic numbers) is part of the message.
 // Invariant: no reader traps on bad input files; every failure is one of these cases.
 
+import Vocabulary
+
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
     /// The file does not exist; `remedy` says how to get it (package to install, option to pass).
     case missingFile(path: String, remedy: String)
-    /// The file exists but could not be read or decompressed.
-    case unreadable(path: String, reason: String)
+    /// The file exists but could not be read or decompressed; `reason` keeps the error behind it.
+    case unreadable(path: String, reason: Reason)
     /// The file was read but its content is not what the format requires.
     case corrupt(path: String, reason: String)
     /// The data holds fewer samples than one training batch needs.

@@ -10,6 +10,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import Vocabulary
 #endif
 
 extension ImageFolder {
@@ -49,7 +50,7 @@ extension ImageFolder {
     /// the root and only if it is a regular file of at most `maximumFileBytes`.
     public static func readFile(root: String, relativePath: String) throws(DatasetError) -> [UInt8] {
         let path = root + "/" + relativePath
-        func fail(_ reason: String) -> DatasetError { .unreadable(path: path, reason: reason) }
+        func fail(_ reason: String) -> DatasetError { .unreadable(path: path, reason: Reason(reason)) }
         var directory = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directory >= 0 else { throw fail("cannot open the folder (\(String(cString: strerror(errno))))") }
         let components = relativePath.split(separator: "/").map(String.init)

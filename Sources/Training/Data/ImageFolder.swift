@@ -122,7 +122,7 @@ public struct ImageFolder: Sendable, Equatable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw DatasetError.unreadable(path: directory, reason: "cannot list it (\(error.localizedDescription))")
+            throw DatasetError.unreadable(path: directory, reason: Reason("cannot list it", cause: error, joint: .parentheses))
         }
         return names.filter { !$0.hasPrefix(".") }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }

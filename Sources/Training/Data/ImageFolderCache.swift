@@ -12,6 +12,7 @@ import Foundation
 import Imaging
 import ModelStore
 import TensorCore
+import Vocabulary
 
 enum ImageFolderCache {
     static let magic = Array("KACIMGC1".utf8)
@@ -57,7 +58,7 @@ enum ImageFolderCache {
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try AtomicFile.write(bytes, to: path)
         } catch {
-            throw DatasetError.unreadable(path: path, reason: "cannot write the decoded-images cache (\(error))")
+            throw DatasetError.unreadable(path: path, reason: Reason("cannot write the decoded-images cache", cause: error, joint: .parentheses))
         }
     }
 

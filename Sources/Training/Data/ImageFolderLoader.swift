@@ -121,7 +121,7 @@ public enum ImageFolderLoader {
     }
 
     static func reason(_ error: any Error) -> String {
-        if case .unreadable(_, let reason) = error as? DatasetError { return reason }
+        if case .unreadable(_, let reason) = error as? DatasetError { return reason.description }
         if case .readFailed(_, let reason) = error as? ImagingError {
             return reason.split(separator: "\n").first.map(String.init) ?? "unreadable"
         }

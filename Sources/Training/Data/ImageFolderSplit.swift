@@ -8,6 +8,7 @@
 // overwrites other files, and the source is only read.
 import Foundation
 import TensorCore
+import Vocabulary
 
 public enum ImageFolderSplit {
     /// Images per class in each half, in label order.
@@ -69,7 +70,7 @@ public enum ImageFolderSplit {
         } catch let error as DatasetError {
             throw error
         } catch {
-            throw DatasetError.unreadable(path: output, reason: "writing the split failed (\(error.localizedDescription)); remove \(output) and try again")
+            throw DatasetError.unreadable(path: output, reason: Reason("writing the split failed", cause: error, joint: .parentheses, then: "; remove \(output) and try again"))
         }
         return Summary(classNames: folder.classNames, train: train, test: test, copied: copied)
     }

@@ -154,7 +154,7 @@ public struct ClassifierRecord {
         do {
             try parameters.load(from: weights)
         } catch {
-            throw EvaluationError.notAClassifier(source: source, reason: "weights do not fit the configuration: \(error)")
+            throw EvaluationError.notAClassifier(source: source, reason: Reason("weights do not fit the configuration", cause: error))
         }
         classifier.parameters = parameters
         return classifier

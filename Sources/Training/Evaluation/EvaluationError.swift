@@ -1,10 +1,12 @@
 // Errors of evaluation and classifier handling, each with what the operator should do about it.
 
+import Vocabulary
+
 public enum EvaluationError: Error, CustomStringConvertible {
-    case notAClassifier(source: String, reason: String)
+    case notAClassifier(source: String, reason: Reason)
     case classifierMismatch(classifier: String, model: String, reason: String)
     case noSettings
-    case badEvaluationFile(path: String, reason: String)
+    case badEvaluationFile(path: String, reason: Reason)
     /// Options that cannot make an evaluation (models of different data, no judge for it); said like a usage error.
     case invalidOptions(String)
 

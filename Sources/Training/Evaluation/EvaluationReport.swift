@@ -108,7 +108,7 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         do {
             return try JSONDecoder().decode(EvaluationReport.self, from: data)
         } catch {
-            throw EvaluationError.badEvaluationFile(path: path, reason: "\(error)")
+            throw EvaluationError.badEvaluationFile(path: path, reason: Reason(cause: error))
         }
     }
 

@@ -3,6 +3,7 @@
 // It is stored in every checkpoint; a run resumes only under the same configuration (the step
 // count may grow: every rate is constant, so continuing equals having asked for more steps).
 import Foundation
+import Vocabulary
 
 public struct RefinementConfiguration: Codable, Sendable, Equatable {
     public var method: RefinementMethod = .fgm
@@ -87,7 +88,7 @@ public struct RefinementSources: Codable, Sendable, Equatable {
 public enum RefinementError: Error, CustomStringConvertible, Equatable {
     case invalidConfiguration(String)
     case runMismatch(path: String, reason: String)
-    case corruptCheckpoint(path: String, reason: String)
+    case corruptCheckpoint(path: String, reason: Reason)
     case incompatibleNetworks(String)
     case diverged(step: Int, what: String)
     case interrupted(step: Int)

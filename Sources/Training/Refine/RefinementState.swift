@@ -11,6 +11,7 @@ import Generation
 import ModelStore
 import NeuralNet
 import TensorCore
+import Vocabulary
 
 public struct RefinementState: Sendable {
     /// Generator updates made (after the warm-up).
@@ -81,7 +82,7 @@ public struct RefinementState: Sendable {
     public static func load(from path: String) throws(RefinementError) -> (header: Header, state: RefinementState) {
         let checkpoint: Checkpoint
         do { checkpoint = try Safetensors.read(from: path) } catch {
-            throw .corruptCheckpoint(path: path, reason: "\(error)")
+            throw .corruptCheckpoint(path: path, reason: Reason(cause: error))
         }
         let metadata = checkpoint.metadata
         guard metadata["format"] == format else {

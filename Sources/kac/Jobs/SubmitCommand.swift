@@ -95,7 +95,7 @@ struct SubmitCommand: ParsableCommand {
             // Built from options, the mistake is on the command line (field names are the job keys);
             // a job FILE that fails validation is bad data.
             guard file == nil else { throw error }
-            throw CommandFailure(ExitStatus.usage, error.description)
+            throw CommandFailure(ExitStatus.usage, cause: error)
         }
         if let id { job.id = id }
         try checkModel(of: job)
