@@ -8,6 +8,7 @@ import Foundation
 /// A command line that cannot be read; kacd prints `message` and exits 78.
 public struct DaemonArgumentError: Error, Sendable, Equatable {
     public let message: String
+    public init(message: String) { self.message = message }
 }
 
 extension DaemonSettings {
