@@ -55,7 +55,7 @@ public enum ZooModelError: Error, CustomStringConvertible {
     case badArchitecture(model: String, reason: Reason)
     case wrongKind(model: String, expected: String, found: String)
     case missingField(model: String, field: String)
-    case weightsMismatch(model: String, reason: String)
+    case weightsMismatch(model: String, reason: Reason)
     /// A declared value outside its domain (`ZooModelValidator`'s checks).
     case invalid(model: String, ModelValidationError)
 

@@ -51,7 +51,7 @@ public struct ZooVelocityModel {
         do {
             try parameters.load(from: loaded.checkpoint)
         } catch {
-            throw ZooModelError.weightsMismatch(model: description.label, reason: error.description)
+            throw ZooModelError.weightsMismatch(model: description.label, reason: Reason(cause: error))
         }
         network.parameters = parameters
         return ZooVelocityModel(description, network: network, precision: .fp32, twins: PrecisionTwins(fp32: network))

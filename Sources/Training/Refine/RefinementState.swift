@@ -101,7 +101,7 @@ public struct RefinementState: Sendable {
         func read(_ layout: ParameterSet, _ prefix: String) throws(RefinementError) -> ParameterSet {
             var set = layout
             do { try set.load(from: checkpoint, prefix: prefix) } catch {
-                throw .corruptCheckpoint(path: path, reason: "tensors \(prefix)*: \(error.description)")
+                throw .corruptCheckpoint(path: path, reason: Reason("tensors \(prefix)*", cause: error))
             }
             return set
         }
