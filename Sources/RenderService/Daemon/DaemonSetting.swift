@@ -19,20 +19,9 @@ public struct SettingValue<Value>: Sendable {
     /// What is accepted, for the docs' table and `--help`: `1 … 1024`, `true, false`.
     public let accepts: String
     /// False for booleans, which a flag sets without a value (`--once`).
-    public let takesValue: Bool
+    public private(set) var takesValue = true
     let parse: @Sendable (String) throws(SettingRefusal) -> Value
     let show: @Sendable (Value) -> String
-
-    public init(
-        placeholder: String, accepts: String, takesValue: Bool = true, parse: @escaping @Sendable (String) throws(SettingRefusal) -> Value,
-        show: @escaping @Sendable (Value) -> String
-    ) {
-        self.placeholder = placeholder
-        self.accepts = accepts
-        self.takesValue = takesValue
-        self.parse = parse
-        self.show = show
-    }
 }
 
 /// One setting; build it with `DaemonSetting(_:_:_:help:)`.
