@@ -79,7 +79,9 @@ extension DaemonSettings {
         DaemonSetting.all.map { setting in
             let flag = "--\(setting.name)" + (setting.takesValue ? " \(setting.placeholder)" : "")
             let plain = { (text: String) in text.replacingOccurrences(of: "`", with: "") }
-            return "\(flag): \(plain(String(setting.help.dropLast()))) (\(plain(setting.accepts)); default \(setting.defaultText))."
+            // A boolean is a bare flag here; `true`/`false` is how the file writes it.
+            let accepts = setting.takesValue ? plain(setting.accepts) : "in the file: \(plain(setting.accepts))"
+            return "\(flag): \(plain(String(setting.help.dropLast()))) (\(accepts); default \(setting.defaultText))."
         }.joined(separator: "\n")
     }
 
