@@ -26,10 +26,7 @@ public struct JobValidator: Sendable {
                 .tooLarge, field: nil,
                 "the file has \(bytes.count) bytes; job files may have at most \(limits.maximumFileSize)")
         }
-        let value: StrictJSONValue
-        do { value = try StrictJSONReader.parse(bytes, maximumDepth: limits.maximumDepth) } catch let error as JobValidationError {
-            throw error
-        } catch { throw JobValidationError(.malformedJSON, field: nil, "\(error)") }
+        let value = try StrictJSONReader.parse(bytes, maximumDepth: limits.maximumDepth)
         guard case .object(let members) = value else {
             throw JobValidationError(.notAnObject, field: nil, "a job file holds one JSON object ({…}), not \(value.kindDescription)")
         }

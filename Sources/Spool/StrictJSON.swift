@@ -52,7 +52,7 @@ struct StrictJSONReader {
         self.maximumDepth = maximumDepth
     }
 
-    static func parse(_ bytes: [UInt8], maximumDepth: Int) throws -> StrictJSONValue {
+    static func parse(_ bytes: [UInt8], maximumDepth: Int) throws(JobValidationError) -> StrictJSONValue {
         if let offset = firstInvalidUTF8Offset(bytes) {
             throw JobValidationError(
                 .notUTF8, field: nil,
@@ -101,7 +101,7 @@ struct StrictJSONReader {
         while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
     }
 
-    private mutating func parseValue(depth: Int, path: String) throws -> StrictJSONValue {
+    private mutating func parseValue(depth: Int, path: String) throws(JobValidationError) -> StrictJSONValue {
         skipWhitespace()
         guard index < bytes.count else { throw error("the document ends early (truncated file?)") }
         switch bytes[index] {
@@ -118,7 +118,7 @@ struct StrictJSONReader {
         }
     }
 
-    private mutating func checkDepth(_ depth: Int, path: String) throws {
+    private mutating func checkDepth(_ depth: Int, path: String) throws(JobValidationError) {
         guard depth <= maximumDepth else {
             throw error(
                 "nesting deeper than \(maximumDepth) levels; job files are flat objects",
@@ -126,7 +126,7 @@ struct StrictJSONReader {
         }
     }
 
-    private mutating func parseObject(depth: Int, path: String) throws -> StrictJSONValue {
+    private mutating func parseObject(depth: Int, path: String) throws(JobValidationError) -> StrictJSONValue {
         try checkDepth(depth, path: path)
         index += 1
         var members: [(key: String, value: StrictJSONValue)] = []
@@ -155,7 +155,7 @@ struct StrictJSONReader {
         }
     }
 
-    private mutating func parseArray(depth: Int, path: String) throws -> StrictJSONValue {
+    private mutating func parseArray(depth: Int, path: String) throws(JobValidationError) -> StrictJSONValue {
         try checkDepth(depth, path: path)
         index += 1
         var elements: [StrictJSONValue] = []
@@ -171,7 +171,7 @@ struct StrictJSONReader {
         }
     }
 
-    private mutating func expectLiteral(_ word: String) throws {
+    private mutating func expectLiteral(_ word: String) throws(JobValidationError) {
         let literal = Array(word.utf8)
         guard index + literal.count <= bytes.count, Array(bytes[index..<index + literal.count]) == literal else {
             throw error("unknown word; expected \(word)")
@@ -179,7 +179,7 @@ struct StrictJSONReader {
         index += literal.count
     }
 
-    private mutating func parseNumber(path: String) throws -> String {
+    private mutating func parseNumber(path: String) throws(JobValidationError) -> String {
         let start = index
         func digits() -> Int {
             let from = index
@@ -205,7 +205,7 @@ struct StrictJSONReader {
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
-    private mutating func parseString() throws -> String {
+    private mutating func parseString() throws(JobValidationError) -> String {
         index += 1  // opening quote
         var scalars = String.UnicodeScalarView()
         var runStart = index
@@ -231,7 +231,7 @@ struct StrictJSONReader {
         throw error("a string is not closed (truncated file?)")
     }
 
-    private mutating func parseEscape() throws -> Unicode.Scalar {
+    private mutating func parseEscape() throws(JobValidationError) -> Unicode.Scalar {
         index += 1
         guard index < bytes.count else { throw error("a string is not closed (truncated file?)") }
         let byte = bytes[index]
@@ -266,7 +266,7 @@ struct StrictJSONReader {
         }
     }
 
-    private mutating func parseHex4() throws -> UInt32 {
+    private mutating func parseHex4() throws(JobValidationError) -> UInt32 {
         // Check digits by hand: Int(_:radix:) would also accept a leading sign.
         guard index + 4 <= bytes.count,
             bytes[index..<index + 4].allSatisfy({
