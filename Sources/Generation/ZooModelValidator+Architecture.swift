@@ -91,7 +91,8 @@ extension ZooModelValidator {
         }
         let architecture: Architecture
         do { architecture = try ManifestCoding.decode(Architecture.self, from: object, model: "") } catch {
-            throw ModelValidationError(field: "architecture", Reason("cannot be read as an image classifier", cause: error, joint: .parentheses))
+            throw ModelValidationError(
+                field: "architecture", Reason("cannot be read as an image classifier", cause: error, joint: .parentheses))
         }
         guard architecture.network == "image-classifier" else {
             throw ModelValidationError(field: "architecture.network", "is not image-classifier, the only network a classifier may have")

@@ -54,7 +54,8 @@ struct FilesystemTrial {
             try directory.write(Array("two\n".utf8), to: "b")
         } catch let error as DiskIOError {
             return Self.unsupported.contains(error.errno)
-                ? .missing(Reason("a rename that replaces a file atomically", cause: error, joint: .parentheses)) : .failed(Reason(cause: error))
+                ? .missing(Reason("a rename that replaces a file atomically", cause: error, joint: .parentheses))
+                : .failed(Reason(cause: error))
         } catch { return .failed(Reason(cause: error)) }
         guard case .bytes(let replaced)? = try? directory.read("b", limit: 64), replaced == Array("two\n".utf8) else {
             return .missing("a rename that replaces a file atomically (the old contents stayed)")

@@ -63,7 +63,9 @@ import Vocabulary
         #expect(!(current == 1 && history.contains("1→2")), "history records a move of latest to 2 that never happened: \(history)")
         let report = store.verify()
         if moves.last?.to != current {
-            #expect(!report.isClean && report.problems.contains { $0.description.contains("interrupted between the two files") }, "\(report.problems)")
+            #expect(
+                !report.isClean && report.problems.contains { $0.description.contains("interrupted between the two files") },
+                "\(report.problems)")
             try store.tag(try ModelReference(parsing: "m@\(current)"), as: latest)
             #expect(try store.tagHistory(of: name("m")).last?.to == current)
         }

@@ -68,7 +68,10 @@ import Testing
 
     @Test func flagsAreSplitFromTheCommandsOwnOptions() throws {
         let (flags, rest) = try DaemonSettings.flags(
-            in: ["--max-priority", "-5", "--print-config", "--config", "--spool", "--once", "--zoo=/z", "--bogus", "--max-count", "9", "--", "--threads"],
+            in: [
+                "--max-priority", "-5", "--print-config", "--config", "--spool", "--once", "--zoo=/z", "--bogus", "--max-count", "9", "--",
+                "--threads",
+            ],
             otherOptionsWithValues: ["--config"])
         #expect(flags.map(\.origin) == ["--max-priority -5", "--once true", "--zoo /z", "--max-count 9"])
         #expect(rest == ["--print-config", "--config", "--spool", "--bogus", "--", "--threads"])

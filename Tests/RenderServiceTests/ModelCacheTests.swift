@@ -61,7 +61,9 @@ import Vocabulary
         #expect(try store.resolve("sha256-" + String(good.blob.hex.prefix(12))) == good)
         let (selection, manifest) = try ModelSelector.select(.balanced, from: store)
         #expect(manifest == good)
-        #expect(selection.skipped.count == 1 && selection.skipped[0].description.hasPrefix("fashion-mnist/student-4@1: "), "\(selection.skipped)")
+        #expect(
+            selection.skipped.count == 1 && selection.skipped[0].description.hasPrefix("fashion-mnist/student-4@1: "),
+            "\(selection.skipped)")
         #expect(throws: (any Error).self) { try store.resolve("fashion-mnist/student-4") }
     }
 }

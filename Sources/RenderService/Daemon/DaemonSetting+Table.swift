@@ -78,31 +78,39 @@ extension SettingValue where Value == String? {
                 throw SettingRefusal("a worker id must match \(pattern), or be auto for <host>-<pid>")
             }
             return text
-        } show: { $0 ?? "auto" }
+        } show: {
+            $0 ?? "auto"
+        }
     }
 }
 
 extension SettingValue where Value == PrecisionSetting {
     /// fp32, bf16 or auto; bf16 only where this CPU (and process) can run it.
     static var precision: SettingValue {
-        SettingValue(placeholder: "<precision>", accepts: "`fp32`, `auto`, `bf16`") { (text: String) throws(SettingRefusal) -> PrecisionSetting in
+        SettingValue(placeholder: "<precision>", accepts: "`fp32`, `auto`, `bf16`") {
+            (text: String) throws(SettingRefusal) -> PrecisionSetting in
             guard let setting = PrecisionSetting(rawValue: text) else { throw SettingRefusal("give \(PrecisionSetting.choices)") }
             guard setting.resolved(bf16Available: ZooVelocityModel.bf16Available) != nil else {
                 throw SettingRefusal((ZooVelocityModel.bf16Unavailable ?? PrecisionUnavailable()).description)
             }
             return setting
-        } show: { $0.rawValue }
+        } show: {
+            $0.rawValue
+        }
     }
 }
 
 extension SettingValue where Value == Logger.Level {
     static var logLevel: SettingValue {
         let names = Logger.Level.allCases.map(\.rawValue)
-        return SettingValue(placeholder: "<level>", accepts: "`\(names.joined(separator: " "))`") { (text: String) throws(SettingRefusal) -> Logger.Level in
+        return SettingValue(placeholder: "<level>", accepts: "`\(names.joined(separator: " "))`") {
+            (text: String) throws(SettingRefusal) -> Logger.Level in
             guard let level = Logger.Level(rawValue: text) else {
                 throw SettingRefusal("not a log level; give one of \(names.joined(separator: ", "))")
             }
             return level
-        } show: { $0.rawValue }
+        } show: {
+            $0.rawValue
+        }
     }
 }

@@ -11,7 +11,9 @@ extension SettingValue where Value == String {
         SettingValue(placeholder: "<path>", accepts: "a directory path") { (text: String) throws(SettingRefusal) -> String in
             guard !text.isEmpty, !text.contains("\0") else { throw SettingRefusal("empty; give a directory path") }
             return text
-        } show: { $0 }
+        } show: {
+            $0
+        }
     }
 }
 
@@ -24,21 +26,29 @@ extension SettingValue where Value == Bool {
             case "false", "no", "0": return false
             default: throw SettingRefusal("not true or false")
             }
-        } show: { String($0) }
+        } show: {
+            String($0)
+        }
     }
 }
 
 extension SettingValue where Value == Double {
     /// Seconds as a number (5, 0.5) or with a unit as prune-older-than takes them (5s, 2m, 1h).
     static func seconds(_ range: ClosedRange<Double>) -> SettingValue {
-        SettingValue(placeholder: "<seconds>", accepts: "\(SettingText.range(range, spaced: true)) s (a number of seconds, or with a unit: `5s`, `2m`, `1h`)") {
+        SettingValue(
+            placeholder: "<seconds>",
+            accepts: "\(SettingText.range(range, spaced: true)) s (a number of seconds, or with a unit: `5s`, `2m`, `1h`)"
+        ) {
             (text: String) throws(SettingRefusal) -> Double in
             guard let value = Double(text) ?? RetentionPolicy.duration(text), value.isFinite else {
-                throw SettingRefusal("not a duration; give seconds (5, 0.5) or a number with s, m, h or d (5s, 2m) in \(SettingText.range(range)) s")
+                throw SettingRefusal(
+                    "not a duration; give seconds (5, 0.5) or a number with s, m, h or d (5s, 2m) in \(SettingText.range(range)) s")
             }
             guard range.contains(value) else { throw SettingRefusal("out of range; give seconds in \(SettingText.range(range))") }
             return value
-        } show: { SettingText.number($0) }
+        } show: {
+            SettingText.number($0)
+        }
     }
 
     /// A duration written as seconds or with a unit, printed in the largest unit that divides it (`2h`).
@@ -51,7 +61,9 @@ extension SettingValue where Value == Double {
             }
             guard range.contains(seconds) else { throw SettingRefusal("out of range; give \(bounds)") }
             return seconds
-        } show: { SettingText.duration($0) }
+        } show: {
+            SettingText.duration($0)
+        }
     }
 }
 
@@ -59,7 +71,10 @@ extension SettingValue where Value == Double? {
     /// A duration with a unit (`7d`, `12h`), or `off` for none.
     static func durationOrOff(_ range: ClosedRange<Double>) -> SettingValue {
         let top = SettingText.duration(range.upperBound)
-        return SettingValue(placeholder: "<duration>", accepts: "a duration `90s`, `30m`, `12h`, `7d`, `2w` (\(SettingText.duration(range.lowerBound)) … \(top)), `off`") {
+        return SettingValue(
+            placeholder: "<duration>",
+            accepts: "a duration `90s`, `30m`, `12h`, `7d`, `2w` (\(SettingText.duration(range.lowerBound)) … \(top)), `off`"
+        ) {
             (text: String) throws(SettingRefusal) -> Double? in
             if text == "off" { return nil }
             guard let seconds = RetentionPolicy.duration(text) else {
@@ -67,16 +82,21 @@ extension SettingValue where Value == Double? {
             }
             guard range.contains(seconds) else { throw SettingRefusal("out of range; give at most \(top), or off") }
             return seconds
-        } show: { $0.map(SettingText.duration) ?? "off" }
+        } show: {
+            $0.map(SettingText.duration) ?? "off"
+        }
     }
 }
 
 extension SettingValue where Value == Int {
     /// A whole number in `range`; `unit` names what it counts in the refusal (`images per job`).
     static func integer(_ range: ClosedRange<Int>, _ unit: String) -> SettingValue {
-        SettingValue(placeholder: "<n>", accepts: "\(range.lowerBound) … \(range.upperBound)") { (text: String) throws(SettingRefusal) -> Int in
+        SettingValue(placeholder: "<n>", accepts: "\(range.lowerBound) … \(range.upperBound)") {
+            (text: String) throws(SettingRefusal) -> Int in
             try wholeNumber(text, range, unit)
-        } show: { String($0) }
+        } show: {
+            String($0)
+        }
     }
 }
 
@@ -86,7 +106,9 @@ extension SettingValue where Value == Int? {
         SettingValue(placeholder: "<n>", accepts: "\(range.lowerBound) … \(range.upperBound), `\(keyword)`") {
             (text: String) throws(SettingRefusal) -> Int? in
             text == keyword ? nil : try wholeNumber(text, range, "\(unit) (or \(keyword))")
-        } show: { $0.map(String.init) ?? keyword }
+        } show: {
+            $0.map(String.init) ?? keyword
+        }
     }
 }
 
@@ -109,7 +131,8 @@ enum SettingText {
 
     /// Seconds in the largest unit (up to days) that divides them: `7d`, `12h`, `30m`, `90s`.
     static func duration(_ seconds: TimeInterval) -> String {
-        for (unit, size) in [("d", 86_400.0), ("h", 3600), ("m", 60)] where seconds >= size && (seconds / size).rounded() == seconds / size {
+        for (unit, size) in [("d", 86_400.0), ("h", 3600), ("m", 60)] where seconds >= size && (seconds / size).rounded() == seconds / size
+        {
             return number(seconds / size) + unit
         }
         return number(seconds) + "s"

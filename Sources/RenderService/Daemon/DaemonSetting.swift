@@ -48,7 +48,9 @@ public struct DaemonSetting: Sendable, Equatable, CustomStringConvertible {
         placeholder = value.placeholder
         accepts = value.accepts
         takesValue = value.takesValue
-        assign = { (settings: inout DaemonSettings, text: String) throws(SettingRefusal) in settings[keyPath: keyPath] = try value.parse(text) }
+        assign = { (settings: inout DaemonSettings, text: String) throws(SettingRefusal) in
+            settings[keyPath: keyPath] = try value.parse(text)
+        }
         read = { value.show($0[keyPath: keyPath]) }
     }
 

@@ -58,7 +58,8 @@ enum ImageFolderCache {
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try AtomicFile.write(bytes, to: path)
         } catch {
-            throw DatasetError.unreadable(path: path, reason: Reason("cannot write the decoded-images cache", cause: error, joint: .parentheses))
+            throw DatasetError.unreadable(
+                path: path, reason: Reason("cannot write the decoded-images cache", cause: error, joint: .parentheses))
         }
     }
 

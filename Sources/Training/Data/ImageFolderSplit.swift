@@ -70,7 +70,9 @@ public enum ImageFolderSplit {
         } catch let error as DatasetError {
             throw error
         } catch {
-            throw DatasetError.unreadable(path: output, reason: Reason("writing the split failed", cause: error, joint: .parentheses, then: "; remove \(output) and try again"))
+            throw DatasetError.unreadable(
+                path: output,
+                reason: Reason("writing the split failed", cause: error, joint: .parentheses, then: "; remove \(output) and try again"))
         }
         return Summary(classNames: folder.classNames, train: train, test: test, copied: copied)
     }
