@@ -18,6 +18,13 @@ public enum RefinementMethod: String, Codable, CaseIterable, Sendable {
     case fgm
     /// The velocity analogue of DMD's update, ∂L/∂x_t = 2Δ: a heuristic for Kac (no network backward).
     case velocityDMD = "velocity-dmd"
+    /// No distribution term: regression to the anchor model's endpoints alone (endpoint distillation continued).
+    case anchor
+    /// A GAN term on the refiner's own discriminator (real samples against the student's), plus the anchor.
+    case adversarial
+
+    /// Whether the method trains the fake velocity network (fgm, velocity-dmd).
+    public var usesFake: Bool { self == .fgm || self == .velocityDMD }
 }
 
 /// One generator step's gradient with respect to the generated samples, and what it measured.
@@ -51,6 +58,8 @@ public enum GeneratorMatching {
         var dXt = Tensor(shape: x0.shape, repeating: 0)
         var fakeRegression: (loss: Float, gradients: ParameterSet)?
         switch method {
+        case .anchor, .adversarial:
+            preconditionFailure("GeneratorMatching: \(method.rawValue) has no generator-matching gradient")
         case .velocityDMD:
             teacherVelocity = teacher.velocity(xt, times: times, labels: labels)
             fakeVelocity = fake.velocity(xt, times: times, labels: labels)
@@ -104,7 +113,7 @@ public enum GeneratorMatching {
                 let delta = teacherVelocity.scalars[j] - fakeVelocity.scalars[j]
                 discrepancy += Double(delta * delta)
                 switch method {
-                case .fgm:
+                case .fgm, .anchor, .adversarial:
                     loss += Double(2 * delta * (teacherVelocity.scalars[j] - uc.scalars[j]) - 2 * a * delta * delta)
                     dX0.scalars[j] = f * dXt.scalars[j] - 2 * fRate * scale * delta
                 case .velocityDMD:

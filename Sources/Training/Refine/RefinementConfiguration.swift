@@ -34,6 +34,28 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
     /// Generator updates (after the warm-up).
     public var totalSteps: Int
     public var seed: UInt64 = 1
+    /// Weight of the regression of the generator's samples onto the anchor model's endpoints from the same
+    /// prior draws and labels, mean (x₀ − x̄)² per element (0: no anchor). The batches then come from the pool.
+    public var anchorWeight: Double = 0
+    /// Generator steps over which the anchor weight falls linearly to 0 (0: constant).
+    public var anchorDecaySteps: Int = 0
+    /// (prior, label, endpoint) triples in the anchor pool, made once per run by the anchor model.
+    public var anchorPoolSize: Int = 0
+    /// The anchor model and its sampler, e.g. "toy/teacher@1, 100 euler steps, s = 1.5" (recorded, compared on resume).
+    public var anchorModel: String?
+    /// Weight of the generator's non-saturating GAN loss, mean softplus(−d(x₀, y)) per sample (method adversarial).
+    public var adversarialWeight: Double = 0
+    /// What the discriminator sees as real: the training data, or the anchor model's pool endpoints.
+    public var realSamples: RealSamples = .data
+    public var discriminatorLearningRate: Double = 1e-4
+    /// γ of the R1 penalty (γ/2)·E‖∇ₓd(x_real)‖².
+    public var r1Weight: Double = 1
+    /// Base width of the discriminator (DiscriminatorArchitecture.width).
+    public var discriminatorWidth: Int = 32
+
+    public enum RealSamples: String, Codable, Sendable, CaseIterable {
+        case data, teacher
+    }
 
     public init(totalSteps: Int) { self.totalSteps = totalSteps }
 
@@ -54,6 +76,25 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
         try check(gradientClipNorm > 0, "--clip must be positive")
         try check((0..<1).contains(emaDecay), "--ema must lie in [0, 1), got \(emaDecay)")
         try check(fakeWarmupSteps >= 0 && totalSteps >= 1, "--steps must be at least 1 and --fake-warmup at least 0")
+        try check(anchorWeight.isFinite && anchorWeight >= 0 && anchorDecaySteps >= 0, "--anchor-weight and --anchor-decay must be ≥ 0")
+        try check(anchorWeight == 0 || anchorPoolSize >= batchSize, "--anchor-pool must hold at least one batch (\(batchSize)), got \(anchorPoolSize)")
+        try check(method != .anchor || anchorWeight > 0, "--method anchor needs --anchor-weight > 0")
+        try check(
+            (method == .adversarial) == (adversarialWeight > 0),
+            "--adversarial-weight > 0 goes with --method adversarial and only with it (got \(adversarialWeight) for \(method.rawValue))")
+        try check(
+            method != .adversarial || realSamples == .data || anchorPoolSize >= batchSize,
+            "--real teacher needs an anchor pool of at least one batch (--anchor-pool)")
+        try check(discriminatorLearningRate > 0 && r1Weight >= 0 && discriminatorWidth >= 1, "--discriminator-learning-rate and --discriminator-width must be positive, --r1 ≥ 0")
+    }
+
+    /// Whether the run makes an anchor pool (for the anchor term or as the discriminator's real samples).
+    public var needsAnchorPool: Bool { anchorWeight > 0 || (method == .adversarial && realSamples == .teacher) }
+
+    /// The anchor weight at generator step `step` (linear decay to 0 over `anchorDecaySteps`).
+    public func anchorWeight(atStep step: Int) -> Double {
+        guard anchorDecaySteps > 0 else { return anchorWeight }
+        return anchorWeight * max(0, 1 - Double(step) / Double(anchorDecaySteps))
     }
 
     /// Whether a checkpoint made under `self` may continue under `requested`: all equal but the step count.
@@ -61,6 +102,40 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
         var same = self
         same.totalSteps = requested.totalSteps
         return same == requested
+    }
+}
+
+extension RefinementConfiguration {
+    /// Checkpoints written before the anchor and adversarial options existed decode with their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(totalSteps: try c.decode(Int.self, forKey: .totalSteps))
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let decoded = try c.decodeIfPresent(T.self, forKey: key) { value = decoded }
+        }
+        try read(.method, &method)
+        try read(.alpha, &alpha)
+        try read(.teacherGuidance, &teacherGuidance)
+        try read(.fakeGuidance, &fakeGuidance)
+        try read(.timeRange, &timeRange)
+        try read(.batchSize, &batchSize)
+        try read(.generatorLearningRate, &generatorLearningRate)
+        try read(.fakeLearningRate, &fakeLearningRate)
+        try read(.adamBeta1, &adamBeta1)
+        try read(.gradientClipNorm, &gradientClipNorm)
+        try read(.emaDecay, &emaDecay)
+        try read(.fakeWarmupSteps, &fakeWarmupSteps)
+        try read(.sharedFakePass, &sharedFakePass)
+        try read(.seed, &seed)
+        try read(.anchorWeight, &anchorWeight)
+        try read(.anchorDecaySteps, &anchorDecaySteps)
+        try read(.anchorPoolSize, &anchorPoolSize)
+        anchorModel = try c.decodeIfPresent(String.self, forKey: .anchorModel)
+        try read(.adversarialWeight, &adversarialWeight)
+        try read(.realSamples, &realSamples)
+        try read(.discriminatorLearningRate, &discriminatorLearningRate)
+        try read(.r1Weight, &r1Weight)
+        try read(.discriminatorWidth, &discriminatorWidth)
     }
 }
 

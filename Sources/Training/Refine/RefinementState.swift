@@ -3,7 +3,8 @@
 // RandomSource — so a run resumed from its checkpoint continues exactly where it stopped.
 // Written atomically (temp, fsync, rename): a crash leaves the previous checkpoint intact.
 // Tensor prefixes: generator. generator-ema. generator-adam-m. generator-adam-v. fake. fake-adam-m.
-// fake-adam-v. (no prefix is a prefix of another); metadata: format, steps, Adam step counts,
+// fake-adam-v. and, for the adversarial method, discriminator. discriminator-adam-m. discriminator-adam-v.
+// (no prefix is a prefix of another); metadata: format, steps, Adam step counts,
 // random state, configuration, sources and both architectures (JSON).
 import DiskIO
 import Foundation
@@ -24,6 +25,9 @@ public struct RefinementState: Sendable {
     public var fake: ParameterSet
     public var fakeOptimizer: Adam
     public var random: RandomSource
+    /// Method adversarial only: the discriminator's weights and Adam state (β₁ 0, β₂ 0.99).
+    public var discriminator: ParameterSet?
+    public var discriminatorOptimizer: Adam?
 
     public static let format = "kac-refinement-checkpoint/1"
 
@@ -41,12 +45,23 @@ public struct RefinementState: Sendable {
         random = RandomSource(seed: configuration.seed, stream: 31)
     }
 
+    /// Gives a fresh run its discriminator (weights drawn from `architecture`; none unless `architecture`).
+    mutating func attachDiscriminator(_ weights: ParameterSet, configuration: RefinementConfiguration) {
+        discriminator = weights
+        var optimizer = Adam(for: weights, learningRate: Float(configuration.discriminatorLearningRate))
+        optimizer.beta1 = 0
+        optimizer.beta2 = 0.99
+        discriminatorOptimizer = optimizer
+    }
+
     /// What a checkpoint records besides the tensors.
     public struct Header: Codable, Sendable, Equatable {
         public var configuration: RefinementConfiguration
         public var sources: RefinementSources
         public var generatorArchitecture: NetworkArchitecture
         public var fakeArchitecture: NetworkArchitecture
+        /// Method adversarial only (absent from older checkpoints).
+        public var discriminatorArchitecture: DiscriminatorArchitecture?
 
         public init(
             configuration: RefinementConfiguration, sources: RefinementSources, generatorArchitecture: NetworkArchitecture,
@@ -54,6 +69,11 @@ public struct RefinementState: Sendable {
         ) {
             (self.configuration, self.sources) = (configuration, sources)
             (self.generatorArchitecture, self.fakeArchitecture) = (generatorArchitecture, fakeArchitecture)
+            if configuration.method == .adversarial {
+                discriminatorArchitecture = DiscriminatorArchitecture(
+                    sampleShape: generatorArchitecture.sampleShape, classCount: generatorArchitecture.classCount,
+                    width: configuration.discriminatorWidth)
+            }
         }
     }
 
@@ -66,7 +86,10 @@ public struct RefinementState: Sendable {
             + generatorOptimizer.secondMoment.namedTensors(prefix: "generator-adam-v.")
             + fake.namedTensors(prefix: "fake.") + fakeOptimizer.firstMoment.namedTensors(prefix: "fake-adam-m.")
             + fakeOptimizer.secondMoment.namedTensors(prefix: "fake-adam-v.")
-        let metadata = [
+            + (discriminator?.namedTensors(prefix: "discriminator.") ?? [])
+            + (discriminatorOptimizer?.firstMoment.namedTensors(prefix: "discriminator-adam-m.") ?? [])
+            + (discriminatorOptimizer?.secondMoment.namedTensors(prefix: "discriminator-adam-v.") ?? [])
+        var metadata = [
             "format": Self.format,
             "step": String(step),
             "fakeSteps": String(fakeSteps),
@@ -75,6 +98,7 @@ public struct RefinementState: Sendable {
             "random": random.state.map(String.init).joined(separator: ","),
             "header": String(decoding: try encoder.encode(header), as: UTF8.self),
         ]
+        if let discriminatorOptimizer { metadata["discriminator.adam.step"] = String(discriminatorOptimizer.stepCount) }
         try AtomicFile.write(try Safetensors.encode(Checkpoint(tensors: tensors, metadata: metadata)), to: path)
     }
 
@@ -118,6 +142,16 @@ public struct RefinementState: Sendable {
         state.fakeOptimizer.secondMoment = try read(fakeLayout, "fake-adam-v.")
         state.fakeOptimizer.stepCount = fakeAdamStep
         state.random = RandomSource(state: words)
+        if let architecture = header.discriminatorArchitecture {
+            let layout = Discriminator(architecture: architecture, random: &scratch).parameters
+            guard let adamStep = metadata["discriminator.adam.step"].flatMap(Int.init) else {
+                throw .corruptCheckpoint(path: path, reason: "the discriminator's Adam step is missing")
+            }
+            state.attachDiscriminator(try read(layout, "discriminator."), configuration: header.configuration)
+            state.discriminatorOptimizer?.firstMoment = try read(layout, "discriminator-adam-m.")
+            state.discriminatorOptimizer?.secondMoment = try read(layout, "discriminator-adam-v.")
+            state.discriminatorOptimizer?.stepCount = adamStep
+        }
         return (header, state)
     }
 }

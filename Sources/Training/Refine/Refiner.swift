@@ -20,7 +20,13 @@ public final class Refiner {
     /// Live weights (the state's `generator` and `fake` are copied in after every update).
     let generator: any VelocityNetwork
     let fake: any VelocityNetwork
-    public private(set) var state: RefinementState
+    /// Method adversarial only.
+    let discriminator: Discriminator?
+    /// The anchor model's (prior, label, endpoint) triples; given when `configuration.needsAnchorPool`.
+    let anchorPool: TeacherTrajectoryPool?
+    /// The discriminator's real samples when `realSamples` is `.data`.
+    let realData: LabeledDataset?
+    public internal(set) var state: RefinementState
     public let checkpointPath: String
     public var checkpointEvery = 100
     public var logEvery = 10
@@ -29,16 +35,21 @@ public final class Refiner {
     /// Called with the EMA generator every `evaluateEvery` generator steps (and at the end); returns a line to log.
     public var evaluateEvery = 0
     public var evaluate: ((any VelocityNetwork, Int) throws -> String)?
-    /// Fault hook: throw `RefinementError.interrupted` after this many fake updates (after that update's checkpoint).
+    /// Fault hook: throw `RefinementError.interrupted` when `updateCount` reaches this (after that update's checkpoint).
     public var interruptAfterFakeStep: Int?
 
     /// Starts a run, or resumes `checkpointPath` when it exists (refused unless it was made by the same
-    /// configuration, networks and architectures; the step count may grow).
+    /// configuration, networks and architectures; the step count may grow). `anchorPool` is needed when
+    /// the configuration has an anchor or takes the teacher's samples as real; `realData` for the
+    /// adversarial method on data.
     public init(
         header: RefinementState.Header, teacherNetwork: any VelocityNetwork, path: KacPath.Configuration,
-        studentWeights: ParameterSet, checkpointPath: String
+        studentWeights: ParameterSet, checkpointPath: String, anchorPool: TeacherTrajectoryPool? = nil,
+        realData: LabeledDataset? = nil
     ) throws {
         try header.configuration.validate()
+        try Self.checkInputs(header: header, anchorPool: anchorPool, realData: realData)
+        (self.anchorPool, self.realData) = (anchorPool, realData)
         guard header.generatorArchitecture.sampleShape == header.fakeArchitecture.sampleShape,
             header.generatorArchitecture.classCount == header.fakeArchitecture.classCount
         else { throw RefinementError.incompatibleNetworks("the student's data shape or class count differs from the teacher's") }
@@ -58,6 +69,8 @@ public final class Refiner {
         fake = header.fakeArchitecture.makeNetwork(random: &scratch)
         fakeField = GuidedField(
             network: fake, nullLabel: header.fakeArchitecture.classCount, guidance: Float(header.configuration.fakeGuidance))
+        var drawn = RandomSource(seed: header.configuration.seed, stream: 37)
+        discriminator = header.discriminatorArchitecture.map { Discriminator(architecture: $0, random: &drawn) }
         if FileManager.default.fileExists(atPath: checkpointPath) {
             let (saved, state) = try RefinementState.load(from: checkpointPath)
             guard saved.configuration.continues(as: header.configuration) else {
@@ -72,10 +85,12 @@ public final class Refiner {
             self.state = state
         } else {
             self.state = RefinementState(student: studentWeights, fake: teacherNetwork.parameters, configuration: header.configuration)
+            if let discriminator { state.attachDiscriminator(discriminator.parameters, configuration: header.configuration) }
         }
         self.header = header
         generator.parameters = state.generator
         fake.parameters = state.fake
+        if let discriminator, let weights = state.discriminator { discriminator.parameters = weights }
     }
 
     /// The EMA generator as a ready network (what evaluation and publication use).
@@ -86,7 +101,13 @@ public final class Refiner {
         return network
     }
 
-    public var isWarmingUp: Bool { state.step == 0 && state.fakeSteps < configuration.fakeWarmupSteps }
+    public var isWarmingUp: Bool {
+        configuration.method != .anchor && state.step == 0 && state.fakeSteps < configuration.fakeWarmupSteps
+    }
+
+    /// What checkpoints and the interruption hook count: critic (fake or discriminator) updates, or,
+    /// for the anchor alone, generator steps.
+    public var updateCount: Int { configuration.method == .anchor ? state.step : state.fakeSteps }
 
     /// |x₀| beyond which a generated pixel counts as saturated: data lie in [−1, 1], and a one-step
     /// student's backgrounds scatter around −1 (28 % of student-1@3's values exceed 1 in magnitude,
@@ -101,18 +122,22 @@ public final class Refiner {
         public var generator: (loss: Double, discrepancy: Double, norm: Float)?
         /// Fraction of generated values beyond ±`saturationLimit`.
         public var outOfRange: Double
+        /// Mean (x₀ − x̄)² per element against the anchor's endpoints (anchor on only).
+        public var anchorError: Double?
+        /// Method adversarial: mean logits on real and generated samples and mean ‖∇ₓd(real)‖².
+        public var critic: (real: Float, fake: Float, penalty: Float)?
     }
 
-    /// One fake update and, after the warm-up, one generator update.
+    /// One critic update (fake or discriminator; none for the anchor alone) and, after the warm-up, one
+    /// generator update.
     public func step() -> StepReport {
         let c = configuration
         let count = c.batchSize, horizon = path.horizon
-        let classCount = header.generatorArchitecture.classCount
-        let labels = (0..<count).map { _ in classCount > 0 ? state.random.index(below: classCount) : 0 }
-        let prior = path.prior(shape: [count] + header.generatorArchitecture.sampleShape, seed: state.random.next())
+        let batch = drawGeneratorBatch(count)
+        let labels = batch.labels
         let startTimes = [Float](repeating: Float(horizon), count: count)
-        let jump = generator.velocity(prior, times: startTimes, labels: labels, guidance: nil)
-        var samples = prior
+        let jump = generator.velocity(batch.prior, times: startTimes, labels: labels, guidance: nil)
+        var samples = batch.prior
         var outside = 0
         for i in 0..<samples.count {
             samples.scalars[i] -= Float(horizon) * jump.scalars[i]
@@ -121,33 +146,51 @@ public final class Refiner {
         let warming = isWarmingUp
         let shared = c.sharedFakePass && c.method == .fgm && c.alpha == 0.5 && !warming
         var report = StepReport(fakeLoss: 0, fakeNorm: 0, generator: nil, outOfRange: Double(outside) / Double(samples.count))
-        if !shared {
-            // The fake learns the generator's marginal velocity with the teacher's own loss (x₀ detached).
-            let fakeTimes = drawTimes(count)
-            let fakeBatch = path.noise(samples, times: fakeTimes, random: &state.random)
-            let (fakeLoss, fakeGradients) = fakeField.regression(
-                fakeBatch.noised, times: fakeTimes, labels: labels, target: fakeBatch.target)
-            (report.fakeLoss, report.fakeNorm) = (fakeLoss, updateFake(fakeGradients))
+        var dSamples = Tensor(shape: samples.shape, repeating: 0)
+        var loss = 0.0, discrepancy = 0.0
+        var fakeRegression: (loss: Float, gradients: ParameterSet)?
+        switch c.method {
+        case .fgm, .velocityDMD:
+            if !shared {
+                // The fake learns the generator's marginal velocity with the teacher's own loss (x₀ detached).
+                let fakeTimes = drawTimes(count)
+                let fakeBatch = path.noise(samples, times: fakeTimes, random: &state.random)
+                let (fakeLoss, fakeGradients) = fakeField.regression(
+                    fakeBatch.noised, times: fakeTimes, labels: labels, target: fakeBatch.target)
+                (report.fakeLoss, report.fakeNorm) = (fakeLoss, updateFake(fakeGradients))
+                if warming { return report }
+            }
+            let matching = GeneratorMatching.gradient(
+                samples: samples, labels: labels, times: drawTimes(count), path: path, teacher: teacher, fake: fakeField,
+                method: c.method, alpha: c.alpha, random: &state.random)
+            (dSamples, loss, discrepancy, fakeRegression) = (matching.dSamples, matching.loss, matching.discrepancy, matching.fakeRegression)
+        case .adversarial:
+            updateDiscriminator(fake: samples, labels: labels, report: &report)
             if warming { return report }
+            if let discriminator {
+                let adversarial = AdversarialTerm.generatorGradient(discriminator, samples: samples, labels: labels)
+                let weight = Float(c.adversarialWeight)
+                for i in 0..<dSamples.count { dSamples.scalars[i] = weight * adversarial.dSamples.scalars[i] }
+                loss = c.adversarialWeight * adversarial.loss
+            }
+        case .anchor:
+            break
         }
-
-        let times = drawTimes(count)
-        let matching = GeneratorMatching.gradient(
-            samples: samples, labels: labels, times: times, path: path, teacher: teacher, fake: fakeField,
-            method: c.method, alpha: c.alpha, random: &state.random)
-        var dJump = matching.dSamples
-        for i in 0..<dJump.count { dJump.scalars[i] *= -Float(horizon) }  // x₀ = z − T·u_S
-        let gradients = generator.parameterGradients(prior, times: startTimes, labels: labels, outputGradient: dJump)
+        if let targets = batch.anchorTargets {
+            report.anchorError = addAnchorGradient(samples: samples, targets: targets, into: &dSamples, loss: &loss)
+        }
+        for i in 0..<dSamples.count { dSamples.scalars[i] *= -Float(horizon) }  // x₀ = z − T·u_S
+        let gradients = generator.parameterGradients(batch.prior, times: startTimes, labels: labels, outputGradient: dSamples)
         var weights = state.generator
         let norm = state.generatorOptimizer.update(&weights, gradients: gradients, clippingNormTo: Float(c.gradientClipNorm))
         state.generator = weights
         generator.parameters = weights
         state.generatorAverage.update(with: weights)
         state.step += 1
-        if shared, let regression = matching.fakeRegression {
+        if shared, let regression = fakeRegression {
             (report.fakeLoss, report.fakeNorm) = (regression.loss, updateFake(regression.gradients))
         }
-        report.generator = (matching.loss, matching.discrepancy, norm)
+        report.generator = (loss, discrepancy, norm)
         return report
     }
 
@@ -187,42 +230,19 @@ public final class Refiner {
             if stepsSinceLog >= logEvery {
                 let seconds = Date().timeIntervalSince(lastLog) / Double(stepsSinceLog)
                 let remaining = Double(total - state.step + max(0, configuration.fakeWarmupSteps - state.fakeSteps)) * seconds
-                log(window.line(step: state.step, total: total, fakeSteps: state.fakeSteps, warming: warming, secondsPerStep: seconds, remaining: remaining))
+                log(
+                    window.line(
+                        step: state.step, total: total, fakeSteps: state.fakeSteps, warming: warming, method: configuration.method,
+                        secondsPerStep: seconds, remaining: remaining))
                 window = ProgressWindow()
                 lastLog = Date()
                 stepsSinceLog = 0
             }
-            if state.fakeSteps % checkpointEvery == 0 || state.step == total { try save() }
+            if updateCount % checkpointEvery == 0 || state.step == total { try save() }
             if let evaluate, !warming, evaluateEvery > 0, state.step % evaluateEvery == 0 || state.step == total {
                 log("eval step \(state.step): " + (try evaluate(averagedGenerator(), state.step)))
             }
-            if state.fakeSteps == interruptAfterFakeStep { throw RefinementError.interrupted(step: state.step) }
+            if updateCount == interruptAfterFakeStep { throw RefinementError.interrupted(step: state.step) }
         }
-    }
-}
-
-/// Means over the steps since the last progress line.
-struct ProgressWindow {
-    var count = 0, generatorCount = 0
-    var fakeLoss = 0.0, fakeNorm = 0.0, loss = 0.0, discrepancy = 0.0, norm = 0.0, outOfRange = 0.0
-
-    mutating func add(_ report: Refiner.StepReport) {
-        count += 1
-        fakeLoss += Double(report.fakeLoss)
-        fakeNorm += Double(report.fakeNorm)
-        outOfRange += report.outOfRange
-        if let g = report.generator {
-            generatorCount += 1
-            (loss, discrepancy, norm) = (loss + g.loss, discrepancy + g.discrepancy, norm + Double(g.norm))
-        }
-    }
-
-    func line(step: Int, total: Int, fakeSteps: Int, warming: Bool, secondsPerStep: Double, remaining: Double) -> String {
-        let n = Double(max(count, 1)), m = Double(max(generatorCount, 1))
-        var text = warming ? "warm-up fake \(fakeSteps)" : "step \(step)/\(total) fake \(fakeSteps)"
-        text += String(format: "  fake-loss %.4f |g_fake| %.3f", fakeLoss / n, fakeNorm / n)
-        if generatorCount > 0 { text += String(format: "  D %.5f L %+.5f |g_gen| %.3f", discrepancy / m, loss / m, norm / m) }
-        text += String(format: "  |x0|>1.1 %.2f%%  %.2f s/step  ETA %.1f h", 100 * outOfRange / n, secondsPerStep, remaining / 3600)
-        return text
     }
 }

@@ -27,7 +27,9 @@ struct RefineCommand: ParsableCommand {
     var teacher: String?
     @Option(name: .customLong("run"), help: "Run directory (checkpoint, configuration).")
     var runDirectory = "runs/refine"
-    @Option(help: "Generator method: fgm (flow generator matching) or velocity-dmd (heuristic).")
+    @Option(
+        help:
+            "Generator method: fgm (flow generator matching), velocity-dmd (heuristic), anchor (endpoint regression alone) or adversarial (GAN on an own discriminator, plus the anchor).")
     var method: RefinementMethod = .fgm
     @Option(help: "SiD's α: L = 2⟨Δ, u_T − u_c⟩ − 2α‖Δ‖² (0.5 is FGM).")
     var alpha = 0.5
@@ -55,6 +57,24 @@ struct RefineCommand: ParsableCommand {
     var clip = 1.0
     @Option(help: "EMA decay of the generator (the published weights).")
     var ema = 0.9995
+    @Option(help: "Weight of the regression onto the anchor model's endpoints from the same priors (0: none).")
+    var anchorWeight = 0.0
+    @Option(help: "Generator steps over which the anchor weight falls linearly to 0 (0: constant).")
+    var anchorDecay = 0
+    @Option(help: "Prior draws in the anchor pool (made once per run, kept in RUN/anchor-pool.safetensors).")
+    var anchorPool = 4096
+    @Option(help: "The anchor model, sampled at its own steps (default: the teacher at --guidance).")
+    var anchorModel: String?
+    @Option(help: "Weight of the generator's GAN loss (method adversarial; default 1 there).")
+    var adversarialWeight: Double?
+    @Option(help: "The discriminator's real samples: data (the training set) or teacher (the anchor pool's endpoints).")
+    var real: RefinementConfiguration.RealSamples = .data
+    @Option(help: "Discriminator learning rate (Adam, β₁ 0, β₂ 0.99).")
+    var discriminatorLearningRate = 1e-4
+    @Option(help: "γ of the discriminator's R1 penalty (γ/2)·E‖∇d(real)‖².")
+    var r1 = 1.0
+    @Option(help: "Base width of the discriminator.")
+    var discriminatorWidth = 32
     @Option(help: "Seed of labels, priors, times and Kac draws.")
     var seed: UInt64 = 1
     @Option(help: "Write the checkpoint every N fake updates.")
@@ -108,6 +128,18 @@ struct RefineCommand: ParsableCommand {
         configuration.emaDecay = ema
         configuration.fakeWarmupSteps = fakeWarmup
         configuration.seed = seed
+        configuration.anchorWeight = anchorWeight
+        configuration.anchorDecaySteps = anchorDecay
+        configuration.adversarialWeight = adversarialWeight ?? (method == .adversarial ? 1 : 0)
+        configuration.realSamples = real
+        configuration.discriminatorLearningRate = discriminatorLearningRate
+        configuration.r1Weight = r1
+        configuration.discriminatorWidth = discriminatorWidth
+        let anchor = try anchorSampler(teacher: teacherModel, guidance: configuration.teacherGuidance, store: store)
+        if configuration.needsAnchorPool {
+            configuration.anchorPoolSize = anchorPool
+            configuration.anchorModel = anchor.description
+        }
         do { try configuration.validate() } catch { throw ValidationError(error.description) }
         let header = RefinementState.Header(
             configuration: configuration,
@@ -117,9 +149,25 @@ struct RefineCommand: ParsableCommand {
                 command: Console.invocation),
             generatorArchitecture: studentModel.architecture, fakeArchitecture: teacherModel.architecture)
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        var pool: TeacherTrajectoryPool?
+        if configuration.needsAnchorPool {
+            Console.note("[\(Self.timestamp())] anchor pool: \(anchorPool) endpoints of \(anchor.description) (RUN/anchor-pool.safetensors)")
+            pool = try RefinementAnchor.pool(
+                network: anchor.model.network, architecture: anchor.model.architecture, path: anchor.model.path, steps: anchor.steps,
+                guidance: anchor.guidance, count: anchorPool, seed: seed, file: runDirectory + "/anchor-pool.safetensors",
+                progress: { done in Console.note("[\(Self.timestamp())] anchor pool \(done)/\(anchorPool)") })
+        }
+        var realData: LabeledDataset?
+        if method == .adversarial && real == .data {
+            guard let name = studentModel.manifest.details.dataset?.name else {
+                throw ValidationError("\(studentModel.label) records no dataset; the adversarial method needs its training data (or --real teacher)")
+            }
+            realData = try DistillData.load(name.hasPrefix("toy:") ? String(name.dropFirst(4)) : name, directory: judgeOptions.datasetDirectory, seed: seed).0
+        }
         let refiner = try Refiner(
             header: header, teacherNetwork: teacherModel.network, path: teacherModel.path,
-            studentWeights: studentModel.network.parameters, checkpointPath: runDirectory + "/checkpoint.safetensors")
+            studentWeights: studentModel.network.parameters, checkpointPath: runDirectory + "/checkpoint.safetensors",
+            anchorPool: pool, realData: realData)
         refiner.checkpointEvery = checkpointEvery
         refiner.logEvery = logEvery
         refiner.log = { Console.note("[\(Self.timestamp())] " + $0) }
@@ -164,6 +212,18 @@ struct RefineCommand: ParsableCommand {
         }
     }
 
+    /// The anchor model and how it is sampled: --anchor-model at its own defaults, else the teacher at `guidance`.
+    private func anchorSampler(teacher: ZooVelocityModel, guidance: Double, store: ModelStore) throws
+        -> (model: ZooVelocityModel, steps: Int, guidance: Double, description: String)
+    {
+        let model = try anchorModel.map { try ZooVelocityModel.load($0, from: store) } ?? teacher
+        guard model.path == teacher.path, model.architecture.sampleShape == teacher.architecture.sampleShape else {
+            throw ValidationError("the anchor model \(model.label) does not sample the teacher's data on its Kac path")
+        }
+        let scale = anchorModel == nil ? guidance : model.defaults.guidance
+        return (model, model.defaults.steps, scale, "\(model.label), \(model.defaults.steps) euler steps, s = \(scale)")
+    }
+
     /// The teacher: --teacher, else the nearest ancestor of kind teacher through the parent blobs.
     private func teacherReference(of model: ZooVelocityModel, in store: ModelStore) throws -> String {
         if let teacher { return teacher }
@@ -191,3 +251,4 @@ struct RefineCommand: ParsableCommand {
 }
 
 extension RefinementMethod: ExpressibleByArgument {}
+extension RefinementConfiguration.RealSamples: ExpressibleByArgument {}

@@ -1,0 +1,126 @@
+// The adversarial and anchor methods inside the refinement loop, on 2-D toy networks: a run killed
+// after a checkpoint and resumed ends bit for bit where an uninterrupted one ends (discriminator and
+// its Adam state included); the warm-up trains the discriminator alone; the anchor pull shrinks the
+// distance to the anchor's endpoints; a checkpoint of other adversarial options is refused, and so
+// are missing inputs; a configuration written before these options existed still decodes.
+import Foundation
+import Generation
+import KacFlow
+import NeuralNet
+import TensorCore
+import TestSupport
+import Testing
+import Training
+
+struct AdversarialRefinerTests {
+    static func header(
+        method: RefinementMethod = .adversarial, weight: Double = 0.1, anchor: Double = 1, real: RefinementConfiguration.RealSamples = .data,
+        steps: Int = 6
+    ) -> RefinementState.Header {
+        var header = RefinerTests.header(steps: steps)
+        header.configuration.method = method
+        header.configuration.adversarialWeight = method == .adversarial ? weight : 0
+        header.configuration.anchorWeight = anchor
+        header.configuration.anchorPoolSize = 32
+        header.configuration.realSamples = real
+        header.configuration.discriminatorWidth = 8
+        header.configuration.discriminatorLearningRate = 1e-3
+        return RefinementState.Header(
+            configuration: header.configuration, sources: header.sources, generatorArchitecture: header.generatorArchitecture,
+            fakeArchitecture: header.fakeArchitecture)
+    }
+
+    static func data() -> LabeledDataset {
+        var random = RandomSource(seed: 3)
+        return LabeledDataset(
+            samples: Tensor(shape: [64, 2], scalars: randomScalars(128, &random, scale: 0.5)), labels: (0..<64).map { $0 % 4 },
+            classNames: ["a", "b", "c", "d"])
+    }
+
+    static func refiner(_ header: RefinementState.Header, directory: TemporaryDirectory, checkpoint: String) throws -> Refiner {
+        let (teacher, student) = RefinerTests.networks()
+        let pool = try RefinementAnchor.pool(
+            network: teacher, architecture: RefinerTests.architecture, path: KacPath.Configuration(), steps: 4, guidance: 1.5, count: 32,
+            seed: 1, file: directory.file("pool.safetensors"))
+        let refiner = try Refiner(
+            header: header, teacherNetwork: teacher, path: KacPath.Configuration(), studentWeights: student, checkpointPath: checkpoint,
+            anchorPool: pool, realData: data())
+        refiner.checkpointEvery = 1
+        return refiner
+    }
+
+    @Test(arguments: [RefinementConfiguration.RealSamples.data, .teacher])
+    func resumedRunEqualsUninterruptedRun(real: RefinementConfiguration.RealSamples) throws {
+        let directory = TemporaryDirectory()
+        let whole = try Self.refiner(Self.header(real: real), directory: directory, checkpoint: directory.file("whole.safetensors"))
+        try whole.run()
+        #expect(whole.state.step == 6 && whole.state.fakeSteps == 9)
+        let path = directory.file("killed.safetensors")
+        let first = try Self.refiner(Self.header(real: real), directory: directory, checkpoint: path)
+        first.interruptAfterFakeStep = 5
+        #expect(throws: RefinementError.interrupted(step: 2)) { try first.run() }
+        let resumed = try Self.refiner(Self.header(real: real), directory: directory, checkpoint: path)
+        #expect(resumed.state.fakeSteps == 5 && resumed.state.step == 2)
+        try resumed.run()
+        RefinerTests.expectSameState(resumed.state, whole.state)
+        #expect(resumed.state.discriminator == whole.state.discriminator && resumed.state.discriminator != nil)
+        #expect(resumed.state.discriminatorOptimizer == whole.state.discriminatorOptimizer)
+        let (_, saved) = try RefinementState.load(from: path)
+        #expect(saved.discriminator == whole.state.discriminator && saved.discriminatorOptimizer == whole.state.discriminatorOptimizer)
+    }
+
+    @Test func warmUpTrainsTheDiscriminatorOnly() throws {
+        let directory = TemporaryDirectory()
+        let refiner = try Self.refiner(Self.header(), directory: directory, checkpoint: directory.file("c.safetensors"))
+        let (_, student) = RefinerTests.networks()
+        let initial = refiner.state.discriminator
+        for _ in 0..<3 { #expect(refiner.step().generator == nil) }
+        #expect(refiner.state.generator == student && refiner.state.discriminator != initial)
+        let report = refiner.step()
+        #expect(report.generator != nil && report.critic != nil && report.anchorError != nil && refiner.state.generator != student)
+    }
+
+    @Test func anchorAlonePullsTowardTheAnchorsEndpoints() throws {
+        let directory = TemporaryDirectory()
+        var header = Self.header(method: .anchor, steps: 60)
+        header.configuration.generatorLearningRate = 1e-2
+        header.configuration.emaDecay = 0
+        let refiner = try Self.refiner(header, directory: directory, checkpoint: directory.file("c.safetensors"))
+        let first = refiner.step().anchorError ?? 0
+        var last = first
+        for _ in 0..<59 { last = refiner.step().anchorError ?? .infinity }
+        #expect(last < first / 2, "anchor error \(first) → \(last)")
+        #expect(refiner.state.fakeSteps == 0 && refiner.updateCount == 60)
+    }
+
+    @Test func otherOptionsAndMissingInputsAreRefused() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("c.safetensors")
+        try Self.refiner(Self.header(steps: 2), directory: directory, checkpoint: path).run()
+        for other in [Self.header(weight: 0.2, steps: 2), Self.header(anchor: 0.5, steps: 2), Self.header(real: .teacher, steps: 2)] {
+            #expect(throws: RefinementError.self) { try Self.refiner(other, directory: directory, checkpoint: path) }
+        }
+        let (teacher, student) = RefinerTests.networks()
+        #expect {
+            try Refiner(
+                header: Self.header(), teacherNetwork: teacher, path: KacPath.Configuration(), studentWeights: student,
+                checkpointPath: directory.file("new.safetensors"))
+        } throws: { error in
+            guard case RefinementError.invalidConfiguration(let message) = error else { return false }
+            return message.contains("anchor pool")
+        }
+        var noWeight = Self.header().configuration
+        noWeight.adversarialWeight = 0
+        #expect(throws: RefinementError.self) { try noWeight.validate() }
+    }
+
+    @Test func configurationsWrittenBeforeTheNewOptionsDecode() throws {
+        let configuration = RefinementConfiguration(totalSteps: 9)
+        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(configuration)) as? [String: Any] ?? [:]
+        for key in ["anchorWeight", "anchorDecaySteps", "anchorPoolSize", "adversarialWeight", "realSamples", "discriminatorLearningRate", "r1Weight", "discriminatorWidth"] {
+            #expect(object.removeValue(forKey: key) != nil, "\(key) was not encoded")
+        }
+        let decoded = try JSONDecoder().decode(RefinementConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(decoded == configuration)
+    }
+}
