@@ -4,7 +4,9 @@
 # samples in DIR), the arms the first study's negative result suggested —
 #   anchor:   regression onto the teacher's 100-step endpoints from the same priors (endpoint distillation continued),
 #   adv-*:    a GAN term on the refiner's own projection discriminator (real = the data set, or the
-#             teacher's samples) added to the anchor, constant or annealed,
+#             teacher's samples) added to the anchor (adv-weak: R1 γ 1 and rate 1e-4, a discriminator
+#             that never left chance; not in the default order), and without the anchor,
+#   adv-bad:  the control: the GAN alone from a poor one-step generator (the teacher at one Euler step),
 #   fgm-big:  FGM with batch 4096 and Adam β₁ 0.9 added to the anchor,
 # each sampled (20,000 points, seed 7) and scored by tools/refine_toy_metrics.py against the teacher
 # at 100 steps and against the data set itself.
@@ -26,14 +28,14 @@ common=(--student toy/student-1@1 --teacher toy/teacher@1 --zoo "$zoo" --guidanc
     --anchor-pool 16384)
 declare -A arms=(
     [anchor]="--method anchor --anchor-weight 1"
-    [adv-w0.1]="--method adversarial --adversarial-weight 0.1 --anchor-weight 1 --fake-warmup 500"
-    [adv-w0.01]="--method adversarial --adversarial-weight 0.01 --anchor-weight 1 --fake-warmup 500"
-    [adv-w0.1-decay]="--method adversarial --adversarial-weight 0.1 --anchor-weight 1 --anchor-decay $steps --fake-warmup 500"
-    [adv-w0.1-teacher]="--method adversarial --adversarial-weight 0.1 --anchor-weight 1 --real teacher --fake-warmup 500"
-    [adv-w0.1-noanchor]="--method adversarial --adversarial-weight 0.1 --fake-warmup 500"
+    [adv-weak]="--method adversarial --adversarial-weight 0.1 --anchor-weight 1 --fake-warmup 500"
+    [adv]="--method adversarial --adversarial-weight 0.1 --anchor-weight 1 --r1 0.01 --discriminator-learning-rate 1e-3 --fake-warmup 500"
+    [adv-teacher]="--method adversarial --adversarial-weight 0.1 --anchor-weight 1 --r1 0.01 --discriminator-learning-rate 1e-3 --real teacher --fake-warmup 500"
+    [adv-noanchor]="--method adversarial --adversarial-weight 0.1 --r1 0.01 --discriminator-learning-rate 1e-3 --fake-warmup 500"
+    [adv-bad]="--method adversarial --adversarial-weight 0.1 --r1 0.01 --discriminator-learning-rate 1e-3 --fake-warmup 500 --student toy/bad-student@1"
     [fgm-big]="--method fgm --anchor-weight 1 --steps 750 --batch-size 4096 --adam-beta1 0.9 --fake-guidance 1.5 --fake-warmup 500"
 )
-order=(anchor adv-w0.1 adv-w0.01 adv-w0.1-decay adv-w0.1-teacher adv-w0.1-noanchor fgm-big)
+order=(anchor adv adv-teacher fgm-big adv-noanchor adv-bad)
 [ $# -gt 0 ] && order=("$@")
 samples="$dir/samples-sweep"
 mkdir -p "$samples"

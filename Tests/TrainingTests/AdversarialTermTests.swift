@@ -2,6 +2,7 @@
 // penalty (whose parameter gradient the refiner takes by a central difference along ∇ₓd, no double
 // backpropagation) for the image and the point discriminator, and the generator's loss with respect
 // to the samples. Each loss here is recomputed from scratch as an ordinary function of the weights.
+import Foundation
 import NeuralNet
 import TensorCore
 import TestSupport

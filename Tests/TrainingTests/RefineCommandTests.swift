@@ -67,5 +67,28 @@ import Training
         let rollback = try kac(["zoo", "rollback", "toy/student-1", "--zoo", zoo])
         #expect(rollback.status == 0, "\(rollback.errors)")
         #expect(try ModelStore(root: zoo, create: false).resolve("toy/student-1").version == 1)
+
+        // The adversarial method with the anchor: the pool is made once, progress lines name the
+        // discriminator's logits and the anchor's error, and the method is in the published metadata.
+        let adversarialRun = directory.file("adversarial")
+        let adversarial = [
+            "refine", "--student", "toy/student-1@1", "--zoo", zoo, "--run", adversarialRun, "--steps", "3", "--fake-warmup", "2",
+            "--batch-size", "16", "--learning-rate", "1e-3", "--eval-samples", "200", "--log-every", "1", "--method", "adversarial",
+            "--adversarial-weight", "0.1", "--anchor-weight", "1", "--anchor-pool", "64",
+        ]
+        let gan = try kac(adversarial + ["--publish", "toy/adversarial", "--dtype", "f32"])
+        try #require(gan.status == 0, "kac refine --method adversarial failed: \(gan.errors)")
+        #expect(gan.errors.contains("anchor pool 64/64") && gan.errors.contains("step 3/3 disc 5"), "\(gan.errors)")
+        #expect(gan.errors.contains("d(real)") && gan.errors.contains("anchor-mse"), "\(gan.errors)")
+        #expect(FileManager.default.fileExists(atPath: adversarialRun + "/anchor-pool.safetensors"))
+        let published = try ModelStore(root: zoo, create: false).resolve("toy/adversarial")
+        #expect(try ModelStore(root: zoo, create: false).load(published).checkpoint.metadata["refinement.method"] == "adversarial")
+        // Other adversarial options on the same run, and inconsistent ones, are refused.
+        let otherWeight = try kac(adversarial + ["--adversarial-weight", "0.2"])
+        #expect(otherWeight.status == 64 && otherWeight.errors.contains("choose a new --run directory"), "\(otherWeight.errors)")
+        let ganWithFGM = try kac(arguments + ["--adversarial-weight", "0.1"])
+        #expect(ganWithFGM.status == 64 && ganWithFGM.errors.contains("--adversarial-weight"), "\(ganWithFGM.errors)")
+        let anchorWithoutWeight = try kac(arguments + ["--method", "anchor"])
+        #expect(anchorWithoutWeight.status == 64 && anchorWithoutWeight.errors.contains("--anchor-weight"), "\(anchorWithoutWeight.errors)")
     }
 }

@@ -155,7 +155,11 @@ struct RefineCommand: ParsableCommand {
             pool = try RefinementAnchor.pool(
                 network: anchor.model.network, architecture: anchor.model.architecture, path: anchor.model.path, steps: anchor.steps,
                 guidance: anchor.guidance, count: anchorPool, seed: seed, file: runDirectory + "/anchor-pool.safetensors",
-                progress: { done in Console.note("[\(Self.timestamp())] anchor pool \(done)/\(anchorPool)") })
+                progress: { done in  // about ten lines
+                    if done == anchorPool || done * 10 / anchorPool > (done - 64) * 10 / anchorPool {
+                        Console.note("[\(Self.timestamp())] anchor pool \(done)/\(anchorPool)")
+                    }
+                })
         }
         var realData: LabeledDataset?
         if method == .adversarial && real == .data {
