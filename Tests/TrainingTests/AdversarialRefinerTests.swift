@@ -2,7 +2,8 @@
 // after a checkpoint and resumed ends bit for bit where an uninterrupted one ends (discriminator and
 // its Adam state included); the warm-up trains the discriminator alone; the anchor pull shrinks the
 // distance to the anchor's endpoints; a checkpoint of other adversarial options is refused, and so
-// are missing inputs; a configuration written before these options existed still decodes.
+// are missing inputs; a damaged anchor pool is remade identically; a configuration written before
+// these options existed still decodes.
 import Foundation
 import Generation
 import KacFlow
@@ -112,6 +113,22 @@ struct AdversarialRefinerTests {
         var noWeight = Self.header().configuration
         noWeight.adversarialWeight = 0
         #expect(throws: RefinementError.self) { try noWeight.validate() }
+    }
+
+    @Test func aDamagedAnchorPoolIsRemadeIdentically() throws {
+        let directory = TemporaryDirectory()
+        let (teacher, _) = RefinerTests.networks()
+        func pool(_ file: String) throws -> TeacherTrajectoryPool {
+            try RefinementAnchor.pool(
+                network: teacher, architecture: RefinerTests.architecture, path: KacPath.Configuration(), steps: 4, guidance: 1.5,
+                count: 16, seed: 2, file: file)
+        }
+        let fresh = try pool(directory.file("a.safetensors"))
+        let file = directory.file("b.safetensors")
+        try Data("damaged".utf8).write(to: URL(fileURLWithPath: file))
+        let remade = try pool(file)
+        #expect(remade.points == fresh.points && remade.labels == fresh.labels)
+        #expect(try pool(file).points == fresh.points)  // and read back from the rewritten file
     }
 
     @Test func configurationsWrittenBeforeTheNewOptionsDecode() throws {

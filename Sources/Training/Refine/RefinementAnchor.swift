@@ -12,6 +12,7 @@ import TensorCore
 
 public enum RefinementAnchor {
     /// Reads `file` when it holds this pool, else integrates it (reporting progress) and writes it there.
+    /// The pool is derived data: a damaged file, or one made for another stage or size, is remade.
     public static func pool(
         network: any VelocityNetwork, architecture: NetworkArchitecture, path: KacPath.Configuration, steps: Int,
         guidance: Double, count: Int, seed: UInt64, file: String, progress: ((Int) -> Void)? = nil
@@ -19,7 +20,7 @@ public enum RefinementAnchor {
         let stage = DistillationStage(
             index: 0, teacherSteps: steps, studentSteps: 1, substeps: steps, teacherIntegrator: .euler, teacherGuidance: guidance)
         if FileManager.default.fileExists(atPath: file),
-            let saved = try TeacherTrajectoryPool.load(from: file, stage: stage), saved.trajectoryCount == count
+            let saved = try? TeacherTrajectoryPool.load(from: file, stage: stage), saved.trajectoryCount == count
         {
             return saved
         }
