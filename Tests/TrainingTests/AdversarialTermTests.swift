@@ -16,7 +16,8 @@ struct AdversarialTermTests {
         var testDescription: String { "shape \(shape), γ \(r1)" }
     }
 
-    static let cases = [Case(shape: [2], r1: 0), Case(shape: [2], r1: 2), Case(shape: [8, 8, 1], r1: 0), Case(shape: [8, 8, 1], r1: 2)]
+    // γ large enough that the penalty's own gradient stands well above the comparison's floor.
+    static let cases = [Case(shape: [2], r1: 0), Case(shape: [2], r1: 200), Case(shape: [8, 8, 1], r1: 0), Case(shape: [8, 8, 1], r1: 10_000)]
 
     static func data(_ shape: [Int], _ count: Int, _ random: inout RandomSource) -> (Tensor, [Int]) {
         let scalars = randomScalars(count * shape.reduce(1, *), &random, scale: 0.7)
@@ -58,6 +59,30 @@ struct AdversarialTermTests {
             return Self.discriminatorLoss(d, real: real, fake: fake, r1: c.r1)
         }
         #expect(worst.error < 0.03, "worst relative error \(worst.error) in tensor \(d.parameters.names[worst.tensor])")
+        guard c.r1 > 0 else { return }
+        // The penalty's gradient alone (the difference with γ = 0) against finite differences of the penalty alone.
+        let plain = AdversarialTerm.discriminatorGradients(d, real: real.0, realLabels: real.1, fake: fake.0, fakeLabels: fake.1, r1Weight: 0)
+        var penaltyGradients = update.gradients
+        for index in penaltyGradients.tensors.indices {
+            for i in penaltyGradients.tensors[index].scalars.indices {
+                penaltyGradients.tensors[index].scalars[i] -= plain.gradients.tensors[index].scalars[i]
+            }
+        }
+        holder.tensors = d.parameters.tensors
+        let penaltyWorst = worstGradientError(
+            of: holder, parameters: \.tensors, gradients: penaltyGradients.tensors, step: 2e-3, floor: 1e-2,
+            elements: { _, count in Array(Set([0, count / 2, count - 1])) }
+        ) {
+            var p = d.parameters
+            p.tensors = holder.tensors
+            let saved = d.parameters
+            d.parameters = p
+            defer { d.parameters = saved }
+            return Self.discriminatorLoss(d, real: real, fake: fake, r1: c.r1) - Self.discriminatorLoss(d, real: real, fake: fake, r1: 0)
+        }
+        let largest = penaltyGradients.tensors.map { $0.scalars.map(abs).max() ?? 0 }.max() ?? 0
+        #expect(largest > 0.05, "the penalty's gradient is too small to check (\(largest), penalty \(update.gradientPenalty))")
+        #expect(penaltyWorst.error < 0.03, "R1 alone: worst relative error \(penaltyWorst.error) in \(d.parameters.names[penaltyWorst.tensor])")
     }
 
     @Test(arguments: [[2], [8, 8, 1]])
