@@ -166,7 +166,11 @@ struct RefineCommand: ParsableCommand {
             guard let name = studentModel.manifest.details.dataset?.name else {
                 throw ValidationError("\(studentModel.label) records no dataset; the adversarial method needs its training data (or --real teacher)")
             }
-            realData = try DistillData.load(name.hasPrefix("toy:") ? String(name.dropFirst(4)) : name, directory: judgeOptions.datasetDirectory, seed: seed).0
+            let builtIn = name.hasPrefix("toy:") ? String(name.dropFirst(4)) : name
+            guard let data = try TrainingData.builtIn(builtIn, directory: judgeOptions.datasetDirectory, seed: seed) else {
+                throw ValidationError("\(studentModel.label) was trained on '\(name)', not a built-in data set; use --real teacher")
+            }
+            realData = data.dataset
         }
         let refiner = try Refiner(
             header: header, teacherNetwork: teacherModel.network, path: teacherModel.path,
