@@ -123,18 +123,9 @@ public struct NetworkBench {
         public init(reason: String) { self.reason = reason }
     }
 
-    /// A seeded batch for the reference UNet: x and target ~ N(0, 1), times ~ U[0, 1), labels
-    /// uniform over 0...classCount (the null label included).
+    /// The seeded batch every `kac bench` row uses (seed 7, the reference UNet's shape).
     static func inputs(batch: Int) -> (Tensor, [Float], [Int], Tensor) {
-        var random = RandomSource(seed: 7)
-        let c = UNetConfiguration.fashionMNIST
-        let shape = [batch, c.imageHeight, c.imageWidth, c.imageChannels]
-        let count = shape.reduce(1, *)
-        let x = Tensor(shape: shape, scalars: (0..<count).map { _ in Float(random.normal()) })
-        let target = Tensor(shape: shape, scalars: (0..<count).map { _ in Float(random.normal()) })
-        let times = (0..<batch).map { _ in Float(random.uniform()) }
-        let labels = (0..<batch).map { _ in random.index(below: c.classCount + 1) }
-        return (x, times, labels, target)
+        BenchInputs.draw(batch: batch, seed: 7, configuration: .fashionMNIST)
     }
 
     func measureGemmPeak(size n: Int) -> Double {

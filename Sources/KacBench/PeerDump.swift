@@ -123,16 +123,8 @@ public struct PeerDump {
         return result
     }
 
-    /// x ~ N(0, 1), target ~ N(0, 1), times ~ U[0, 1), labels uniform over 0...classCount (null included).
     static func inputs(batch: Int, seed: UInt64, configuration c: UNetConfiguration) -> (Tensor, [Float], [Int], Tensor) {
-        var random = RandomSource(seed: seed)
-        let shape = [batch, c.imageHeight, c.imageWidth, c.imageChannels]
-        let count = shape.reduce(1, *)
-        let x = Tensor(shape: shape, scalars: (0..<count).map { _ in Float(random.normal()) })
-        let target = Tensor(shape: shape, scalars: (0..<count).map { _ in Float(random.normal()) })
-        let times = (0..<batch).map { _ in Float(random.uniform()) }
-        let labels = (0..<batch).map { _ in random.index(below: c.classCount + 1) }
-        return (x, times, labels, target)
+        BenchInputs.draw(batch: batch, seed: seed, configuration: c)
     }
 
     /// Best wall-clock seconds of `repetitions` runs after one warm-up run.
