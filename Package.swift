@@ -42,7 +42,7 @@ let package = Package(
         // schedule, image-format and class names, JSON values, the version); it depends on nothing.
         .target(name: "Vocabulary"),
         .target(name: "TensorCore", dependencies: ["CBLAS", "CBFloat16"]),
-        .target(name: "DiskIO", dependencies: ["CSyscalls"]),
+        .target(name: "DiskIO", dependencies: ["CSyscalls", "Vocabulary"]),
 
         // Domain libraries.
         .target(name: "NeuralNet", dependencies: ["TensorCore", "CVectorKernels"]),

@@ -1,10 +1,17 @@
 // Status lines for people: written to standard error, unbuffered, so they interleave correctly with
 // progress bars and land in logs immediately; standard output stays for results and `--json`.
+// `problem` is the one place kac puts an error into words (by Vocabulary's `Reason`).
 import Foundation
+import Vocabulary
 
 enum Console {
     static func note(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// `prefix: <the error's sentence>` on standard error.
+    static func problem(_ prefix: String, _ error: any Error) {
+        note(Reason(prefix, cause: error).description)
     }
 }
 

@@ -1,6 +1,6 @@
 // `kac`: the companion CLI — train, distill, evaluate, publish, manage the zoo, render, submit jobs.
-// `main` is where every command's error becomes one line on standard error and an exit status
-// from the table in `ExitStatus` (docs/operating.md, "Exit codes").
+// `main` is where every command's error becomes one line on standard error and the exit status
+// the error states itself (`ExitStatusReporting`; docs/operating.md, "Exit codes").
 import ArgumentParser
 import CBuildInfo
 import Foundation
@@ -49,13 +49,12 @@ struct Kac: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as any ExitStatusReporting {
+            if let message = error.usageMessage { exit(withError: ValidationError(message)) }
+            Console.problem("Error", error)
+            Foundation.exit(error.exitStatus.rawValue)
         } catch {
-            if let message = ExitStatus.usageMessage(for: error) { exit(withError: ValidationError(message)) }
-            if let code = ExitStatus.code(for: error) {
-                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-                Foundation.exit(code)
-            }
-            exit(withError: error)
+            exit(withError: error)  // ArgumentParser's own: usage errors (64), help, ExitCode
         }
     }
 }

@@ -44,15 +44,20 @@ public enum RenderError: Error, Sendable, CustomStringConvertible, Equatable {
         }
     }
 
-    /// sysexits: 64 usage, 65 data error (an unusable model), 66 no input (model), 73 cannot create output, 74 I/O error, 75 temporary.
-    public var exitCode: Int32 {
+    /// The status's number (`exitStatus`), as `kac render` exits with it.
+    public var exitCode: Int32 { exitStatus.rawValue }
+}
+
+extension RenderError: ExitStatusReporting {
+    /// 64 usage, 65 data error (an unusable model), 66 no input (model), 73 cannot create output, 74 I/O error, 75 temporary.
+    public var exitStatus: ExitStatus {
         switch self {
-        case .invalidRequest, .invalidDataset: return 64
-        case .invalidModel: return 65
-        case .modelNotFound, .modelUnavailable: return 66
-        case .outputUnavailable: return 73
-        case .writeFailed: return 74
-        case .interrupted: return 75
+        case .invalidRequest, .invalidDataset: .usage
+        case .invalidModel: .dataError
+        case .modelNotFound, .modelUnavailable: .noInput
+        case .outputUnavailable: .cannotCreate
+        case .writeFailed: .ioError
+        case .interrupted: .temporaryFailure
         }
     }
 }

@@ -7,6 +7,7 @@ import Generation
 import Imaging
 import TensorCore
 import Training
+import Vocabulary
 
 extension DatasetCommand {
     struct Split: ParsableCommand {
@@ -33,7 +34,7 @@ extension DatasetCommand {
         func run() throws {
             let folder = try ImageFolder.scan(root: source)
             guard !FileManager.default.fileExists(atPath: out) else {
-                throw CommandFailure(ExitStatus.cannotCreate, "\(out) already exists; give --out a new folder (a split never writes into existing files)")
+                throw CommandFailure(.cannotCreate, "\(out) already exists; give --out a new folder (a split never writes into existing files)")
             }
             let summary = try ImageFolderSplit.write(folder, to: out, testFraction: testFraction, seed: seed)
             for (index, name) in summary.classNames.enumerated() {

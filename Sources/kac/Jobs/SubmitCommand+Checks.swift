@@ -18,7 +18,7 @@ extension SubmitCommand {
         var isDirectory: ObjCBool = false
         guard create || FileManager.default.fileExists(atPath: place.path, isDirectory: &isDirectory) else {
             throw CommandFailure(
-                ExitStatus.noInput,
+                .noInput,
                 "there is no spool at \(place.path) (\(place.source)); no kacd watches it. Check --spool (a running kacd's "
                     + "spool is in its configuration, \(ConfiguredDefaults.installedConfiguration)), or pass --create to make a new spool there")
         }
@@ -46,7 +46,7 @@ extension SubmitCommand {
             manifest = try store.resolve(reference)
         } catch ModelStoreError.notFound(_, let reason) {
             let what = reason.hasPrefix("no model called") ? "the zoo at \(zoo.path) has \(reason)" : "\(reference): \(reason)"
-            throw CommandFailure(ExitStatus.noInput, "\(what); nothing was queued. `kac zoo list` shows the models")
+            throw CommandFailure(.noInput, "\(what); nothing was queued. `kac zoo list` shows the models")
         } catch {
             Console.note("kac submit: warning: model \(reference) was not checked: \(error); queued anyway")
             return
@@ -58,7 +58,7 @@ extension SubmitCommand {
             return
         }
         do { _ = try classNames.resolve(labels, model: manifest.label) } catch {
-            throw CommandFailure(ExitStatus.usage, "labels: \(error.description); nothing was queued")
+            throw CommandFailure(.usage, "labels: \(error.description); nothing was queued")
         }
     }
 }

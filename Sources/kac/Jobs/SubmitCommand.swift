@@ -73,10 +73,10 @@ struct SubmitCommand: ParsableCommand {
         switch (file, optionFields()) {
         case (let file?, nil):
             guard FileManager.default.fileExists(atPath: file) else {
-                throw CommandFailure(ExitStatus.noInput, "job file \(file) does not exist; check the path")
+                throw CommandFailure(.noInput, "job file \(file) does not exist; check the path")
             }
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw CommandFailure(ExitStatus.noPermission, "cannot read \(file); check its permissions")
+                throw CommandFailure(.noPermission, "cannot read \(file); check its permissions")
             }
             bytes = Array(data)
         case (nil, var fields?):
@@ -95,7 +95,7 @@ struct SubmitCommand: ParsableCommand {
             // Built from options, the mistake is on the command line (field names are the job keys);
             // a job FILE that fails validation is bad data.
             guard file == nil else { throw error }
-            throw CommandFailure(ExitStatus.usage, cause: error)
+            throw CommandFailure(.usage, cause: error)
         }
         if let id { job.id = id }
         try checkModel(of: job)

@@ -65,7 +65,7 @@ struct RenderCommand: ParsableCommand {
         do {
             try render()
         } catch let error as RenderError {
-            Console.note("kac render: \(error)")
+            Console.problem("kac render", error)
             throw ExitCode(error.exitCode)
         }
     }

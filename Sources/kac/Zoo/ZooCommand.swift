@@ -86,5 +86,5 @@ struct ModelReferenceArgument: ParsableArguments {
 
 /// Parses a command-line value into a store type, turning its error into a usage error.
 func parseArgument<T>(_ text: String, _ make: (String) throws -> T) throws -> T {
-    do { return try make(text) } catch { throw CommandFailure(ExitStatus.usage, cause: error) }
+    do { return try make(text) } catch { throw CommandFailure(.usage, cause: error) }
 }

@@ -42,7 +42,7 @@ struct ZooVerify: ParsableCommand {
                 "\(report.manifestsChecked) manifests, \(report.blobsChecked) blobs checked: "
                     + (report.isClean ? "ok" : "\(report.problems.count) problem(s)"))
         }
-        if !report.isClean { throw ExitCode(ExitStatus.dataError) }
+        if !report.isClean { throw ExitCode(ExitStatus.dataError.rawValue) }
     }
 
     struct VersionOK: Encodable {
