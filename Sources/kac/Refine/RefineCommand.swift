@@ -5,12 +5,8 @@
 // it, and a larger --steps extends it. No classifier takes part in training: the judges only score.
 import ArgumentParser
 import Foundation
-import Generation
 import ModelStore
-import NeuralNet
-import TensorCore
 import Training
-import Vocabulary
 
 struct RefineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -101,146 +97,26 @@ struct RefineCommand: ParsableCommand {
 
     func run() throws {
         threads.install()
-        let store = try zoo.open(create: publish != nil)
-        let studentModel = try ZooVelocityModel.load(student, from: store)
-        guard studentModel.manifest.details.kind == .student, studentModel.defaults.steps == 1 else {
-            throw ValidationError("\(studentModel.label) is not a one-step student; refine a student whose sampler takes 1 step")
-        }
-        guard studentModel.defaults.guidance == 1, !studentModel.architecture.hasGuidanceInput else {
-            throw ValidationError(
-                "\(studentModel.label) is sampled with guidance \(studentModel.defaults.guidance); refine a student with guidance baked in (sampled at s = 1)")
-        }
-        let teacherModel = try ZooVelocityModel.load(try teacherReference(of: studentModel, in: store), from: store)
-        guard teacherModel.path == studentModel.path else {
-            throw ValidationError("\(studentModel.label) and \(teacherModel.label) use different Kac paths")
-        }
         var configuration = RefinementConfiguration(totalSteps: steps)
-        configuration.method = method
-        configuration.alpha = alpha
-        configuration.teacherGuidance = guidance ?? teacherModel.defaults.guidance
-        configuration.fakeGuidance = fakeGuidance
+        (configuration.method, configuration.alpha, configuration.fakeGuidance) = (method, alpha, fakeGuidance)
         configuration.timeRange = try Self.range(timeRange)
-        configuration.batchSize = batchSize
-        configuration.generatorLearningRate = learningRate
-        configuration.fakeLearningRate = fakeLearningRate ?? learningRate
-        configuration.adamBeta1 = adamBeta1
-        configuration.gradientClipNorm = clip
-        configuration.emaDecay = ema
-        configuration.fakeWarmupSteps = fakeWarmup
-        configuration.seed = seed
-        configuration.anchorWeight = anchorWeight
-        configuration.anchorDecaySteps = anchorDecay
-        configuration.adversarialWeight = adversarialWeight ?? (method == .adversarial ? 1 : 0)
-        configuration.realSamples = real
-        configuration.discriminatorLearningRate = discriminatorLearningRate
-        configuration.r1Weight = r1
-        configuration.discriminatorWidth = discriminatorWidth
-        let anchor = try anchorSampler(teacher: teacherModel, guidance: configuration.teacherGuidance, store: store)
-        if configuration.needsAnchorPool {
-            configuration.anchorPoolSize = anchorPool
-            configuration.anchorModel = anchor.description
-        }
-        do { try configuration.validate() } catch { throw ValidationError(error.description) }
-        let header = RefinementState.Header(
-            configuration: configuration,
-            sources: RefinementSources(
-                student: studentModel.label, studentBlob: studentModel.manifest.blob.description,
-                teacher: teacherModel.label, teacherBlob: teacherModel.manifest.blob.description,
-                command: Console.invocation),
-            generatorArchitecture: studentModel.architecture, fakeArchitecture: teacherModel.architecture)
-        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-        var pool: TeacherTrajectoryPool?
-        if configuration.needsAnchorPool {
-            Console.note("[\(Self.timestamp())] anchor pool: \(anchorPool) endpoints of \(anchor.description) (RUN/anchor-pool.safetensors)")
-            pool = try RefinementAnchor.pool(
-                network: anchor.model.network, architecture: anchor.model.architecture, path: anchor.model.path, steps: anchor.steps,
-                guidance: anchor.guidance, count: anchorPool, seed: seed, file: runDirectory + "/anchor-pool.safetensors",
-                progress: { done in  // about ten lines
-                    if done == anchorPool || done * 10 / anchorPool > (done - 64) * 10 / anchorPool {
-                        Console.note("[\(Self.timestamp())] anchor pool \(done)/\(anchorPool)")
-                    }
-                })
-        }
-        var realData: LabeledDataset?
-        if method == .adversarial && real == .data {
-            guard let name = studentModel.manifest.details.dataset?.name else {
-                throw ValidationError("\(studentModel.label) records no dataset; the adversarial method needs its training data (or --real teacher)")
-            }
-            let builtIn = name.hasPrefix("toy:") ? String(name.dropFirst(4)) : name
-            guard let data = try TrainingData.builtIn(builtIn, directory: judgeOptions.datasetDirectory, seed: seed) else {
-                throw ValidationError("\(studentModel.label) was trained on '\(name)', not a built-in data set; use --real teacher")
-            }
-            realData = data.dataset
-        }
-        let refiner = try Refiner(
-            header: header, teacherNetwork: teacherModel.network, path: teacherModel.path,
-            studentWeights: studentModel.network.parameters, checkpointPath: runDirectory + "/checkpoint.safetensors",
-            anchorPool: pool, realData: realData)
-        refiner.checkpointEvery = checkpointEvery
-        refiner.logEvery = logEvery
-        refiner.log = { Console.note("[\(Self.timestamp())] " + $0) }
-        Console.note(
-            "refining \(studentModel.label) against \(teacherModel.label) at s = \(configuration.teacherGuidance): \(method.rawValue) α \(alpha), \(steps) steps of batch \(batchSize) after \(fakeWarmup) fake-only updates; OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads"
-        )
-        let scorer = try RefinementScorer(
-            judge: judgeOptions.settings, secondClassifier: secondClassifier, sampleCount: evalSamples, seed: evalSeed,
-            zooPath: zoo.path, classCount: studentModel.architecture.classCount,
-            dataset: studentModel.manifest.details.dataset?.name, log: Console.note)
-        var lastRows: [EvaluationRow] = []
-        refiner.evaluateEvery = evalEvery > 0 ? evalEvery : steps
-        refiner.evaluate = { network, step in
-            let (rows, line) = scorer.score(network, architecture: studentModel.architecture, path: studentModel.path, settings: studentModel.defaults, step: step)
-            lastRows = rows
-            return line
-        }
-        try refiner.run()
-        Console.note("refinement finished at step \(refiner.state.step): \(runDirectory)/checkpoint.safetensors")
-        if let publish {
-            if lastRows.isEmpty {
-                lastRows = scorer.score(
-                    refiner.averagedGenerator(), architecture: studentModel.architecture, path: studentModel.path,
-                    settings: studentModel.defaults, step: refiner.state.step
-                ).rows
-            }
-            var metadata = [
-                "refinement.method": method.rawValue, "refinement.alpha": String(alpha),
-                "refinement.fakeGuidance": String(fakeGuidance),
-                "refinement.teacher": teacherModel.label, "refinement.student": studentModel.label,
-                "refinement.steps": String(refiner.state.step), "refinement.guidance": String(configuration.teacherGuidance),
-            ]
-            metadata["refinement.configuration"] = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
-            let publication = VelocityModelPublication(
-                name: publish, kind: .student, weights: refiner.state.generatorAverage.shadow,
-                architecture: studentModel.architecture, path: studentModel.path, defaults: studentModel.defaults,
-                classNames: studentModel.manifest.details.classNames, parent: studentModel.manifest.blob,
-                dataset: studentModel.manifest.details.dataset, command: Console.invocation, seed: seed,
-                trainingSteps: refiner.state.step, evaluations: lastRows.map { $0.manifestResult(judge: $0.model) }, metadata: metadata)
-            let manifest = try publication.publish(to: store, dtype: dtype, tags: tags)
+        (configuration.batchSize, configuration.generatorLearningRate, configuration.adamBeta1) = (batchSize, learningRate, adamBeta1)
+        (configuration.gradientClipNorm, configuration.emaDecay, configuration.fakeWarmupSteps) = (clip, ema, fakeWarmup)
+        (configuration.seed, configuration.anchorWeight, configuration.anchorDecaySteps) = (seed, anchorWeight, anchorDecay)
+        (configuration.realSamples, configuration.discriminatorLearningRate) = (real, discriminatorLearningRate)
+        (configuration.r1Weight, configuration.discriminatorWidth) = (r1, discriminatorWidth)
+        var run = RefinementRun(
+            student: student, directory: runDirectory, configuration: configuration, judge: judgeOptions.settings,
+            command: Console.invocation)
+        (run.teacher, run.teacherGuidance, run.fakeLearningRate, run.adversarialWeight) = (teacher, guidance, fakeLearningRate, adversarialWeight)
+        (run.anchorPoolSize, run.anchorModel, run.checkpointEvery, run.logEvery) = (anchorPool, anchorModel, checkpointEvery, logEvery)
+        (run.evaluateEvery, run.evaluationSamples, run.evaluationSeed) = (evalEvery, evalSamples, evalSeed)
+        run.secondClassifier = secondClassifier
+        run.publication = publish.map { RefinementRun.Publication(name: $0, tags: tags, dtype: dtype) }
+        let store = try zoo.open(create: publish != nil)
+        if let manifest = try run.run(store: store, zooPath: zoo.path, log: Console.note) {
             Console.note("published \(manifest.label) (\(manifest.blob)); `kac zoo rollback \(manifest.name)` brings the previous version back")
         }
-    }
-
-    /// The anchor model and how it is sampled: --anchor-model at its own defaults, else the teacher at `guidance`.
-    private func anchorSampler(teacher: ZooVelocityModel, guidance: Double, store: ModelStore) throws
-        -> (model: ZooVelocityModel, steps: Int, guidance: Double, description: String)
-    {
-        let model = try anchorModel.map { try ZooVelocityModel.load($0, from: store) } ?? teacher
-        guard model.path == teacher.path, model.architecture.sampleShape == teacher.architecture.sampleShape else {
-            throw ValidationError("the anchor model \(model.label) does not sample the teacher's data on its Kac path")
-        }
-        let scale = anchorModel == nil ? guidance : model.defaults.guidance
-        return (model, model.defaults.steps, scale, "\(model.label), \(model.defaults.steps) euler steps, s = \(scale)")
-    }
-
-    /// The teacher: --teacher, else the nearest ancestor of kind teacher through the parent blobs.
-    private func teacherReference(of model: ZooVelocityModel, in store: ModelStore) throws -> String {
-        if let teacher { return teacher }
-        var ancestor = try store.parent(of: model.manifest)
-        while let manifest = ancestor {
-            if manifest.details.kind == .teacher { return manifest.label }
-            ancestor = try store.parent(of: manifest)
-        }
-        throw ValidationError("\(model.label) has no teacher among its ancestors; name one with --teacher REF")
     }
 
     private static func range(_ text: String) throws -> ClosedRange<Double> {
@@ -249,12 +125,6 @@ struct RefineCommand: ParsableCommand {
             throw ValidationError("--time-range takes LOW,HIGH with 0 < LOW ≤ HIGH ≤ 1, got '\(text)'")
         }
         return low...high
-    }
-
-    static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date())
     }
 }
 

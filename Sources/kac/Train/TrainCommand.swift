@@ -5,11 +5,7 @@
 // from the checkpoint; `--steps` may extend a finished run, and any other option that differs from
 // the run's recipe is refused (listing the differences) unless `--fresh` starts over.
 import ArgumentParser
-import Foundation
-import Generation
-import Imaging
 import KacFlow
-import NeuralNet
 import TensorCore
 import Training
 import Vocabulary
@@ -23,7 +19,7 @@ struct TrainCommand: ParsableCommand {
         help:
             "Dataset: fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians, or a labelled image folder DIR (one subfolder per class; a path with a slash is always a folder)."
     )
-    var data = "fashion-mnist"
+    var data = DatasetName.fashionMNIST.text
     @Option(name: .customLong("run"), help: "Run directory (checkpoint, previews, recipe).")
     var runDirectory = "runs/teacher"
     @Option(help: "Total optimisation steps.")
@@ -79,75 +75,20 @@ struct TrainCommand: ParsableCommand {
         threads.install()
         AllocatorTuning.retainLargeBlocks()
         InterruptSignal.install(purpose: "finishing the step and writing the checkpoint")
-        let source = try loadData()
-        let trainer = try TeacherRun.open(
-            directory: runDirectory, recipe: try makeRecipe(source), data: source.dataset, source: data, fresh: fresh,
-            log: Console.note)
-        Console.note("OpenBLAS core \(BLAS.coreName), \(BLAS.threadCount) threads")
-        if let advice = BLAS.kernelAdvice() { Console.note("note: \(advice)") }
-        let progress = ProgressReporter(
-            title: "train", total: steps, interactive: ProgressReporter.standardErrorIsTerminal,
-            startCompleted: trainer.state.step)
-        let isImage = trainer.recipe.architecture.sampleShape.count == 3
-        if let warning = FlowTrainingConfiguration.shortRunWarning(decay: ema, steps: steps, stepsOption: "--steps") {
-            Console.note(warning)
-        }
-        let checkpointPath = TeacherRun.checkpointPath(in: runDirectory)
-        try trainer.run(
-            checkpointPath: checkpointPath, checkpointEvery: checkpointEvery, progress: progress,
-            hookEvery: isImage ? sampleEvery : 0,
-            hook: { trainer in try writePreview(trainer) },
-            shouldStop: { InterruptSignal.isRequested })
-        progress.finish("done at step \(trainer.state.step); checkpoint \(checkpointPath)")
-    }
-
-    private func loadData() throws -> TrainingData {
-        if TrainingData.isFolder(data) {
-            return try folder.load(data, cacheDirectory: runDirectory + "/data").trainingData
-        }
-        guard let source = try TrainingData.builtIn(data, directory: datasetDirectory, seed: seed) else {
-            throw ValidationError(
-                "unknown dataset '\(data)': use fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians or an image folder path")
-        }
-        return source
-    }
-
-    private func makeRecipe(_ source: TrainingData) throws -> TrainingRecipe {
         let shape = TeacherNetworkShape(
             width: width, multipliers: try Self.integers(multipliers, option: "--multipliers"), residualBlocks: residualBlocks,
             attention: try attention.map { try Self.integers($0, option: "--attention") }, hiddenWidth: hiddenWidth)
-        return TrainingRecipe(
-            architecture: try shape.architecture(for: source.dataset),
+        var training = TeacherTraining(
+            data: data, directory: runDirectory, shape: shape,
             path: KacPath.Configuration(dampingRate: dampingRate, speed: speed, horizon: 1, schedule: schedule),
             training: FlowTrainingConfiguration(
-                batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
-                labelDropout: labelDropout, totalSteps: steps,
+                batchSize: batchSize, learningRate: learningRate, emaDecay: ema, labelDropout: labelDropout, totalSteps: steps,
                 finalLearningRateFraction: finalLearningRateFraction),
-            dataset: source.name, datasetDigest: source.digest, classNames: source.classNames, seed: seed,
-            command: Console.invocation)
-    }
-
-    /// Two samples per class from the EMA weights, 50 Euler steps, guidance 1.5 (KAC.md §8 setting),
-    /// one column per class with the class names under the columns.
-    private func writePreview(_ trainer: Trainer) throws {
-        let classCount = trainer.recipe.architecture.classCount
-        let labels = (0..<(2 * classCount)).map { $0 % classCount }
-        let generator = Generator(
-            network: trainer.averagedNetwork(), architecture: trainer.recipe.architecture,
-            path: trainer.recipe.path)
-        let samples = generator.generate(
-            labels: labels, seed: 2024, firstIndex: 0,
-            settings: SamplingSettings(integrator: .euler, steps: 50, guidance: 1.5)
-        ).samples
-        let names = ClassNames.implied(byDataset: trainer.recipe.dataset, classCount: classCount)
-        let classNames = trainer.recipe.classNames ?? (0..<classCount).map { names.name(of: $0) }
-        let sheet = try SampleImages.contactSheet(samples, columns: classCount, columnLabels: classNames, upscale: 2)
-        let path = String(format: "%@/samples/step-%06d.png", runDirectory, trainer.state.step)
-        try ImageEncoder.write(sheet, as: .png(), to: path)
-        let share = FlowTrainingConfiguration.initialWeightShare(decay: ema, steps: trainer.state.step)
-        if share > FlowTrainingConfiguration.initialWeightWarningShare {
-            Console.note(String(format: "%@: the EMA weights still hold %.0f%% of the random initial weights at this step; expect noise", path, 100 * share))
-        }
+            seed: seed, command: Console.invocation)
+        (training.checkpointEvery, training.sampleEvery, training.fresh) = (checkpointEvery, sampleEvery, fresh)
+        (training.datasetDirectory, training.folderOptions, training.folderDatasetName) = (datasetDirectory, folder.options, folder.datasetName)
+        try training.run(
+            interactive: ProgressReporter.standardErrorIsTerminal, shouldStop: { InterruptSignal.isRequested }, log: Console.note)
     }
 
     static func integers(_ text: String, option: String) throws -> [Int] {
