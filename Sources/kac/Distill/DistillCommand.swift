@@ -5,10 +5,7 @@
 // --guidance-range the students take the guidance scale as an input (one checkpoint for every s).
 import ArgumentParser
 import Foundation
-import KacFlow
 import ModelStore
-import NeuralNet
-import TensorCore
 import Training
 import Vocabulary
 
@@ -97,88 +94,30 @@ struct DistillCommand: ParsableCommand {
 
     func run() throws {
         threads.install()
-        let source = try loadTeacher()
-        let data = try loadData(source)
-        let (dataset, dataName, datasetDigest) = (data.dataset, data.name, data.digest)
-        let configuration = try makeConfiguration(teacher: source)
-        if fresh { try Distiller.discardStages(in: runDirectory) }
-        let distiller = try Distiller(
-            configuration: configuration, runDirectory: runDirectory, dataset: dataset,
-            datasetName: dataName, datasetDigest: datasetDigest,
-            teacher: source.teacher, teacherSource: source.label)
-        distiller.command = Console.invocation
-        distiller.checkpointEvery = checkpointEvery
-        distiller.progressInteractive = ProgressReporter.standardErrorIsTerminal
-        distiller.log = { Console.note($0) }
-        Console.note(
-            "teacher \(source.label): \(source.teacher.network.parameters.scalarCount) parameters; OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads"
-        )
-        if let advice = BLAS.kernelAdvice() { Console.note("note: \(advice)") }
-        let store = try publish.map { _ in try zoo.open(create: true) }
-        let evaluator = try ImageStageEvaluator.forData(
-            dataName, classCount: source.teacher.architecture.classCount, judge: judgeOptions.settings, zooPath: zoo.path,
-            sampleCount: evalSamples, seed: evalSeed, log: Console.note)
-        var parent = source.blob
-        try distiller.run(evaluate: evaluator) { student, report in
-            let metrics = (report.evaluation?.metrics ?? [:]).sorted { $0.key < $1.key }
-                .map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: ", ")
-            Console.note(
-                "\(student.stage.directoryName): \(student.stage.studentSteps)-step student ready\(metrics.isEmpty ? "" : ": " + metrics)")
-            if let store, let prefix = publish {
-                if report.publishedAs == nil {
-                    let manifest = try source.publication(
-                        student, report: report, prefix: prefix, parent: parent, configuration: configuration,
-                        dataName: dataName, datasetDigest: datasetDigest, command: Console.invocation
-                    )
-                    .publish(to: store, dtype: dtype, tags: tags)
-                    report.publishedAs = "\(manifest.name)@\(manifest.version)"
-                    report.publishedBlob = manifest.blob.description
-                    Console.note("published \(report.publishedAs ?? "") (\(manifest.blob))")
-                }
-                parent = try report.publishedBlob.map { try Digest(parsing: $0) }
-            }
-        }
-        Console.note("distillation finished: \(runDirectory)")
-    }
-
-    private func makeConfiguration(teacher: TeacherSource) throws -> DistillationConfiguration {
-        let stageSteps = try TrainCommand.integers(stepsPerStage, option: "--steps-per-stage")
-        let range = try guidanceRange.map(Self.scaleRange)
-        let defaultGuidance = range.map { min(max(teacher.defaultGuidance, $0.lowerBound), $0.upperBound) } ?? teacher.defaultGuidance
-        let configuration = DistillationConfiguration(
-            stepSchedule: try TrainCommand.integers(stages, option: "--stages"), start: start,
-            teacherIntegrator: teacherIntegrator, substeps: substeps, guidance: guidance ?? defaultGuidance, guidanceRange: range,
-            training: FlowTrainingConfiguration(
-                batchSize: batchSize, learningRate: learningRate, emaDecay: ema,
-                labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
-            stageTrainingSteps: stageSteps.count > 1 ? stageSteps : nil, trajectoryPoolSize: pool,
-            studentArchitecture: try studentWidth.map { try teacher.teacher.architecture.narrowed(width: $0) },
-            studentInitialization: studentInit ?? .leadingSlice, seed: seed, targets: targets)
-        do { try configuration.validate() } catch { throw ValidationError(error.description) }
-        return configuration
-    }
-
-    private func loadTeacher() throws -> TeacherSource {
+        let choice: Distillation.Teacher
         switch (teacher, teacherRun) {
-        case (let reference?, nil): return try TeacherSource.zoo(reference, from: try zoo.open(create: false))
-        case (nil, let directory?): return try TeacherSource.trainingRun(directory)
+        case (let reference?, nil): choice = .zoo(reference)
+        case (nil, let directory?): choice = .trainingRun(directory)
         default: throw ValidationError("give exactly one of --teacher REF (zoo) or --teacher-run DIR (a `kac train` run)")
         }
-    }
-
-    /// --data DIR (an image folder, under the teacher's data set name), else the named or the teacher's built-in data.
-    private func loadData(_ source: TeacherSource) throws -> TrainingData {
-        if let data, TrainingData.isFolder(data) {
-            return try source.folderData(
-                data, cacheDirectory: runDirectory + "/data", allowOther: allowOtherData, log: Console.note)
-        }
-        let name = data ?? source.dataset
-        guard let builtIn = try TrainingData.builtIn(name, directory: judgeOptions.datasetDirectory, seed: seed) else {
-            throw ValidationError(
-                "unknown dataset '\(name)': use fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians, "
-                    + "or give --data DIR, the image folder the teacher was trained on")
-        }
-        return builtIn
+        let stageSteps = try TrainCommand.integers(stepsPerStage, option: "--steps-per-stage")
+        let configuration = DistillationConfiguration(
+            stepSchedule: try TrainCommand.integers(stages, option: "--stages"), start: start, teacherIntegrator: teacherIntegrator,
+            substeps: substeps, guidanceRange: try guidanceRange.map(Self.scaleRange),
+            training: FlowTrainingConfiguration(
+                batchSize: batchSize, learningRate: learningRate, emaDecay: ema, labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),
+            stageTrainingSteps: stageSteps.count > 1 ? stageSteps : nil, trajectoryPoolSize: pool,
+            studentInitialization: studentInit ?? .leadingSlice, seed: seed, targets: targets)
+        var distillation = Distillation(
+            teacher: choice, directory: runDirectory, configuration: configuration, judge: judgeOptions.settings,
+            command: Console.invocation)
+        (distillation.guidance, distillation.studentWidth, distillation.data) = (guidance, studentWidth, data)
+        (distillation.allowOtherData, distillation.checkpointEvery, distillation.fresh) = (allowOtherData, checkpointEvery, fresh)
+        (distillation.evaluationSamples, distillation.evaluationSeed) = (evalSamples, evalSeed)
+        distillation.publication = publish.map { Distillation.Publication(prefix: $0, tags: tags, dtype: dtype) }
+        try distillation.run(
+            openStore: { try zoo.open(create: $0) }, zooPath: zoo.path, interactive: ProgressReporter.standardErrorIsTerminal,
+            log: Console.note)
     }
 
     /// "1,3" → 1...3.
