@@ -1,7 +1,9 @@
 // `kac submit`: validate a job (from a file or from options) and queue it atomically in the
-// spool's `new/` (write into `tmp/`, fsync, link into `new/`). Prints the job id on stdout.
+// spool's `new/` (write into `tmp/`, fsync, link into `new/`), once RenderService's `Submission` has
+// checked the spool and the job's model. Prints the job id on stdout.
 import ArgumentParser
 import Foundation
+import RenderService
 import Spool
 import Vocabulary
 
@@ -87,7 +89,7 @@ struct SubmitCommand: ParsableCommand {
         case (nil, nil):
             throw ValidationError("give a job FILE or options such as --quality fastest --count 4")
         }
-        let spool = try openSpool()
+        let spool = try Submission.openSpool(location.resolved, create: create)
         var job: RenderJob
         do {
             job = try spool.validator.validate(bytes)
@@ -98,7 +100,9 @@ struct SubmitCommand: ParsableCommand {
             throw CommandFailure(.usage, cause: error)
         }
         if let id { job.id = id }
-        try checkModel(of: job)
+        if let warning = try Submission.checkModel(of: job, zooPath: zoo.path, openStore: { try zoo.open(create: false) }) {
+            Console.note(warning)
+        }
         print(try spool.submit(job))
     }
 }
