@@ -16,6 +16,14 @@ enum Console {
 }
 
 extension Console {
+    /// A value as the JSON every `--json` prints: pretty, keys sorted, slashes bare, dates ISO 8601; ends in a newline.
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+
     /// This invocation as a recipe line: `kac` followed by the arguments, quoted where they contain
     /// spaces. The program path is left out on purpose — a recipe names the tool, not the file it
     /// was run from (`.build/release/kac`, a copied binary).

@@ -8,6 +8,23 @@ import ModelStore
 import Vocabulary
 
 extension EndpointStability {
+    /// The figures of the student `reference` names against `teacher`, else against its parent.
+    public static func measure(
+        student reference: ModelReference, teacher: ModelReference?, in store: ModelStore, guidance: Double?, count: Int, seed: UInt64,
+        figure: (Double) -> String
+    ) throws -> (student: ModelManifest, stability: EndpointStability, teacherLabel: String) {
+        let manifest = try store.resolve(reference)
+        guard manifest.details.kind == .student else {
+            throw DistillationError.invalidConfiguration("\(manifest.label) is not a student (kind \(manifest.details.kind.rawValue))")
+        }
+        guard let teacherManifest = try teacher.map({ try store.resolve($0) }) ?? store.parent(of: manifest) else {
+            throw DistillationError.invalidConfiguration("\(manifest.label) records no parent; name its teacher with --teacher REF")
+        }
+        let (stability, label) = try measure(
+            student: manifest, teacher: teacherManifest, in: store, guidance: guidance, count: count, seed: seed, figure: figure)
+        return (manifest, stability, label)
+    }
+
     /// The figures of `student` (a student's manifest) against `teacher`, and the teacher's description
     /// ("fashion-mnist/teacher@2, 25 Euler sub-steps per interval, s = 1.5"); `guidance` overrides the
     /// scale found in the lineage. `figure` formats the scale as the caller prints numbers.

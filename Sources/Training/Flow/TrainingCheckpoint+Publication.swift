@@ -34,3 +34,20 @@ extension VelocityModelPublication {
         return publication
     }
 }
+
+extension SamplingSettings {
+    /// The sampler defaults `kac publish` records: those given, else Euler, 100 steps and s = 1.5 for
+    /// a teacher; a student's step count is not in its checkpoint and must be given, and its scale
+    /// defaults to 1 (guidance baked in).
+    public static func published(for kind: ModelKind, integrator: Integrator?, steps: Int?, guidance: Double?) throws(TrainingError)
+        -> SamplingSettings
+    {
+        if kind == .student && steps == nil {
+            throw .invalidOptions(
+                "a student's default step count is not recorded in its checkpoint; pass --steps N (the steps it was distilled for)")
+        }
+        let stepCount = steps ?? 100
+        guard stepCount > 0 else { throw .invalidOptions("--steps must be positive, got \(stepCount)") }
+        return SamplingSettings(integrator: integrator ?? .euler, steps: stepCount, guidance: guidance ?? (kind == .teacher ? 1.5 : 1))
+    }
+}

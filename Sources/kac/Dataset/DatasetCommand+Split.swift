@@ -1,11 +1,8 @@
 // `kac dataset split SRC --out OUT`: the held-out split a user's own folder needs (a classifier is
 // judged on OUT/test, `kac eval --reference OUT/test` compares samples with it, and the teacher
-// trains on OUT/train only); and `kac dataset inspect --preview`, the decoded images as a sheet.
+// trains on OUT/train only).
 import ArgumentParser
 import Foundation
-import Generation
-import Imaging
-import TensorCore
 import Training
 import Vocabulary
 
@@ -45,28 +42,5 @@ extension DatasetCommand {
             let balance = ClassBalance(labels: folder.entries.map(\.label), classNames: folder.classNames)
             if let warning = balance.warning { Console.note("warning: \(source): \(warning)") }
         }
-    }
-}
-
-/// The decoded images of a data set as a contact sheet: one labelled column per class.
-enum DatasetPreview {
-    static func write(_ dataset: LabeledDataset, rows: Int, to path: String) throws {
-        let shape = dataset.sampleShape
-        let classCount = dataset.classNames.count
-        let size = shape.reduce(1, *)
-        let byClass = (0..<classCount).map { label in dataset.labels.indices.filter { dataset.labels[$0] == label }.prefix(rows) }
-        var scalars = [Float](repeating: 0, count: rows * classCount * size)  // mid grey where a class has fewer images
-        for row in 0..<rows {
-            for label in 0..<classCount where row < byClass[label].count {
-                let index = byClass[label][byClass[label].startIndex + row]
-                let target = (row * classCount + label) * size
-                scalars.replaceSubrange(target..<(target + size), with: dataset.samples.scalars[(index * size)..<((index + 1) * size)])
-            }
-        }
-        let samples = Tensor(shape: [rows * classCount] + shape, scalars: scalars)
-        // Small images are enlarged so a person can see them (nearest neighbour: the pixels the trainer sees).
-        let upscale = max(1, 64 / max(shape[0], 1))
-        let sheet = try SampleImages.contactSheet(samples, columns: classCount, columnLabels: dataset.classNames, upscale: upscale)
-        try ImageEncoder.write(sheet, as: .png(), to: path)
     }
 }

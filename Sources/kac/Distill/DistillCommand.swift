@@ -65,7 +65,7 @@ struct DistillCommand: ParsableCommand {
     var seed: UInt64 = 1
     @Option(
         help:
-            "Dataset: fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians, or the image folder DIR the teacher was trained on (default: the teacher's)."
+            "Dataset: \(TrainingData.builtInNames.joined(separator: ", ")), or the image folder DIR the teacher was trained on (default: the teacher's)."
     )
     var data: String?
     @Flag(
@@ -100,9 +100,9 @@ struct DistillCommand: ParsableCommand {
         case (nil, let directory?): choice = .trainingRun(directory)
         default: throw ValidationError("give exactly one of --teacher REF (zoo) or --teacher-run DIR (a `kac train` run)")
         }
-        let stageSteps = try TrainCommand.integers(stepsPerStage, option: "--steps-per-stage")
+        let stageSteps = try CommaSeparated.positiveIntegers(stepsPerStage, option: "--steps-per-stage")
         let configuration = DistillationConfiguration(
-            stepSchedule: try TrainCommand.integers(stages, option: "--stages"), start: start, teacherIntegrator: teacherIntegrator,
+            stepSchedule: try CommaSeparated.positiveIntegers(stages, option: "--stages"), start: start, teacherIntegrator: teacherIntegrator,
             substeps: substeps, guidanceRange: try guidanceRange.map(Self.scaleRange),
             training: FlowTrainingConfiguration(
                 batchSize: batchSize, learningRate: learningRate, emaDecay: ema, labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),

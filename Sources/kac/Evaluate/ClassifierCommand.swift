@@ -25,7 +25,7 @@ struct ClassifierTrain: ParsableCommand {
         abstract: "Train an evaluation classifier (Fashion-MNIST or an image folder) and report its test accuracy.")
 
     @Option(help: "fashion-mnist, or a labelled image folder DIR (one subfolder per class).")
-    var data = "fashion-mnist"
+    var data = DatasetName.fashionMNIST.text
     @Option(help: "Image folders: held-out test folder with the same classes (default: every 10th image of --data).")
     var test: String?
     @OptionGroup var folder: ImageFolderArguments
@@ -61,10 +61,12 @@ struct ClassifierTrain: ParsableCommand {
     func run() throws {
         threads.install()
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-        let data = try loadData()
+        let data = try ClassifierData.load(
+            self.data, test: test, folderOptions: folder.options, datasetName: folder.datasetName, cacheDirectory: runDirectory + "/data",
+            fashionMNISTDirectory: datasetDirectory, log: Console.note)
         // A name the zoo would refuse is refused before the training, not after it.
-        if publish { _ = try ModelName(publishedName(folderName: data.folderName)) }
-        let network = try data.network(widths: try TrainCommand.integers(widths, option: "--widths"), hiddenWidth: hiddenWidth)
+        if publish { _ = try ModelName(data.publishedName(name)) }
+        let network = try data.network(widths: try CommaSeparated.positiveIntegers(widths, option: "--widths"), hiddenWidth: hiddenWidth)
         let configuration = ClassifierTrainingConfiguration(
             network: network, epochs: epochs, batchSize: batchSize, learningRate: learningRate, maximumShift: shift, seed: seed)
         let result = try ClassifierRun.train(
@@ -75,31 +77,9 @@ struct ClassifierTrain: ParsableCommand {
                 format: "test accuracy %.4f (%d test images), %.0f s, checkpoint %@", result.accuracy, result.testCount,
                 result.seconds, checkpointPath))
         print("test accuracy per class: " + ClassBalance.describe(result.accuracyPerClass, classNames: data.train.classNames))
-        let record = result.record
         if publish {
-            let store = try zoo.open(create: true)
-            let manifest = try record.publish(to: store, name: publishedName(folderName: data.folderName), dtype: .f16, tags: tags)
+            let manifest = try result.record.publish(to: try zoo.open(create: true), name: data.publishedName(name), dtype: .f16, tags: tags)
             print("published \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zoo.path)")
         }
-    }
-
-    /// `--name`, else the data set's own judge: `<data set>/classifier` — never another data set's
-    /// (a classifier of an image folder published as fashion-mnist/classifier would replace the
-    /// judge every Fashion-MNIST evaluation uses by default).
-    func publishedName(folderName: String?) -> String {
-        name ?? "\(folderName ?? "fashion-mnist")/classifier"
-    }
-
-    /// Training and test images, the training data's digest, and the folder's data set name (nil: Fashion-MNIST).
-    private func loadData() throws -> ClassifierData {
-        guard TrainingData.isFolder(data, builtIn: ["fashion-mnist"]) else {
-            guard data == "fashion-mnist" else {
-                throw ValidationError("--data takes fashion-mnist or an image folder path, got '\(data)'")
-            }
-            return try ClassifierData.fashionMNIST(directory: datasetDirectory)
-        }
-        let loaded = try folder.load(data, cacheDirectory: runDirectory + "/data")
-        let held = try test.map { ($0, try folder.load($0, cacheDirectory: runDirectory + "/data")) }
-        return try ClassifierData.folder(loaded, test: held)
     }
 }

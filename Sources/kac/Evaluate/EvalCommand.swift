@@ -134,27 +134,17 @@ struct EvalCommand: ParsableCommand {
 
     private func writePlot(_ rows: [EvaluationRow], judge: String, samples: Int) throws {
         guard let plotPath else { return }
-        let judgeName = (judge as NSString).lastPathComponent
-        let title = "Quality vs network evaluations: \(samples) samples, judged by \(judgeName)"
-        let raster = try SVGRaster.render(EvaluationPlot(rows: rows, title: title).svg())
-        try ImageEncoder.write(raster, as: .png(), to: plotPath)
+        try EvaluationPlot.write(rows, judge: judge, sampleCount: samples, to: plotPath)
         Console.note("wrote \(plotPath)")
     }
 
     private func settingsList() throws -> [SamplingSettings] {
-        let stepCounts = try TrainCommand.integers(steps, option: "--steps")
-        let integrators = try samplers.split(separator: ",").map { name in
-            guard let integrator = Integrator(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError(
-                    "--samplers: unknown integrator '\(name)'; use \(Integrator.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return integrator
-        }
-        let scales = try guidance.split(separator: ",").map { text in
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value >= 0, value.isFinite else {
-                throw ValidationError("--guidance takes comma-separated non-negative numbers, got '\(guidance)'")
-            }
-            return value
+        let stepCounts = try CommaSeparated.positiveIntegers(steps, option: "--steps")
+        let integrators = try CommaSeparated.values(
+            samplers, refusal: { "--samplers: unknown integrator '\($0)'; use \(Integrator.allCases.map(\.rawValue).joined(separator: ", "))" },
+            Integrator.init(rawValue:))
+        let scales = try CommaSeparated.values(guidance, refusal: { _ in "--guidance takes comma-separated non-negative numbers, got '\(guidance)'" }) {
+            Double($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
         }
         guard samples >= 2 else { throw ValidationError("--samples must be at least 2 (a covariance needs two samples)") }
         return try ModelEvaluation.grid(integrators: integrators, scales: scales, stepCounts: stepCounts)

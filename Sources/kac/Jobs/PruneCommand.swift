@@ -42,7 +42,7 @@ struct PruneCommand: ParsableCommand {
         if let state { states = [state.spoolState] }
         let policy = RetentionPolicy(maximumAge: olderThan.flatMap(RetentionPolicy.duration), keepLatest: keep, states: states)
         let report = try spool.prune(policy, dryRun: dryRun)
-        if json { return print(try StatusCommand.json(report), terminator: "") }
+        if json { return print(try Console.json(report), terminator: "") }
         let verb = dryRun ? "would remove" : "removed"
         for job in report.removed {
             print("\(verb) \(job.state.rawValue)/\(job.jobID) (\(job.outputFiles) output file(s), \(job.reason))")

@@ -53,19 +53,12 @@ struct StatusCommand: ParsableCommand {
             let finished = detail.state.isFinished
             // While watching a running job only the count of its files is shown; the list once it ends.
             let text = detail.text(now: spool.clock.now(), listingOutputs: !watch || finished)
-            return (json ? try Self.json(detail) : text, finished)
+            return (json ? try Console.json(detail) : text, finished)
         }
         var status = try spool.status(recentFailureLimit: failures)
         status.filesystem = spool.probeFilesystem()
         let place = location.resolved
-        return (json ? try Self.json(status) : "spool: \(place.path) (\(place.source))\n" + status.text(queueLimit: queued), false)
-    }
-
-    static func json(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+        return (json ? try Console.json(status) : "spool: \(place.path) (\(place.source))\n" + status.text(queueLimit: queued), false)
     }
 }
 

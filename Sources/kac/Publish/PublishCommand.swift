@@ -51,42 +51,22 @@ struct PublishCommand: ParsableCommand {
     var guidance: Double?
 
     func run() throws {
-        let type = dtype
         let store = try zoo.open(create: true)
         if let record = try? ClassifierRecord.load(checkpointAt: checkpoint) {
-            let manifest = try record.publish(to: store, name: name, dtype: type, tags: tags)
+            let manifest = try record.publish(to: store, name: name, dtype: dtype, tags: tags)
             print("published classifier \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zoo.path)")
             return
         }
-        let modelKind = kind
-        guard modelKind != .classifier else {
-            throw ValidationError("--kind takes teacher or student (\(checkpoint) is not a classifier checkpoint)")
-        }
+        guard kind != .classifier else { throw ValidationError("--kind takes teacher or student (\(checkpoint) is not a classifier checkpoint)") }
         let (recipe, state) = try TrainingState.load(from: checkpoint)
         let publication = try VelocityModelPublication.trainingCheckpoint(
-            checkpoint, recipe: recipe, state: state, name: name, kind: modelKind, defaults: try defaults(for: modelKind),
-            parent: try parentDigest(in: store), evaluationFiles: evaluations, stabilityFile: stability)
-        let manifest = try publication.publish(to: store, dtype: type, tags: tags)
+            checkpoint, recipe: recipe, state: state, name: name, kind: kind,
+            defaults: try SamplingSettings.published(for: kind, integrator: sampler, steps: steps, guidance: guidance),
+            parent: try parent.map(store.blob(naming:)), evaluationFiles: evaluations, stabilityFile: stability)
+        let manifest = try publication.publish(to: store, dtype: dtype, tags: tags)
         print(
-            "published \(modelKind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "
+            "published \(kind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "
                 + "\(manifest.details.evaluations.count) evaluation rows, \(manifest.compressedSize) bytes) to \(zoo.path)")
-    }
-
-    private func defaults(for kind: ModelKind) throws -> SamplingSettings {
-        let integrator = sampler ?? .euler
-        if kind == .student && steps == nil {
-            throw ValidationError(
-                "a student's default step count is not recorded in its checkpoint; pass --steps N (the steps it was distilled for)")
-        }
-        let stepCount = steps ?? 100
-        guard stepCount > 0 else { throw ValidationError("--steps must be positive, got \(stepCount)") }
-        return SamplingSettings(integrator: integrator, steps: stepCount, guidance: guidance ?? (kind == .teacher ? 1.5 : 1))
-    }
-
-    private func parentDigest(in store: ModelStore) throws -> Digest? {
-        guard let parent else { return nil }
-        if let digest = try? Digest(parsing: parent) { return digest }
-        return try store.resolve(parent).blob
     }
 }
 

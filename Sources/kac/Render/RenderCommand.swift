@@ -99,9 +99,7 @@ struct RenderCommand: ParsableCommand {
                 format: "%d written, %d kept, %.1f images/s", report.rendered, report.images.count - report.rendered,
                 report.imagesPerSecond))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try Console.json(report), terminator: "")
         } else {
             for image in report.images { print(out + "/" + image.file) }
             if let grid = report.grid { print(out + "/" + grid) }

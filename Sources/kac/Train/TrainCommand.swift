@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "Dataset: fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians, or a labelled image folder DIR (one subfolder per class; a path with a slash is always a folder)."
+            "Dataset: \(TrainingData.builtInNames.joined(separator: ", ")), or a labelled image folder DIR (one subfolder per class; a path with a slash is always a folder)."
     )
     var data = DatasetName.fashionMNIST.text
     @Option(name: .customLong("run"), help: "Run directory (checkpoint, previews, recipe).")
@@ -76,8 +76,8 @@ struct TrainCommand: ParsableCommand {
         AllocatorTuning.retainLargeBlocks()
         InterruptSignal.install(purpose: "finishing the step and writing the checkpoint")
         let shape = TeacherNetworkShape(
-            width: width, multipliers: try Self.integers(multipliers, option: "--multipliers"), residualBlocks: residualBlocks,
-            attention: try attention.map { try Self.integers($0, option: "--attention") }, hiddenWidth: hiddenWidth)
+            width: width, multipliers: try CommaSeparated.positiveIntegers(multipliers, option: "--multipliers"), residualBlocks: residualBlocks,
+            attention: try attention.map { try CommaSeparated.positiveIntegers($0, option: "--attention") }, hiddenWidth: hiddenWidth)
         var training = TeacherTraining(
             data: data, directory: runDirectory, shape: shape,
             path: KacPath.Configuration(dampingRate: dampingRate, speed: speed, horizon: 1, schedule: schedule),
@@ -89,13 +89,5 @@ struct TrainCommand: ParsableCommand {
         (training.datasetDirectory, training.folderOptions, training.folderDatasetName) = (datasetDirectory, folder.options, folder.datasetName)
         try training.run(
             interactive: ProgressReporter.standardErrorIsTerminal, shouldStop: { InterruptSignal.isRequested }, log: Console.note)
-    }
-
-    static func integers(_ text: String, option: String) throws -> [Int] {
-        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("\(option) takes comma-separated positive integers, got '\(text)'")
-        }
-        return values.compactMap { $0 }
     }
 }

@@ -48,12 +48,7 @@ struct ZooOptions: ParsableArguments {
 }
 
 enum ZooOutput {
-    static func json(_ value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
-    }
+    static func json(_ value: some Encodable) throws { print(try Console.json(value), terminator: "") }
 
     /// Left-aligned columns separated by two spaces; headers in bold only on a terminal.
     static func table(_ header: [String], _ rows: [[String]]) {

@@ -44,21 +44,10 @@ struct ZooStability: ParsableCommand {
     func run() throws {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
         let store = try options.openStore()
-        let manifest = try store.resolve(try parseArgument(reference, ModelReference.init(parsing:)))
-        guard manifest.details.kind == .student else {
-            throw ValidationError("\(manifest.label) is not a student (kind \(manifest.details.kind.rawValue))")
-        }
-        let teacherManifest: ModelManifest
-        if let teacher {
-            teacherManifest = try store.resolve(try parseArgument(teacher, ModelReference.init(parsing:)))
-        } else if let parent = try store.parent(of: manifest) {
-            teacherManifest = parent
-        } else {
-            throw ValidationError("\(manifest.label) records no parent; name its teacher with --teacher REF")
-        }
-        let (stability, label) = try EndpointStability.measure(
-            student: manifest, teacher: teacherManifest, in: store, guidance: guidance, count: samples, seed: seed,
-            figure: { ModelManifest.figure($0) })
+        let (manifest, stability, label) = try EndpointStability.measure(
+            student: try parseArgument(reference, ModelReference.init(parsing:)),
+            teacher: try teacher.map { try parseArgument($0, ModelReference.init(parsing:)) }, in: store, guidance: guidance,
+            count: samples, seed: seed, figure: { ModelManifest.figure($0) })
         var published: ModelManifest?
         if record {
             var details = manifest.details
