@@ -5,8 +5,7 @@ import ArgumentParser
 import TensorCore
 
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for BLAS and the parallel loops (default: the CPUs this process may use).")
-    var threads: Int?
+    @Option(help: "Threads for BLAS and the parallel loops (default: the CPUs this process may use).") var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }

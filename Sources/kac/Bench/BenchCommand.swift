@@ -11,31 +11,15 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure sgemm peak and UNet forward/backward/training throughput on this machine.")
 
-    @Option(help: "Batch sizes for the forward and forward+backward rows.")
-    var batches: [Int] = [1, 16, 64]
-
-    @Option(help: "Batch size of the training-step row (forward + backward + Adam).")
-    var trainingBatch: Int = 128
-
-    @Option(help: "Timed repetitions per measurement (the best is reported).")
-    var repetitions: Int = 3
-
-    @Option(help: "Images per internal UNet pass (default: the network's own choice).")
-    var microBatch: Int?
-
-    @Option(help: "Size of the square sgemm used to measure the peak.")
-    var gemmSize: Int = 2048
-
-    @Option(help: "PNG encodes timed in the 28×28 encode row (the 112×112 row runs a fifth as many).")
-    var encodes: Int = 10_000
-
+    @Option(help: "Batch sizes for the forward and forward+backward rows.") var batches: [Int] = [1, 16, 64]
+    @Option(help: "Batch size of the training-step row (forward + backward + Adam).") var trainingBatch: Int = 128
+    @Option(help: "Timed repetitions per measurement (the best is reported).") var repetitions: Int = 3
+    @Option(help: "Images per internal UNet pass (default: the network's own choice).") var microBatch: Int?
+    @Option(help: "Size of the square sgemm used to measure the peak.") var gemmSize: Int = 2048
+    @Option(help: "PNG encodes timed in the 28×28 encode row (the 112×112 row runs a fifth as many).") var encodes: Int = 10_000
     @OptionGroup var zoo: ZooLocation
-
-    @Option(help: "Zoo model of the end-to-end rows, rendered at its own steps and guidance.")
-    var model = "fashion-mnist/student-1"
-
-    @Option(help: "PNG files per end-to-end render (0 skips the end-to-end rows).")
-    var count = 1000
+    @Option(help: "Zoo model of the end-to-end rows, rendered at its own steps and guidance.") var model = "fashion-mnist/student-1"
+    @Option(help: "PNG files per end-to-end render (0 skips the end-to-end rows).") var count = 1000
 
     @Option(name: .customLong("batch-size"), help: "Images per sampler batch in the end-to-end renders (as kac render --batch-size).")
     var batchSize = 16

@@ -15,14 +15,10 @@ extension DatasetCommand {
                 "Files are hard-linked where possible (else copied); the source is only read, and OUT must not exist. The same --seed gives the same split. The data set name of OUT/train and OUT/test is OUT's name (a folder called train or test takes its parent's name), so the teacher, its students and the classifier all record one data set. Exit codes: 64 bad options, 65 a folder without class subfolders, 66 SRC missing, 73 OUT exists or cannot be written."
         )
 
-        @Argument(help: "The image folder to split (one subfolder per class).")
-        var source: String
-        @Option(help: "The new folder to write OUT/train and OUT/test into.")
-        var out: String
-        @Option(help: "Fraction of each class held out for OUT/test (0 < f < 1).")
-        var testFraction = 0.1
-        @Option(help: "Seed of the per-class shuffle.")
-        var seed: UInt64 = 1
+        @Argument(help: "The image folder to split (one subfolder per class).") var source: String
+        @Option(help: "The new folder to write OUT/train and OUT/test into.") var out: String
+        @Option(help: "Fraction of each class held out for OUT/test (0 < f < 1).") var testFraction = 0.1
+        @Option(help: "Seed of the per-class shuffle.") var seed: UInt64 = 1
 
         func validate() throws {
             guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction takes a number between 0 and 1, got \(testFraction)") }

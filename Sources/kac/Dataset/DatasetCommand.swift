@@ -15,14 +15,10 @@ struct DatasetCommand: ParsableCommand {
             commandName: "export-folder",
             abstract: "Write Fashion-MNIST (IDX) as a labelled image folder of PNGs: OUT/<class>/<index>.png.")
 
-        @Option(help: "Fashion-MNIST directory (IDX files).")
-        var datasetDirectory = FashionMNIST.defaultDirectory
-        @Option(help: "Split: train or test.")
-        var split: FashionMNIST.Split = .train
-        @Option(help: "Only the first N images.")
-        var limit: Int?
-        @Argument(help: "Output folder (created; must be empty).")
-        var output: String
+        @Option(help: "Fashion-MNIST directory (IDX files).") var datasetDirectory = FashionMNIST.defaultDirectory
+        @Option(help: "Split: train or test.") var split: FashionMNIST.Split = .train
+        @Option(help: "Only the first N images.") var limit: Int?
+        @Argument(help: "Output folder (created; must be empty).") var output: String
 
         func validate() throws {
             if let limit, limit < 1 { throw ValidationError("--limit must be positive, got \(limit)") }
@@ -47,14 +43,10 @@ struct DatasetCommand: ParsableCommand {
                 "With --preview FILE.png also write a contact sheet of the decoded images exactly as the trainer sees them (after resizing, cropping, flattening transparency and the channel conversion): one column per class, labelled, the first --preview-rows images of each class. A warning says when the classes are unbalanced (the largest more than 3× the smallest)."
         )
 
-        @Argument(help: "The image folder (one subfolder per class).")
-        var folder: String
-        @Option(help: "Keep the decoded-images cache in this directory.")
-        var cacheDirectory: String?
-        @Option(help: "Write a contact sheet of the decoded images (PNG): one labelled column per class.")
-        var preview: String?
-        @Option(help: "Images per class in the --preview sheet.")
-        var previewRows = 8
+        @Argument(help: "The image folder (one subfolder per class).") var folder: String
+        @Option(help: "Keep the decoded-images cache in this directory.") var cacheDirectory: String?
+        @Option(help: "Write a contact sheet of the decoded images (PNG): one labelled column per class.") var preview: String?
+        @Option(help: "Images per class in the --preview sheet.") var previewRows = 8
         @OptionGroup var images: ImageFolderArguments
 
         func validate() throws {

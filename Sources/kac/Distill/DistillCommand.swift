@@ -14,14 +14,10 @@ struct DistillCommand: ParsableCommand {
         commandName: "distill",
         abstract: "Distill a Kac-flow teacher into 1–4 step students (resumes automatically from RUN).")
 
-    @Option(help: "Teacher from the zoo (name, name@version or name:tag).")
-    var teacher: String?
-    @Option(help: "Teacher from a `kac train` run directory (its EMA weights).")
-    var teacherRun: String?
-    @Option(help: "Step counts, teacher first: each pair is a stage, each student the next teacher.")
-    var stages = "100,20,4,2,1"
-    @Option(name: .customLong("run"), help: "Run directory (per-stage checkpoints, pools, reports).")
-    var runDirectory = "runs/distill"
+    @Option(help: "Teacher from the zoo (name, name@version or name:tag).") var teacher: String?
+    @Option(help: "Teacher from a `kac train` run directory (its EMA weights).") var teacherRun: String?
+    @Option(help: "Step counts, teacher first: each pair is a stage, each student the next teacher.") var stages = "100,20,4,2,1"
+    @Option(name: .customLong("run"), help: "Run directory (per-stage checkpoints, pools, reports).") var runDirectory = "runs/distill"
     @Option(help: "Interval start points: forward (noised data) or trajectory (teacher trajectories from the prior).")
     var start: DistillationStart = .forward
     @Option(
@@ -31,8 +27,7 @@ struct DistillCommand: ParsableCommand {
     var targets: DistillationTargets = .chain
     @Option(help: "Base teacher's sub-step integrator: euler or ab2 (later teachers are students: Euler).")
     var teacherIntegrator: Integrator = .euler
-    @Option(help: "Teacher sub-steps per student interval (default: teacher steps / student steps).")
-    var substeps: Int?
+    @Option(help: "Teacher sub-steps per student interval (default: teacher steps / student steps).") var substeps: Int?
     @Option(
         help:
             "Guidance scale s baked into the students (default: the zoo teacher's, else 1); with --guidance-range, the students' default scale (default: the teacher's, moved into the range)."
@@ -43,26 +38,18 @@ struct DistillCommand: ParsableCommand {
             "LOW,HIGH: students take s as an input and are distilled at s drawn uniformly in this range (e.g. 1,3), so one student serves every scale in it."
     )
     var guidanceRange: String?
-    @Option(help: "Optimisation steps per stage: one count, or one per stage (e.g. 2000,1000,1000,1000).")
-    var stepsPerStage = "1000"
-    @Option(help: "Mini-batch size.")
-    var batchSize = 64
-    @Option(help: "Adam learning rate.")
-    var learningRate = 1e-4
-    @Option(help: "EMA decay of the student weights.")
-    var ema = 0.995
-    @Option(help: "Fraction of samples distilled with the null label (keeps unguided sampling working).")
-    var nullLabelFraction = 0.1
-    @Option(help: "Teacher trajectories per stage (trajectory starts).")
-    var pool = 4096
-    @Option(help: "Student width (MLP hidden width or UNet base width) if narrower than the teacher.")
-    var studentWidth: Int?
+    @Option(help: "Optimisation steps per stage: one count, or one per stage (e.g. 2000,1000,1000,1000).") var stepsPerStage = "1000"
+    @Option(help: "Mini-batch size.") var batchSize = 64
+    @Option(help: "Adam learning rate.") var learningRate = 1e-4
+    @Option(help: "EMA decay of the student weights.") var ema = 0.995
+    @Option(help: "Fraction of samples distilled with the null label (keeps unguided sampling working).") var nullLabelFraction = 0.1
+    @Option(help: "Teacher trajectories per stage (trajectory starts).") var pool = 4096
+    @Option(help: "Student width (MLP hidden width or UNet base width) if narrower than the teacher.") var studentWidth: Int?
     // Optional, with the default in the help: ArgumentParser prints a raw-valued enum's default as its
     // raw value (`leadingSlice`), not its CLI spelling.
     @Option(help: "Initialisation of a narrower student: leading-slice (of the teacher) or random. (default: leading-slice)")
     var studentInit: StudentInitialization?
-    @Option(help: "Seed for stage initialisation, batches, noise and pools.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed for stage initialisation, batches, noise and pools.") var seed: UInt64 = 1
     @Option(
         help:
             "Dataset: \(TrainingData.builtInNames.joined(separator: ", ")), or the image folder DIR the teacher was trained on (default: the teacher's)."
@@ -73,23 +60,15 @@ struct DistillCommand: ParsableCommand {
             "Distill on a --data folder whose images differ from the teacher's training data (refused by default: the students are recorded under the teacher's data set)."
     )
     var allowOtherData = false
-    @Option(help: "Write each stage's checkpoint every N steps.")
-    var checkpointEvery = 100
-    @Option(help: "Publish each stage's student as PREFIX/student-M (e.g. fashion-mnist).")
-    var publish: String?
+    @Option(help: "Write each stage's checkpoint every N steps.") var checkpointEvery = 100
+    @Option(help: "Publish each stage's student as PREFIX/student-M (e.g. fashion-mnist).") var publish: String?
     @OptionGroup var zoo: ZooLocation
-    @Option(name: .customLong("tag"), help: "Tag to move to each published student (repeatable).")
-    var tags: [String] = []
-    @Option(help: "Weights precision when publishing: f16 or f32.")
-    var dtype: TensorDType = .f16
+    @Option(name: .customLong("tag"), help: "Tag to move to each published student (repeatable).") var tags: [String] = []
+    @Option(help: "Weights precision when publishing: f16 or f32.") var dtype: TensorDType = .f16
     @OptionGroup var judgeOptions: JudgeOptions
-    @Option(help: "Samples per student evaluation (labels cycle through the classes).")
-    var evalSamples = 1000
-    @Option(help: "Seed of the evaluation samples (the same as `kac eval`'s default, so rows compare).")
-    var evalSeed: UInt64 = 7
-    @Flag(help: "Discard the run directory's earlier stages and start over.")
-    var fresh = false
-
+    @Option(help: "Samples per student evaluation (labels cycle through the classes).") var evalSamples = 1000
+    @Option(help: "Seed of the evaluation samples (the same as `kac eval`'s default, so rows compare).") var evalSeed: UInt64 = 7
+    @Flag(help: "Discard the run directory's earlier stages and start over.") var fresh = false
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {

@@ -24,38 +24,23 @@ struct ClassifierTrain: ParsableCommand {
         commandName: "train",
         abstract: "Train an evaluation classifier (Fashion-MNIST or an image folder) and report its test accuracy.")
 
-    @Option(help: "fashion-mnist, or a labelled image folder DIR (one subfolder per class).")
-    var data = DatasetName.fashionMNIST.text
-    @Option(help: "Image folders: held-out test folder with the same classes (default: every 10th image of --data).")
-    var test: String?
+    @Option(help: "fashion-mnist, or a labelled image folder DIR (one subfolder per class).") var data = DatasetName.fashionMNIST.text
+    @Option(help: "Image folders: held-out test folder with the same classes (default: every 10th image of --data).") var test: String?
     @OptionGroup var folder: ImageFolderArguments
-
-    @Option(name: .customLong("run"), help: "Run directory (checkpoint and summary).")
-    var runDirectory = "runs/classifier"
-    @Option(help: "Passes over the training images (Fashion-MNIST's 60,000, or the folder's images less those held out).")
-    var epochs = 6
-    @Option(help: "Mini-batch size.")
-    var batchSize = 128
-    @Option(help: "Adam learning rate (cosine-decayed to 2 % of it by the end).")
-    var learningRate = 2e-3
-    @Option(help: "Largest random shift of a training image in pixels (0 = no augmentation).")
-    var shift = 0
-    @Option(help: "Seed for initialisation, batch order and augmentation.")
-    var seed: UInt64 = 1
-    @Option(help: "Channels of the two conv pairs, comma separated.")
-    var widths = "16,32"
-    @Option(help: "Width of the feature layer (the Fréchet-distance features).")
-    var hiddenWidth = 128
-    @Flag(help: "Publish the trained classifier to the zoo.")
-    var publish = false
+    @Option(name: .customLong("run"), help: "Run directory (checkpoint and summary).") var runDirectory = "runs/classifier"
+    @Option(help: "Passes over the training images (Fashion-MNIST's 60,000, or the folder's images less those held out).") var epochs = 6
+    @Option(help: "Mini-batch size.") var batchSize = 128
+    @Option(help: "Adam learning rate (cosine-decayed to 2 % of it by the end).") var learningRate = 2e-3
+    @Option(help: "Largest random shift of a training image in pixels (0 = no augmentation).") var shift = 0
+    @Option(help: "Seed for initialisation, batch order and augmentation.") var seed: UInt64 = 1
+    @Option(help: "Channels of the two conv pairs, comma separated.") var widths = "16,32"
+    @Option(help: "Width of the feature layer (the Fréchet-distance features).") var hiddenWidth = 128
+    @Flag(help: "Publish the trained classifier to the zoo.") var publish = false
     @OptionGroup var zoo: ZooLocation
     @Option(help: "Zoo name (with --publish; default: <data set>/classifier, e.g. fashion-mnist/classifier or icons/classifier).")
     var name: String?
-    @Option(name: .customLong("tag"), help: "Extra tags to move to the new version (repeatable).")
-    var tags: [String] = []
-    @Option(help: "Fashion-MNIST directory.")
-    var datasetDirectory = FashionMNIST.defaultDirectory
-
+    @Option(name: .customLong("tag"), help: "Extra tags to move to the new version (repeatable).") var tags: [String] = []
+    @Option(help: "Fashion-MNIST directory.") var datasetDirectory = FashionMNIST.defaultDirectory
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {

@@ -38,40 +38,27 @@ struct EvalCommand: ParsableCommand {
             To record the rows in the zoo, publish with them: kac publish CHECKPOINT --name NAME --evaluation eval.json
             """)
 
-    @Option(name: .customLong("model"), help: "Zoo reference of a teacher or student (repeatable).")
-    var models: [String] = []
-    @Option(name: .customLong("run"), help: "Training run directory or checkpoint file; EMA weights (repeatable).")
-    var runs: [String] = []
-    @Option(help: "Step counts, comma separated.")
-    var steps = "1,2,4,10,20,50,100"
-    @Option(help: "Integrators, comma separated (euler, heun, midpoint, ab2, rk45).")
-    var samplers = "euler,ab2"
-    @Option(help: "Guidance scales, comma separated (1 = unguided).")
-    var guidance = "1.5"
-    @Option(help: "Samples per setting (labels cycle through the classes).")
-    var samples = 1000
-    @Option(help: "Seed of the generated samples (and of the toy target samples).")
-    var seed: UInt64 = 7
-    @Option(help: "Samples per generator call (memory and speed only; results do not change).")
-    var batchSize = 100
-    @Option(help: "Data the models were trained on; inferred from the model when omitted.")
-    var data: String?
+    @Option(name: .customLong("model"), help: "Zoo reference of a teacher or student (repeatable).") var models: [String] = []
+    @Option(name: .customLong("run"), help: "Training run directory or checkpoint file; EMA weights (repeatable).") var runs: [String] = []
+    @Option(help: "Step counts, comma separated.") var steps = "1,2,4,10,20,50,100"
+    @Option(help: "Integrators, comma separated (euler, heun, midpoint, ab2, rk45).") var samplers = "euler,ab2"
+    @Option(help: "Guidance scales, comma separated (1 = unguided).") var guidance = "1.5"
+    @Option(help: "Samples per setting (labels cycle through the classes).") var samples = 1000
+    @Option(help: "Seed of the generated samples (and of the toy target samples).") var seed: UInt64 = 7
+    @Option(help: "Samples per generator call (memory and speed only; results do not change).") var batchSize = 100
+    @Option(help: "Data the models were trained on; inferred from the model when omitted.") var data: String?
     @OptionGroup var zoo: ZooLocation
     @OptionGroup var judgeOptions: JudgeOptions
-    @Option(name: .customLong("json-file"), help: "Write the report as JSON to this file.")
-    var jsonFile: String?
+    @Option(name: .customLong("json-file"), help: "Write the report as JSON to this file.") var jsonFile: String?
     /// The old spelling, kept working: elsewhere `--json` is a flag that prints JSON on stdout.
-    @Option(name: .customLong("json"), help: .hidden)
-    var oldJSONPath: String?
+    @Option(name: .customLong("json"), help: .hidden) var oldJSONPath: String?
     var jsonPath: String? { jsonFile ?? oldJSONPath }
-    @Option(name: .customLong("plot"), help: "Write a PNG plot of quality against network evaluations.")
-    var plotPath: String?
+    @Option(name: .customLong("plot"), help: "Write a PNG plot of quality against network evaluations.") var plotPath: String?
     @Option(
         name: .customLong("save-samples"),
         help: "Write each row's samples and labels to this directory (safetensors), for another judge to score.")
     var samplesDirectory: String?
-    @Flag(help: "Evaluate students on the whole grid too, instead of only at their own setting.")
-    var studentGrid = false
+    @Flag(help: "Evaluate students on the whole grid too, instead of only at their own setting.") var studentGrid = false
     @Option(
         name: .customLong("score-samples"),
         help: "Score the samples an earlier --save-samples wrote (a directory or one file) instead of generating; use with --classifier.")

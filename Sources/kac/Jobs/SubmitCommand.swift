@@ -23,8 +23,7 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Job id (default: the file's id field, or generated).") var id: String?
     @Option(help: "Zoo reference: name, name:tag, name@version or sha256-<hex>.") var model: String?
     @Option(help: "Quality preset.") var quality: QualityPreset?
-    @Option(name: .customLong("max-steps"), help: "Step budget: the best model needing at most this many steps.")
-    var maxSteps: Int?
+    @Option(name: .customLong("max-steps"), help: "Step budget: the best model needing at most this many steps.") var maxSteps: Int?
     @Option(help: "With --quality or --max-steps: the data set whose models to choose among (default: the zoo's default data set).")
     var dataset: String?
     @Option(help: "Number of images.") var count: Int?
@@ -39,8 +38,7 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Upscaling filter.") var upscale: UpscaleFilter?
     @Flag(help: "Also write a contact sheet.") var grid = false
     @Option(help: "Higher runs first (-1000 … 1000; negative values need no '=').") var priority: Int?
-    @Option(help: "fp32, bf16 or auto (the job key precision; default: the daemon's precision setting).")
-    var precision: PrecisionSetting?
+    @Option(help: "fp32, bf16 or auto (the job key precision; default: the daemon's precision setting).") var precision: PrecisionSetting?
 
     /// The options as a job object; nil when none was given.
     func optionFields() -> [String: Any]? {

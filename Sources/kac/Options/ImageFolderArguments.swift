@@ -10,16 +10,12 @@ import Training
 extension ImageDecoder.AlphaBackground: ExpressibleByArgument {}
 
 struct ImageFolderArguments: ParsableArguments {
-    @Option(help: "Image folders: side of the square samples (shorter side resized to it, then centre crop).")
-    var imageSize = 32
-    @Option(help: "Image folders: 3 (sRGB) or 1 (grey).")
-    var channels = 3
+    @Option(help: "Image folders: side of the square samples (shorter side resized to it, then centre crop).") var imageSize = 32
+    @Option(help: "Image folders: 3 (sRGB) or 1 (grey).") var channels = 3
     @Option(help: "Image folders: what transparent pixels are flattened onto (white or black).")
     var alphaBackground: ImageDecoder.AlphaBackground = .white
-    @Flag(help: "Image folders: refuse the folder if any file cannot be decoded (default: report and skip it).")
-    var strict = false
-    @Option(help: "Image folders: the data set's name in the recipe and manifest (default: the folder's name).")
-    var datasetName: String?
+    @Flag(help: "Image folders: refuse the folder if any file cannot be decoded (default: report and skip it).") var strict = false
+    @Option(help: "Image folders: the data set's name in the recipe and manifest (default: the folder's name).") var datasetName: String?
 
     func validate() throws {
         guard channels == 1 || channels == 3 else { throw ValidationError("--channels takes 1 or 3, got \(channels)") }

@@ -57,10 +57,8 @@ struct JudgeOptions: ParsableArguments {
             "Evaluation classifier for images: zoo reference or a `kac classifier train` checkpoint ('none' skips evaluation in kac distill)."
     )
     var classifier = "fashion-mnist/classifier"
-    @Option(help: "Directory caching the reference feature statistics.")
-    var cacheDirectory = "runs/eval-cache"
-    @Option(help: "Fashion-MNIST directory (IDX files).")
-    var datasetDirectory = FashionMNIST.defaultDirectory
+    @Option(help: "Directory caching the reference feature statistics.") var cacheDirectory = "runs/eval-cache"
+    @Option(help: "Fashion-MNIST directory (IDX files).") var datasetDirectory = FashionMNIST.defaultDirectory
     @Option(
         help:
             "Held-out labelled image folder to compare samples with (models trained on an image folder); decoded at the classifier's size and channels."

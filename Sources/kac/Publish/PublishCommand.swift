@@ -20,30 +20,21 @@ struct PublishCommand: ParsableCommand {
             `kac publish RUN/checkpoint.safetensors --name fashion-mnist/teacher --evaluation eval.json`.
             """)
 
-    @Argument(help: "A checkpoint written by `kac train`, `kac distill` or `kac classifier train`.")
-    var checkpoint: String
-    @Option(help: "Zoo model name, e.g. fashion-mnist/teacher.")
-    var name: String
-    @Option(name: .customLong("tag"), help: "Tag to move to the new version (repeatable; `latest` always moves).")
-    var tags: [String] = []
+    @Argument(help: "A checkpoint written by `kac train`, `kac distill` or `kac classifier train`.") var checkpoint: String
+    @Option(help: "Zoo model name, e.g. fashion-mnist/teacher.") var name: String
+    @Option(name: .customLong("tag"), help: "Tag to move to the new version (repeatable; `latest` always moves).") var tags: [String] = []
     @Option(help: "teacher or student (velocity models; classifier checkpoints are detected by their format).")
     var kind: ModelKind = .teacher
-    @Option(help: "Stored weight type.")
-    var dtype: TensorDType = .f16
+    @Option(help: "Stored weight type.") var dtype: TensorDType = .f16
     @Option(
         name: .customLong("evaluation"),
         help: "Evaluation JSON written by `kac eval --json-file` (repeatable; rows of this model are recorded).")
     var evaluations: [String] = []
     @OptionGroup var zoo: ZooLocation
-    @Option(help: "The teacher this student was distilled from (zoo reference); recorded as lineage.")
-    var parent: String?
-    @Option(help: "Endpoint-stability figures written by `kac zoo stability --json` (a student's, KAC.md §7).")
-    var stability: String?
-
-    @Option(help: "Default integrator (teacher default: euler).")
-    var sampler: Integrator?
-    @Option(help: "Default step count (teacher default: 100; required for a student).")
-    var steps: Int?
+    @Option(help: "The teacher this student was distilled from (zoo reference); recorded as lineage.") var parent: String?
+    @Option(help: "Endpoint-stability figures written by `kac zoo stability --json` (a student's, KAC.md §7).") var stability: String?
+    @Option(help: "Default integrator (teacher default: euler).") var sampler: Integrator?
+    @Option(help: "Default step count (teacher default: 100; required for a student).") var steps: Int?
     @Option(
         help:
             "Default guidance scale (teacher default: 1.5; student default: 1, guidance is baked in; a guidance-conditioned student is sampled at this s)."

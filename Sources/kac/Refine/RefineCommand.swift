@@ -17,80 +17,50 @@ struct RefineCommand: ParsableCommand {
             diverged run, 66 model not found, 74 I/O error, 75 interrupted.
             """)
 
-    @Option(help: "The one-step student to refine (zoo reference).")
-    var student: String
+    @Option(help: "The one-step student to refine (zoo reference).") var student: String
     @Option(help: "The teacher (zoo reference; default: the student's first teacher ancestor, i.e. the first ancestor of kind teacher).")
     var teacher: String?
-    @Option(name: .customLong("run"), help: "Run directory (checkpoint, configuration).")
-    var runDirectory = "runs/refine"
+    @Option(name: .customLong("run"), help: "Run directory (checkpoint, configuration).") var runDirectory = "runs/refine"
     @Option(
         help:
             "Generator method: fgm (flow generator matching), velocity-dmd (heuristic), anchor (endpoint regression alone) or adversarial (GAN on an own discriminator, plus the anchor).")
     var method: RefinementMethod = .fgm
-    @Option(help: "SiD's α: L = 2⟨Δ, u_T − u_c⟩ − 2α‖Δ‖² (0.5 is FGM).")
-    var alpha = 0.5
-    @Option(help: "Teacher guidance scale (default: the teacher's own default).")
-    var guidance: Double?
+    @Option(help: "SiD's α: L = 2⟨Δ, u_T − u_c⟩ − 2α‖Δ‖² (0.5 is FGM).") var alpha = 0.5
+    @Option(help: "Teacher guidance scale (default: the teacher's own default).") var guidance: Double?
     @Option(
         help:
             "Guidance scale of the fake network's field: 1 is its plain label-conditional output; the teacher's scale makes it start as exactly the guided teacher.")
     var fakeGuidance = 1.0
-    @Option(help: "LOW,HIGH: training times as fractions of the horizon T.")
-    var timeRange = "0.05,0.9"
-    @Option(help: "Generator updates (after the fake's warm-up).")
-    var steps = 1000
-    @Option(help: "Fake-only updates before the first generator update.")
-    var fakeWarmup = 500
-    @Option(help: "Mini-batch size (even).")
-    var batchSize = 64
-    @Option(help: "Generator learning rate (Adam).")
-    var learningRate = 2e-5
-    @Option(help: "Fake learning rate (default: the generator's).")
-    var fakeLearningRate: Double?
-    @Option(help: "Adam β₁ of both networks.")
-    var adamBeta1 = 0.0
-    @Option(help: "Gradient-norm clip of both networks.")
-    var clip = 1.0
-    @Option(help: "EMA decay of the generator (the published weights).")
-    var ema = 0.9995
-    @Option(help: "Weight of the regression onto the anchor model's endpoints from the same priors (0: none).")
-    var anchorWeight = 0.0
-    @Option(help: "Generator steps over which the anchor weight falls linearly to 0 (0: constant).")
-    var anchorDecay = 0
-    @Option(help: "Prior draws in the anchor pool (made once per run, kept in RUN/anchor-pool.safetensors).")
-    var anchorPool = 4096
-    @Option(help: "The anchor model, sampled at its own steps (default: the teacher at --guidance).")
-    var anchorModel: String?
-    @Option(help: "Weight of the generator's GAN loss (method adversarial; default 1 there).")
-    var adversarialWeight: Double?
+    @Option(help: "LOW,HIGH: training times as fractions of the horizon T.") var timeRange = "0.05,0.9"
+    @Option(help: "Generator updates (after the fake's warm-up).") var steps = 1000
+    @Option(help: "Fake-only updates before the first generator update.") var fakeWarmup = 500
+    @Option(help: "Mini-batch size (even).") var batchSize = 64
+    @Option(help: "Generator learning rate (Adam).") var learningRate = 2e-5
+    @Option(help: "Fake learning rate (default: the generator's).") var fakeLearningRate: Double?
+    @Option(help: "Adam β₁ of both networks.") var adamBeta1 = 0.0
+    @Option(help: "Gradient-norm clip of both networks.") var clip = 1.0
+    @Option(help: "EMA decay of the generator (the published weights).") var ema = 0.9995
+    @Option(help: "Weight of the regression onto the anchor model's endpoints from the same priors (0: none).") var anchorWeight = 0.0
+    @Option(help: "Generator steps over which the anchor weight falls linearly to 0 (0: constant).") var anchorDecay = 0
+    @Option(help: "Prior draws in the anchor pool (made once per run, kept in RUN/anchor-pool.safetensors).") var anchorPool = 4096
+    @Option(help: "The anchor model, sampled at its own steps (default: the teacher at --guidance).") var anchorModel: String?
+    @Option(help: "Weight of the generator's GAN loss (method adversarial; default 1 there).") var adversarialWeight: Double?
     @Option(help: "The discriminator's real samples: data (the training set) or teacher (the anchor pool's endpoints).")
     var real: RefinementConfiguration.RealSamples = .data
-    @Option(help: "Discriminator learning rate (Adam, β₁ 0, β₂ 0.99).")
-    var discriminatorLearningRate = 1e-4
-    @Option(help: "γ of the discriminator's R1 penalty (γ/2)·E‖∇d(real)‖².")
-    var r1 = 1.0
-    @Option(help: "Base width of the discriminator.")
-    var discriminatorWidth = 32
-    @Option(help: "Seed of labels, priors, times and Kac draws.")
-    var seed: UInt64 = 1
-    @Option(help: "Write the checkpoint every N fake updates.")
-    var checkpointEvery = 100
-    @Option(help: "One progress line every N updates.")
-    var logEvery = 10
-    @Option(help: "Judge the EMA generator every N generator steps (0: only at the end).")
-    var evalEvery = 0
-    @Option(help: "Samples per evaluation.")
-    var evalSamples = 1000
-    @Option(help: "Seed of the evaluation samples (kac eval's default, so rows compare).")
-    var evalSeed: UInt64 = 7
+    @Option(help: "Discriminator learning rate (Adam, β₁ 0, β₂ 0.99).") var discriminatorLearningRate = 1e-4
+    @Option(help: "γ of the discriminator's R1 penalty (γ/2)·E‖∇d(real)‖².") var r1 = 1.0
+    @Option(help: "Base width of the discriminator.") var discriminatorWidth = 32
+    @Option(help: "Seed of labels, priors, times and Kac draws.") var seed: UInt64 = 1
+    @Option(help: "Write the checkpoint every N fake updates.") var checkpointEvery = 100
+    @Option(help: "One progress line every N updates.") var logEvery = 10
+    @Option(help: "Judge the EMA generator every N generator steps (0: only at the end).") var evalEvery = 0
+    @Option(help: "Samples per evaluation.") var evalSamples = 1000
+    @Option(help: "Seed of the evaluation samples (kac eval's default, so rows compare).") var evalSeed: UInt64 = 7
     @Option(help: "A second, independent classifier scoring the same samples ('none' to skip).")
     var secondClassifier = "fashion-mnist/classifier@1"
-    @Option(help: "Publish the EMA generator when the run is finished, as this name (e.g. fashion-mnist/student-1).")
-    var publish: String?
-    @Option(name: .customLong("tag"), help: "Tag to move to the published version (repeatable).")
-    var tags: [String] = []
-    @Option(help: "Weights precision when publishing: f16 or f32.")
-    var dtype: TensorDType = .f16
+    @Option(help: "Publish the EMA generator when the run is finished, as this name (e.g. fashion-mnist/student-1).") var publish: String?
+    @Option(name: .customLong("tag"), help: "Tag to move to the published version (repeatable).") var tags: [String] = []
+    @Option(help: "Weights precision when publishing: f16 or f32.") var dtype: TensorDType = .f16
     @OptionGroup var zoo: ZooLocation
     @OptionGroup var judgeOptions: JudgeOptions
     @OptionGroup var threads: ThreadOptions

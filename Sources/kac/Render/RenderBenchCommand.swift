@@ -19,7 +19,6 @@ struct RenderBenchCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Images per sampler batch.") var batchSize = 16
     @Option(help: "Guidance scale of the guided rows (default: the model's, or 2 when that is 1).") var guidance: Double?
     @Option(help: "Comma-separated precisions (fp32, bf16); bf16 is skipped on CPUs without AVX512_BF16.") var precisions = "fp32,bf16"
-
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {

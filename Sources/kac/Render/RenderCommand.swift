@@ -38,8 +38,7 @@ struct RenderCommand: ParsableCommand {
     ) var guidance: Double?
     @Option(help: "Random seed; image i uses stream i of it.") var seed: UInt64 = 0
     @Option(help: "Image format (jpg and tif are accepted too).") var format: ImageFormat = .png
-    @Option(name: .customLong("encode-quality"), help: "jpeg/webp quality 1-100 (the job key encodeQuality).")
-    var quality: Int?
+    @Option(name: .customLong("encode-quality"), help: "jpeg/webp quality 1-100 (the job key encodeQuality).") var quality: Int?
     /// The old spelling; `--quality` names a preset in `kac submit`, so here it is refused with the new name.
     @Option(name: .customLong("quality"), help: .hidden) var oldQuality: String?
     @Flag(help: "Lossless WebP.") var lossless = false

@@ -20,47 +20,27 @@ struct TrainCommand: ParsableCommand {
             "Dataset: \(TrainingData.builtInNames.joined(separator: ", ")), or a labelled image folder DIR (one subfolder per class; a path with a slash is always a folder)."
     )
     var data = DatasetName.fashionMNIST.text
-    @Option(name: .customLong("run"), help: "Run directory (checkpoint, previews, recipe).")
-    var runDirectory = "runs/teacher"
-    @Option(help: "Total optimisation steps.")
-    var steps = 4000
-    @Option(help: "Mini-batch size.")
-    var batchSize = 128
-    @Option(help: "Adam learning rate.")
-    var learningRate = 1e-3
+    @Option(name: .customLong("run"), help: "Run directory (checkpoint, previews, recipe).") var runDirectory = "runs/teacher"
+    @Option(help: "Total optimisation steps.") var steps = 4000
+    @Option(help: "Mini-batch size.") var batchSize = 128
+    @Option(help: "Adam learning rate.") var learningRate = 1e-3
     @Option(help: "Cosine-decay the learning rate to this fraction of it by the last step (1 = constant).")
     var finalLearningRateFraction = 1.0
-    @Option(help: "EMA decay of the weights.")
-    var ema = 0.999
-    @Option(help: "Probability of training a sample with the null label (for guidance).")
-    var labelDropout = 0.1
-    @Option(help: "Seed for initialisation, batches and noise.")
-    var seed: UInt64 = 1
-    @Option(help: "UNet base width.")
-    var width = 32
-    @Option(help: "UNet width multipliers per level, comma separated.")
-    var multipliers = "1,2,2"
-    @Option(help: "Residual blocks per UNet level.")
-    var residualBlocks = 1
-    @Option(help: "Resolutions with self-attention, comma separated (default: the lowest, 7 for 28×28).")
-    var attention: String?
-    @Option(help: "MLP hidden width (2-D data).")
-    var hiddenWidth = 256
-    @Option(help: "Kac damping rate a.")
-    var dampingRate = 9.0
-    @Option(help: "Kac speed c.")
-    var speed = 3.0
-    @Option(help: "Signal schedule f(t).")
-    var schedule: SignalSchedule = .linear
-    @Option(help: "Write the checkpoint every N steps.")
-    var checkpointEvery = 100
-    @Option(help: "Write a preview grid every N steps (0 = never; images only).")
-    var sampleEvery = 500
-    @Flag(help: "Ignore an existing checkpoint and start over.")
-    var fresh = false
-    @Option(help: "Fashion-MNIST directory.")
-    var datasetDirectory = FashionMNIST.defaultDirectory
-
+    @Option(help: "EMA decay of the weights.") var ema = 0.999
+    @Option(help: "Probability of training a sample with the null label (for guidance).") var labelDropout = 0.1
+    @Option(help: "Seed for initialisation, batches and noise.") var seed: UInt64 = 1
+    @Option(help: "UNet base width.") var width = 32
+    @Option(help: "UNet width multipliers per level, comma separated.") var multipliers = "1,2,2"
+    @Option(help: "Residual blocks per UNet level.") var residualBlocks = 1
+    @Option(help: "Resolutions with self-attention, comma separated (default: the lowest, 7 for 28×28).") var attention: String?
+    @Option(help: "MLP hidden width (2-D data).") var hiddenWidth = 256
+    @Option(help: "Kac damping rate a.") var dampingRate = 9.0
+    @Option(help: "Kac speed c.") var speed = 3.0
+    @Option(help: "Signal schedule f(t).") var schedule: SignalSchedule = .linear
+    @Option(help: "Write the checkpoint every N steps.") var checkpointEvery = 100
+    @Option(help: "Write a preview grid every N steps (0 = never; images only).") var sampleEvery = 500
+    @Flag(help: "Ignore an existing checkpoint and start over.") var fresh = false
+    @Option(help: "Fashion-MNIST directory.") var datasetDirectory = FashionMNIST.defaultDirectory
     @OptionGroup var folder: ImageFolderArguments
     @OptionGroup var threads: ThreadOptions
 

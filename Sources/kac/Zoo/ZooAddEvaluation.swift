@@ -19,14 +19,9 @@ struct ZooAddEvaluation: ParsableCommand {
             """)
 
     @OptionGroup var options: ZooOptions
-
     @OptionGroup var model: ModelReferenceArgument
-
-    @Argument(help: "Evaluation JSON files written by `kac eval --json-file`.")
-    var evaluations: [String]
-
-    @Option(help: "Tag to move to the new version (repeatable; `latest` always moves).")
-    var tag: [String] = []
+    @Argument(help: "Evaluation JSON files written by `kac eval --json-file`.") var evaluations: [String]
+    @Option(help: "Tag to move to the new version (repeatable; `latest` always moves).") var tag: [String] = []
 
     func run() throws {
         let store = try options.openStore()

@@ -8,17 +8,10 @@ struct ZooBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure compression ratio and load time for random weights.")
 
-    @Option(help: "Number of parameters (split over four tensors).")
-    var parameters = 1 << 20
-
-    @Option(help: "Loads per dtype; the median is reported.")
-    var repeats = 5
-
-    @Option(help: "zstd compression level.")
-    var level: Int32 = 3
-
-    @Flag(help: "Print JSON instead of a table.")
-    var json = false
+    @Option(help: "Number of parameters (split over four tensors).") var parameters = 1 << 20
+    @Option(help: "Loads per dtype; the median is reported.") var repeats = 5
+    @Option(help: "zstd compression level.") var level: Int32 = 3
+    @Flag(help: "Print JSON instead of a table.") var json = false
 
     func run() throws {
         var bench = StoreBench()

@@ -28,8 +28,7 @@ struct ZooOptions: ParsableArguments {
     @OptionGroup var location: ZooLocation
     var path: String { location.path }
 
-    @Flag(help: "Print JSON (for scripts) instead of a table.")
-    var json = false
+    @Flag(help: "Print JSON (for scripts) instead of a table.") var json = false
 
     /// Opens the store; only commands that add models create it.
     func openStore(create: Bool = false) throws -> ModelStore {
@@ -73,8 +72,7 @@ enum ZooOutput {
 
 /// The model a zoo subcommand acts on: `NAME`, `NAME:TAG`, `NAME@VERSION` or `sha256-<prefix>`.
 struct ModelReferenceArgument: ParsableArguments {
-    @Argument(help: "NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.")
-    var reference: String
+    @Argument(help: "NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.") var reference: String
 
     func parsed() throws -> ModelReference { try parseArgument(reference, ModelReference.init(parsing:)) }
 }

@@ -28,7 +28,6 @@ struct ZooShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Print one version's manifest.")
 
     @OptionGroup var options: ZooOptions
-
     @OptionGroup var model: ModelReferenceArgument
 
     @Flag(

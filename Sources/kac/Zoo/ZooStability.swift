@@ -22,24 +22,12 @@ struct ZooStability: ParsableCommand {
             """)
 
     @OptionGroup var options: ZooOptions
-
-    @Argument(help: "The student: NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.")
-    var reference: String
-
-    @Option(help: "The teacher to measure against (default: the student's parent).")
-    var teacher: String?
-
-    @Option(help: "Teacher trajectories from the prior.")
-    var samples = 256
-
-    @Option(help: "Seed of the prior draws.")
-    var seed: UInt64 = 7
-
-    @Option(help: "Guidance scale carried by the teacher's field, for B (default: from the student's lineage).")
-    var guidance: Double?
-
-    @Flag(help: "Publish the figures as a new version of the student sharing its blob (latest moves).")
-    var record = false
+    @Argument(help: "The student: NAME, NAME:TAG, NAME@VERSION or sha256-<prefix>.") var reference: String
+    @Option(help: "The teacher to measure against (default: the student's parent).") var teacher: String?
+    @Option(help: "Teacher trajectories from the prior.") var samples = 256
+    @Option(help: "Seed of the prior draws.") var seed: UInt64 = 7
+    @Option(help: "Guidance scale carried by the teacher's field, for B (default: from the student's lineage).") var guidance: Double?
+    @Flag(help: "Publish the figures as a new version of the student sharing its blob (latest moves).") var record = false
 
     func run() throws {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }

@@ -9,11 +9,8 @@ struct ZooTag: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tag", abstract: "Point TAG at the version REF names.")
 
     @OptionGroup var options: ZooOptions
-
     @OptionGroup var model: ModelReferenceArgument
-
-    @Argument(help: "The tag to move, e.g. stable.")
-    var tag: String
+    @Argument(help: "The tag to move, e.g. stable.") var tag: String
 
     func run() throws {
         let store = try options.openStore()
@@ -29,12 +26,8 @@ struct ZooRollback: ParsableCommand {
         commandName: "rollback", abstract: "Move a tag back to its previous target (from the tag history).")
 
     @OptionGroup var options: ZooOptions
-
-    @Argument(help: "Model name, e.g. fashion-mnist/teacher.")
-    var name: String
-
-    @Option(help: "The tag to move back.")
-    var tag = "latest"
+    @Argument(help: "Model name, e.g. fashion-mnist/teacher.") var name: String
+    @Option(help: "The tag to move back.") var tag = "latest"
 
     func run() throws {
         let store = try options.openStore()
@@ -50,12 +43,8 @@ struct ZooRemove: ParsableCommand {
         commandName: "rm", abstract: "Remove one version (its blob goes at the next gc).")
 
     @OptionGroup var options: ZooOptions
-
-    @Argument(help: "NAME@VERSION.")
-    var reference: String
-
-    @Flag(help: "Remove even if tags point at it (those tags are dropped).")
-    var force = false
+    @Argument(help: "NAME@VERSION.") var reference: String
+    @Flag(help: "Remove even if tags point at it (those tags are dropped).") var force = false
 
     func run() throws {
         let store = try options.openStore()

@@ -9,11 +9,8 @@ struct ZooExport: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Write one version to an archive file.")
 
     @OptionGroup var options: ZooOptions
-
     @OptionGroup var model: ModelReferenceArgument
-
-    @Argument(help: "Archive file to write.")
-    var file: String
+    @Argument(help: "Archive file to write.") var file: String
 
     func run() throws {
         let store = try options.openStore()
@@ -28,9 +25,7 @@ struct ZooImport: ParsableCommand {
         commandName: "import", abstract: "Verify an archive and publish it as the next version of its name.")
 
     @OptionGroup var options: ZooOptions
-
-    @Argument(help: "Archive file written by `kac zoo export`.")
-    var file: String
+    @Argument(help: "Archive file written by `kac zoo export`.") var file: String
 
     @Option(name: .customLong("tag"), help: "Also set this tag (repeatable); latest moves if this is the newest version.")
     var tags: [String] = []

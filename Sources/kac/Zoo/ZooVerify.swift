@@ -11,9 +11,7 @@ struct ZooVerify: ParsableCommand {
         abstract: "Check blobs, manifests and tags; exit 65 if anything is damaged.")
 
     @OptionGroup var options: ZooOptions
-
-    @Argument(help: "Only load and verify this version (NAME, NAME:TAG, NAME@VERSION, sha256-<prefix>).")
-    var reference: String?
+    @Argument(help: "Only load and verify this version (NAME, NAME:TAG, NAME@VERSION, sha256-<prefix>).") var reference: String?
 
     func run() throws {
         let store = try options.openStore()
@@ -60,12 +58,8 @@ struct ZooGarbageCollect: ParsableCommand {
         abstract: "Delete blobs no manifest references and stale temporary files.")
 
     @OptionGroup var options: ZooOptions
-
-    @Flag(help: "Only report what would be deleted.")
-    var dryRun = false
-
-    @Option(help: "Keep temporary files younger than this many seconds (they may belong to a running publisher).")
-    var grace: Double = 3600
+    @Flag(help: "Only report what would be deleted.") var dryRun = false
+    @Option(help: "Keep temporary files younger than this many seconds (they may belong to a running publisher).") var grace: Double = 3600
 
     func run() throws {
         let store = try options.openStore()
