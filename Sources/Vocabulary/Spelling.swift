@@ -17,6 +17,13 @@ public enum Spelling {
         return best?.word
     }
 
+    /// eightGaussians → eight-gaussians: how a Swift case name is spelled on the command line and in files.
+    public static func kebabCase(_ name: String) -> String {
+        name.reduce(into: "") { result, character in
+            if character.isUppercase { result += "-" + character.lowercased() } else { result.append(character) }
+        }
+    }
+
     /// " Did you mean X?" or "" — ready to append to a sentence.
     public static func suggestion(for word: String, among known: [String]) -> String {
         closest(to: word, among: known).map { " Did you mean \($0)?" } ?? ""

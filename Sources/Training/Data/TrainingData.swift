@@ -5,6 +5,7 @@
 import Foundation
 import ModelStore
 import TensorCore
+import Vocabulary
 
 /// The training data, its name and digest for the recipe, and its class names when it names them
 /// itself (an image folder; Fashion-MNIST's and the toy sets' are implied by their names).
@@ -86,11 +87,7 @@ public struct LoadedImageFolder {
 
 extension ToyDataset {
     /// eightGaussians → eight-gaussians: the spelling of `--data`, recipes and manifests.
-    public var kebabName: String {
-        rawValue.reduce(into: "") { name, character in
-            if character.isUppercase { name += "-" + character.lowercased() } else { name.append(character) }
-        }
-    }
+    public var kebabName: String { Spelling.kebabCase(rawValue) }
 
     /// The toy set with this kebab name (`eight-gaussians`), or nil.
     public init?(kebabName: String) {

@@ -236,3 +236,13 @@ public enum StudentInitialization: String, Codable, Sendable, CaseIterable {
     /// Fresh initialisation from the stage seed.
     case random
 }
+
+extension StudentInitialization {
+    /// leadingSlice → leading-slice: the command line's spelling.
+    public var kebabName: String { Spelling.kebabCase(rawValue) }
+
+    public init?(kebabName: String) {
+        guard let value = Self.allCases.first(where: { $0.kebabName == kebabName }) else { return nil }
+        self = value
+    }
+}

@@ -15,7 +15,7 @@ struct DatasetCommand: ParsableCommand {
             commandName: "export-folder",
             abstract: "Write Fashion-MNIST (IDX) as a labelled image folder of PNGs: OUT/<class>/<index>.png.")
 
-        @Option(help: "Fashion-MNIST directory (IDX files).") var datasetDirectory = FashionMNIST.defaultDirectory
+        @OptionGroup var fashionMNIST: FashionMNISTLocation
         @Option(help: "Split: train or test.") var split: FashionMNIST.Split = .train
         @Option(help: "Only the first N images.") var limit: Int?
         @Argument(help: "Output folder (created; must be empty).") var output: String
@@ -25,7 +25,7 @@ struct DatasetCommand: ParsableCommand {
         }
 
         func run() throws {
-            let dataset = try FashionMNIST.load(split, directory: datasetDirectory, limit: limit)
+            let dataset = try FashionMNIST.load(split, directory: fashionMNIST.datasetDirectory, limit: limit)
             let progress = ProgressReporter(
                 title: "export", total: dataset.count, interactive: ProgressReporter.standardErrorIsTerminal)
             try ImageFolderExport.write(dataset, to: output, progress: progress)

@@ -63,11 +63,9 @@ struct DistillCommand: ParsableCommand {
     @Option(help: "Write each stage's checkpoint every N steps.") var checkpointEvery = 100
     @Option(help: "Publish each stage's student as PREFIX/student-M (e.g. fashion-mnist).") var publish: String?
     @OptionGroup var zoo: ZooLocation
-    @Option(name: .customLong("tag"), help: "Tag to move to each published student (repeatable).") var tags: [String] = []
-    @Option(help: "Weights precision when publishing: f16 or f32.") var dtype: TensorDType = .f16
+    @OptionGroup var published: PublicationOptions
     @OptionGroup var judgeOptions: JudgeOptions
-    @Option(help: "Samples per student evaluation (labels cycle through the classes).") var evalSamples = 1000
-    @Option(help: "Seed of the evaluation samples (the same as `kac eval`'s default, so rows compare).") var evalSeed: UInt64 = 7
+    @OptionGroup var evaluation: EvaluationSampleOptions
     @Flag(help: "Discard the run directory's earlier stages and start over.") var fresh = false
     @OptionGroup var threads: ThreadOptions
 
@@ -92,8 +90,8 @@ struct DistillCommand: ParsableCommand {
             command: Console.invocation)
         (distillation.guidance, distillation.studentWidth, distillation.data) = (guidance, studentWidth, data)
         (distillation.allowOtherData, distillation.checkpointEvery, distillation.fresh) = (allowOtherData, checkpointEvery, fresh)
-        (distillation.evaluationSamples, distillation.evaluationSeed) = (evalSamples, evalSeed)
-        distillation.publication = publish.map { Distillation.Publication(prefix: $0, tags: tags, dtype: dtype) }
+        (distillation.evaluationSamples, distillation.evaluationSeed) = (evaluation.evalSamples, evaluation.evalSeed)
+        distillation.publication = publish.map { Distillation.Publication(prefix: $0, tags: published.tags, dtype: published.dtype) }
         try distillation.run(
             openStore: { try zoo.open(create: $0) }, zooPath: zoo.path, interactive: ProgressReporter.standardErrorIsTerminal,
             log: Console.note)
@@ -112,26 +110,14 @@ struct DistillCommand: ParsableCommand {
 
 extension DistillationStart: ExpressibleByArgument {}
 extension DistillationTargets: ExpressibleByArgument {}
-extension TensorDType: ExpressibleByArgument {}
 
 // CustomStringConvertible as well: ArgumentParser prints an option's default with String(describing:).
 extension StudentInitialization: ExpressibleByArgument, CustomStringConvertible {
     public var description: String { kebabName }
 
-    /// leadingSlice ↔ leading-slice (the CLI spelling).
-    public init?(argument: String) {
-        guard let value = Self.allCases.first(where: { $0.kebabName == argument }) else { return nil }
-        self = value
-    }
-
+    public init?(argument: String) { self.init(kebabName: argument) }
     public static var allValueStrings: [String] { allCases.map(\.kebabName) }
     public var defaultValueDescription: String { kebabName }
     /// Empty: otherwise ArgumentParser lists the raw values (`leadingSlice`) against their CLI spellings.
     public static var allValueDescriptions: [String: String] { [:] }
-
-    var kebabName: String {
-        rawValue.reduce(into: "") { name, character in
-            if character.isUppercase { name += "-" + character.lowercased() } else { name.append(character) }
-        }
-    }
 }

@@ -40,7 +40,7 @@ struct ClassifierTrain: ParsableCommand {
     @Option(help: "Zoo name (with --publish; default: <data set>/classifier, e.g. fashion-mnist/classifier or icons/classifier).")
     var name: String?
     @Option(name: .customLong("tag"), help: "Extra tags to move to the new version (repeatable).") var tags: [String] = []
-    @Option(help: "Fashion-MNIST directory.") var datasetDirectory = FashionMNIST.defaultDirectory
+    @OptionGroup var fashionMNIST: FashionMNISTLocation
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
@@ -48,7 +48,7 @@ struct ClassifierTrain: ParsableCommand {
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
         let data = try ClassifierData.load(
             self.data, test: test, folderOptions: folder.options, datasetName: folder.datasetName, cacheDirectory: runDirectory + "/data",
-            fashionMNISTDirectory: datasetDirectory, log: Console.note)
+            fashionMNISTDirectory: fashionMNIST.datasetDirectory, log: Console.note)
         // A name the zoo would refuse is refused before the training, not after it.
         if publish { _ = try ModelName(data.publishedName(name)) }
         let network = try data.network(widths: try CommaSeparated.positiveIntegers(widths, option: "--widths"), hiddenWidth: hiddenWidth)

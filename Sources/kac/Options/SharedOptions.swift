@@ -58,7 +58,7 @@ struct JudgeOptions: ParsableArguments {
     )
     var classifier = "fashion-mnist/classifier"
     @Option(help: "Directory caching the reference feature statistics.") var cacheDirectory = "runs/eval-cache"
-    @Option(help: "Fashion-MNIST directory (IDX files).") var datasetDirectory = FashionMNIST.defaultDirectory
+    @OptionGroup var fashionMNIST: FashionMNISTLocation
     @Option(
         help:
             "Held-out labelled image folder to compare samples with (models trained on an image folder); decoded at the classifier's size and channels."
@@ -69,7 +69,7 @@ struct JudgeOptions: ParsableArguments {
 
     var settings: ClassifierJudge.Settings {
         ClassifierJudge.Settings(
-            classifier: classifier, cacheDirectory: cacheDirectory, datasetDirectory: datasetDirectory, referenceFolder: reference,
+            classifier: classifier, cacheDirectory: cacheDirectory, datasetDirectory: fashionMNIST.datasetDirectory, referenceFolder: reference,
             referenceAlphaBackground: referenceAlphaBackground)
     }
 

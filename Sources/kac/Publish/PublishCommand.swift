@@ -22,10 +22,9 @@ struct PublishCommand: ParsableCommand {
 
     @Argument(help: "A checkpoint written by `kac train`, `kac distill` or `kac classifier train`.") var checkpoint: String
     @Option(help: "Zoo model name, e.g. fashion-mnist/teacher.") var name: String
-    @Option(name: .customLong("tag"), help: "Tag to move to the new version (repeatable; `latest` always moves).") var tags: [String] = []
+    @OptionGroup var published: PublicationOptions
     @Option(help: "teacher or student (velocity models; classifier checkpoints are detected by their format).")
     var kind: ModelKind = .teacher
-    @Option(help: "Stored weight type.") var dtype: TensorDType = .f16
     @Option(
         name: .customLong("evaluation"),
         help: "Evaluation JSON written by `kac eval --json-file` (repeatable; rows of this model are recorded).")
@@ -44,7 +43,7 @@ struct PublishCommand: ParsableCommand {
     func run() throws {
         let store = try zoo.open(create: true)
         if let record = try? ClassifierRecord.load(checkpointAt: checkpoint) {
-            let manifest = try record.publish(to: store, name: name, dtype: dtype, tags: tags)
+            let manifest = try record.publish(to: store, name: name, dtype: published.dtype, tags: published.tags)
             print("published classifier \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zoo.path)")
             return
         }
@@ -54,7 +53,7 @@ struct PublishCommand: ParsableCommand {
             checkpoint, recipe: recipe, state: state, name: name, kind: kind,
             defaults: try SamplingSettings.published(for: kind, integrator: sampler, steps: steps, guidance: guidance),
             parent: try parent.map(store.blob(naming:)), evaluationFiles: evaluations, stabilityFile: stability)
-        let manifest = try publication.publish(to: store, dtype: dtype, tags: tags)
+        let manifest = try publication.publish(to: store, dtype: published.dtype, tags: published.tags)
         print(
             "published \(kind.rawValue) \(manifest.name)@\(manifest.version) (step \(state.step), "
                 + "\(manifest.details.evaluations.count) evaluation rows, \(manifest.compressedSize) bytes) to \(zoo.path)")

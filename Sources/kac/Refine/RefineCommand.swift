@@ -54,13 +54,11 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Write the checkpoint every N fake updates.") var checkpointEvery = 100
     @Option(help: "One progress line every N updates.") var logEvery = 10
     @Option(help: "Judge the EMA generator every N generator steps (0: only at the end).") var evalEvery = 0
-    @Option(help: "Samples per evaluation.") var evalSamples = 1000
-    @Option(help: "Seed of the evaluation samples (kac eval's default, so rows compare).") var evalSeed: UInt64 = 7
+    @OptionGroup var evaluation: EvaluationSampleOptions
     @Option(help: "A second, independent classifier scoring the same samples ('none' to skip).")
     var secondClassifier = "fashion-mnist/classifier@1"
     @Option(help: "Publish the EMA generator when the run is finished, as this name (e.g. fashion-mnist/student-1).") var publish: String?
-    @Option(name: .customLong("tag"), help: "Tag to move to the published version (repeatable).") var tags: [String] = []
-    @Option(help: "Weights precision when publishing: f16 or f32.") var dtype: TensorDType = .f16
+    @OptionGroup var published: PublicationOptions
     @OptionGroup var zoo: ZooLocation
     @OptionGroup var judgeOptions: JudgeOptions
     @OptionGroup var threads: ThreadOptions
@@ -80,9 +78,9 @@ struct RefineCommand: ParsableCommand {
             command: Console.invocation)
         (run.teacher, run.teacherGuidance, run.fakeLearningRate, run.adversarialWeight) = (teacher, guidance, fakeLearningRate, adversarialWeight)
         (run.anchorPoolSize, run.anchorModel, run.checkpointEvery, run.logEvery) = (anchorPool, anchorModel, checkpointEvery, logEvery)
-        (run.evaluateEvery, run.evaluationSamples, run.evaluationSeed) = (evalEvery, evalSamples, evalSeed)
+        (run.evaluateEvery, run.evaluationSamples, run.evaluationSeed) = (evalEvery, evaluation.evalSamples, evaluation.evalSeed)
         run.secondClassifier = secondClassifier
-        run.publication = publish.map { RefinementRun.Publication(name: $0, tags: tags, dtype: dtype) }
+        run.publication = publish.map { RefinementRun.Publication(name: $0, tags: published.tags, dtype: published.dtype) }
         let store = try zoo.open(create: publish != nil)
         if let manifest = try run.run(store: store, zooPath: zoo.path, log: Console.note) {
             Console.note("published \(manifest.label) (\(manifest.blob)); `kac zoo rollback \(manifest.name)` brings the previous version back")

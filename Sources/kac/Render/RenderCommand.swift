@@ -1,15 +1,11 @@
-// `kac render`: render images from a zoo model straight to files. Everything is checked before
-// anything is written (model, labels, count, scale, output directory); then images are sampled in
-// batches and written atomically as NNNN-<class>.<ext>, with an optional grid.png. Re-running the
-// same command keeps existing files (they would be byte-identical). Exit codes: 0 ok, 64 bad
-// request, 66 model not found or unusable, 73 output directory unusable, 74 write error.
+// `kac render`: render images from a zoo model straight to files (RenderService's DirectRender checks
+// everything before anything is written, then writes NNNN-<class>.<ext> and an optional grid.png).
+// Re-running the same command keeps existing files (they would be byte-identical). Exit codes: 0 ok,
+// 64 bad request, 66 model not found or unusable, 73 output directory unusable, 74 write error.
 import ArgumentParser
 import Foundation
-import Generation
 import Imaging
-import ModelStore
 import RenderService
-import TensorCore
 import Training
 import Vocabulary
 
@@ -70,39 +66,19 @@ struct RenderCommand: ParsableCommand {
     }
 
     private func render() throws {
-        let request = try makeRequest()
-        do { _ = try ZooVelocityModel.resolve(precision) } catch {
-            throw RenderError.invalidRequest("--precision \(precision): \(error.description)")
-        }
-        let loaded: ZooVelocityModel
-        do {
-            let chosen = try ZooVelocityModel.load(model, from: try zoo.open(create: false)).resolvingPrecision(precision)
-            if let measured = chosen.measured { Console.note("kac render: \(measured)") }
-            loaded = chosen.model
-        } catch {
-            throw RenderError.loading(model, error)
-        }
-        let renderer = Renderer(
-            model: loaded, batchSize: batchSize,
-            limits: RenderLimits(maximumCount: maxCount, maximumScale: maxScale))
-        let plan = try renderer.plan(request)
-        try OutputDirectory.prepare(out)
-        Console.note(
-            "rendering \(plan.images.count) images with \(loaded.label) (\(plan.settings.integrator.rawValue), "
-                + "\(plan.settings.steps) steps, guidance \(plan.settings.guidance), seed \(request.seed), \(plan.precision.rawValue)) into \(out)")
-        let progress = ProgressReporter(title: "render", total: plan.images.count, interactive: isatty(STDERR_FILENO) != 0)
-        let report = try renderer.render(
-            plan, into: out, control: RenderControl(afterBatch: { done, _ in progress.update(completed: done) }))
-        progress.finish(
-            String(
-                format: "%d written, %d kept, %.1f images/s", report.rendered, report.images.count - report.rendered,
-                report.imagesPerSecond))
-        if json {
-            print(try Console.json(report), terminator: "")
-        } else {
-            for image in report.images { print(out + "/" + image.file) }
-            if let grid = report.grid { print(out + "/" + grid) }
-        }
+        var progress: ProgressReporter?
+        let report = try DirectRender(
+            model: model, precision: precision, batchSize: batchSize, limits: RenderLimits(maximumCount: maxCount, maximumScale: maxScale),
+            output: out
+        ).run(
+            try makeRequest(), openStore: { try zoo.open(create: false) }, log: Console.note,
+            started: { progress = ProgressReporter(title: "render", total: $0, interactive: isatty(STDERR_FILENO) != 0) },
+            afterBatch: { progress?.update(completed: $0) })
+        progress?.finish(
+            String(format: "%d written, %d kept, %.1f images/s", report.rendered, report.images.count - report.rendered, report.imagesPerSecond))
+        if json { return print(try Console.json(report), terminator: "") }
+        for image in report.images { print(out + "/" + image.file) }
+        if let grid = report.grid { print(out + "/" + grid) }
     }
 
     /// The options as a request; option-level mistakes are `invalidRequest` (exit 64).

@@ -40,7 +40,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write the checkpoint every N steps.") var checkpointEvery = 100
     @Option(help: "Write a preview grid every N steps (0 = never; images only).") var sampleEvery = 500
     @Flag(help: "Ignore an existing checkpoint and start over.") var fresh = false
-    @Option(help: "Fashion-MNIST directory.") var datasetDirectory = FashionMNIST.defaultDirectory
+    @OptionGroup var fashionMNIST: FashionMNISTLocation
     @OptionGroup var folder: ImageFolderArguments
     @OptionGroup var threads: ThreadOptions
 
@@ -66,7 +66,7 @@ struct TrainCommand: ParsableCommand {
                 finalLearningRateFraction: finalLearningRateFraction),
             seed: seed, command: Console.invocation)
         (training.checkpointEvery, training.sampleEvery, training.fresh) = (checkpointEvery, sampleEvery, fresh)
-        (training.datasetDirectory, training.folderOptions, training.folderDatasetName) = (datasetDirectory, folder.options, folder.datasetName)
+        (training.datasetDirectory, training.folderOptions, training.folderDatasetName) = (fashionMNIST.datasetDirectory, folder.options, folder.datasetName)
         try training.run(
             interactive: ProgressReporter.standardErrorIsTerminal, shouldStop: { InterruptSignal.isRequested }, log: Console.note)
     }
