@@ -17,4 +17,17 @@ import Vocabulary
         // The printed sentence is what it was: the system's words after the path.
         #expect(ModelStoreError.io(path: "/z", cause: Reason(errno: EACCES)).description == "I/O error on /z: Permission denied")
     }
+
+    /// The status `kac` exits with is the error's own: the user's refusal 77 (from the cause, as
+    /// above), other I/O 74, a missing model 66, a bad reference 64, damage 65, a refusal 69.
+    @Test func eachErrorStatesItsExitStatus() throws {
+        #expect(ModelStoreError.io(path: "/z", cause: Reason(errno: EACCES)).exitStatus == .noPermission)
+        #expect(ModelStoreError.io(path: "/z", cause: Reason(errno: ENOSPC)).exitStatus == .ioError)
+        #expect(ModelStoreError.notFound("a/b", reason: "no model called a/b").exitStatus == .noInput)
+        #expect(ModelStoreError.noStore(path: "/z").exitStatus == .noInput)
+        #expect(ModelStoreError.invalidReference(ReferenceError(.name, "A B", reason: "it has a space")).exitStatus == .usage)
+        #expect(ModelStoreError.corruptBlob(path: "/z/b", reason: "short").exitStatus == .dataError)
+        #expect(ModelStoreError.refused("tagged").exitStatus == .unavailable)
+        #expect(ModelStoreError.refused("tagged").usageMessage == nil)
+    }
 }

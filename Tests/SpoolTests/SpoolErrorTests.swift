@@ -5,6 +5,7 @@ import DiskIO
 import Foundation
 import Spool
 import Testing
+import Vocabulary
 
 @Suite struct SpoolErrorTests {
     /// A spool with one claimed job.
@@ -77,5 +78,18 @@ import Testing
         defer { chmod(fixture.root + "/tmp", 0o775) }
         let error = try #require(throws: SpoolError.self) { try fixture.spool.submit(RenderJob(id: "shoes", model: .quality(.fastest))) }
         #expect(error.diskIOError?.code == .permissionDenied && error.diskIOError?.errno == EACCES)
+    }
+
+    /// The status `kac` exits with is the error's own: a failed system call by its code (the user
+    /// refused 77, a missing file 66, the rest 74), a missing job 66, a taken id 73, a lost lease 75.
+    @Test func eachErrorStatesItsExitStatus() {
+        func disk(_ code: Int32) -> SpoolError { .io(DiskIOError(errno: code, systemCall: "openat", path: "/s", message: "cannot open")) }
+        #expect(disk(EACCES).exitStatus == .noPermission && disk(EROFS).exitStatus == .noPermission)
+        #expect(disk(ENOENT).exitStatus == .noInput && disk(ENOSPC).exitStatus == .ioError)
+        #expect(SpoolError.jobNotFound("a").exitStatus == .noInput)
+        #expect(SpoolError.duplicateJobID("a", state: .new).exitStatus == .cannotCreate)
+        #expect(SpoolError.leaseLost(jobID: "a", detail: "expired").exitStatus == .temporaryFailure)
+        #expect(SpoolError.invalidJobID("../a").exitStatus == .usage)
+        #expect(JobValidationError(.malformedJSON, field: nil, "not JSON").exitStatus == .dataError)
     }
 }

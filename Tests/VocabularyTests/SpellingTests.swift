@@ -20,3 +20,11 @@ import Vocabulary
         #expect(Spelling.suggestion(for: "threads", among: Self.keys) == "")
     }
 }
+
+@Suite struct KebabCaseTests {
+    @Test func caseNamesAsTheCommandLineSpellsThem() {
+        #expect(Spelling.kebabCase("eightGaussians") == "eight-gaussians")
+        #expect(Spelling.kebabCase("leadingSlice") == "leading-slice")
+        #expect(Spelling.kebabCase("random") == "random")
+    }
+}

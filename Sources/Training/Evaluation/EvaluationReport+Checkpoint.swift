@@ -1,7 +1,8 @@
 // Which rows of an evaluation report `kac publish` records with a training checkpoint: every row of a
 // single-model report, else the rows labelled with the checkpoint (`RUN@stepN`, from `kac eval --run`,
 // where RUN is the checkpoint or its run directory). A row measured at another step than the
-// checkpoint's is refused: its figures would describe other weights.
+// checkpoint's is refused: its figures would describe other weights. `kac zoo add-evaluation` takes
+// the rows naming its zoo version.
 import Foundation
 import ModelStore
 
@@ -27,6 +28,16 @@ extension EvaluationReport {
                     "\(file) was measured at step \(measured) but \(checkpoint) is at step \(step); re-run `kac eval --run` on this checkpoint"
                 )
             }
+        }
+        return mine.map { $0.manifestResult(judge: judge) }
+    }
+
+    /// The rows of this report (read from `file`) measured on the zoo version `label` (`kac zoo add-evaluation`).
+    public func results(forModel label: String, file: String) throws -> [EvaluationResult] {
+        let mine = rows.filter { $0.model == label }
+        guard !mine.isEmpty else {
+            throw EvaluationError.invalidOptions(
+                "\(file) holds rows for \(Set(rows.map(\.model)).sorted().joined(separator: ", ")) but none for \(label); evaluate it with `kac eval --model \(label) --json-file FILE`")
         }
         return mine.map { $0.manifestResult(judge: judge) }
     }

@@ -28,14 +28,7 @@ struct ZooAddEvaluation: ParsableCommand {
         let source = try store.resolve(try model.parsed())
         var details = source.details
         for file in evaluations {
-            let report = try EvaluationReport.read(from: file)
-            let rows = report.rows.filter { $0.model == source.label }
-            guard !rows.isEmpty else {
-                let models = Set(report.rows.map(\.model)).sorted().joined(separator: ", ")
-                throw ValidationError(
-                    "\(file) holds rows for \(models) but none for \(source.label); evaluate it with `kac eval --model \(source.label) --json-file FILE`")
-            }
-            details.evaluations += rows.map { $0.manifestResult(judge: report.judge) }
+            details.evaluations += try EvaluationReport.read(from: file).results(forModel: source.label, file: file)
         }
         let manifest = try store.republish(source, details: details, tags: try tag.map { try parseArgument($0, TagName.init) })
         if options.json {
