@@ -31,7 +31,8 @@ import Vocabulary
         }
         #expect {
             try Submission.checkModel(
-                of: job("\"model\": \"fashion-mnist/student-1\", \"labels\": [\"sneaker\", \"unicorn\"]"), zooPath: zoo.path, openStore: open)
+                of: job("\"model\": \"fashion-mnist/student-1\", \"labels\": [\"sneaker\", \"unicorn\"]"), zooPath: zoo.path,
+                openStore: open)
         } throws: { error in
             guard let refusal = error as? SubmissionRefusal else { return false }
             return refusal.exitStatus == .usage && refusal.description.hasPrefix("labels: ") && refusal.description.contains("unicorn")

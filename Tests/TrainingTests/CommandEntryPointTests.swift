@@ -34,7 +34,8 @@ import Vocabulary
             try training("no-such-set", directory: directory.file("other")).run(interactive: false, shouldStop: { false }, log: { _ in })
         } throws: { error in
             guard let error = error as? TrainingError else { return false }
-            let message = "unknown dataset 'no-such-set': use fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians or an image folder path"
+            let message =
+                "unknown dataset 'no-such-set': use fashion-mnist, eight-gaussians, checkerboard, grid, paired-gaussians or an image folder path"
             return error.usageMessage == message && error.exitStatus == .usage
         }
 
@@ -48,14 +49,21 @@ import Vocabulary
             command: "kac distill --test")
         distillation.data = "no-such-set"
         #expect {
-            try distillation.run(openStore: { _ in throw ValidationFailure() }, zooPath: directory.file("zoo"), interactive: false, log: { _ in })
-        } throws: { ($0 as? DistillationError)?.usageMessage?.hasPrefix("unknown dataset 'no-such-set': use fashion-mnist, eight-gaussians") == true }
+            try distillation.run(
+                openStore: { _ in throw ValidationFailure() }, zooPath: directory.file("zoo"), interactive: false, log: { _ in })
+        } throws: {
+            ($0 as? DistillationError)?.usageMessage?.hasPrefix("unknown dataset 'no-such-set': use fashion-mnist, eight-gaussians") == true
+        }
         #expect(!FileManager.default.fileExists(atPath: directory.file("distill") + "/stage-1"))
     }
 
     @Test func publishedSamplerDefaults() throws {
-        #expect(try SamplingSettings.published(for: .teacher, integrator: nil, steps: nil, guidance: nil) == SamplingSettings(integrator: .euler, steps: 100, guidance: 1.5))
-        #expect(try SamplingSettings.published(for: .student, integrator: nil, steps: 4, guidance: nil) == SamplingSettings(integrator: .euler, steps: 4, guidance: 1))
+        #expect(
+            try SamplingSettings.published(for: .teacher, integrator: nil, steps: nil, guidance: nil)
+                == SamplingSettings(integrator: .euler, steps: 100, guidance: 1.5))
+        #expect(
+            try SamplingSettings.published(for: .student, integrator: nil, steps: 4, guidance: nil)
+                == SamplingSettings(integrator: .euler, steps: 4, guidance: 1))
         #expect { try SamplingSettings.published(for: .student, integrator: nil, steps: nil, guidance: nil) } throws: {
             ($0 as? TrainingError)?.usageMessage?.contains("pass --steps N") == true
         }

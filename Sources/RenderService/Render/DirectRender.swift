@@ -39,7 +39,8 @@ public struct DirectRender {
         try OutputDirectory.prepare(output)
         log(
             "rendering \(plan.images.count) images with \(loaded.label) (\(plan.settings.integrator.rawValue), "
-                + "\(plan.settings.steps) steps, guidance \(plan.settings.guidance), seed \(request.seed), \(plan.precision.rawValue)) into \(output)")
+                + "\(plan.settings.steps) steps, guidance \(plan.settings.guidance), seed \(request.seed), \(plan.precision.rawValue)) into \(output)"
+        )
         started(plan.images.count)
         return try renderer.render(plan, into: output, control: RenderControl(afterBatch: { done, _ in afterBatch(done) }))
     }

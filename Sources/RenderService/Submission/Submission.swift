@@ -25,7 +25,8 @@ public enum Submission {
             throw SubmissionRefusal(
                 exitStatus: .noInput,
                 description: "there is no spool at \(place.path) (\(place.source)); no kacd watches it. Check --spool (a running kacd's "
-                    + "spool is in its configuration, \(ConfiguredDefaults.installedConfiguration)), or pass --create to make a new spool there")
+                    + "spool is in its configuration, \(ConfiguredDefaults.installedConfiguration)), or pass --create to make a new spool there"
+            )
         }
         let opened = try Spool(root: place.path, configuration: SpoolConfiguration(limits: .default), create: true)
         // The same trial claim kacd makes at start-up: a spool where claims are not exclusive is
@@ -37,12 +38,15 @@ public enum Submission {
 
     /// Refuses a job whose model the zoo at `zooPath` lacks, or whose labels that model lacks; when
     /// the zoo cannot be read, returns the warning to print and lets the job through.
-    public static func checkModel(of job: RenderJob, zooPath: String, openStore: () throws -> ModelStore) throws(SubmissionRefusal) -> String? {
+    public static func checkModel(
+        of job: RenderJob, zooPath: String, openStore: () throws -> ModelStore
+    ) throws(SubmissionRefusal) -> String? {
         guard case .reference(let reference) = job.model else { return nil }
         let warning = "kac submit: warning: model \(reference) was not checked"
         let store: ModelStore
         do { store = try openStore() } catch {
-            return Reason("\(warning): cannot open the zoo at \(zooPath)", cause: error, joint: .parentheses, then: "; queued anyway").description
+            return Reason("\(warning): cannot open the zoo at \(zooPath)", cause: error, joint: .parentheses, then: "; queued anyway")
+                .description
         }
         let manifest: ModelManifest
         do {
@@ -59,7 +63,8 @@ public enum Submission {
             return Reason("kac submit: warning: the labels were not checked", cause: error, then: "; queued anyway").description
         }
         do { _ = try classNames.resolve(labels, model: manifest.label) } catch {
-            throw SubmissionRefusal(exitStatus: .usage, description: Reason("labels", cause: error, then: "; nothing was queued").description)
+            throw SubmissionRefusal(
+                exitStatus: .usage, description: Reason("labels", cause: error, then: "; nothing was queued").description)
         }
         return nil
     }

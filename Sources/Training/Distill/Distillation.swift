@@ -47,7 +47,9 @@ public struct Distillation {
     /// The command line, recorded in checkpoints and manifests.
     public var command: String
 
-    public init(teacher: Teacher, directory: String, configuration: DistillationConfiguration, judge: ClassifierJudge.Settings, command: String) {
+    public init(
+        teacher: Teacher, directory: String, configuration: DistillationConfiguration, judge: ClassifierJudge.Settings, command: String
+    ) {
         (self.teacher, self.directory, self.configuration, self.judge, self.command) = (teacher, directory, configuration, judge, command)
     }
 
@@ -64,14 +66,17 @@ public struct Distillation {
         let data = try loadData(source, log: log)
         var configuration = configuration
         let range = configuration.guidanceRange
-        configuration.guidance = guidance ?? range.map { min(max(source.defaultGuidance, $0.lowerBound), $0.upperBound) } ?? source.defaultGuidance
+        configuration.guidance =
+            guidance ?? range.map { min(max(source.defaultGuidance, $0.lowerBound), $0.upperBound) } ?? source.defaultGuidance
         configuration.studentArchitecture = try studentWidth.map { try source.teacher.architecture.narrowed(width: $0) }
         try configuration.validate()
         if fresh { try Distiller.discardStages(in: directory) }
         let distiller = try Distiller(
             configuration: configuration, runDirectory: directory, dataset: data.dataset, datasetName: data.name,
             datasetDigest: data.digest, teacher: source.teacher, teacherSource: source.label)
-        (distiller.command, distiller.checkpointEvery, distiller.progressInteractive, distiller.log) = (command, checkpointEvery, interactive, log)
+        (distiller.command, distiller.checkpointEvery, distiller.progressInteractive, distiller.log) = (
+            command, checkpointEvery, interactive, log
+        )
         log(
             "teacher \(source.label): \(source.teacher.network.parameters.scalarCount) parameters; OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads"
         )

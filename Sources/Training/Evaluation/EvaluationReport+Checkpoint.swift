@@ -37,7 +37,8 @@ extension EvaluationReport {
         let mine = rows.filter { $0.model == label }
         guard !mine.isEmpty else {
             throw EvaluationError.invalidOptions(
-                "\(file) holds rows for \(Set(rows.map(\.model)).sorted().joined(separator: ", ")) but none for \(label); evaluate it with `kac eval --model \(label) --json-file FILE`")
+                "\(file) holds rows for \(Set(rows.map(\.model)).sorted().joined(separator: ", ")) but none for \(label); evaluate it with `kac eval --model \(label) --json-file FILE`"
+            )
         }
         return mine.map { $0.manifestResult(judge: judge) }
     }

@@ -92,7 +92,10 @@ public struct TeacherTraining {
         try ImageEncoder.write(sheet, as: .png(), to: file)
         let share = FlowTrainingConfiguration.initialWeightShare(decay: training.emaDecay, steps: trainer.state.step)
         if share > FlowTrainingConfiguration.initialWeightWarningShare {
-            log(String(format: "%@: the EMA weights still hold %.0f%% of the random initial weights at this step; expect noise", file, 100 * share))
+            log(
+                String(
+                    format: "%@: the EMA weights still hold %.0f%% of the random initial weights at this step; expect noise", file,
+                    100 * share))
         }
     }
 }

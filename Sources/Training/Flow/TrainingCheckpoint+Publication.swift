@@ -39,7 +39,9 @@ extension SamplingSettings {
     /// The sampler defaults `kac publish` records: those given, else Euler, 100 steps and s = 1.5 for
     /// a teacher; a student's step count is not in its checkpoint and must be given, and its scale
     /// defaults to 1 (guidance baked in).
-    public static func published(for kind: ModelKind, integrator: Integrator?, steps: Int?, guidance: Double?) throws(TrainingError)
+    public static func published(
+        for kind: ModelKind, integrator: Integrator?, steps: Int?, guidance: Double?
+    ) throws(TrainingError)
         -> SamplingSettings
     {
         if kind == .student && steps == nil {

@@ -9,7 +9,9 @@ import Vocabulary
 
 extension RefinementRun {
     /// The anchor model and how it is sampled: `anchorModel` at its own defaults, else the teacher at `guidance`.
-    func anchorSampler(teacher: ZooVelocityModel, guidance: Double, store: ModelStore) throws
+    func anchorSampler(
+        teacher: ZooVelocityModel, guidance: Double, store: ModelStore
+    ) throws
         -> (model: ZooVelocityModel, steps: Int, guidance: Double, description: String)
     {
         let model = try anchorModel.map { try ZooVelocityModel.load($0, from: store) } ?? teacher

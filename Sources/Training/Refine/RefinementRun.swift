@@ -49,7 +49,9 @@ public struct RefinementRun {
     /// The command line, recorded in the checkpoint and the published manifest.
     public var command: String
 
-    public init(student: String, directory: String, configuration: RefinementConfiguration, judge: ClassifierJudge.Settings, command: String) {
+    public init(
+        student: String, directory: String, configuration: RefinementConfiguration, judge: ClassifierJudge.Settings, command: String
+    ) {
         (self.student, self.directory, self.configuration, self.judge, self.command) = (student, directory, configuration, judge, command)
     }
 
@@ -60,11 +62,13 @@ public struct RefinementRun {
         let stamped: (String) -> Void = { log("[\(Self.timestamp())] " + $0) }
         let studentModel = try ZooVelocityModel.load(student, from: store)
         guard studentModel.manifest.details.kind == .student, studentModel.defaults.steps == 1 else {
-            throw TrainingError.invalidOptions("\(studentModel.label) is not a one-step student; refine a student whose sampler takes 1 step")
+            throw TrainingError.invalidOptions(
+                "\(studentModel.label) is not a one-step student; refine a student whose sampler takes 1 step")
         }
         guard studentModel.defaults.guidance == 1, !studentModel.architecture.hasGuidanceInput else {
             throw TrainingError.invalidOptions(
-                "\(studentModel.label) is sampled with guidance \(studentModel.defaults.guidance); refine a student with guidance baked in (sampled at s = 1)")
+                "\(studentModel.label) is sampled with guidance \(studentModel.defaults.guidance); refine a student with guidance baked in (sampled at s = 1)"
+            )
         }
         let teacherModel = try ZooVelocityModel.load(try teacherReference(of: studentModel, in: store), from: store)
         guard teacherModel.path == studentModel.path else {
@@ -114,7 +118,8 @@ public struct RefinementRun {
             dataset: studentModel.manifest.details.dataset?.name, log: log)
         var lastRows: [EvaluationRow] = []
         let score = { (network: any VelocityNetwork, step: Int) in
-            scorer.score(network, architecture: studentModel.architecture, path: studentModel.path, settings: studentModel.defaults, step: step)
+            scorer.score(
+                network, architecture: studentModel.architecture, path: studentModel.path, settings: studentModel.defaults, step: step)
         }
         refiner.evaluateEvery = evaluateEvery > 0 ? evaluateEvery : configuration.totalSteps
         refiner.evaluate = { network, step in

@@ -49,9 +49,11 @@ struct BenchCommand: ParsableCommand {
         do {
             let store = try zoo.open(create: false)
             return .success(
-                EndToEndBench(store: store, model: model, count: count, batchSize: batchSize, precisions: precisions, repetitions: repetitions))
+                EndToEndBench(
+                    store: store, model: model, count: count, batchSize: batchSize, precisions: precisions, repetitions: repetitions))
         } catch {
-            return .failure(.init(reason: "no zoo at \(zoo.path) (\(error)); give --zoo PATH"))
+            let reason = Reason("no zoo at \(zoo.path)", cause: error, joint: .parentheses, then: "; give --zoo PATH")
+            return .failure(.init(reason: reason.description))
         }
     }
 }

@@ -21,13 +21,16 @@ extension DatasetCommand {
         @Option(help: "Seed of the per-class shuffle.") var seed: UInt64 = 1
 
         func validate() throws {
-            guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction takes a number between 0 and 1, got \(testFraction)") }
+            guard testFraction > 0, testFraction < 1 else {
+                throw ValidationError("--test-fraction takes a number between 0 and 1, got \(testFraction)")
+            }
         }
 
         func run() throws {
             let folder = try ImageFolder.scan(root: source)
             guard !FileManager.default.fileExists(atPath: out) else {
-                throw CommandFailure(.cannotCreate, "\(out) already exists; give --out a new folder (a split never writes into existing files)")
+                throw CommandFailure(
+                    .cannotCreate, "\(out) already exists; give --out a new folder (a split never writes into existing files)")
             }
             let summary = try ImageFolderSplit.write(folder, to: out, testFraction: testFraction, seed: seed)
             for (index, name) in summary.classNames.enumerated() {

@@ -38,7 +38,8 @@ struct DatasetCommand: ParsableCommand {
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "inspect",
-            abstract: "Decode a labelled image folder as `kac train --data DIR` would; print classes, counts, skipped files and the digest.",
+            abstract:
+                "Decode a labelled image folder as `kac train --data DIR` would; print classes, counts, skipped files and the digest.",
             discussion:
                 "With --preview FILE.png also write a contact sheet of the decoded images exactly as the trainer sees them (after resizing, cropping, flattening transparency and the channel conversion): one column per class, labelled, the first --preview-rows images of each class. A warning says when the classes are unbalanced (the largest more than 3× the smallest)."
         )

@@ -79,7 +79,8 @@ struct DistillCommand: ParsableCommand {
         }
         let stageSteps = try CommaSeparated.positiveIntegers(stepsPerStage, option: "--steps-per-stage")
         let configuration = DistillationConfiguration(
-            stepSchedule: try CommaSeparated.positiveIntegers(stages, option: "--stages"), start: start, teacherIntegrator: teacherIntegrator,
+            stepSchedule: try CommaSeparated.positiveIntegers(stages, option: "--stages"), start: start,
+            teacherIntegrator: teacherIntegrator,
             substeps: substeps, guidanceRange: try guidanceRange.map(Self.scaleRange),
             training: FlowTrainingConfiguration(
                 batchSize: batchSize, learningRate: learningRate, emaDecay: ema, labelDropout: nullLabelFraction, totalSteps: stageSteps[0]),

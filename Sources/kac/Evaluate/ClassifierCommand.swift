@@ -63,7 +63,8 @@ struct ClassifierTrain: ParsableCommand {
                 result.seconds, checkpointPath))
         print("test accuracy per class: " + ClassBalance.describe(result.accuracyPerClass, classNames: data.train.classNames))
         if publish {
-            let manifest = try result.record.publish(to: try zoo.open(create: true), name: data.publishedName(name), dtype: .f16, tags: tags)
+            let manifest = try result.record.publish(
+                to: try zoo.open(create: true), name: data.publishedName(name), dtype: .f16, tags: tags)
             print("published \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zoo.path)")
         }
     }

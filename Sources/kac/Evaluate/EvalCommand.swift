@@ -99,8 +99,9 @@ struct EvalCommand: ParsableCommand {
         }
         let settings = try settingsList()
         let candidates =
-            try (models.isEmpty
-                ? [] : EvaluationCandidate.zooModels(models, from: try zoo.open(create: false), precision: precision, studentGrid: studentGrid))
+            try
+            (models.isEmpty
+            ? [] : EvaluationCandidate.zooModels(models, from: try zoo.open(create: false), precision: precision, studentGrid: studentGrid))
             + runs.map(EvaluationCandidate.trainingRun)
         let evaluation = ModelEvaluation(
             candidates: candidates, settings: settings, sampleCount: samples, seed: seed, batchSize: batchSize, dataName: data,
@@ -128,9 +129,12 @@ struct EvalCommand: ParsableCommand {
     private func settingsList() throws -> [SamplingSettings] {
         let stepCounts = try CommaSeparated.positiveIntegers(steps, option: "--steps")
         let integrators = try CommaSeparated.values(
-            samplers, refusal: { "--samplers: unknown integrator '\($0)'; use \(Integrator.allCases.map(\.rawValue).joined(separator: ", "))" },
+            samplers,
+            refusal: { "--samplers: unknown integrator '\($0)'; use \(Integrator.allCases.map(\.rawValue).joined(separator: ", "))" },
             Integrator.init(rawValue:))
-        let scales = try CommaSeparated.values(guidance, refusal: { _ in "--guidance takes comma-separated non-negative numbers, got '\(guidance)'" }) {
+        let scales = try CommaSeparated.values(
+            guidance, refusal: { _ in "--guidance takes comma-separated non-negative numbers, got '\(guidance)'" }
+        ) {
             Double($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
         }
         guard samples >= 2 else { throw ValidationError("--samples must be at least 2 (a covariance needs two samples)") }

@@ -78,7 +78,9 @@ struct CancelCommand: ParsableCommand {
         switch try spool.cancel(jobID: id) {
         case .cancelledQueued:
             // No worker saw this job, so no kacd logs it: kac says it to the system log itself.
-            SystemLog.notice("Job \(id) was cancelled by kac cancel (user \(getuid())) while queued in \(spool.root); it is in failed/ with reason cancelled.")
+            SystemLog.notice(
+                "Job \(id) was cancelled by kac cancel (user \(getuid())) while queued in \(spool.root); it is in failed/ with reason cancelled."
+            )
             print("\(id): cancelled (was queued; now in failed/ with reason \"cancelled\")")
         case .requestedRunning:
             print("\(id): cancel requested; the worker stops before its next sampler step (see `kac status \(id)`)")

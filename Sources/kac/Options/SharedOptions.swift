@@ -69,7 +69,8 @@ struct JudgeOptions: ParsableArguments {
 
     var settings: ClassifierJudge.Settings {
         ClassifierJudge.Settings(
-            classifier: classifier, cacheDirectory: cacheDirectory, datasetDirectory: fashionMNIST.datasetDirectory, referenceFolder: reference,
+            classifier: classifier, cacheDirectory: cacheDirectory, datasetDirectory: fashionMNIST.datasetDirectory,
+            referenceFolder: reference,
             referenceAlphaBackground: referenceAlphaBackground)
     }
 

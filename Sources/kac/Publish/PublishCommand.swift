@@ -47,7 +47,9 @@ struct PublishCommand: ParsableCommand {
             print("published classifier \(manifest.name)@\(manifest.version) (\(manifest.compressedSize) bytes) to \(zoo.path)")
             return
         }
-        guard kind != .classifier else { throw ValidationError("--kind takes teacher or student (\(checkpoint) is not a classifier checkpoint)") }
+        guard kind != .classifier else {
+            throw ValidationError("--kind takes teacher or student (\(checkpoint) is not a classifier checkpoint)")
+        }
         let (recipe, state) = try TrainingState.load(from: checkpoint)
         let publication = try VelocityModelPublication.trainingCheckpoint(
             checkpoint, recipe: recipe, state: state, name: name, kind: kind,

@@ -23,13 +23,15 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run directory (checkpoint, configuration).") var runDirectory = "runs/refine"
     @Option(
         help:
-            "Generator method: fgm (flow generator matching), velocity-dmd (heuristic), anchor (endpoint regression alone) or adversarial (GAN on an own discriminator, plus the anchor).")
+            "Generator method: fgm (flow generator matching), velocity-dmd (heuristic), anchor (endpoint regression alone) or adversarial (GAN on an own discriminator, plus the anchor)."
+    )
     var method: RefinementMethod = .fgm
     @Option(help: "SiD's α: L = 2⟨Δ, u_T − u_c⟩ − 2α‖Δ‖² (0.5 is FGM).") var alpha = 0.5
     @Option(help: "Teacher guidance scale (default: the teacher's own default).") var guidance: Double?
     @Option(
         help:
-            "Guidance scale of the fake network's field: 1 is its plain label-conditional output; the teacher's scale makes it start as exactly the guided teacher.")
+            "Guidance scale of the fake network's field: 1 is its plain label-conditional output; the teacher's scale makes it start as exactly the guided teacher."
+    )
     var fakeGuidance = 1.0
     @Option(help: "LOW,HIGH: training times as fractions of the horizon T.") var timeRange = "0.05,0.9"
     @Option(help: "Generator updates (after the fake's warm-up).") var steps = 1000
@@ -76,14 +78,17 @@ struct RefineCommand: ParsableCommand {
         var run = RefinementRun(
             student: student, directory: runDirectory, configuration: configuration, judge: judgeOptions.settings,
             command: Console.invocation)
-        (run.teacher, run.teacherGuidance, run.fakeLearningRate, run.adversarialWeight) = (teacher, guidance, fakeLearningRate, adversarialWeight)
+        (run.teacher, run.teacherGuidance, run.fakeLearningRate, run.adversarialWeight) = (
+            teacher, guidance, fakeLearningRate, adversarialWeight
+        )
         (run.anchorPoolSize, run.anchorModel, run.checkpointEvery, run.logEvery) = (anchorPool, anchorModel, checkpointEvery, logEvery)
         (run.evaluateEvery, run.evaluationSamples, run.evaluationSeed) = (evalEvery, evaluation.evalSamples, evaluation.evalSeed)
         run.secondClassifier = secondClassifier
         run.publication = publish.map { RefinementRun.Publication(name: $0, tags: published.tags, dtype: published.dtype) }
         let store = try zoo.open(create: publish != nil)
         if let manifest = try run.run(store: store, zooPath: zoo.path, log: Console.note) {
-            Console.note("published \(manifest.label) (\(manifest.blob)); `kac zoo rollback \(manifest.name)` brings the previous version back")
+            Console.note(
+                "published \(manifest.label) (\(manifest.blob)); `kac zoo rollback \(manifest.name)` brings the previous version back")
         }
     }
 

@@ -44,7 +44,8 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Output directory (created if missing).") var out: String
     @OptionGroup var zoo: ZooLocation
     @Option(name: .customLong("batch-size"), help: "Images per sampler batch.") var batchSize = 16
-    @Option(name: .customLong("max-count"), help: "Refuse requests for more images than this.") var maxCount = RenderLimits.direct.maximumCount
+    @Option(name: .customLong("max-count"), help: "Refuse requests for more images than this.") var maxCount = RenderLimits.direct
+        .maximumCount
     @Option(name: .customLong("max-scale"), help: "Refuse upscale factors above this.") var maxScale = RenderLimits.direct.maximumScale
     @Flag(help: "Print the render report as JSON on standard output.") var json = false
     @Option(
@@ -75,7 +76,9 @@ struct RenderCommand: ParsableCommand {
             started: { progress = ProgressReporter(title: "render", total: $0, interactive: isatty(STDERR_FILENO) != 0) },
             afterBatch: { progress?.update(completed: $0) })
         progress?.finish(
-            String(format: "%d written, %d kept, %.1f images/s", report.rendered, report.images.count - report.rendered, report.imagesPerSecond))
+            String(
+                format: "%d written, %d kept, %.1f images/s", report.rendered, report.images.count - report.rendered, report.imagesPerSecond
+            ))
         if json { return print(try Console.json(report), terminator: "") }
         for image in report.images { print(out + "/" + image.file) }
         if let grid = report.grid { print(out + "/" + grid) }

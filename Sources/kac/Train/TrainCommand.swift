@@ -56,7 +56,8 @@ struct TrainCommand: ParsableCommand {
         AllocatorTuning.retainLargeBlocks()
         InterruptSignal.install(purpose: "finishing the step and writing the checkpoint")
         let shape = TeacherNetworkShape(
-            width: width, multipliers: try CommaSeparated.positiveIntegers(multipliers, option: "--multipliers"), residualBlocks: residualBlocks,
+            width: width, multipliers: try CommaSeparated.positiveIntegers(multipliers, option: "--multipliers"),
+            residualBlocks: residualBlocks,
             attention: try attention.map { try CommaSeparated.positiveIntegers($0, option: "--attention") }, hiddenWidth: hiddenWidth)
         var training = TeacherTraining(
             data: data, directory: runDirectory, shape: shape,
@@ -66,7 +67,9 @@ struct TrainCommand: ParsableCommand {
                 finalLearningRateFraction: finalLearningRateFraction),
             seed: seed, command: Console.invocation)
         (training.checkpointEvery, training.sampleEvery, training.fresh) = (checkpointEvery, sampleEvery, fresh)
-        (training.datasetDirectory, training.folderOptions, training.folderDatasetName) = (fashionMNIST.datasetDirectory, folder.options, folder.datasetName)
+        (training.datasetDirectory, training.folderOptions, training.folderDatasetName) = (
+            fashionMNIST.datasetDirectory, folder.options, folder.datasetName
+        )
         try training.run(
             interactive: ProgressReporter.standardErrorIsTerminal, shouldStop: { InterruptSignal.isRequested }, log: Console.note)
     }
