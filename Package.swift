@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "kac",
             dependencies: [
-                "TensorCore", "DiskIO", "NeuralNet", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Training",
+                "TensorCore", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Training",
                 "RenderService", "KacBench", "Vocabulary", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

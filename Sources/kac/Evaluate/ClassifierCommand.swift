@@ -7,7 +7,6 @@
 import ArgumentParser
 import Foundation
 import ModelStore
-import NeuralNet
 import TensorCore
 import Training
 import Vocabulary
