@@ -4,7 +4,6 @@
 import ArgumentParser
 import Foundation
 import Training
-import Vocabulary
 
 extension DatasetCommand {
     struct Split: ParsableCommand {

@@ -5,7 +5,6 @@
 // --guidance-range the students take the guidance scale as an input (one checkpoint for every s).
 import ArgumentParser
 import Foundation
-import ModelStore
 import Training
 import Vocabulary
 

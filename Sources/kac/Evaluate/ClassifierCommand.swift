@@ -6,8 +6,6 @@
 // `<data set>/classifier` — never silently as another data set's judge.
 import ArgumentParser
 import Foundation
-import ModelStore
-import TensorCore
 import Training
 import Vocabulary
 

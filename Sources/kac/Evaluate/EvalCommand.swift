@@ -8,11 +8,6 @@
 // Manifests are immutable: record the rows with `kac publish CHECKPOINT --evaluation FILE.json`.
 import ArgumentParser
 import Foundation
-import Generation
-import Imaging
-import KacFlow
-import ModelStore
-import TensorCore
 import Training
 import Vocabulary
 

@@ -2,7 +2,6 @@
 // error.json) and their out/<id>/ by age or count; queued and running jobs are never touched.
 // kacd applies the same policy itself with --prune-older-than / --prune-keep.
 import ArgumentParser
-import Foundation
 import Spool
 
 struct PruneCommand: ParsableCommand {

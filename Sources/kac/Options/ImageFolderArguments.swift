@@ -3,7 +3,6 @@
 // data set name. `load` decodes the folder (or maps its cache) through Training's LoadedImageFolder,
 // which says every skipped file with its path and reason, and the count.
 import ArgumentParser
-import Foundation
 import Imaging
 import Training
 

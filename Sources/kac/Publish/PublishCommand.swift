@@ -4,9 +4,7 @@
 // recorded by publishing with --evaluation, never by editing a published manifest.
 // A classifier checkpoint (`kac classifier train`) is published as kind `classifier`.
 import ArgumentParser
-import Foundation
 import Generation
-import KacFlow
 import ModelStore
 import Training
 import Vocabulary

@@ -5,7 +5,6 @@
 // it, and a larger --steps extends it. No classifier takes part in training: the judges only score.
 import ArgumentParser
 import Foundation
-import ModelStore
 import Training
 
 struct RefineCommand: ParsableCommand {

@@ -2,7 +2,6 @@
 import ArgumentParser
 import Foundation
 import ModelStore
-import Vocabulary
 
 struct ZooList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List every model version.")

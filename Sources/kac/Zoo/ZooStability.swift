@@ -4,8 +4,6 @@
 // path-error bound endpoint error + B·√d·Δ/2. `--record` keeps them in a new version sharing the
 // blob (manifests are immutable), shown by `kac zoo show`.
 import ArgumentParser
-import Foundation
-import Generation
 import ModelStore
 import Training
 import Vocabulary

@@ -1,8 +1,6 @@
 // `kac zoo tag REF TAG`, `kac zoo rollback NAME [--tag T]` and `kac zoo rm NAME@VERSION`:
 // moving tags (recorded in the model's tag history) and removing versions.
 import ArgumentParser
-import Foundation
-import ModelStore
 import Vocabulary
 
 struct ZooTag: ParsableCommand {
