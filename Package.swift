@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "kac", targets: ["kac"]),
         .executable(name: "kacd", targets: ["kacd"]),
+        .executable(name: "kac-bench", targets: ["kac-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -73,18 +74,34 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
-        // The benchmark harness `kac bench`, `kac render-bench`, `kac zoo bench` and `kac peer-dump` call:
+        // The benchmark harness `kac-bench`'s subcommands call (network, render, zoo, peer-dump):
         // measurements as library entry points, so the commands only parse options and print.
         .target(
             name: "KacBench",
             dependencies: ["TensorCore", "NeuralNet", "ModelStore", "Imaging", "Generation", "RenderService", "Vocabulary"]),
+
+        // What `kac` and `kac-bench` share: the option groups that mean the same in both (--zoo,
+        // --threads), the console (notes, problems, JSON, tables) and main's error handling.
+        .target(
+            name: "ToolSupport",
+            dependencies: [
+                "TensorCore", "ModelStore", "Generation", "RenderService", "Vocabulary",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // Executables.
         .executableTarget(
             name: "kac",
             dependencies: [
                 "TensorCore", "KacFlow", "ModelStore", "Spool", "Imaging", "Generation", "Training",
-                "RenderService", "KacBench", "Vocabulary", "CBuildInfo",
+                "RenderService", "ToolSupport", "Vocabulary", "CBuildInfo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // The developer's benchmarks (not installed): a thin shell over KacBench.
+        .executableTarget(
+            name: "kac-bench",
+            dependencies: [
+                "KacBench", "ToolSupport", "Generation", "RenderService", "TensorCore", "Vocabulary", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

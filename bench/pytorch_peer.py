@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """PyTorch peer benchmark for the Kac reference UNet (dev-time only; CI never runs this).
 
-1. Runs `kac peer-dump --output FILE` to get the reference UNet's weights (every tensor
+1. Runs `kac-bench peer-dump --output FILE` to get the reference UNet's weights (every tensor
    randomised, zero-initialised layers included), a seeded input batch and Swift's `velocity`.
 2. Builds the same architecture in PyTorch from the configuration stored in the dump, loads the
    weights (NHWC [k,k,Cin,Cout] convs -> [Cout,Cin,k,k]; Linear [in,out] -> [out,in]) and checks
    that both outputs agree to --tolerance (max abs difference).
 3. Times forward (and forward+backward with --backward) at the same batch sizes and thread
-   count on both sides, interleaved: each round runs `kac peer-dump --batches ...` (Swift times
+   count on both sides, interleaved: each round runs `kac-bench peer-dump --batches ...` (Swift times
    itself in-process, best of --repetitions after a warm-up), then the same in PyTorch. The table
    reports each side's best over all rounds and the Swift/torch ratio.
 
@@ -26,8 +26,8 @@ import time
 def parse_arguments():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kac", default=os.path.join(here, "..", ".build", "release", "kac"),
-                        help="the kac binary (default: ../.build/release/kac)")
+    parser.add_argument("--kac-bench", default=os.path.join(here, "..", ".build", "release", "kac-bench"),
+                        help="the kac-bench binary (default: ../.build/release/kac-bench)")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 16, 64])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved Swift/torch rounds")
     parser.add_argument("--repetitions", type=int, default=3, help="timed runs per measurement and round")
@@ -255,8 +255,8 @@ def load_average():
         return " ".join(f.read().split()[:3])
 
 
-def run_swift(kac, arguments):
-    result = subprocess.run([kac, "peer-dump"] + arguments, check=True, capture_output=True, text=True)
+def run_swift(kac_bench, arguments):
+    result = subprocess.run([kac_bench, "peer-dump"] + arguments, check=True, capture_output=True, text=True)
     return result.stdout
 
 
@@ -346,9 +346,9 @@ def time_onnx(session, config, batches, repetitions):
 
 
 def main():
-    kac = os.path.abspath(args.kac)
-    if not os.access(kac, os.X_OK):
-        sys.exit(f"no kac binary at {kac}: cd .. && swift build -c release --product kac")
+    kac_bench = os.path.abspath(args.kac_bench)
+    if not os.access(kac_bench, os.X_OK):
+        sys.exit(f"no kac-bench binary at {kac_bench}: cd .. && swift build -c release --product kac-bench")
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, ISA {torch.backends.cpu.get_cpu_capability()}, "
           f"threads {torch.get_num_threads()} (interop {torch.get_num_interop_threads()}), "
@@ -364,7 +364,7 @@ def main():
         dump_arguments = ["--output", path, "--batch", str(args.dump_batch), "--seed", str(args.seed)]
         if args.checkpoint:
             dump_arguments += ["--checkpoint", os.path.abspath(args.checkpoint)]
-        run_swift(kac, dump_arguments)
+        run_swift(kac_bench, dump_arguments)
         tensors = load_file(path)
         with safe_open(path, framework="numpy") as f:
             metadata = f.metadata()
@@ -420,7 +420,7 @@ def main():
     loads = [load_average()]
     swift_info = ""
     for round_index in range(args.rounds):
-        output = run_swift(kac, swift_arguments)
+        output = run_swift(kac_bench, swift_arguments)
         swift_info = next((l for l in output.splitlines() if l.startswith("PEER info")), swift_info)
         sides = [("swift", parse_swift_times(output)),
                  ("torch", time_torch(model, config, args.batches, args.repetitions, args.backward, args.channels_last))]

@@ -2,7 +2,7 @@
 // generator calls it with, alternating, and the faster precision is used from then on. Measured once
 // per loaded model and shape and kept with the loaded model in memory (a model cache keeps it as
 // long as it keeps the model; nothing is written to disk). Where bf16 cannot run, auto is fp32
-// without measuring. The rate function is also what `kac bench` prints as the network-only rate.
+// without measuring. The rate function is also what `kac-bench` prints as the network-only rate.
 import Foundation
 import NeuralNet
 import TensorCore

@@ -1,4 +1,4 @@
-// The seeded random batch the benchmarks feed a UNet: `kac bench`'s rows (seed 7) and `kac peer-dump`'s
+// The seeded random batch the benchmarks feed a UNet: `kac-bench network`'s rows (seed 7) and `kac-bench peer-dump`'s
 // inputs for the PyTorch/ONNX comparison draw it the same way, so one function draws it.
 import NeuralNet
 import TensorCore

@@ -1,4 +1,4 @@
-// The encode row of `kac bench`: PNG throughput through libvips for a 28×28 image and for a 112×112
+// The encode row of `kac-bench network`: PNG throughput through libvips for a 28×28 image and for a 112×112
 // one (×4 nearest upscale + encode), with the provenance metadata a render writes, and resident
 // memory before and after, which stays flat if every VipsImage and libvips buffer is released; then
 // the 28×28 encode's CPU time with libvips' default worker threads per pipeline against one (the

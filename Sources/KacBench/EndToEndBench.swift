@@ -1,4 +1,4 @@
-// The end-to-end rows of `kac bench`: a zoo model rendered to PNG files exactly as `kac render`
+// The end-to-end rows of `kac-bench network`: a zoo model rendered to PNG files exactly as `kac render`
 // renders them (sampling, quantising, encoding through libvips, atomic writes into a fresh
 // directory each repetition) beside the same model's network alone at the render's network batch,
 // and the fraction of the network's rate the whole path keeps. Both are timed in this process after

@@ -1,4 +1,4 @@
-// The bf16 rows of `kac bench`: the bf16 GEMM peak (a square product through oneDNN, the rows split
+// The bf16 rows of `kac-bench network`: the bf16 GEMM peak (a square product through oneDNN, the rows split
 // over the thread budget as the network's layers split theirs, plus the vdpbf16ps register ceiling)
 // and the reference UNet's forward pass in bf16 beside fp32 at the same batch sizes.
 import Dispatch

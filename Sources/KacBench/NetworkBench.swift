@@ -1,4 +1,4 @@
-// What `kac bench` measures: the machine's sgemm peak, the reference UNet's forward, backward and
+// What `kac-bench network` measures: the machine's sgemm peak, the reference UNet's forward, backward and
 // training-step throughput, the bf16 peak and bf16 forward rows (NetworkBench+BF16), PNG encode
 // throughput and a zoo model's render end to end against its network alone (EndToEndBench),
 // printed as one report headed by the thread count and where it came from. Timings are best-of-N wall clock,
@@ -123,7 +123,7 @@ public struct NetworkBench {
         public init(reason: String) { self.reason = reason }
     }
 
-    /// The seeded batch every `kac bench` row uses (seed 7, the reference UNet's shape).
+    /// The seeded batch every `kac-bench network` row uses (seed 7, the reference UNet's shape).
     static func inputs(batch: Int) -> (Tensor, [Float], [Int], Tensor) {
         BenchInputs.draw(batch: batch, seed: 7, configuration: .fashionMNIST)
     }

@@ -1,4 +1,4 @@
-// The Swift half of the PyTorch peer benchmark (bench/pytorch_peer.py, through `kac peer-dump`).
+// The Swift half of the PyTorch peer benchmark (bench/pytorch_peer.py, through `kac-bench peer-dump`).
 // It builds the reference UNet (UNetConfiguration.fashionMNIST), gives EVERY parameter non-trivial
 // values (a fresh network's last convs and attention projections are zero, which would hide half the
 // architecture from a comparison) or loads a training checkpoint, and then

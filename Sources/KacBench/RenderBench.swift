@@ -1,4 +1,4 @@
-// `kac render-bench`: images per second of the whole render path (sampling, quantising, PNG
+// `kac-bench render`: images per second of the whole render path (sampling, quantising, PNG
 // encoding, atomic writes) at several step counts, unguided and guided, for each given model, in
 // each given precision; the last column is the speed-up over the row's first precision.
 // One run per row, wall clock, into a temporary directory that is removed afterwards.

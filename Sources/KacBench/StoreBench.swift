@@ -1,4 +1,4 @@
-// `kac zoo bench`: compression ratio and load time (decompress + verify + decode) for random-normal
+// `kac-bench zoo`: compression ratio and load time (decompress + verify + decode) for random-normal
 // weights in each dtype, in a throw-away store. A measurement, not a test: nothing is asserted.
 import Foundation
 import ModelStore

@@ -31,7 +31,7 @@ public enum BF16 {
     public static let hasAMX: Bool = kac_bf16_cpu_has_amx() != 0
 
     /// bf16 dot-product FLOP/s of one thread on registers only (vdpbf16ps, 64 FLOPs each): the
-    /// AVX512_BF16 ceiling. AMX's ceiling is not probed here; `kac bench` reports achieved rates.
+    /// AVX512_BF16 ceiling. AMX's ceiling is not probed here; `kac-bench` reports achieved rates.
     public static func measureDotPeak(seconds: Double = 0.3) -> Double {
         precondition(isSupported, "BF16.measureDotPeak needs AVX512_BF16")
         var iterations = 100_000

@@ -1,32 +1,10 @@
-// Status lines for people: written to standard error, unbuffered, so they interleave correctly with
-// progress bars and land in logs immediately; standard output stays for results and `--json`.
-// `problem` is the one place kac puts an error into words (by Vocabulary's `Reason`).
-import Foundation
-import Vocabulary
-
-enum Console {
-    static func note(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
-    }
-
-    /// `prefix: <the error's sentence>` on standard error.
-    static func problem(_ prefix: String, _ error: any Error) {
-        note(Reason(prefix, cause: error).description)
-    }
-}
+// This invocation as a recipe line, for the runs `kac train`, `kac distill` and `kac refine` record.
+import ToolSupport
 
 extension Console {
-    /// A value as the JSON every `--json` prints: pretty, keys sorted, slashes bare, dates ISO 8601; ends in a newline.
-    static func json(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
-    }
-
-    /// This invocation as a recipe line: `kac` followed by the arguments, quoted where they contain
-    /// spaces. The program path is left out on purpose — a recipe names the tool, not the file it
-    /// was run from (`.build/release/kac`, a copied binary).
+    /// `kac` followed by the arguments, quoted where they contain spaces. The program path is left
+    /// out on purpose — a recipe names the tool, not the file it was run from (`.build/release/kac`,
+    /// a copied binary).
     static var invocation: String {
         (["kac"] + CommandLine.arguments.dropFirst().map { $0.contains(" ") ? "'\($0)'" : $0 }).joined(separator: " ")
     }

@@ -8,6 +8,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import ToolSupport
 #endif
 
 enum InterruptSignal {

@@ -1,4 +1,4 @@
-// The end-to-end rows of `kac bench` on a tiny model in a temporary zoo: one row per precision with
+// The end-to-end rows of `kac-bench` on a tiny model in a temporary zoo: one row per precision with
 // the network's rate, the render's rate and their fraction, every rendered file removed afterwards;
 // a missing model or an impossible count is an error before anything is written. Rates are not
 // checked against any speed (no timed assertions), only that they were measured.

@@ -92,7 +92,7 @@ import Vocabulary
         #expect(throws: PrecisionUnavailable.self) { try model.resolvingPrecision(.bf16, timer: script.timer) }
     }
 
-    /// The real timer: a rate is positive and finite in either precision (the function `kac bench` uses).
+    /// The real timer: a rate is positive and finite in either precision (the function `kac-bench` uses).
     @Test func networkRateIsMeasured() throws {
         let zoo = TemporaryDirectory(prefix: "kac-auto-zoo")
         let model = try Self.loadedModel(zoo)

@@ -1,6 +1,6 @@
 // Figures for docs/performance.md ("Other benchmarks"), measured only when KAC_FIGURES=1 (timings are printed, never asserted):
 // pickup latency (job renamed into new/ → claimed), jobs/s for one-image jobs, the daemon's
-// resident memory with two full-size (§8 teacher-sized) models loaded, and `kac render-bench`.
+// resident memory with two full-size (§8 teacher-sized) models loaded, and `kac-bench render`.
 // KAC_FIGURES_ZOO=PATH keeps the zoo of the two random full-size models for manual runs.
 import Foundation
 import Generation
@@ -80,8 +80,8 @@ struct FiguresTests {
         )
 
         let bench = try Child.run(
-            Binaries.kac, ["render-bench", "--zoo", zoo, "--model", "fashion-mnist/teacher", "--count", "16"],
+            ChildProcess.builtProduct("kac-bench"), ["render", "--zoo", zoo, "--model", "fashion-mnist/teacher", "--count", "16"],
             logDirectory: fixture.root.path)
-        print("FIGURE kac render-bench (random full-size teacher, 16 images per row):\n" + bench.output + bench.error)
+        print("FIGURE kac-bench render (random full-size teacher, 16 images per row):\n" + bench.output + bench.error)
     }
 }

@@ -3,6 +3,7 @@
 // trains on OUT/train only).
 import ArgumentParser
 import Foundation
+import ToolSupport
 import Training
 
 extension DatasetCommand {

@@ -3,6 +3,7 @@
 // `--image-size 28 --channels 1` that folder decodes to exactly the IDX tensors (same digest).
 import ArgumentParser
 import Foundation
+import ToolSupport
 import Training
 
 struct DatasetCommand: ParsableCommand {

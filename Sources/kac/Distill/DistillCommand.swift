@@ -5,6 +5,7 @@
 // --guidance-range the students take the guidance scale as an input (one checkpoint for every s).
 import ArgumentParser
 import Foundation
+import ToolSupport
 import Training
 import Vocabulary
 

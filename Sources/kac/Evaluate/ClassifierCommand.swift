@@ -6,6 +6,7 @@
 // `<data set>/classifier` — never silently as another data set's judge.
 import ArgumentParser
 import Foundation
+import ToolSupport
 import Training
 import Vocabulary
 

@@ -8,6 +8,7 @@
 // Manifests are immutable: record the rows with `kac publish CHECKPOINT --evaluation FILE.json`.
 import ArgumentParser
 import Foundation
+import ToolSupport
 import Training
 import Vocabulary
 

@@ -3,6 +3,7 @@
 // kacd applies the same policy itself with --prune-older-than / --prune-keep.
 import ArgumentParser
 import Spool
+import ToolSupport
 
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

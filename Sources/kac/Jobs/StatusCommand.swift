@@ -7,6 +7,7 @@ import Spool
 
 #if canImport(Glibc)
 import Glibc
+import ToolSupport
 #endif
 
 struct StatusCommand: ParsableCommand {

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import RenderService
 import Spool
+import ToolSupport
 import Vocabulary
 
 struct SubmitCommand: ParsableCommand {

@@ -4,6 +4,7 @@
 // which says every skipped file with its path and reason, and the count.
 import ArgumentParser
 import Imaging
+import ToolSupport
 import Training
 
 extension ImageDecoder.AlphaBackground: ExpressibleByArgument {}

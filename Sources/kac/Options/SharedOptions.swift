@@ -1,6 +1,6 @@
-// Option groups several commands share, so each option is declared (and documented) once:
-// the model store's and the spool's locations, and the judge `kac eval`, `kac distill` and
-// `kac refine` score images with.
+// Option groups several kac commands share, so each option is declared (and documented) once: the
+// spool's location and the judge `kac eval`, `kac distill` and `kac refine` score images with
+// (`--zoo` and `--threads`, which kac-bench takes too, are ToolSupport's).
 import ArgumentParser
 import Foundation
 import Generation
@@ -8,26 +8,8 @@ import Imaging
 import ModelStore
 import RenderService
 import Spool
+import ToolSupport
 import Training
-
-/// `--zoo PATH`, else `$KAC_ZOO`, else the installed kacd configuration's `zoo`, else `./zoo`.
-struct ZooLocation: ParsableArguments {
-    @Option(
-        name: .customLong("zoo"),
-        help: "Path of the model store (default: $KAC_ZOO, else zoo in /etc/kac/kacd.conf or $KAC_CONFIG, else ./zoo).")
-    var given: String?
-
-    var resolved: ConfiguredDefaults.Resolved {
-        ConfiguredDefaults.resolve(
-            flag: given, flagName: "--zoo", variable: "KAC_ZOO", key: .zoo, fallback: "./zoo",
-            environment: ProcessInfo.processInfo.environment, log: Console.note)
-    }
-    var path: String { resolved.path }
-
-    func open(create: Bool) throws -> ModelStore {
-        try ModelStore(root: path, create: create, configuration: .init(validator: ZooModelValidator()))
-    }
-}
 
 /// `--spool PATH`, shared by the job commands; else `$KAC_SPOOL`, else the installed kacd
 /// configuration's `spool`, else `./spool` (`ConfiguredDefaults`).

@@ -6,6 +6,7 @@
 import ArgumentParser
 import Generation
 import ModelStore
+import ToolSupport
 import Training
 import Vocabulary
 

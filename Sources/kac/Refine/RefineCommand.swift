@@ -5,6 +5,7 @@
 // it, and a larger --steps extends it. No classifier takes part in training: the judges only score.
 import ArgumentParser
 import Foundation
+import ToolSupport
 import Training
 
 struct RefineCommand: ParsableCommand {

@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import RenderService
+import ToolSupport
 import Training
 import Vocabulary
 

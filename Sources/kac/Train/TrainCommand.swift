@@ -7,6 +7,7 @@
 import ArgumentParser
 import KacFlow
 import TensorCore
+import ToolSupport
 import Training
 import Vocabulary
 

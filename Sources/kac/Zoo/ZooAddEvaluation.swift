@@ -2,6 +2,7 @@
 // new judge, more samples) are recorded as a new version with the same blob, since manifests are
 // immutable. Only rows of REF's own version are taken (`kac eval --model NAME@V --json-file`).
 import ArgumentParser
+import ToolSupport
 import Training
 import Vocabulary
 

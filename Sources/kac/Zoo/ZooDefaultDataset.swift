@@ -2,6 +2,7 @@
 // names none, kept in the zoo's `zoo.json`. Without arguments it prints the setting and the data
 // sets the zoo's image models were trained on.
 import ArgumentParser
+import ToolSupport
 import Vocabulary
 
 struct ZooDefaultDataset: ParsableCommand {

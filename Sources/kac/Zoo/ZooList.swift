@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import ModelStore
+import ToolSupport
 
 struct ZooList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List every model version.")

@@ -5,6 +5,7 @@
 // blob (manifests are immutable), shown by `kac zoo show`.
 import ArgumentParser
 import ModelStore
+import ToolSupport
 import Training
 import Vocabulary
 

@@ -1,6 +1,7 @@
 // `kac zoo tag REF TAG`, `kac zoo rollback NAME [--tag T]` and `kac zoo rm NAME@VERSION`:
 // moving tags (recorded in the model's tag history) and removing versions.
 import ArgumentParser
+import ToolSupport
 import Vocabulary
 
 struct ZooTag: ParsableCommand {

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import ModelStore
+import ToolSupport
 import Vocabulary
 
 struct ZooExport: ParsableCommand {

@@ -1,6 +1,7 @@
 // `kac zoo verify [REF]`: re-hash every blob, decode every manifest and its weights, check every
 // tag; exit status 65 (EX_DATAERR) on damage. With REF, load just that version (the check a reader makes).
 import ArgumentParser
+import ToolSupport
 import Vocabulary
 
 struct ZooVerify: ParsableCommand {

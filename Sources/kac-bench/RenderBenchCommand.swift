@@ -1,15 +1,16 @@
-// `kac render-bench`: images per second of the whole render path at several step counts, unguided
+// `kac-bench render`: images per second of the whole render path at several step counts, unguided
 // and guided, per model and precision (KacBench.RenderBench); bf16 is left out with a note on CPUs
 // without AVX512_BF16.
 import ArgumentParser
 import Generation
 import KacBench
 import RenderService
+import ToolSupport
 import Vocabulary
 
 struct RenderBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "render-bench",
+        commandName: "render",
         abstract: "Measure kac render throughput (images/s) at several step counts, with and without guidance.")
 
     @Option(help: "Zoo references to measure (repeat the option for several).") var model: [String] = ["fashion-mnist/teacher"]

@@ -1,13 +1,13 @@
-// `kac peer-dump`: the Swift half of bench/pytorch_peer.py (KacBench.PeerDump): dump the reference
+// `kac-bench peer-dump`: the Swift half of bench/pytorch_peer.py (KacBench.PeerDump): dump the reference
 // UNet's weights, a batch and its output, and/or time it, one `PEER ...` line per measurement.
 import ArgumentParser
 import KacBench
+import ToolSupport
 
 struct PeerDumpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peer-dump",
-        abstract: "Dump reference UNet weights/input/output and time it (for bench/pytorch_peer.py).",
-        shouldDisplay: false)
+        abstract: "Dump reference UNet weights/input/output and time it (for bench/pytorch_peer.py).")
 
     @Option(help: "Write weights, input and output here (safetensors).") var output: String?
     @Option(help: "Images in the dumped reference batch (more than 16 exercises micro-batching).") var batch: Int = 20

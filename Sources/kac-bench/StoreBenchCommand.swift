@@ -1,12 +1,13 @@
-// `kac zoo bench`: compression ratio and load time per dtype for random weights in a throw-away
+// `kac-bench zoo`: compression ratio and load time per dtype for random weights in a throw-away
 // store (KacBench.StoreBench), as a table or JSON.
 import ArgumentParser
 import Foundation
 import KacBench
+import ToolSupport
 
-struct ZooBench: ParsableCommand {
+struct StoreBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure compression ratio and load time for random weights.")
+        commandName: "zoo", abstract: "Measure compression ratio and load time for random weights.")
 
     @Option(help: "Number of parameters (split over four tensors).") var parameters = 1 << 20
     @Option(help: "Loads per dtype; the median is reported.") var repeats = 5

@@ -1,15 +1,17 @@
-// `kac bench`: the machine's sgemm peak, the reference UNet's forward/backward/training throughput,
-// the bf16 rows, PNG encode throughput and a zoo model rendered end to end against its network
-// alone (KacBench.NetworkBench, EndToEndBench), printed as measured.
+// `kac-bench network`, the default subcommand (`kac-bench` alone runs it): the machine's sgemm peak,
+// the reference UNet's forward/backward/training throughput, the bf16 rows, PNG encode throughput
+// and a zoo model rendered end to end against its network alone (KacBench.NetworkBench,
+// EndToEndBench), printed as measured.
 import ArgumentParser
 import Generation
 import KacBench
+import ToolSupport
 import Vocabulary
 
-struct BenchCommand: ParsableCommand {
+struct NetworkBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Measure sgemm peak and UNet forward/backward/training throughput on this machine.")
+        commandName: "network",
+        abstract: "Measure sgemm and bf16 GEMM peaks, UNet forward/backward/training throughput, PNG encodes and end-to-end renders.")
 
     @Option(help: "Batch sizes for the forward and forward+backward rows.") var batches: [Int] = [1, 16, 64]
     @Option(help: "Batch size of the training-step row (forward + backward + Adam).") var trainingBatch: Int = 128
