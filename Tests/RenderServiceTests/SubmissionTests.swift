@@ -54,4 +54,24 @@ import Vocabulary
         #expect(!FileManager.default.fileExists(atPath: place.path))
         #expect(try Submission.openSpool(place, create: true).root.hasSuffix("/spoool"))
     }
+
+    /// A job FILE that is missing is refused (66) before anything else; one that fails validation
+    /// is bad data (the validator's own error, 65); the same mistake made with options is a usage
+    /// error (64), since option names are the job keys.
+    @Test func aDraftSaysWhoseMistakeAnInvalidJobIs() throws {
+        let directory = TemporaryDirectory(prefix: "submission-draft")
+        let missing = directory.path + "/job.json"
+        #expect {
+            try Submission.Draft(file: missing)
+        } throws: {
+            ($0 as? SubmissionRefusal)?.exitStatus == .noInput && "\($0)" == "job file \(missing) does not exist; check the path"
+        }
+        try Data("{\"schema\": 1, \"count\": 0, \"quality\": \"fastest\"}".utf8).write(to: URL(fileURLWithPath: missing))
+        #expect(throws: JobValidationError.self) { try Submission.Draft(file: missing).validate(JobValidator()) }
+        #expect {
+            try Submission.Draft(options: ["count": 0, "quality": "fastest"]).validate(JobValidator())
+        } throws: { ($0 as? SubmissionRefusal)?.exitStatus == .usage && "\($0)".contains("count") }
+        let job = try Submission.Draft(options: ["count": 3, "quality": "fastest"]).validate(JobValidator())
+        #expect(job.count == 3 && job.model == .goal(.quality(.fastest)))
+    }
 }

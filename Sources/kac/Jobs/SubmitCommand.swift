@@ -1,6 +1,6 @@
-// `kac submit`: validate a job (from a file or from options) and queue it atomically in the
-// spool's `new/` (write into `tmp/`, fsync, link into `new/`), once RenderService's `Submission` has
-// checked the spool and the job's model. Prints the job id on stdout.
+// `kac submit`: validate a job (from a file or from options, RenderService's `Submission.Draft`) and
+// queue it atomically in the spool's `new/` (write into `tmp/`, fsync, link into `new/`), once
+// `Submission` has checked the spool and the job's model. Prints the job id on stdout.
 import ArgumentParser
 import Foundation
 import RenderService
@@ -70,34 +70,15 @@ struct SubmitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let bytes: [UInt8]
+        let draft: Submission.Draft
         switch (file, optionFields()) {
-        case (let file?, nil):
-            guard FileManager.default.fileExists(atPath: file) else {
-                throw CommandFailure(.noInput, "job file \(file) does not exist; check the path")
-            }
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw CommandFailure(.noPermission, "cannot read \(file); check its permissions")
-            }
-            bytes = Array(data)
-        case (nil, var fields?):
-            fields["schema"] = 1
-            bytes = Array(try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]))
-        case (_?, _?):
-            throw ValidationError("give either a job FILE or job options, not both")
-        case (nil, nil):
-            throw ValidationError("give a job FILE or options such as --quality fastest --count 4")
+        case (let file?, nil): draft = try Submission.Draft(file: file)
+        case (nil, let fields?): draft = try Submission.Draft(options: fields)
+        case (_?, _?): throw ValidationError("give either a job FILE or job options, not both")
+        case (nil, nil): throw ValidationError("give a job FILE or options such as --quality fastest --count 4")
         }
         let spool = try Submission.openSpool(location.resolved, create: create)
-        var job: RenderJob
-        do {
-            job = try spool.validator.validate(bytes)
-        } catch {
-            // Built from options, the mistake is on the command line (field names are the job keys);
-            // a job FILE that fails validation is bad data.
-            guard file == nil else { throw error }
-            throw CommandFailure(.usage, cause: error)
-        }
+        var job = try draft.validate(spool.validator)
         if let id { job.id = id }
         if let warning = try Submission.checkModel(of: job, zooPath: zoo.path, openStore: { try zoo.open(create: false) }) {
             Console.note(warning)
