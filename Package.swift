@@ -78,7 +78,7 @@ let package = Package(
         // measurements as library entry points, so the commands only parse options and print.
         .target(
             name: "KacBench",
-            dependencies: ["TensorCore", "NeuralNet", "ModelStore", "Imaging", "Generation", "RenderService", "Vocabulary"]),
+            dependencies: ["TensorCore", "NeuralNet", "ModelStore", "Imaging", "KacFlow", "Generation", "RenderService", "Vocabulary"]),
 
         // What `kac` and `kac-bench` share: the option groups that mean the same in both (--zoo,
         // --threads), the console (notes, problems, JSON, tables) and main's error handling.

@@ -3,21 +3,46 @@
 // and its whole state is four UInt64s, so trainers checkpoint it and resume bit-exactly.
 
 public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable {
-    public private(set) var state: [UInt64]
+    // Four words, not an array: `next()` runs once per random draw (a 28×28 prior draws ~8,000),
+    // and an array's uniqueness and bounds checks cost more than the generator itself.
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// The whole state, four words (what `init(state:)` restores and checkpoints store).
+    public var state: [UInt64] { [s0, s1, s2, s3] }
 
     /// A generator for `seed`; `stream` selects an independent sequence (e.g. image index), so
     /// image i of a request draws the same numbers whether rendered alone or in a batch.
     public init(seed: UInt64, stream: UInt64 = 0) {
         var mixer = seed ^ (stream &* 0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03
         if stream != 0 { mixer = RandomSource.splitMix(&mixer) ^ stream }
-        state = (0..<4).map { _ in RandomSource.splitMix(&mixer) }
-        if state.allSatisfy({ $0 == 0 }) { state[0] = 1 }
+        s0 = RandomSource.splitMix(&mixer)
+        s1 = RandomSource.splitMix(&mixer)
+        s2 = RandomSource.splitMix(&mixer)
+        s3 = RandomSource.splitMix(&mixer)
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+    }
+
+    private enum CodingKeys: String, CodingKey { case state }
+
+    /// Decodes `{"state": [four words]}`, the form the generator has always been encoded in.
+    public init(from decoder: any Decoder) throws {
+        let words = try decoder.container(keyedBy: CodingKeys.self).decode([UInt64].self, forKey: .state)
+        guard words.count == 4 else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "RandomSource state needs 4 words, got \(words.count)"))
+        }
+        self.init(state: words)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
     }
 
     /// Restores a generator from a saved `state` (four words).
     public init(state: [UInt64]) {
         precondition(state.count == 4, "RandomSource state needs 4 words, got \(state.count)")
-        self.state = state
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
     }
 
     private static func splitMix(_ x: inout UInt64) -> UInt64 {
@@ -28,18 +53,19 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
         return z ^ (z >> 31)
     }
 
-    @inline(__always)
-    private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable
+    static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
+    @inlinable
     public mutating func next() -> UInt64 {
-        let result = RandomSource.rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = RandomSource.rotl(state[3], 45)
+        let result = RandomSource.rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = RandomSource.rotl(s3, 45)
         return result
     }
 
@@ -49,6 +75,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
     }
 
     /// Uniform in (0, 1): safe for logarithms.
+    @inlinable
     public mutating func uniformOpen() -> Double {
         (Double(next() >> 11) + 0.5) * 0x1.0p-53
     }
@@ -60,6 +87,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
     }
 
     /// Exponential with the given rate.
+    @inlinable
     public mutating func exponential(rate: Double) -> Double {
         -_log(uniformOpen()) / rate
     }
@@ -91,12 +119,12 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
 // Glibc math without importing Foundation into TensorCore's public surface.
 #if canImport(Glibc)
 import Glibc
-@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
+@inlinable func _log(_ x: Double) -> Double { Glibc.log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
 @inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
 #else
 import Darwin
-@inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
+@inlinable func _log(_ x: Double) -> Double { Darwin.log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Darwin.cos(x) }
 @inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
 #endif

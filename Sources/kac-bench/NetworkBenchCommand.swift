@@ -5,6 +5,7 @@
 import ArgumentParser
 import Generation
 import KacBench
+import RenderService
 import ToolSupport
 import Vocabulary
 
@@ -25,6 +26,11 @@ struct NetworkBenchCommand: ParsableCommand {
 
     @Option(name: .customLong("batch-size"), help: "Images per sampler batch in the end-to-end renders (as kac render --batch-size).")
     var batchSize = 16
+
+    @Option(
+        name: .customLong("schedule"),
+        help: "How the end-to-end renders interleave writing with sampling (repeatable; default: each in turn).")
+    var schedules: [RenderSchedule] = RenderSchedule.allCases
 
     @OptionGroup var threads: ThreadOptions
 
@@ -52,10 +58,13 @@ struct NetworkBenchCommand: ParsableCommand {
             let store = try zoo.open(create: false)
             return .success(
                 EndToEndBench(
-                    store: store, model: model, count: count, batchSize: batchSize, precisions: precisions, repetitions: repetitions))
+                    store: store, model: model, count: count, batchSize: batchSize, precisions: precisions, repetitions: repetitions,
+                    schedules: schedules))
         } catch {
             let reason = Reason("no zoo at \(zoo.path)", cause: error, joint: .parentheses, then: "; give --zoo PATH")
             return .failure(.init(reason: reason.description))
         }
     }
 }
+
+extension RenderSchedule: ExpressibleByArgument {}

@@ -18,11 +18,22 @@ public struct ImageRecord: Codable, Sendable, Equatable {
 public struct RenderTimings: Codable, Sendable, Equatable {
     /// Sampling (network evaluations and integrator arithmetic).
     public var generateSeconds = 0.0
-    /// Upscaling, encoding and atomic writes, on the writer thread (overlapping the next batch's sampling).
+    /// Upscaling, encoding and atomic writes: on the writer thread while the next batch samples
+    /// (`RenderSchedule.overlapped`), or between batches (`.sequential`).
     public var encodeSeconds = 0.0
     /// Time the render thread waited for the writer (the part of `encodeSeconds` not hidden).
     public var encodeWaitSeconds = 0.0
     public var totalSeconds = 0.0
+    /// Thread CPU seconds of the render's own encode calls (upscale, metadata, libvips' save as
+    /// seen from the calling thread) and of its file writes (create, write, flush, rename), summed
+    /// over the threads that ran them. libvips' own pipeline threads are not included. Not part of
+    /// the JSON report (`kac bench` prints them).
+    public var encodeCPUSeconds = 0.0
+    public var writeCPUSeconds = 0.0
+
+    private enum CodingKeys: String, CodingKey { case generateSeconds, encodeSeconds, encodeWaitSeconds, totalSeconds }
+
+    public init() {}
 }
 
 public struct RenderReport: Codable, Sendable, Equatable {

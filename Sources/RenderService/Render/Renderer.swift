@@ -33,16 +33,32 @@ public struct RenderControl {
     }
 }
 
+/// When a batch's images are encoded and written, relative to sampling the next batch.
+public enum RenderSchedule: String, Sendable, CaseIterable {
+    /// Batch k is encoded and written on the writer thread while batch k + 1 samples: the writes
+    /// share the CPUs with the network.
+    case overlapped
+    /// Batch k is encoded on two threads (the render thread and the writer) and written before
+    /// batch k + 1 samples: nothing runs beside the network.
+    case sequential
+}
+
 public struct Renderer {
     public let model: ZooVelocityModel
     /// Images per generator call (classifier-free guidance doubles the network batch inside the generator).
     public var batchSize: Int
     public var limits: RenderLimits
+    /// How encoding and writing interleave with sampling; the files are the same either way.
+    public var schedule: RenderSchedule
 
-    public init(model: ZooVelocityModel, batchSize: Int = 16, limits: RenderLimits = .direct) {
+    /// The schedule renders use unless told otherwise (`kac bench` measures both).
+    public static let defaultSchedule = RenderSchedule.overlapped
+
+    public init(model: ZooVelocityModel, batchSize: Int = 16, limits: RenderLimits = .direct, schedule: RenderSchedule = Renderer.defaultSchedule) {
         self.model = model
         self.batchSize = max(1, batchSize)
         self.limits = limits
+        self.schedule = schedule
     }
 
     /// Renders `plan` into `directory` (which must exist; see `OutputDirectory.prepare`).
@@ -69,14 +85,17 @@ public struct Renderer {
         var evaluations = 0
         var finished = plan.images.count - missing.count
         let size = plan.settings.integrator == .rk45 ? 1 : batchSize
-        // Batch k's files are written on the writer thread while batch k + 1 is sampled; its
-        // progress hook runs once they are all on disk, on this thread, before k + 1's writes start.
+        // One writer thread for the whole render. Overlapped: batch k's files are written on it
+        // while batch k + 1 is sampled, and k's progress hook runs once they are all on disk, on
+        // this thread, before k + 1's writes start. Sequential: k is encoded here and there at once,
+        // written, and its hook run before k + 1 samples.
         let writer = BackgroundWriter()
-        defer { writer.waitDiscardingErrors() }
+        defer { writer.stop() }
+        let images = ImageWriting(renderer: self, plan: plan, output: output)
         var written = 0
         let finishWrites = {
             let waitStart = ContinuousClock.now
-            timings.encodeSeconds += try writer.wait()
+            timings.encodeSeconds += try writer.wait().seconds
             timings.encodeWaitSeconds += (ContinuousClock.now - waitStart).seconds
             guard written > 0 else { return }
             finished += written
@@ -100,21 +119,19 @@ public struct Renderer {
             }
             try finishWrites()
             written = toWrite.count
-            writer.start { [self] in
-                // Encoded one by one, written together: two disk flushes for the whole batch.
-                let files = try toWrite.map { raster, image in
-                    do { return (name: image.file, bytes: try encodeImage(raster, image, plan: plan)) } catch {
-                        throw RenderError.writeFailed(path: output.location + "/" + image.file, reason: Reason(cause: error))
-                    }
-                }
-                do { try output.write(batch: files) } catch let error as SpoolError where error.isDiskFull {
-                    throw error  // transient: the daemon requeues the job and keeps what was written
-                } catch {
-                    throw RenderError.writeFailed(path: output.location, reason: Reason(cause: error))
-                }
+            switch schedule {
+            case .overlapped:
+                writer.start { try images.encodeAndWrite(toWrite) }
+            case .sequential:
+                let writeStart = ContinuousClock.now
+                try images.encodeAndWrite(toWrite, sharingWith: writer)
+                timings.encodeSeconds += (ContinuousClock.now - writeStart).seconds
+                timings.encodeWaitSeconds += (ContinuousClock.now - writeStart).seconds
+                try finishWrites()
             }
         }
         try finishWrites()
+        (timings.encodeCPUSeconds, timings.writeCPUSeconds) = images.cpuSeconds
         if needGrid, let gridFile = plan.gridFile {
             let sheet = try RenderGrid.sheet(gridCells.compactMap { $0 }, plan: plan)
             try write(sheet, metadata: plan.gridMetadata, name: gridFile, to: output)
@@ -171,14 +188,6 @@ public struct Renderer {
                     path: output.location + "/" + name, reason: Reason("cannot remove a file that is not part of this job", cause: error))
             }
         }
-    }
-
-    /// The file bytes of one image: upscaled, encoded, with its metadata.
-    func encodeImage(_ raster: Raster, _ image: PlannedImage, plan: RenderPlan) throws -> [UInt8] {
-        let request = plan.request
-        let scaled = try raster.upscaled(
-            by: request.scale, configuration: UpscaleConfiguration(kernel: request.upscale, maximumFactor: limits.maximumScale))
-        return try ImageEncoder.encode(scaled, as: request.encoding, metadata: try plan.metadata(for: image))
     }
 
     func write(_ raster: Raster, metadata: () throws -> ImageMetadata, name: String, to output: some RenderOutput) throws {
