@@ -1,10 +1,11 @@
-// The one thread a render hands image encoding and file writes to, kept for the whole render (not a
+// A thread a render hands image encoding and file writes to, kept for the whole render (not a
 // thread per batch): either a batch's whole encode-and-write while the render thread samples the
-// next batch (`RenderSchedule.overlapped`), or half of a batch's encodes while the render thread does
-// the other half (`.sequential`). A dedicated Thread, not Dispatch's pool, because the network's
+// next batches (`RenderSchedule.overlapped`), or half of a batch's encodes while the render thread
+// does the other half (`.sequential`). A dedicated Thread, not Dispatch's pool, because the network's
 // layers split their work over that pool (concurrentPerform), which one long write would halve.
-// Invariant: at most one piece of work in flight; `wait` is called before the next `start`, before
-// any progress hook and before the render returns (or throws), so nothing is written after it.
+// Invariant: at most one piece of work in flight per writer; `wait` is called before the next
+// `start`, before that batch's progress hook and before the render returns (or throws), so nothing
+// is written after it.
 import Foundation
 
 final class BackgroundWriter: @unchecked Sendable {

@@ -35,8 +35,8 @@ public struct RenderControl {
 
 /// When a batch's images are encoded and written, relative to sampling the next batch.
 public enum RenderSchedule: String, Sendable, CaseIterable {
-    /// Batch k is encoded and written on the writer thread while batch k + 1 samples: the writes
-    /// share the CPUs with the network.
+    /// Batch k is encoded and written on a writer thread while the next batches sample: the
+    /// writes share the CPUs with the network.
     case overlapped
     /// Batch k is encoded on two threads (the render thread and the writer) and written before
     /// batch k + 1 samples: nothing runs beside the network.
@@ -53,6 +53,12 @@ public struct Renderer {
 
     /// The schedule renders use unless told otherwise (`kac bench` measures both).
     public static let defaultSchedule = RenderSchedule.overlapped
+
+    /// Batches being written at once under `.overlapped`. Two, because a batch's flush (syncfs,
+    /// then the directory's fsync) waits on the disk for milliseconds, as long as sampling a batch
+    /// takes: with one writer the next batch's encodes queued behind that wait and sampling stopped
+    /// for them; with two, one batch flushes while the next encodes.
+    static let batchesInFlight = 2
 
     public init(model: ZooVelocityModel, batchSize: Int = 16, limits: RenderLimits = .direct, schedule: RenderSchedule = Renderer.defaultSchedule) {
         self.model = model
@@ -85,25 +91,26 @@ public struct Renderer {
         var evaluations = 0
         var finished = plan.images.count - missing.count
         let size = plan.settings.integrator == .rk45 ? 1 : batchSize
-        // One writer thread for the whole render. Overlapped: batch k's files are written on it
-        // while batch k + 1 is sampled, and k's progress hook runs once they are all on disk, on
-        // this thread, before k + 1's writes start. Sequential: k is encoded here and there at once,
-        // written, and its hook run before k + 1 samples.
-        let writer = BackgroundWriter()
-        defer { writer.stop() }
+        // Writer threads kept for the whole render. Overlapped: batch k is handed to writer k % 2
+        // once it is sampled and written there while k + 1 and k + 2 sample; this thread waits for
+        // k before handing over k + 2, and runs k's progress hook then, once its files are all on
+        // disk, in batch order. Sequential: k is encoded here and on writer 0 at once, written, and
+        // its hook run before k + 1 samples.
+        let writers = (0..<Self.batchesInFlight).map { _ in BackgroundWriter() }
+        defer { for writer in writers { writer.stop() } }
         let images = ImageWriting(renderer: self, plan: plan, output: output)
-        var written = 0
-        let finishWrites = {
+        var inFlight: [(writer: BackgroundWriter, count: Int)] = []  // oldest first
+        let finishOldest = {
+            let (writer, count) = inFlight.removeFirst()
             let waitStart = ContinuousClock.now
             timings.encodeSeconds += try writer.wait().seconds
             timings.encodeWaitSeconds += (ContinuousClock.now - waitStart).seconds
-            guard written > 0 else { return }
-            finished += written
-            written = 0
+            guard count > 0 else { return }
+            finished += count
             try control.afterBatch(finished, plan.images.count)
         }
-        for batch in Self.batches(toGenerate, size: size) {
-            try control.beforeBatch(finished + written, plan.images.count)
+        for (number, batch) in Self.batches(toGenerate, size: size).enumerated() {
+            try control.beforeBatch(finished + inFlight.reduce(0) { $0 + $1.count }, plan.images.count)
             let generateStart = ContinuousClock.now
             let (samples, used) = try model.generator.generate(
                 labels: batch.map(\.label), seed: plan.request.seed,
@@ -117,20 +124,22 @@ public struct Renderer {
                 if needGrid { gridCells[image.index] = raster }
                 if missing.contains(image.index) { toWrite.append((raster, image)) }
             }
-            try finishWrites()
-            written = toWrite.count
             switch schedule {
             case .overlapped:
+                if inFlight.count == writers.count { try finishOldest() }
+                let writer = writers[number % writers.count]
                 writer.start { try images.encodeAndWrite(toWrite) }
+                inFlight.append((writer, toWrite.count))
             case .sequential:
                 let writeStart = ContinuousClock.now
-                try images.encodeAndWrite(toWrite, sharingWith: writer)
+                try images.encodeAndWrite(toWrite, sharingWith: writers[0])
                 timings.encodeSeconds += (ContinuousClock.now - writeStart).seconds
                 timings.encodeWaitSeconds += (ContinuousClock.now - writeStart).seconds
-                try finishWrites()
+                finished += toWrite.count
+                if !toWrite.isEmpty { try control.afterBatch(finished, plan.images.count) }
             }
         }
-        try finishWrites()
+        while !inFlight.isEmpty { try finishOldest() }
         (timings.encodeCPUSeconds, timings.writeCPUSeconds) = images.cpuSeconds
         if needGrid, let gridFile = plan.gridFile {
             let sheet = try RenderGrid.sheet(gridCells.compactMap { $0 }, plan: plan)
