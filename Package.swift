@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
         .testTarget(
             name: "KacBenchTests",
-            dependencies: ["KacBench", "Generation", "KacFlow", "ModelStore", "NeuralNet", "TensorCore", "Vocabulary", "TestSupport"]),
+            dependencies: ["KacBench", "RenderService", "Generation", "KacFlow", "ModelStore", "NeuralNet", "TensorCore", "Vocabulary", "TestSupport"]),
         // The executables as a user runs them (child processes of the built `kac`, `kacd` and `kac-bench`).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Vocabulary"]),
         // One spool through real GlusterFS and sshfs mounts on loopback addresses (skipped without FUSE or root).

@@ -86,12 +86,12 @@ public struct EndToEndBench {
         }
         say("end-to-end/network is wall clock; \"by CPU time\" is the network's share of the render's CPU time, steadier on a busy machine.")
         say("rows above: schedule \(shown.rawValue). CPU ms/image outside the network by stage, per schedule (thread CPU time):")
-        say("precision/schedule    end-to-end img/s  end-to-end/network  outside  prior draw  encode  libvips threads  file writes  rest")
+        say("schedule/precision    end-to-end img/s  end-to-end/network  outside  prior draw  encode  libvips threads  file writes  rest")
         for row in rows {
             let rest = row.outsideCPU - row.priorCPU - row.encodeCPU - row.libvipsCPU - row.writeCPU
             say(
                 String(
-                    format: "%-20@  %16.1f  %17.1f%%  %7.3f  %10.3f  %6.3f  %15.3f  %11.3f  %5.3f", "\(row.precision.rawValue)/\(row.schedule.rawValue)",
+                    format: "%-20@  %16.1f  %17.1f%%  %7.3f  %10.3f  %6.3f  %15.3f  %11.3f  %5.3f", "\(row.schedule.rawValue)/\(row.precision.rawValue)",
                     row.endToEndRate, 100 * row.fraction, row.outsideCPU, row.priorCPU, row.encodeCPU, row.libvipsCPU, row.writeCPU, rest))
         }
         say(

@@ -8,6 +8,7 @@ import KacBench
 import KacFlow
 import ModelStore
 import NeuralNet
+import RenderService
 import TensorCore
 import TestSupport
 import Testing
@@ -49,6 +50,15 @@ import Vocabulary
         // Rates and CPU times are measured (positive); "outside the network" is a difference and may be any sign.
         try #require(numbers.count == 7 && numbers.allSatisfy { $0 != nil }, "seven figures in \(rows[0])")
         #expect([0, 1, 2, 3, 4, 6].allSatisfy { (numbers[$0] ?? 0) > 0 }, "measured figures in \(rows[0])")
+        // The split by stage: one row per schedule, its rate and fraction, then outside, prior
+        // draw, encode, libvips threads, file writes and the rest (a difference, any sign).
+        for schedule in RenderSchedule.allCases {
+            let split = lines.filter { $0.hasPrefix("\(schedule.rawValue)/fp32 ") }
+            try #require(split.count == 1, "one \(schedule) row in \(lines)")
+            let figures = split[0].split(separator: " ").dropFirst().map { Double($0.replacingOccurrences(of: "%", with: "")) }
+            try #require(figures.count == 8 && figures.allSatisfy { $0 != nil }, "eight figures in \(split[0])")
+            #expect([0, 1, 3, 4, 6].allSatisfy { (figures[$0] ?? 0) > 0 }, "measured figures in \(split[0])")
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
     }
 
