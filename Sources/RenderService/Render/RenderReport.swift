@@ -27,7 +27,7 @@ public struct RenderTimings: Codable, Sendable, Equatable {
     /// Thread CPU seconds of the render's own encode calls (upscale, metadata, libvips' save as
     /// seen from the calling thread) and of its file writes (create, write, flush, rename), summed
     /// over the threads that ran them. libvips' own pipeline threads are not included. Not part of
-    /// the JSON report (`kac bench` prints them).
+    /// the JSON report (`kac-bench network` prints them).
     public var encodeCPUSeconds = 0.0
     public var writeCPUSeconds = 0.0
 

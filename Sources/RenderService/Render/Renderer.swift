@@ -51,7 +51,7 @@ public struct Renderer {
     /// How encoding and writing interleave with sampling; the files are the same either way.
     public var schedule: RenderSchedule
 
-    /// The schedule renders use unless told otherwise (`kac bench` measures both).
+    /// The schedule renders use unless told otherwise (`kac-bench network` measures both).
     public static let defaultSchedule = RenderSchedule.overlapped
 
     /// Batches being written at once under `.overlapped`. Two, because a batch's flush (syncfs,
