@@ -1,4 +1,4 @@
-// Process-wide settings for an executable that renders (kac render, kac render-bench, kacd), made
+// Process-wide settings for an executable that renders (kac render, kac-bench render, kacd), made
 // once at start-up: freed activation memory stays in the process (AllocatorTuning), and libvips
 // encodes each small image on one worker thread instead of handing it between several
 // (PipelineThreads). Libraries never change either on their own.
