@@ -2,11 +2,13 @@
 # How kacd scales from one CPU to two on a stream of small jobs: JOBS jobs of IMAGES images each
 # (MODEL, PRECISION) queued in a fresh spool, then drained by `kacd --once` three ways, alternating
 # for ROUNDS rounds so slow drifts of the machine's load hit all of them:
-#   1cpu    one kacd pinned to CPU 0 (taskset -c 0; it takes 1 thread from its affinity)
-#   2cpu    one kacd on CPUs 0,1 (2 threads: the network's layers split over both)
+#   1cpu    one kacd pinned to CPU 0 (taskset -c 0; it takes 1 thread from its affinity, 1 worker)
+#   2cpu    one kacd on CPUs 0,1, one job at a time (--workers 1: 2 threads, the network's layers split over both)
+#   2cpu-2w one kacd on CPUs 0,1, two jobs at once (--workers 2, the default there: 1 thread each)
 #   2x1cpu  two kacd on the same spool, one pinned to CPU 0 and one to CPU 1, 1 thread each
 # then the median seconds of each (from the first kacd's start to the last one's exit) and the
-# speed-ups over 1cpu. Every job's images are checked to be in done/ after each drain.
+# speed-ups over 1cpu. Every job's images are checked to be in done/ after each drain. CONFIGS
+# (default "1cpu 2cpu 2cpu-2w 2x1cpu") picks the configurations; 1cpu is always measured first.
 #   bench/kacd-scaling.sh [JOBS=200] [IMAGES=4] [ROUNDS=3]
 # MODEL (default fashion-mnist/student-1) and PRECISION (default fp32; bf16 needs AVX512_BF16) may
 # be set in the environment. Uses .build/release/kac and kacd (or $KAC, $KACD) and the repo's zoo;
@@ -42,7 +44,8 @@ drain() {
     start=$(date +%s.%N)
     case $config in
         1cpu) taskset -c 0 "$kacd" "${common[@]}" 2> "$spool.log" ;;
-        2cpu) taskset -c 0,1 "$kacd" "${common[@]}" 2> "$spool.log" ;;
+        2cpu) taskset -c 0,1 "$kacd" "${common[@]}" --workers 1 2> "$spool.log" ;;
+        2cpu-2w) taskset -c 0,1 "$kacd" "${common[@]}" --workers 2 2> "$spool.log" ;;
         2x1cpu)
             taskset -c 0 "$kacd" "${common[@]}" --worker-id bench-a 2> "$spool.log" &
             local first=$!
@@ -65,19 +68,20 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[
 echo "$jobs jobs of $images images ($model, $precision), $rounds rounds; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset};" \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A times
-configs=(1cpu 2cpu 2x1cpu)
+read -r -a configs <<< "1cpu ${CONFIGS:-2cpu 2cpu-2w 2x1cpu}"
+configs=(1cpu $(printf '%s\n' "${configs[@]:1}" | grep -vx 1cpu || true))
 for round in $(seq "$rounds"); do
     for config in "${configs[@]}"; do
         spool=$scratch/$round-$config
         queue "$spool"
         seconds=$(drain "$config" "$spool")
         times[$config]+="$seconds "
-        printf 'round %d %-6s %.2f s (%.1f jobs/s)\n' "$round" "$config" "$seconds" "$(echo "$jobs / $seconds" | bc -l)"
+        printf 'round %d %-7s %.2f s (%.1f jobs/s)\n' "$round" "$config" "$seconds" "$(echo "$jobs / $seconds" | bc -l)"
     done
 done
 one=$(echo "${times[1cpu]}" | median)
 for config in "${configs[@]}"; do
     t=$(echo "${times[$config]}" | median)
-    printf 'median %-6s %.2f s (%.1f jobs/s, %.0f img/s), speed-up over 1cpu %.2fx\n' "$config" "$t" \
+    printf 'median %-7s %.2f s (%.1f jobs/s, %.0f img/s), speed-up over 1cpu %.2fx\n' "$config" "$t" \
         "$(echo "$jobs / $t" | bc -l)" "$(echo "$jobs * $images / $t" | bc -l)" "$(echo "$one / $t" | bc -l)"
 done

@@ -28,6 +28,12 @@ final class PrecisionTwins: @unchecked Sendable {
         return fp32.parameters.scalarCount * MemoryLayout<Float>.size + bf16Bytes
     }
 
+    /// Bytes of sampling scratch both networks keep between calls (one set per call that ran at once).
+    var scratchBytes: Int {
+        let bf16Bytes = lock.withLock { bf16?.samplingScratchBytes ?? 0 }
+        return fp32.samplingScratchBytes + bf16Bytes
+    }
+
     func bf16Network(architecture: NetworkArchitecture, model: String) throws -> any VelocityNetwork {
         try lock.withLock {
             if let bf16 { return bf16 }
@@ -72,6 +78,10 @@ extension ZooVelocityModel {
 
     /// Bytes of weights this loaded model holds in memory: fp32, and bf16 once it was asked for.
     public var weightBytes: Int { twins.weightBytes }
+
+    /// Weights plus the sampling scratch its networks keep (grows with the calls that ran at once):
+    /// what a model cache counts against its budget.
+    public var memoryBytes: Int { twins.weightBytes + twins.scratchBytes }
 
     /// This model sampling in `precision` (same manifest and settings, the description not decoded
     /// again; weights rounded once). `precision` is a decision already made — by `resolve`, or after

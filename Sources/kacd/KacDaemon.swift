@@ -112,14 +112,16 @@ struct KacDaemon: AsyncParsableCommand {
             print(
                 settings.fileText(header: [
                     "kacd \(KacVersion.version) effective configuration: \(source)",
-                    "threads = auto means \(budget.threads) here (\(budget)); worker-id = auto means <host>-<pid>",
+                    "threads = auto means \(budget.threads) here (\(budget)); workers = auto means \(budget.threads);"
+                        + " worker-id = auto means <host>-<pid>",
                 ]), terminator: "")
             return
         }
         let level = settings.logLevel
         LoggingSystem.bootstrap { _ in DaemonLogHandler(level: level, style: style) }
         let configuration = settings.configuration(threads: budget)
-        ThreadBudget.install(configuration.threads)
+        // Each worker computes with its share of the threads (all of them with one worker).
+        ThreadBudget.install(configuration.workerBudget)
         // Freed activation memory stays in the process (resident memory is the peak of one render,
         // which every job reaches anyway, and no call page-faults its tensors afresh); libvips
         // encodes each image on one worker thread.

@@ -40,8 +40,12 @@ public final class UNet: VelocityNetwork {
     /// pass instead of one per layer, which is what lets one process use two cores (docs/design.md, "Threads"). The
     /// parts are the same whatever the thread count, so the bits are too.
     static let samplingPartSize = 8
-    /// Scratch of the parts running at once (the part of task i uses partWorkspaces[i]).
-    let partWorkspaces = (0..<8).map { _ in Workspace() }
+    /// Sampling scratch, one set per `velocity` call in flight (the part of task i uses the set's
+    /// i-th workspace): calls on several threads share the weights, never a buffer.
+    let samplingScratch = WorkspacePool(setSize: 8)
+
+    /// Bytes of sampling scratch held between calls (a model cache counts them with the weights).
+    public var samplingScratchBytes: Int { samplingScratch.bytes }
 
     public var hasGuidanceInput: Bool { guidance != nil }
 
@@ -130,19 +134,21 @@ public final class UNet: VelocityNetwork {
                 guidance: guidance.map { Array($0[range]) }, keepingCaches: false, scratch: scratch
             ).output
         }
-        if parts.count == 1 { return pass(parts[0], scratch: workspace) }
-        var results = [Tensor?](repeating: nil, count: parts.count)
-        let tasks = min(kernelThreadCount, parts.count, partWorkspaces.count)
-        results.withUnsafeMutableBufferPointer { results in
-            parallelBLASTasks(tasks) { task in
-                for index in Swift.stride(from: task, to: parts.count, by: tasks) {
-                    results[index] = pass(parts[index], scratch: partWorkspaces[task])
+        return samplingScratch.withSet { scratch in
+            if parts.count == 1 { return pass(parts[0], scratch: scratch[0]) }
+            var results = [Tensor?](repeating: nil, count: parts.count)
+            let tasks = min(kernelThreadCount, parts.count, scratch.count)
+            results.withUnsafeMutableBufferPointer { results in
+                parallelBLASTasks(tasks) { task in
+                    for index in Swift.stride(from: task, to: parts.count, by: tasks) {
+                        results[index] = pass(parts[index], scratch: scratch[task])
+                    }
                 }
             }
+            var output = Tensor.uninitialized(x.shape)
+            for (range, part) in zip(parts, results) { output.setImages(range, from: part!) }
+            return output
         }
-        var output = Tensor.uninitialized(x.shape)
-        for (range, part) in zip(parts, results) { output.setImages(range, from: part!) }
-        return output
     }
 
     public func lossAndGradients(

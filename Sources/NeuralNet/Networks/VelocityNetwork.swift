@@ -27,6 +27,13 @@ public protocol VelocityNetwork: AnyObject {
         _ x: Tensor, times: [Float], labels: [Int], guidance: [Float]?,
         gradients: inout ParameterSet, cotangent: (_ rows: Range<Int>, _ output: Tensor) -> Tensor
     ) -> (output: Tensor, inputGradient: Tensor)
+    /// Bytes of scratch the network keeps between sampling calls (one set per call that ran at
+    /// once), for a model cache's memory budget.
+    var samplingScratchBytes: Int { get }
+}
+
+extension VelocityNetwork {
+    public var samplingScratchBytes: Int { 0 }
 }
 
 extension VelocityNetwork {

@@ -22,6 +22,9 @@ public struct DaemonConfiguration: Sendable {
     /// Threads for BLAS and the parallel loops: the CPUs this process may use, or `--threads`.
     /// `kacd` installs it process-wide (`ThreadBudget.install`) before the daemon starts.
     public var threads: ThreadBudget
+    /// Jobs rendered at once (one work loop each, 1 … `threads.threads`); the threads are split
+    /// evenly between them (`threadsPerWorker`).
+    public var workers = 1
     /// Finished jobs (`done/`, `failed/` and their `out/<id>/`) older or more numerous than this
     /// are removed by the work loop every `retentionInterval` seconds; nil keeps everything.
     public var retention: RetentionPolicy? = nil
@@ -44,6 +47,23 @@ public struct DaemonConfiguration: Sendable {
         self.modelCacheBytes = modelCacheBytes
         self.batchSize = batchSize
         self.threads = threads
+    }
+
+    /// Threads each work loop computes with: `threads` split evenly between the workers, at least 1.
+    public var threadsPerWorker: Int { max(1, threads.threads / max(workers, 1)) }
+
+    /// The budget `kacd` installs process-wide: each job computes with its worker's share.
+    public var workerBudget: ThreadBudget {
+        ThreadBudget(threads: threadsPerWorker, source: threads.source, affinityCPUs: threads.affinityCPUs, quota: threads.quota)
+    }
+
+    /// The identity work loop `slot` (0-based) claims as: this process's worker id for the first,
+    /// `<id>:<slot + 1>` for the others, so each has its own lease owner and `workers/` record.
+    public func worker(slot: Int) -> WorkerIdentity {
+        guard slot > 0 else { return worker }
+        var identity = worker
+        identity.id = "\(worker.id):\(slot + 1)"
+        return identity
     }
 
     /// Lease heartbeats are written at least this often (a third of the lease timeout).

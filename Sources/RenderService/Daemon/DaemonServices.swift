@@ -1,6 +1,6 @@
 // The daemon's small services, run together in one swift-service-lifecycle `ServiceGroup`:
-// the work loop (claims and renders on a thread of its own), the spool watcher (inotify + polling
-// wakes the loop), the status reporter (READY=1, STATUS=, STOPPING=1 over sd_notify) and the
+// the work loops (each claims and renders on a thread of its own), the spool watcher (inotify +
+// polling wakes every loop), the status reporter (READY=1, STATUS=, STOPPING=1 over sd_notify) and the
 // SIGHUP handler (re-resolve zoo tags). SIGTERM/SIGINT shut the group down gracefully.
 import Dispatch
 import Foundation
@@ -8,37 +8,49 @@ import Logging
 import ServiceLifecycle
 import Spool
 
+/// The work loops, one thread each; returns when every loop has ended (shutdown, or --once drained).
 struct WorkerService: Service {
-    let loop: WorkLoop
+    let loops: [WorkLoop]
+    let state: DaemonState
+    let logger: Logger
     let reporter: StatusReporter
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let thread = Thread {
-                    loop.run()
-                    continuation.resume()
+            await withTaskGroup(of: Void.self) { group in
+                for (slot, loop) in loops.enumerated() {
+                    group.addTask {
+                        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                            let thread = Thread {
+                                loop.run()
+                                continuation.resume()
+                            }
+                            thread.name = loops.count == 1 ? "kacd-work" : "kacd-work-\(slot + 1)"
+                            thread.stackSize = 16 << 20
+                            thread.start()
+                        }
+                    }
                 }
-                thread.name = "kacd-work"
-                thread.stackSize = 16 << 20
-                thread.start()
             }
         } onGracefulShutdown: {
-            if loop.state.requestStop() {
-                loop.logger.info("Shutdown requested: finishing the current batch, then giving the job back to new/.")
+            if state.requestStop() {
+                let jobs = loops.count == 1 ? "the job" : "each job in hand"
+                logger.info("Shutdown requested: finishing the current batch, then giving \(jobs) back to new/.")
                 reporter.announceStopping()
             }
-            loop.wake.signal()
+            for loop in loops { loop.wake.signal() }
         }
         // --once: the queue is drained; say so before the group winds down.
-        if loop.state.requestStop() { reporter.announceStopping() }
+        if state.requestStop() { reporter.announceStopping() }
     }
 }
 
 struct WatcherService: Service {
     let spool: Spool
     let configuration: DaemonConfiguration
-    let wake: WakeSignal
+    /// One per work loop: a new file wakes every idle loop (the first to claim it wins; the others
+    /// find the next file, or nothing, and wait again).
+    let wakes: [WakeSignal]
     let logger: Logger
 
     func run() async throws {
@@ -46,7 +58,7 @@ struct WatcherService: Service {
         logger.info(
             "Watching \(spool.root)/new with \(watcher.usesInotify ? "inotify and " : "")polling every \(configuration.pollInterval) s.")
         await withGracefulShutdownHandler {
-            for await _ in watcher.wakes() { wake.signal() }
+            for await _ in watcher.wakes() { for wake in wakes { wake.signal() } }
         } onGracefulShutdown: {
             watcher.stop()
         }

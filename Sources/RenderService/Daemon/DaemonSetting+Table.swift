@@ -47,6 +47,10 @@ extension DaemonSetting {
             help: "Threads for BLAS and the parallel loops; `auto`: the CPUs this process may use (affinity and cgroup quota).",
             defaultNote: "the CPUs kacd may use"),
         DaemonSetting(
+            "workers", \.workers, .integer(1...1024, "jobs at once", or: "auto"),
+            help: "Jobs rendered at once, each on its own thread with `threads`/`workers` threads (at most `threads`); `auto`: one per thread.",
+            defaultNote: "one per thread"),
+        DaemonSetting(
             "precision", \.precision, .precision,
             help: "Precision of jobs that name none; `bf16` is refused at start-up on CPUs without AVX512_BF16, or where the process "
                 + "may not make memory executable (oneDNN generates its kernels at run time); `auto` is `bf16` where the CPU has it."),

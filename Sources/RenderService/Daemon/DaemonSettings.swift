@@ -51,6 +51,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var jobTimeLimit = SpoolLimits.default.timeLimit
     /// nil: the CPUs this process may use (affinity and cgroup quota).
     public var threads: Int?
+    /// Jobs rendered at once; nil: one per thread (`threads`), each job on its own thread.
+    public var workers: Int?
     /// The precision of jobs that name none; `bf16` is refused at start-up on a CPU without it.
     public var precision = PrecisionSetting.fp32
     public var logLevel = Logger.Level.info
@@ -84,6 +86,9 @@ public struct DaemonSettings: Sendable, Equatable {
             modelCacheBytes: modelCacheMB << 20, batchSize: batchSize, threads: budget)
         configuration.retention = retention
         configuration.precision = precision
+        // auto: one job per thread, so a stream of small jobs overlaps its serial parts (claims,
+        // flushes, encoding) instead of leaving the second CPU idle during them.
+        configuration.workers = min(workers ?? budget.threads, budget.threads)
         return configuration
     }
 }

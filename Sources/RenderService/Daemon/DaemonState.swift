@@ -1,6 +1,6 @@
-// What the daemon is doing right now, shared by the work loop (the writer) and the status reporter
-// (the reader, `systemctl status`): the job in hand and its progress, whether a stop was asked for,
-// and how many jobs ended which way. Counts are keyed by `JobEnd`, never by free text.
+// What the daemon is doing right now, shared by the work loops (the writers) and the status reporter
+// (the reader, `systemctl status`): the jobs in hand (one per worker) and their progress, whether a
+// stop was asked for, and how many jobs ended which way. Counts are keyed by `JobEnd`, never by free text.
 import Foundation
 import Spool
 
@@ -19,11 +19,12 @@ enum JobEnd: String, Sendable {
     }
 }
 
-/// What the daemon is doing, shared by the work loop (writer) and the status reporter (reader).
+/// What the daemon is doing, shared by the work loops (writers) and the status reporter (reader).
 public final class DaemonState: @unchecked Sendable {
     private let lock = NSLock()
     private var stopping = false
-    private var current: (job: String, completed: Int, total: Int)?
+    /// The jobs in hand, in the order they were claimed.
+    private var current: [(job: String, completed: Int, total: Int)] = []
     private var finished: [JobEnd: Int] = [:]
 
     public init() {}
@@ -39,22 +40,29 @@ public final class DaemonState: @unchecked Sendable {
 
     public var isStopping: Bool { lock.withLock { stopping } }
 
-    func started(job: String, total: Int) { lock.withLock { current = (job, 0, total) } }
-    func progressed(completed: Int) { lock.withLock { current?.completed = completed } }
-    func ended(_ end: JobEnd) {
+    func started(job: String, total: Int) { lock.withLock { current.append((job, 0, total)) } }
+    func progressed(job: String, completed: Int) {
         lock.withLock {
-            current = nil
+            if let index = current.firstIndex(where: { $0.job == job }) { current[index].completed = completed }
+        }
+    }
+    func ended(job: String, _ end: JobEnd) {
+        lock.withLock {
+            current.removeAll { $0.job == job }
             finished[end, default: 0] += 1
         }
     }
 
-    /// One line for `systemctl status`: current job and progress, queue length, totals.
+    /// Jobs being rendered now.
+    var jobsInHand: Int { lock.withLock { current.count } }
+
+    /// One line for `systemctl status`: the jobs in hand and their progress, queue length, totals.
     public func statusLine(queued: Int?) -> String {
         lock.withLock {
             var parts: [String] = []
             if stopping { parts.append("stopping") }
-            if let current {
-                parts.append("rendering job=\(current.job) \(current.completed)/\(current.total)")
+            if !current.isEmpty {
+                parts.append("rendering " + current.map { "job=\($0.job) \($0.completed)/\($0.total)" }.joined(separator: ", "))
             } else if !stopping {
                 parts.append("idle")
             }

@@ -107,10 +107,10 @@ final class JobRunner {
             logger.error(
                 "Could not record job \(claimed.id) as \(JobEnd(outcome)) (\(Self.summary(outcome))): \(error). It stays in work/ until its lease expires and a worker recovers it."
             )
-            state.ended(.unfinished)
+            state.ended(job: claimed.id, .unfinished)
             return outcome
         }
-        state.ended(JobEnd(carriedOut))
+        state.ended(job: claimed.id, JobEnd(carriedOut))
         return carriedOut
     }
 
@@ -185,7 +185,7 @@ final class JobRunner {
             },
             afterBatch: { [self] completed, total in
                 holder.finished = completed
-                state.progressed(completed: completed)
+                state.progressed(job: holder.claim.id, completed: completed)
                 try spool.reportProgress(holder.claim, completed: completed, total: total)
                 holder.lastProgress = Date()
             })

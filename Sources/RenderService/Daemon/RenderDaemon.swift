@@ -51,17 +51,28 @@ public enum RenderDaemon {
                 setting: "spool", path: configuration.spoolPath, cause: SpoolError.unsafeFilesystem(path: spool.root, probe: probe))
         }
         let state = DaemonState()
-        let wake = WakeSignal()
         let cache = ModelCache(store: store, capacityBytes: configuration.modelCacheBytes)
         let pulse = Pulse(notifier: notifier)
-        let runner = JobRunner(spool: spool, cache: cache, configuration: configuration, state: state, pulse: pulse)
-        let loop = WorkLoop(spool: spool, runner: runner, configuration: configuration, state: state, wake: wake, logger: logger)
+        // One work loop per worker, each its own lease owner; they share the spool, the loaded
+        // models (weights once, scratch per call) and the state the status line reads.
+        let loops = (0..<max(configuration.workers, 1)).map { slot in
+            var own = configuration
+            own.worker = configuration.worker(slot: slot)
+            var slotLogger = logger
+            slotLogger[metadataKey: "worker"] = "\(own.worker.id)"
+            let runner = JobRunner(spool: spool, cache: cache, configuration: own, state: state, pulse: pulse)
+            return WorkLoop(
+                spool: spool, runner: runner, configuration: own, state: state, wake: WakeSignal(), logger: slotLogger,
+                housekeeping: slot == 0)
+        }
         let reporter = StatusReporter(notifier: notifier, state: state, spool: spool, logger: logger)
         let mode = configuration.once ? ", draining once" : ""
         logger.info(
             "kacd \(KacVersion.version) started: spool \(spool.root), zoo \(store.root), \(store.models().count) models, cache \(configuration.modelCacheBytes >> 20) MiB\(mode)."
         )
-        logger.info("Using \(configuration.threads).")
+        let perWorker = configuration.threadsPerWorker
+        logger.info(
+            "Using \(configuration.threads): \(loops.count) worker\(loops.count == 1 ? "" : "s") of \(perWorker) thread\(perWorker == 1 ? "" : "s") (jobs rendered at once).")
         if probe.verdict == .unknown {
             logger.warning("Spool file system \(probe.sentence); claiming anyway.")
         } else {
@@ -87,10 +98,11 @@ public enum RenderDaemon {
                         serviceName: "startup-signals"),
                     .init(service: ReloadService(cache: cache, logger: logger), serviceName: "reload"),
                     .init(
-                        service: WatcherService(spool: spool, configuration: configuration, wake: wake, logger: logger),
+                        service: WatcherService(spool: spool, configuration: configuration, wakes: loops.map(\.wake), logger: logger),
                         serviceName: "watcher"),
                     .init(
-                        service: WorkerService(loop: loop, reporter: reporter), successTerminationBehavior: .gracefullyShutdownGroup,
+                        service: WorkerService(loops: loops, state: state, logger: logger, reporter: reporter),
+                        successTerminationBehavior: .gracefullyShutdownGroup,
                         serviceName: "worker"),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

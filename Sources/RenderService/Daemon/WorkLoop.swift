@@ -1,7 +1,9 @@
-// The daemon's work loop, on its own thread (rendering is long CPU work that must not block the
-// async services): recover abandoned jobs, sweep leftovers, claim the next job, render it,
-// repeat; when the queue is empty, wait for a wake from the watcher or the poll interval.
-// `--once` exits when `new/` holds nothing more that could become claimable.
+// The daemon's work loops, each on its own thread (rendering is long CPU work that must not block
+// the async services): recover abandoned jobs, sweep leftovers, claim the next job, render it,
+// repeat; when the queue is empty, wait for a wake from the watcher or the poll interval. With
+// `workers` > 1 several loops claim and render side by side, each as its own worker (lease owner,
+// `workers/` record, heartbeat thread); only the first does the housekeeping (recovery, sweep,
+// retention). `--once` exits when `new/` holds nothing more that could become claimable.
 import Foundation
 import Logging
 import Spool
@@ -64,14 +66,22 @@ final class WorkLoop: @unchecked Sendable {
     let logger: Logger
     let announcer: WorkerAnnouncer
     let heartbeats: HeartbeatTimer
+    /// Whether this loop recovers abandoned jobs, sweeps leftovers and applies retention (one
+    /// loop per process does; the others only claim and render).
+    let housekeeping: Bool
 
-    init(spool: Spool, runner: JobRunner, configuration: DaemonConfiguration, state: DaemonState, wake: WakeSignal, logger: Logger) {
+    /// `configuration` names this loop's own worker identity (`DaemonConfiguration.worker(slot:)`).
+    init(
+        spool: Spool, runner: JobRunner, configuration: DaemonConfiguration, state: DaemonState, wake: WakeSignal, logger: Logger,
+        housekeeping: Bool = true
+    ) {
         self.spool = spool
         self.runner = runner
         self.configuration = configuration
         self.state = state
         self.wake = wake
         self.logger = logger
+        self.housekeeping = housekeeping
         announcer = WorkerAnnouncer(spool: spool, configuration: configuration, logger: logger)
         heartbeats = HeartbeatTimer(spool: spool, announcer: announcer, leaseInterval: configuration.heartbeatInterval)
         runner.heartbeats = heartbeats
@@ -91,12 +101,12 @@ final class WorkLoop: @unchecked Sendable {
         while !state.isStopping {
             runner.pulse.beat()
             announcer.beat(job: nil)
-            announcer.pruneIfDue()
-            if Date().timeIntervalSince(lastRecovery) >= configuration.spool.leaseTimeout / 2 {
+            if housekeeping { announcer.pruneIfDue() }
+            if housekeeping, Date().timeIntervalSince(lastRecovery) >= configuration.spool.leaseTimeout / 2 {
                 recover()
                 lastRecovery = Date()
             }
-            if Date().timeIntervalSince(lastSweep) >= configuration.spool.sweep.interval {
+            if housekeeping, Date().timeIntervalSince(lastSweep) >= configuration.spool.sweep.interval {
                 sweep()
                 lastSweep = Date()
             }

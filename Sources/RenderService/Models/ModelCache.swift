@@ -4,6 +4,9 @@
 // share a blob render with their own sampler defaults and class names, whatever was loaded first.
 // References and goals are resolved once and remembered until `reloadTags()` (SIGHUP), so a
 // daemon keeps rendering the versions it started with until the operator says the zoo changed.
+// Several workers share one loaded model: its weights are held once, and each sampling call
+// checks out scratch of its own, which the budget counts with the weights. Loads are made one at a
+// time, so two workers asking for the same model at once load it once.
 import Foundation
 import Generation
 import ModelStore
@@ -16,11 +19,14 @@ public final class ModelCache: @unchecked Sendable {
     private struct Entry {
         let model: ZooVelocityModel
         var lastUse: UInt64
-        /// Read at each eviction: grows when the model is first sampled in bf16.
-        var bytes: Int { model.weightBytes }
+        /// Read at each eviction: grows when the model is first sampled in bf16, and with the
+        /// scratch of each sampling call that ran at once.
+        var bytes: Int { model.memoryBytes }
     }
 
     private let lock = NSLock()
+    /// Held while loading from the store (never while `lock` is held).
+    private let loadLock = NSLock()
     private var entries: [Digest: Entry] = [:]
     private var references: [ModelReference: ModelManifest] = [:]
     private struct SelectionKey: Hashable {
@@ -61,23 +67,16 @@ public final class ModelCache: @unchecked Sendable {
     /// The model `manifest` describes: its weights from memory (by blob) or from the store,
     /// described by `manifest` itself.
     public func model(_ manifest: ModelManifest) throws(RenderError) -> ZooVelocityModel {
-        let hit: ZooVelocityModel? = lock.withLock {
-            useCounter += 1
-            guard var entry = entries[manifest.blob] else { return nil }
-            entry.lastUse = useCounter
-            entries[manifest.blob] = entry
-            return entry.model
-        }
-        do {
-            if let hit { return try hit.describedBy(manifest) }
-        } catch {
-            throw RenderError.loading(manifest.label, error)
-        }
+        if let hit = try cached(manifest) { return hit }
+        loadLock.lock()
+        defer { loadLock.unlock() }
+        // Another worker may have loaded it while this one waited for the load lock.
+        if let hit = try cached(manifest) { return hit }
         let model: ZooVelocityModel
         do { model = try ZooVelocityModel.load(manifest, from: store) } catch {
             throw RenderError.loading(manifest.label, error)
         }
-        let bytes = model.weightBytes
+        let bytes = model.memoryBytes
         lock.withLock {
             while !entries.isEmpty, entries.values.reduce(0, { $0 + $1.bytes }) + bytes > capacityBytes,
                 let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
@@ -87,6 +86,18 @@ public final class ModelCache: @unchecked Sendable {
             entries[manifest.blob] = Entry(model: model, lastUse: useCounter)
         }
         return model
+    }
+
+    /// The model from memory, described by `manifest`; nil when its blob is not loaded.
+    private func cached(_ manifest: ModelManifest) throws(RenderError) -> ZooVelocityModel? {
+        let hit: ZooVelocityModel? = lock.withLock {
+            useCounter += 1
+            guard var entry = entries[manifest.blob] else { return nil }
+            entry.lastUse = useCounter
+            entries[manifest.blob] = entry
+            return entry.model
+        }
+        do { return try hit?.describedBy(manifest) } catch { throw RenderError.loading(manifest.label, error) }
     }
 
     /// Forgets resolved references and selections (SIGHUP); loaded weights stay cached by digest.
