@@ -31,6 +31,7 @@ import Vocabulary
         ("max-work", ["1", "10000000000"], ["0", "10000000001", "-2"]),
         ("job-time-limit", ["1s", "30d", "2h"], ["0", "0.5s", "31d", "soon", ""]),
         ("threads", ["1", "1024", "auto"], ["0", "1025", "all"]),
+        ("workers", ["1", "1024", "auto"], ["0", "1025", "all"]),
         ("log-level", ["trace", "critical"], ["verbose", ""]),
         // bf16 is accepted exactly where the CPU has it (the refusal is checked in bf16IsCheckedAgainstTheCPU).
         ("precision", ["fp32", "auto"] + (cpuHasBF16 ? ["bf16"] : []), ["fp16", "BF16", ""]),
@@ -60,7 +61,7 @@ import Vocabulary
                 let result = try ChildProcess.run(Self.kacd, ["--print-config", "--\(flag)", value])
                 #expect(result.status == 0, "--\(flag) \(value) must be accepted: \(result.error)")
                 let shown =
-                    flag == "worker-id" || flag == "threads" || flag == "log-level" || flag == "spool" || flag == "zoo"
+                    flag == "worker-id" || flag == "threads" || flag == "workers" || flag == "log-level" || flag == "spool" || flag == "zoo"
                         || flag == "job-time-limit"
                     ? value : String(Double(value).map { $0 == $0.rounded() ? String(Int($0)) : String($0) } ?? value)
                 #expect(result.output.contains("\n\(flag) = \(shown)\n"), "--\(flag) \(value):\n\(result.output)")

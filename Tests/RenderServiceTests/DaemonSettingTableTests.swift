@@ -14,7 +14,7 @@ import Testing
         "spool": "/srv/spool", "zoo": "/srv/zoo", "worker-id": "host-1.example:2@x_y", "poll-interval": "0.5",
         "no-inotify": "true", "lease-timeout": "90", "settle-period": "0", "max-attempts": "7", "model-cache-mb": "64",
         "batch-size": "4", "max-count": "100000", "max-scale": "2", "max-steps": "17", "max-file-size": "1024",
-        "max-priority": "-5", "max-work": "10000000000", "job-time-limit": "90m", "threads": "3", "precision": "auto",
+        "max-priority": "-5", "max-work": "10000000000", "job-time-limit": "90m", "threads": "3", "workers": "2", "precision": "auto",
         "log-level": "debug", "once": "true", "prune-older-than": "12h", "prune-keep": "0",
     ]
 
