@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the measured part of docs/performance.md, side by side in one run: bench/render-precision.sh
 # (whole `kac render` processes, bf16 against fp32, student@1, student@4, teacher@4 guided),
-# bench/kacd-scaling.sh (a stream of small jobs through kacd on 1 CPU, 2 CPUs, and two pinned
-# 1-CPU workers), `kac-bench` (sgemm and oneDNN bf16 GEMM peaks, the network alone, the end-to-end
+# bench/kacd-scaling.sh (a stream of small jobs through kacd on 1 CPU, on 2 CPUs with one worker
+# and with two, and two pinned 1-CPU kacd), `kac-bench` (sgemm and oneDNN bf16 GEMM peaks, the network alone, the end-to-end
 # rows and their fraction of the network's rate) and, when /work/torchvenv exists,
 # bench/pytorch_peer.py (PyTorch fp32 and bf16, ONNX Runtime's CPU provider, same weights). It
 # writes their results with the machine (lscpu model, AVX-512/BF16/AMX flags), the kernels OpenBLAS
@@ -122,16 +122,14 @@ scaling() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "–"; else printf "%.0f %%", 100 * a / b }'; }
 recommendation() {
-    local two pinned
-    two=$(scaling 5 2cpu) pinned=$(scaling 5 2x1cpu)
-    awk -v two="$two" -v pinned="$pinned" 'BEGIN {
-        if (two == "" || pinned == "") { print "No recommendation: the kacd scaling run did not finish."; exit }
-        if (pinned > two * 1.05)
-            printf "**Run one pinned 1-thread kacd per CPU** on this machine (`taskset -c K kacd --threads 1`, all on one spool): two pinned workers drained the jobs %.2f× as fast as one, where one kacd using both CPUs reached %.2f×.\n", pinned, two
-        else if (two > pinned * 1.05)
-            printf "**Run one kacd per host with a thread per CPU** on this machine: it drained the jobs %.2f× as fast as one CPU, two pinned 1-thread workers %.2f×.\n", two, pinned
+    local workers pinned
+    workers=$(scaling 5 2cpu-2w) pinned=$(scaling 5 2x1cpu)
+    awk -v workers="$workers" -v pinned="$pinned" 'BEGIN {
+        if (workers == "" || pinned == "") { print "No recommendation: the kacd scaling run did not finish."; exit }
+        if (pinned > workers * 1.05)
+            printf "**Run one pinned 1-thread kacd per CPU** on this machine (`kacd@K` units with `CPUAffinity=`, all on one spool): two pinned workers drained the jobs %.2f× as fast as one CPU, one kacd with two workers %.2f×.\n", pinned, workers
         else
-            printf "One kacd with a thread per CPU (%.2f×) and one pinned 1-thread kacd per CPU (%.2f×) scaled alike here: either will do.\n", two, pinned
+            printf "**Run one kacd per host** with its default `workers = auto` (one job at a time per CPU): it drained the jobs %.2f× as fast as one CPU, two pinned 1-thread kacd %.2f× — the same rate from one unit and one model cache.\n", workers, pinned
     }'
 }
 
@@ -155,8 +153,9 @@ recommendation() {
     echo "| end to end / network alone (in one process, \`kac-bench\`) | $(bench_row fp32 4) % | $(bench_row bf16 4) % |"
     echo "| network's share of the render's CPU time (\`kac-bench\`) | $(bench_row fp32 8) % | $(bench_row bf16 8) % |"
     echo
-    echo "kacd, $jobs jobs of 4 images (student@1, fp32): 1 CPU $(scaling 3 1cpu) jobs/s; one kacd on 2 CPUs $(scaling 3 2cpu) jobs/s"
-    echo "($(scaling 5 2cpu)×); two pinned 1-CPU kacd $(scaling 3 2x1cpu) jobs/s ($(scaling 5 2x1cpu)×). $(recommendation)"
+    echo "kacd, $jobs jobs of 4 images (student@1, fp32): 1 CPU $(scaling 3 1cpu) jobs/s; one kacd on 2 CPUs, one job at a time,"
+    echo "$(scaling 3 2cpu) jobs/s ($(scaling 5 2cpu)×), two jobs at once (2 workers) $(scaling 3 2cpu-2w) jobs/s ($(scaling 5 2cpu-2w)×);"
+    echo "two pinned 1-CPU kacd $(scaling 3 2x1cpu) jobs/s ($(scaling 5 2x1cpu)×). $(recommendation)"
     echo
     echo "### bf16 against fp32, end to end"
     echo
@@ -179,7 +178,8 @@ recommendation() {
     echo "### kacd on one CPU and on two"
     echo
     echo "\`bench/kacd-scaling.sh $jobs 4 $rounds\`: $jobs jobs of 4 images queued in a fresh spool, drained by \`kacd --once\`"
-    echo "pinned to CPU 0, on CPUs 0 and 1, and as two kacd pinned to one CPU each; $rounds alternating round(s):"
+    echo "pinned to CPU 0, on CPUs 0 and 1 with one worker and with two, and as two kacd pinned to one CPU each;"
+    echo "$rounds alternating round(s):"
     echo
     echo '```'
     cat "$work/scaling.out"
