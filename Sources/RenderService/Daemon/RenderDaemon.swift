@@ -32,7 +32,10 @@ public enum RenderDaemon {
         do {
             spool = try Spool(root: configuration.spoolPath, configuration: configuration.spool, create: true) { event in
                 let entry = DaemonEvents.entry(for: event, maximumAttempts: maximumAttempts)
-                eventLogger.log(level: entry.level, "\(entry.message)", metadata: ["job": "\(jobID(of: event))"])
+                // Events come from the work loop that caused them: its worker names the line.
+                var metadata: Logger.Metadata = ["job": "\(jobID(of: event))"]
+                if let worker = WorkLoop.currentWorker { metadata["worker"] = "\(worker)" }
+                eventLogger.log(level: entry.level, "\(entry.message)", metadata: metadata)
             }
         } catch {
             throw DaemonStartupError(setting: "spool", path: configuration.spoolPath, cause: error)
@@ -72,7 +75,7 @@ public enum RenderDaemon {
         )
         let perWorker = configuration.threadsPerWorker
         logger.info(
-            "Using \(configuration.threads): \(loops.count) worker\(loops.count == 1 ? "" : "s") of \(perWorker) thread\(perWorker == 1 ? "" : "s") (jobs rendered at once).")
+            "Using \(configuration.threads): \(loops.count) worker\(loops.count == 1 ? "" : "s") of \(perWorker) thread\(perWorker == 1 ? "" : "s") each, one job per worker at a time.")
         if probe.verdict == .unknown {
             logger.warning("Spool file system \(probe.sentence); claiming anyway.")
         } else {

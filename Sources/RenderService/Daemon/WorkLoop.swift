@@ -32,8 +32,10 @@ public final class WakeSignal: @unchecked Sendable {
     }
 }
 
-/// `WATCHDOG=1` from the work loop, at most once per half watchdog interval: if the loop hangs,
+/// `WATCHDOG=1` from the work loops, at most once per half watchdog interval: if the loop hangs,
 /// systemd stops hearing from it and restarts the service.
+// XXX: with several workers any live loop keeps the watchdog fed, so one hung worker among live
+// ones is not restarted by systemd (its job's lease still expires and another worker recovers it).
 final class Pulse: @unchecked Sendable {
     let notifier: SystemdNotifier
     /// Seconds between pings; nil without a watchdog.
@@ -87,7 +89,13 @@ final class WorkLoop: @unchecked Sendable {
         runner.heartbeats = heartbeats
     }
 
+    /// The worker id of the work loop running on this thread (nil elsewhere), for log lines written
+    /// on its behalf by shared code (the spool's event handler).
+    static var currentWorker: String? { Thread.current.threadDictionary[workerKey] as? String }
+    private static let workerKey = "kacd.worker"
+
     func run() {
+        Thread.current.threadDictionary[Self.workerKey] = configuration.worker.id
         var lastRecovery = Date.distantPast
         var lastSweep = Date.distantPast
         var lastProgress = Date()

@@ -6,7 +6,9 @@
 // daemon keeps rendering the versions it started with until the operator says the zoo changed.
 // Several workers share one loaded model: its weights are held once, and each sampling call
 // checks out scratch of its own, which the budget counts with the weights. Loads are made one at a
-// time, so two workers asking for the same model at once load it once.
+// time, so two workers asking for the same model at once load it once. An evicted model stays in
+// memory while a job still renders with it: with N workers, up to N models can be resident even
+// when the budget holds fewer.
 import Foundation
 import Generation
 import ModelStore
