@@ -32,7 +32,10 @@ struct ConcurrentSamplingTests {
         #expect(oneSet > 0, "a call's scratch is kept for the next")
 
         let results = ConcurrentResults(count: calls)
+        // What the daemon's workers do: share one network (its weights are only read while sampling).
+        let shared = SharedNetwork(network: network)
         DispatchQueue.concurrentPerform(iterations: calls) { call in
+            let network = shared.network
             // Several rounds each, so calls overlap whatever order the threads start in.
             for _ in 0..<3 { results.set(call, network.velocity(inputs[call], times: times, labels: labels)) }
         }
@@ -41,6 +44,10 @@ struct ConcurrentSamplingTests {
         }
         #expect(network.samplingScratchBytes >= oneSet, "every set of scratch made is counted")
     }
+}
+
+private struct SharedNetwork: @unchecked Sendable {
+    let network: UNet
 }
 
 /// Results written by concurrent calls, one slot each.
