@@ -93,8 +93,15 @@ extension ZooVelocityModel {
     public func resolvingPrecision(
         _ setting: PrecisionSetting, shape: NetworkShape? = nil, rounds: Int = 3, timer: PassTimer = .wallClock
     ) throws -> (model: ZooVelocityModel, measured: PrecisionMeasurement?) {
-        guard setting == .auto else { return (try inPrecision(try Self.resolve(setting)), nil) }
-        guard Self.bf16Available else { return (try inPrecision(.fp32), nil) }
+        try resolvingPrecision(try Self.decide(setting), shape: shape, rounds: rounds, timer: timer)
+    }
+
+    /// This model as `decision` says (made by `decide`, which read the capability; not read again):
+    /// the precision decided, or for `auto` where bf16 runs the one measured faster, as above.
+    public func resolvingPrecision(
+        _ decision: PrecisionDecision, shape: NetworkShape? = nil, rounds: Int = 3, timer: PassTimer = .wallClock
+    ) throws -> (model: ZooVelocityModel, measured: PrecisionMeasurement?) {
+        guard decision.measures else { return (try inPrecision(decision.precision), nil) }
         let shape = shape ?? callShape
         let fp32 = try inPrecision(.fp32), bf16 = try inPrecision(.bf16)
         let (chosen, measured) = twins.choice(for: shape) {

@@ -3,8 +3,8 @@
 // asked for; it then lives as long as the loaded model. bf16 needs AVX512_BF16, read from the CPU
 // at run time, and a process allowed to run oneDNN's generated code: `bf16` is refused where either
 // is missing (with the reason) and `auto` falls back to fp32. Where both run, `auto` is the one
-// measured faster for the model (ZooVelocityModel+AutoPrecision). `resolve` reads the capability
-// once; `inPrecision` takes its answer as given.
+// measured faster for the model (ZooVelocityModel+AutoPrecision). `decide` reads the capability
+// once (through a `BF16Probe`); `resolvingPrecision` and `inPrecision` take its answer as given.
 import Foundation
 import NeuralNet
 import TensorCore
@@ -50,6 +50,27 @@ final class PrecisionTwins: @unchecked Sendable {
     }
 }
 
+/// Reads whether this process can run bf16 (nil) or why not. `system` reads the CPU (TensorCore
+/// reads it once per process); a daemon's configuration may hold another, so tests can count the
+/// reads or play a machine without bf16.
+public struct BF16Probe: Sendable {
+    public let read: @Sendable () -> PrecisionUnavailable?
+
+    public init(_ read: @escaping @Sendable () -> PrecisionUnavailable?) { self.read = read }
+
+    public static let system = BF16Probe { ZooVelocityModel.bf16Unavailable }
+}
+
+/// A precision setting decided against one reading of the bf16 capability.
+public struct PrecisionDecision: Sendable, Equatable {
+    public let setting: PrecisionSetting
+    /// fp32 or bf16 as named; auto: bf16 where it runs, else fp32 (before any measurement).
+    public let precision: Precision
+
+    /// Whether a loaded model measures which precision runs faster: `auto` where bf16 runs.
+    public var measures: Bool { setting == .auto && precision == .bf16 }
+}
+
 extension ZooVelocityModel {
     /// Whether this process runs bf16 (AVX512_BF16 and oneDNN's generated kernels; AMX is used
     /// too where present).
@@ -67,13 +88,20 @@ extension ZooVelocityModel {
 
     /// The precision `setting` can mean here before any model is measured (auto: bf16 where it
     /// runs, else fp32); throws `PrecisionUnavailable` (with the reason) for bf16 where it cannot
-    /// run. A loaded model's `inPrecision(_: PrecisionSetting)` decides auto by measurement.
+    /// run. A loaded model's `resolvingPrecision` decides auto by measurement.
     public static func resolve(_ setting: PrecisionSetting) throws(PrecisionUnavailable) -> Precision {
-        let unavailable = bf16Unavailable
+        try decide(setting).precision
+    }
+
+    /// `setting` decided against one reading of `probe`: refused (with the reason) for bf16 where
+    /// it cannot run; else the decision a loaded model's `resolvingPrecision` carries out without
+    /// reading the capability again.
+    public static func decide(_ setting: PrecisionSetting, probe: BF16Probe = .system) throws(PrecisionUnavailable) -> PrecisionDecision {
+        let unavailable = probe.read()
         guard let precision = setting.resolved(bf16Available: unavailable == nil) else {
             throw unavailable ?? PrecisionUnavailable()
         }
-        return precision
+        return PrecisionDecision(setting: setting, precision: precision)
     }
 
     /// Bytes of weights this loaded model holds in memory: fp32, and bf16 once it was asked for.

@@ -39,7 +39,7 @@ public struct ClassNames: Hashable, Sendable, Codable {
 
     /// The names a dataset implies when a manifest lists none (only Fashion-MNIST has any).
     public static func implied(byDataset dataset: String?, classCount: Int) -> ClassNames {
-        if dataset == "fashion-mnist", classCount == fashionMNIST.count { return fashionMNIST }
+        if dataset == DatasetName.fashionMNIST.text, classCount == fashionMNIST.count { return fashionMNIST }
         return numbered(classCount)
     }
 

@@ -65,8 +65,8 @@ import Vocabulary
         let generator = Generator(network: network, architecture: toyRecipe(steps: 1).architecture, path: toyRecipe(steps: 1).path)
         let toy = EvaluationCandidate(label: "a", generator: generator, dataset: "grid")
         let images = EvaluationCandidate(label: "b", generator: generator, dataset: nil)
-        #expect(try EvaluationCandidate.commonDataset([toy, toy]) == "grid")
-        #expect(try EvaluationCandidate.commonDataset([images]) == "fashion-mnist")
+        #expect(try EvaluationCandidate.commonDataset([toy, toy]) == DatasetName(parsing: "grid"))
+        #expect(try EvaluationCandidate.commonDataset([images]) == DatasetName.fashionMNIST)
         #expect {
             try EvaluationCandidate.commonDataset([toy, images])
         } throws: { error in
@@ -77,5 +77,20 @@ import Vocabulary
             candidates: [EvaluationCandidate(label: "c", generator: generator, dataset: "icons")], settings: [], sampleCount: 8,
             seed: 1, batchSize: 8, dataName: nil, judgeSettings: Self.judge, zooPath: "/nonexistent", samplesDirectory: nil)
         #expect(throws: EvaluationError.self) { try unjudged.run { _ in } }
+    }
+
+    /// A recorded data set name is read as a `DatasetName`: one that breaks the grammar is refused,
+    /// naming the model, before anything is judged.
+    @Test func refusesAMalformedRecordedDatasetName() throws {
+        var random = RandomSource(seed: 1)
+        let network = toyRecipe(steps: 1).architecture.makeNetwork(random: &random)
+        let generator = Generator(network: network, architecture: toyRecipe(steps: 1).architecture, path: toyRecipe(steps: 1).path)
+        let odd = EvaluationCandidate(label: "odd", generator: generator, dataset: " grid")
+        #expect {
+            try EvaluationCandidate.commonDataset([odd])
+        } throws: { error in
+            (error as? EvaluationError)?.description
+                == "odd: \" grid\" is not a data set name: it must not start or end with a space"
+        }
     }
 }

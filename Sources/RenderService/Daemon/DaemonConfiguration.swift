@@ -1,6 +1,7 @@
 // Everything `kacd` is told at start-up, as one typed value built by `main` from its checked
 // settings (`DaemonSettings.configuration(threads:)`; libraries never read the environment).
 import Foundation
+import Generation
 import Spool
 import TensorCore
 import Vocabulary
@@ -31,6 +32,9 @@ public struct DaemonConfiguration: Sendable {
     public var retentionInterval: TimeInterval = 3600
     /// The precision of jobs that name none (checked against the CPU at start-up).
     public var precision = PrecisionSetting.fp32
+    /// Where a job's precision reads whether bf16 runs here (once per job): the CPU, unless a test
+    /// plays another machine.
+    public var bf16 = BF16Probe.system
 
     public init(
         spoolPath: String = "./spool", zooPath: String = "./zoo", worker: WorkerIdentity, once: Bool = false,

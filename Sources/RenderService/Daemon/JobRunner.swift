@@ -133,11 +133,13 @@ final class JobRunner {
         // The job's precision, else the daemon's; bf16 where the CPU lacks it fails the job (exit of
         // kacd would be wrong: another worker may have it). The bf16 weights stay cached with the model.
         // auto: the precision measured faster for this model, once per loaded model (logged then).
+        // The capability is read once, here, before the model is loaded.
         let setting = job.precision ?? configuration.precision
-        do { _ = try ZooVelocityModel.resolve(setting) } catch {
+        let decision: PrecisionDecision
+        do { decision = try ZooVelocityModel.decide(setting, probe: configuration.bf16) } catch {
             throw JobValidationError(.invalidValue, field: "precision", error.description)
         }
-        let chosen = try cache.model(manifest).resolvingPrecision(setting)
+        let chosen = try cache.model(manifest).resolvingPrecision(decision)
         if let measured = chosen.measured { logger.info("Job \(holder.claim.id): \(measured).") }
         let model = chosen.model
         let loadSeconds = Date().timeIntervalSince(started)

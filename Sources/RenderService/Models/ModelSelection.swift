@@ -1,7 +1,7 @@
 // What `ModelSelector` chose for a goal and why, recorded in result.json's `selection` and in the
 // log. Every field is a typed value that encodes as the string result.json has always held
 // (`goal` "quality=best", `kind` "student", `digest` "sha256-…", `sampler` "heun", `dataset`
-// "fashion-mnist"; checked byte for byte by ReportJSONTests), so no reader meets a second spelling.
+// `fashion-mnist`; checked byte for byte by ReportJSONTests), so no reader meets a second spelling.
 import ModelStore
 import Vocabulary
 

@@ -23,12 +23,12 @@ public struct TrainingData {
     }
 
     /// The built-in data set names: `fashion-mnist` and the toy sets' kebab names.
-    public static let builtInNames = ["fashion-mnist"] + ToyDataset.allCases.map(\.kebabName)
+    public static let builtInNames = [DatasetName.fashionMNIST.text] + ToyDataset.allCases.map(\.kebabName)
 
     /// A built-in data set: Fashion-MNIST's training images (IDX files in `directory`) or a toy set's
     /// 65,536 points (stream 9 of `seed`); nil for any other name.
     public static func builtIn(_ name: String, directory: String, seed: UInt64) throws -> TrainingData? {
-        if name == "fashion-mnist" {
+        if name == DatasetName.fashionMNIST.text {
             return TrainingData(
                 dataset: try FashionMNIST.load(.train, directory: directory), name: name,
                 digest: try FashionMNIST.trainingDigest(directory: directory).description)

@@ -8,6 +8,7 @@ import Generation
 import ModelStore
 import NeuralNet
 import TensorCore
+import Vocabulary
 
 /// The base teacher with what a distillation needs to know about its origin.
 public struct TeacherSource {
@@ -30,7 +31,7 @@ public struct TeacherSource {
         let details = model.manifest.details
         return TeacherSource(
             teacher: DistillationTeacher(network: model.network, architecture: model.architecture, path: model.path),
-            label: model.label, blob: model.manifest.blob, dataset: details.dataset?.name ?? "fashion-mnist",
+            label: model.label, blob: model.manifest.blob, dataset: details.dataset?.name ?? DatasetName.fashionMNIST.text,
             datasetDigest: details.dataset?.digest?.description, defaultGuidance: model.defaults.guidance,
             classNames: details.classNames)
     }

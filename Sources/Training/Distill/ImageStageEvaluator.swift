@@ -4,6 +4,7 @@
 // (penultimate and multi-layer) and KID to the test set, class accuracy, images/s. The row goes into the stage report and from there into the
 // published manifest.
 import KacFlow
+import Vocabulary
 
 public struct ImageStageEvaluator {
     public let evaluator: SampleEvaluator
@@ -42,7 +43,7 @@ extension ImageStageEvaluator {
             log("students are not evaluated (--classifier none); use `kac eval --model …` later")
             return nil
         }
-        guard dataName == "fashion-mnist" || settings.referenceFolder != nil else {
+        guard dataName == DatasetName.fashionMNIST.text || settings.referenceFolder != nil else {
             log(
                 "students are not evaluated: a model of '\(dataName)' needs --reference DIR (held-out images) and a --classifier trained on that data"
             )

@@ -6,6 +6,7 @@ import Foundation
 import Generation
 import ModelStore
 import Imaging
+import Vocabulary
 
 public struct ClassifierJudge {
     /// What the samples are compared with.
@@ -111,8 +112,8 @@ extension ClassifierJudge {
 
         /// Training images scored like the samples: what a perfect generator would score. Only
         /// Fashion-MNIST's training images are at hand (a reference folder is held out), so nil otherwise.
-        public func realDataFloor(_ evaluator: SampleEvaluator, dataName: String, log: (String) -> Void) throws -> RealDataFloor? {
-            guard case .classifier = evaluator.judge, dataName == "fashion-mnist", referenceFolder == nil else { return nil }
+        public func realDataFloor(_ evaluator: SampleEvaluator, dataName: DatasetName, log: (String) -> Void) throws -> RealDataFloor? {
+            guard case .classifier = evaluator.judge, dataName == .fashionMNIST, referenceFolder == nil else { return nil }
             let train = try FashionMNIST.load(.train, directory: datasetDirectory)
             let floor = evaluator.floor(
                 train, source: "fashion-mnist train (\(evaluator.sampleCount) of \(train.count) images, seed \(evaluator.seed))")

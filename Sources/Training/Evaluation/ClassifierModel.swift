@@ -111,7 +111,7 @@ public struct ClassifierRecord {
         let details = ModelDetails(
             kind: .classifier, architecture: architecture, classNames: classNames,
             dataset: DatasetReference(
-                name: datasetName ?? "fashion-mnist", digest: datasetDigest.flatMap { try? Digest(parsing: $0) }),
+                name: datasetName ?? DatasetName.fashionMNIST.text, digest: datasetDigest.flatMap { try? Digest(parsing: $0) }),
             trainingCommand: command, seed: training?.seed,
             // Without a recorded count: the full Fashion-MNIST training split (60,000 images).
             trainingSteps: training.map { $0.totalSteps(datasetCount: trainingImageCount ?? 60_000) },

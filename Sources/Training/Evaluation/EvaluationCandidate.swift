@@ -61,12 +61,22 @@ public struct EvaluationCandidate {
             dataset: recipe.dataset, classNames: recipe.classNames)
     }
 
-    /// The one data set every candidate was trained on (unrecorded: Fashion-MNIST); refused when they differ.
-    public static func commonDataset(_ candidates: [EvaluationCandidate]) throws -> String {
-        let names = Set(candidates.map { $0.dataset ?? "fashion-mnist" })
+    /// The one data set every candidate was trained on (unrecorded: Fashion-MNIST); refused when
+    /// they differ or a recorded name breaks the grammar.
+    public static func commonDataset(_ candidates: [EvaluationCandidate]) throws(EvaluationError) -> DatasetName {
+        var names = Set<DatasetName>()
+        for candidate in candidates {
+            guard let recorded = candidate.dataset else {
+                names.insert(.fashionMNIST)
+                continue
+            }
+            do { names.insert(try DatasetName(parsing: recorded)) } catch {
+                throw EvaluationError.invalidDatasetName(source: candidate.label, error)
+            }
+        }
         guard names.count == 1, let name = names.first else {
             throw EvaluationError.invalidOptions(
-                "the models were trained on different data (\(names.sorted().joined(separator: ", "))); evaluate them separately")
+                "the models were trained on different data (\(names.sorted().map(\.text).joined(separator: ", "))); evaluate them separately")
         }
         return name
     }

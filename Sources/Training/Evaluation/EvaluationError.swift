@@ -9,6 +9,8 @@ public enum EvaluationError: Error, CustomStringConvertible {
     case badEvaluationFile(path: String, reason: Reason)
     /// Options that cannot make an evaluation (models of different data, no judge for it); said like a usage error.
     case invalidOptions(String)
+    /// A data set name (`--data`, or one a model records) that breaks the grammar.
+    case invalidDatasetName(source: String, DatasetNameError)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum EvaluationError: Error, CustomStringConvertible {
             return "\(path): \(reason); pass the JSON written by `kac eval --json-file FILE`"
         case .invalidOptions(let message):
             return message
+        case .invalidDatasetName(let source, let cause):
+            return "\(source): \(cause)"
         }
     }
 }

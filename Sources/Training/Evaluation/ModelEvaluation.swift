@@ -51,7 +51,7 @@ public struct ModelEvaluation {
         guard let first = candidates.first else {
             throw EvaluationError.invalidOptions("nothing to evaluate: pass --model REF (a zoo teacher or student) or --run DIR")
         }
-        let dataName = try self.dataName ?? EvaluationCandidate.commonDataset(candidates)
+        let dataName = try dataset()
         let judge = try judge(dataName: dataName, classCount: first.generator.nullLabel, log: log)
         let evaluator = SampleEvaluator(judge: judge.judge, sampleCount: sampleCount, seed: seed, batchSize: batchSize)
         var rows: [EvaluationRow] = []
@@ -86,12 +86,18 @@ public struct ModelEvaluation {
         return row
     }
 
+    /// The data set asked for (`dataName`), else the one every candidate records.
+    private func dataset() throws(EvaluationError) -> DatasetName {
+        guard let dataName else { return try EvaluationCandidate.commonDataset(candidates) }
+        do { return try DatasetName(parsing: dataName) } catch { throw .invalidDatasetName(source: "--data", error) }
+    }
+
     /// Sliced Wasserstein to fresh target points for a toy set; else the classifier judge, which
     /// needs Fashion-MNIST or a held-out reference folder of the models' own data.
     private func judge(
-        dataName: String, classCount: Int, log: (String) -> Void
+        dataName: DatasetName, classCount: Int, log: (String) -> Void
     ) throws -> (judge: SampleJudge, name: String, reference: String) {
-        if let toy = ToyDataset(kebabName: dataName) {
+        if let toy = ToyDataset(kebabName: dataName.text) {
             var random = RandomSource(seed: seed, stream: 77)
             let target = toy.sample(count: sampleCount, random: &random).samples
             return (
@@ -99,7 +105,7 @@ public struct ModelEvaluation {
                 "\(sampleCount) fresh samples of \(dataName) (seed \(seed))"
             )
         }
-        guard dataName == "fashion-mnist" || judgeSettings.referenceFolder != nil else {
+        guard dataName == .fashionMNIST || judgeSettings.referenceFolder != nil else {
             throw EvaluationError.invalidOptions(
                 "the models were trained on '\(dataName)': give --reference DIR (held-out images of it, one subfolder per class) "
                     + "and a --classifier trained on that data (kac classifier train --data DIR)")

@@ -104,7 +104,7 @@ public struct SavedSamples {
         }
         let floor =
             counts.count == 1 && seeds.count <= 1
-            ? try settings.realDataFloor(evaluator, dataName: "fashion-mnist", log: log) : nil
+            ? try settings.realDataFloor(evaluator, dataName: .fashionMNIST, log: log) : nil
         return EvaluationReport(judge: judge.name, reference: judge.reference, seed: evaluator.seed, rows: rows, floor: floor)
     }
 }
