@@ -1,5 +1,7 @@
 // Why a benchmark could not run: a setting it cannot use, or a model or directory it needs that is
 // missing. Each case says what to change; the cause, where there is one, is kept as a value.
+import Vocabulary
+
 public enum BenchError: Error, CustomStringConvertible {
     /// A setting outside what the benchmark can measure (the sentence names the setting).
     case invalidSetting(String)
@@ -9,7 +11,7 @@ public enum BenchError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidSetting(let sentence): sentence
-        case .scratchUnavailable(let path, let cause): "cannot use \(path) as the benchmark's scratch directory: \(cause)"
+        case .scratchUnavailable(let path, let cause): Reason("cannot use \(path) as the benchmark's scratch directory", cause: cause).description
         }
     }
 }

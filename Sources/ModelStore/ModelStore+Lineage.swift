@@ -52,7 +52,8 @@ public struct ModelListing: Encodable, Sendable {
     public var dtype: String?
     public var compressedSize: Int?
     public var created: Date?
-    public var error: String?
+    /// Why the manifest cannot be read (the store's error kept as the cause); encoded as its words.
+    public var error: Reason?
 }
 
 extension ModelStore {
@@ -69,7 +70,7 @@ extension ModelStore {
                         dataset: manifest.details.dataset?.name, dtype: manifest.dtype.rawValue,
                         compressedSize: manifest.compressedSize, created: manifest.created)
                 } catch {
-                    return ModelListing(name: name.description, version: version, tags: tagged, error: String(describing: error))
+                    return ModelListing(name: name.description, version: version, tags: tagged, error: Reason(cause: error))
                 }
             }
         }

@@ -86,7 +86,7 @@ struct FieldReader {
         guard let found = members[key] else { return nil }
         guard case .string(let text) = found else { throw wrongType(key, found, expected: "a zoo reference string") }
         do { return try ModelReference(parsing: text) } catch {
-            throw JobValidationError(.invalidValue, field: key, "\"\(key)\": \(error.description)")
+            throw JobValidationError(.invalidValue, field: key, Reason("\"\(key)\"", cause: error))
         }
     }
 }

@@ -37,6 +37,11 @@ public struct JobValidationError: Error, Sendable, Equatable, CustomStringConver
         self.message = Escaped.text(message, limit: 2000)
     }
 
+    /// A rejection whose message is `reason` in words (a value's own error, say, kept until here).
+    public init(_ code: Code, field: String?, _ reason: Reason) {
+        self.init(code, field: field, reason.description)
+    }
+
     public var description: String {
         if let field, !message.contains("\"\(field)\""), !message.hasPrefix(field) {
             return "\(field): \(message)"

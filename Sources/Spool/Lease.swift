@@ -2,6 +2,7 @@
 // heartbeats) and the progress file (images done, ETA). Both are small JSON files replaced
 // atomically, so readers on any host see a whole old or whole new record.
 import Foundation
+import Vocabulary
 
 /// Who is working: an id for logs, plus host and pid so a dead worker on this host is noticed
 /// without waiting for its lease to expire.
@@ -118,6 +119,21 @@ public struct JobFailure: Sendable, Equatable, Codable {
         self.originalName = originalName
         self.failedAt = failedAt
     }
+
+    /// A record whose reason is `reason` in words, made safe for a terminal and cut as every
+    /// record's reason is (`Escaped`, 2,000 characters): the one place a cause becomes record text.
+    public init(
+        jobID: String, code: Code, reason: Reason, field: String? = nil,
+        validationCode: JobValidationError.Code? = nil, attempts: Int? = nil, worker: String? = nil,
+        originalName: String? = nil, failedAt: Date
+    ) {
+        self.init(
+            jobID: jobID, code: code, reason: Escaped.text(reason.description, limit: Self.reasonLimit), field: field,
+            validationCode: validationCode, attempts: attempts, worker: worker, originalName: originalName, failedAt: failedAt)
+    }
+
+    /// The longest reason a record keeps, in characters.
+    public static let reasonLimit = 2000
 }
 
 /// Remembers what a file in `new/` parsed to, so a large queue is not re-read on every scan.

@@ -3,6 +3,7 @@
 // everything after it (attempt count, lease, re-validation) happens on a file only we hold.
 import DiskIO
 import Foundation
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc
@@ -171,7 +172,7 @@ extension Spool {
                 claimed,
                 outcome: .failed(
                     JobFailure(
-                        jobID: id, code: .invalidJob, reason: error.description, field: error.field,
+                        jobID: id, code: .invalidJob, reason: Reason(cause: error), field: error.field,
                         validationCode: error.code, attempts: attempt, worker: worker.id, failedAt: now)))
             return nil
         case .success(let job):
@@ -190,7 +191,7 @@ extension Spool {
                     outcome: .failed(
                         JobFailure(
                             jobID: id, code: .outputUnavailable,
-                            reason: "cannot use out/\(id)/: \(error)", attempts: attempt, worker: worker.id, failedAt: now)))
+                            reason: Reason("cannot use out/\(id)/", cause: error), attempts: attempt, worker: worker.id, failedAt: now)))
                 return nil
             }
             claimed = ClaimedJob(

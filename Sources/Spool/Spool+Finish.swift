@@ -34,7 +34,7 @@ public enum JobOutcome: Sendable, Equatable {
     /// Cancelled by `kac cancel`: `failed/` with code `cancelled`.
     case cancelled
     /// Given back unfinished (daemon shutting down): back to `new/`, not counted as an attempt.
-    case requeued(reason: String)
+    case requeued(reason: Reason)
 
     /// Decides the outcome of a render attempt. Success wins over a late cancel (the images exist);
     /// a cancel request wins over the error it caused; shutdown gives the job back.
@@ -52,12 +52,12 @@ public enum JobOutcome: Sendable, Equatable {
         case .failure(let error as JobValidationError):
             return .failed(
                 JobFailure(
-                    jobID: jobID, code: .invalidJob, reason: error.description, field: error.field,
+                    jobID: jobID, code: .invalidJob, reason: Reason(cause: error), field: error.field,
                     validationCode: error.code, attempts: attempt, worker: worker, failedAt: time))
         case .failure(let error):
             return .failed(
                 JobFailure(
-                    jobID: jobID, code: .renderError, reason: Escaped.text("\(error)", limit: 2000), attempts: attempt,
+                    jobID: jobID, code: .renderError, reason: Reason(cause: error), attempts: attempt,
                     worker: worker, failedAt: time))
         }
     }
@@ -97,8 +97,8 @@ extension Spool {
             let setAside = try requeue(id: id)
             if let setAside {
                 carriedOut = .requeued(
-                    reason: reason
-                        + "; a newer new/\(id).json queued meanwhile was set aside as failed/\(Self.jobFile(setAside)) (duplicate-id)")
+                    reason: reason.appending(
+                        "; a newer new/\(id).json queued meanwhile was set aside as failed/\(Self.jobFile(setAside)) (duplicate-id)"))
             }
         }
         remove(.state(.work), Self.leaseFile(id))

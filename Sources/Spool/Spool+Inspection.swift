@@ -17,8 +17,9 @@ public struct QueuedJob: Sendable, Equatable, Codable {
     public var queuedAt: Date
     /// Earlier claims whose worker died (the job was requeued).
     public var attempts: Int
-    /// Why this entry will not render: it fails validation, or is not a job file at all.
-    public var problem: String?
+    /// Why this entry will not render: it fails validation (the validator's error kept as the
+    /// cause), or is not a job file at all. Encoded as its words.
+    public var problem: Reason?
 }
 
 /// Everything the spool knows about one job (`kac status ID`).
@@ -116,17 +117,17 @@ extension Spool {
         var listed = Set<String>()
         for entry in try scanQueue() {
             let name: String
-            var problem: String?
+            var problem: Reason?
             switch entry {
             case let .reject(rejected, reason, _):
                 name = rejected
-                problem = "will be moved to failed/: " + reason
+                problem = Reason("will be moved to failed/: " + reason)
             case let .invalid(id):
                 name = id + ".json"
                 if case .bytes(let bytes)? = try? SpoolFiles.read(directory(.new), name, limit: configuration.limits.maximumFileSize),
                     case .failure(let error) = validate(bytes, id: id)
                 {
-                    problem = "will fail: \(error)"
+                    problem = Reason("will fail", cause: error)
                 } else {
                     problem = "will fail validation"
                 }
@@ -148,7 +149,7 @@ extension Spool {
         return result
     }
 
-    private func queuedJob(name: String, position: Int, problem: String?) -> QueuedJob {
+    private func queuedJob(name: String, position: Int, problem: Reason?) -> QueuedJob {
         let id = String(name.dropLast(".json".count))
         let entry = info(.new, name)
         var job: RenderJob?

@@ -62,7 +62,10 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
         case let .unsafeFilesystem(path, probe):
             return "the spool \(path) is on \(probe.filesystemType) (mounted at \(probe.mountPoint)), which lacks \(probe.missing ?? "a property claims need"); two workers could claim one job there, so it is refused — put the spool on a local file system, GlusterFS or sshfs (docs/several-hosts.md)"
         case let .unencodable(path, cause):
-            return "cannot encode \(path) as JSON (\(cause)); nothing was written — check the value for NaN or infinite numbers"
+            return Reason(
+                "cannot encode \(path) as JSON", cause: cause, joint: .parentheses,
+                then: "; nothing was written — check the value for NaN or infinite numbers"
+            ).description
         }
     }
 

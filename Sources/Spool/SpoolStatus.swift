@@ -101,7 +101,7 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
             if let model = job.model { line += " \(Escaped.text(model))" }
             line += " queued \(Self.age(takenAt.timeIntervalSince(job.queuedAt))) ago"
             if job.attempts > 0 { line += " attempts=\(job.attempts)" }
-            if let problem = job.problem { line += " — \(Escaped.text(problem, limit: 500))" }
+            if let problem = job.problem { line += " — \(Escaped.text(problem.description, limit: 500))" }
             lines.append(line)
         }
         if queue.count > queueLimit { lines.append("  … and \(queue.count - queueLimit) more (`kac status --json` lists all)") }

@@ -80,3 +80,25 @@ public enum ModelChoice: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+/// Encoded as its `description` (result.json's `requested`); read back as a goal when it spells
+/// one, else as a zoo reference.
+extension ModelChoice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        if let goal = SelectionGoal(text) {
+            self = .goal(goal)
+            return
+        }
+        do { self = .reference(try ModelReference(parsing: text)) } catch {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: decoder.codingPath, debugDescription: "\"\(text)\" is neither a model reference nor a goal"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -5,7 +5,6 @@
 // underlying error into text (Foundation's errors by their localized reason, the rest by their own
 // description, which in this project is a sentence for the operator).
 import Foundation
-import Vocabulary
 
 public struct Reason: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringInterpolation {
     /// How a sentence and its cause are joined.
@@ -47,6 +46,12 @@ public struct Reason: Sendable, Equatable, CustomStringConvertible, ExpressibleB
 
     public init(stringLiteral value: String) { self.init(value) }
     public init(stringInterpolation: DefaultStringInterpolation) { self.init(String(stringInterpolation: stringInterpolation)) }
+
+    /// This reason with `more` said after it (`; a newer new/<id>.json … was set aside`).
+    public func appending(_ more: String) -> Reason {
+        guard let cause else { return Reason(sentence + more) }
+        return Reason(sentence, cause: cause, joint: joint, then: then + more)
+    }
 
     public var description: String {
         guard let cause else { return sentence }

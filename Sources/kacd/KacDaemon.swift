@@ -58,7 +58,7 @@ struct KacDaemon: AsyncParsableCommand {
         } catch {
             // --help and --version end here with status 0; every other parse error is a configuration error.
             if exitCode(for: error) == .success { exit(withError: error) }
-            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? ""
             fail("\(text) (see kacd --help)", style: style, status: configurationError)
         }
         guard let command = parsed as? KacDaemon else {
@@ -73,9 +73,9 @@ struct KacDaemon: AsyncParsableCommand {
             // Every mistake of a configuration file, one line each, so one edit fixes them all.
             fail(error.lines.map { "configuration error: \($0)" }, style: style, status: configurationError)
         } catch let error as DaemonStartupError {
-            fail("cannot start: \(error)", style: style, status: configurationError)
+            fail("\(Reason("cannot start", cause: error))", style: style, status: configurationError)
         } catch {
-            fail("stopped on an unexpected error: \(error)", style: style, status: internalError)
+            fail("\(Reason("stopped on an unexpected error", cause: error))", style: style, status: internalError)
         }
     }
 

@@ -175,7 +175,7 @@ import Testing
             Issue.record("carried out \(carried) instead of a requeue")
             return
         }
-        #expect(reason.contains("set aside as failed/busy.dup-"), "\(reason)")
+        #expect(reason.description.contains("set aside as failed/busy.dup-"), "\(reason)")
         #expect(file(fixture.root + "/new/busy.json") == original, "new/busy.json is not the running job")
         #expect(fixture.names("work").isEmpty, "left in work/: \(fixture.names("work"))")
         #expect(fixture.names("attempts").isEmpty, "a requeue by shutdown counts no attempt")

@@ -22,9 +22,9 @@ import Vocabulary
         let queue = try fixture.spool.queue()
         #expect(queue.map(\.jobID) == ["broken", "z-urgent", "c-old", "a-new", "fresh-broken"])
         #expect(queue.map(\.position) == [1, 2, 3, 4, 5])
-        #expect(queue[0].problem?.hasPrefix("will fail: ") == true && queue[0].problem?.contains("count") == true)
+        #expect(queue[0].problem?.description.hasPrefix("will fail: ") == true && queue[0].problem?.description.contains("count") == true)
         #expect(queue[1].priority == 5 && queue[2].count == 3 && queue[2].model == "quality=best" && queue[3].model == "fm/teacher")
-        #expect(queue[4].problem?.contains("not valid yet") == true)
+        #expect(queue[4].problem?.description.contains("not valid yet") == true)
         // Listing is read-only: the same order is what the workers then claim.
         var claimed: [String] = []
         while let claim = try fixture.spool.claimNext(as: fixture.worker) {

@@ -152,4 +152,20 @@ import Testing
         guard case .failed(let failure) = decide(.failure(Boom())) else { Issue.record("not failed"); return }
         #expect(failure.code == .renderError && failure.attempts == 2)
     }
+
+    /// A render error reaches the record as its own words, made safe for a terminal and cut there.
+    @Test func aRenderErrorIsWordedOnlyInTheRecord() throws {
+        struct Loud: Error, CustomStringConvertible {
+            let description: String
+        }
+        func record(_ error: any Error) -> JobFailure? {
+            let outcome = JobOutcome.decide(
+                jobID: "j", rendered: .failure(error), cancelRequested: false, shuttingDown: false, attempt: 1, worker: "w", at: Date())
+            guard case .failed(let failure) = outcome else { return nil }
+            return failure
+        }
+        #expect(record(Loud(description: "the disk\nsaid \u{1B}[2Jno"))?.reason == "the disk\\u{A}said \\u{1B}[2Jno")
+        let long = try #require(record(Loud(description: String(repeating: "x", count: 3000)))?.reason)
+        #expect(long.count == JobFailure.reasonLimit + 1 && long.hasSuffix("…"))
+    }
 }

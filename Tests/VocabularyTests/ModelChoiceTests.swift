@@ -27,4 +27,18 @@ import Vocabulary
         }
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([SelectionGoal].self, from: Data(#"["quality=good"]"#.utf8)) }
     }
+
+    /// result.json's `requested` is a ModelChoice encoded as the text it always was, and reads back.
+    @Test func aChoiceEncodesAsItsSpellingAndReadsBack() throws {
+        let choices: [ModelChoice] = [
+            .quality(.best), .stepBudget(4), .reference(try ModelReference(parsing: "fashion-mnist/student-4@3")),
+            .reference(try ModelReference(parsing: "shapes/teacher")), .reference(try ModelReference(parsing: "sha256-0123abcd")),
+        ]
+        let json = try JSONEncoder().encode(choices)
+        #expect(
+            String(decoding: json, as: UTF8.self)
+                == #"["quality=best","maxSteps=4","fashion-mnist\/student-4@3","shapes\/teacher","sha256-0123abcd"]"#)
+        #expect(try JSONDecoder().decode([ModelChoice].self, from: json) == choices)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([ModelChoice].self, from: Data(#"["no such/name/here"]"#.utf8)) }
+    }
 }

@@ -42,6 +42,13 @@ import Vocabulary
         #expect(Reason(cause: CocoaError(.fileReadNoPermission)).isPermissionDenied)
     }
 
+    /// Said after the cause, or after the sentence when there is none.
+    @Test func appendingKeepsTheCause() {
+        let full = Reason("the disk is full", cause: Underlying(), joint: .parentheses, then: "; it waits").appending("; set aside")
+        #expect(full.cause is Underlying && full.description == "the disk is full (the disk said no); it waits; set aside")
+        #expect(Reason("worker w shut down").appending("; set aside").description == "worker w shut down; set aside")
+    }
+
     @Test func equalWhenWordedAlikeAndEncodedAsWords() throws {
         #expect(Reason(cause: Underlying()) == Reason("the disk said no"))
         #expect(Reason("a") != Reason("b"))

@@ -5,6 +5,7 @@
 // to the running service without flags. `kac status` says which source it used. The caller passes
 // the environment: a library reads none itself.
 import Foundation
+import Vocabulary
 
 public enum ConfiguredDefaults {
     /// The file `systemd/install.sh` installs and both units pass to kacd.
@@ -63,7 +64,7 @@ public enum ConfiguredDefaults {
         do {
             return try DaemonSettings.entries(ofFile: try DaemonSettings.readFile(at: file), path: file).first { $0.key == key }
         } catch {
-            log("kac: ignoring the configuration file for the default \(key.name): \(error)")
+            log("\(Reason("kac: ignoring the configuration file for the default \(key.name)", cause: error))")
             return nil
         }
     }

@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Spool
+import Vocabulary
 
 /// The work loops, one thread each; returns when every loop has ended (shutdown, or --once drained).
 struct WorkerService: Service {
@@ -105,7 +106,7 @@ final class StatusReporter: Service, @unchecked Sendable {
     }
 
     private func send(_ body: () throws -> Void) {
-        do { try body() } catch { logger.warning("Could not tell systemd the service state: \(error).") }
+        do { try body() } catch { logger.warning("\(Reason("Could not tell systemd the service state", cause: error, then: "."))") }
     }
 }
 

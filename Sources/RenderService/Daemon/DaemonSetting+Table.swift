@@ -95,7 +95,7 @@ extension SettingValue where Value == PrecisionSetting {
             (text: String) throws(SettingRefusal) -> PrecisionSetting in
             guard let setting = PrecisionSetting(rawValue: text) else { throw SettingRefusal("give \(PrecisionSetting.choices)") }
             guard setting.resolved(bf16Available: ZooVelocityModel.bf16Available) != nil else {
-                throw SettingRefusal((ZooVelocityModel.bf16Unavailable ?? PrecisionUnavailable()).description)
+                throw SettingRefusal(Reason(cause: ZooVelocityModel.bf16Unavailable ?? PrecisionUnavailable()))
             }
             return setting
         } show: {

@@ -4,6 +4,7 @@
 // tests of KacdConfigurationTests) see the same words whichever way a value was given.
 import Foundation
 import Spool
+import Vocabulary
 
 extension SettingValue where Value == String {
     /// A directory path: not empty, no NUL.

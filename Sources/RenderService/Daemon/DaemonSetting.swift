@@ -5,11 +5,12 @@
 // follows hummingbird's and swift-configuration's typed keys: a key names a typed value with a
 // default, and one reader turns text into that type — here the reader also reports what it allows.
 import Foundation
+import Vocabulary
 
 /// Why a value was refused: the sentence after `origin: ` in kacd's configuration error.
 public struct SettingRefusal: Error, Sendable, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
+    public let message: Reason
+    public init(_ message: Reason) { self.message = message }
 }
 
 /// How the text of one kind of value becomes that value, and back.

@@ -48,7 +48,7 @@ extension DaemonSettings {
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = offset + 1
             let origin = "\(path) line \(number)"
-            let fail = { (message: String) in errors.append((number, DaemonSettingsError(origin: origin, message: message))) }
+            let fail = { (message: String) in errors.append((number, DaemonSettingsError(origin: origin, message: Reason(message)))) }
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else {
@@ -78,7 +78,7 @@ extension DaemonSettings {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             let reason = Reason("cannot read the configuration file", cause: error, joint: .parentheses, then: "; check --config")
-            throw DaemonSettingsError(origin: path, message: reason.description)
+            throw DaemonSettingsError(origin: path, message: reason)
         }
         guard data.count <= Self.maximumFileBytes else {
             throw DaemonSettingsError(

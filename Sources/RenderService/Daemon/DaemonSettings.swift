@@ -14,10 +14,11 @@ import Vocabulary
 public struct DaemonSettingsError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Where and what: `--max-count 0`, `/etc/kac/kacd.conf line 4 (max-count = 0)`, or the file.
     public let origin: String
-    public let message: String
+    /// What is wrong with it (an unreadable file's error kept as the cause).
+    public let message: Reason
     /// Further errors found in the same configuration file, in line order (kacd prints each).
     public var others: [DaemonSettingsError] = []
-    public init(origin: String, message: String) {
+    public init(origin: String, message: Reason) {
         self.origin = origin
         self.message = message
     }

@@ -15,8 +15,8 @@ public struct JobResult: Codable, Sendable {
     public let jobID: String
     public let worker: String
     public let attempt: Int
-    /// What the job asked for: a zoo reference, or a goal such as `quality=fastest`.
-    public let requested: String
+    /// What the job asked for: a zoo reference, or a goal such as `quality=fastest` (encoded as that text).
+    public let requested: ModelChoice
     public let model: String
     public let modelDigest: Digest
     /// Present when the daemon chose the model (quality preset or step budget).
@@ -89,10 +89,15 @@ final class JobRunner {
             // and the work loop waits before claiming again.
             let kept = (try? holder.claim.output?.completedOutputs().count) ?? 0
             outcome = .requeued(
-                reason: "the disk holding the spool is full (\(error)); its \(kept) image(s) stay in out/\(claimed.id)/ and it resumes from them when space returns")
-            logger.error(
-                "Disk full while rendering job \(claimed.id): \(error). The job goes back to new/ with its \(kept) image(s) kept, and this worker waits before claiming again; free space on the spool's file system."
+                reason: Reason(
+                    "the disk holding the spool is full", cause: error, joint: .parentheses,
+                    then: "; its \(kept) image(s) stay in out/\(claimed.id)/ and it resumes from them when space returns"))
+            let said = Reason(
+                "Disk full while rendering job \(claimed.id)", cause: error,
+                then:
+                    ". The job goes back to new/ with its \(kept) image(s) kept, and this worker waits before claiming again; free space on the spool's file system."
             )
+            logger.error("\(said)")
             diskWasFull = true
         }
         // Log what `finish` carried out, which may differ from what was decided (a requeue that had
@@ -104,9 +109,10 @@ final class JobRunner {
             // Logged by the spool's event handler (DaemonEvents), a cancel with the images it kept.
             carriedOut = try spool.finish(final, outcome: outcome)
         } catch {
-            logger.error(
-                "Could not record job \(claimed.id) as \(JobEnd(outcome)) (\(Self.summary(outcome))): \(error). It stays in work/ until its lease expires and a worker recovers it."
-            )
+            let said = Reason(
+                "Could not record job \(claimed.id) as \(JobEnd(outcome)) (\(Self.summary(outcome)))", cause: error,
+                then: ". It stays in work/ until its lease expires and a worker recovers it.")
+            logger.error("\(said)")
             state.ended(job: claimed.id, .unfinished)
             return outcome
         }
@@ -123,7 +129,7 @@ final class JobRunner {
         case .reference(let reference):
             // A model the zoo does not have is the job's mistake (often a typo), not a render error.
             do { manifest = try cache.resolve(reference) } catch {
-                if case .modelNotFound = error { throw JobValidationError(.invalidValue, field: "model", error.description) }
+                if case .modelNotFound = error { throw JobValidationError(.invalidValue, field: "model", Reason(cause: error)) }
                 throw error
             }
         case .goal(let goal):
@@ -137,7 +143,7 @@ final class JobRunner {
         let setting = job.precision ?? configuration.precision
         let decision: PrecisionDecision
         do { decision = try ZooVelocityModel.decide(setting, probe: configuration.bf16) } catch {
-            throw JobValidationError(.invalidValue, field: "precision", error.description)
+            throw JobValidationError(.invalidValue, field: "precision", Reason(cause: error))
         }
         let chosen = try cache.model(manifest).resolvingPrecision(decision)
         if let measured = chosen.measured { logger.info("Job \(holder.claim.id): \(measured).") }
@@ -154,7 +160,7 @@ final class JobRunner {
         if let labels = job.labels {
             // Labels are the model's to define: a label it does not have is the job's fault, named as such.
             do { _ = try model.classNames.resolve(labels, model: model.label) } catch {
-                throw JobValidationError(.invalidValue, field: "labels", error.description)
+                throw JobValidationError(.invalidValue, field: "labels", Reason(cause: error))
             }
         }
         let renderer = Renderer(model: model, batchSize: configuration.batchSize, limits: configuration.spool.limits.request)
@@ -196,7 +202,7 @@ final class JobRunner {
         }
         let report = try renderer.render(plan, to: output, control: control)
         let result = JobResult(
-            jobID: holder.claim.id, worker: configuration.worker.id, attempt: holder.claim.attempt, requested: job.model.description,
+            jobID: holder.claim.id, worker: configuration.worker.id, attempt: holder.claim.attempt, requested: job.model,
             model: report.model, modelDigest: report.modelDigest, selection: selection, render: report,
             claimedAt: holder.claim.lease.claimedAt, loadSeconds: loadSeconds, totalSeconds: Date().timeIntervalSince(started),
             finishedAt: Date())

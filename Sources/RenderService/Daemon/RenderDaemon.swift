@@ -17,7 +17,7 @@ public struct DaemonStartupError: Error, CustomStringConvertible {
     public let setting: String
     public let path: String
     public let cause: any Error
-    public var description: String { "\(setting) \(path): \(cause)" }
+    public var description: String { "\(Reason("\(setting) \(path)", cause: cause))" }
 }
 
 public enum RenderDaemon {

@@ -7,6 +7,7 @@
 import Foundation
 import Logging
 import Spool
+import Vocabulary
 
 /// A wake-up flag the watcher sets and the work loop waits on.
 public final class WakeSignal: @unchecked Sendable {
@@ -99,7 +100,7 @@ final class WorkLoop: @unchecked Sendable {
         var lastRecovery = Date.distantPast
         var lastSweep = Date.distantPast
         var lastProgress = Date()
-        var lastScanError: (message: String, at: Date)?
+        var lastScanError: (cause: Reason, at: Date)?
         var backoff = DiskFullBackoff()
         heartbeats.start()
         defer {
@@ -123,19 +124,22 @@ final class WorkLoop: @unchecked Sendable {
                 claimed = try spool.claimNext(as: configuration.worker)
             } catch let error as SpoolError where error.isDiskFull {
                 let delay = backoff.next()
-                logger.error(
-                    "The disk holding the spool is full: \(error). The job stays queued in new/; this worker claims again in \(Int(delay)) s — free space on the spool's file system."
+                let said = Reason(
+                    "The disk holding the spool is full", cause: error,
+                    then:
+                        ". The job stays queued in new/; this worker claims again in \(Int(delay)) s — free space on the spool's file system."
                 )
+                logger.error("\(said)")
                 wake.wait(timeout: delay)
                 continue
             } catch {
                 // A lasting problem (a replaced directory) repeats every poll; say it once a minute.
-                let message = "\(error)"
-                if lastScanError?.message != message || Date().timeIntervalSince(lastScanError?.at ?? .distantPast) >= 60 {
+                let cause = Reason(cause: error)
+                if lastScanError?.cause != cause || Date().timeIntervalSince(lastScanError?.at ?? .distantPast) >= 60 {
                     logger.error(
-                        "Cannot scan the spool's new/ directory: \(message). Check that \(spool.root) is mounted, readable by kacd and not replaced; retrying every \(configuration.pollInterval) s (this message repeats once a minute)."
+                        "Cannot scan the spool's new/ directory: \(cause). Check that \(spool.root) is mounted, readable by kacd and not replaced; retrying every \(configuration.pollInterval) s (this message repeats once a minute)."
                     )
-                    lastScanError = (message, Date())
+                    lastScanError = (cause, Date())
                 }
                 wake.wait(timeout: configuration.pollInterval)
                 continue
@@ -177,7 +181,9 @@ final class WorkLoop: @unchecked Sendable {
             // Each requeue or give-up is logged by the spool's event handler (DaemonEvents).
             try spool.recoverAbandonedJobs(host: configuration.worker.host)
         } catch {
-            logger.error("Could not scan work/ for abandoned jobs: \(error). Check the spool's permissions; retrying later.")
+            let said = Reason(
+                "Could not scan work/ for abandoned jobs", cause: error, then: ". Check the spool's permissions; retrying later.")
+            logger.error("\(said)")
         }
     }
 

@@ -45,7 +45,8 @@ final class WorkerAnnouncer: @unchecked Sendable {
                 defer { warned = true }
                 return !warned
             }
-            if first { logger.warning("cannot write this worker's record in workers/ (kac status will not list it): \(error)") }
+            let said = Reason("cannot write this worker's record in workers/ (kac status will not list it)", cause: error)
+            if first { logger.warning("\(said)") }
         }
     }
 
@@ -65,7 +66,7 @@ final class WorkerAnnouncer: @unchecked Sendable {
                     metadata: ["job": "-"])
             }
         } catch {
-            logger.error("retention pass failed: \(error)", metadata: ["job": "-"])
+            logger.error("\(Reason("retention pass failed", cause: error))", metadata: ["job": "-"])
         }
     }
 }

@@ -86,7 +86,7 @@ public enum ImageFolderLoader {
                 pixels += decoded.raster.bytes
                 labels.append(entry.label)
             } catch {
-                skipped.append(SkippedImage(path: Escaped.text(path, limit: 1000), reason: Escaped.text(Self.reason(error), limit: 500)))
+                skipped.append(SkippedImage(path: Escaped.text(path, limit: 1000), reason: Escaped.text(Self.reason(error).description, limit: 500)))
             }
             progress?.update(completed: index + 1, fields: skipped.isEmpty ? [] : ["skipped \(skipped.count)"])
         }
@@ -120,11 +120,12 @@ public enum ImageFolderLoader {
             reason: "\(skipped.count) file(s) of \(folder.root) cannot be used (--strict):\n\(list)\nremove or fix them")
     }
 
-    static func reason(_ error: any Error) -> String {
-        if case .unreadable(_, let reason) = error as? DatasetError { return reason.description }
+    /// Why one file was left out: the decoder's first line, else the error's own words.
+    static func reason(_ error: any Error) -> Reason {
+        if case .unreadable(_, let reason) = error as? DatasetError { return reason }
         if case .readFailed(_, let reason) = error as? ImagingError {
-            return reason.split(separator: "\n").first.map(String.init) ?? "unreadable"
+            return Reason(reason.split(separator: "\n").first.map(String.init) ?? "unreadable")
         }
-        return String(describing: error)
+        return Reason(cause: error)
     }
 }
