@@ -10,6 +10,7 @@
 //   pixel on the right/bottom).
 // Truncated or damaged files fail with `ImagingError.readFailed` naming the path; nothing traps.
 import CVipsShim
+import Vocabulary
 
 public enum ImageDecoder {
     /// What transparent pixels become.
@@ -45,7 +46,7 @@ public enum ImageDecoder {
             let pixels = kac_decode_square(
                 path, Int32(side), Int32(channels), alphaBackground.level, Int64(maximumPixels), &width, &height)
         else {
-            throw ImagingError.readFailed(path: path, reason: VipsImageHandle.lastError())
+            throw ImagingError.readFailed(path: path, reason: Reason(VipsImageHandle.lastError()))
         }
         return try finish(pixels, side: side, channels: channels, width: width, height: height)
     }
@@ -65,7 +66,7 @@ public enum ImageDecoder {
                 raw.baseAddress, raw.count, name, Int32(side), Int32(channels), alphaBackground.level, Int64(maximumPixels),
                 &width, &height)
         }
-        guard let pixels else { throw ImagingError.readFailed(path: name, reason: VipsImageHandle.lastError()) }
+        guard let pixels else { throw ImagingError.readFailed(path: name, reason: Reason(VipsImageHandle.lastError())) }
         return try finish(pixels, side: side, channels: channels, width: width, height: height)
     }
 

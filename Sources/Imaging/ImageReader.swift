@@ -32,7 +32,7 @@ public enum ImageReader {
         do {
             raster = try image.raster()
         } catch {
-            throw ImagingError.readFailed(path: path, reason: error.description)
+            throw ImagingError.readFailed(path: path, reason: Reason(cause: error))
         }
         return (info(of: image), raster)
     }

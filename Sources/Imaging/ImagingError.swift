@@ -30,8 +30,8 @@ public enum ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
     case vips(operation: String, message: String)
     /// Writing the encoded file failed; nothing was left at `path`.
     case writeFailed(path: String, reason: Reason)
-    /// Reading a file back failed.
-    case readFailed(path: String, reason: String)
+    /// Reading a file back failed: libvips's message, or the error that stopped it.
+    case readFailed(path: String, reason: Reason)
 
     public var description: String {
         switch self {
@@ -63,7 +63,7 @@ public enum ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
         case .writeFailed(let path, let reason):
             return "could not write image \(path): \(reason)"
         case .readFailed(let path, let reason):
-            return "could not read image \(path): \(reason.trimmingTrailingNewlines())"
+            return "could not read image \(path): \(reason.description.trimmingTrailingNewlines())"
         }
     }
 }

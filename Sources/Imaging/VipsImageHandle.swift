@@ -3,6 +3,7 @@
 // image; buffers libvips allocates are copied into Swift arrays and g_free'd before returning.
 // libvips is initialised lazily, once per process (pthread_once in the shim), and is thread-safe after.
 import CVipsShim
+import Vocabulary
 
 /// One owned reference to a libvips image. Not shared across threads: each call builds its own.
 final class VipsImageHandle {
@@ -32,7 +33,7 @@ final class VipsImageHandle {
     /// Loads an encoded file (header and metadata now, pixels on demand).
     static func load(path: String) throws(ImagingError) -> VipsImageHandle {
         try ensureLibrary()
-        guard let loaded = kac_load_file(path) else { throw ImagingError.readFailed(path: path, reason: lastError()) }
+        guard let loaded = kac_load_file(path) else { throw ImagingError.readFailed(path: path, reason: Reason(lastError())) }
         return VipsImageHandle(owning: loaded)
     }
 
@@ -42,7 +43,7 @@ final class VipsImageHandle {
         try ensureLibrary()
         let result: Result<T, ImagingError> = bytes.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress, let loaded = kac_load_buffer(base, buffer.count) else {
-                return .failure(ImagingError.readFailed(path: "<memory>", reason: lastError()))
+                return .failure(ImagingError.readFailed(path: "<memory>", reason: Reason(lastError())))
             }
             let image = VipsImageHandle(owning: loaded)
             do throws(ImagingError) { return .success(try body(image)) } catch { return .failure(error) }

@@ -101,6 +101,6 @@ struct InjectedCrash: Error {}
             Issue.record("unexpected error \(String(describing: error))")
             return
         }
-        #expect(!reason.isEmpty, "libvips error text should be carried")
+        #expect(!reason.description.isEmpty, "libvips error text should be carried")
     }
 }

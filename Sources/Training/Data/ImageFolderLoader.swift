@@ -124,7 +124,7 @@ public enum ImageFolderLoader {
     static func reason(_ error: any Error) -> Reason {
         if case .unreadable(_, let reason) = error as? DatasetError { return reason }
         if case .readFailed(_, let reason) = error as? ImagingError {
-            return Reason(reason.split(separator: "\n").first.map(String.init) ?? "unreadable")
+            return Reason(reason.description.split(separator: "\n").first.map(String.init) ?? "unreadable")
         }
         return Reason(cause: error)
     }
