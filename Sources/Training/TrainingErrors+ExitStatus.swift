@@ -14,8 +14,8 @@ extension TrainingError: ExitStatusReporting {
     }
 
     public var usageMessage: String? {
-        guard case .invalidOptions(let message) = self else { return nil }
-        return message
+        guard case .invalidOptions(let reason) = self else { return nil }
+        return reason.description
     }
 }
 
@@ -61,7 +61,7 @@ extension EvaluationError: ExitStatusReporting {
     }
 
     public var usageMessage: String? {
-        guard case .invalidOptions(let message) = self else { return nil }
-        return message
+        guard case .invalidOptions(let reason) = self else { return nil }
+        return reason.description
     }
 }

@@ -23,12 +23,14 @@ public struct DirectRender {
         _ request: RenderRequest, openStore: () throws -> ModelStore, log: (String) -> Void, started: (Int) -> Void,
         afterBatch: @escaping (Int) -> Void
     ) throws -> RenderReport {
-        do { _ = try ZooVelocityModel.resolve(precision) } catch {
+        // The capability is read once, before the model is loaded; the model takes its answer.
+        let decision: PrecisionDecision
+        do { decision = try ZooVelocityModel.decide(precision) } catch {
             throw RenderError.invalidRequest("--precision \(precision): \(error.description)")
         }
         let loaded: ZooVelocityModel
         do {
-            let chosen = try ZooVelocityModel.load(model, from: try openStore()).resolvingPrecision(precision)
+            let chosen = try ZooVelocityModel.load(model, from: try openStore()).resolvingPrecision(decision)
             if let measured = chosen.measured { log("kac render: \(measured)") }
             loaded = chosen.model
         } catch {

@@ -35,7 +35,7 @@ public struct EvaluationCandidate {
     ) throws -> [EvaluationCandidate] {
         let resolved: Precision
         do { resolved = try ZooVelocityModel.resolve(precision) } catch {
-            throw EvaluationError.invalidOptions("--precision \(precision): \(error.description)")
+            throw EvaluationError.invalidOptions(Reason("--precision \(precision)", cause: error))
         }
         return try references.map { reference in
             let model = try ZooVelocityModel.load(reference, from: store).inPrecision(resolved)

@@ -8,7 +8,7 @@ public enum EvaluationError: Error, CustomStringConvertible {
     case noSettings
     case badEvaluationFile(path: String, reason: Reason)
     /// Options that cannot make an evaluation (models of different data, no judge for it); said like a usage error.
-    case invalidOptions(String)
+    case invalidOptions(Reason)
     /// A data set name (`--data`, or one a model records) that breaks the grammar.
     case invalidDatasetName(source: String, DatasetNameError)
 
@@ -23,8 +23,8 @@ public enum EvaluationError: Error, CustomStringConvertible {
             return "no sampling settings to evaluate; give at least one value to each of --steps, --samplers and --guidance"
         case .badEvaluationFile(let path, let reason):
             return "\(path): \(reason); pass the JSON written by `kac eval --json-file FILE`"
-        case .invalidOptions(let message):
-            return message
+        case .invalidOptions(let reason):
+            return reason.description
         case .invalidDatasetName(let source, let cause):
             return "\(source): \(cause)"
         }

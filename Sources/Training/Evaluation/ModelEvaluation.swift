@@ -107,8 +107,9 @@ public struct ModelEvaluation {
         }
         guard dataName == .fashionMNIST || judgeSettings.referenceFolder != nil else {
             throw EvaluationError.invalidOptions(
-                "the models were trained on '\(dataName)': give --reference DIR (held-out images of it, one subfolder per class) "
-                    + "and a --classifier trained on that data (kac classifier train --data DIR)")
+                Reason(
+                    "the models were trained on '\(dataName)': give --reference DIR (held-out images of it, one subfolder per class) "
+                        + "and a --classifier trained on that data (kac classifier train --data DIR)"))
         }
         let loaded = try judgeSettings.load(zooPath: zooPath, classCount: classCount, log: log)
         return (loaded.judge, loaded.name, loaded.reference)

@@ -8,6 +8,7 @@ import Generation
 import ModelStore
 import NeuralNet
 import TensorCore
+import Vocabulary
 
 public struct TrainingState: Sendable {
     public var step: Int
@@ -100,7 +101,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     case corruptCheckpoint(path: String, reason: String)
     case recipeMismatch(String)
     /// Options that cannot make a run (a network the data does not fit); said like a usage error.
-    case invalidOptions(String)
+    /// A configuration's own refusal is kept as the cause.
+    case invalidOptions(Reason)
     case diverged(step: Int, loss: Float)
     /// Stopped on request (a signal) after `step`, with the checkpoint written.
     case interrupted(step: Int, checkpointPath: String?)
@@ -112,8 +114,10 @@ public enum TrainingError: Error, CustomStringConvertible {
                 "\(path) is not a Kac training checkpoint (format \(found), expected \(TrainingState.format)); pass a file written by `kac train` or `kac distill`"
         case .corruptCheckpoint(let path, let reason):
             return "\(path): \(reason); delete it to start over, or restore an earlier checkpoint"
-        case .recipeMismatch(let message), .invalidOptions(let message):
+        case .recipeMismatch(let message):
             return message
+        case .invalidOptions(let reason):
+            return reason.description
         case .diverged(let step, let loss):
             return "training diverged at step \(step) (loss \(loss)); lower the learning rate or resume from an earlier checkpoint"
         case .interrupted(let step, let path?):

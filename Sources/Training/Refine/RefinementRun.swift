@@ -83,7 +83,7 @@ public struct RefinementRun {
             configuration.anchorPoolSize = anchorPoolSize
             configuration.anchorModel = anchor.description
         }
-        do { try configuration.validate() } catch { throw TrainingError.invalidOptions(error.description) }
+        do { try configuration.validate() } catch { throw TrainingError.invalidOptions(Reason(cause: error)) }
         let header = RefinementState.Header(
             configuration: configuration,
             sources: RefinementSources(
