@@ -7,7 +7,6 @@
 import Foundation
 import ModelStore
 import TensorCore
-import Training
 import Vocabulary
 
 public struct SavedSamples {
