@@ -11,21 +11,23 @@ import TestSupport
 import Testing
 import Vocabulary
 
-@Suite(.serialized) struct PrecisionProbeTests {
-    /// Counts its reads and answers "no bf16 here" (a process denied oneDNN's generated code).
-    final class CountingProbe: @unchecked Sendable {
-        // @unchecked: `reads` is only touched under `lock`.
-        private let lock = NSLock()
-        private var count = 0
-        var reads: Int { lock.withLock { count } }
-        var probe: BF16Probe {
-            BF16Probe { [self] in
-                lock.withLock { count += 1 }
-                return PrecisionUnavailable(reason: .executableMemoryDenied)
-            }
+/// Counts its reads and answers "no bf16 here" (a process denied oneDNN's generated code).
+final class CountingProbe: @unchecked Sendable {
+    // @unchecked: `reads` is only touched under `lock`.
+    private let lock = NSLock()
+    private var count = 0
+    var reads: Int { lock.withLock { count } }
+    var probe: BF16Probe {
+        BF16Probe { [self] in
+            lock.withLock { count += 1 }
+            return PrecisionUnavailable(reason: .executableMemoryDenied)
         }
     }
+}
 
+/// A daemon runs in this test process, so the test belongs to StartupSignalTests' serialized suite:
+/// the SIGTERM that suite sends this process would otherwise stop a daemon running beside it.
+extension StartupSignalTests {
     @Test func aJobReadsTheCapabilityOnceAndKeepsItsAnswer() async throws {
         let root = TemporaryDirectory(prefix: "kacd-precision-probe")
         let spool = root.file("spool"), zoo = root.file("zoo")
@@ -41,14 +43,14 @@ import Vocabulary
 
         #expect(counter.reads == 2, "one read per job")
         #expect(names(in: spool + "/done") == ["auto.json"])
-        let result = try json(spool + "/out/auto/result.json")
+        let result = try jsonObject(spool + "/out/auto/result.json")
         #expect((result["render"] as? [String: Any])?["precision"] as? String == "fp32", "auto without bf16 is fp32")
-        let failure = try json(spool + "/failed/bf16.error.json")
+        let failure = try jsonObject(spool + "/failed/bf16.error.json")
         #expect(failure["code"] as? String == "invalid-job" && failure["field"] as? String == "precision", "\(failure)")
         #expect((failure["reason"] as? String)?.contains("bf16") == true, "\(failure)")
     }
 
-    private func json(_ path: String) throws -> [String: Any] {
+    private func jsonObject(_ path: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
