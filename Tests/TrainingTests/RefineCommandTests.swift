@@ -59,7 +59,7 @@ import Training
         let otherAlpha = try kac(arguments + ["--alpha", "1"])
         #expect(otherAlpha.status == 64 && otherAlpha.errors.contains("choose a new --run directory"), "\(otherAlpha.errors)")
         let notAStudent = try kac(["refine", "--student", "toy/teacher", "--zoo", zoo, "--run", directory.file("other")])
-        #expect(notAStudent.status == 64 && notAStudent.errors.contains("not a one-step student"), "\(notAStudent.errors)")
+        #expect(notAStudent.status == 64 && notAStudent.errors.contains("not a student sampled by Euler steps"), "\(notAStudent.errors)")
         let badRange = try kac(arguments + ["--time-range", "0,0.5"])
         #expect(badRange.status == 64 && badRange.errors.contains("--time-range"), "\(badRange.errors)")
 

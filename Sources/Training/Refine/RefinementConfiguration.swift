@@ -33,6 +33,9 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
     public var sharedFakePass: Bool = true
     /// Generator updates (after the warm-up).
     public var totalSteps: Int
+    /// Euler steps of the student's own sampler (its zoo defaults): the generator's sample is that
+    /// S-step render, and its gradient is backpropagated through all S evaluations.
+    public var studentSteps: Int = 1
     public var seed: UInt64 = 1
     /// Weight of the regression of the generator's samples onto the anchor model's endpoints from the same
     /// prior draws and labels, mean (x₀ − x̄)² per element (0: no anchor). The batches then come from the pool.
@@ -75,6 +78,7 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
         try check((0..<1).contains(adamBeta1), "--adam-beta1 must lie in [0, 1), got \(adamBeta1)")
         try check(gradientClipNorm > 0, "--clip must be positive")
         try check((0..<1).contains(emaDecay), "--ema must lie in [0, 1), got \(emaDecay)")
+        try check(studentSteps >= 1, "the student's sampler must take at least 1 step, got \(studentSteps)")
         try check(fakeWarmupSteps >= 0 && totalSteps >= 1, "--steps must be at least 1 and --fake-warmup at least 0")
         try check(anchorWeight.isFinite && anchorWeight >= 0 && anchorDecaySteps >= 0, "--anchor-weight and --anchor-decay must be ≥ 0")
         try check(anchorWeight == 0 || anchorPoolSize >= batchSize, "--anchor-pool must hold at least one batch (\(batchSize)), got \(anchorPoolSize)")
@@ -106,7 +110,8 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
 }
 
 extension RefinementConfiguration {
-    /// Checkpoints written before the anchor and adversarial options existed decode with their defaults.
+    /// Checkpoints written before an option existed (the anchor, the adversarial term, several student
+    /// steps) decode with its default, so they resume unchanged.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(totalSteps: try c.decode(Int.self, forKey: .totalSteps))
@@ -126,6 +131,7 @@ extension RefinementConfiguration {
         try read(.emaDecay, &emaDecay)
         try read(.fakeWarmupSteps, &fakeWarmupSteps)
         try read(.sharedFakePass, &sharedFakePass)
+        try read(.studentSteps, &studentSteps)
         try read(.seed, &seed)
         try read(.anchorWeight, &anchorWeight)
         try read(.anchorDecaySteps, &anchorDecaySteps)

@@ -1,4 +1,4 @@
-// `kac refine`'s one entry point (docs/one-step-refinement.md): load the one-step student and its
+// `kac refine`'s one entry point (docs/one-step-refinement.md): load the student and its
 // teacher from the zoo, check that they fit, complete the configuration with what depends on them
 // (the teacher's guidance, the anchor model), make the anchor pool and the real data the method
 // needs, run or resume the refiner in RUN, score the EMA generator and, when asked, publish it.
@@ -19,7 +19,7 @@ public struct RefinementRun {
         public init(name: String, tags: [String], dtype: TensorDType) { (self.name, self.tags, self.dtype) = (name, tags, dtype) }
     }
 
-    /// The one-step student (zoo reference) and the teacher; nil: the student's first teacher ancestor.
+    /// The student (zoo reference; its sampler's Euler steps are rendered and backpropagated) and the teacher; nil: the student's first teacher ancestor.
     public var student: String
     public var teacher: String?
     /// RUN: checkpoint.safetensors, anchor-pool.safetensors.
@@ -61,9 +61,9 @@ public struct RefinementRun {
     public func run(store: ModelStore, zooPath: String, log: @escaping (String) -> Void) throws -> ModelManifest? {
         let stamped: (String) -> Void = { log("[\(Self.timestamp())] " + $0) }
         let studentModel = try ZooVelocityModel.load(student, from: store)
-        guard studentModel.manifest.details.kind == .student, studentModel.defaults.steps == 1 else {
+        guard studentModel.manifest.details.kind == .student, studentModel.defaults.integrator == .euler else {
             throw TrainingError.invalidOptions(
-                "\(studentModel.label) is not a one-step student; refine a student whose sampler takes 1 step")
+                "\(studentModel.label) is not a student sampled by Euler steps (kind \(studentModel.manifest.details.kind.rawValue), sampler \(studentModel.defaults.integrator.rawValue)); refine a distilled student")
         }
         guard studentModel.defaults.guidance == 1, !studentModel.architecture.hasGuidanceInput else {
             throw TrainingError.invalidOptions(
@@ -75,6 +75,7 @@ public struct RefinementRun {
             throw TrainingError.invalidOptions("\(studentModel.label) and \(teacherModel.label) use different Kac paths")
         }
         var configuration = configuration
+        configuration.studentSteps = studentModel.defaults.steps
         configuration.teacherGuidance = teacherGuidance ?? teacherModel.defaults.guidance
         configuration.fakeLearningRate = fakeLearningRate ?? configuration.generatorLearningRate
         configuration.adversarialWeight = adversarialWeight ?? (configuration.method == .adversarial ? 1 : 0)
@@ -110,7 +111,7 @@ public struct RefinementRun {
         refiner.logEvery = logEvery
         refiner.log = stamped
         log(
-            "refining \(studentModel.label) against \(teacherModel.label) at s = \(configuration.teacherGuidance): \(configuration.method.rawValue) α \(configuration.alpha), \(configuration.totalSteps) steps of batch \(configuration.batchSize) after \(configuration.fakeWarmupSteps) fake-only updates; OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads"
+            "refining \(studentModel.label) (\(configuration.studentSteps) euler steps) against \(teacherModel.label) at s = \(configuration.teacherGuidance): \(configuration.method.rawValue) α \(configuration.alpha), \(configuration.totalSteps) steps of batch \(configuration.batchSize) after \(configuration.fakeWarmupSteps) fake-only updates; OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads"
         )
         let scorer = try RefinementScorer(
             judge: judge, secondClassifier: secondClassifier, sampleCount: evaluationSamples, seed: evaluationSeed,

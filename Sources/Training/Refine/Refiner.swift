@@ -1,7 +1,8 @@
 // The refinement loop (docs/one-step-refinement.md), readable top to bottom. Each step draws labels
-// and prior samples, makes the generator's one-jump samples x₀ = z − T·u_S(z, T, y), trains the fake
-// velocity network on them with the teacher's own Kac loss (x₀ detached), and — after the fake's
-// warm-up — moves the generator along the flow-generator-matching gradient. Every N fake updates the
+// and prior samples, makes the generator's samples — the student's own S-step Euler render, for
+// S = 1 the one jump x₀ = z − T·u_S(z, T, y) (StudentRender) — trains the critic on them (x₀
+// detached), and — after the critic's warm-up — moves the generator along its method's gradient,
+// backpropagated through the S steps. Every N fake updates the
 // whole state goes atomically into RUN/checkpoint.safetensors; a killed run resumed from it
 // continues exactly (all randomness lives in the checkpointed RandomSource).
 import Foundation
@@ -135,14 +136,10 @@ public final class Refiner {
         let count = c.batchSize, horizon = path.horizon
         let batch = drawGeneratorBatch(count)
         let labels = batch.labels
-        let startTimes = [Float](repeating: Float(horizon), count: count)
-        let jump = generator.velocity(batch.prior, times: startTimes, labels: labels, guidance: nil)
-        var samples = batch.prior
-        var outside = 0
-        for i in 0..<samples.count {
-            samples.scalars[i] -= Float(horizon) * jump.scalars[i]
-            if abs(samples.scalars[i]) > Self.saturationLimit { outside += 1 }
-        }
+        // The student's own S-step render (S = 1: x₀ = z − T·u_S(z, T, y)), its inputs kept for the backward pass.
+        let render = StudentRender.render(generator, prior: batch.prior, labels: labels, horizon: Float(horizon), steps: c.studentSteps)
+        let samples = render.sample
+        let outside = samples.scalars.reduce(0) { $0 + (abs($1) > Self.saturationLimit ? 1 : 0) }
         let warming = isWarmingUp
         let shared = c.sharedFakePass && c.method == .fgm && c.alpha == 0.5 && !warming
         var report = StepReport(fakeLoss: 0, fakeNorm: 0, generator: nil, outOfRange: Double(outside) / Double(samples.count))
@@ -179,8 +176,7 @@ public final class Refiner {
         if let targets = batch.anchorTargets {
             report.anchorError = addAnchorGradient(samples: samples, targets: targets, into: &dSamples, loss: &loss)
         }
-        for i in 0..<dSamples.count { dSamples.scalars[i] *= -Float(horizon) }  // x₀ = z − T·u_S
-        let gradients = generator.parameterGradients(batch.prior, times: startTimes, labels: labels, outputGradient: dSamples)
+        let gradients = render.parameterGradients(generator, dSample: dSamples)
         var weights = state.generator
         let norm = state.generatorOptimizer.update(&weights, gradients: gradients, clippingNormTo: Float(c.gradientClipNorm))
         state.generator = weights

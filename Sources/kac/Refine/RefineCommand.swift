@@ -1,5 +1,5 @@
 // `kac refine`: the second phase after endpoint distillation (docs/one-step-refinement.md). It starts
-// from a published one-step student and moves it by flow generator matching against the guided
+// from a published student (one or several Euler steps) and moves it by flow generator matching against the guided
 // teacher, with an online "fake" velocity network started as a copy of the teacher. The run lives in
 // one directory (RUN/checkpoint.safetensors, RUN/refinement.json); re-running the same command resumes
 // it, and a larger --steps extends it. No classifier takes part in training: the judges only score.
@@ -11,13 +11,14 @@ import Training
 struct RefineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refine",
-        abstract: "Refine a one-step student by flow generator matching against its teacher (resumes from RUN).",
+        abstract: "Refine a distilled student (its own S-step Euler render) against its teacher (resumes from RUN).",
         discussion: """
             Exit codes: 0 done, 64 bad options or a RUN started differently, 65 damaged checkpoint or a
             diverged run, 66 model not found, 74 I/O error, 75 interrupted.
             """)
 
-    @Option(help: "The one-step student to refine (zoo reference).") var student: String
+    @Option(help: "The student to refine (zoo reference; its sampler's S Euler steps are rendered and backpropagated, S× the cost of one).")
+    var student: String
     @Option(help: "The teacher (zoo reference; default: the student's first teacher ancestor, i.e. the first ancestor of kind teacher).")
     var teacher: String?
     @Option(name: .customLong("run"), help: "Run directory (checkpoint, configuration).") var runDirectory = "runs/refine"
