@@ -48,7 +48,7 @@ extension RefinementError: ExitStatusReporting {
     public var exitStatus: ExitStatus {
         switch self {
         case .invalidConfiguration, .runMismatch, .incompatibleNetworks: .usage
-        case .corruptCheckpoint, .diverged: .dataError
+        case .corruptCheckpoint, .corruptKeptWeights, .diverged: .dataError
         case .interrupted: .temporaryFailure
         }
     }

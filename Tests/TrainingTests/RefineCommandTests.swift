@@ -4,6 +4,7 @@
 // method in the blob's metadata, evaluation rows); `kac zoo rollback` brings the old version back.
 // Re-running resumes (a larger --steps extends), and bad requests are refused with exit 64.
 import Foundation
+import Generation
 import ModelStore
 import TestSupport
 import Testing
@@ -90,5 +91,25 @@ import Training
         #expect(ganWithFGM.status == 64 && ganWithFGM.errors.contains("--adversarial-weight"), "\(ganWithFGM.errors)")
         let anchorWithoutWeight = try kac(arguments + ["--method", "anchor"])
         #expect(anchorWithoutWeight.status == 64 && anchorWithoutWeight.errors.contains("--anchor-weight"), "\(anchorWithoutWeight.errors)")
+
+        // --keep-best selects by the second classifier, which does not score 2-D points: refused.
+        let keepBest = try kac(arguments + ["--keep-best"])
+        #expect(keepBest.status == 64 && keepBest.errors.contains("--keep-best"), "\(keepBest.errors)")
+        // --publish publishes RUN/best.safetensors when it exists: its step, its rows, the rule in the lineage.
+        let architecture = try ZooVelocityModel.load("toy/student-1@1", from: store).architecture
+        let planted = try RefinementKeeper(directory: run, architecture: architecture, keepBest: true, snapshots: false)
+        let row = EvaluationRow(
+            model: "second", integrator: .euler, steps: 1, guidance: 1, networkEvaluations: 1, frechetDistance: 3, classAccuracy: 0.9,
+            imagesPerSecond: 1, sampleCount: 10)
+        let weights = try ZooVelocityModel.load("toy/student-1@1", from: store).network.parameters
+        _ = try planted.record(weights: weights, step: 5, rows: [row], line: "eval 5", selectionRow: row)
+        let fromBest = try kac(arguments.map { $0 == "4" ? "6" : $0 } + ["--publish", "toy/best", "--dtype", "f32"])
+        try #require(fromBest.status == 0, "kac refine --publish failed: \(fromBest.errors)")
+        #expect(fromBest.errors.contains("publishing RUN/best.safetensors: the EMA generator at step 5"), "\(fromBest.errors)")
+        let best = try ModelStore(root: zoo, create: false).resolve("toy/best")
+        #expect(best.details.trainingSteps == 5)
+        let bestMetadata = try ModelStore(root: zoo, create: false).load(best).checkpoint.metadata
+        #expect(bestMetadata["refinement.selection"]?.hasPrefix("best: lowest FD by the second classifier") == true)
+        #expect(bestMetadata["refinement.steps"] == "5" && bestMetadata["refinement.runSteps"] == "6")
     }
 }

@@ -170,6 +170,8 @@ public enum RefinementError: Error, CustomStringConvertible, Equatable {
     case invalidConfiguration(String)
     case runMismatch(path: String, reason: String)
     case corruptCheckpoint(path: String, reason: Reason)
+    /// RUN/best.safetensors (or a snapshot) that cannot be read back.
+    case corruptKeptWeights(path: String, reason: Reason)
     case incompatibleNetworks(String)
     case diverged(step: Int, what: String)
     case interrupted(step: Int)
@@ -182,6 +184,8 @@ public enum RefinementError: Error, CustomStringConvertible, Equatable {
                 "\(path) belongs to another refinement (\(reason)); re-run with the options it was started with (`kac refine --run DIR` prints them), or choose a new --run directory"
         case .corruptCheckpoint(let path, let reason):
             return "\(path) is not a usable refinement checkpoint (\(reason)); restore a copy (e.g. the zstd one kept in the repository) or start a new --run"
+        case .corruptKeptWeights(let path, let reason):
+            return "\(path) is not usable kept weights (\(reason)); move it aside (the run then keeps the next best from its next evaluation) or restore a copy"
         case .incompatibleNetworks(let message):
             return "the student cannot be refined against this teacher: \(message)"
         case .diverged(let step, let what):

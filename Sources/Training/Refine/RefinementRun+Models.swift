@@ -47,25 +47,29 @@ extension RefinementRun {
         return data.dataset
     }
 
-    /// Publishes the refiner's EMA generator as a student whose parent is the refined student.
+    /// Publishes kept EMA generator weights (RUN/best.safetensors, else the latest) as a student whose
+    /// parent is the refined student; the lineage records the step and, for the best, the selection rule.
     func publish(
-        _ refiner: Refiner, rows: [EvaluationRow], student: ZooVelocityModel, teacher: ZooVelocityModel, to store: ModelStore,
+        _ refiner: Refiner, kept: RefinementKeeper.Kept, student: ZooVelocityModel, teacher: ZooVelocityModel, to store: ModelStore,
         as publication: Publication
     ) throws -> ModelManifest {
         let configuration = refiner.configuration
+        let rows = kept.rows
         var metadata = [
             "refinement.method": configuration.method.rawValue, "refinement.alpha": String(configuration.alpha),
             "refinement.fakeGuidance": String(configuration.fakeGuidance),
             "refinement.teacher": teacher.label, "refinement.student": student.label,
-            "refinement.steps": String(refiner.state.step), "refinement.guidance": String(configuration.teacherGuidance),
+            "refinement.steps": String(kept.step), "refinement.runSteps": String(refiner.state.step),
+            "refinement.guidance": String(configuration.teacherGuidance),
+            "refinement.selection": kept.selection == nil ? "latest" : "best: " + BestSelection.rule,
         ]
         metadata["refinement.configuration"] = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
         return try VelocityModelPublication(
-            name: publication.name, kind: .student, weights: refiner.state.generatorAverage.shadow,
+            name: publication.name, kind: .student, weights: kept.weights,
             architecture: student.architecture, path: student.path, defaults: student.defaults,
             classNames: student.manifest.details.classNames, parent: student.manifest.blob,
             dataset: student.manifest.details.dataset, command: command, seed: configuration.seed,
-            trainingSteps: refiner.state.step, evaluations: rows.map { $0.manifestResult(judge: $0.model) }, metadata: metadata
+            trainingSteps: kept.step, evaluations: rows.map { $0.manifestResult(judge: $0.model) }, metadata: metadata
         ).publish(to: store, dtype: publication.dtype, tags: publication.tags)
     }
 

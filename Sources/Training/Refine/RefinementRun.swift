@@ -45,6 +45,10 @@ public struct RefinementRun {
     public var judge: ClassifierJudge.Settings
     /// A second classifier scoring the same samples ("none": no second judge).
     public var secondClassifier = "fashion-mnist/classifier@1"
+    /// Keep the best evaluation's EMA generator in RUN/best.safetensors (`BestSelection`, by the second classifier).
+    public var keepBest = false
+    /// Keep every evaluation's EMA generator in RUN/snapshots/step-N.safetensors.
+    public var snapshots = false
     public var publication: Publication?
     /// The command line, recorded in the checkpoint and the published manifest.
     public var command: String
@@ -60,6 +64,9 @@ public struct RefinementRun {
     @discardableResult
     public func run(store: ModelStore, zooPath: String, log: @escaping (String) -> Void) throws -> ModelManifest? {
         let stamped: (String) -> Void = { log("[\(Self.timestamp())] " + $0) }
+        guard !keepBest || secondClassifier != "none" else {
+            throw TrainingError.invalidOptions("--keep-best selects by the second classifier; name one with --second-classifier (not 'none')")
+        }
         let studentModel = try ZooVelocityModel.load(student, from: store)
         guard studentModel.manifest.details.kind == .student, studentModel.defaults.integrator == .euler else {
             throw TrainingError.invalidOptions(
@@ -117,6 +124,13 @@ public struct RefinementRun {
             judge: judge, secondClassifier: secondClassifier, sampleCount: evaluationSamples, seed: evaluationSeed,
             zooPath: zooPath, classCount: studentModel.architecture.classCount,
             dataset: studentModel.manifest.details.dataset?.name, log: log)
+        if keepBest {
+            guard case .images(_, .some, _) = scorer.judges else {
+                throw TrainingError.invalidOptions("--keep-best selects by the second classifier, which scores images only (and needs --classifier)")
+            }
+        }
+        let keeper = try RefinementKeeper(
+            directory: directory, architecture: studentModel.architecture, keepBest: keepBest, snapshots: snapshots)
         var lastRows: [EvaluationRow] = []
         let score = { (network: any VelocityNetwork, step: Int) in
             scorer.score(
@@ -126,12 +140,21 @@ public struct RefinementRun {
         refiner.evaluate = { network, step in
             let (rows, line) = score(network, step)
             lastRows = rows
-            return line
+            let selectionRow = rows.count > 1 ? rows[1] : nil
+            let note = try keeper.record(weights: network.parameters, step: step, rows: rows, line: line, selectionRow: selectionRow)
+            return note.map { line + " — " + $0 } ?? line
         }
         try refiner.run()
         log("refinement finished at step \(refiner.state.step): \(directory)/checkpoint.safetensors")
         guard let publication else { return nil }
+        if let best = try RefinementKeeper.loadBest(directory: directory, architecture: studentModel.architecture) {
+            stamped("publishing RUN/\(RefinementKeeper.bestFile): the EMA generator at step \(best.step) (\(best.line))")
+            return try publish(refiner, kept: best, student: studentModel, teacher: teacherModel, to: store, as: publication)
+        }
         if lastRows.isEmpty { lastRows = score(refiner.averagedGenerator(), refiner.state.step).rows }
-        return try publish(refiner, rows: lastRows, student: studentModel, teacher: teacherModel, to: store, as: publication)
+        stamped("publishing the EMA generator at step \(refiner.state.step) (no RUN/\(RefinementKeeper.bestFile))")
+        let latest = RefinementKeeper.Kept(
+            weights: refiner.state.generatorAverage.shadow, step: refiner.state.step, line: "", rows: lastRows, selection: nil)
+        return try publish(refiner, kept: latest, student: studentModel, teacher: teacherModel, to: store, as: publication)
     }
 }

@@ -60,7 +60,10 @@ struct RefineCommand: ParsableCommand {
     @OptionGroup var evaluation: EvaluationSampleOptions
     @Option(help: "A second, independent classifier scoring the same samples ('none' to skip).")
     var secondClassifier = "fashion-mnist/classifier@1"
-    @Option(help: "Publish the EMA generator when the run is finished, as this name (e.g. fashion-mnist/student-1).") var publish: String?
+    @Flag(help: "After each evaluation keep the best EMA generator so far in RUN/best.safetensors (by the second classifier's FD among evaluations within 0.01 of its best accuracy); --publish then publishes it.")
+    var keepBest = false
+    @Flag(help: "Keep every evaluation's EMA generator in RUN/snapshots/step-N.safetensors.") var snapshots = false
+    @Option(help: "Publish when the run is finished, as this name (e.g. fashion-mnist/student-1): RUN/best.safetensors when it exists, else the EMA generator.") var publish: String?
     @OptionGroup var published: PublicationOptions
     @OptionGroup var zoo: ZooLocation
     @OptionGroup var judgeOptions: JudgeOptions
@@ -84,7 +87,7 @@ struct RefineCommand: ParsableCommand {
         )
         (run.anchorPoolSize, run.anchorModel, run.checkpointEvery, run.logEvery) = (anchorPool, anchorModel, checkpointEvery, logEvery)
         (run.evaluateEvery, run.evaluationSamples, run.evaluationSeed) = (evalEvery, evaluation.evalSamples, evaluation.evalSeed)
-        run.secondClassifier = secondClassifier
+        (run.secondClassifier, run.keepBest, run.snapshots) = (secondClassifier, keepBest, snapshots)
         run.publication = publish.map { RefinementRun.Publication(name: $0, tags: published.tags, dtype: published.dtype) }
         let store = try zoo.open(create: publish != nil)
         if let manifest = try run.run(store: store, zooPath: zoo.path, log: Console.note) {
