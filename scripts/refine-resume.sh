@@ -7,6 +7,10 @@
 #                                               lines go to RUN/progress.log
 #   scripts/refine-resume.sh --keep NAME [RUN]  copy RUN's latest checkpoint, its kept best weights and
 #                                               (once) its anchor pool, zstd-compressed, to runs/refine-N/
+#   scripts/refine-resume.sh --publish NAME MODEL ZOO [RUN]
+#                                               publish RUN's kept best weights (else its EMA generator) as
+#                                               the next version of MODEL in ZOO, without training: the run's
+#                                               files are copied to RUN-publish first, so RUN keeps running
 #   scripts/refine-resume.sh --list             the runs and what each does
 #
 # Runs (all: the adversarial method — the GAN loss of the refiner's own projection discriminator,
@@ -29,7 +33,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --list   (NAME: F, G, H2, H4)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
@@ -51,8 +55,13 @@ if [ "${1:-}" = "--list" ]; then
     sed -n '/^#   F /,/^#   H4 /p' "$0" | sed 's/^# *//'
     exit 0
 fi
-keep=false
+keep=false publishAs="" publishZoo=""
 if [ "${1:-}" = "--keep" ]; then keep=true; shift; fi
+if [ "${1:-}" = "--publish" ]; then
+    [ $# -ge 4 ] || usage
+    publishAs=$3 publishZoo=$4
+    set -- "$2" "${@:5}"
+fi
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
 name=$1
 configure "$name"
@@ -93,15 +102,32 @@ for file in checkpoint best anchor-pool; do
         echo "continuing from $kept/$file.safetensors.zst"
     fi
 done
+# command_for RUN ZOO STEPS: sets `command` to the run's exact command.
+command_for() {
+    command=("$1/kac" refine "${options[@]}"
+        --teacher fashion-mnist/teacher@2 --zoo "$2"
+        --run "$1" --method adversarial --adversarial-weight 0.1
+        --anchor-pool 2048 --real data --r1 1
+        --discriminator-learning-rate 2e-4 --discriminator-width 32 --guidance 1.5
+        --steps "$3" --fake-warmup 200 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1
+        --ema 0.99 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000
+        --cache-directory "$1/eval-cache")
+}
+
+if [ -n "$publishAs" ]; then
+    # --steps 1: the copied run is past it, so nothing trains and only the publication runs.
+    copy="$run-publish"
+    rm -rf "$copy" && mkdir -p "$copy"
+    for file in checkpoint best anchor-pool; do
+        if [ -f "$run/$file.safetensors" ]; then cp "$run/$file.safetensors" "$copy/"; fi
+    done
+    cp "$kac" "$copy/kac"
+    command_for "$copy" "$publishZoo" 1
+    exec "${command[@]}" --publish "$publishAs"
+fi
+
 # Run a copy, so a rebuild of the repository cannot change the binary under the running process.
 cp "$kac" "$run/kac"
-nohup nice -n 10 "$run/kac" refine "${options[@]}" \
-    --teacher fashion-mnist/teacher@2 --zoo "$repo/zoo" \
-    --run "$run" --method adversarial --adversarial-weight 0.1 \
-    --anchor-pool 2048 --real data --r1 1 \
-    --discriminator-learning-rate 2e-4 --discriminator-width 32 --guidance 1.5 \
-    --steps 40000 --fake-warmup 200 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1 \
-    --ema 0.99 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000 \
-    --cache-directory "$run/eval-cache" \
-    >>"$run/progress.log" 2>&1 &
+command_for "$run" "$repo/zoo" 40000
+nohup nice -n 10 "${command[@]}" >>"$run/progress.log" 2>&1 &
 echo "run $name refining as process $! (nice 10); progress: tail -f $run/progress.log"
