@@ -15,7 +15,8 @@
 # render bench, 60 kacd jobs and a shorter `kac-bench` (about 3-5 minutes). --smoke: 32 images, one
 # round, 10 jobs, the smallest `kac-bench` (about a minute; checks the script, the figures mean nothing).
 # Uses .build/release/kac and kac-bench (build them first: swift build -c release) or $KAC and
-# $KAC_BENCH, and the repo's zoo.
+# $KAC_BENCH, and the repo's zoo; kac-bench's end-to-end files go to a fresh directory in .build
+# (or $KAC_BENCH_SCRATCH).
 # OPENBLAS_CORETYPE is left as the caller set it and reported. Exit: 0 written, 64 bad option,
 # 66 no kac or kac-bench binary or a page without markers, 70 a benchmark failed (the page is left unchanged).
 set -euo pipefail
@@ -49,7 +50,10 @@ case $mode in
     smoke) count=32 rounds=1 jobs=10 bench_args=(--repetitions 1 --batches 1 --batches 16 --training-batch 16 --gemm-size 512 --encodes 200 --count 64) ;;
 esac
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# kac-bench's end-to-end renders write into a fresh directory away from /tmp, where the render
+# benches have just deleted thousands of files (KAC_BENCH_SCRATCH overrides where).
+scratch=$(mktemp -d "${KAC_BENCH_SCRATCH:-$here/.build}/kac-bench-scratch.XXXXXX")
+trap 'rm -rf "$work" "$scratch"' EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|avx512f|avx512_bf16|amx_tile|amx_bf16' | paste -sd' ' || true)
 has_bf16=no
@@ -82,7 +86,7 @@ if [ "$has_bf16" = yes ]; then
     done
 fi
 run scaling bash bench/kacd-scaling.sh "$jobs" 4 "$rounds"
-run bench "$KAC_BENCH" "${bench_args[@]}"
+run bench "$KAC_BENCH" "${bench_args[@]}" --scratch "$scratch"
 torch_note=""
 if [ "$torch" = no ]; then
     torch_note="skipped (--no-torch)."

@@ -3,6 +3,7 @@
 // and a zoo model rendered end to end against its network alone (KacBench.NetworkBench,
 // EndToEndBench), printed as measured.
 import ArgumentParser
+import Foundation
 import Generation
 import KacBench
 import RenderService
@@ -32,6 +33,12 @@ struct NetworkBenchCommand: ParsableCommand {
         help: "How the end-to-end renders interleave writing with sampling (repeatable; default: each in turn).")
     var schedules: [RenderSchedule] = RenderSchedule.allCases
 
+    @Option(
+        help: ArgumentHelp(
+            "Directory the end-to-end renders write into, in a subdirectory of their own removed at the end (default: the system's temporary directory).",
+            discussion: "Creating files where many were just deleted costs more on some file systems (ext4 without a journal), so give a directory with no recent deletions for figures that compare."))
+    var scratch: String?
+
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
@@ -39,6 +46,12 @@ struct NetworkBenchCommand: ParsableCommand {
             throw ValidationError("--batches, --training-batch, --gemm-size, --encodes and --batch-size must be at least 1")
         }
         guard count >= 0 else { throw ValidationError("--count must be at least 0 (0 skips the end-to-end rows)") }
+        if let scratch {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: scratch, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--scratch \(scratch) is not an existing directory")
+            }
+        }
     }
 
     func run() throws {
@@ -59,7 +72,7 @@ struct NetworkBenchCommand: ParsableCommand {
             return .success(
                 EndToEndBench(
                     store: store, model: model, count: count, batchSize: batchSize, precisions: precisions, repetitions: repetitions,
-                    schedules: schedules))
+                    scratchParent: scratch ?? NSTemporaryDirectory(), schedules: schedules))
         } catch {
             let reason = Reason("no zoo at \(zoo.path)", cause: error, joint: .parentheses, then: "; give --zoo PATH")
             return .failure(.init(reason: reason.description))

@@ -26,6 +26,19 @@ import TestSupport
         }
     }
 
+    /// The end-to-end rows' files go where --scratch says; a path that is not a directory is a
+    /// usage error before anything is measured.
+    @Test func networkRefusesAScratchThatIsNotADirectory() throws {
+        let directory = TemporaryDirectory(prefix: "kac-bench-scratch"), file = directory.path + "/a-file"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+        for scratch in ["/nonexistent/kac-bench-scratch", file] {
+            let result = try ChildProcess.run(Self.bench, ["network", "--scratch", scratch])
+            #expect(result.status == 64, "\(scratch): \(result.status) \(result.error)")
+            #expect(result.error.contains("--scratch \(scratch) is not an existing directory"), "\(scratch): \(result.error)")
+        }
+        withExtendedLifetime(directory) {}
+    }
+
     @Test func renderRefusesBadStepsAsAUsageError() throws {
         let result = try ChildProcess.run(Self.bench, ["render", "--steps", "x", "--zoo", "/nonexistent/zoo"])
         #expect(result.status == 64 && result.error.contains("--steps needs positive integers"), "\(result.status) \(result.error)")
