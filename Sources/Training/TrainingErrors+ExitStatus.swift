@@ -55,13 +55,21 @@ extension RefinementError: ExitStatusReporting {
 }
 
 extension EvaluationError: ExitStatusReporting {
+    /// Options that cannot work (a bad `--data` among them) are usage errors; a model whose manifest
+    /// records a data set name that breaks the grammar is bad data.
     public var exitStatus: ExitStatus {
-        guard case .invalidOptions = self else { return .failure }
-        return .usage
+        switch self {
+        case .invalidOptions: .usage
+        case .invalidDatasetName(let source, _): source == "--data" ? .usage : .dataError
+        default: .failure
+        }
     }
 
     public var usageMessage: String? {
-        guard case .invalidOptions(let reason) = self else { return nil }
-        return reason.description
+        switch self {
+        case .invalidOptions(let reason): reason.description
+        case .invalidDatasetName("--data", _): description
+        default: nil
+        }
     }
 }

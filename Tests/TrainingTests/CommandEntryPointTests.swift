@@ -91,6 +91,16 @@ import Vocabulary
         #expect(DatasetError.missingFile(path: "/p", remedy: "get it").exitStatus == .noInput)
         // An evaluation failure no sysexits code describes exits 1, as it did before errors stated their status.
         #expect(EvaluationError.noSettings.exitStatus == .failure && ExitStatus.failure.rawValue == 1)
+        // A bad --data is a usage error; a model recording a name that breaks the grammar is bad data.
+        let badName: DatasetNameError
+        do {
+            _ = try DatasetName(parsing: "a\nb")
+            Issue.record("a name with a line break was accepted")
+            return
+        } catch { badName = error }
+        let badData = EvaluationError.invalidDatasetName(source: "--data", badName)
+        #expect(badData.exitStatus == .usage && badData.usageMessage?.hasPrefix("--data: ") == true)
+        #expect(EvaluationError.invalidDatasetName(source: "x/student-1@1", badName).exitStatus == .dataError)
     }
 }
 
