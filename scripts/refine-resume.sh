@@ -10,7 +10,8 @@
 #   scripts/refine-resume.sh --publish NAME MODEL ZOO [RUN]
 #                                               publish RUN's kept best weights (else its EMA generator) as
 #                                               the next version of MODEL in ZOO, without training: the run's
-#                                               files are copied to RUN-publish first, so RUN keeps running
+#                                               files (else the kept ones) are copied to RUN-publish first, so
+#                                               RUN keeps running
 #   scripts/refine-resume.sh --list             the runs and what each does
 #
 # Runs (all: the adversarial method — the GAN loss of the refiner's own projection discriminator,
@@ -26,7 +27,7 @@
 # A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
 # machine continues where the last session stopped. Re-running the same `kac refine` command resumes
 # (kac refine refuses a checkpoint of another configuration). Needs a release build (swift build -c
-# release) and zstd. Exit codes: 0 started, kept or listed, 1 a prerequisite is missing, 2 bad
+# release), zstd and (for --publish) python3. Exit codes: 0 started, kept or listed, 1 a prerequisite is missing, 2 bad
 # arguments.
 set -euo pipefail
 
@@ -115,14 +116,23 @@ command_for() {
 }
 
 if [ -n "$publishAs" ]; then
-    # --steps 1: the copied run is past it, so nothing trains and only the publication runs.
     copy="$run-publish"
     rm -rf "$copy" && mkdir -p "$copy"
     for file in checkpoint best anchor-pool; do
-        if [ -f "$run/$file.safetensors" ]; then cp "$run/$file.safetensors" "$copy/"; fi
+        if [ -f "$run/$file.safetensors" ]; then
+            cp "$run/$file.safetensors" "$copy/"
+        elif [ -f "$kept/$file.safetensors.zst" ]; then
+            zstd -q -d "$kept/$file.safetensors.zst" -o "$copy/$file.safetensors"
+        fi
     done
+    [ -f "$copy/checkpoint.safetensors" ] || { echo "no checkpoint of run $name in $run or $kept" >&2; exit 1; }
     cp "$kac" "$copy/kac"
-    command_for "$copy" "$publishZoo" 1
+    # --steps = the checkpoint's generator step: the run is finished at it, so nothing trains, and the
+    # recorded command says how far the run had gone.
+    step=$(python3 -c 'import json, struct, sys
+f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]
+print(json.loads(f.read(n))["__metadata__"]["step"])' "$copy/checkpoint.safetensors")
+    command_for "$copy" "$publishZoo" "$step"
     exec "${command[@]}" --publish "$publishAs"
 fi
 
