@@ -24,7 +24,8 @@
 #   H2  refine-7  fashion-mnist/student-2@3 (2 Euler steps), anchor student-20@3 weight 2, --keep-best --snapshots
 #   H4  refine-8  fashion-mnist/student-4@3 (4 Euler steps), anchor student-20@3 weight 2, --keep-best --snapshots
 #
-# A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
+# REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
+# 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
 # machine continues where the last session stopped. Re-running the same `kac refine` command resumes
 # (kac refine refuses a checkpoint of another configuration). Needs a release build (swift build -c
 # release), zstd and (for --publish) python3. Exit codes: 0 started, kept or listed, 1 a prerequisite is missing, 2 bad
@@ -113,6 +114,8 @@ command_for() {
         --steps "$3" --fake-warmup 200 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1
         --ema 0.99 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000
         --cache-directory "$1/eval-cache")
+    # Several runs sharing few CPUs waste less waiting on each other with one thread each.
+    if [ -n "${REFINE_THREADS:-}" ]; then command+=(--threads "$REFINE_THREADS"); fi
 }
 
 if [ -n "$publishAs" ]; then
