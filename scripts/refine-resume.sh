@@ -5,8 +5,8 @@
 #   scripts/refine-resume.sh NAME [RUN]         start or continue run NAME in RUN (default
 #                                               /work/runs/refine-N, N below) at nice 10; progress
 #                                               lines go to RUN/progress.log
-#   scripts/refine-resume.sh --keep NAME [RUN]  copy RUN's latest checkpoint, its kept best weights and
-#                                               (once) its anchor pool, zstd-compressed, to runs/refine-N/
+#   scripts/refine-resume.sh --keep NAME [RUN]  copy RUN's latest checkpoint and its kept best weights,
+#                                               zstd-compressed, to runs/refine-N/
 #   scripts/refine-resume.sh --publish NAME MODEL ZOO [RUN]
 #                                               publish RUN's kept best weights (else its EMA generator) as
 #                                               the next version of MODEL in ZOO, without training: the run's
@@ -90,9 +90,8 @@ if $keep; then
     if [ -f "$run/best.safetensors" ]; then
         compress "$run/best.safetensors" "$kept/best.safetensors.zst"
     fi
-    if [ -f "$run/anchor-pool.safetensors" ] && [ ! -f "$kept/anchor-pool.safetensors.zst" ]; then
-        compress "$run/anchor-pool.safetensors" "$kept/anchor-pool.safetensors.zst"
-    fi
+    # The anchor pool is not kept: kac refine remakes it identically (it depends only on the anchor
+    # model, its setting, the pool size and the seed), in a few minutes. Run F's older copy stays.
     exit 0
 fi
 
