@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "ModelStoreTests", dependencies: ["ModelStore", "Vocabulary", "TestSupport", "Generation", "NeuralNet", "TensorCore"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "Vocabulary", "ModelStore", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Vocabulary", "TestSupport", "CZlib"]),
         .testTarget(
             name: "TrainingTests",
             dependencies: [

@@ -24,6 +24,9 @@ public struct ImageMetadata: Sendable, Equatable {
     public static let xmpNamespace = "https://kac.invalid/ns/provenance/1.0/"
     /// Longest key: PNG keywords are limited to 79 bytes.
     public static let maximumKeyLength = 79
+    /// The keyword of the one PNG text chunk (zTXt) that holds every entry as `lines`. Files written
+    /// before it have one chunk per entry, keyed by the entry's key; `ImageReader` reads both.
+    public static let pngKeyword = "kac-provenance"
 
     /// Validates every pair; throws `invalidMetadata` naming the first bad key.
     public init(_ pairs: [(key: String, value: String)]) throws(ImagingError) {
@@ -145,7 +148,7 @@ public struct ImageMetadata: Sendable, Equatable {
 // MARK: - Text forms
 
 extension ImageMetadata {
-    /// "key=value" lines joined by "\n" (TIFF ImageDescription, EXIF ImageDescription).
+    /// "key=value" lines joined by "\n" (PNG's `kac-provenance` chunk, TIFF and EXIF ImageDescription).
     public var lines: String { entries.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") }
 
     /// Parses `lines`; a line without "=" is ignored (it is not ours). Values may contain "=".

@@ -1,6 +1,7 @@
 // Reading an image back through libvips: size, bands, container format, provenance and pixels.
 // Used by tests and by the daemon's resume logic. Metadata is read from where ImageEncoder puts it:
-// PNG tEXt (png-comment-N-KEY, in N order), else the XMP packet, else TIFF ImageDescription lines.
+// PNG text chunks (png-comment-N-KEY, in N order: one `kac-provenance` chunk of key=value lines, or
+// in files written before it one chunk per key), else the XMP packet, else TIFF ImageDescription lines.
 import Vocabulary
 
 /// What a reader learns from an image file without decoding its pixels.
@@ -102,7 +103,8 @@ public enum ImageReader {
         return nil
     }
 
-    /// "png-comment-N-KEY" fields sorted by N; libvips numbers them in file order when loading.
+    /// "png-comment-N-KEY" fields sorted by N (libvips numbers them in file order when loading), a
+    /// `kac-provenance` chunk replaced by the entries of its lines.
     static func pngComments(of image: VipsImageHandle) -> [MetadataEntry] {
         let prefix = "png-comment-"
         var numbered: [(index: Int, entry: MetadataEntry)] = []
@@ -113,6 +115,8 @@ public enum ImageReader {
             else { continue }
             numbered.append((index, MetadataEntry(key: String(rest[rest.index(after: dash)...]), value: value)))
         }
-        return numbered.sorted { $0.index < $1.index }.map(\.entry)
+        return numbered.sorted { $0.index < $1.index }.flatMap { _, entry in
+            entry.key == ImageMetadata.pngKeyword ? ImageMetadata.parse(lines: entry.value).entries : [entry]
+        }
     }
 }
