@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two builds of kac side by side: `kac render` of COUNT PNGs by build A and build B alternating for
 # ROUNDS rounds (a fresh directory per render), then each build's median wall-clock seconds, images/s
-# and CPU milliseconds per image (user + system, whole process), and B against A. For measuring a
+# and CPU milliseconds per image (user + system, whole process, in 10 ms steps), and B against A. For measuring a
 # change before and after in one run on a shared machine.
 #   KAC_A=old/kac KAC_B=new/kac [PRECISION=bf16] bench/render-ab.sh MODEL STEPS GUIDANCE [COUNT=1000] [ROUNDS=3]
 # CPUS (a taskset list) pins both; BATCH sets --batch-size. Uses the repo's zoo.
@@ -19,18 +19,20 @@ for round in $(seq "$rounds"); do
     for build in A B; do
         binary=KAC_$build
         out=$scratch/$build-$round
-        measured=$( { /usr/bin/time -f '%e %U %S' "${pin[@]}" "${!binary}" render --zoo "$here/zoo" --model "$model" --steps "$steps" \
-            --guidance "$guidance" --count "$count" --seed "$round" --precision "$precision" ${BATCH:+--batch-size "$BATCH"} \
-            --out "$out" > /dev/null 2> /dev/null; } 2>&1 | tail -1)
-        read -r wall user system <<< "$measured"
+        start=$(date +%s.%N)
+        /usr/bin/time -o "$scratch/time" -f '%U %S' "${pin[@]}" "${!binary}" render --zoo "$here/zoo" --model "$model" \
+            --steps "$steps" --guidance "$guidance" --count "$count" --seed "$round" --precision "$precision" \
+            ${BATCH:+--batch-size "$BATCH"} --out "$out" > /dev/null 2>&1
+        wall=$(echo "$(date +%s.%N) - $start" | bc -l)
+        read -r user system < "$scratch/time"
         walls[$build]+="$wall "
         cpus[$build]+="$(echo "1000 * ($user + $system) / $count" | bc -l) "
-        printf 'round %d %s %.2f s, %.3f CPU ms/image\n' "$round" "$build" "$wall" "$(echo "1000 * ($user + $system) / $count" | bc -l)"
+        printf 'round %d %s %.3f s, %.3f CPU ms/image\n' "$round" "$build" "$wall" "$(echo "1000 * ($user + $system) / $count" | bc -l)"
     done
 done
 for build in A B; do
     wall=$(echo "${walls[$build]}" | median) cpu=$(echo "${cpus[$build]}" | median)
-    printf 'median %s %.2f s (%.0f img/s), %.3f CPU ms/image\n' "$build" "$wall" "$(echo "$count / $wall" | bc -l)" "$cpu"
+    printf 'median %s %.3f s (%.0f img/s), %.3f CPU ms/image\n' "$build" "$wall" "$(echo "$count / $wall" | bc -l)" "$cpu"
 done
 printf 'B / A: %.3fx images/s, CPU per image %+.3f ms\n' \
     "$(echo "$(echo "${walls[A]}" | median) / $(echo "${walls[B]}" | median)" | bc -l)" \

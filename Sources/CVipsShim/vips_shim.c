@@ -7,8 +7,10 @@
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_result = -1;
+static volatile int init_started = 0;
 
 static void init_once(void) {
+    init_started = 1;
     init_result = VIPS_INIT("kac");
     // Every operation gets fresh pixels, so the cache could only hold memory, never hit.
     if (init_result == 0) vips_cache_set_max(0);
@@ -17,6 +19,27 @@ static void init_once(void) {
 int kac_vips_init(void) {
     pthread_once(&once, init_once);
     return init_result;
+}
+
+// libvips 8.14 finds its dynamically loaded modules (Debian 12: heif, jxl, magick, openslide,
+// poppler) under $VIPSHOME/lib/vips-modules-8.14, VIPSHOME defaulting to its install prefix, and
+// loads them all in vips_init. Pointing VIPSHOME at a directory that does not exist before the
+// first init leaves them unloaded; libvips uses the prefix otherwise only to find message
+// translations, and itself writes VIPSHOME into the environment during vips_init.
+int kac_vips_skip_modules(void) {
+    if (init_started) return 0;
+    const char *home = getenv("VIPSHOME");
+    if (home && *home) return 0;
+    return setenv("VIPSHOME", "/nonexistent/kac-vips-without-modules", 0) == 0 ? 1 : -1;
+}
+
+int kac_vips_modules_loaded(void) {
+    if (kac_vips_init() != 0) return -1;
+    // heifload, jxlload, magickload, pdfload and openslideload exist only as modules in Debian's build.
+    const char *module_operations[] = {"heifload", "jxlload", "magickload", "pdfload", "openslideload"};
+    for (size_t i = 0; i < sizeof(module_operations) / sizeof(*module_operations); i++)
+        if (vips_type_find("VipsOperation", module_operations[i])) return 1;
+    return 0;
 }
 
 int kac_vips_set_pipeline_threads(int threads) {

@@ -10,6 +10,16 @@
 /// Initialises libvips once per process (and disables its operation cache); returns 0 on success.
 int kac_vips_init(void);
 
+/// Makes the first kac_vips_init start libvips without its dynamically loaded format modules
+/// (VIPSHOME set to a directory that does not exist), unless libvips has started already or
+/// VIPSHOME is set. Returns 1 when it took effect, 0 when it did not apply, -1 on failure. Call
+/// before any other thread uses libvips; PNG, JPEG, WebP, TIFF, SVG and text are built in.
+int kac_vips_skip_modules(void);
+
+/// 1 when libvips has operations that Debian's build ships only as modules (heifload, jxlload,
+/// magickload, pdfload, openslideload), 0 when none, -1 when libvips does not start.
+int kac_vips_modules_loaded(void);
+
 /// Sets how many worker threads each libvips pipeline uses, unless the VIPS_CONCURRENCY environment
 /// variable chose already; initialises libvips first. Returns 0, or -1 when libvips does not start.
 int kac_vips_set_pipeline_threads(int threads);
