@@ -25,12 +25,13 @@ int kac_vips_init(void) {
 // poppler) under $VIPSHOME/lib/vips-modules-8.14, VIPSHOME defaulting to its install prefix, and
 // loads them all in vips_init. Pointing VIPSHOME at a directory that does not exist before the
 // first init leaves them unloaded; libvips uses the prefix otherwise only to find message
-// translations, and itself writes VIPSHOME into the environment during vips_init.
+// translations, and itself writes VIPSHOME into the environment during vips_init (so a child of a
+// process that started libvips inherits VIPSHOME, and is then left as the parent chose).
 int kac_vips_skip_modules(void) {
     if (init_started) return 0;
     const char *home = getenv("VIPSHOME");
     if (home && *home) return 0;
-    return setenv("VIPSHOME", "/nonexistent/kac-vips-without-modules", 0) == 0 ? 1 : -1;
+    return setenv("VIPSHOME", "/nonexistent/kac-vips-without-modules", 1) == 0 ? 1 : -1;
 }
 
 int kac_vips_modules_loaded(void) {

@@ -3,7 +3,8 @@
 // libraries: 12 ms of every process's start-up on the 2-core bench machine, and memory. A process
 // that only writes PNG, JPEG, WebP and TIFF (built into libvips, as are SVG and text) starts
 // without them: `kac render` and kacd, through RenderProcess.tune. Training (`kac train --data`,
-// which may read any format libvips can) keeps them. An operator's VIPSHOME still wins.
+// which may read any format libvips can) keeps them. A VIPSHOME in the environment still wins (an
+// operator's, or one inherited from a parent process that started libvips, which sets it).
 import CVipsShim
 
 public enum LibvipsModules {

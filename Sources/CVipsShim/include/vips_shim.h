@@ -12,7 +12,7 @@ int kac_vips_init(void);
 
 /// Makes the first kac_vips_init start libvips without its dynamically loaded format modules
 /// (VIPSHOME set to a directory that does not exist), unless libvips has started already or
-/// VIPSHOME is set. Returns 1 when it took effect, 0 when it did not apply, -1 on failure. Call
+/// VIPSHOME is set and not empty. Returns 1 when it took effect, 0 when it did not apply, -1 on failure. Call
 /// before any other thread uses libvips; PNG, JPEG, WebP, TIFF, SVG and text are built in.
 int kac_vips_skip_modules(void);
 
