@@ -96,13 +96,20 @@ if $keep; then
 fi
 
 [ -x "$kac" ] || { echo "$kac is missing: run 'swift build -c release' in $repo first" >&2; exit 1; }
-mkdir -p "$run"
-for file in checkpoint best anchor-pool; do
-    if [ ! -f "$run/$file.safetensors" ] && [ -f "$kept/$file.safetensors.zst" ]; then
-        zstd -q -d "$kept/$file.safetensors.zst" -o "$run/$file.safetensors"
-        echo "continuing from $kept/$file.safetensors.zst"
-    fi
-done
+# gather TARGET: gives TARGET each of the run's files it lacks — RUN's own when TARGET is another
+# directory and RUN has it, else the copy kept in the repository.
+gather() {
+    local target=$1 file
+    for file in checkpoint best anchor-pool; do
+        [ -f "$target/$file.safetensors" ] && continue
+        if [ "$target" != "$run" ] && [ -f "$run/$file.safetensors" ]; then
+            cp "$run/$file.safetensors" "$target/"
+        elif [ -f "$kept/$file.safetensors.zst" ]; then
+            zstd -q -d "$kept/$file.safetensors.zst" -o "$target/$file.safetensors"
+            echo "continuing from $kept/$file.safetensors.zst"
+        fi
+    done
+}
 # command_for RUN ZOO STEPS: sets `command` to the run's exact command.
 command_for() {
     command=("$1/kac" refine "${options[@]}"
@@ -120,13 +127,7 @@ command_for() {
 if [ -n "$publishAs" ]; then
     copy="$run-publish"
     rm -rf "$copy" && mkdir -p "$copy"
-    for file in checkpoint best anchor-pool; do
-        if [ -f "$run/$file.safetensors" ]; then
-            cp "$run/$file.safetensors" "$copy/"
-        elif [ -f "$kept/$file.safetensors.zst" ]; then
-            zstd -q -d "$kept/$file.safetensors.zst" -o "$copy/$file.safetensors"
-        fi
-    done
+    gather "$copy"
     [ -f "$copy/checkpoint.safetensors" ] || { echo "no checkpoint of run $name in $run or $kept" >&2; exit 1; }
     cp "$kac" "$copy/kac"
     # --steps = the checkpoint's generator step: the run is finished at it, so nothing trains, and the
@@ -138,6 +139,8 @@ print(json.loads(f.read(n))["__metadata__"]["step"])' "$copy/checkpoint.safetens
     exec "${command[@]}" --publish "$publishAs"
 fi
 
+mkdir -p "$run"
+gather "$run"
 # Run a copy, so a rebuild of the repository cannot change the binary under the running process.
 cp "$kac" "$run/kac"
 command_for "$run" "$repo/zoo" 40000

@@ -66,8 +66,8 @@ static const char *meta_name[] = {"none", "11 fields", "1 field"};
 
 // --- libvips ---------------------------------------------------------------------------------
 
-static size_t vips_encode(Metadata meta, int compression) {
-    // The renderer's path: a copy of the pixels, fields attached, pngsave to a buffer.
+// The renderer's image: a copy of the pixels with the fields attached.
+static VipsImage *new_image(Metadata meta) {
     VipsImage *image = vips_image_new_from_memory_copy(pixels, sizeof(pixels), SIDE, SIDE, 1, VIPS_FORMAT_UCHAR);
     image->Type = VIPS_INTERPRETATION_B_W;
     image->Xres = image->Yres = 1.0;
@@ -79,6 +79,12 @@ static size_t vips_encode(Metadata meta, int compression) {
         }
     else if (meta == META_ONE)
         vips_image_set_string(image, "png-comment-0-kac-provenance", lines);
+    return image;
+}
+
+static size_t vips_encode(Metadata meta, int compression) {
+    // The renderer's path: the image, pngsave to a buffer.
+    VipsImage *image = new_image(meta);
     void *buffer = NULL;
     size_t length = 0;
     if (vips_pngsave_buffer(image, &buffer, &length, "compression", compression, NULL) != 0) {
@@ -93,16 +99,7 @@ static size_t vips_encode(Metadata meta, int compression) {
 // Only building and freeing the image with its fields: the part of vips_encode that is not the save.
 static size_t vips_image_only(Metadata meta, int compression) {
     (void)compression;
-    VipsImage *image = vips_image_new_from_memory_copy(pixels, sizeof(pixels), SIDE, SIDE, 1, VIPS_FORMAT_UCHAR);
-    char name[128];
-    if (meta == META_FIELDS)
-        for (int i = 0; i < FIELDS; i++) {
-            snprintf(name, sizeof(name), "png-comment-%d-%s", i, keys[i]);
-            vips_image_set_string(image, name, values[i]);
-        }
-    else if (meta == META_ONE)
-        vips_image_set_string(image, "png-comment-0-kac-provenance", lines);
-    g_object_unref(image);
+    g_object_unref(new_image(meta));
     return 0;
 }
 
