@@ -64,20 +64,30 @@ extension DirectoryHandle {
                 errno: error, systemCall: "linkat", path: child(name),
                 message: "cannot link \(child(name)) to \(destination.child(newName))")
         }
-        guard let linked = destination.status(newName) else {
-            // Someone took the new name onward already (a worker claimed a job just submitted): the
-            // link happened. Retire the old name if it still holds what was linked.
+        // Someone took the new name onward already (a worker claimed a job just submitted): the link
+        // happened. Retire the old name if it still holds what was linked.
+        func movedOnward() -> Bool {
             guard let beforeBytes, case .bytes(let now)? = try? read(name, limit: beforeBytes.count), now == beforeBytes else {
                 return false
             }
             return unlinkat(descriptor, name, 0) == 0
         }
-        guard let current = status(name),
-            (current.st_dev == linked.st_dev && current.st_ino == linked.st_ino)
-                || sameContents(name, destination, newName, current, linked)
-        else {
+        guard let linked = destination.status(newName) else { return movedOnward() }
+        guard let current = status(name) else {
             unlinkat(destination.descriptor, newName, 0)
             return false
+        }
+        if current.st_dev != linked.st_dev || current.st_ino != linked.st_ino {
+            switch sameContents(name, destination, newName, current, linked) {
+            case .same: break
+            // The status above came from a cache (a network mount's attribute cache, about a second)
+            // after the new name had moved on: as if it had been missing. Undoing here would
+            // unlink a name that no longer holds this link, or a racer's half-finished claim.
+            case .otherGone: return movedOnward()
+            case .different:
+                unlinkat(destination.descriptor, newName, 0)
+                return false
+            }
         }
         guard unlinkat(descriptor, name, 0) == 0 else {
             let error = errno
@@ -93,13 +103,19 @@ extension DirectoryHandle {
     /// Whether `name` here and `other/otherName` hold the same bytes, for file systems that give
     /// two names of one file different inode numbers (sshfs numbers inodes per path). Files larger
     /// than `sameContentsLimit` are never judged equal this way (job files are at most 16 MiB).
-    func sameContents(_ name: String, _ other: DirectoryHandle, _ otherName: String, _ mine: stat, _ theirs: stat) -> Bool {
-        guard mine.st_size == theirs.st_size, Int(mine.st_size) <= Self.sameContentsLimit,
-            case .bytes(let left)? = try? read(name, limit: Int(mine.st_size)),
-            case .bytes(let right)? = try? other.read(otherName, limit: Int(mine.st_size))
-        else { return false }
-        return left == right
+    /// `.otherGone` when `other/otherName` no longer exists (its `theirs` status was stale).
+    public func sameContents(_ name: String, _ other: DirectoryHandle, _ otherName: String, _ mine: stat, _ theirs: stat) -> Comparison {
+        guard Int(theirs.st_size) <= Self.sameContentsLimit else { return .different }
+        guard let right = try? other.read(otherName, limit: Int(theirs.st_size)) else { return .different }
+        guard case .bytes(let rightBytes) = right else { return right == .missing ? .otherGone : .different }
+        guard mine.st_size == theirs.st_size, case .bytes(let left)? = try? read(name, limit: Int(mine.st_size)) else {
+            return .different
+        }
+        return left == rightBytes ? .same : .different
     }
+
+    /// What `sameContents` found.
+    public enum Comparison: Sendable { case same, different, otherGone }
 
     /// The largest file `sameContents` compares.
     public static let sameContentsLimit = 16 << 20

@@ -100,4 +100,21 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.file("work")) == false)
         #expect(try String(contentsOfFile: dir.file("new"), encoding: .utf8) == "resubmitted")
     }
+
+    /// A network mount's attribute cache can say the new name exists after a worker on another host
+    /// has already claimed it onward: the comparison must report it gone (the link happened: keep
+    /// it), not "different bytes" (undo: the submitter reported a false duplicate and the claim's
+    /// name was unlinked under the worker).
+    @Test func aNewNameThatMovedOnIsReportedGoneNotDifferent() throws {
+        let dir = TemporaryDirectory()
+        try Data("job".utf8).write(to: URL(fileURLWithPath: dir.file("tmp")))
+        try Data("job".utf8).write(to: URL(fileURLWithPath: dir.file("new")))
+        let handle = try DirectoryHandle(opening: dir.path)
+        let mine = try #require(handle.status("tmp")), theirs = try #require(handle.status("new"))
+        #expect(handle.sameContents("tmp", handle, "new", mine, theirs) == .same)
+        try FileManager.default.removeItem(atPath: dir.file("new"))  // claimed onward; `theirs` is now stale
+        #expect(handle.sameContents("tmp", handle, "new", mine, theirs) == .otherGone)
+        try Data("other".utf8).write(to: URL(fileURLWithPath: dir.file("new")))
+        #expect(handle.sameContents("tmp", handle, "new", mine, try #require(handle.status("new"))) == .different)
+    }
 }

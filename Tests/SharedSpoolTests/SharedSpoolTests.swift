@@ -87,8 +87,8 @@ enum Mounts {
             let name = "spool-\(UInt32.random(in: 0...UInt32.max))"
             let (status, counts, error) = try Mounts.soak(mounts.map { $0 + "/" + name })
             #expect(status == 0, "spool-soak exited \(status): \(error)\n\(counts)")
-            #expect(counts["submitted"] as? Int == 200, "\(counts)")
-            #expect(counts["done"] as? Int == 200, "\(counts)")
+            #expect(counts["submitted"] as? Int == 200, "\(counts)\n\(error)")
+            #expect(counts["done"] as? Int == 200, "\(counts)\n\(error)")
             #expect(counts["lost"] as? Int == 0)
             #expect(counts["rendered more than once (completed twice)"] as? Int == 0)
             #expect(counts["images in another job's directory"] as? Int == 0)
