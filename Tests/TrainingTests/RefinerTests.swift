@@ -75,6 +75,27 @@ struct RefinerTests {
         Self.expectSameState(saved, whole.state)
     }
 
+    /// Ctrl-C or SIGTERM (`shouldStop`) with the checkpoint written every 100 updates: the stop
+    /// itself writes it, so nothing since the last periodic checkpoint is lost.
+    @Test func aStopRequestWritesTheCheckpointFirst() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("stopped.safetensors")
+        let whole = try Self.refiner(Self.header(), checkpoint: directory.file("whole.safetensors"))
+        try whole.run()
+        let first = try Self.refiner(Self.header(), checkpoint: path)
+        first.checkpointEvery = 100
+        var asked = 0
+        first.shouldStop = {
+            asked += 1
+            return asked == 4
+        }
+        #expect(throws: RefinementError.interrupted(step: 1)) { try first.run() }
+        let resumed = try Self.refiner(Self.header(), checkpoint: path)
+        #expect(resumed.state.fakeSteps == 4 && resumed.state.step == 1)
+        try resumed.run()
+        Self.expectSameState(resumed.state, whole.state)
+    }
+
     @Test func warmUpTrainsTheFakeOnly() throws {
         let directory = TemporaryDirectory()
         let refiner = try Self.refiner(Self.header(), checkpoint: directory.file("c.safetensors"))

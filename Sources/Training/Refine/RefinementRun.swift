@@ -37,6 +37,8 @@ public struct RefinementRun {
     /// The anchor model, sampled at its own steps; nil: the teacher at the teacher's guidance.
     public var anchorModel: String?
     public var checkpointEvery = 100
+    /// Asked after every update; true stops the run with its checkpoint written (exit 75).
+    public var shouldStop: @Sendable () -> Bool = { false }
     public var logEvery = 10
     /// Score the EMA generator every N generator steps (0: only at the end).
     public var evaluateEvery = 0
@@ -116,6 +118,7 @@ public struct RefinementRun {
             anchorPool: pool, realData: try realData(for: studentModel, configuration: configuration))
         refiner.checkpointEvery = checkpointEvery
         refiner.logEvery = logEvery
+        refiner.shouldStop = shouldStop
         refiner.log = stamped
         log(
             "refining \(studentModel.label) (\(configuration.studentSteps) euler steps) against \(teacherModel.label) at s = \(configuration.teacherGuidance): \(configuration.method.rawValue) α \(configuration.alpha), \(configuration.totalSteps) steps of batch \(configuration.batchSize) after \(configuration.fakeWarmupSteps) fake-only updates; OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads"

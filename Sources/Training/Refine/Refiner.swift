@@ -38,6 +38,9 @@ public final class Refiner {
     public var evaluate: ((any VelocityNetwork, Int) throws -> String)?
     /// Fault hook: throw `RefinementError.interrupted` when `updateCount` reaches this (after that update's checkpoint).
     public var interruptAfterFakeStep: Int?
+    /// Asked after every update (Ctrl-C, SIGTERM): when true the checkpoint is written and
+    /// `RefinementError.interrupted` thrown, so a stopped run loses no update.
+    public var shouldStop: () -> Bool = { false }
 
     /// Starts a run, or resumes `checkpointPath` when it exists (refused unless it was made by the same
     /// configuration, networks and architectures; the step count may grow). `anchorPool` is needed when
@@ -239,6 +242,10 @@ public final class Refiner {
                 log("eval step \(state.step): " + (try evaluate(averagedGenerator(), state.step)))
             }
             if updateCount == interruptAfterFakeStep { throw RefinementError.interrupted(step: state.step) }
+            if shouldStop() {
+                try save()
+                throw RefinementError.interrupted(step: state.step)
+            }
         }
     }
 }

@@ -14,7 +14,8 @@ struct RefineCommand: ParsableCommand {
         abstract: "Refine a distilled student (its own S-step Euler render) against its teacher (resumes from RUN).",
         discussion: """
             Exit codes: 0 done, 64 bad options or a RUN started differently, 65 damaged checkpoint or a
-            diverged run, 66 model not found, 74 I/O error, 75 interrupted.
+            diverged run, 66 model not found, 74 I/O error, 75 interrupted (Ctrl-C or SIGTERM: the update in
+            progress finishes and the checkpoint is written; run the same command to resume).
             """)
 
     @Option(help: "The student to refine (zoo reference; its sampler's S Euler steps are rendered and backpropagated, S× the cost of one).")
@@ -88,6 +89,8 @@ struct RefineCommand: ParsableCommand {
         (run.anchorPoolSize, run.anchorModel, run.checkpointEvery, run.logEvery) = (anchorPool, anchorModel, checkpointEvery, logEvery)
         (run.evaluateEvery, run.evaluationSamples, run.evaluationSeed) = (evalEvery, evaluation.evalSamples, evaluation.evalSeed)
         (run.secondClassifier, run.keepBest, run.snapshots) = (secondClassifier, keepBest, snapshots)
+        InterruptSignal.install(purpose: "finishing the update and writing the checkpoint")
+        run.shouldStop = { InterruptSignal.isRequested }
         run.publication = publish.map { RefinementRun.Publication(name: $0, tags: published.tags, dtype: published.dtype) }
         let store = try zoo.open(create: publish != nil)
         if let manifest = try run.run(store: store, zooPath: zoo.path, log: Console.note) {
