@@ -180,7 +180,7 @@ final class JobRunner {
                 holder.finished = finished
                 try check(holder)
                 try checkTimeLimit(deadline)
-                pulse.beat()
+                pulse.beat(configuration.worker.id)
             },
             onStep: { [self] step, steps in
                 // Cancel and a lost lease take effect between sampler steps, so a cancelled job
@@ -188,7 +188,7 @@ final class JobRunner {
                 if let error = holder.heartbeatError { throw error }
                 if spool.isCancelRequested(jobID: holder.claim.id) { throw RenderError.interrupted(reason: "cancelled by kac cancel") }
                 try checkTimeLimit(deadline)
-                pulse.beat()
+                pulse.beat(configuration.worker.id)
                 reportStepProgress(holder, step: step, steps: steps)
             },
             afterBatch: { [self] completed, total in

@@ -55,7 +55,7 @@ public enum RenderDaemon {
         }
         let state = DaemonState()
         let cache = ModelCache(store: store, capacityBytes: configuration.modelCacheBytes)
-        let pulse = Pulse(notifier: notifier)
+        let pulse = Pulse(notifier: notifier, logger: logger)
         // One work loop per worker, each its own lease owner; they share the spool, the loaded
         // models (weights once, scratch per call) and the state the status line reads.
         let loops = (0..<max(configuration.workers, 1)).map { slot in

@@ -33,33 +33,6 @@ public final class WakeSignal: @unchecked Sendable {
     }
 }
 
-/// `WATCHDOG=1` from the work loops, at most once per half watchdog interval: if the loop hangs,
-/// systemd stops hearing from it and restarts the service.
-// XXX: with several workers any live loop keeps the watchdog fed, so one hung worker among live
-// ones is not restarted by systemd (its job's lease still expires and another worker recovers it).
-final class Pulse: @unchecked Sendable {
-    let notifier: SystemdNotifier
-    /// Seconds between pings; nil without a watchdog.
-    let interval: TimeInterval?
-    private let lock = NSLock()
-    private var last = Date.distantPast
-
-    init(notifier: SystemdNotifier) {
-        self.notifier = notifier
-        interval = notifier.watchdogPingInterval.map { Double($0.components.seconds) / 2 + Double($0.components.attoseconds) / 2e18 }
-    }
-
-    func beat() {
-        guard let interval else { return }
-        let due: Bool = lock.withLock {
-            guard Date().timeIntervalSince(last) >= interval else { return false }
-            last = Date()
-            return true
-        }
-        if due { try? notifier.watchdog() }
-    }
-}
-
 final class WorkLoop: @unchecked Sendable {
     let spool: Spool
     let runner: JobRunner
@@ -106,9 +79,10 @@ final class WorkLoop: @unchecked Sendable {
         defer {
             heartbeats.stop()
             announcer.withdraw()
+            runner.pulse.retire(configuration.worker.id)
         }
         while !state.isStopping {
-            runner.pulse.beat()
+            runner.pulse.beat(configuration.worker.id)
             announcer.beat(job: nil)
             if housekeeping { announcer.pruneIfDue() }
             if housekeeping, Date().timeIntervalSince(lastRecovery) >= configuration.spool.leaseTimeout / 2 {
@@ -171,7 +145,7 @@ final class WorkLoop: @unchecked Sendable {
     private func waitWhileStopping(_ seconds: TimeInterval) {
         let end = Date(timeIntervalSinceNow: seconds)
         while !state.isStopping, Date() < end {
-            runner.pulse.beat()
+            runner.pulse.beat(configuration.worker.id)
             Thread.sleep(forTimeInterval: min(0.2, max(end.timeIntervalSinceNow, 0)))
         }
     }
