@@ -23,6 +23,8 @@
 #   G   refine-6  fashion-mnist/student-1@3, anchor student-20@3 weight 2, --keep-best --snapshots
 #   H2  refine-7  fashion-mnist/student-2@3 (2 Euler steps), anchor student-20@3 weight 2, --keep-best --snapshots
 #   H4  refine-8  fashion-mnist/student-4@3 (4 Euler steps), anchor student-20@3 weight 2, --keep-best --snapshots
+#   I   refine-9  fashion-mnist/student-1@3, anchor the teacher's own 100-step endpoints weight 2, and those
+#                 endpoints as the discriminator's reals (--real teacher), --keep-best --snapshots
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -35,10 +37,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
+    real=data
     case "$1" in
     F)  dir=refine-5; keepBest=false
         options=(--student fashion-mnist/student-1@3 --anchor-weight 3 --anchor-model fashion-mnist/student-4@3) ;;
@@ -48,13 +51,15 @@ configure() {
         options=(--student fashion-mnist/student-2@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     H4) dir=refine-8; keepBest=true
         options=(--student fashion-mnist/student-4@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    I)  dir=refine-9; keepBest=true; real=teacher
+        options=(--student fashion-mnist/student-1@3 --anchor-weight 2) ;;
     *)  usage ;;
     esac
     if $keepBest; then options+=(--keep-best --snapshots); fi
 }
 
 if [ "${1:-}" = "--list" ]; then
-    sed -n '/^#   F /,/^#   H4 /p' "$0" | sed 's/^# *//'
+    sed -n '/^#   F /,/^#                 endpoints as/p' "$0" | sed 's/^# *//'
     exit 0
 fi
 keep=false publishAs="" publishZoo=""
@@ -115,7 +120,7 @@ command_for() {
     command=("$1/kac" refine "${options[@]}"
         --teacher fashion-mnist/teacher@2 --zoo "$2"
         --run "$1" --method adversarial --adversarial-weight 0.1
-        --anchor-pool 2048 --real data --r1 1
+        --anchor-pool 2048 --real "$real" --r1 1
         --discriminator-learning-rate 2e-4 --discriminator-width 32 --guidance 1.5
         --steps "$3" --fake-warmup 200 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1
         --ema 0.99 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000
