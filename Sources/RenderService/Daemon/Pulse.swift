@@ -23,7 +23,7 @@ public final class Pulse: @unchecked Sendable {
         self.notifier = notifier
         self.logger = logger
         self.now = now
-        interval = notifier.watchdogPingInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        interval = notifier.watchdogPingInterval?.seconds
     }
 
     /// `worker` is alive; pings systemd when a ping is due and no loop has gone quiet.
