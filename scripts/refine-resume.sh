@@ -59,7 +59,7 @@ configure() {
 }
 
 if [ "${1:-}" = "--list" ]; then
-    sed -n '/^#   F /,/^#                 endpoints as/p' "$0" | sed 's/^# *//'
+    sed -n '/^#   F /,/^#$/{/^#$/d;p}' "$0" | sed 's/^# *//'
     exit 0
 fi
 keep=false publishAs="" publishZoo=""
