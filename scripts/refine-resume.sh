@@ -25,6 +25,9 @@
 #   H4  refine-8  fashion-mnist/student-4@3 (4 Euler steps), anchor student-20@3 weight 2, --keep-best --snapshots
 #   I   refine-9  fashion-mnist/student-1@3, anchor the teacher's own 100-step endpoints weight 2, and those
 #                 endpoints as the discriminator's reals (--real teacher), --keep-best --snapshots
+#   J   refine-10 fashion-mnist/student-1@4 (run G's published best), as run I: the teacher's endpoints as
+#                 anchor (weight 2) and as reals, to lift class accuracy while keeping its FD
+#   K   refine-11 fashion-mnist/student-4@4 (run H4's published best, 4 Euler steps), as run J
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -37,7 +40,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
@@ -53,6 +56,10 @@ configure() {
         options=(--student fashion-mnist/student-4@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     I)  dir=refine-9; keepBest=true; real=teacher
         options=(--student fashion-mnist/student-1@3 --anchor-weight 2) ;;
+    J)  dir=refine-10; keepBest=true; real=teacher
+        options=(--student fashion-mnist/student-1@4 --anchor-weight 2) ;;
+    K)  dir=refine-11; keepBest=true; real=teacher
+        options=(--student fashion-mnist/student-4@4 --anchor-weight 2) ;;
     *)  usage ;;
     esac
     if $keepBest; then options+=(--keep-best --snapshots); fi
@@ -94,6 +101,14 @@ if $keep; then
     compress "$run/checkpoint.safetensors" "$kept/checkpoint.safetensors.zst"
     if [ -f "$run/best.safetensors" ]; then
         compress "$run/best.safetensors" "$kept/best.safetensors.zst"
+    fi
+    # Every evaluation and resumption of the run, appended to what earlier sessions kept (the
+    # progress log of /work/runs does not outlive a session).
+    if [ -f "$run/progress.log" ]; then
+        touch "$kept/evaluations.log"
+        grep -E '^(eval step|resuming at|\[.*\] (anchor pool:|publishing))' "$run/progress.log" \
+            | grep -v -x -F -f "$kept/evaluations.log" >>"$kept/evaluations.log" || true
+        echo "kept $(wc -l <"$kept/evaluations.log") evaluation lines in $kept/evaluations.log"
     fi
     # The anchor pool is not kept: kac refine remakes it identically (it depends only on the anchor
     # model, its setting, the pool size and the seed), in a few minutes. Run F's older copy stays.

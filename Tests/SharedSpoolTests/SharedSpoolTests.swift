@@ -130,7 +130,11 @@ enum Mounts {
             ["--workers", "2", "--jobs", "40", "--kills", "10", "--kill-interval", "0.3", "--hostile", "--json", "--bin", binaries, "--timeout", "120"], in: logs.path)
         let counts = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any] ?? [:]
         #expect(result.status == 0, "spool-soak exited \(result.status): \(result.error)\n\(result.output)")
-        #expect(counts["submitted"] as? Int == 40 && counts["done"] as? Int == 40, "\(counts)")
+        // A job whose out/<id> the soak swapped for a symlink before its claim fails (output-unavailable):
+        // that is the daemon refusing to follow it. Every other submitted job renders.
+        let sabotaged = counts["submitted jobs whose out/<id> the soak replaced by a symlink"] as? Int ?? -1
+        #expect(counts["submitted"] as? Int == 40 && (counts["done"] as? Int ?? 0) + sabotaged == 40, "\(counts)")
+        #expect(counts["failed (submitted jobs) not explained by that"] as? Int == 0, "\(counts)")
         #expect(counts["lost"] as? Int == 0 && counts["files written outside the spool"] as? Int == 0)
         #expect(counts["records replaced"] as? Int == 0 && counts["stray temporaries at the end (out/)"] as? Int == 0)
     }
