@@ -111,7 +111,7 @@ if $keep; then
         echo "kept $(wc -l <"$kept/evaluations.log") evaluation lines in $kept/evaluations.log"
     fi
     # The anchor pool is not kept: kac refine remakes it identically (it depends only on the anchor
-    # model, its setting, the pool size and the seed), in a few minutes. Run F's older copy stays.
+    # model, its setting, the pool size and the seed, which its file records), in 10–35 minutes.
     exit 0
 fi
 

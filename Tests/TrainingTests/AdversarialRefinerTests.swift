@@ -42,7 +42,7 @@ struct AdversarialRefinerTests {
         let (teacher, student) = RefinerTests.networks()
         let pool = try RefinementAnchor.pool(
             network: teacher, architecture: RefinerTests.architecture, path: KacPath.Configuration(), steps: 4, guidance: 1.5, count: 32,
-            seed: 1, file: directory.file("pool.safetensors"))
+            seed: 1, anchor: "teacher", file: directory.file("pool.safetensors"))
         let refiner = try Refiner(
             header: header, teacherNetwork: teacher, path: KacPath.Configuration(), studentWeights: student, checkpointPath: checkpoint,
             anchorPool: pool, realData: data())
@@ -121,7 +121,7 @@ struct AdversarialRefinerTests {
         func pool(_ file: String) throws -> TeacherTrajectoryPool {
             try RefinementAnchor.pool(
                 network: teacher, architecture: RefinerTests.architecture, path: KacPath.Configuration(), steps: 4, guidance: 1.5,
-                count: 16, seed: 2, file: file)
+                count: 16, seed: 2, anchor: "teacher", file: file)
         }
         let fresh = try pool(directory.file("a.safetensors"))
         let file = directory.file("b.safetensors")
@@ -129,6 +129,28 @@ struct AdversarialRefinerTests {
         let remade = try pool(file)
         #expect(remade.points == fresh.points && remade.labels == fresh.labels)
         #expect(try pool(file).points == fresh.points)  // and read back from the rewritten file
+    }
+
+    /// A pool file says which anchor and seed made it: one copied from a run with another anchor model
+    /// or seed is remade rather than read as this run's.
+    @Test func aPoolOfAnotherAnchorOrSeedIsRemade() throws {
+        let directory = TemporaryDirectory()
+        let (teacher, _) = RefinerTests.networks()
+        var random = RandomSource(seed: 5)
+        let student = RefinerTests.architecture.makeNetwork(random: &random)
+        GeneratorMatchingTests.randomizeWeights(student, &random, scale: 0.3)
+        func pool(_ file: String, _ network: any VelocityNetwork, anchor: String, seed: UInt64) throws -> TeacherTrajectoryPool {
+            try RefinementAnchor.pool(
+                network: network, architecture: RefinerTests.architecture, path: KacPath.Configuration(), steps: 4, guidance: 1.5,
+                count: 16, seed: seed, anchor: anchor, file: file)
+        }
+        let file = directory.file("pool.safetensors")
+        let byTeacher = try pool(file, teacher, anchor: "teacher", seed: 2)
+        let byStudent = try pool(file, student, anchor: "student", seed: 2)
+        #expect(byStudent.points != byTeacher.points)
+        #expect(try pool(file, teacher, anchor: "student", seed: 2).points == byStudent.points)  // read back: same identity
+        let otherSeed = try pool(file, student, anchor: "student", seed: 3)
+        #expect(otherSeed.points != byStudent.points)
     }
 
     @Test func configurationsWrittenBeforeTheNewOptionsDecode() throws {

@@ -123,8 +123,8 @@ public struct TeacherTrajectoryPool: Sendable {
     }
 
     /// Writes the pool atomically as safetensors (`points`, `labels`, `guidance` when the stage has a
-    /// range, stage in the metadata).
-    public func save(to path: String) throws {
+    /// range, stage and `identity` in the metadata).
+    public func save(to path: String, identity: [String: String] = [:]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var tensors = [
@@ -134,21 +134,24 @@ public struct TeacherTrajectoryPool: Sendable {
         if let guidance { tensors.append(NamedTensor(name: "guidance", shape: [trajectoryCount], values: guidance)) }
         let checkpoint = Checkpoint(
             tensors: tensors,
-            metadata: [
+            metadata: identity.merging([
                 "format": Self.format, "horizon": String(horizon),
                 "stage": String(decoding: try encoder.encode(stage), as: UTF8.self),
-            ])
+            ]) { _, own in own })
         try Safetensors.write(checkpoint, to: path)
     }
 
-    /// Reads a pool written by `save`; nil (rebuild it) when it was made for another stage.
-    public static func load(from path: String, stage: DistillationStage) throws -> TeacherTrajectoryPool? {
+    /// Reads a pool written by `save`; nil (rebuild it) when it was made for another stage or its
+    /// metadata lacks or differs from any entry of `identity` (what made it: a model, a seed).
+    public static func load(from path: String, stage: DistillationStage, identity: [String: String] = [:]) throws -> TeacherTrajectoryPool? {
         let checkpoint = try Safetensors.read(from: path)
         guard checkpoint.metadata["format"] == format, let stageText = checkpoint.metadata["stage"],
             let horizon = checkpoint.metadata["horizon"].flatMap(Double.init),
             let points = checkpoint["points"], let labels = checkpoint["labels"], points.shape.count >= 2
         else { throw DistillationError.corruptFile(path: path, reason: "not a \(format) file") }
-        guard try JSONDecoder().decode(DistillationStage.self, from: Data(stageText.utf8)) == stage else { return nil }
+        guard try JSONDecoder().decode(DistillationStage.self, from: Data(stageText.utf8)) == stage,
+            identity.allSatisfy({ checkpoint.metadata[$0.key] == $0.value })
+        else { return nil }
         let guidance = checkpoint["guidance"]
         guard (guidance != nil) == (stage.guidanceRange != nil), guidance.map({ $0.shape == labels.shape }) ?? true else {
             throw DistillationError.corruptFile(path: path, reason: "its guidance scales do not fit its stage")

@@ -107,7 +107,8 @@ public struct RefinementRun {
             stamped("anchor pool: \(count) endpoints of \(anchor.description) (RUN/anchor-pool.safetensors)")
             pool = try RefinementAnchor.pool(
                 network: anchor.model.network, architecture: anchor.model.architecture, path: anchor.model.path, steps: anchor.steps,
-                guidance: anchor.guidance, count: count, seed: configuration.seed, file: directory + "/anchor-pool.safetensors",
+                guidance: anchor.guidance, count: count, seed: configuration.seed, anchor: anchor.model.manifest.blob.description,
+                file: directory + "/anchor-pool.safetensors",
                 progress: { done in  // about ten lines
                     if done == count || done * 10 / count > (done - 64) * 10 / count { stamped("anchor pool \(done)/\(count)") }
                 })
