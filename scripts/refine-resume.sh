@@ -28,6 +28,8 @@
 #   J   refine-10 fashion-mnist/student-1@4 (run G's published best), as run I: the teacher's endpoints as
 #                 anchor (weight 2) and as reals, to lift class accuracy while keeping its FD
 #   K   refine-11 fashion-mnist/student-4@4 (run H4's published best, 4 Euler steps), as run J
+#   L   refine-12 fashion-mnist/student-1@4, as run J but the anchor at weight 0.5 (J's weight 2 pulled the
+#                 FD back toward the endpoint-regression student's within 100 steps)
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -40,7 +42,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
@@ -60,6 +62,8 @@ configure() {
         options=(--student fashion-mnist/student-1@4 --anchor-weight 2) ;;
     K)  dir=refine-11; keepBest=true; real=teacher
         options=(--student fashion-mnist/student-4@4 --anchor-weight 2) ;;
+    L)  dir=refine-12; keepBest=true; real=teacher
+        options=(--student fashion-mnist/student-1@4 --anchor-weight 0.5) ;;
     *)  usage ;;
     esac
     if $keepBest; then options+=(--keep-best --snapshots); fi
@@ -106,7 +110,7 @@ if $keep; then
     # progress log of /work/runs does not outlive a session).
     if [ -f "$run/progress.log" ]; then
         touch "$kept/evaluations.log"
-        grep -E '^(eval step|resuming at|\[.*\] (anchor pool:|publishing))' "$run/progress.log" \
+        grep -E '^(\[[^]]*\] )?(eval step|resuming at|anchor pool:|publishing)' "$run/progress.log" \
             | grep -v -x -F -f "$kept/evaluations.log" >>"$kept/evaluations.log" || true
         echo "kept $(wc -l <"$kept/evaluations.log") evaluation lines in $kept/evaluations.log"
     fi
