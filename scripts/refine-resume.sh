@@ -16,7 +16,7 @@
 #
 # Runs (all: the adversarial method — the GAN loss of the refiner's own projection discriminator,
 # width 32, on the 60,000 Fashion-MNIST training images, R1 γ 1, rate 2e-4 — at weight 0.1 plus the
-# regression onto an anchor model's endpoints from the same 2,048 prior draws; generator rate 2e-5,
+# regression onto an anchor model's endpoints from the same 2,048 prior draws (M: 16,384); generator rate 2e-5,
 # Adam β₁ 0, batch 64, EMA 0.99, seed 1):
 #
 #   F   refine-5  fashion-mnist/student-1@3, anchor student-4@3 weight 3 (no kept best: it predates --keep-best)
@@ -30,6 +30,9 @@
 #   K   refine-11 fashion-mnist/student-4@4 (run H4's published best, 4 Euler steps), as run J
 #   L   refine-12 fashion-mnist/student-1@4, as run J but the anchor at weight 0.5 (J's weight 2 pulled the
 #                 FD back toward the endpoint-regression student's within 100 steps)
+#   M   refine-13 fashion-mnist/student-1@4, anchor student-20@3 weight 2 (as run G), and as the
+#                 discriminator's reals student-20@3's endpoints from a pool of 16,384 (--real teacher
+#                 --anchor-pool 16384): the guided distribution as the target, from 8× more reals than J and L
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -42,11 +45,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
-    real=data
+    real=data pool=2048
     case "$1" in
     F)  dir=refine-5; keepBest=false
         options=(--student fashion-mnist/student-1@3 --anchor-weight 3 --anchor-model fashion-mnist/student-4@3) ;;
@@ -64,6 +67,8 @@ configure() {
         options=(--student fashion-mnist/student-4@4 --anchor-weight 2) ;;
     L)  dir=refine-12; keepBest=true; real=teacher
         options=(--student fashion-mnist/student-1@4 --anchor-weight 0.5) ;;
+    M)  dir=refine-13; keepBest=true; real=teacher; pool=16384
+        options=(--student fashion-mnist/student-1@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     *)  usage ;;
     esac
     if $keepBest; then options+=(--keep-best --snapshots); fi
@@ -139,7 +144,7 @@ command_for() {
     command=("$1/kac" refine "${options[@]}"
         --teacher fashion-mnist/teacher@2 --zoo "$2"
         --run "$1" --method adversarial --adversarial-weight 0.1
-        --anchor-pool 2048 --real "$real" --r1 1
+        --anchor-pool "$pool" --real "$real" --r1 1
         --discriminator-learning-rate 2e-4 --discriminator-width 32 --guidance 1.5
         --steps "$3" --fake-warmup 200 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1
         --ema 0.99 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000
