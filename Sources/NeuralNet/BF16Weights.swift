@@ -50,7 +50,10 @@ public final class BF16Weights: Sendable {
         mutating func addMatrix(_ index: ParameterSet.Index, k: Int, n: Int) throws {
             guard matrices[index] == nil else { return }
             precondition(parameters[index].count == k * n, "\(parameters.names[index]) is not [\(k), \(n)]")
-            matrices[index] = try parameters.withScalars(index) { w in try BF16Matrix(w.baseAddress!, ldb: n, k: k, n: n) }
+            matrices[index] = try parameters.withScalars(index) { w in
+                guard let base = w.baseAddress else { throw Self.empty(parameters.names[index]) }
+                return try BF16Matrix(base, ldb: n, k: k, n: n)
+            }
         }
 
         /// The convolution `conv` (weight [k, k, Cin, Cout] and its bias).
@@ -71,12 +74,20 @@ public final class BF16Weights: Sendable {
             }
             convolutions[conv.weight] = try parameters.withScalars(conv.weight) { w in
                 try parameters.withScalars(conv.bias) { b in
-                    try BF16Convolution(
-                        weight: w.baseAddress!, bias: b.baseAddress!, inputChannels: conv.inputChannels,
+                    guard let weight = w.baseAddress, let bias = b.baseAddress else {
+                        throw Self.empty(parameters.names[conv.weight] + " or its bias")
+                    }
+                    return try BF16Convolution(
+                        weight: weight, bias: bias, inputChannels: conv.inputChannels,
                         outputChannels: conv.outputChannels, kernelSize: conv.kernelSize, stride: conv.stride,
                         padding: conv.padding)
                 }
             }
+        }
+
+        /// A weight without elements (a damaged architecture): refused rather than dereferenced.
+        static func empty(_ name: String) -> ParameterLoadingError {
+            ParameterLoadingError(missing: [], unexpected: [], mismatched: ["\(name): no elements"])
         }
 
         func build() -> BF16Weights { BF16Weights(matrices: matrices, convolutions: convolutions, winograd: winograd) }

@@ -146,7 +146,10 @@ public final class UNet: VelocityNetwork {
                 }
             }
             var output = Tensor.uninitialized(x.shape)
-            for (range, part) in zip(parts, results) { output.setImages(range, from: part!) }
+            for (range, part) in zip(parts, results) {
+                guard let part else { preconditionFailure("UNet.velocity: micro-batch \(range) was not computed") }
+                output.setImages(range, from: part)
+            }
             return output
         }
     }
