@@ -33,6 +33,12 @@
 #   M   refine-13 fashion-mnist/student-1@4, anchor student-20@3 weight 2 (as run G), and as the
 #                 discriminator's reals student-20@3's endpoints from a pool of 16,384 (--real teacher
 #                 --anchor-pool 16384): the guided distribution as the target, from 8× more reals than J and L
+#   N   refine-14 fashion-mnist/student-1@4, as run G (anchor student-20@3 weight 2, the training images as
+#                 reals) but the reals tilted toward class-typical images, p(y|x)^0.5 (--real-tilt 0.5: the
+#                 guided teacher's target at s = 1.5)
+#   N0  refine-15 fashion-mnist/student-1@4, as run N without the tilt (its control: the same restart)
+#   O   refine-16 fashion-mnist/student-4@4 (4 Euler steps), as run N
+#   P   refine-17 fashion-mnist/student-2@4 (2 Euler steps), as run N
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -45,11 +51,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
-    real=data pool=2048
+    real=data pool=2048 tilt=0
     case "$1" in
     F)  dir=refine-5; keepBest=false
         options=(--student fashion-mnist/student-1@3 --anchor-weight 3 --anchor-model fashion-mnist/student-4@3) ;;
@@ -69,8 +75,17 @@ configure() {
         options=(--student fashion-mnist/student-1@4 --anchor-weight 0.5) ;;
     M)  dir=refine-13; keepBest=true; real=teacher; pool=16384
         options=(--student fashion-mnist/student-1@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    N)  dir=refine-14; keepBest=true; tilt=0.5
+        options=(--student fashion-mnist/student-1@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    N0) dir=refine-15; keepBest=true
+        options=(--student fashion-mnist/student-1@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    O)  dir=refine-16; keepBest=true; tilt=0.5
+        options=(--student fashion-mnist/student-4@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    P)  dir=refine-17; keepBest=true; tilt=0.5
+        options=(--student fashion-mnist/student-2@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     *)  usage ;;
     esac
+    if [ "$tilt" != 0 ]; then options+=(--real-tilt "$tilt"); fi
     if $keepBest; then options+=(--keep-best --snapshots); fi
 }
 
@@ -129,7 +144,7 @@ fi
 # directory and RUN has it, else the copy kept in the repository.
 gather() {
     local target=$1 file
-    for file in checkpoint best anchor-pool; do
+    for file in checkpoint best anchor-pool real-tilt; do
         [ -f "$target/$file.safetensors" ] && continue
         if [ "$target" != "$run" ] && [ -f "$run/$file.safetensors" ]; then
             cp "$run/$file.safetensors" "$target/"

@@ -156,7 +156,7 @@ struct AdversarialRefinerTests {
     @Test func configurationsWrittenBeforeTheNewOptionsDecode() throws {
         let configuration = RefinementConfiguration(totalSteps: 9)
         var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(configuration)) as? [String: Any] ?? [:]
-        for key in ["anchorWeight", "anchorDecaySteps", "anchorPoolSize", "adversarialWeight", "realSamples", "discriminatorLearningRate", "r1Weight", "discriminatorWidth"] {
+        for key in ["anchorWeight", "anchorDecaySteps", "anchorPoolSize", "adversarialWeight", "realSamples", "discriminatorLearningRate", "r1Weight", "discriminatorWidth", "realTilt"] {
             #expect(object.removeValue(forKey: key) != nil, "\(key) was not encoded")
         }
         let decoded = try JSONDecoder().decode(RefinementConfiguration.self, from: JSONSerialization.data(withJSONObject: object))

@@ -89,6 +89,11 @@ import Training
         #expect(otherWeight.status == 64 && otherWeight.errors.contains("choose a new --run directory"), "\(otherWeight.errors)")
         let ganWithFGM = try kac(arguments + ["--adversarial-weight", "0.1"])
         #expect(ganWithFGM.status == 64 && ganWithFGM.errors.contains("--adversarial-weight"), "\(ganWithFGM.errors)")
+        let tiltOnTeacher = try kac(adversarial.map { $0 == adversarialRun ? directory.file("tilt-teacher") : $0 } + ["--real-tilt", "0.5", "--real", "teacher"])
+        #expect(tiltOnTeacher.status == 64 && tiltOnTeacher.errors.contains("--real-tilt"), "\(tiltOnTeacher.errors)")
+        // The tilt's classifier reads images: on 2-D points it is refused before anything trains.
+        let tiltOnPoints = try kac(adversarial.map { $0 == adversarialRun ? directory.file("tilt-points") : $0 } + ["--real-tilt", "0.5"])
+        #expect(tiltOnPoints.status == 64 && tiltOnPoints.errors.contains("--real-tilt needs images"), "\(tiltOnPoints.errors)")
         let anchorWithoutWeight = try kac(arguments + ["--method", "anchor"])
         #expect(anchorWithoutWeight.status == 64 && anchorWithoutWeight.errors.contains("--anchor-weight"), "\(anchorWithoutWeight.errors)")
 

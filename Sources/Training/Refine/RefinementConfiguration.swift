@@ -50,6 +50,9 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
     public var adversarialWeight: Double = 0
     /// What the discriminator sees as real: the training data, or the anchor model's pool endpoints.
     public var realSamples: RealSamples = .data
+    /// γ of the tilted reals (RealTilt): training image i drawn with probability ∝ p_c(y_i | x_i)^γ within
+    /// its class, p_c the run's own cross-fitted classifier (0: uniformly, as before).
+    public var realTilt: Double = 0
     public var discriminatorLearningRate: Double = 1e-4
     /// γ of the R1 penalty (γ/2)·E‖∇ₓd(x_real)‖².
     public var r1Weight: Double = 1
@@ -89,6 +92,10 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
         try check(
             method != .adversarial || realSamples == .data || anchorPoolSize >= batchSize,
             "--real teacher needs an anchor pool of at least one batch (--anchor-pool)")
+        try check(realTilt.isFinite && realTilt >= 0, "--real-tilt must be a finite number ≥ 0, got \(realTilt)")
+        try check(
+            realTilt == 0 || (method == .adversarial && realSamples == .data),
+            "--real-tilt weights the training images the discriminator sees: it needs --method adversarial with --real data")
         try check(discriminatorLearningRate > 0 && r1Weight >= 0 && discriminatorWidth >= 1, "--discriminator-learning-rate and --discriminator-width must be positive, --r1 ≥ 0")
     }
 
@@ -139,6 +146,7 @@ extension RefinementConfiguration {
         anchorModel = try c.decodeIfPresent(String.self, forKey: .anchorModel)
         try read(.adversarialWeight, &adversarialWeight)
         try read(.realSamples, &realSamples)
+        try read(.realTilt, &realTilt)
         try read(.discriminatorLearningRate, &discriminatorLearningRate)
         try read(.r1Weight, &r1Weight)
         try read(.discriminatorWidth, &discriminatorWidth)

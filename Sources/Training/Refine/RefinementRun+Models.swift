@@ -47,6 +47,22 @@ extension RefinementRun {
         return data.dataset
     }
 
+    /// With `realTilt` > 0: the tilt classifiers' probability of each real sample's own class (RealTilt,
+    /// made once per run in RUN/real-tilt.safetensors), and a line on how far the tilt moves the reals.
+    func realTilt(of data: LabeledDataset, configuration: RefinementConfiguration, log: (String) -> Void) throws -> [Float]? {
+        guard configuration.realTilt > 0 else { return nil }
+        let file = directory + "/real-tilt.safetensors"
+        log("tilted reals: p_c(y | x)^\(configuration.realTilt) within each class, p_c cross-fitted (RUN/real-tilt.safetensors)")
+        let probabilities = try RealTilt.probabilities(data: data, seed: configuration.seed, file: file, progress: log)
+        let sampler = WeightedIndexSampler(tilt: probabilities, labels: data.labels, gamma: configuration.realTilt)
+        let mean = probabilities.reduce(0.0) { $0 + Double($1) } / Double(max(probabilities.count, 1))
+        log(
+            String(
+                format: "tilted reals: mean p_c(y | x) %.4f, effective sample size %.1f %% of %d images", mean,
+                100 * sampler.effectiveFraction, data.count))
+        return probabilities
+    }
+
     /// Publishes kept EMA generator weights (RUN/best.safetensors, else the latest) as a student whose
     /// parent is the refined student; the lineage records the step and, for the best, the selection rule.
     func publish(

@@ -22,7 +22,7 @@ public struct RefinementRun {
     /// The student (zoo reference; its sampler's Euler steps are rendered and backpropagated) and the teacher; nil: the student's first teacher ancestor.
     public var student: String
     public var teacher: String?
-    /// RUN: checkpoint.safetensors, anchor-pool.safetensors.
+    /// RUN: checkpoint.safetensors, anchor-pool.safetensors, real-tilt.safetensors.
     public var directory: String
     /// Every setting the options give; `run` fills in the teacher's guidance, the fake's learning
     /// rate, the adversarial weight and the anchor pool from the values below.
@@ -94,6 +94,9 @@ public struct RefinementRun {
             configuration.anchorModel = anchor.description
         }
         do { try configuration.validate() } catch { throw TrainingError.invalidOptions(Reason(cause: error)) }
+        if configuration.realTilt > 0 {
+            _ = try RealTilt.checkedNetwork(sampleShape: studentModel.architecture.sampleShape, classCount: studentModel.architecture.classCount)
+        }
         let header = RefinementState.Header(
             configuration: configuration,
             sources: RefinementSources(
@@ -113,10 +116,12 @@ public struct RefinementRun {
                     if done == count || done * 10 / count > (done - 64) * 10 / count { stamped("anchor pool \(done)/\(count)") }
                 })
         }
+        let data = try realData(for: studentModel, configuration: configuration)
+        let tilt = try data.flatMap { try realTilt(of: $0, configuration: configuration, log: stamped) }
         let refiner = try Refiner(
             header: header, teacherNetwork: teacherModel.network, path: teacherModel.path,
             studentWeights: studentModel.network.parameters, checkpointPath: directory + "/checkpoint.safetensors",
-            anchorPool: pool, realData: try realData(for: studentModel, configuration: configuration))
+            anchorPool: pool, realData: data, realTilt: tilt)
         refiner.checkpointEvery = checkpointEvery
         refiner.logEvery = logEvery
         refiner.shouldStop = shouldStop

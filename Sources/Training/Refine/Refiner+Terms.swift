@@ -16,7 +16,7 @@ extension Refiner {
         var anchorTargets: Tensor?
     }
 
-    static func checkInputs(header: RefinementState.Header, anchorPool: TeacherTrajectoryPool?, realData: LabeledDataset?) throws {
+    static func checkInputs(header: RefinementState.Header, anchorPool: TeacherTrajectoryPool?, realData: LabeledDataset?, realTilt: [Float]?) throws {
         let c = header.configuration
         let shape = header.generatorArchitecture.sampleShape, classCount = header.generatorArchitecture.classCount
         if c.needsAnchorPool {
@@ -31,6 +31,14 @@ extension Refiner {
             guard let data = realData, data.sampleShape == shape, data.count >= c.batchSize, data.classNames.count == classCount else {
                 throw RefinementError.invalidConfiguration(
                     "the adversarial method needs real samples of shape \(shape) in \(classCount) classes, at least one batch of them")
+            }
+        }
+        guard (c.realTilt > 0) == (realTilt != nil) else {
+            throw RefinementError.invalidConfiguration("--real-tilt needs the class probability of every real sample, and only it gives them")
+        }
+        if let realTilt {
+            guard realTilt.count == realData?.count, realTilt.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
+                throw RefinementError.invalidConfiguration("the tilt's class probabilities must be one in [0, 1] per real sample")
             }
         }
     }
@@ -79,7 +87,10 @@ extension Refiner {
         if configuration.realSamples == .teacher, let pool = anchorPool {
             real = poolPoints(pool, indices: (0..<count).map { _ in state.random.index(below: pool.trajectoryCount) }, gridIndex: 1)
         } else if let data = realData {
-            let batch = data.batch(indices: (0..<count).map { _ in state.random.index(below: data.count) })
+            let indices = (0..<count).map { _ in
+                realSampler.map { $0.index(uniform: state.random.uniform()) } ?? state.random.index(below: data.count)
+            }
+            let batch = data.batch(indices: indices)
             real = (batch.samples, batch.labels)
         } else {
             return  // checkInputs refuses this configuration

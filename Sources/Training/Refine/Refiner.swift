@@ -27,6 +27,8 @@ public final class Refiner {
     let anchorPool: TeacherTrajectoryPool?
     /// The discriminator's real samples when `realSamples` is `.data`.
     let realData: LabeledDataset?
+    /// Draws the real samples' indices when `realTilt` > 0 (else they are uniform).
+    let realSampler: WeightedIndexSampler?
     public internal(set) var state: RefinementState
     public let checkpointPath: String
     public var checkpointEvery = 100
@@ -44,16 +46,22 @@ public final class Refiner {
 
     /// Starts a run, or resumes `checkpointPath` when it exists (refused unless it was made by the same
     /// configuration, networks and architectures; the step count may grow). `anchorPool` is needed when
-    /// the configuration has an anchor or takes the teacher's samples as real; `realData` for the
+    /// the configuration has an anchor or takes the teacher's samples as real; `realData` (and, with
+    /// `realTilt` > 0, `realTilt`: p_c(y_i | x_i) of each of its samples, RealTilt) for the
     /// adversarial method on data.
     public init(
         header: RefinementState.Header, teacherNetwork: any VelocityNetwork, path: KacPath.Configuration,
         studentWeights: ParameterSet, checkpointPath: String, anchorPool: TeacherTrajectoryPool? = nil,
-        realData: LabeledDataset? = nil
+        realData: LabeledDataset? = nil, realTilt: [Float]? = nil
     ) throws {
         try header.configuration.validate()
-        try Self.checkInputs(header: header, anchorPool: anchorPool, realData: realData)
+        try Self.checkInputs(header: header, anchorPool: anchorPool, realData: realData, realTilt: realTilt)
         (self.anchorPool, self.realData) = (anchorPool, realData)
+        if let realData, let realTilt {
+            realSampler = WeightedIndexSampler(tilt: realTilt, labels: realData.labels, gamma: header.configuration.realTilt)
+        } else {
+            realSampler = nil
+        }
         guard header.generatorArchitecture.sampleShape == header.fakeArchitecture.sampleShape,
             header.generatorArchitecture.classCount == header.fakeArchitecture.classCount
         else { throw RefinementError.incompatibleNetworks("the student's data shape or class count differs from the teacher's") }

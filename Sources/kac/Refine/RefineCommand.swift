@@ -51,6 +51,8 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Weight of the generator's GAN loss (method adversarial; default 1 there).") var adversarialWeight: Double?
     @Option(help: "The discriminator's real samples: data (the training set) or teacher (the anchor pool's endpoints).")
     var real: RefinementConfiguration.RealSamples = .data
+    @Option(help: "γ: draw the training images the discriminator sees with probability ∝ p(y|x)^γ within each class, p from the run's own cross-fitted classifier (guidance s targets γ = s − 1; 0: uniformly).")
+    var realTilt = 0.0
     @Option(help: "Discriminator learning rate (Adam, β₁ 0, β₂ 0.99).") var discriminatorLearningRate = 1e-4
     @Option(help: "γ of the discriminator's R1 penalty (γ/2)·E‖∇d(real)‖².") var r1 = 1.0
     @Option(help: "Base width of the discriminator.") var discriminatorWidth = 32
@@ -79,7 +81,7 @@ struct RefineCommand: ParsableCommand {
         (configuration.gradientClipNorm, configuration.emaDecay, configuration.fakeWarmupSteps) = (clip, ema, fakeWarmup)
         (configuration.seed, configuration.anchorWeight, configuration.anchorDecaySteps) = (seed, anchorWeight, anchorDecay)
         (configuration.realSamples, configuration.discriminatorLearningRate) = (real, discriminatorLearningRate)
-        (configuration.r1Weight, configuration.discriminatorWidth) = (r1, discriminatorWidth)
+        (configuration.r1Weight, configuration.discriminatorWidth, configuration.realTilt) = (r1, discriminatorWidth, realTilt)
         var run = RefinementRun(
             student: student, directory: runDirectory, configuration: configuration, judge: judgeOptions.settings,
             command: Console.invocation)
