@@ -39,6 +39,34 @@ import Vocabulary
         #expect(!FileManager.default.fileExists(atPath: directory.file("stage-2/pool.safetensors")), "no second pool is built")
     }
 
+    /// A stage's pool file says which teacher and seed made it: one copied in from a run of another
+    /// seed is remade, one of this run's is read back.
+    @Test func aPoolCopiedFromAnotherRunIsRemade() throws {
+        let toy = sharedToyTeacher
+        func run(seed: UInt64, copying pool: Data? = nil) throws -> (pool: Data, logged: [String]) {
+            var configuration = toyDistillation(stages: [20, 4], start: .trajectory, stepsPerStage: 1, batchSize: 64, poolSize: 64)
+            configuration.seed = seed
+            let directory = TemporaryDirectory()
+            let file = directory.file("stage-4/pool.safetensors")
+            if let pool {
+                try FileManager.default.createDirectory(atPath: directory.file("stage-4"), withIntermediateDirectories: true)
+                try pool.write(to: URL(fileURLWithPath: file))
+            }
+            let distiller = try toy.distiller(configuration, directory: directory.path)
+            var logged: [String] = []
+            distiller.log = { logged.append($0) }
+            _ = try distiller.run()
+            return (try Data(contentsOf: URL(fileURLWithPath: file)), logged)
+        }
+        let original = try run(seed: 5)
+        #expect(original.logged.contains { $0.contains("64 teacher trajectories") }, "\(original.logged)")
+        let sameSeed = try run(seed: 5, copying: original.pool)
+        #expect(!sameSeed.logged.contains { $0.contains("teacher trajectories") }, "read back: \(sameSeed.logged)")
+        let otherSeed = try run(seed: 6, copying: original.pool)
+        #expect(otherSeed.logged.contains { $0.contains("64 teacher trajectories") }, "remade: \(otherSeed.logged)")
+        #expect(otherSeed.pool != original.pool)
+    }
+
     @Test func baseTargetsNeedTrajectoryStartsAndDividingSteps() {
         var forward = toyDistillation(stages: [20, 4, 2], start: .forward, stepsPerStage: 1)
         forward.targets = .base

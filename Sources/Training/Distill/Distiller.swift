@@ -194,21 +194,27 @@ public final class Distiller {
     }
 
     /// The stage's pool, read from disk or built (and saved) with progress. With base-teacher
-    /// targets, later stages take the first stage's pool on their own sub-grid.
+    /// targets, later stages take the first stage's pool on their own sub-grid. A pool file records
+    /// the fingerprint of the teacher that integrated it and the run's seed: one copied in from another
+    /// run (another teacher, another seed) is remade rather than trained on.
     private func trajectoryPool(_ stage: DistillationStage, teacher: DistillationTeacher) throws -> TeacherTrajectoryPool {
         if configuration.targetSource == .base, stage.index > 0, let first = configuration.stages.first {
-            let path = stageDirectory(first) + "/pool.safetensors"
-            guard let pool = try TeacherTrajectoryPool.load(from: path, stage: first), let view = pool.subsampled(for: stage) else {
+            let pool = try trajectoryPool(first, teacher: baseTeacher)
+            guard let view = pool.subsampled(for: stage) else {
                 throw DistillationError.corruptFile(
-                    path: path, reason: "the first stage's pool is missing or does not fit; re-run the first stage")
+                    path: stageDirectory(first) + "/pool.safetensors", reason: "the first stage's pool does not fit \(stage.directoryName)")
             }
             log(
-                "\(stage.directoryName): targets from the base teacher's \(pool.trajectoryCount) trajectories in \(path), every \(first.studentSteps / stage.studentSteps) grid points"
+                "\(stage.directoryName): targets from the base teacher's \(pool.trajectoryCount) trajectories in \(stageDirectory(first))/pool.safetensors, every \(first.studentSteps / stage.studentSteps) grid points"
             )
             return view
         }
         let path = stageDirectory(stage) + "/pool.safetensors"
-        if FileManager.default.fileExists(atPath: path), let pool = try TeacherTrajectoryPool.load(from: path, stage: stage) {
+        let identity = ["teacher": DistillationFiles.fingerprint(teacher.network.parameters), "seed": String(configuration.seed)]
+        if FileManager.default.fileExists(atPath: path),
+            let pool = try TeacherTrajectoryPool.load(from: path, stage: stage, identity: identity),
+            pool.trajectoryCount == configuration.trajectoryPoolSize
+        {
             return pool
         }
         let count = configuration.trajectoryPoolSize
@@ -220,7 +226,7 @@ public final class Distiller {
             teacher: teacher, stage: stage, count: count, labelSource: dataset.labels,
             nullLabelFraction: configuration.training.labelDropout, seed: seedSource.next(),
             onChunk: { progress?.update(completed: $0) })
-        try pool.save(to: path)
+        try pool.save(to: path, identity: identity)
         log("\(stage.directoryName): \(count) teacher trajectories, \(pool.pairCount) start points, in \(path)")
         return pool
     }
