@@ -39,6 +39,11 @@
 #   N0  refine-15 fashion-mnist/student-1@4, as run N without the tilt (its control: the same restart)
 #   O   refine-16 fashion-mnist/student-4@4 (4 Euler steps), as run N
 #   P   refine-17 fashion-mnist/student-2@4 (2 Euler steps), as run N
+#   N1  refine-18 fashion-mnist/student-1@4, as run N (tilted reals) but its discriminator starts from run G's
+#                 kept checkpoint (runs/refine-6, step 3,700: --discriminator-from), not untrained
+#   N2  refine-19 fashion-mnist/student-1@4, as run N1 without the tilt (its control)
+#   O1  refine-20 fashion-mnist/student-4@4, as run N1 with run H4's discriminator (runs/refine-8)
+#   P1  refine-21 fashion-mnist/student-2@4, as run N1 with run H2's discriminator (runs/refine-7)
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -51,11 +56,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
-    real=data pool=2048 tilt=0
+    real=data pool=2048 tilt=0 discFrom=""
     case "$1" in
     F)  dir=refine-5; keepBest=false
         options=(--student fashion-mnist/student-1@3 --anchor-weight 3 --anchor-model fashion-mnist/student-4@3) ;;
@@ -82,6 +87,14 @@ configure() {
     O)  dir=refine-16; keepBest=true; tilt=0.5
         options=(--student fashion-mnist/student-4@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     P)  dir=refine-17; keepBest=true; tilt=0.5
+        options=(--student fashion-mnist/student-2@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    N1) dir=refine-18; keepBest=true; tilt=0.5; discFrom=refine-6
+        options=(--student fashion-mnist/student-1@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    N2) dir=refine-19; keepBest=true; discFrom=refine-6
+        options=(--student fashion-mnist/student-1@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    O1) dir=refine-20; keepBest=true; tilt=0.5; discFrom=refine-8
+        options=(--student fashion-mnist/student-4@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    P1) dir=refine-21; keepBest=true; tilt=0.5; discFrom=refine-7
         options=(--student fashion-mnist/student-2@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     *)  usage ;;
     esac
@@ -153,6 +166,10 @@ gather() {
             echo "continuing from $kept/$file.safetensors.zst"
         fi
     done
+    # The donor run's kept checkpoint, whose discriminator a new run starts from.
+    if [ -n "$discFrom" ] && [ ! -f "$target/discriminator-from.safetensors" ]; then
+        zstd -q -d "$repo/runs/$discFrom/checkpoint.safetensors.zst" -o "$target/discriminator-from.safetensors"
+    fi
 }
 # command_for RUN ZOO STEPS: sets `command` to the run's exact command.
 command_for() {
@@ -164,6 +181,7 @@ command_for() {
         --steps "$3" --fake-warmup 200 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1
         --ema 0.99 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000
         --cache-directory "$1/eval-cache")
+    if [ -n "$discFrom" ]; then command+=(--discriminator-from "$1/discriminator-from.safetensors"); fi
     # Several runs sharing few CPUs waste less waiting on each other with one thread each.
     if [ -n "${REFINE_THREADS:-}" ]; then command+=(--threads "$REFINE_THREADS"); fi
 }

@@ -70,6 +70,34 @@ struct AdversarialRefinerTests {
         #expect(saved.discriminator == whole.state.discriminator && saved.discriminatorOptimizer == whole.state.discriminatorOptimizer)
     }
 
+    /// A new run may start its discriminator from another run's checkpoint: weights and Adam state
+    /// arrive (at this run's rate), only before the first update, only from a discriminator of its shape.
+    @Test func aNewRunAdoptsAnotherRunsDiscriminator() throws {
+        let directory = TemporaryDirectory()
+        let donorPath = directory.file("donor.safetensors")
+        let donor = try Self.refiner(Self.header(steps: 2), directory: directory, checkpoint: donorPath)
+        try donor.run()
+        var header = Self.header(anchor: 0.5)
+        header.configuration.discriminatorLearningRate = 5e-4
+        let fresh = try Self.refiner(header, directory: directory, checkpoint: directory.file("new.safetensors"))
+        #expect(fresh.state.discriminator != donor.state.discriminator)
+        #expect(try fresh.adoptDiscriminator(fromCheckpoint: donorPath) == 2)
+        #expect(fresh.state.discriminator == donor.state.discriminator)
+        #expect(fresh.state.discriminatorOptimizer?.stepCount == donor.state.discriminatorOptimizer?.stepCount)
+        #expect(fresh.state.discriminatorOptimizer?.learningRate == 5e-4)
+        let adopted = fresh.state.discriminator
+        _ = fresh.step()
+        #expect(fresh.state.discriminator != adopted)
+        #expect(throws: RefinementError.self) { try fresh.adoptDiscriminator(fromCheckpoint: donorPath) }
+        var wider = Self.header()
+        wider.configuration.discriminatorWidth = 16
+        let other = try Self.refiner(
+            RefinementState.Header(
+                configuration: wider.configuration, sources: wider.sources, generatorArchitecture: wider.generatorArchitecture,
+                fakeArchitecture: wider.fakeArchitecture), directory: directory, checkpoint: directory.file("wide.safetensors"))
+        #expect(throws: RefinementError.self) { try other.adoptDiscriminator(fromCheckpoint: donorPath) }
+    }
+
     @Test func warmUpTrainsTheDiscriminatorOnly() throws {
         let directory = TemporaryDirectory()
         let refiner = try Self.refiner(Self.header(), directory: directory, checkpoint: directory.file("c.safetensors"))

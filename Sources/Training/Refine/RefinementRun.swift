@@ -36,6 +36,8 @@ public struct RefinementRun {
     public var anchorPoolSize = 4096
     /// The anchor model, sampled at its own steps; nil: the teacher at the teacher's guidance.
     public var anchorModel: String?
+    /// Another run's checkpoint whose discriminator a new run starts from (`Refiner.adoptDiscriminator`).
+    public var discriminatorFrom: String?
     public var checkpointEvery = 100
     /// Asked after every update; true stops the run with its checkpoint written (exit 75).
     public var shouldStop: @Sendable () -> Bool = { false }
@@ -122,6 +124,13 @@ public struct RefinementRun {
             header: header, teacherNetwork: teacherModel.network, path: teacherModel.path,
             studentWeights: studentModel.network.parameters, checkpointPath: directory + "/checkpoint.safetensors",
             anchorPool: pool, realData: data, realTilt: tilt)
+        if let discriminatorFrom, refiner.state.step == 0 && refiner.state.fakeSteps == 0 {
+            guard configuration.method == .adversarial else {
+                throw TrainingError.invalidOptions("--discriminator-from goes with --method adversarial")
+            }
+            let step = try refiner.adoptDiscriminator(fromCheckpoint: discriminatorFrom)
+            stamped("discriminator: from \(discriminatorFrom) (that run's generator step \(step))")
+        }
         refiner.checkpointEvery = checkpointEvery
         refiner.logEvery = logEvery
         refiner.shouldStop = shouldStop

@@ -54,6 +54,8 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "γ: draw the training images the discriminator sees with probability ∝ p(y|x)^γ within each class, p from the run's own cross-fitted classifier (guidance s targets γ = s − 1; 0: uniformly).")
     var realTilt = 0.0
     @Option(help: "Discriminator learning rate (Adam, β₁ 0, β₂ 0.99).") var discriminatorLearningRate = 1e-4
+    @Option(help: "Start a new run's discriminator (weights and Adam state) from another refinement run's checkpoint.safetensors (same --discriminator-width and data shape).")
+    var discriminatorFrom: String?
     @Option(help: "γ of the discriminator's R1 penalty (γ/2)·E‖∇d(real)‖².") var r1 = 1.0
     @Option(help: "Base width of the discriminator.") var discriminatorWidth = 32
     @Option(help: "Seed of labels, priors, times and Kac draws.") var seed: UInt64 = 1
@@ -91,6 +93,7 @@ struct RefineCommand: ParsableCommand {
         (run.anchorPoolSize, run.anchorModel, run.checkpointEvery, run.logEvery) = (anchorPool, anchorModel, checkpointEvery, logEvery)
         (run.evaluateEvery, run.evaluationSamples, run.evaluationSeed) = (evalEvery, evaluation.evalSamples, evaluation.evalSeed)
         (run.secondClassifier, run.keepBest, run.snapshots) = (secondClassifier, keepBest, snapshots)
+        run.discriminatorFrom = discriminatorFrom
         InterruptSignal.install(purpose: "finishing the update and writing the checkpoint")
         run.shouldStop = { InterruptSignal.isRequested }
         run.publication = publish.map { RefinementRun.Publication(name: $0, tags: published.tags, dtype: published.dtype) }
