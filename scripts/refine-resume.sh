@@ -143,7 +143,7 @@ if $keep; then
     # progress log of /work/runs does not outlive a session).
     if [ -f "$run/progress.log" ]; then
         touch "$kept/evaluations.log"
-        grep -E '^(\[[^]]*\] )?(eval step|resuming at|anchor pool:|publishing)' "$run/progress.log" \
+        grep -E '^(\[[^]]*\] )?(eval step|resuming at|anchor pool:|publishing|tilted reals|tilt classifier|discriminator: from)' "$run/progress.log" \
             | grep -v -x -F -f "$kept/evaluations.log" >>"$kept/evaluations.log" || true
         echo "kept $(wc -l <"$kept/evaluations.log") evaluation lines in $kept/evaluations.log"
     fi

@@ -169,8 +169,11 @@ extension Spool {
             return "worker \(lease.worker.id) (pid \(lease.worker.pid)) on this host is no longer running; last heartbeat \(silence)s ago"
         }
         if now > expires {
+            // Another host's heartbeat is stamped by its clock: say whose clock judged it (kacd's recovery
+            // does not compare the two; it watches the lease stop changing).
+            let clock = lease.worker.host == host ? "" : " by \(host)'s clock, which may differ from \(lease.worker.host)'s"
             return
-                "worker \(lease.worker.id) on \(lease.worker.host) last heartbeat \(silence)s ago, lease timeout \(Int(lease.timeout ?? configuration.leaseTimeout))s"
+                "worker \(lease.worker.id) on \(lease.worker.host) last heartbeat \(silence)s ago\(clock), lease timeout \(Int(lease.timeout ?? configuration.leaseTimeout))s"
         }
         return nil
     }
