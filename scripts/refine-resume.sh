@@ -44,6 +44,9 @@
 #   N2  refine-19 fashion-mnist/student-1@4, as run N1 without the tilt (its control)
 #   O1  refine-20 fashion-mnist/student-4@4, as run N1 with run H4's discriminator (runs/refine-8)
 #   P1  refine-21 fashion-mnist/student-2@4, as run N1 with run H2's discriminator (runs/refine-7)
+#   N3  refine-22 fashion-mnist/student-1@3, run G itself continued from its kept checkpoint (step 3,700:
+#                 --branch-from) with the tilt switched on (--real-tilt 0.5): no restart
+#   O3  refine-23 fashion-mnist/student-4@3, run H4 continued from its kept checkpoint (step 3,400) with the tilt
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -56,11 +59,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
-    real=data pool=2048 tilt=0 discFrom=""
+    real=data pool=2048 tilt=0 discFrom="" branchFrom=""
     case "$1" in
     F)  dir=refine-5; keepBest=false
         options=(--student fashion-mnist/student-1@3 --anchor-weight 3 --anchor-model fashion-mnist/student-4@3) ;;
@@ -96,6 +99,10 @@ configure() {
         options=(--student fashion-mnist/student-4@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     P1) dir=refine-21; keepBest=true; tilt=0.5; discFrom=refine-7
         options=(--student fashion-mnist/student-2@4 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    N3) dir=refine-22; keepBest=true; tilt=0.5; branchFrom=refine-6
+        options=(--student fashion-mnist/student-1@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    O3) dir=refine-23; keepBest=true; tilt=0.5; branchFrom=refine-8
+        options=(--student fashion-mnist/student-4@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     *)  usage ;;
     esac
     if [ "$tilt" != 0 ]; then options+=(--real-tilt "$tilt"); fi
@@ -143,7 +150,7 @@ if $keep; then
     # progress log of /work/runs does not outlive a session).
     if [ -f "$run/progress.log" ]; then
         touch "$kept/evaluations.log"
-        grep -E '^(\[[^]]*\] )?(eval step|resuming at|anchor pool:|publishing|tilted reals|tilt classifier|discriminator: from)' "$run/progress.log" \
+        grep -E '^(\[[^]]*\] )?(eval step|resuming at|anchor pool:|publishing|tilted reals|tilt classifier|discriminator: from|branched from)' "$run/progress.log" \
             | grep -v -x -F -f "$kept/evaluations.log" >>"$kept/evaluations.log" || true
         echo "kept $(wc -l <"$kept/evaluations.log") evaluation lines in $kept/evaluations.log"
     fi
@@ -166,9 +173,12 @@ gather() {
             echo "continuing from $kept/$file.safetensors.zst"
         fi
     done
-    # The donor run's kept checkpoint, whose discriminator a new run starts from.
+    # The donor run's kept checkpoint, whose discriminator (or whole state) a new run starts from.
     if [ -n "$discFrom" ] && [ ! -f "$target/discriminator-from.safetensors" ]; then
         zstd -q -d "$repo/runs/$discFrom/checkpoint.safetensors.zst" -o "$target/discriminator-from.safetensors"
+    fi
+    if [ -n "$branchFrom" ] && [ ! -f "$target/branch-from.safetensors" ]; then
+        zstd -q -d "$repo/runs/$branchFrom/checkpoint.safetensors.zst" -o "$target/branch-from.safetensors"
     fi
 }
 # command_for RUN ZOO STEPS: sets `command` to the run's exact command.
@@ -182,6 +192,7 @@ command_for() {
         --ema 0.99 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000
         --cache-directory "$1/eval-cache")
     if [ -n "$discFrom" ]; then command+=(--discriminator-from "$1/discriminator-from.safetensors"); fi
+    if [ -n "$branchFrom" ]; then command+=(--branch-from "$1/branch-from.safetensors"); fi
     # Several runs sharing few CPUs waste less waiting on each other with one thread each.
     if [ -n "${REFINE_THREADS:-}" ]; then command+=(--threads "$REFINE_THREADS"); fi
 }

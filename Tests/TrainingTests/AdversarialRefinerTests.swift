@@ -98,6 +98,37 @@ struct AdversarialRefinerTests {
         #expect(throws: RefinementError.self) { try other.adoptDiscriminator(fromCheckpoint: donorPath) }
     }
 
+    /// A branch continues another run's whole state: under the same options it ends bit for bit where
+    /// the other run, uninterrupted, ends; under others it starts from that state at this run's rates;
+    /// a run of other networks is refused.
+    @Test func aBranchContinuesAnotherRunsState() throws {
+        let directory = TemporaryDirectory()
+        let whole = try Self.refiner(Self.header(), directory: directory, checkpoint: directory.file("whole.safetensors"))
+        try whole.run()
+        let donorPath = directory.file("donor.safetensors")
+        let donor = try Self.refiner(Self.header(), directory: directory, checkpoint: donorPath)
+        donor.interruptAfterFakeStep = 5
+        #expect(throws: RefinementError.interrupted(step: 2)) { try donor.run() }
+        let branch = try Self.refiner(Self.header(), directory: directory, checkpoint: directory.file("branch.safetensors"))
+        #expect(try branch.adoptState(fromCheckpoint: donorPath) == 2)
+        try branch.run()
+        RefinerTests.expectSameState(branch.state, whole.state)
+        #expect(branch.state.discriminator == whole.state.discriminator)
+
+        var other = Self.header(anchor: 0.5)
+        other.configuration.generatorLearningRate = 3e-3
+        let changed = try Self.refiner(other, directory: directory, checkpoint: directory.file("changed.safetensors"))
+        try changed.adoptState(fromCheckpoint: donorPath)
+        #expect(changed.state.step == 2 && changed.state.generatorOptimizer.learningRate == 3e-3)
+        try changed.run()
+        #expect(changed.state.step == 6 && changed.state.generator != whole.state.generator)
+
+        var stranger = Self.header()
+        stranger.sources.studentBlob = "sha256-another"
+        let refused = try Self.refiner(stranger, directory: directory, checkpoint: directory.file("stranger.safetensors"))
+        #expect(throws: RefinementError.self) { try refused.adoptState(fromCheckpoint: donorPath) }
+    }
+
     @Test func warmUpTrainsTheDiscriminatorOnly() throws {
         let directory = TemporaryDirectory()
         let refiner = try Self.refiner(Self.header(), directory: directory, checkpoint: directory.file("c.safetensors"))

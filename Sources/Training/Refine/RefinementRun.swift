@@ -38,6 +38,8 @@ public struct RefinementRun {
     public var anchorModel: String?
     /// Another run's checkpoint whose discriminator a new run starts from (`Refiner.adoptDiscriminator`).
     public var discriminatorFrom: String?
+    /// Another run's checkpoint whose whole state a new run continues (`Refiner.adoptState`).
+    public var branchFrom: String?
     public var checkpointEvery = 100
     /// Asked after every update; true stops the run with its checkpoint written (exit 75).
     public var shouldStop: @Sendable () -> Bool = { false }
@@ -124,6 +126,13 @@ public struct RefinementRun {
             header: header, teacherNetwork: teacherModel.network, path: teacherModel.path,
             studentWeights: studentModel.network.parameters, checkpointPath: directory + "/checkpoint.safetensors",
             anchorPool: pool, realData: data, realTilt: tilt)
+        guard discriminatorFrom == nil || branchFrom == nil else {
+            throw TrainingError.invalidOptions("--branch-from already takes the other run's discriminator; give --discriminator-from or --branch-from, not both")
+        }
+        if let branchFrom, refiner.state.step == 0 && refiner.state.fakeSteps == 0 {
+            let step = try refiner.adoptState(fromCheckpoint: branchFrom)
+            stamped("branched from \(branchFrom) at its generator step \(step)")
+        }
         if let discriminatorFrom, refiner.state.step == 0 && refiner.state.fakeSteps == 0 {
             guard configuration.method == .adversarial else {
                 throw TrainingError.invalidOptions("--discriminator-from goes with --method adversarial")

@@ -105,29 +105,6 @@ public final class Refiner {
         if let discriminator, let weights = state.discriminator { discriminator.parameters = weights }
     }
 
-    /// Starts a new run's discriminator — weights and Adam state, at this run's learning rate — from
-    /// another refinement run's checkpoint, so a run that continues a refined student does not begin
-    /// against an untrained critic. Only before the first update; the checkpoints then carry it.
-    /// Returns the other run's generator step.
-    @discardableResult
-    public func adoptDiscriminator(fromCheckpoint path: String) throws(RefinementError) -> Int {
-        guard state.step == 0 && state.fakeSteps == 0 else {
-            throw .invalidConfiguration("--discriminator-from starts a new run's discriminator; this run has already made updates")
-        }
-        let (saved, other) = try RefinementState.load(from: path)
-        guard let discriminator, saved.discriminatorArchitecture == header.discriminatorArchitecture,
-            let weights = other.discriminator, var optimizer = other.discriminatorOptimizer
-        else {
-            let theirs = saved.discriminatorArchitecture.map { "\($0)" } ?? "none"
-            let ours = header.discriminatorArchitecture.map { "\($0)" } ?? "none"
-            throw .invalidConfiguration("--discriminator-from \(path): its discriminator (\(theirs)) is not this run's (\(ours))")
-        }
-        optimizer.learningRate = Float(configuration.discriminatorLearningRate)
-        (state.discriminator, state.discriminatorOptimizer) = (weights, optimizer)
-        discriminator.parameters = weights
-        return other.step
-    }
-
     /// The EMA generator as a ready network (what evaluation and publication use).
     public func averagedGenerator() -> any VelocityNetwork {
         var scratch = RandomSource(seed: 0)

@@ -56,6 +56,8 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Discriminator learning rate (Adam, β₁ 0, β₂ 0.99).") var discriminatorLearningRate = 1e-4
     @Option(help: "Start a new run's discriminator (weights and Adam state) from another refinement run's checkpoint.safetensors (same --discriminator-width and data shape).")
     var discriminatorFrom: String?
+    @Option(help: "Start a new run from another refinement run's checkpoint.safetensors — generator, EMA, optimisers, discriminator, steps — continued under this run's options (same student, teacher and networks).")
+    var branchFrom: String?
     @Option(help: "γ of the discriminator's R1 penalty (γ/2)·E‖∇d(real)‖².") var r1 = 1.0
     @Option(help: "Base width of the discriminator.") var discriminatorWidth = 32
     @Option(help: "Seed of labels, priors, times and Kac draws.") var seed: UInt64 = 1
@@ -93,7 +95,7 @@ struct RefineCommand: ParsableCommand {
         (run.anchorPoolSize, run.anchorModel, run.checkpointEvery, run.logEvery) = (anchorPool, anchorModel, checkpointEvery, logEvery)
         (run.evaluateEvery, run.evaluationSamples, run.evaluationSeed) = (evalEvery, evaluation.evalSamples, evaluation.evalSeed)
         (run.secondClassifier, run.keepBest, run.snapshots) = (secondClassifier, keepBest, snapshots)
-        run.discriminatorFrom = discriminatorFrom
+        (run.discriminatorFrom, run.branchFrom) = (discriminatorFrom, branchFrom)
         InterruptSignal.install(purpose: "finishing the update and writing the checkpoint")
         run.shouldStop = { InterruptSignal.isRequested }
         run.publication = publish.map { RefinementRun.Publication(name: $0, tags: published.tags, dtype: published.dtype) }
