@@ -47,6 +47,7 @@
 #   N3  refine-22 fashion-mnist/student-1@3, run G itself continued from its kept checkpoint (step 3,700:
 #                 --branch-from) with the tilt switched on (--real-tilt 0.5): no restart
 #   O3  refine-23 fashion-mnist/student-4@3, run H4 continued from its kept checkpoint (step 3,400) with the tilt
+#   P3  refine-24 fashion-mnist/student-2@3, run H2 continued from its kept checkpoint with the tilt
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -59,7 +60,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3, P3)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
@@ -103,6 +104,8 @@ configure() {
         options=(--student fashion-mnist/student-1@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     O3) dir=refine-23; keepBest=true; tilt=0.5; branchFrom=refine-8
         options=(--student fashion-mnist/student-4@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    P3) dir=refine-24; keepBest=true; tilt=0.5; branchFrom=refine-7
+        options=(--student fashion-mnist/student-2@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     *)  usage ;;
     esac
     if [ "$tilt" != 0 ]; then options+=(--real-tilt "$tilt"); fi
