@@ -8,11 +8,11 @@ class's samples on the wrong components (neither of its two).
 
 usage: refine_toy_metrics.py REFERENCE.safetensors FILE.safetensors...   (numpy only)
 """
-import json
-import struct
 import sys
 
 import numpy as np
+
+from kac_safetensors import read_f32
 
 RADIUS, STD = 0.7, 0.05
 CENTRES = np.array([[RADIUS * np.cos(2 * np.pi * k / 8), RADIUS * np.sin(2 * np.pi * k / 8)] for k in range(8)])
@@ -20,18 +20,8 @@ SUBSAMPLE = 4000  # energy distance on this many points of each set (pairwise di
 
 
 def read(path):
-    with open(path, "rb") as handle:
-        size = struct.unpack("<Q", handle.read(8))[0]
-        header = json.loads(handle.read(size))
-        body = handle.read()
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        assert entry["dtype"] == "F32", entry
-        start, end = entry["data_offsets"]
-        tensors[name] = np.frombuffer(body[start:end], dtype="<f4").reshape(entry["shape"])
-    return tensors["samples"].astype(np.float64), tensors["labels"].astype(int), header.get("__metadata__", {})
+    tensors, metadata = read_f32(path)
+    return tensors["samples"].astype(np.float64), tensors["labels"].astype(int), metadata
 
 
 def energy_distance(x, y, rng):

@@ -16,41 +16,13 @@ Dev-time tool: needs numpy. Not used by training.
 """
 import argparse
 import gzip
-import json
 import os
-import struct
 
 import numpy as np
 
+from kac_safetensors import read_f32, write_f32
+
 ROOT = "/usr/share/datasets/fashion-mnist"
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = entry["data_offsets"]
-        assert entry["dtype"] == "F32", entry
-        tensors[name] = np.frombuffer(data[start:end], dtype="<f4").reshape(entry["shape"])
-    return tensors, header.get("__metadata__", {})
-
-
-def write_safetensors(path, tensors, metadata):
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
-    for name, array in tensors.items():
-        raw = np.ascontiguousarray(array, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def main():
@@ -65,7 +37,7 @@ def main():
         images = np.frombuffer(f.read()[16:], dtype=np.uint8).reshape(-1, 28, 28, 1)
     with gzip.open(f"{ROOT}/train-labels-idx1-ubyte.gz") as f:
         labels = np.frombuffer(f.read()[8:], dtype=np.uint8).astype(int)
-    tensors, _ = read_safetensors(args.tilt)
+    tensors, _ = read_f32(args.tilt)
     p = tensors["probabilities"].astype(np.float64)
     assert p.shape == labels.shape, (p.shape, labels.shape)
     rng = np.random.default_rng(args.seed)
@@ -82,7 +54,7 @@ def main():
         ess = w.sum() ** 2 / (w * w).sum() / len(w)
         print(f"{name}: mean p_c(y|x) of the drawn images {p[chosen].mean():.4f} (all images {p.mean():.4f}); "
               f"effective sample size {100 * ess:.1f} %")
-        write_safetensors(
+        write_f32(
             f"{args.out}/train-{name}-euler-0-s1.0-seed{args.seed}.safetensors",
             {"samples": images[chosen].astype(np.float32) / 127.5 - 1, "labels": labels[chosen].astype(np.float32)},
             {"model": f"training images, {name}", "integrator": "euler", "steps": "0", "guidance": "1.0",

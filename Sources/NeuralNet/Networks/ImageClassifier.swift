@@ -140,6 +140,15 @@ public final class ImageClassifier {
         output.forward(features(images), parameters: parameters).output
     }
 
+    /// images [N, H, W, C] → class probabilities [N, classCount] (the softmax of the logits).
+    public func probabilities(_ images: Tensor) -> Tensor {
+        var p = logits(images)
+        p.scalars.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress { softmaxRows(base, rows: images.shape[0], columns: configuration.classCount) }
+        }
+        return p
+    }
+
     /// Mean softmax cross-entropy of the logits against `labels` (each in 0..<classCount), with gradients.
     public func lossAndGradients(_ images: Tensor, labels: [Int]) -> (loss: Float, gradients: ParameterSet) {
         let pass = featurePass(images)

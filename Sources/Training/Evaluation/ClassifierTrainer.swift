@@ -161,7 +161,8 @@ extension ImageClassifier {
         return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(max(labels.count, 1))
     }
 
-    private func forEachBatch(_ images: Tensor, batchSize: Int, _ body: (Tensor) -> Void) {
+    /// Calls `body` with consecutive slices of at most `batchSize` images, in order.
+    func forEachBatch(_ images: Tensor, batchSize: Int, _ body: (Tensor) -> Void) {
         let n = images.shape[0], perImage = images.count / max(n, 1)
         var start = 0
         while start < n {

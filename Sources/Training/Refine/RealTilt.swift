@@ -86,37 +86,27 @@ public enum RealTilt {
 
     /// Softmax probability of each image's own label.
     static func classProbabilities(_ classifier: ImageClassifier, images: Tensor, labels: [Int], batchSize: Int = 500) -> [Float] {
-        let k = classifier.configuration.classCount, perImage = images.count / max(labels.count, 1)
+        let k = classifier.configuration.classCount
         var result: [Float] = []
         result.reserveCapacity(labels.count)
-        var start = 0
-        while start < labels.count {
-            let end = min(start + batchSize, labels.count)
-            let batch = Tensor(
-                shape: [end - start] + Array(images.shape.dropFirst()), scalars: Array(images.scalars[(start * perImage)..<(end * perImage)]))
-            let logits = classifier.logits(batch).scalars
-            for row in 0..<(end - start) {
-                let z = logits[(row * k)..<((row + 1) * k)]
-                let top = z.max() ?? 0
-                let total = z.reduce(Float(0)) { $0 + exp($1 - top) }
-                result.append(exp(z[row * k + labels[start + row]] - top) / total)
-            }
-            start = end
+        var first = 0
+        classifier.forEachBatch(images, batchSize: batchSize) { batch in
+            let p = classifier.probabilities(batch).scalars
+            for row in 0..<batch.shape[0] { result.append(p[row * k + labels[first + row]]) }
+            first += batch.shape[0]
         }
         return result
     }
 
-    /// What the probabilities depend on: the data (a digest of its labels and pixels), the seed, the network.
+    /// What the probabilities depend on: the data (its content digest, ImageDatasetDigest), the seed,
+    /// the network and its epochs.
     static func identity(data: LabeledDataset, seed: UInt64, network: ImageClassifierConfiguration, epochs: Int) throws -> [String: String] {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ value: UInt64) { hash = (hash ^ value) &* 0x0000_0100_0000_01B3 }
-        for label in data.labels { mix(UInt64(label)) }
-        for value in data.samples.scalars { mix(UInt64(value.bitPattern)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return [
-            "format": format, "seed": String(seed), "epochs": String(epochs), "data": String(hash, radix: 16),
-            "count": String(data.count), "network": String(decoding: try encoder.encode(network), as: UTF8.self),
+            "format": format, "seed": String(seed), "epochs": String(epochs),
+            "data": ImageDatasetDigest.digest(of: data).description, "count": String(data.count),
+            "network": String(decoding: try encoder.encode(network), as: UTF8.self),
         ]
     }
 }

@@ -73,6 +73,12 @@ public struct RefinementRun {
         guard !keepBest || secondClassifier != "none" else {
             throw TrainingError.invalidOptions("--keep-best selects by the second classifier; name one with --second-classifier (not 'none')")
         }
+        guard discriminatorFrom == nil || branchFrom == nil else {
+            throw TrainingError.invalidOptions("--branch-from already takes the other run's discriminator; give --discriminator-from or --branch-from, not both")
+        }
+        guard discriminatorFrom == nil || configuration.method == .adversarial else {
+            throw TrainingError.invalidOptions("--discriminator-from goes with --method adversarial")
+        }
         let studentModel = try ZooVelocityModel.load(student, from: store)
         guard studentModel.manifest.details.kind == .student, studentModel.defaults.integrator == .euler else {
             throw TrainingError.invalidOptions(
@@ -126,17 +132,11 @@ public struct RefinementRun {
             header: header, teacherNetwork: teacherModel.network, path: teacherModel.path,
             studentWeights: studentModel.network.parameters, checkpointPath: directory + "/checkpoint.safetensors",
             anchorPool: pool, realData: data, realTilt: tilt)
-        guard discriminatorFrom == nil || branchFrom == nil else {
-            throw TrainingError.invalidOptions("--branch-from already takes the other run's discriminator; give --discriminator-from or --branch-from, not both")
-        }
-        if let branchFrom, refiner.state.step == 0 && refiner.state.fakeSteps == 0 {
+        if let branchFrom, refiner.isNew {
             let step = try refiner.adoptState(fromCheckpoint: branchFrom)
             stamped("branched from \(branchFrom) at its generator step \(step)")
         }
-        if let discriminatorFrom, refiner.state.step == 0 && refiner.state.fakeSteps == 0 {
-            guard configuration.method == .adversarial else {
-                throw TrainingError.invalidOptions("--discriminator-from goes with --method adversarial")
-            }
+        if let discriminatorFrom, refiner.isNew {
             let step = try refiner.adoptDiscriminator(fromCheckpoint: discriminatorFrom)
             stamped("discriminator: from \(discriminatorFrom) (that run's generator step \(step))")
         }

@@ -6,13 +6,16 @@
 import NeuralNet
 
 extension Refiner {
+    /// No update made yet: the only time another run's discriminator or state may be taken.
+    public var isNew: Bool { state.step == 0 && state.fakeSteps == 0 }
+
     /// Starts a new run's discriminator — weights and Adam state, at this run's learning rate — from
     /// another refinement run's checkpoint, so a run that continues a refined student does not begin
     /// against an untrained critic. Only before the first update; the checkpoints then carry it.
     /// Returns the other run's generator step.
     @discardableResult
     public func adoptDiscriminator(fromCheckpoint path: String) throws(RefinementError) -> Int {
-        guard state.step == 0 && state.fakeSteps == 0 else {
+        guard isNew else {
             throw .invalidConfiguration("--discriminator-from starts a new run's discriminator; this run has already made updates")
         }
         let (saved, other) = try RefinementState.load(from: path)
@@ -35,7 +38,7 @@ extension Refiner {
     /// run's generator step.
     @discardableResult
     public func adoptState(fromCheckpoint path: String) throws(RefinementError) -> Int {
-        guard state.step == 0 && state.fakeSteps == 0 else {
+        guard isNew else {
             throw .invalidConfiguration("--branch-from starts a new run from another run's state; this run has already made updates")
         }
         let (saved, other) = try RefinementState.load(from: path)
