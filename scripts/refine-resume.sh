@@ -17,7 +17,7 @@
 # Runs (all: the adversarial method — the GAN loss of the refiner's own projection discriminator,
 # width 32, on the 60,000 Fashion-MNIST training images, R1 γ 1, rate 2e-4 — at weight 0.1 plus the
 # regression onto an anchor model's endpoints from the same 2,048 prior draws (M: 16,384); generator rate 2e-5,
-# Adam β₁ 0, batch 64, EMA 0.99, seed 1):
+# Adam β₁ 0, batch 64, EMA 0.99 unless said, seed 1):
 #
 #   F   refine-5  fashion-mnist/student-1@3, anchor student-4@3 weight 3 (no kept best: it predates --keep-best)
 #   G   refine-6  fashion-mnist/student-1@3, anchor student-20@3 weight 2, --keep-best --snapshots
@@ -48,6 +48,14 @@
 #                 --branch-from) with the tilt switched on (--real-tilt 0.5): no restart
 #   O3  refine-23 fashion-mnist/student-4@3, run H4 continued from its kept checkpoint (step 3,400) with the tilt
 #   P3  refine-24 fashion-mnist/student-2@3, run H2 continued from its kept checkpoint with the tilt
+#   Q   refine-25 fashion-mnist/student-1@3, run G with the tilt from its first step (G's course, whose
+#                 accuracy N3 had to recover late, with the tilted reals throughout)
+#   Q8  refine-26 fashion-mnist/student-1@3, run Q with an anchor pool of 8,192 prior draws, not 2,048 (at
+#                 batch 64 G saw each of its 2,048 anchors ~90 times by step 3,000: does the late drift come
+#                 from fitting them?)
+#   QD  refine-27 fashion-mnist/student-1@3, run Q branched at its step 2,400 with every learning rate falling
+#                 linearly to 0 over the next 1,000 steps (--rate-decay-from 2400 --rate-decay 1000): G's
+#                 figures stopped improving near step 3,000 and then drifted; a falling rate lets the game settle
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -60,11 +68,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3, P3)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3, P3, Q, Q8, QD)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
-    real=data pool=2048 tilt=0 discFrom="" branchFrom=""
+    real=data pool=2048 tilt=0 ema=0.99 decay="" discFrom="" branchFrom=""
     case "$1" in
     F)  dir=refine-5; keepBest=false
         options=(--student fashion-mnist/student-1@3 --anchor-weight 3 --anchor-model fashion-mnist/student-4@3) ;;
@@ -106,9 +114,16 @@ configure() {
         options=(--student fashion-mnist/student-4@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     P3) dir=refine-24; keepBest=true; tilt=0.5; branchFrom=refine-7
         options=(--student fashion-mnist/student-2@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    Q)  dir=refine-25; keepBest=true; tilt=0.5
+        options=(--student fashion-mnist/student-1@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    Q8) dir=refine-26; keepBest=true; tilt=0.5; pool=8192
+        options=(--student fashion-mnist/student-1@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    QD) dir=refine-27; keepBest=true; tilt=0.5; decay=2400,1000; branchFrom=refine-25@2400
+        options=(--student fashion-mnist/student-1@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     *)  usage ;;
     esac
     if [ "$tilt" != 0 ]; then options+=(--real-tilt "$tilt"); fi
+    if [ -n "$decay" ]; then options+=(--rate-decay-from "${decay%,*}" --rate-decay "${decay#*,}"); fi
     if $keepBest; then options+=(--keep-best --snapshots); fi
 }
 
@@ -149,6 +164,10 @@ if $keep; then
     if [ -f "$run/best.safetensors" ]; then
         compress "$run/best.safetensors" "$kept/best.safetensors.zst"
     fi
+    # A branch taken at a chosen step of a run that is not kept at that step: keep where it started.
+    if [ "${branchFrom#*@}" != "$branchFrom" ] && [ ! -f "$kept/branch-from.safetensors.zst" ]; then
+        compress "$run/branch-from.safetensors" "$kept/branch-from.safetensors.zst"
+    fi
     # Every evaluation and resumption of the run, appended to what earlier sessions kept (the
     # progress log of /work/runs does not outlive a session).
     if [ -f "$run/progress.log" ]; then
@@ -180,8 +199,16 @@ gather() {
     if [ -n "$discFrom" ] && [ ! -f "$target/discriminator-from.safetensors" ]; then
         zstd -q -d "$repo/runs/$discFrom/checkpoint.safetensors.zst" -o "$target/discriminator-from.safetensors"
     fi
+    # DIR@STEP: the donor's checkpoint at that step — this run's own kept copy, else the donor's history
+    # (/work/runs/DIR/history/step-STEP.safetensors, copied while the donor ran); DIR: its kept checkpoint.
     if [ -n "$branchFrom" ] && [ ! -f "$target/branch-from.safetensors" ]; then
-        zstd -q -d "$repo/runs/$branchFrom/checkpoint.safetensors.zst" -o "$target/branch-from.safetensors"
+        if [ -f "$kept/branch-from.safetensors.zst" ]; then
+            zstd -q -d "$kept/branch-from.safetensors.zst" -o "$target/branch-from.safetensors"
+        elif [ "${branchFrom#*@}" != "$branchFrom" ]; then
+            cp "/work/runs/${branchFrom%@*}/history/step-${branchFrom#*@}.safetensors" "$target/branch-from.safetensors"
+        else
+            zstd -q -d "$repo/runs/$branchFrom/checkpoint.safetensors.zst" -o "$target/branch-from.safetensors"
+        fi
     fi
 }
 # command_for RUN ZOO STEPS: sets `command` to the run's exact command.
@@ -192,7 +219,7 @@ command_for() {
         --anchor-pool "$pool" --real "$real" --r1 1
         --discriminator-learning-rate 2e-4 --discriminator-width 32 --guidance 1.5
         --steps "$3" --fake-warmup 200 --batch-size 64 --learning-rate 2e-5 --adam-beta1 0 --clip 1
-        --ema 0.99 --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000
+        --ema "$ema" --seed 1 --checkpoint-every 100 --log-every 10 --eval-every 100 --eval-samples 1000
         --cache-directory "$1/eval-cache")
     if [ -n "$discFrom" ]; then command+=(--discriminator-from "$1/discriminator-from.safetensors"); fi
     if [ -n "$branchFrom" ]; then command+=(--branch-from "$1/branch-from.safetensors"); fi

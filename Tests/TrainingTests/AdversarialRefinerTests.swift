@@ -2,8 +2,8 @@
 // after a checkpoint and resumed ends bit for bit where an uninterrupted one ends (discriminator and
 // its Adam state included); the warm-up trains the discriminator alone; the anchor pull shrinks the
 // distance to the anchor's endpoints; a checkpoint of other adversarial options is refused, and so
-// are missing inputs; a damaged anchor pool is remade identically; a configuration written before
-// these options existed still decodes.
+// are missing inputs; a damaged anchor pool is remade identically; the learning-rate decay stops the
+// generator; a configuration written before these options existed still decodes.
 import Foundation
 import Generation
 import KacFlow
@@ -129,6 +129,43 @@ struct AdversarialRefinerTests {
         #expect(throws: RefinementError.self) { try refused.adoptState(fromCheckpoint: donorPath) }
     }
 
+    /// `--rate-decay-from 2 --rate-decay 2`: the rates are full up to generator step 2, half for the
+    /// update to step 4, zero after it — the generator stops moving at step 4 while it moved before —
+    /// and a run killed inside the decay resumes bit for bit.
+    @Test func theLearningRatesFallToZeroAndTheGeneratorSettles() throws {
+        var configuration = RefinementConfiguration(totalSteps: 9)
+        (configuration.rateDecayStart, configuration.rateDecaySteps) = (2, 2)
+        #expect((0...6).map { configuration.rateFactor(atStep: $0) } == [1, 1, 1, 0.5, 0, 0, 0])
+        configuration.rateDecaySteps = 0
+        #expect(configuration.rateFactor(atStep: 100) == 1)
+
+        func decaying(steps: Int) -> RefinementState.Header {
+            var header = Self.header(steps: steps)
+            (header.configuration.rateDecayStart, header.configuration.rateDecaySteps) = (2, 2)
+            return header
+        }
+        let directory = TemporaryDirectory()
+        let path = directory.file("decay.safetensors")
+        let early = try Self.refiner(decaying(steps: 2), directory: directory, checkpoint: path)
+        try early.run()
+        let atTwo = early.state.generator
+        let middle = try Self.refiner(decaying(steps: 4), directory: directory, checkpoint: path)
+        try middle.run()
+        #expect(middle.state.generator != atTwo && middle.state.generatorOptimizer.learningRate == 0.5e-3)
+        let late = try Self.refiner(decaying(steps: 6), directory: directory, checkpoint: path)
+        try late.run()
+        #expect(late.state.step == 6 && late.state.generator == middle.state.generator)
+        #expect(late.state.generatorOptimizer.learningRate == 0 && late.state.discriminatorOptimizer?.learningRate == 0)
+        #expect(late.state.discriminator == middle.state.discriminator)
+
+        let whole = try Self.refiner(decaying(steps: 6), directory: directory, checkpoint: directory.file("whole.safetensors"))
+        try whole.run()
+        RefinerTests.expectSameState(whole.state, late.state)
+        var refused = decaying(steps: 6)
+        refused.configuration.rateDecaySteps = -1
+        #expect(throws: RefinementError.self) { try refused.configuration.validate() }
+    }
+
     @Test func warmUpTrainsTheDiscriminatorOnly() throws {
         let directory = TemporaryDirectory()
         let refiner = try Self.refiner(Self.header(), directory: directory, checkpoint: directory.file("c.safetensors"))
@@ -215,7 +252,7 @@ struct AdversarialRefinerTests {
     @Test func configurationsWrittenBeforeTheNewOptionsDecode() throws {
         let configuration = RefinementConfiguration(totalSteps: 9)
         var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(configuration)) as? [String: Any] ?? [:]
-        for key in ["anchorWeight", "anchorDecaySteps", "anchorPoolSize", "adversarialWeight", "realSamples", "discriminatorLearningRate", "r1Weight", "discriminatorWidth", "realTilt"] {
+        for key in ["anchorWeight", "anchorDecaySteps", "anchorPoolSize", "adversarialWeight", "realSamples", "discriminatorLearningRate", "r1Weight", "discriminatorWidth", "realTilt", "rateDecayStart", "rateDecaySteps"] {
             #expect(object.removeValue(forKey: key) != nil, "\(key) was not encoded")
         }
         let decoded = try JSONDecoder().decode(RefinementConfiguration.self, from: JSONSerialization.data(withJSONObject: object))

@@ -1,7 +1,8 @@
 // Everything that defines a refinement run (docs/one-step-refinement.md): the method and its
 // weight α, the teacher's guidance, the time window, both optimisers, the fake's warm-up, the EMA.
 // It is stored in every checkpoint; a run resumes only under the same configuration (the step
-// count may grow: every rate is constant, so continuing equals having asked for more steps).
+// count may grow: every rate and weight is a function of the generator step, so continuing equals
+// having asked for more steps).
 import Foundation
 import Vocabulary
 
@@ -58,6 +59,10 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
     public var r1Weight: Double = 1
     /// Base width of the discriminator (DiscriminatorArchitecture.width).
     public var discriminatorWidth: Int = 32
+    /// Generator step from which every learning rate (generator, fake, discriminator) falls linearly,
+    /// reaching 0 after `rateDecaySteps` more steps (`rateDecaySteps` 0: every rate constant).
+    public var rateDecayStart: Int = 0
+    public var rateDecaySteps: Int = 0
 
     public enum RealSamples: String, Codable, Sendable, CaseIterable {
         case data, teacher
@@ -96,6 +101,7 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
         try check(
             realTilt == 0 || (method == .adversarial && realSamples == .data),
             "--real-tilt weights the training images the discriminator sees: it needs --method adversarial with --real data")
+        try check(rateDecayStart >= 0 && rateDecaySteps >= 0, "--rate-decay-from and --rate-decay must be ≥ 0")
         try check(discriminatorLearningRate > 0 && r1Weight >= 0 && discriminatorWidth >= 1, "--discriminator-learning-rate and --discriminator-width must be positive, --r1 ≥ 0")
     }
 
@@ -106,6 +112,14 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
     public func anchorWeight(atStep step: Int) -> Double {
         guard anchorDecaySteps > 0 else { return anchorWeight }
         return anchorWeight * max(0, 1 - Double(step) / Double(anchorDecaySteps))
+    }
+
+    /// The factor on every learning rate for the update that makes generator step `step + 1`: 1 before
+    /// `rateDecayStart`, then falling linearly to 0 over `rateDecaySteps` (the critic's warm-up, at step
+    /// 0, runs at the full rate unless the decay starts at 0).
+    public func rateFactor(atStep step: Int) -> Double {
+        guard rateDecaySteps > 0 else { return 1 }
+        return max(0, 1 - Double(max(0, step - rateDecayStart)) / Double(rateDecaySteps))
     }
 
     /// Whether a checkpoint made under `self` may continue under `requested`: all equal but the step count.
@@ -150,6 +164,8 @@ extension RefinementConfiguration {
         try read(.discriminatorLearningRate, &discriminatorLearningRate)
         try read(.r1Weight, &r1Weight)
         try read(.discriminatorWidth, &discriminatorWidth)
+        try read(.rateDecayStart, &rateDecayStart)
+        try read(.rateDecaySteps, &rateDecaySteps)
     }
 }
 

@@ -144,6 +144,7 @@ public final class Refiner {
     /// generator update.
     public func step() -> StepReport {
         let c = configuration
+        scheduleLearningRates()
         let count = c.batchSize, horizon = path.horizon
         let batch = drawGeneratorBatch(count)
         let labels = batch.labels
@@ -199,6 +200,15 @@ public final class Refiner {
         }
         report.generator = (loss, discrepancy, norm)
         return report
+    }
+
+    /// Sets every optimiser's rate for this update from the configuration and the generator step, so a
+    /// resumed or branched run follows the same schedule.
+    private func scheduleLearningRates() {
+        let factor = configuration.rateFactor(atStep: state.step)
+        state.generatorOptimizer.learningRate = Float(configuration.generatorLearningRate * factor)
+        state.fakeOptimizer.learningRate = Float(configuration.fakeLearningRate * factor)
+        state.discriminatorOptimizer?.learningRate = Float(configuration.discriminatorLearningRate * factor)
     }
 
     /// One Adam step of the fake; returns the gradient norm before clipping.

@@ -54,6 +54,9 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "γ: draw the training images the discriminator sees with probability ∝ p(y|x)^γ within each class, p from the run's own cross-fitted classifier (guidance s targets γ = s − 1; 0: uniformly).")
     var realTilt = 0.0
     @Option(help: "Discriminator learning rate (Adam, β₁ 0, β₂ 0.99).") var discriminatorLearningRate = 1e-4
+    @Option(help: "Generator step from which every learning rate falls linearly to 0 over --rate-decay steps.") var rateDecayFrom = 0
+    @Option(help: "Generator steps over which every learning rate (generator, fake, discriminator) falls linearly to 0 from --rate-decay-from (0: constant), so a GAN settles instead of drifting.")
+    var rateDecay = 0
     @Option(help: "Start a new run's discriminator (weights and Adam state) from another refinement run's checkpoint.safetensors (same --discriminator-width and data shape).")
     var discriminatorFrom: String?
     @Option(help: "Start a new run from another refinement run's checkpoint.safetensors — generator, EMA, optimisers, discriminator, steps — continued under this run's options (same student, teacher and networks).")
@@ -86,6 +89,7 @@ struct RefineCommand: ParsableCommand {
         (configuration.seed, configuration.anchorWeight, configuration.anchorDecaySteps) = (seed, anchorWeight, anchorDecay)
         (configuration.realSamples, configuration.discriminatorLearningRate) = (real, discriminatorLearningRate)
         (configuration.r1Weight, configuration.discriminatorWidth, configuration.realTilt) = (r1, discriminatorWidth, realTilt)
+        (configuration.rateDecayStart, configuration.rateDecaySteps) = (rateDecayFrom, rateDecay)
         var run = RefinementRun(
             student: student, directory: runDirectory, configuration: configuration, judge: judgeOptions.settings,
             command: Console.invocation)
