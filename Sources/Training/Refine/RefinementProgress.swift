@@ -1,6 +1,6 @@
 // The refiner's progress line: means over the steps since the last line, in the words of the method
 // (D and L for generator matching, the discriminator's loss, logits and R1 for the adversarial term,
-// the anchor's mean squared endpoint error when the anchor is on).
+// the anchor's mean squared endpoint error when the anchor is on, the rates' factor while they decay).
 import Foundation
 
 /// Means over the steps since the last progress line.
@@ -26,7 +26,8 @@ struct ProgressWindow {
     }
 
     func line(
-        step: Int, total: Int, fakeSteps: Int, warming: Bool, method: RefinementMethod, secondsPerStep: Double, remaining: Double
+        step: Int, total: Int, fakeSteps: Int, warming: Bool, method: RefinementMethod, rateFactor: Double = 1, secondsPerStep: Double,
+        remaining: Double
     ) -> String {
         let n = Double(max(count, 1)), m = Double(max(generatorCount, 1)), k = Double(max(criticCount, 1))
         let critic = method == .adversarial ? "disc" : "fake"
@@ -38,6 +39,7 @@ struct ProgressWindow {
             text += String(format: "  L %+.5f |g_gen| %.3f", loss / m, norm / m)
         }
         if anchorCount > 0 { text += String(format: "  anchor-mse %.5f", anchorError / Double(anchorCount)) }
+        if rateFactor < 1 { text += String(format: "  rates ×%.3f", rateFactor) }
         text += String(format: "  |x0|>1.1 %.2f%%  %.2f s/step  ETA %.1f h", 100 * outOfRange / n, secondsPerStep, remaining / 3600)
         return text
     }

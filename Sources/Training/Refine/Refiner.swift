@@ -250,7 +250,7 @@ public final class Refiner {
                 log(
                     window.line(
                         step: state.step, total: total, fakeSteps: state.fakeSteps, warming: warming, method: configuration.method,
-                        secondsPerStep: seconds, remaining: remaining))
+                        rateFactor: configuration.rateFactor(atStep: state.step), secondsPerStep: seconds, remaining: remaining))
                 window = ProgressWindow()
                 lastLog = Date()
                 stepsSinceLog = 0
