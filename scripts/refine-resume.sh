@@ -56,6 +56,8 @@
 #   QD  refine-27 fashion-mnist/student-1@3, run Q branched at its step 2,400 with every learning rate falling
 #                 linearly to 0 over the next 1,000 steps (--rate-decay-from 2400 --rate-decay 1000): G's
 #                 figures stopped improving near step 3,000 and then drifted; a falling rate lets the game settle
+#   O4  refine-28 fashion-mnist/student-4@3 (4 Euler steps), run H4 with the tilt from its first step and every rate
+#                 falling linearly to 0 from step 1,600 to 2,600 (H4's figures held from step ~2,000)
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -68,7 +70,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3, P3, Q, Q8, QD)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3, P3, Q, Q8, QD, O4)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
@@ -120,6 +122,8 @@ configure() {
         options=(--student fashion-mnist/student-1@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     QD) dir=refine-27; keepBest=true; tilt=0.5; decay=2400,1000; branchFrom=refine-25@2400
         options=(--student fashion-mnist/student-1@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    O4) dir=refine-28; keepBest=true; tilt=0.5; decay=1600,1000
+        options=(--student fashion-mnist/student-4@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     *)  usage ;;
     esac
     if [ "$tilt" != 0 ]; then options+=(--real-tilt "$tilt"); fi
@@ -164,10 +168,6 @@ if $keep; then
     if [ -f "$run/best.safetensors" ]; then
         compress "$run/best.safetensors" "$kept/best.safetensors.zst"
     fi
-    # A branch taken at a chosen step of a run that is not kept at that step: keep where it started.
-    if [ "${branchFrom#*@}" != "$branchFrom" ] && [ ! -f "$kept/branch-from.safetensors.zst" ]; then
-        compress "$run/branch-from.safetensors" "$kept/branch-from.safetensors.zst"
-    fi
     # Every evaluation and resumption of the run, appended to what earlier sessions kept (the
     # progress log of /work/runs does not outlive a session).
     if [ -f "$run/progress.log" ]; then
@@ -195,16 +195,16 @@ gather() {
             echo "continuing from $kept/$file.safetensors.zst"
         fi
     done
-    # The donor run's kept checkpoint, whose discriminator (or whole state) a new run starts from.
+    # The donor run's kept checkpoint, whose discriminator (or whole state) a new run starts from: read
+    # only before the first update, so a run with a checkpoint does not need it.
+    [ -f "$target/checkpoint.safetensors" ] && return 0
     if [ -n "$discFrom" ] && [ ! -f "$target/discriminator-from.safetensors" ]; then
         zstd -q -d "$repo/runs/$discFrom/checkpoint.safetensors.zst" -o "$target/discriminator-from.safetensors"
     fi
-    # DIR@STEP: the donor's checkpoint at that step — this run's own kept copy, else the donor's history
-    # (/work/runs/DIR/history/step-STEP.safetensors, copied while the donor ran); DIR: its kept checkpoint.
+    # DIR@STEP: the donor's checkpoint at that step, from the donor's history (/work/runs/DIR/history/
+    # step-STEP.safetensors, copied while the donor ran); DIR: the donor's kept checkpoint.
     if [ -n "$branchFrom" ] && [ ! -f "$target/branch-from.safetensors" ]; then
-        if [ -f "$kept/branch-from.safetensors.zst" ]; then
-            zstd -q -d "$kept/branch-from.safetensors.zst" -o "$target/branch-from.safetensors"
-        elif [ "${branchFrom#*@}" != "$branchFrom" ]; then
+        if [ "${branchFrom#*@}" != "$branchFrom" ]; then
             cp "/work/runs/${branchFrom%@*}/history/step-${branchFrom#*@}.safetensors" "$target/branch-from.safetensors"
         else
             zstd -q -d "$repo/runs/$branchFrom/checkpoint.safetensors.zst" -o "$target/branch-from.safetensors"
