@@ -52,12 +52,14 @@
 #                 accuracy N3 had to recover late, with the tilted reals throughout)
 #   Q8  refine-26 fashion-mnist/student-1@3, run Q with an anchor pool of 8,192 prior draws, not 2,048 (at
 #                 batch 64 G saw each of its 2,048 anchors ~90 times by step 3,000: does the late drift come
-#                 from fitting them?)
+#                 from fitting them?) — started in session 18 and stopped while making its pool: not run yet
 #   QD  refine-27 fashion-mnist/student-1@3, run Q branched at its step 2,400 with every learning rate falling
 #                 linearly to 0 over the next 1,000 steps (--rate-decay-from 2400 --rate-decay 1000): G's
 #                 figures stopped improving near step 3,000 and then drifted; a falling rate lets the game settle
 #   O4  refine-28 fashion-mnist/student-4@3 (4 Euler steps), run H4 with the tilt from its first step and every rate
 #                 falling linearly to 0 from step 1,600 to 2,600 (H4's figures held from step ~2,000)
+#   P4  refine-29 fashion-mnist/student-2@3 (2 Euler steps), run H2 with the tilt from its first step and every rate
+#                 falling linearly to 0 from step 2,000 to 3,000 (H2's FD held from step ~2,000); not run yet
 #
 # REFINE_THREADS=N gives the run N threads (default: every CPU it may use); with several runs on a
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
@@ -70,7 +72,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3, P3, Q, Q8, QD, O4)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3, P3, Q, Q8, QD, O4, P4)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
@@ -124,6 +126,8 @@ configure() {
         options=(--student fashion-mnist/student-1@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     O4) dir=refine-28; keepBest=true; tilt=0.5; decay=1600,1000
         options=(--student fashion-mnist/student-4@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
+    P4) dir=refine-29; keepBest=true; tilt=0.5; decay=2000,1000
+        options=(--student fashion-mnist/student-2@3 --anchor-weight 2 --anchor-model fashion-mnist/student-20@3) ;;
     *)  usage ;;
     esac
     if [ "$tilt" != 0 ]; then options+=(--real-tilt "$tilt"); fi
