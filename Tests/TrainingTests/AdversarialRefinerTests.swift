@@ -164,6 +164,8 @@ struct AdversarialRefinerTests {
         var refused = decaying(steps: 6)
         refused.configuration.rateDecaySteps = -1
         #expect(throws: RefinementError.self) { try refused.configuration.validate() }
+        refused.configuration.rateDecaySteps = 0  // a start without a length: a mistake, not "constant"
+        #expect(throws: RefinementError.self) { try refused.configuration.validate() }
     }
 
     @Test func warmUpTrainsTheDiscriminatorOnly() throws {

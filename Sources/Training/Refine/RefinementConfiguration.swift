@@ -102,6 +102,9 @@ public struct RefinementConfiguration: Codable, Sendable, Equatable {
             realTilt == 0 || (method == .adversarial && realSamples == .data),
             "--real-tilt weights the training images the discriminator sees: it needs --method adversarial with --real data")
         try check(rateDecayStart >= 0 && rateDecaySteps >= 0, "--rate-decay-from and --rate-decay must be ≥ 0")
+        try check(
+            rateDecayStart == 0 || rateDecaySteps > 0,
+            "--rate-decay-from \(rateDecayStart) needs --rate-decay N, the steps over which the rates fall to 0")
         try check(discriminatorLearningRate > 0 && r1Weight >= 0 && discriminatorWidth >= 1, "--discriminator-learning-rate and --discriminator-width must be positive, --r1 ≥ 0")
     }
 
