@@ -20,14 +20,14 @@ extension Refiner {
         }
         let (saved, other) = try RefinementState.load(from: path)
         guard let discriminator, saved.discriminatorArchitecture == header.discriminatorArchitecture,
-            let weights = other.discriminator, var optimizer = other.discriminatorOptimizer
+            let weights = other.discriminator, let optimizer = other.discriminatorOptimizer
         else {
             let theirs = saved.discriminatorArchitecture.map { "\($0)" } ?? "none"
             let ours = header.discriminatorArchitecture.map { "\($0)" } ?? "none"
             throw .invalidConfiguration("--discriminator-from \(path): its discriminator (\(theirs)) is not this run's (\(ours))")
         }
-        optimizer.learningRate = Float(configuration.discriminatorLearningRate)
         (state.discriminator, state.discriminatorOptimizer) = (weights, optimizer)
+        scheduleLearningRates()
         discriminator.parameters = weights
         return other.step
     }
@@ -49,13 +49,11 @@ extension Refiner {
                 "--branch-from \(path): it refines \(saved.sources.student) against \(saved.sources.teacher) with other networks; branch only from a run of this student, teacher and discriminator")
         }
         var adopted = other
-        adopted.generatorOptimizer.learningRate = Float(configuration.generatorLearningRate)
         adopted.generatorOptimizer.beta1 = Float(configuration.adamBeta1)
-        adopted.fakeOptimizer.learningRate = Float(configuration.fakeLearningRate)
         adopted.fakeOptimizer.beta1 = Float(configuration.adamBeta1)
         adopted.generatorAverage.decay = Float(configuration.emaDecay)
-        adopted.discriminatorOptimizer?.learningRate = Float(configuration.discriminatorLearningRate)
         state = adopted
+        scheduleLearningRates()
         generator.parameters = state.generator
         fake.parameters = state.fake
         if let discriminator, let weights = state.discriminator { discriminator.parameters = weights }

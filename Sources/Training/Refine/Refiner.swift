@@ -203,8 +203,8 @@ public final class Refiner {
     }
 
     /// Sets every optimiser's rate for this update from the configuration and the generator step, so a
-    /// resumed or branched run follows the same schedule.
-    private func scheduleLearningRates() {
+    /// resumed or branched run follows the same schedule (also what an adopted optimiser is given).
+    func scheduleLearningRates() {
         let factor = configuration.rateFactor(atStep: state.step)
         state.generatorOptimizer.learningRate = Float(configuration.generatorLearningRate * factor)
         state.fakeOptimizer.learningRate = Float(configuration.fakeLearningRate * factor)
