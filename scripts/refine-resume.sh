@@ -12,6 +12,10 @@
 #                                               the next version of MODEL in ZOO, without training: the run's
 #                                               files (else the kept ones) are copied to RUN-publish first, so
 #                                               RUN keeps running
+#   scripts/refine-resume.sh --history NAME [RUN]
+#                                               copy each new checkpoint of RUN to RUN/history/step-N.safetensors
+#                                               every 20 s until stopped (run it in the background beside the run),
+#                                               so a later run can branch from a chosen step (branchFrom=DIR@STEP)
 #   scripts/refine-resume.sh --list             the runs and what each does
 #
 # Runs (all: the adversarial method — the GAN loss of the refiner's own projection discriminator,
@@ -65,14 +69,14 @@
 # 2-core machine, 1 each wastes less time waiting. A RUN without a checkpoint starts from the copy kept in the repository when there is one, so a new
 # machine continues where the last session stopped. Re-running the same `kac refine` command resumes
 # (kac refine refuses a checkpoint of another configuration). Needs a release build (swift build -c
-# release), zstd and (for --publish) python3. Exit codes: 0 started, kept or listed, 1 a prerequisite is missing, 2 bad
+# release), zstd and (for --publish and --history) python3. Exit codes: 0 started, kept or listed, 1 a prerequisite is missing, 2 bad
 # arguments.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kac="$repo/.build/release/kac"
 
-usage() { echo "usage: $0 [--keep] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3, P3, Q, Q8, QD, O4, P4)" >&2; exit 2; }
+usage() { echo "usage: $0 [--keep | --history] NAME [RUN] | --publish NAME MODEL ZOO [RUN] | --list   (NAME: F, G, H2, H4, I, J, K, L, M, N, N0, O, P, N1, N2, O1, P1, N3, O3, P3, Q, Q8, QD, O4, P4)" >&2; exit 2; }
 
 # The options of each run, after the common ones below.
 configure() {
@@ -139,8 +143,9 @@ if [ "${1:-}" = "--list" ]; then
     sed -n '/^#   F /,/^#$/{/^#$/d;p}' "$0" | sed 's/^# *//'
     exit 0
 fi
-keep=false publishAs="" publishZoo=""
+keep=false history=false publishAs="" publishZoo=""
 if [ "${1:-}" = "--keep" ]; then keep=true; shift; fi
+if [ "${1:-}" = "--history" ]; then history=true; shift; fi
 if [ "${1:-}" = "--publish" ]; then
     [ $# -ge 4 ] || usage
     publishAs=$3 publishZoo=$4
@@ -164,6 +169,26 @@ compress() {
     chmod 644 "$2"
     echo "kept $(du -h "$2" | cut -f1) in $2"
 }
+
+# checkpoint_step FILE: the generator step FILE (a refinement checkpoint) was written at.
+checkpoint_step() {
+    python3 -c 'import json, struct, sys
+f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]
+print(json.loads(f.read(n))["__metadata__"]["step"])' "$1"
+}
+
+if $history; then
+    mkdir -p "$run/history"
+    echo "copying each new checkpoint of $run to $run/history/ every 20 s (stop with kill $$)"
+    while sleep 20; do
+        [ -f "$run/checkpoint.safetensors" ] || continue
+        # A copy first: the run replaces checkpoint.safetensors atomically while this reads it.
+        snapshot=$(mktemp "$run/history/.copy-XXXXXX")
+        cp "$run/checkpoint.safetensors" "$snapshot"
+        step=$(checkpoint_step "$snapshot")
+        if [ -f "$run/history/step-$step.safetensors" ]; then rm -f "$snapshot"; else mv "$snapshot" "$run/history/step-$step.safetensors"; fi
+    done
+fi
 
 if $keep; then
     [ -f "$run/checkpoint.safetensors" ] || { echo "$run/checkpoint.safetensors does not exist" >&2; exit 1; }
@@ -206,7 +231,7 @@ gather() {
         zstd -q -d "$repo/runs/$discFrom/checkpoint.safetensors.zst" -o "$target/discriminator-from.safetensors"
     fi
     # DIR@STEP: the donor's checkpoint at that step, from the donor's history (/work/runs/DIR/history/
-    # step-STEP.safetensors, copied while the donor ran); DIR: the donor's kept checkpoint.
+    # step-STEP.safetensors, copied by --history while the donor ran); DIR: the donor's kept checkpoint.
     if [ -n "$branchFrom" ] && [ ! -f "$target/branch-from.safetensors" ]; then
         if [ "${branchFrom#*@}" != "$branchFrom" ]; then
             cp "/work/runs/${branchFrom%@*}/history/step-${branchFrom#*@}.safetensors" "$target/branch-from.safetensors"
@@ -239,9 +264,7 @@ if [ -n "$publishAs" ]; then
     cp "$kac" "$copy/kac"
     # --steps = the checkpoint's generator step: the run is finished at it, so nothing trains, and the
     # recorded command says how far the run had gone.
-    step=$(python3 -c 'import json, struct, sys
-f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]
-print(json.loads(f.read(n))["__metadata__"]["step"])' "$copy/checkpoint.safetensors")
+    step=$(checkpoint_step "$copy/checkpoint.safetensors")
     command_for "$copy" "$publishZoo" "$step"
     exec "${command[@]}" --publish "$publishAs"
 fi
